@@ -1,0 +1,109 @@
+/**
+ * linux-3.10: RHEL 7.9, kernel-3.10.0-1160.el7.x86_64.
+ *
+ * Upstream 3.10 memory setup plus the RHEL backports that the seed-000 crash
+ * dump shows: KASLR memory randomization (page_offset_base 0xffff926340000000,
+ * vmemmap_base 0xffffe30300000000), PTI (no _PAGE_GLOBAL in direct-map PTEs:
+ * 0x8000000000000063), the 4.x memory_map_top_down() stepping, and struct
+ * pages of firmware holes that are initialised but not PageReserved.
+ */
+import { E820_TYPE } from '../firmware/e820-types.js';
+import type { KernelProfile } from './types.js';
+
+export const linux310: KernelProfile = {
+  id: 'linux-3.10',
+  description: 'RHEL 7.9 (3.10.0-1160.el7.x86_64)',
+  follows: [
+    'arch/x86/kernel/e820.c: sanitize_e820_map, e820_update_range, e820_remove_range, e820_mark_nosave_regions',
+    'arch/x86/kernel/setup.c: trim_bios_range, e820_reserve_setup_data, setup_arch (num_physpages = max_pfn)',
+    'arch/x86/kernel/e820.c: memblock_x86_fill (RAM + RESERVED_KERN)',
+    'mm/memblock.c: memblock_add, memblock_reserve, memblock_trim_memory, memblock_find_in_range (top-down)',
+    'arch/x86/mm/init.c: init_mem_mapping, memory_map_top_down, split_mem_range, alloc_low_pages',
+    'arch/x86/mm/init_64.c: kernel_physical_mapping_init, phys_pud_init, phys_pmd_init, phys_pte_init',
+    'arch/x86/mm/kaslr.c (RHEL backport): kernel_randomize_memory',
+    'mm/page_alloc.c: free_area_init_nodes, memmap_init_zone, __free_one_page, __rmqueue_smallest, expand',
+    'kernel/power/snapshot.c: register_nosave_region',
+  ],
+  e820: {
+    knownTypes: [
+      E820_TYPE.RAM,
+      E820_TYPE.RESERVED,
+      E820_TYPE.ACPI,
+      E820_TYPE.NVS,
+      E820_TYPE.UNUSABLE,
+      E820_TYPE.PMEM,
+      E820_TYPE.PRAM,
+      E820_TYPE.RESERVED_KERN,
+    ],
+    setupData: 'reserved-kern',
+    nosave: 'e820_mark_nosave_regions',
+    // RHEL 7 prints "PM: Registered nosave memory: [mem %#010llx-%#010llx]".
+    nosaveLog: 'mem-inclusive',
+  },
+  memblock: {
+    memoryTypes: [E820_TYPE.RAM, E820_TYPE.RESERVED_KERN],
+    reserveLowBytes: 64 * 1024,
+  },
+  mm: {
+    sectionSizeBits: 27,
+    subsectionShift: null,
+    hasPfnToOnlinePage: false,
+    holePagesReserved: false,
+    // 3.10 enum pageflags; NODES_SHIFT 10, ZONES_SHIFT 2, LAST_CPUPID 20 bits:
+    // the seed's pages read 0x1fffff00000000 (DMA32, node 0) and 0x0fffff00000000 (DMA).
+    pageFlags: {
+      bits: {
+        locked: 0,
+        referenced: 2,
+        uptodate: 3,
+        dirty: 4,
+        lru: 5,
+        active: 6,
+        slab: 7,
+        reserved: 10,
+        private: 11,
+        writeback: 13,
+        head: 14,
+        swapbacked: 19,
+        unevictable: 20,
+        mlocked: 21,
+      },
+      zonesPgoff: 52,
+      zonesWidth: 2,
+      nodesPgoff: 54,
+      nodesWidth: 10,
+      lastCpupidPgoff: 32,
+      lastCpupidWidth: 20,
+    },
+    // include/linux/mm_types.h (3.10): flags, mapping, index, {_mapcount,_count}, lru, private, slab_cache.
+    structPage: {
+      size: 64,
+      flags: 0,
+      mapping: 8,
+      index: 16,
+      mapcount: 24,
+      refcount: 28,
+      lru: 32,
+      private: 48,
+    },
+    maxOrder: 10,
+  },
+  paging: {
+    pteLeafFlags: 0x8000000000000063n,
+    largeLeafFlags: 0x80000000000000e3n,
+    tableFlags: 0x67n,
+    fixedPageOffset: 0xffff880000000000n,
+    fixedVmallocBase: 0xffffc90000000000n,
+    fixedVmemmapBase: 0xffffea0000000000n,
+    kaslrMemoryDefault: true,
+    kaslrVaddrStart: 0xffff880000000000n,
+    // 4.8-era kaslr.c (the RHEL backport's source): vaddr_end = ESPFIX_BASE_ADDR.
+    kaslrVaddrEnd: 0xffffff0000000000n,
+    vmallocSizeTb: 32,
+    physicalPaddingTb: 10,
+    maxPhysmemBits: 46,
+    pgtBufPages: 12,
+    stepping: 'top-down-step-shift-8',
+    directGbpages: true,
+  },
+};

@@ -1,0 +1,150 @@
+/**
+ * A kernel profile: the data and the small strategy choices in which the
+ * supported kernels differ. Code elsewhere asks the profile ("which nosave
+ * algorithm?", "which leaf PTE flags?") instead of testing a version number,
+ * so adding a kernel (say linux-4.18 for RHEL 8) is one new file in this
+ * directory plus one line in ./index.ts.
+ *
+ * Each field names the kernel function or constant it stands for.
+ */
+
+/** Bit positions of `struct page` flags (include/linux/page-flags.h, mm.h). */
+export interface PageFlagsLayout {
+  /** enum pageflags bit numbers used by the model. */
+  readonly bits: {
+    readonly locked: number;
+    readonly referenced: number;
+    readonly uptodate: number;
+    readonly dirty: number;
+    readonly lru: number;
+    readonly active: number;
+    readonly slab: number;
+    readonly reserved: number;
+    readonly private: number;
+    readonly writeback: number;
+    readonly head: number;
+    readonly swapbacked: number;
+    readonly unevictable: number;
+    readonly mlocked: number;
+  };
+  /** ZONES_PGOFF / ZONES_WIDTH (page_zonenum()). */
+  readonly zonesPgoff: number;
+  readonly zonesWidth: number;
+  /** NODES_PGOFF / NODES_WIDTH (page_to_nid()). */
+  readonly nodesPgoff: number;
+  readonly nodesWidth: number;
+  /** LAST_CPUPID_PGOFF / LAST_CPUPID_WIDTH; page_cpupid_reset_last() sets all ones. 0 width = none. */
+  readonly lastCpupidPgoff: number;
+  readonly lastCpupidWidth: number;
+}
+
+/** `struct page` field offsets (64 bytes on x86-64 in both kernels). */
+export interface StructPageLayout {
+  readonly size: number;
+  readonly flags: number;
+  readonly mapping: number;
+  readonly index: number;
+  /** _count (3.10) / _refcount (4.6+). */
+  readonly refcount: number;
+  /** _mapcount. */
+  readonly mapcount: number;
+  /** lru list_head (buddy free lists link through it). */
+  readonly lru: number;
+  /** `private` (buddy order of a free block head). */
+  readonly private: number;
+}
+
+export type NosaveAlgorithm =
+  /** 3.10 arch/x86/kernel/e820.c e820_mark_nosave_regions(): gap rule + type rule. */
+  | 'e820_mark_nosave_regions'
+  /** 6.15+ e820__register_nosave_regions() after the April 2025 sub-page fix: non-RAM = hole, rounded out. */
+  | 'e820__register_nosave_regions';
+
+export type SetupDataHandling =
+  /** 3.10 e820_reserve_setup_data(): e820_update_range(RAM → RESERVED_KERN), kept in memblock.memory. */
+  | 'reserved-kern'
+  /** 6.x: setup_data stays RAM in e820 and is memblock_reserve()d (E820_TYPE_RESERVED_KERN removed). */
+  | 'memblock-reserve';
+
+export type MemoryMapStepping =
+  /** 3.10 upstream init_mem_mapping(): step starts at PMD_SIZE and grows << 5. */
+  | 'top-down-step-shift-5'
+  /** RHEL 7.9 / 6.x memory_map_top_down(): get_new_step_size() grows << (PMD_SHIFT - PAGE_SHIFT - 1) = << 8. */
+  | 'top-down-step-shift-8';
+
+export interface PagingProfile {
+  /** Leaf 4K PTE value bits for the direct map (pfn excluded), e.g. PRESENT|RW|ACCESSED|DIRTY|NX. */
+  readonly pteLeafFlags: bigint;
+  /** 2M / 1G leaf flags (with _PAGE_PSE). */
+  readonly largeLeafFlags: bigint;
+  /** Table (non-leaf) entry flags: _PAGE_TABLE / _KERNPG_TABLE. */
+  readonly tableFlags: bigint;
+  /** Fixed bases without KASLR (__PAGE_OFFSET, VMALLOC_START, VMEMMAP_START). */
+  readonly fixedPageOffset: bigint;
+  readonly fixedVmallocBase: bigint;
+  readonly fixedVmemmapBase: bigint;
+  /** KASLR memory randomization (kernel_randomize_memory) on by default. */
+  readonly kaslrMemoryDefault: boolean;
+  /** kaslr.c vaddr_start for 4-level paging. */
+  readonly kaslrVaddrStart: bigint;
+  /** kaslr.c vaddr_end (CPU_ENTRY_AREA_BASE on 6.x; __START_KERNEL_map-ish on backports). */
+  readonly kaslrVaddrEnd: bigint;
+  /** VMALLOC_SIZE_TB. */
+  readonly vmallocSizeTb: number;
+  /** CONFIG_RANDOMIZE_MEMORY_PHYSICAL_PADDING in TB. */
+  readonly physicalPaddingTb: number;
+  /** MAX_PHYSMEM_BITS (4-level). */
+  readonly maxPhysmemBits: number;
+  /** Pages in the early brk page-table buffer (INIT_PGT_BUF_SIZE / PAGE_SIZE). */
+  readonly pgtBufPages: number;
+  /** init_mem_mapping() top-down stepping. */
+  readonly stepping: MemoryMapStepping;
+  /** direct_gbpages default (CONFIG_X86_DIRECT_GBPAGES). */
+  readonly directGbpages: boolean;
+}
+
+export interface KernelProfile {
+  /** Stable id used on the command line: `linux-3.10`, `linux-6.12`. */
+  readonly id: string;
+  /** Human description, e.g. "RHEL 7.9 3.10.0-1160.el7". */
+  readonly description: string;
+  /** The kernel functions whose rules this profile follows (documentation, shown by `hiblab profiles`). */
+  readonly follows: readonly string[];
+
+  readonly e820: {
+    /** Types this kernel knows by name (others print "type N"). */
+    readonly knownTypes: readonly number[];
+    readonly setupData: SetupDataHandling;
+    readonly nosave: NosaveAlgorithm;
+    /** register_nosave_region() log line format. */
+    readonly nosaveLog: 'exclusive-016lx' | 'mem-inclusive' | 'mem-inclusive-hibernation-prefix';
+  };
+
+  readonly memblock: {
+    /** e820 types added to memblock.memory (memblock_x86_fill / e820__memblock_setup). */
+    readonly memoryTypes: readonly number[];
+    /** Bytes of low memory reserved at boot (3.10 X86_RESERVE_LOW 64K; 6.x reserve_real_mode: 1 MiB). */
+    readonly reserveLowBytes: number;
+  };
+
+  readonly mm: {
+    /** SECTION_SIZE_BITS (27 on x86-64). */
+    readonly sectionSizeBits: number;
+    /** SUBSECTION_SHIFT, or null where the kernel has no subsections (3.10). */
+    readonly subsectionShift: number | null;
+    /** pfn_to_online_page() with the early-section subsection rule (6.x). */
+    readonly hasPfnToOnlinePage: boolean;
+    /**
+     * Are struct pages of non-RAM pfns inside a present section PageReserved?
+     * 6.x init_unavailable_range(): yes. RHEL 7.9: no — the seed-000 crash dump
+     * shows an ACPI-data page with flags 0x1fffff00000000 and count 1.
+     */
+    readonly holePagesReserved: boolean;
+    readonly pageFlags: PageFlagsLayout;
+    readonly structPage: StructPageLayout;
+    /** MAX_ORDER - 1 (10 in both). */
+    readonly maxOrder: number;
+  };
+
+  readonly paging: PagingProfile;
+}
