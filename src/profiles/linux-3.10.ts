@@ -8,6 +8,7 @@
  * pages of firmware holes that are initialised but not PageReserved.
  */
 import { E820_TYPE } from '../firmware/e820-types.js';
+import type { HibernationProfile } from './hibernation.js';
 import type { KernelProfile } from './types.js';
 
 export const linux310: KernelProfile = {
@@ -39,6 +40,8 @@ export const linux310: KernelProfile = {
     nosave: 'e820_mark_nosave_regions',
     // RHEL 7 prints "PM: Registered nosave memory: [mem %#010llx-%#010llx]".
     nosaveLog: 'mem-inclusive',
+    // RHEL 7 backports PMEM/PRAM and with it memmap=nn!ss; '%' (4.16) is absent.
+    memmapOperators: '@#$!',
   },
   memblock: {
     memoryTypes: [E820_TYPE.RAM, E820_TYPE.RESERVED_KERN],
@@ -87,6 +90,14 @@ export const linux310: KernelProfile = {
       private: 48,
     },
     maxOrder: 10,
+    // PAGE_BUDDY_MAPCOUNT_VALUE (include/linux/mm.h 3.10).
+    buddyMapcount: -128,
+    bootFreeToTail: false,
+    memmapInitWholeSection: false,
+    // node_data[0] = 0x13ffd7000 in the seed, directly under the page-table pages at
+    // 0x13fffe000: roundup(sizeof(pg_data_t), PAGE_SIZE) = 0x27000 (inference).
+    nodeDataBytes: 0x27000,
+    nodeDataAlign: 4096,
   },
   paging: {
     pteLeafFlags: 0x8000000000000063n,
@@ -106,4 +117,46 @@ export const linux310: KernelProfile = {
     stepping: 'top-down-step-shift-8',
     directGbpages: true,
   },
+  // Seed 000 (crash vtop): _text 0xffffffff8b000000 at phys 0x1f000000, PGD
+  // (init_level4_pgt) 0xffffffff8be10000, first brk page-table page 0x1fe74000.
+  kernelImage: {
+    textPhys: 0x1f000000,
+    textVirt: 0xffffffff8b000000n,
+    pgdOffset: 0xe10000,
+    pgtBufOffset: 0xe74000,
+    endOffset: 0xe80000,
+  },
+  bootLog: {
+    lastPfnPrefix: 'e820: ',
+    totalPages: 'present-minus-memmap',
+    zoneRangeWidth: 8,
+  },
+  hibernation: {
+    bitmap: 'bm-block-list',
+    swsuspHeader: '3.10',
+    // RHEL 7.9 carries the 4.7 restore_data_record (jump_address_phys, magic ...DEF0), no e820 digest.
+    archHeader: 'rhel7',
+    e820Check: false,
+    // RHEL7 snapshot.c:1665 init_header(): num_physpages, which setup_arch() sets to max_pfn.
+    numPhyspages: 'max_pfn',
+    zeroPages: false,
+    compressors: ['lzo'],
+    hwSig: false,
+    skipOffline: true,
+    kernelPagePresent: 'always',
+    markUnsafePages: '3.10',
+    unpackRequiresPfnValid: false,
+    unpackFwBugMessage: false,
+    safePageRecycling: false,
+    tempTextMapping: true,
+    messages: {
+      hibernatePrefix: 'PM: ',
+      imageMismatch: 'PM: Image mismatch: %s',
+      failedToLoad: 'PM: Failed to load hibernation image, recovering.',
+      restoredSuccessfully: 'PM: Image restored successfully.',
+      preallocating: 'PM: Preallocating image memory... done (allocated %lu pages)',
+      imageCreated: 'PM: Hibernation image created (%d pages copied)',
+      errorResuming: 'PM: Error %d resuming',
+    },
+  } satisfies HibernationProfile,
 };

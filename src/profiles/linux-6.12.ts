@@ -3,6 +3,7 @@
  * fixtures), with the April 2025 e820 nosave fix that 6.12.y stable carries.
  */
 import { E820_TYPE } from '../firmware/e820-types.js';
+import type { HibernationProfile } from './hibernation.js';
 import type { KernelProfile } from './types.js';
 
 export const linux612: KernelProfile = {
@@ -34,6 +35,7 @@ export const linux612: KernelProfile = {
     setupData: 'memblock-reserve',
     nosave: 'e820__register_nosave_regions',
     nosaveLog: 'mem-inclusive-hibernation-prefix',
+    memmapOperators: '@#$!%',
   },
   memblock: {
     memoryTypes: [E820_TYPE.RAM],
@@ -81,6 +83,13 @@ export const linux612: KernelProfile = {
       refcount: 52,
     },
     maxOrder: 10,
+    // page_type PGTY_buddy (0xf0) << 24, read as a signed _mapcount (include/linux/page-flags.h 6.12).
+    buddyMapcount: -268435456,
+    bootFreeToTail: true,
+    memmapInitWholeSection: true,
+    // QEMU fixture: "NODE_DATA(0) allocated [mem 0x17ce7680-0x17d11fff]" = 0x2a980 bytes.
+    nodeDataBytes: 0x2a980,
+    nodeDataAlign: 64,
   },
   paging: {
     pteLeafFlags: 0x8000000000000163n,
@@ -100,4 +109,45 @@ export const linux612: KernelProfile = {
     stepping: 'top-down-step-shift-8',
     directGbpages: true,
   },
+  // QEMU fixture guests with nokaslr (/proc/iomem): Kernel code 0x01000000,
+  // Kernel data 0x02c00000, Kernel bss ends 0x03bfffff; init_top_pgt placed at the
+  // start of .data, the brk area right after .bss (assumed 64 KiB + pgt_buf).
+  kernelImage: {
+    textPhys: 0x1000000,
+    textVirt: 0xffffffff81000000n,
+    pgdOffset: 0x1c00000,
+    pgtBufOffset: 0x2c00000,
+    endOffset: 0x2c1c000,
+  },
+  bootLog: {
+    lastPfnPrefix: '',
+    totalPages: 'present',
+    zoneRangeWidth: 16,
+  },
+  hibernation: {
+    bitmap: 'rtree',
+    swsuspHeader: '6.x',
+    archHeader: 'crc32',
+    e820Check: true,
+    numPhyspages: 'present_pages',
+    zeroPages: true,
+    compressors: ['lzo', 'lz4'],
+    hwSig: true,
+    skipOffline: true,
+    kernelPagePresent: 'walk',
+    markUnsafePages: '4.8',
+    unpackRequiresPfnValid: true,
+    unpackFwBugMessage: true,
+    safePageRecycling: true,
+    tempTextMapping: true,
+    messages: {
+      hibernatePrefix: 'PM: hibernation: ',
+      imageMismatch: 'PM: hibernation: Image mismatch: %s',
+      failedToLoad: 'PM: hibernation: Failed to load image, recovering.',
+      restoredSuccessfully: 'PM: hibernation: Hibernation image restored successfully.',
+      preallocating: 'PM: hibernation: Allocated %lu pages for snapshot',
+      imageCreated: 'PM: hibernation: Image created (%d pages copied, %d zero pages)',
+      errorResuming: 'PM: Error %d resuming',
+    },
+  } satisfies HibernationProfile,
 };

@@ -1,3 +1,5 @@
+import type { HibernationProfile } from './hibernation.js';
+
 /**
  * A kernel profile: the data and the small strategy choices in which the
  * supported kernels differ. Code elsewhere asks the profile ("which nosave
@@ -103,6 +105,24 @@ export interface PagingProfile {
   readonly directGbpages: boolean;
 }
 
+/**
+ * Where the kernel image sits (the boot default; scenarios may override).
+ * Offsets are from _text; the PGD (init_level4_pgt / init_top_pgt) is in the
+ * image's data, the brk area (early page-table buffer) just after .bss.
+ */
+export interface KernelImageLayout {
+  /** Physical address of _text. */
+  readonly textPhys: number;
+  /** Virtual address of _text (__START_KERNEL_map + load offset). */
+  readonly textVirt: bigint;
+  /** PGD page = _text + pgdOffset. */
+  readonly pgdOffset: number;
+  /** brk pgt_buf = _text + pgtBufOffset (profile.paging.pgtBufPages pages). */
+  readonly pgtBufOffset: number;
+  /** _end = _text + endOffset (memblock reserves [_text, _end)). */
+  readonly endOffset: number;
+}
+
 export interface KernelProfile {
   /** Stable id used on the command line: `linux-3.10`, `linux-6.12`. */
   readonly id: string;
@@ -118,6 +138,12 @@ export interface KernelProfile {
     readonly nosave: NosaveAlgorithm;
     /** register_nosave_region() log line format. */
     readonly nosaveLog: 'exclusive-016lx' | 'mem-inclusive' | 'mem-inclusive-hibernation-prefix';
+    /**
+     * Characters parse_memmap_one() accepts after `memmap=nn` (arch/x86/kernel/e820.c):
+     * '@' RAM, '#' ACPI, '$' reserved, '!' PRAM (4.1+, RHEL 7 backport), '%' retype (4.16+).
+     * Any other character falls through to the `memmap=nn` (= mem=nn) branch.
+     */
+    readonly memmapOperators: string;
   };
 
   readonly memblock: {
@@ -144,7 +170,52 @@ export interface KernelProfile {
     readonly structPage: StructPageLayout;
     /** MAX_ORDER - 1 (10 in both). */
     readonly maxOrder: number;
+    /**
+     * Raw _mapcount / page_type value of a PageBuddy page: 3.10
+     * PAGE_BUDDY_MAPCOUNT_VALUE (-128); 6.12 page_type PGTY_buddy << 24.
+     */
+    readonly buddyMapcount: number;
+    /**
+     * Boot-time frees (memblock_free_all → __free_pages_core) add blocks at the
+     * TAIL of the free lists: 6.x FPI_TO_TAIL (5.10+). 3.10 uses __free_one_page's
+     * normal head/tail choice.
+     */
+    readonly bootFreeToTail: boolean;
+    /**
+     * The memmap of pfns outside every zone span but inside a present section is
+     * initialised (6.x memmap_init() → init_unavailable_range() up to the section
+     * end). 3.10 memmap_init_zone() leaves them zero.
+     */
+    readonly memmapInitWholeSection: boolean;
+    /**
+     * Bytes memblock-allocated for pglist_data (NODE_DATA). 3.10: rounded up to
+     * PAGE_SIZE (setup_node_data); 6.x: raw size, SMP_CACHE_BYTES aligned.
+     */
+    readonly nodeDataBytes: number;
+    /** Alignment of the NODE_DATA allocation. */
+    readonly nodeDataAlign: number;
   };
 
   readonly paging: PagingProfile;
+
+  /** Default kernel image placement (see KernelImageLayout). */
+  readonly kernelImage: KernelImageLayout;
+
+  /** Spelling of boot log lines that differ between kernels. */
+  readonly bootLog: {
+    /** Prefix of "last_pfn = … max_arch_pfn = …" ('e820: ' in 3.10, none in 6.12). */
+    readonly lastPfnPrefix: string;
+    /** Width of addresses in "Zone ranges:" lines (%#010lx in 3.10, %#018Lx in 6.x). */
+    readonly zoneRangeWidth: number;
+    /**
+     * "Built 1 zonelists … Total pages: N": 'present' (6.12: the QEMU fixture
+     * prints the present page count) or 'present-minus-memmap' (3.10
+     * build_all_zonelists() before mem_init: Σ managed estimate of
+     * free_area_init_core() = present − memmap pages, watermarks still 0).
+     */
+    readonly totalPages: 'present' | 'present-minus-memmap';
+  };
+
+  /** kernel/power + arch/x86/power differences (./hibernation.ts). */
+  readonly hibernation: HibernationProfile;
 }

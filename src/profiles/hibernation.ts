@@ -1,0 +1,57 @@
+/**
+ * The hibernation half of a kernel profile: where kernel/power/ and
+ * arch/x86/power/ differ between the supported kernels. Each field names
+ * the function whose behaviour it selects (facts: swsusp-facts.md §1–8).
+ */
+import type { BitmapKind } from '../power/snapshot/bitmap.js';
+
+export type SwsuspHeaderLayout = '3.10' | '6.x';
+export type ArchHeaderVariant = '3.10' | 'rhel7' | 'md5' | 'crc32';
+
+export interface HibernationMessages {
+  /** printk prefix of snapshot.c / hibernate.c lines ("PM: " or "PM: hibernation: "). */
+  readonly hibernatePrefix: string;
+  readonly imageMismatch: string;
+  readonly failedToLoad: string;
+  readonly restoredSuccessfully: string;
+  readonly preallocating: string;
+  readonly imageCreated: string;
+  readonly errorResuming: string;
+}
+
+export interface HibernationProfile {
+  /** memory_bitmap implementation (bm_block list ≤3.16, rtree 3.17+). */
+  readonly bitmap: BitmapKind;
+  /** swsusp_header layout (6.x adds hw_sig before crc32). */
+  readonly swsuspHeader: SwsuspHeaderLayout;
+  /** x86-64 restore_data_record variant written by arch_hibernation_header_save(). */
+  readonly archHeader: ArchHeaderVariant;
+  /** arch_hibernation_header_restore() compares an e820 CRC32 (5.13+). */
+  readonly e820Check: boolean;
+  /**
+   * check_header()'s "memory size" comparison: 3.10 x86-64 num_physpages = max_pfn;
+   * later get_num_physpages() = present pages.
+   */
+  readonly numPhyspages: 'max_pfn' | 'present_pages';
+  /** 6.6+: all-zero pages are flagged in the pfn list and not stored. */
+  readonly zeroPages: boolean;
+  /** Compressors the kernel can use (6.9+: lz4). */
+  readonly compressors: readonly ('lzo' | 'lz4')[];
+  /** SF_HW_SIG / swsusp_header.hw_sig (5.17+). */
+  readonly hwSig: boolean;
+  /** saveable_page(): PageOffline pages skipped (RHEL 7 backport, 6.x). */
+  readonly skipOffline: boolean;
+  /** kernel_page_present(): 'always' (3.10 without DEBUG_PAGEALLOC) or a real page-table walk (6.x). */
+  readonly kernelPagePresent: 'always' | 'walk';
+  /** mark_unsafe_pages(): '3.10' walks zones and can fail with -EFAULT; '4.8' duplicates the bitmap. */
+  readonly markUnsafePages: '3.10' | '4.8';
+  /** unpack_orig_pfns() requires pfn_valid (4.8+) and prints the FW_BUG line (6.2+). */
+  readonly unpackRequiresPfnValid: boolean;
+  readonly unpackFwBugMessage: boolean;
+  /** 4.8+: reserved PBE pages kept on safe_pages_list; memory_bm_recycle() after load. */
+  readonly safePageRecycling: boolean;
+  /** set_up_temporary_mappings(): 3.10 re-uses the boot kernel's text mapping; 4.7+ builds a text mapping. */
+  readonly tempTextMapping: boolean;
+  /** Log strings (kernel/power/swap.c, snapshot.c, hibernate.c). */
+  readonly messages: HibernationMessages;
+}

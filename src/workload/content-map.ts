@@ -1,0 +1,116 @@
+/**
+ * Per-frame content descriptors: which generated page a frame holds.
+ *
+ * Layout per present 128 MiB section (32768 frames), allocated on first use:
+ *   kind  Uint8Array   ContentKind (0 = none: the frame reads as zero or as
+ *                      whatever was materialised in PhysMem)
+ *   seed  Uint8Array   index into `seeds` (the scenario seed of the boot that
+ *                      produced the contents)
+ *   src   Uint32Array  pfn the contents were generated for (the frame's own
+ *                      pfn, or the original pfn when the frame holds a copy:
+ *                      a snapshot copy page, a PBE safe page, a restored page)
+ * 6 bytes per frame: a 64 GiB model costs ~96 MiB of descriptors, no page bytes.
+ */
+import type { PageContentProvider } from '../mm/phys-mem.js';
+import { ContentKind, generatePage } from './content.js';
+
+const SECTION_SHIFT = 15;
+const PER_SECTION = 1 << SECTION_SHIFT;
+
+interface SectionDesc {
+  kind: Uint8Array;
+  seed: Uint8Array;
+  src: Uint32Array;
+}
+
+export interface ContentDescriptor {
+  kind: number;
+  seed: number;
+  src: number;
+}
+
+export class ContentMap implements PageContentProvider {
+  private readonly sections = new Map<number, SectionDesc>();
+  private readonly seeds: number[] = [];
+  private count = 0;
+
+  /** Register a seed; returns its index (reuses an existing one). */
+  seedIndex(seed: number): number {
+    const i = this.seeds.indexOf(seed >>> 0);
+    if (i >= 0) return i;
+    if (this.seeds.length >= 255) throw new RangeError('too many content seeds');
+    this.seeds.push(seed >>> 0);
+    return this.seeds.length - 1;
+  }
+
+  private section(pfn: number, create: true): SectionDesc;
+  private section(pfn: number, create: false): SectionDesc | undefined;
+  private section(pfn: number, create: boolean): SectionDesc | undefined {
+    const s = Math.floor(pfn / PER_SECTION);
+    let d = this.sections.get(s);
+    if (!d && create) {
+      d = { kind: new Uint8Array(PER_SECTION), seed: new Uint8Array(PER_SECTION), src: new Uint32Array(PER_SECTION) };
+      this.sections.set(s, d);
+    }
+    return d;
+  }
+
+  /** Give frame `pfn` generated contents (kind, seed, src). */
+  set(pfn: number, kind: number, seed: number, src = pfn): void {
+    const d = this.section(pfn, true);
+    const i = pfn % PER_SECTION;
+    if (d.kind[i] === ContentKind.NONE && kind !== ContentKind.NONE) this.count++;
+    else if (d.kind[i] !== ContentKind.NONE && kind === ContentKind.NONE) this.count--;
+    d.kind[i] = kind;
+    d.seed[i] = this.seedIndex(seed);
+    d.src[i] = src;
+  }
+
+  /** Copy frame `from`'s descriptor to frame `to` (a page copy in the model). */
+  copy(from: number, to: number): void {
+    const d = this.get(from);
+    if (d) this.set(to, d.kind, d.seed, d.src);
+    else this.clear(to);
+  }
+
+  clear(pfn: number): void {
+    const d = this.section(pfn, false);
+    if (!d) return;
+    const i = pfn % PER_SECTION;
+    if (d.kind[i] !== ContentKind.NONE) this.count--;
+    d.kind[i] = ContentKind.NONE;
+  }
+
+  get(pfn: number): ContentDescriptor | undefined {
+    const d = this.section(pfn, false);
+    if (!d) return undefined;
+    const i = pfn % PER_SECTION;
+    const kind = d.kind[i]!;
+    if (kind === ContentKind.NONE) return undefined;
+    return { kind, seed: this.seeds[d.seed[i]!]!, src: d.src[i]! };
+  }
+
+  kind(pfn: number): number {
+    const d = this.section(pfn, false);
+    return d ? d.kind[pfn % PER_SECTION]! : ContentKind.NONE;
+  }
+
+  /** Frames with a descriptor. */
+  get size(): number {
+    return this.count;
+  }
+
+  covers(pfn: number): boolean {
+    return this.kind(pfn) !== ContentKind.NONE;
+  }
+
+  fill(pfn: number, dst: Uint8Array): void {
+    const d = this.get(pfn);
+    if (d) generatePage(d.kind, d.seed, d.src, 0, dst);
+  }
+
+  /** Bytes the descriptor stands for (generated into `dst`); false when the frame has none. */
+  generate(desc: ContentDescriptor, dst: Uint8Array): void {
+    generatePage(desc.kind, desc.seed, desc.src, 0, dst);
+  }
+}
