@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** `hiblab` executable entry point. */
+import '../node/install-fast-paths.js'; // native zlib.crc32 for the codecs
 import { processIo } from './io.js';
 import { runCli } from './program.js';
 

@@ -1,0 +1,296 @@
+/**
+ * NodeChunkPool: the ChunkPool of src/power/compress/pool.ts on
+ * worker_threads, like the kernel's compression kthreads
+ * (kernel/power/swap.c: nr_threads = clamp(num_online_cpus() − 1, 1, CMP_THREADS)).
+ *
+ * Chunks are packed into batches (about `batchBytes` of input each) so that
+ * one message carries several chunks; each batch's input is copied once into
+ * a fresh ArrayBuffer that is transferred (not cloned) to a worker, and the
+ * worker transfers one result buffer back. Results are views into that
+ * buffer, so they cost no further copy. Each worker has at most two batches
+ * in flight, which keeps it busy while the main thread packs the next one.
+ * Results come back in ascending index order whatever order the workers
+ * finish in. Idle workers are unref()'d, so a forgotten close() does not
+ * keep the process alive.
+ *
+ * Under vitest/tsx (this module loaded from a .ts file) the worker runs
+ * compress-worker.ts through tsx (see newWorker()); from dist/ it is the .js.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ModelError } from '../errors.js';
+import { CMP_THREADS, type CompressorName, getChunkCodec } from '../power/compress/compressor.js';
+import { CodecError, type CodecErrorCode } from '../power/compress/errors.js';
+import type {
+  ChunkJob,
+  ChunkPool,
+  ChunkResult,
+  DecompressJob,
+  DecompressResult,
+} from '../power/compress/pool.js';
+
+/** Message to a worker: a batch of chunks packed in `buf`. */
+export interface WorkerRequest {
+  id: number;
+  op: 'compress' | 'decompress';
+  codec: CompressorName;
+  buf: ArrayBuffer;
+  offsets: number[];
+  lens: number[];
+  /** decompress only: expected length per chunk, −1 = unknown (UNC_SIZE buffer). */
+  uncLens?: number[];
+}
+
+/** Reply from a worker: results packed in `buf`, or the first error of the batch. */
+export type WorkerReply =
+  | { id: number; buf: ArrayBuffer; offsets: number[]; lens: number[]; crcs: number[]; error?: undefined }
+  | {
+      id: number;
+      error: {
+        isCodec: boolean;
+        code: string;
+        message: string;
+        offset: number;
+        outputOffset: number;
+        index: number;
+      };
+    };
+
+export interface NodeChunkPoolOptions {
+  /** Worker count; default clamp(availableParallelism() − 1, 1, CMP_THREADS) as the kernel does. */
+  threads?: number;
+  /** Input bytes per message (default 1 MiB = 8 full chunks). */
+  batchBytes?: number;
+}
+
+interface Batch {
+  req: WorkerRequest;
+  /** Job indexes (caller's `index` field) of the chunks in this batch. */
+  indexes: number[];
+  done: (reply: WorkerReply) => void;
+  fail: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  inFlight: Map<number, Batch>;
+}
+
+const MAX_IN_FLIGHT = 2;
+
+/** Default thread count: the kernel rule clamp(online_cpus − 1, 1, 3). */
+export function defaultThreads(): number {
+  return Math.min(CMP_THREADS, Math.max(1, availableParallelism() - 1));
+}
+
+/**
+ * How to start a worker. From dist/ it is compress-worker.js. From source
+ * (vitest, `npx tsx`) it is compress-worker.ts, which Node 20 cannot load by
+ * itself, and `execArgv: ['--import', 'tsx']` does not help there (Node 20.20
+ * still reports 'Unknown file extension ".ts"' for the worker entry). So a
+ * two-line eval bootstrap registers tsx's ESM hooks (tsx/esm/api register())
+ * inside the worker and then imports the .ts entry.
+ */
+function newWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./compress-worker.js', import.meta.url));
+  const entry = new URL('./compress-worker.ts', import.meta.url).href;
+  const boot =
+    `import(${JSON.stringify(tsxEsmApiUrl())})` +
+    `.then((m) => { m.register(); return import(${JSON.stringify(entry)}); })` +
+    '.catch((e) => { setImmediate(() => { throw e; }); });';
+  return new Worker(boot, { eval: true });
+}
+
+/** file: URL of tsx's ESM API (a devDependency; only needed when running from source). */
+function tsxEsmApiUrl(): string {
+  const req = createRequire(import.meta.url);
+  const pkgPath = req.resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
+    exports: Record<string, { import?: { default?: string } } | string>;
+  };
+  const target = pkg.exports['./esm/api'];
+  const rel = typeof target === 'object' ? target.import?.default : undefined;
+  if (!rel)
+    throw new ModelError('NO_TSX', 'running from TypeScript source needs tsx (tsx/esm/api not found)');
+  return pathToFileURL(join(dirname(pkgPath), rel)).href;
+}
+
+export class NodeChunkPool implements ChunkPool {
+  readonly threads: number;
+  private readonly batchBytes: number;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Batch[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: NodeChunkPoolOptions = {}) {
+    this.threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
+    this.batchBytes = Math.max(1, options.batchBytes ?? 1 << 20);
+    for (let i = 0; i < this.threads; i++) {
+      const worker = newWorker();
+      const slot: Slot = { worker, inFlight: new Map() };
+      worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
+      worker.on('error', (e) => this.onCrash(slot, e));
+      worker.on('exit', (code) => {
+        if (!this.closed) this.onCrash(slot, new Error(`compression worker exited with code ${code}`));
+      });
+      worker.unref();
+      this.slots.push(slot);
+    }
+  }
+
+  async compress(codec: CompressorName, jobs: ChunkJob[]): Promise<ChunkResult[]> {
+    getChunkCodec(codec); // reject unknown names on this thread
+    const replies = await this.run(
+      'compress',
+      codec,
+      jobs.map((j) => ({ index: j.index, data: j.data, uncLen: -1 })),
+    );
+    const out: ChunkResult[] = [];
+    for (const { batch, reply } of replies) {
+      const buf = new Uint8Array(reply.buf);
+      for (let i = 0; i < batch.indexes.length; i++) {
+        out.push({
+          index: batch.indexes[i]!,
+          compressed: buf.subarray(reply.offsets[i]!, reply.offsets[i]! + reply.lens[i]!),
+          crc: reply.crcs[i]!,
+        });
+      }
+    }
+    return out.sort((a, b) => a.index - b.index);
+  }
+
+  async decompress(codec: CompressorName, chunks: DecompressJob[]): Promise<DecompressResult[]> {
+    getChunkCodec(codec);
+    const replies = await this.run(
+      'decompress',
+      codec,
+      chunks.map((c) => ({ index: c.index, data: c.compressed, uncLen: c.uncLen ?? -1 })),
+    );
+    const out: DecompressResult[] = [];
+    for (const { batch, reply } of replies) {
+      const buf = new Uint8Array(reply.buf);
+      for (let i = 0; i < batch.indexes.length; i++) {
+        out.push({
+          index: batch.indexes[i]!,
+          data: buf.subarray(reply.offsets[i]!, reply.offsets[i]! + reply.lens[i]!),
+          crc: reply.crcs[i]!,
+        });
+      }
+    }
+    return out.sort((a, b) => a.index - b.index);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const err = new ModelError('POOL_CLOSED', 'compression pool closed with work pending');
+    for (const b of this.queue.splice(0)) b.fail(err);
+    for (const s of this.slots) for (const b of s.inFlight.values()) b.fail(err);
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  /** Pack items into batches, run them all, and return the replies (first error rejects). */
+  private run(
+    op: 'compress' | 'decompress',
+    codec: CompressorName,
+    items: { index: number; data: Uint8Array; uncLen: number }[],
+  ): Promise<{ batch: Batch; reply: Extract<WorkerReply, { buf: ArrayBuffer }> }[]> {
+    if (this.closed) return Promise.reject(new ModelError('POOL_CLOSED', 'compression pool is closed'));
+    if (items.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      const results: { batch: Batch; reply: Extract<WorkerReply, { buf: ArrayBuffer }> }[] = [];
+      let pending = 0;
+      let failed = false;
+      const fail = (e: Error) => {
+        if (failed) return;
+        failed = true;
+        reject(e);
+      };
+      let i = 0;
+      while (i < items.length) {
+        // Gather one batch.
+        let bytes = 0;
+        const start = i;
+        while (i < items.length && (i === start || bytes + items[i]!.data.length <= this.batchBytes)) {
+          bytes += items[i]!.data.length;
+          i++;
+        }
+        const group = items.slice(start, i);
+        const packed = new Uint8Array(bytes);
+        const offsets: number[] = [];
+        const lens: number[] = [];
+        let pos = 0;
+        for (const it of group) {
+          packed.set(it.data, pos);
+          offsets.push(pos);
+          lens.push(it.data.length);
+          pos += it.data.length;
+        }
+        const req: WorkerRequest = { id: this.nextId++, op, codec, buf: packed.buffer, offsets, lens };
+        if (op === 'decompress') req.uncLens = group.map((g) => g.uncLen);
+        pending++;
+        const batch: Batch = {
+          req,
+          indexes: group.map((g) => g.index),
+          done: (reply) => {
+            if (failed) return;
+            if (reply.error) {
+              const { isCodec, code, message, offset, outputOffset, index } = reply.error;
+              const where = `chunk ${batch.indexes[index]}`;
+              fail(
+                isCodec
+                  ? new CodecError(code as CodecErrorCode, `${where}: ${message}`, offset, outputOffset)
+                  : new ModelError('WORKER_FAILED', `${where}: ${message}`),
+              );
+              return;
+            }
+            results.push({ batch, reply });
+            if (--pending === 0) resolve(results);
+          },
+          fail,
+        };
+        this.queue.push(batch);
+      }
+      this.pump();
+    });
+  }
+
+  /** Hand queued batches to workers with spare capacity. */
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let best: Slot | undefined;
+      for (const s of this.slots) {
+        if (s.inFlight.size < MAX_IN_FLIGHT && (!best || s.inFlight.size < best.inFlight.size)) best = s;
+      }
+      if (!best) return;
+      const batch = this.queue.shift()!;
+      if (best.inFlight.size === 0) best.worker.ref();
+      best.inFlight.set(batch.req.id, batch);
+      best.worker.postMessage(batch.req, [batch.req.buf]);
+    }
+  }
+
+  private onReply(slot: Slot, reply: WorkerReply): void {
+    const batch = slot.inFlight.get(reply.id);
+    if (!batch) return;
+    slot.inFlight.delete(reply.id);
+    if (slot.inFlight.size === 0) slot.worker.unref();
+    batch.done(reply);
+    this.pump();
+  }
+
+  private onCrash(slot: Slot, e: Error): void {
+    const err = new ModelError('WORKER_FAILED', `compression worker failed: ${e.message}`);
+    for (const b of slot.inFlight.values()) b.fail(err);
+    slot.inFlight.clear();
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    if (this.slots.length === 0) for (const b of this.queue.splice(0)) b.fail(err);
+    else this.pump();
+  }
+}

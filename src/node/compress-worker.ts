@@ -1,0 +1,81 @@
+/**
+ * worker_threads side of NodeChunkPool (src/node/compress-pool.ts): one
+ * "image_compress/%u" / "image_decompress/%u" thread. It receives a batch of
+ * chunks packed into one transferred ArrayBuffer, runs the codec and
+ * crc32_le on each, and transfers one result buffer back.
+ *
+ * Messages (see WorkerRequest / WorkerReply in compress-pool.ts):
+ *   request: { id, op: 'compress'|'decompress', codec, buf, offsets, lens, uncLens? }
+ *   reply:   { id, buf, offsets, lens, crcs } or { id, error: {code, message, offset, outputOffset, index} }
+ */
+import { parentPort } from 'node:worker_threads';
+import { getChunkCodec, UNC_SIZE } from '../power/compress/compressor.js';
+import { crc32Le } from '../power/compress/crc32.js';
+import { CodecError } from '../power/compress/errors.js';
+import { decompressChunk } from '../power/compress/pool.js';
+import type { WorkerReply, WorkerRequest } from './compress-pool.js';
+import './install-fast-paths.js';
+
+function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
+  const input = new Uint8Array(req.buf);
+  const count = req.lens.length;
+  const codec = getChunkCodec(req.codec);
+  const offsets: number[] = new Array(count);
+  const lens: number[] = new Array(count);
+  const crcs: number[] = new Array(count);
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    total +=
+      req.op === 'compress'
+        ? codec.worstCompress(req.lens[i]!)
+        : (req.uncLens?.[i] ?? -1) >= 0
+          ? req.uncLens![i]!
+          : UNC_SIZE;
+  }
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const src = input.subarray(req.offsets[i]!, req.offsets[i]! + req.lens[i]!);
+    try {
+      if (req.op === 'compress') {
+        const cap = codec.worstCompress(src.length);
+        const n = codec.compress(src, out.subarray(pos, pos + cap));
+        crcs[i] = crc32Le(0, src);
+        offsets[i] = pos;
+        lens[i] = n;
+        pos += cap;
+      } else {
+        const want = req.uncLens?.[i] ?? -1;
+        const cap = want >= 0 ? want : UNC_SIZE;
+        const dst = out.subarray(pos, pos + cap);
+        const n = decompressChunk(req.codec, src, dst, want >= 0 ? want : undefined);
+        crcs[i] = crc32Le(0, dst.subarray(0, n));
+        offsets[i] = pos;
+        lens[i] = n;
+        pos += cap;
+      }
+    } catch (e) {
+      const err = e as Error & Partial<CodecError>;
+      return {
+        reply: {
+          id: req.id,
+          error: {
+            isCodec: e instanceof CodecError,
+            code: String(err.code ?? 'INTERNAL'),
+            message: err.message,
+            offset: err.location?.offset ?? 0,
+            outputOffset: err.outputOffset ?? 0,
+            index: i,
+          },
+        },
+        transfer: [],
+      };
+    }
+  }
+  return { reply: { id: req.id, buf: out.buffer, offsets, lens, crcs }, transfer: [out.buffer] };
+}
+
+parentPort?.on('message', (req: WorkerRequest) => {
+  const { reply, transfer } = handle(req);
+  parentPort!.postMessage(reply, transfer);
+});
