@@ -2,11 +2,11 @@
  * The hibernation half of a kernel profile: where kernel/power/ and
  * arch/x86/power/ differ between the supported kernels. Each field names
  * the function whose behaviour it selects (facts: swsusp-facts.md §1–8).
+ * The on-disk layout choices (swsusp_header, restore_data_record) are in
+ * KernelProfile.swsuspImage.
  */
 import type { BitmapKind } from '../power/snapshot/bitmap.js';
 
-export type SwsuspHeaderLayout = '3.10' | '6.x';
-export type ArchHeaderVariant = '3.10' | 'rhel7' | 'md5' | 'crc32';
 
 export interface HibernationMessages {
   /** printk prefix of snapshot.c / hibernate.c lines ("PM: " or "PM: hibernation: "). */
@@ -14,18 +14,22 @@ export interface HibernationMessages {
   readonly imageMismatch: string;
   readonly failedToLoad: string;
   readonly restoredSuccessfully: string;
-  readonly preallocating: string;
+  /** Printed before preallocation (null: 3.10 prints start and result on one line). */
+  readonly preallocStart: string | null;
+  readonly preallocDone: string;
+  readonly creatingImage: string;
+  readonly needToCopy: string;
+  readonly normalPagesNeeded: string;
   readonly imageCreated: string;
   readonly errorResuming: string;
+  readonly imageLoaded: string;
+  readonly resumeFailed: string | null;
+  readonly bitmapsFreed: string;
 }
 
 export interface HibernationProfile {
   /** memory_bitmap implementation (bm_block list ≤3.16, rtree 3.17+). */
   readonly bitmap: BitmapKind;
-  /** swsusp_header layout (6.x adds hw_sig before crc32). */
-  readonly swsuspHeader: SwsuspHeaderLayout;
-  /** x86-64 restore_data_record variant written by arch_hibernation_header_save(). */
-  readonly archHeader: ArchHeaderVariant;
   /** arch_hibernation_header_restore() compares an e820 CRC32 (5.13+). */
   readonly e820Check: boolean;
   /**

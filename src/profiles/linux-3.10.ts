@@ -99,6 +99,8 @@ export const linux310: KernelProfile = {
     nodeDataBytes: 0x27000,
     nodeDataAlign: 4096,
   },
+  // RHEL 7.9 backports the 4.7 restore record (jump_address_phys, magic 0x123456789abcdef0); no e820 check.
+  swsuspImage: { format: '3.10', archHeader: '4.7-4.9' },
   paging: {
     pteLeafFlags: 0x8000000000000063n,
     largeLeafFlags: 0x80000000000000e3n,
@@ -133,9 +135,6 @@ export const linux310: KernelProfile = {
   },
   hibernation: {
     bitmap: 'bm-block-list',
-    swsuspHeader: '3.10',
-    // RHEL 7.9 carries the 4.7 restore_data_record (jump_address_phys, magic ...DEF0), no e820 digest.
-    archHeader: 'rhel7',
     e820Check: false,
     // RHEL7 snapshot.c:1665 init_header(): num_physpages, which setup_arch() sets to max_pfn.
     numPhyspages: 'max_pfn',
@@ -154,9 +153,16 @@ export const linux310: KernelProfile = {
       imageMismatch: 'PM: Image mismatch: %s',
       failedToLoad: 'PM: Failed to load hibernation image, recovering.',
       restoredSuccessfully: 'PM: Image restored successfully.',
-      preallocating: 'PM: Preallocating image memory... done (allocated %lu pages)',
+      preallocStart: null,
+      preallocDone: 'PM: Preallocating image memory... done (allocated %lu pages)',
+      creatingImage: 'PM: Creating hibernation image:',
+      needToCopy: 'PM: Need to copy %u pages',
+      normalPagesNeeded: 'PM: Normal pages needed: %u + %u, available pages: %u',
       imageCreated: 'PM: Hibernation image created (%d pages copied)',
       errorResuming: 'PM: Error %d resuming',
+      imageLoaded: 'PM: Image successfully loaded',
+      resumeFailed: null,
+      bitmapsFreed: 'PM: Basic memory bitmaps freed',
     },
   } satisfies HibernationProfile,
 };

@@ -91,6 +91,8 @@ export const linux612: KernelProfile = {
     nodeDataBytes: 0x2a980,
     nodeDataAlign: 64,
   },
+  // e820 crc32 record (magic 0x23456789abcdef02), hw_sig, LZ4, zero-page pfn flag.
+  swsuspImage: { format: '6.x', archHeader: '5.13-crc32' },
   paging: {
     pteLeafFlags: 0x8000000000000163n,
     largeLeafFlags: 0x80000000000001e3n,
@@ -126,8 +128,6 @@ export const linux612: KernelProfile = {
   },
   hibernation: {
     bitmap: 'rtree',
-    swsuspHeader: '6.x',
-    archHeader: 'crc32',
     e820Check: true,
     numPhyspages: 'present_pages',
     zeroPages: true,
@@ -145,9 +145,16 @@ export const linux612: KernelProfile = {
       imageMismatch: 'PM: hibernation: Image mismatch: %s',
       failedToLoad: 'PM: hibernation: Failed to load image, recovering.',
       restoredSuccessfully: 'PM: hibernation: Hibernation image restored successfully.',
-      preallocating: 'PM: hibernation: Allocated %lu pages for snapshot',
+      preallocStart: 'PM: hibernation: Preallocating image memory',
+      preallocDone: 'PM: hibernation: Allocated %lu pages for snapshot',
+      creatingImage: 'PM: hibernation: Creating image:',
+      needToCopy: 'PM: hibernation: Need to copy %u pages',
+      normalPagesNeeded: 'PM: hibernation: Normal pages needed: %u + %u, available pages: %u',
       imageCreated: 'PM: hibernation: Image created (%d pages copied, %d zero pages)',
       errorResuming: 'PM: Error %d resuming',
+      imageLoaded: 'PM: Image successfully loaded',
+      resumeFailed: 'PM: hibernation: resume failed (%d)',
+      bitmapsFreed: 'PM: hibernation: Basic memory bitmaps freed',
     },
   } satisfies HibernationProfile,
 };

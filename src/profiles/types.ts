@@ -198,6 +198,17 @@ export interface KernelProfile {
 
   readonly paging: PagingProfile;
 
+  /**
+   * The hibernation image this kernel writes (src/power/image/format-era.ts):
+   * `format` = swsusp_header layout, worst-case bound and log spellings of
+   * kernel/power/swap.c; `archHeader` = the x86-64 struct restore_data_record
+   * variant (RESTORE_MAGIC) of arch/x86/power/hibernate*.c.
+   */
+  readonly swsuspImage: {
+    readonly format: '3.10' | '6.x';
+    readonly archHeader: '3.10' | '4.7-4.9' | '4.10-md5' | '5.13-crc32';
+  };
+
   /** Default kernel image placement (see KernelImageLayout). */
   readonly kernelImage: KernelImageLayout;
 

@@ -4,7 +4,10 @@
  */
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { register as boot } from './boot.js';
+import { register as e820 } from './e820.js';
+import { register as image } from './image.js';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [boot, e820, image];

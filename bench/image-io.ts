@@ -1,0 +1,154 @@
+/**
+ * Image write / read throughput: hiblab's writer and reader with 2 worker
+ * threads (NodeChunkPool) against native single-thread LZO (npm `lzo`,
+ * liblzo2) on the same bytes, in the same process.
+ *
+ *   npx tsx bench/image-io.ts [MiB]     (default 1024; HIBLAB_BENCH_MIB also works)
+ *
+ * Data: bench/codecs.ts makeImageData() (deterministic page mix: zero,
+ * text-like, pointer-like, random pages). The image goes to a temporary file
+ * through FileSink; the reader reads it back with FileSource.
+ *   write: writeImage(6.x, lzo) of all pages, wall time, vs lzo.compress() of
+ *          every 128 KiB chunk on this thread.
+ *   read:  ImageReader.stream() (read + decompress + CRC) vs lzo.decompress()
+ *          of every chunk on this thread (compressed bytes already in memory).
+ * Targets (issue 3): both ratios ≥ 0.8×. Prints numbers; exit status 0 either way.
+ */
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { NodeChunkPool } from '../src/node/compress-pool.js';
+import { FileSink, FileSource } from '../src/node/image-file.js';
+import '../src/node/install-fast-paths.js';
+import { UNC_SIZE } from '../src/power/compress/compressor.js';
+import { ImageReader } from '../src/power/image/reader.js';
+import { type PageRecord, writeImage } from '../src/power/image/writer.js';
+import { makeImageData } from './codecs.js';
+
+const require = createRequire(import.meta.url);
+const lzo = require('lzo') as { compress(b: Buffer): Buffer; decompress(b: Buffer, len: number): Buffer };
+
+const MIB = 1 << 20;
+
+export interface ImageIoResult {
+  mib: number;
+  writeMibPerS: number;
+  nativeCompressMibPerS: number;
+  writeRatio: number;
+  readMibPerS: number;
+  nativeDecompressMibPerS: number;
+  readRatio: number;
+  imageBytes: number;
+}
+
+export async function runImageIoBench(
+  mib = 1024,
+  log: (s: string) => void = console.log,
+): Promise<ImageIoResult> {
+  const data = makeImageData(mib * MIB, 'hiblab-image-io');
+  const nPages = data.length / 4096;
+  const pfns = new Float64Array(nPages);
+  for (let i = 0; i < nPages; i++) pfns[i] = 0x1000 + i;
+  const dir = mkdtempSync(join(tmpdir(), 'hiblab-bench-'));
+  const file = join(dir, 'image.swap');
+  const devicePages = Math.ceil(nPages * 1.1) + 4096;
+  log(`hiblab image-io bench: ${mib} MiB (${nPages} pages), 2 workers, node ${process.version}`);
+  const pool = new NodeChunkPool({ threads: 2 });
+  try {
+    // Native reference: single-thread LZO compression of the same chunks.
+    const chunks: Buffer[] = [];
+    for (let o = 0; o < data.length; o += UNC_SIZE)
+      chunks.push(Buffer.from(data.buffer, data.byteOffset + o, Math.min(UNC_SIZE, data.length - o)));
+    // Warm-up pass (touches every page of the data and the library), then the timed one.
+    for (const c of chunks) lzo.compress(c);
+    let t0 = process.hrtime.bigint();
+    const compressed: Buffer[] = [];
+    for (const c of chunks) compressed.push(lzo.compress(c));
+    const nativeC = Number(process.hrtime.bigint() - t0) / 1e9;
+
+    // hiblab writer, 2 workers, to a file.
+    const fd = openSync(file, 'w+');
+    function* records(): Generator<PageRecord> {
+      for (let i = 0; i < nPages; i++)
+        yield { pfn: pfns[i]!, bytes: data.subarray(i * 4096, (i + 1) * 4096) };
+    }
+    t0 = process.hrtime.bigint();
+    const res = await writeImage(new FileSink(fd), { pfns, count: nPages }, records(), {
+      format: '6.x',
+      arch: {
+        era: '5.13-crc32',
+        jumpAddress: 0xffffffff81000000n,
+        jumpAddressPhys: 0x1000000n,
+        cr3: 0x1000n,
+        e820Checksum: 0,
+      },
+      numPhyspages: nPages,
+      compressor: 'lzo',
+      fresh: { devicePages },
+      pool,
+      threads: 2,
+    });
+    const writeS = Number(process.hrtime.bigint() - t0) / 1e9;
+    closeSync(fd);
+
+    // Native reference: single-thread decompression of the same chunks.
+    for (let i = 0; i < compressed.length; i++) lzo.decompress(compressed[i]!, chunks[i]!.length);
+    t0 = process.hrtime.bigint();
+    for (let i = 0; i < compressed.length; i++) lzo.decompress(compressed[i]!, chunks[i]!.length);
+    const nativeD = Number(process.hrtime.bigint() - t0) / 1e9;
+
+    // hiblab reader: read + decompress (2 workers) + CRC.
+    const src = new FileSource(file);
+    t0 = process.hrtime.bigint();
+    const reader = ImageReader.open(src);
+    const it = reader.stream({ pool, threads: 2 });
+    let crc = -1;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) {
+        crc = r.value;
+        break;
+      }
+    }
+    const readS = Number(process.hrtime.bigint() - t0) / 1e9;
+    src.close();
+    if (crc !== res.crc32)
+      throw new Error(`CRC mismatch after read: 0x${crc.toString(16)} vs 0x${res.crc32.toString(16)}`);
+
+    const out: ImageIoResult = {
+      mib,
+      writeMibPerS: mib / writeS,
+      nativeCompressMibPerS: mib / nativeC,
+      writeRatio: nativeC / writeS,
+      readMibPerS: mib / readS,
+      nativeDecompressMibPerS: mib / nativeD,
+      readRatio: nativeD / readS,
+      imageBytes: (res.lastSwapPage + 1) * 4096,
+    };
+    const f = (v: number) => v.toFixed(0).padStart(7);
+    log(
+      `image written: ${res.chunks} chunks, ${(res.compressedBytes / MIB).toFixed(1)} MiB compressed, crc32 0x${res.crc32.toString(16)}`,
+    );
+    log(`write image (lzo, 2 workers)                 ${f(out.writeMibPerS)} MiB/s`);
+    log(`native lzo compress (1 thread)               ${f(out.nativeCompressMibPerS)} MiB/s`);
+    log(`read + decompress + crc (2 workers)          ${f(out.readMibPerS)} MiB/s`);
+    log(`native lzo decompress (1 thread)             ${f(out.nativeDecompressMibPerS)} MiB/s`);
+    log(
+      `write ratio ${out.writeRatio.toFixed(2)}x (target >= 0.8x) ${out.writeRatio >= 0.8 ? 'PASS' : 'MISS'}`,
+    );
+    log(
+      `read ratio  ${out.readRatio.toFixed(2)}x (target >= 0.8x) ${out.readRatio >= 0.8 ? 'PASS' : 'MISS'}`,
+    );
+    return out;
+  } finally {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const mib = Number(process.argv[2] ?? process.env.HIBLAB_BENCH_MIB ?? 1024);
+  await runImageIoBench(mib);
+}

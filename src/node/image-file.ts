@@ -1,0 +1,76 @@
+/**
+ * Node file I/O for hibernation images: a ReadSource over a file descriptor
+ * (pread, so a 320 MiB device is never read whole) and a BlockSink that
+ * writes swap pages into a file.
+ */
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { HiblabError, UsageError } from '../errors.js';
+import { ImageReader, type OpenImageOptions } from '../power/image/reader.js';
+import type { BlockSink, ReadSource } from '../power/image/source.js';
+
+export class FileSource implements ReadSource {
+  readonly size: number;
+  private fd: number;
+
+  constructor(readonly path: string) {
+    try {
+      this.fd = openSync(path, 'r');
+      const st = fstatSync(this.fd);
+      if (st.isDirectory()) {
+        closeSync(this.fd);
+        throw new UsageError('INPUT_IS_DIR', 'is a directory, expected a swap device or image file', {
+          file: path,
+        });
+      }
+      // Block devices report size 0 through fstat; fall back to seeking is not portable, so require files.
+      this.size = st.size;
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      const err = e as NodeJS.ErrnoException;
+      throw new UsageError('INPUT_UNREADABLE', `cannot open: ${err.code ?? err.message}`, { file: path });
+    }
+  }
+
+  readAt(offset: number, length: number): Uint8Array {
+    const start = Math.max(0, Math.min(offset, this.size));
+    const len = Math.max(0, Math.min(length, this.size - start));
+    const buf = new Uint8Array(len);
+    let got = 0;
+    while (got < len) {
+      const n = readSync(this.fd, buf, got, len - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === len ? buf : buf.subarray(0, got);
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/** Writes swap pages at page × 4096 into an open file descriptor. */
+export class FileSink implements BlockSink {
+  constructor(private readonly fd: number) {}
+  writePage(swapPage: number, bytes: Uint8Array): void {
+    let off = 0;
+    while (off < bytes.length)
+      off += writeSync(this.fd, bytes, off, bytes.length - off, swapPage * 4096 + off);
+  }
+}
+
+/** Open an image file; file errors and "no image" come back as HiblabErrors naming the path. */
+export function openImageFile(
+  path: string,
+  opts: OpenImageOptions = {},
+): { src: FileSource; reader: ImageReader } {
+  const src = new FileSource(path);
+  try {
+    return { src, reader: ImageReader.open(src, opts) };
+  } catch (e) {
+    src.close();
+    if (e instanceof HiblabError) e.withFile(path);
+    throw e;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Kernel-style log lines of the image writer and loader (kernel/power/swap.c,
+ * swsusp_show_speed() in kernel/power/hibernate.c). Spellings per era come
+ * from FORMAT_ERAS; the lines are handed to a callback, one string per line
+ * without the newline.
+ */
+import type { FormatEraRules } from './format-era.js';
+
+export type LogSink = (line: string) => void;
+
+/** Milliseconds from some fixed origin; injectable so tests and the model are deterministic. */
+export type Clock = () => number;
+
+export const defaultClock: Clock = () => (globalThis.performance ? globalThis.performance.now() : Date.now());
+
+/**
+ * The 10% progress rule of save_image(), load_image() and their compressed twins: m = nr/10 (at least 1);
+ * before counting page n (0-based) a line is printed when n % m == 0, with
+ * value n / m * 10. So 0% is printed, and 100% only if nr is not a multiple of 10.
+ */
+export class ProgressPrinter {
+  private readonly m: number;
+  private n = 0;
+  constructor(
+    nrToDo: number,
+    private readonly phase: 'saving' | 'loading',
+    private readonly log: LogSink | undefined,
+  ) {
+    this.m = Math.floor(nrToDo / 10) || 1;
+  }
+  /** Call once per stream page, in the place the kernel increments nr_pages. */
+  tick(): void {
+    if (this.log && this.n % this.m === 0) {
+      this.log(`PM: Image ${this.phase} progress: ${String(Math.floor(this.n / this.m) * 10).padStart(3)}%`);
+    }
+    this.n++;
+  }
+  get count(): number {
+    return this.n;
+  }
+}
+
+/** swsusp_show_speed(): "<prefix><msg> %u kbytes in %u.%02u seconds (%u.%02u MB/s)". */
+export function speedLine(
+  rules: FormatEraRules,
+  msg: 'Wrote' | 'Read',
+  nrPages: number,
+  elapsedMs: number,
+): string {
+  let centisecs = Math.floor(Math.max(0, elapsedMs) / 10) >>> 0;
+  if (centisecs === 0) centisecs = 1; // avoid div-by-zero, as the kernel does
+  const k = (nrPages * 4) >>> 0;
+  const kps = Math.floor(((k * 100) % 0x100000000) / centisecs);
+  const cs = String(centisecs % 100).padStart(2, '0');
+  const mbs = String(Math.floor((kps % 1000) / 10)).padStart(2, '0');
+  return `${rules.speedPrefix}${msg} ${k} kbytes in ${Math.floor(centisecs / 100)}.${cs} seconds (${Math.floor(kps / 1000)}.${mbs} MB/s)`;
+}
+
+export function threadsLine(
+  rules: FormatEraRules,
+  threads: number,
+  codec: string,
+  dir: 'compression' | 'decompression',
+): string {
+  return rules.namesCompressor
+    ? `PM: Using ${threads} thread(s) for ${codec} ${dir}`
+    : `PM: Using ${threads} thread(s) for ${dir}${rules.doneDot}`;
+}

@@ -1,0 +1,529 @@
+/**
+ * Reads and validates a hibernation image on a swap device (the loader side
+ * of kernel/power/swap.c: swsusp_check(), get_swap_reader(), load_image(),
+ * load_compressed_image(); snapshot_write_next()/unpack_orig_pfns() in
+ * snapshot.c). Layouts are documented in the format modules beside this file.
+ *
+ * Everything read is bounds-checked before use, and no allocation is sized
+ * from a header count alone: counts are first checked against the device
+ * size, and lists grow only with entries actually present on the device.
+ * Every failure is a FormatError naming the byte offset on the device, the
+ * field, and what was expected.
+ *
+ * One stricter rule than the kernel: every chunk but the last must hold 32
+ * pages (the kernel's writer always does this; its loader would accept
+ * shorter ones). That is what makes random access by pfn possible.
+ */
+import { FormatError } from '../../errors.js';
+import {
+  CMP_HEADER,
+  type CompressorName,
+  getChunkCodec,
+  UNC_PAGES,
+  UNC_SIZE,
+} from '../compress/compressor.js';
+import { crc32Le, crc32LeCombine } from '../compress/crc32.js';
+import type { ChunkPool } from '../compress/pool.js';
+import { FORMAT_ERAS, type FormatEraRules, type ImageFormatEra } from './format-era.js';
+import { type Clock, defaultClock, type LogSink, ProgressPrinter, speedLine, threadsLine } from './log.js';
+import { DEFAULT_MAX_PFN, MetaDecoder, type MetaList } from './meta.js';
+import { decodeMkswapHeader, type MkswapHeader } from './mkswap-header.js';
+import { PAGE_SIZE, view } from './page.js';
+import type { ReadSource } from './source.js';
+import { type SwapMap, walkSwapMap } from './swap-map.js';
+import {
+  decodeSwsuspHeader,
+  HDR,
+  HIBERNATE_SIG,
+  isSwapSignature,
+  SF,
+  type SwsuspHeader,
+} from './swsusp-header.js';
+import { decodeSwsuspInfo, type SwsuspInfo } from './swsusp-info.js';
+
+export interface OpenImageOptions {
+  /** Force the format rules instead of deriving them from the arch header magic. */
+  format?: ImageFormatEra;
+  /** Highest pfn + 1 accepted in meta pages (default 2^40, MAX_PHYSMEM_BITS 52). */
+  maxPfn?: number;
+}
+
+/** One compressed chunk as found on the device. */
+export interface ChunkInfo {
+  index: number;
+  /** Index into the swap map's entries of the chunk's first page. */
+  entry: number;
+  /** Swap pages the chunk occupies. */
+  nPages: number;
+  cmpLen: number;
+  /** First stream page (0 = first meta page) it holds. */
+  firstStreamPage: number;
+  /** Stream pages it must decompress to. */
+  uncPages: number;
+}
+
+export interface StreamChunk {
+  /** First stream page in `data`. */
+  firstStreamPage: number;
+  /** Whole uncompressed stream pages. */
+  data: Uint8Array;
+}
+
+export interface ReadOptions {
+  pool?: ChunkPool;
+  log?: LogSink;
+  clock?: Clock;
+  /** Threads reported in the log line (default: the pool's, or 1). */
+  threads?: number;
+  /** Chunks handed to the pool at a time (default threads × 32, so every worker gets a ~1 MiB batch). */
+  batchChunks?: number;
+  /** Called with (done, total) stream pages, for progress bars. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PageOut {
+  pfn: number;
+  /** null for a zero page (ENCODED_PFN_ZERO_FLAG). */
+  bytes: Uint8Array | null;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** crc32_le computed over the uncompressed stream (compressed images). */
+  crc32Computed: number | null;
+  crc32Stored: number | null;
+  streamPages: number;
+  dataPages: number;
+  zeroPages: number;
+}
+
+function fmtErr(code: string, msg: string, offset: number): FormatError {
+  return new FormatError(code, msg, { offset });
+}
+
+/** Era whose format rules apply to an image, from its arch header magic. */
+export function formatOfArchEra(era: SwsuspInfo['arch']['era']): ImageFormatEra {
+  return era === '3.10' || era === '4.7-4.9' ? '3.10' : '6.x';
+}
+
+export class ImageReader {
+  readonly devicePages: number;
+  readonly swapHeader: MkswapHeader;
+  readonly swsusp: SwsuspHeader;
+  readonly map: SwapMap;
+  readonly info: SwsuspInfo;
+  readonly rules: FormatEraRules;
+  readonly compressor: CompressorName | null;
+  private readonly maxPfn: number;
+  private chunkTable: ChunkInfo[] | null = null;
+  private metaCache: MetaList | null = null;
+  private cacheChunk = -1;
+  private cacheData: Uint8Array | null = null;
+
+  private constructor(
+    readonly src: ReadSource,
+    opts: OpenImageOptions,
+  ) {
+    this.maxPfn = opts.maxPfn ?? DEFAULT_MAX_PFN;
+    if (src.size < PAGE_SIZE) {
+      throw fmtErr(
+        'IMAGE_TRUNCATED',
+        `device is ${src.size} bytes, expected at least one ${PAGE_SIZE}-byte page`,
+        src.size,
+      );
+    }
+    const page0 = src.readAt(0, PAGE_SIZE);
+    const hdr = decodeSwsuspHeader(page0, '6.x');
+    if (hdr.sig !== HIBERNATE_SIG) {
+      const what = isSwapSignature(hdr.sig)
+        ? `no hibernation image: swap signature is "${hdr.sig}"`
+        : `no swap signature: bytes at 0x${HDR.sig.toString(16)} are ${JSON.stringify(hdr.sig)}`;
+      throw fmtErr('SWSUSP_SIG_MISSING', `${what}, expected "S1SUSPEND\\0"`, HDR.sig);
+    }
+    this.swapHeader = decodeMkswapHeader(page0);
+    this.devicePages = Math.max(Math.floor(src.size / PAGE_SIZE), this.swapHeader.lastPage + 1);
+    this.map = walkSwapMap(src, hdr.image, this.devicePages);
+    if (this.map.entries.length === 0) {
+      throw fmtErr(
+        'MAP_EMPTY',
+        'the first swap map page has no entries, expected the header page at entry 0',
+        hdr.image * PAGE_SIZE,
+      );
+    }
+    const hBase = this.map.entries[0]! * PAGE_SIZE;
+    this.info = decodeSwsuspInfo(src.readAt(hBase, PAGE_SIZE), hBase);
+    this.rules = FORMAT_ERAS[opts.format ?? formatOfArchEra(this.info.arch.era)];
+    this.swsusp = this.rules.hasHwSig ? hdr : { ...hdr, hwSig: null };
+    this.compressor =
+      hdr.flags & SF.NOCOMPRESS_MODE ? null : hdr.flags & SF.COMPRESSION_ALG_LZ4 ? 'lz4' : 'lzo';
+    // Bound the header's claims by the device before anything is sized from them.
+    const streamPages = this.info.pages - 1;
+    const entriesAfterHeader = this.map.entries.length - 1;
+    const maxStream = this.compressor ? entriesAfterHeader * UNC_PAGES : entriesAfterHeader;
+    if (streamPages > maxStream) {
+      throw fmtErr(
+        this.compressor ? 'IMAGE_TRUNCATED' : 'IMAGE_TRUNCATED',
+        `swsusp_info.pages is ${this.info.pages}, but the swap map lists only ${entriesAfterHeader} stream pages` +
+          (this.compressor ? ` (at most ${maxStream} pages after decompression)` : ''),
+        hBase + 424,
+      );
+    }
+    if (!this.compressor && streamPages !== entriesAfterHeader) {
+      throw fmtErr(
+        'MAP_EXTRA_ENTRIES',
+        `the swap map lists ${entriesAfterHeader} stream pages, expected pages - 1 = ${streamPages}`,
+        this.entryOffset(1 + streamPages),
+      );
+    }
+  }
+
+  /** Open and check the fixed structures (page 0, swap map, header page). */
+  static open(src: ReadSource, opts: OpenImageOptions = {}): ImageReader {
+    return new ImageReader(src, opts);
+  }
+
+  get streamPages(): number {
+    return this.info.pages - 1;
+  }
+
+  /** Byte offset on the device of swap-map entry `k` (or of the map end when past it). */
+  private entryOffset(k: number): number {
+    const e = this.map.entries;
+    return k < e.length ? e[k]! * PAGE_SIZE : this.src.size;
+  }
+
+  /** Read `n` swap pages listed from entry `k`, coalescing runs of consecutive slots. */
+  private readEntries(k: number, n: number): Uint8Array {
+    const out = new Uint8Array(n * PAGE_SIZE);
+    const e = this.map.entries;
+    let i = 0;
+    while (i < n) {
+      let run = 1;
+      while (i + run < n && e[k + i + run] === e[k + i]! + run) run++;
+      const off = e[k + i]! * PAGE_SIZE;
+      const bytes = this.src.readAt(off, run * PAGE_SIZE);
+      if (bytes.length < run * PAGE_SIZE) {
+        throw fmtErr(
+          'IMAGE_TRUNCATED',
+          `image page at swap page ${e[k + i]} is cut off by the end of the file`,
+          off + bytes.length,
+        );
+      }
+      out.set(bytes, i * PAGE_SIZE);
+      i += run;
+    }
+    return out;
+  }
+
+  /** Scan the chunk headers (cmp_len of every chunk); cheap, reads 8 bytes per chunk. */
+  chunks(): ChunkInfo[] {
+    if (!this.compressor) return [];
+    if (this.chunkTable) return this.chunkTable;
+    const e = this.map.entries;
+    const worst = this.rules.worstCompress(UNC_SIZE);
+    const table: ChunkInfo[] = [];
+    let k = 1;
+    let remaining = this.streamPages;
+    let first = 0;
+    while (remaining > 0) {
+      if (k >= e.length) {
+        throw fmtErr(
+          'IMAGE_TRUNCATED',
+          `the swap map ends after ${table.length} chunks, but ${remaining} of ${this.streamPages} stream pages are missing`,
+          this.map.mapPages[this.map.mapPages.length - 1]! * PAGE_SIZE,
+        );
+      }
+      const off = e[k]! * PAGE_SIZE;
+      const head = this.src.readAt(off, CMP_HEADER);
+      if (head.length < CMP_HEADER)
+        throw fmtErr('IMAGE_TRUNCATED', `chunk #${table.length} header is cut off`, off + head.length);
+      const dv = view(head);
+      const hi = dv.getUint32(4, true);
+      const cmpLen = dv.getUint32(0, true);
+      if (hi !== 0 || cmpLen === 0 || cmpLen > worst) {
+        throw fmtErr(
+          'CHUNK_LEN_INVALID',
+          `Invalid ${this.compressor} compressed length: chunk #${table.length} cmp_len is ${hi ? `0x${hi.toString(16)}${cmpLen.toString(16).padStart(8, '0')}` : cmpLen}, expected 1..${worst}`,
+          off,
+        );
+      }
+      const nPages = Math.ceil((CMP_HEADER + cmpLen) / PAGE_SIZE);
+      if (k + nPages > e.length) {
+        throw fmtErr(
+          'CHUNK_TRUNCATED',
+          `chunk #${table.length} needs ${nPages} swap pages from map entry ${k}, but the map has only ${e.length - k} left`,
+          off,
+        );
+      }
+      const uncPages = Math.min(UNC_PAGES, remaining);
+      table.push({ index: table.length, entry: k, nPages, cmpLen, firstStreamPage: first, uncPages });
+      k += nPages;
+      remaining -= uncPages;
+      first += uncPages;
+    }
+    if (k < e.length) {
+      throw fmtErr(
+        'MAP_EXTRA_ENTRIES',
+        `the swap map lists ${e.length - k} pages after the last chunk; expected it to end there`,
+        this.entryOffset(k),
+      );
+    }
+    this.chunkTable = table;
+    return table;
+  }
+
+  /** The compressed bytes of a chunk (without the 8-byte length). */
+  chunkBytes(c: ChunkInfo): Uint8Array {
+    return this.readEntries(c.entry, c.nPages).subarray(CMP_HEADER, CMP_HEADER + c.cmpLen);
+  }
+
+  /** Device offset of byte `b` of a chunk's compressed data (for error locations). */
+  private chunkByteOffset(c: ChunkInfo, b: number): number {
+    const pos = CMP_HEADER + Math.max(0, Math.min(b, c.cmpLen - 1));
+    const page = Math.floor(pos / PAGE_SIZE);
+    return this.map.entries[c.entry + page]! * PAGE_SIZE + (pos % PAGE_SIZE);
+  }
+
+  /** Check a decompressed chunk's length (the kernel's "Invalid ... uncompressed length"). */
+  private checkUnc(c: ChunkInfo, uncLen: number): void {
+    if (uncLen === 0 || uncLen > UNC_SIZE || uncLen % PAGE_SIZE !== 0 || uncLen !== c.uncPages * PAGE_SIZE) {
+      throw fmtErr(
+        'UNC_LEN_INVALID',
+        `Invalid ${this.compressor} uncompressed length: chunk #${c.index} decompresses to ${uncLen} bytes, expected ${c.uncPages * PAGE_SIZE} (${c.uncPages} pages)`,
+        this.chunkByteOffset(c, 0) - CMP_HEADER,
+      );
+    }
+  }
+
+  private wrapCodecError(c: ChunkInfo, e: unknown): never {
+    if (e instanceof FormatError) {
+      const inner = e.location.offset ?? 0;
+      throw fmtErr(
+        'CHUNK_DECOMPRESS_FAILED',
+        `${this.compressor} decompression of chunk #${c.index} failed: ${e.message} [${e.code}]`,
+        this.chunkByteOffset(c, inner),
+      );
+    }
+    throw e;
+  }
+
+  /** Decompress one chunk in this thread. */
+  decompressChunk(c: ChunkInfo): Uint8Array {
+    const codec = getChunkCodec(this.compressor!);
+    const dst = new Uint8Array(UNC_SIZE);
+    let n: number;
+    try {
+      n = codec.decompress(this.chunkBytes(c), dst);
+    } catch (e) {
+      this.wrapCodecError(c, e);
+    }
+    this.checkUnc(c, n);
+    return dst.subarray(0, n);
+  }
+
+  /** Uncompressed stream page `s` (0 = first meta page). */
+  streamPage(s: number): Uint8Array {
+    if (!(s >= 0 && s < this.streamPages))
+      throw new RangeError(`stream page ${s} out of 0..${this.streamPages - 1}`);
+    if (!this.compressor) return this.readEntries(1 + s, 1);
+    const ci = Math.floor(s / UNC_PAGES);
+    if (this.cacheChunk !== ci) {
+      this.cacheData = this.decompressChunk(this.chunks()[ci]!);
+      this.cacheChunk = ci;
+    }
+    const o = (s - ci * UNC_PAGES) * PAGE_SIZE;
+    return this.cacheData!.subarray(o, o + PAGE_SIZE);
+  }
+
+  private metaDecoder(): MetaDecoder {
+    return new MetaDecoder(this.info.nrMetaPages, this.info.imagePages, this.maxPfn);
+  }
+
+  /** Device offset for errors about stream page s. */
+  private streamOffset(s: number): number {
+    if (!this.compressor) return this.entryOffset(1 + s);
+    const c = this.chunks()[Math.floor(s / UNC_PAGES)];
+    return c ? this.entryOffset(c.entry) : this.src.size;
+  }
+
+  /** The pfn list (meta pages), decoded and validated. */
+  metaList(): MetaList {
+    if (this.metaCache) return this.metaCache;
+    const dec = this.metaDecoder();
+    for (let s = 0; s < this.info.nrMetaPages; s++) dec.push(this.streamPage(s), this.streamOffset(s));
+    this.metaCache = dec.finish(this.streamOffset(this.info.nrMetaPages));
+    return this.metaCache;
+  }
+
+  /** Contents of `pfn`: bytes, 'zero' for a zero-flagged pfn, or null if not in the image. */
+  readPfn(pfn: number): Uint8Array | 'zero' | null {
+    const meta = this.metaList();
+    const i = meta.indexOf(pfn);
+    if (i < 0) return null;
+    const d = meta.dataOrdinal(i);
+    if (d < 0) return 'zero';
+    return this.streamPage(this.info.nrMetaPages + d).slice();
+  }
+
+  /**
+   * The uncompressed stream, chunk by chunk, in order (decompressed through the
+   * pool when given). Checks every chunk length and returns the chained
+   * crc32_le of the stream when done.
+   */
+  async *stream(opts: ReadOptions = {}): AsyncGenerator<StreamChunk, number> {
+    const total = this.streamPages;
+    if (!this.compressor) {
+      const step = 256;
+      for (let s = 0; s < total; s += step) {
+        const n = Math.min(step, total - s);
+        yield { firstStreamPage: s, data: this.readEntries(1 + s, n) };
+        opts.onProgress?.(s + n, total);
+      }
+      return 0;
+    }
+    const table = this.chunks();
+    const pool = opts.pool;
+    const batch = opts.batchChunks ?? Math.max(1, (opts.threads ?? pool?.threads ?? 1) * 32);
+    let crc = 0;
+    let done = 0;
+    const load = (from: number) => {
+      const cs = table.slice(from, from + batch);
+      // No uncLen: like the kernel, decompress into a UNC_SIZE buffer and check the length after.
+      const inputs = cs.map((c) => ({ index: c.index, compressed: this.chunkBytes(c) }));
+      return { cs, inputs };
+    };
+    const run = (b: ReturnType<typeof load>): Promise<{ index: number; data: Uint8Array; crc: number }[]> => {
+      if (pool) {
+        const p = pool.decompress(this.compressor!, b.inputs);
+        p.catch(() => undefined);
+        return p;
+      }
+      return Promise.resolve(
+        b.cs.map((c) => {
+          const data = this.decompressChunk(c);
+          return { index: c.index, data, crc: crc32Le(0, data) };
+        }),
+      );
+    };
+    let cur = load(0);
+    let pending = run(cur);
+    for (let from = 0; from < table.length; from += batch) {
+      // Read the next batch from the device while the pool works on this one.
+      const next = from + batch < table.length ? load(from + batch) : null;
+      const nextPending = next ? run(next) : null;
+      let results: { index: number; data: Uint8Array; crc: number }[];
+      try {
+        results = await pending;
+      } catch (e) {
+        // Pool errors name the chunk as "chunk N: ..." in the message.
+        const m = e instanceof Error ? /chunk (\d+)/.exec(e.message) : null;
+        const bad = m ? Number(m[1]) : -1;
+        const c = cur.cs.find((x) => x.index === bad) ?? cur.cs[0]!;
+        this.wrapCodecError(c, e);
+      }
+      results.sort((a, b) => a.index - b.index);
+      for (let r = 0; r < results.length; r++) {
+        const c = cur.cs[r]!;
+        const res = results[r]!;
+        this.checkUnc(c, res.data.length);
+        crc = crc32LeCombine(crc, res.crc, res.data.length);
+        done += c.uncPages;
+        yield { firstStreamPage: c.firstStreamPage, data: res.data };
+        opts.onProgress?.(done, total);
+      }
+      if (next && nextPending) {
+        cur = next;
+        pending = nextPending;
+      }
+    }
+    return crc >>> 0;
+  }
+
+  /**
+   * Every page of the image in pfn order, as the loader would place it, with
+   * the kernel-style log lines. Validates the meta list, all chunk lengths,
+   * the data page count and (SF_CRC32_MODE) the CRC; throws FormatError on
+   * the first problem. Returns the verification summary when exhausted.
+   */
+  async *pages(opts: ReadOptions = {}): AsyncGenerator<PageOut, VerifyReport> {
+    const log = opts.log;
+    const clock = opts.clock ?? defaultClock;
+    const total = this.streamPages;
+    const threads = opts.threads ?? opts.pool?.threads ?? 1;
+    if (this.compressor) {
+      log?.(threadsLine(this.rules, threads, this.compressor, 'decompression'));
+      log?.(`PM: Loading and decompressing image data (${total} pages)...`);
+    } else {
+      log?.(`PM: Loading image data pages (${total} pages)...`);
+    }
+    const progress = new ProgressPrinter(total, 'loading', log);
+    const start = clock();
+    const nrMeta = this.info.nrMetaPages;
+    const dec = this.metaDecoder();
+    let meta: MetaList | null = null;
+    let listIdx = 0;
+    let dataSeen = 0;
+    const it = this.stream(opts);
+    let crc = 0;
+    for (;;) {
+      const step = await it.next();
+      if (step.done) {
+        crc = step.value;
+        break;
+      }
+      const { firstStreamPage, data } = step.value;
+      const n = data.length / PAGE_SIZE;
+      for (let j = 0; j < n; j++) {
+        const s = firstStreamPage + j;
+        const page = data.subarray(j * PAGE_SIZE, (j + 1) * PAGE_SIZE);
+        progress.tick();
+        if (s < nrMeta) {
+          dec.push(page, this.streamOffset(s));
+          if (s === nrMeta - 1) meta = dec.finish(this.streamOffset(nrMeta));
+          continue;
+        }
+        if (!meta) meta = dec.finish(this.streamOffset(s));
+        // Zero-flagged pfns before this data page come out as zero pages.
+        while (listIdx < meta.count && meta.zero[listIdx]) yield { pfn: meta.pfns[listIdx++]!, bytes: null };
+        yield { pfn: meta.pfns[listIdx++]!, bytes: page };
+        dataSeen++;
+      }
+    }
+    if (!meta) meta = dec.finish(this.streamOffset(nrMeta));
+    while (listIdx < meta.count && meta.zero[listIdx]) yield { pfn: meta.pfns[listIdx++]!, bytes: null };
+    const stop = clock();
+    log?.(`PM: Image loading done${this.rules.doneDot}`);
+    let ok = true;
+    if (this.swsusp.flags & SF.CRC32_MODE && this.compressor) {
+      if (crc !== this.swsusp.crc32) {
+        log?.('PM: Invalid image CRC32!');
+        ok = false;
+      }
+    }
+    log?.(speedLine(this.rules, 'Read', total, stop - start));
+    if (!ok) {
+      throw fmtErr(
+        'CRC_MISMATCH',
+        `Invalid image CRC32: the stream's crc32_le is 0x${crc.toString(16).padStart(8, '0')}, swsusp_header.crc32 is 0x${this.swsusp.crc32.toString(16).padStart(8, '0')}`,
+        HDR.crc32,
+      );
+    }
+    return {
+      ok,
+      crc32Computed: this.compressor ? crc : null,
+      crc32Stored: this.swsusp.flags & SF.CRC32_MODE ? this.swsusp.crc32 : null,
+      streamPages: total,
+      dataPages: dataSeen,
+      zeroPages: meta.zeroCount,
+    };
+  }
+
+  /** Walk and check everything; throws FormatError on the first problem. */
+  async verify(opts: ReadOptions = {}): Promise<VerifyReport> {
+    const it = this.pages(opts);
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return r.value;
+    }
+  }
+}

@@ -1,0 +1,393 @@
+/**
+ * Writes a hibernation image to a swap device the way swsusp_write() does
+ * (kernel/power/swap.c, 3.10 and 6.x):
+ *
+ *   swap page 0     mkswap header + struct swsusp_header (mark_swapfiles(), last)
+ *   first map page  allocated before anything else (get_swap_writer()) → image = 1
+ *   entries[0]      header page (struct swsusp_info), always uncompressed
+ *   entries[1..]    the stream: nr_meta_pages pfn pages, then the data pages
+ *                   nocompress: one swap page per stream page (save_image())
+ *                   compressed: chunks of ≤ 32 stream pages, each
+ *                     u64 LE cmp_len | cmp_len bytes | zero padding to a page
+ *                   (save_compressed_image(); the kernel pads with left-over
+ *                   buffer bytes, we pad with zeros — readers ignore padding)
+ *   next map page   allocated when 511 entries are filled, so with an empty
+ *                   device map pages land at 1, 513, 1025, …
+ *
+ * The data is streamed: at most one batch of chunks (threads × 2 × 128 KiB
+ * uncompressed plus their compressed output) is held at a time.
+ */
+import { ModelError, ScenarioError, UsageError } from '../../errors.js';
+import { CMP_HEADER, type CompressorName, UNC_SIZE } from '../compress/compressor.js';
+import { crc32LeCombine } from '../compress/crc32.js';
+import { type ChunkJob, type ChunkPool, type ChunkResult, InlineChunkPool } from '../compress/pool.js';
+import { FORMAT_ERAS, type ImageFormatEra } from './format-era.js';
+import { type Clock, defaultClock, type LogSink, ProgressPrinter, speedLine, threadsLine } from './log.js';
+import { checkPfnList, nrMetaPages, type PfnList, packMetaPage } from './meta.js';
+import { decodeMkswapHeader, type FreshSwapOptions, makeMkswapPage } from './mkswap-header.js';
+import { PAGE_SIZE } from './page.js';
+import type { BlockSink } from './source.js';
+import { encodeMapPage, MAP_PAGE_ENTRIES } from './swap-map.js';
+import { markSwapfiles, SF } from './swsusp-header.js';
+import { type ArchHeaderInput, encodeSwsuspInfo } from './swsusp-info.js';
+
+/** One saved page, in ascending pfn order. `bytes` null = zero page (6.6+ zero-page mode). */
+export interface PageRecord {
+  pfn: number;
+  bytes: Uint8Array | null;
+}
+
+/** PAGES_FOR_IO (kernel/power/power.h): 4 MiB of pages kept free for I/O. */
+export const PAGES_FOR_IO = 1024;
+
+export interface WriteImageOptions {
+  /** On-disk format generation (header layout, log spelling, worst-case bound). */
+  format: ImageFormatEra;
+  arch: ArchHeaderInput;
+  /** swsusp_info.num_physpages (3.10: max_pfn; 6.x: present pages). */
+  numPhyspages: number;
+  /** 'none' = hibernate=nocompress (SF_NOCOMPRESS_MODE). */
+  compressor: CompressorName | 'none';
+  /** hibernation_mode == HIBERNATION_PLATFORM → SF_PLATFORM_MODE. */
+  platformMode?: boolean;
+  /** 6.x swsusp_hardware_signature; non-zero sets SF_HW_SIG. */
+  hwSig?: number;
+  /** The device's current page 0 (must carry a swap magic). */
+  swapHeader?: Uint8Array;
+  /** Or make a fresh mkswap page 0. One of swapHeader / fresh is required. */
+  fresh?: FreshSwapOptions;
+  /** Online CPUs: threads = clamp(cpus - 1, 1, 3) like the kernel. Default 1. */
+  cpus?: number;
+  /** Override the thread count (what the log line reports and the batch width). */
+  threads?: number;
+  /** Compression workers; default an in-thread pool. Not closed by the writer. */
+  pool?: ChunkPool;
+  /** Chunks handed to the pool per call (default threads × 8); output bytes do not depend on it. */
+  batchChunks?: number;
+  /** enough_swap() check in nocompress mode (default true). */
+  checkEnoughSwap?: boolean;
+  log?: LogSink;
+  clock?: Clock;
+}
+
+export interface WriteImageResult {
+  flags: number;
+  crc32: number;
+  firstMapPage: number;
+  mapPages: number[];
+  imagePages: number;
+  zeroPages: number;
+  nrMetaPages: number;
+  pages: number;
+  chunks: number;
+  compressedBytes: number;
+  /** Highest swap page written (excluding page 0). */
+  lastSwapPage: number;
+  threads: number;
+}
+
+/**
+ * Swap-slot allocation and the swap map (get_swap_writer(), swap_write_page(),
+ * flush_swap_writer() in kernel/power/swap.c). Slots are handed out in
+ * ascending order from 1, skipping the swap header's bad pages, which is what
+ * alloc_swapdev_block() gives on a freshly swapon'ed device.
+ */
+class SwapMapWriter {
+  private next = 1;
+  private readonly entries = new Float64Array(MAP_PAGE_ENTRIES);
+  private k = 0;
+  private curSwap: number;
+  readonly first: number;
+  readonly mapPages: number[] = [];
+  lastSlot = 0;
+
+  constructor(
+    private readonly sink: BlockSink,
+    private readonly lastPage: number,
+    private readonly bad: ReadonlySet<number>,
+  ) {
+    this.curSwap = this.alloc();
+    this.first = this.curSwap;
+    this.mapPages.push(this.curSwap);
+  }
+
+  /** Free slots left (for enough_swap()). */
+  get free(): number {
+    let n = this.lastPage - this.next + 1;
+    for (const b of this.bad) if (b >= this.next && b <= this.lastPage) n--;
+    return Math.max(0, n);
+  }
+
+  alloc(): number {
+    while (this.bad.has(this.next)) this.next++;
+    if (this.next > this.lastPage) {
+      throw new ScenarioError(
+        'SWAP_NO_SPACE',
+        `no free swap page left (device pages 1..${this.lastPage} used); the kernel fails with -ENOSPC`,
+      );
+    }
+    const s = this.next++;
+    this.lastSlot = s;
+    return s;
+  }
+
+  async writePage(bytes: Uint8Array): Promise<void> {
+    const slot = this.alloc();
+    await this.sink.writePage(slot, bytes);
+    this.entries[this.k++] = slot;
+    if (this.k >= MAP_PAGE_ENTRIES) {
+      const nextMap = this.alloc();
+      await this.sink.writePage(this.curSwap, encodeMapPage(this.entries, this.k, nextMap));
+      this.entries.fill(0);
+      this.curSwap = nextMap;
+      this.mapPages.push(nextMap);
+      this.k = 0;
+    }
+  }
+
+  /** flush_swap_writer(): the last (partial) map page, next_swap = 0. */
+  async flush(): Promise<void> {
+    await this.sink.writePage(this.curSwap, encodeMapPage(this.entries, this.k, 0));
+  }
+}
+
+/** clamp(num_online_cpus() - 1, 1, CMP_THREADS) — save_compressed_image(). */
+export function kernelThreads(cpus: number): number {
+  return Math.min(3, Math.max(1, cpus - 1));
+}
+
+async function* records(data: Iterable<PageRecord> | AsyncIterable<PageRecord>): AsyncGenerator<PageRecord> {
+  yield* data as AsyncIterable<PageRecord>;
+}
+
+/**
+ * Write an image: `list` is the full pfn list (known before the data, as the
+ * kernel's bitmaps are), `data` yields one record per pfn of `list` in the
+ * same order (zero-flagged ones with bytes = null).
+ */
+export async function writeImage(
+  sink: BlockSink,
+  list: PfnList,
+  data: Iterable<PageRecord> | AsyncIterable<PageRecord>,
+  opts: WriteImageOptions,
+): Promise<WriteImageResult> {
+  const rules = FORMAT_ERAS[opts.format];
+  const log = opts.log;
+  const clock = opts.clock ?? defaultClock;
+  checkPfnList(list);
+  let zeroPages = 0;
+  if (list.zero) for (let i = 0; i < list.count; i++) if (list.zero[i]) zeroPages++;
+  if (zeroPages > 0 && !rules.zeroPageFlag) {
+    throw new UsageError(
+      'ZERO_PAGES_UNSUPPORTED',
+      `the ${opts.format} image format has no zero-page pfn flag`,
+    );
+  }
+  if (opts.compressor === 'lz4' && !rules.lz4) {
+    throw new UsageError('LZ4_UNSUPPORTED', `the ${opts.format} image format has no LZ4 flag`);
+  }
+  const imagePages = list.count - zeroPages;
+  const nrMeta = nrMetaPages(list.count);
+  const pages = imagePages + nrMeta + 1;
+  const nrToWrite = pages - 1;
+
+  // Page 0: the original swap header, or a fresh mkswap page.
+  let page0: Uint8Array;
+  if (opts.swapHeader) page0 = opts.swapHeader.slice(0, PAGE_SIZE);
+  else if (opts.fresh) page0 = makeMkswapPage(opts.fresh);
+  else throw new UsageError('SWAP_HEADER_REQUIRED', 'writeImage needs swapHeader or fresh');
+  const mk = decodeMkswapHeader(page0);
+  const bad = new Set(mk.badpages);
+
+  let flags = 0;
+  if (opts.platformMode) flags |= SF.PLATFORM_MODE;
+  const compressed = opts.compressor !== 'none';
+  if (!compressed) flags |= SF.NOCOMPRESS_MODE;
+  else {
+    flags |= SF.CRC32_MODE;
+    if (opts.compressor === 'lz4') flags |= SF.COMPRESSION_ALG_LZ4;
+  }
+
+  const map = new SwapMapWriter(sink, mk.lastPage, bad);
+  if (!compressed && opts.checkEnoughSwap !== false) {
+    // enough_swap(): free swap must exceed PAGES_FOR_IO + nr_pages (free counted before any slot is taken).
+    const free = map.free + 1;
+    if (!(free > PAGES_FOR_IO + pages)) {
+      throw new ScenarioError(
+        'NOT_ENOUGH_SWAP',
+        `Not enough free swap: ${free} pages free, need more than ${PAGES_FOR_IO} + ${pages}`,
+      );
+    }
+  }
+
+  // Stream page 0: the header, written synchronously and uncompressed.
+  await map.writePage(
+    encodeSwsuspInfo(opts.arch, { numPhyspages: opts.numPhyspages, imagePages, nrMetaPages: nrMeta }),
+  );
+
+  // The rest of the stream: meta pages, then the data pages in pfn order.
+  async function* stream(): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < nrMeta; i++) yield packMetaPage(list, i);
+    let idx = 0;
+    for await (const rec of records(data)) {
+      if (idx >= list.count) {
+        throw new UsageError(
+          'PAGE_STREAM_TOO_LONG',
+          `page stream has more than the ${list.count} pfns of the list`,
+        );
+      }
+      if (rec.pfn !== list.pfns[idx]) {
+        throw new UsageError(
+          'PAGE_STREAM_MISMATCH',
+          `page record #${idx} is pfn 0x${rec.pfn.toString(16)}, expected 0x${list.pfns[idx]!.toString(16)}`,
+        );
+      }
+      const isZero = Boolean(list.zero?.[idx]);
+      idx++;
+      if (isZero) {
+        if (rec.bytes !== null) {
+          throw new UsageError(
+            'PAGE_STREAM_MISMATCH',
+            `pfn 0x${rec.pfn.toString(16)} is flagged zero but has bytes`,
+          );
+        }
+        continue;
+      }
+      if (!rec.bytes || rec.bytes.length !== PAGE_SIZE) {
+        throw new UsageError(
+          'PAGE_STREAM_MISMATCH',
+          `pfn 0x${rec.pfn.toString(16)} needs ${PAGE_SIZE} bytes`,
+        );
+      }
+      yield rec.bytes;
+    }
+    if (idx !== list.count) {
+      throw new UsageError('PAGE_STREAM_TOO_SHORT', `page stream ended after ${idx} of ${list.count} pfns`);
+    }
+  }
+
+  const start = clock();
+  let crc = 0;
+  let chunks = 0;
+  let compressedBytes = 0;
+  const threads = opts.threads ?? kernelThreads(opts.cpus ?? 1);
+
+  if (!compressed) {
+    // save_image()
+    log?.(`PM: Saving image data pages (${nrToWrite} pages)...`);
+    const progress = new ProgressPrinter(nrToWrite, 'saving', log);
+    for await (const page of stream()) {
+      await map.writePage(page);
+      progress.tick();
+    }
+    log?.(`PM: Image saving done${rules.doneDot}`);
+    log?.(speedLine(rules, 'Wrote', nrToWrite, clock() - start));
+  } else {
+    // save_compressed_image() / save_image_lzo()
+    const codecName = opts.compressor as CompressorName;
+    const worst = rules.worstCompress.bind(rules);
+    const pool = opts.pool ?? new InlineChunkPool();
+    log?.(threadsLine(rules, threads, codecName, 'compression'));
+    log?.(`PM: Compressing and saving image data (${nrToWrite} pages)...`);
+    const progress = new ProgressPrinter(nrToWrite, 'saving', log);
+    // Enough chunks per pool call to keep every worker busy (the pool splits a call into ~1 MiB batches).
+    const batchChunks = Math.max(1, opts.batchChunks ?? threads * 8);
+
+    const writeResults = async (jobs: ChunkJob[], pending: Promise<ChunkResult[]>) => {
+      const results = await pending;
+      results.sort((a, b) => a.index - b.index);
+      for (let r = 0; r < results.length; r++) {
+        const res = results[r]!;
+        const unc = jobs[r]!.data.length;
+        const cmpLen = res.compressed.length;
+        if (cmpLen === 0 || cmpLen > worst(unc)) {
+          throw new ModelError(
+            'CMP_LEN_INVALID',
+            rules.namesCompressor
+              ? `Invalid ${codecName} compressed length`
+              : 'Invalid LZO compressed length',
+          );
+        }
+        crc = crc32LeCombine(crc, res.crc, unc);
+        compressedBytes += cmpLen;
+        chunks++;
+        const total = CMP_HEADER + cmpLen;
+        const nPages = Math.ceil(total / PAGE_SIZE);
+        const buf = new Uint8Array(nPages * PAGE_SIZE);
+        new DataView(buf.buffer).setUint32(0, cmpLen, true); // size_t cmp_len, high half stays 0
+        buf.set(res.compressed, CMP_HEADER);
+        for (let p = 0; p < nPages; p++)
+          await map.writePage(buf.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+      }
+    };
+
+    let batch: ChunkJob[] = [];
+    let cur = new Uint8Array(UNC_SIZE);
+    let fill = 0;
+    let nextIndex = 0;
+    let inflight: { jobs: ChunkJob[]; pending: Promise<ChunkResult[]> } | null = null;
+    const submit = async () => {
+      const jobs = batch;
+      batch = [];
+      const pending = pool.compress(codecName, jobs);
+      // Catch early so an error in this batch is not an unhandled rejection while the previous one is written.
+      pending.catch(() => undefined);
+      if (inflight) await writeResults(inflight.jobs, inflight.pending);
+      inflight = { jobs, pending };
+    };
+    for await (const page of stream()) {
+      cur.set(page, fill);
+      fill += PAGE_SIZE;
+      progress.tick();
+      if (fill === UNC_SIZE) {
+        batch.push({ index: nextIndex++, data: cur });
+        cur = new Uint8Array(UNC_SIZE);
+        fill = 0;
+        if (batch.length === batchChunks) await submit();
+      }
+    }
+    if (fill > 0) batch.push({ index: nextIndex++, data: cur.subarray(0, fill) });
+    if (batch.length > 0) await submit();
+    if (inflight) {
+      const last: { jobs: ChunkJob[]; pending: Promise<ChunkResult[]> } = inflight;
+      await writeResults(last.jobs, last.pending);
+    }
+    if (rules.namesCompressor) {
+      log?.(speedLine(rules, 'Wrote', nrToWrite, clock() - start));
+      log?.(`PM: Image size after compression: ${Math.floor(compressedBytes / 1024)} kbytes`);
+      log?.('PM: Image saving done');
+    } else {
+      log?.(`PM: Image saving done${rules.doneDot}`);
+      log?.(speedLine(rules, 'Wrote', nrToWrite, clock() - start));
+    }
+  }
+
+  // swap_writer_finish(): mark_swapfiles() and the last map page, in the era's order.
+  const mark = async () => {
+    markSwapfiles(page0, opts.format, { image: map.first, flags, crc32: crc, hwSig: opts.hwSig ?? 0 });
+    await sink.writePage(0, page0);
+    log?.('PM: S|');
+  };
+  if (rules.markBeforeFlush) {
+    await mark();
+    await map.flush();
+  } else {
+    await map.flush();
+    await mark();
+  }
+
+  return {
+    flags: flags | (rules.hasHwSig && opts.hwSig ? SF.HW_SIG : 0),
+    crc32: compressed ? crc >>> 0 : 0,
+    firstMapPage: map.first,
+    mapPages: map.mapPages,
+    imagePages,
+    zeroPages,
+    nrMetaPages: nrMeta,
+    pages,
+    chunks,
+    compressedBytes,
+    lastSwapPage: map.lastSlot,
+    threads,
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * swsusp_save() → copy_data_pages() (kernel/power/snapshot.c): count the
+ * saveable pages, top up the preallocated copy frames (swsusp_alloc), set the
+ * orig_bm bit of every saveable pfn and copy page i of orig_bm into frame i
+ * of copy_bm. 6.6+: an all-zero source page only gets its zero_bm bit and
+ * gives its copy frame to the next page.
+ *
+ * Copying in the model moves what a frame holds: materialised bytes are
+ * copied, generated contents are copied as their descriptor (no bytes made).
+ */
+import { ScenarioError } from '../../errors.js';
+import { printk } from '../../util/printk.js';
+import { ContentKind } from '../../workload/content.js';
+import { BM_END_OF_MAP } from './bitmap.js';
+import { PAGES_FOR_IO, type PreallocResult } from './preallocate.js';
+import { countDataPages, forEachValidPfn, markFreePages, populatedZones, saveablePage } from './saveable.js';
+import type { SwsuspMem } from './swsusp-mem.js';
+
+export interface SaveResult {
+  /** nr_copy_pages: pages with data in the image. */
+  nrCopyPages: number;
+  /** nr_zero_pages (6.6+). */
+  nrZeroPages: number;
+  /** nr_meta_pages = ceil((copy + zero) / 512). */
+  nrMetaPages: number;
+}
+
+/** Is a frame all zero? (6.x do_copy_page() reports it while copying.) */
+export function frameIsZero(s: SwsuspMem, pfn: number): boolean {
+  const mem = s.machine.mem;
+  if (mem.isMaterialised(pfn)) {
+    const f = mem.frame(pfn);
+    const w = new Uint32Array(f.buffer, f.byteOffset, 1024);
+    for (let i = 0; i < 1024; i++) if (w[i] !== 0) return false;
+    return true;
+  }
+  const k = s.content.kind(pfn);
+  return k === ContentKind.NONE || k === ContentKind.ZERO;
+}
+
+/** do_copy_page(dst, src) on frames. */
+export function copyFrame(s: SwsuspMem, dst: number, src: number): void {
+  const mem = s.machine.mem;
+  if (mem.isMaterialised(src)) {
+    s.content.clear(dst);
+    mem.frame(dst).set(mem.frame(src));
+    return;
+  }
+  mem.discard(dst);
+  s.content.copy(src, dst);
+}
+
+export function swsuspSave(s: SwsuspMem, pre: PreallocResult, log: (l: string) => void): SaveResult {
+  const msg = s.profile.hibernation.messages;
+  log(msg.creatingImage);
+  // drain_local_pages(): the model has no per-cpu lists.
+  const nrPages = countDataPages(s);
+  log(printk(msg.needToCopy, nrPages));
+  // enough_free_mem(): free = alloc_normal + NR_FREE_PAGES of lowmem zones.
+  let free = pre.allocNormal;
+  for (const z of populatedZones(s)) free += s.machine.buddy.nrFreePages[z.index]!;
+  log(printk(msg.normalPagesNeeded, nrPages, PAGES_FOR_IO, free));
+  if (!(free > nrPages + PAGES_FOR_IO)) {
+    throw new ScenarioError('HIBERNATE_ENOMEM', `${msg.hibernatePrefix}Not enough free memory`);
+  }
+  // swsusp_alloc(): top up the copy frames with alloc_image_page(GFP_ATOMIC).
+  if (nrPages > pre.allocNormal) {
+    for (let n = nrPages - pre.allocNormal; n > 0; n--) {
+      const pfn = s.allocImagePage();
+      if (pfn < 0) throw new ScenarioError('HIBERNATE_ENOMEM', `${msg.hibernatePrefix}Memory allocation failed`);
+      pre.copy.setBit(pfn);
+    }
+  }
+  // copy_data_pages()
+  for (const z of populatedZones(s)) {
+    markFreePages(s, z);
+    forEachValidPfn(s, z.startPfn, z.startPfn + z.spannedPages, (pfn) => {
+      if (saveablePage(s, z, pfn)) pre.orig.setBitQuiet(pfn);
+    });
+  }
+  pre.orig.positionReset();
+  pre.copy.positionReset();
+  let copyPfn = pre.copy.nextPfn();
+  let copied = 0;
+  const zeroMode = pre.zero !== null;
+  for (;;) {
+    const pfn = pre.orig.nextPfn();
+    if (pfn === BM_END_OF_MAP) break;
+    if (zeroMode && frameIsZero(s, pfn)) {
+      pre.zero!.setBit(pfn);
+      continue;
+    }
+    copyFrame(s, copyPfn, pfn);
+    copied++;
+    copyPfn = pre.copy.nextPfn();
+  }
+  const nrZero = nrPages - copied;
+  const nrMeta = Math.ceil(nrPages / 512);
+  log(printk(msg.imageCreated, copied, nrZero));
+  return { nrCopyPages: copied, nrZeroPages: nrZero, nrMetaPages: nrMeta };
+}

@@ -1,0 +1,286 @@
+/**
+ * The hibernation core's page bookkeeping (kernel/power/snapshot.c):
+ * forbidden_pages_map / free_pages_map and the allocation helpers that keep
+ * them — get_image_page(), alloc_image_page(), free_image_page(),
+ * get_safe_page(), swsusp_free(), create_basic_memory_bitmaps(),
+ * mark_nosave_pages(). An allocated image page is "forbidden AND free".
+ *
+ * Frames come from the machine's buddy allocator; `struct memory_bitmap`
+ * objects from a small kmalloc arena (kzalloc in the kernel).
+ */
+import { ModelError } from '../../errors.js';
+import type { Machine } from '../../machine/boot.js';
+import type { KernelProfile } from '../../profiles/types.js';
+import type { ContentMap } from '../../workload/content-map.js';
+import { createMemExtents, type MemExtent, type MemoryBitmap } from './bitmap.js';
+import { BmBlockListBitmap } from './bm-block-list.js';
+import { RtreeBitmap } from './bm-rtree.js';
+import { type KernelHeap, PAGE_SIZE, storeU64 } from './kernel-heap.js';
+
+/** PG_ANY / PG_SAFE (get_image_page's safe_needed). */
+export const PG_ANY = false;
+export const PG_SAFE = true;
+/** free_image_page(): PG_UNSAFE_CLEAR clears the free bit too, PG_UNSAFE_KEEP leaves it. */
+export const PG_UNSAFE_CLEAR = true;
+export const PG_UNSAFE_KEEP = false;
+
+export class SwsuspMem {
+  readonly profile: KernelProfile;
+  readonly heap: KernelHeap;
+  forbidden: MemoryBitmap | null = null;
+  free: MemoryBitmap | null = null;
+  /** allocated_unsafe_pages. */
+  allocatedUnsafePages = 0;
+  /** safe_pages_list (LIFO), pfns; the kernel links them through their first word. */
+  readonly safePages: number[] = [];
+  /** kmalloc arena: current page and offset. */
+  private kmPage = -1;
+  private kmOff = PAGE_SIZE;
+  /** Frames handed out by this module and still held (for accounting/tests). */
+  allocations = 0;
+
+  constructor(
+    readonly machine: Machine,
+    readonly content: ContentMap,
+  ) {
+    this.profile = machine.profile;
+    this.heap = {
+      phys: machine.mem,
+      ptov: (p) => machine.ptov(p),
+      vtoDirectPhys: (v) => Number(v - machine.kaslr.pageOffsetBase),
+    };
+  }
+
+  /** Extents of the populated zones (create_mem_extents). */
+  extents(): MemExtent[] {
+    return createMemExtents(
+      this.machine.zones.zones
+        .filter((z) => z.presentPages > 0)
+        .map((z) => ({ start: z.startPfn, end: z.startPfn + z.spannedPages })),
+    );
+  }
+
+  // ---- page allocator primitives (mm/page_alloc.c as hibernation calls it) ----
+
+  /** alloc_page(GFP_KERNEL): an order-0 frame via the zonelist, or -1. Contents untouched. */
+  allocPage(): number {
+    const pfn = this.machine.buddy.alloc(0);
+    if (pfn >= 0) this.allocations++;
+    return pfn;
+  }
+
+  /** get_zeroed_page(): frame cleared (its generated contents dropped). */
+  getZeroedPage(): number {
+    const pfn = this.allocPage();
+    if (pfn < 0) return -1;
+    this.content.clear(pfn);
+    this.machine.mem.zeroPage(pfn);
+    return pfn;
+  }
+
+  /** __free_page(). */
+  freePage(pfn: number): void {
+    this.machine.buddy.free(pfn, 0);
+    this.allocations--;
+  }
+
+  /** kzalloc(size): an object in a kmalloc arena page (slab-like), physical address. */
+  kzalloc(size: number): number {
+    const sz = (size + 7) & ~7;
+    if (this.kmOff + sz > PAGE_SIZE) {
+      const pfn = this.getZeroedPage();
+      if (pfn < 0) throw new ModelError('ENOMEM', 'kzalloc: out of memory');
+      const slabBit = this.profile.mm.pageFlags.bits.slab;
+      this.machine.pages.setFlag(pfn, slabBit, true);
+      this.kmPage = pfn;
+      this.kmOff = 0;
+    }
+    const at = this.kmPage * PAGE_SIZE + this.kmOff;
+    this.kmOff += sz;
+    return at;
+  }
+
+  // ---- swsusp_{set,unset,}_page_{forbidden,free}: no-ops while the maps do not exist ----
+
+  setForbidden(pfn: number): void {
+    this.forbidden?.setBit(pfn);
+  }
+  unsetForbidden(pfn: number): void {
+    this.forbidden?.clearBit(pfn);
+  }
+  isForbidden(pfn: number): boolean {
+    return this.forbidden ? this.forbidden.testBit(pfn) : false;
+  }
+  setFree(pfn: number): void {
+    this.free?.setBit(pfn);
+  }
+  unsetFree(pfn: number): void {
+    this.free?.clearBit(pfn);
+  }
+  isFree(pfn: number): boolean {
+    return this.free ? this.free.testBit(pfn) : false;
+  }
+
+  /**
+   * get_image_page(gfp, safe_needed): a zeroed frame marked forbidden+free.
+   * With PG_SAFE, frames whose free bit is set (image pfns = "unsafe" during
+   * resume) are marked forbidden, counted in allocated_unsafe_pages and kept.
+   */
+  getImagePage(safeNeeded: boolean): number {
+    let pfn = this.getZeroedPage();
+    if (safeNeeded) {
+      while (pfn >= 0 && this.isFree(pfn)) {
+        this.setForbidden(pfn);
+        this.allocatedUnsafePages++;
+        pfn = this.getZeroedPage();
+      }
+    }
+    if (pfn >= 0) {
+      this.setForbidden(pfn);
+      this.setFree(pfn);
+    }
+    return pfn;
+  }
+
+  /** alloc_image_page(gfp): a frame (not zeroed) marked forbidden+free. */
+  allocImagePage(): number {
+    const pfn = this.allocPage();
+    if (pfn >= 0) {
+      this.setForbidden(pfn);
+      this.setFree(pfn);
+    }
+    return pfn;
+  }
+
+  /** free_image_page(addr, clear_nosave_free). */
+  freeImagePage(pfn: number, clearFree: boolean): void {
+    this.unsetForbidden(pfn);
+    if (clearFree) this.unsetFree(pfn);
+    this.freePage(pfn);
+  }
+
+  /**
+   * get_safe_page(): 3.10 = get_image_page(GFP_ATOMIC, PG_SAFE); 4.8+ takes
+   * safe_pages_list first (__get_safe_page, memset to 0).
+   */
+  getSafePage(): number {
+    if (this.profile.hibernation.safePageRecycling && this.safePages.length) {
+      const pfn = this.safePages.pop()!;
+      this.machine.mem.zeroPage(pfn);
+      this.content.clear(pfn);
+      return pfn;
+    }
+    return this.getImagePage(PG_SAFE);
+  }
+
+  /** Push a frame on safe_pages_list, writing the link into the frame like `lp->next = safe_pages_list`. */
+  pushSafePage(pfn: number): void {
+    const prev = this.safePages.length ? this.heap.ptov(this.safePages[this.safePages.length - 1]! * PAGE_SIZE) : 0n;
+    storeU64(this.heap, pfn * PAGE_SIZE, prev);
+    this.safePages.push(pfn);
+  }
+
+  /** memory_bm_create() with the profile's implementation. */
+  createBitmap(structPhys: number, allocPage: () => number): MemoryBitmap {
+    const ext = this.extents();
+    const alloc = () => {
+      const p = allocPage();
+      if (p < 0) throw new ModelError('ENOMEM', 'memory_bm_create: out of memory');
+      return p;
+    };
+    return this.profile.hibernation.bitmap === 'rtree'
+      ? new RtreeBitmap(this.heap, structPhys, ext, alloc)
+      : new BmBlockListBitmap(this.heap, structPhys, ext, alloc);
+  }
+
+  /** sizeof(struct memory_bitmap) for the profile. */
+  bitmapStructSize(): number {
+    return this.profile.hibernation.bitmap === 'rtree' ? 64 : 40;
+  }
+
+  /**
+   * create_basic_memory_bitmaps(): two kzalloc'd maps whose pages come from
+   * get_image_page(GFP_KERNEL, PG_ANY) — while the maps do not exist yet, so
+   * their own pages are NOT marked forbidden/free — then mark_nosave_pages().
+   */
+  createBasicMemoryBitmaps(log: (l: string) => void): void {
+    if (this.forbidden) return; // 6.x returns early when they exist
+    const s1 = this.kzalloc(this.bitmapStructSize());
+    const bm1 = this.createBitmap(s1, () => this.getImagePage(PG_ANY));
+    const s2 = this.kzalloc(this.bitmapStructSize());
+    const bm2 = this.createBitmap(s2, () => this.getImagePage(PG_ANY));
+    this.forbidden = bm1;
+    this.free = bm2;
+    this.markNosavePages(log);
+    log(`${this.profile.hibernation.messages.hibernatePrefix}Basic memory bitmaps created`);
+  }
+
+  /**
+   * mark_nosave_pages(): every pfn_valid pfn of every registered nosave region
+   * goes through mem_bm_set_bit_check() (pfns outside the bitmap are skipped).
+   * Done per section so huge holes cost nothing; the last pfn set leaves the
+   * bitmap position where the kernel's last set_bit_check would.
+   */
+  markNosavePages(log: (l: string) => void): void {
+    const bm = this.forbidden!;
+    const secs = this.machine.sections;
+    const per = secs.pfnsPerSection;
+    const pfx = this.profile.hibernation.messages.hibernatePrefix;
+    let last = -1;
+    for (const r of this.machine.nosave.regions) {
+      log(
+        `${pfx}Marking nosave pages: [mem ${hex10(r.startPfn * PAGE_SIZE)}-${hex10(r.endPfn * PAGE_SIZE - 1)}]`,
+      );
+      let pfn = r.startPfn;
+      while (pfn < r.endPfn) {
+        const secEnd = Math.min(r.endPfn, (Math.floor(pfn / per) + 1) * per);
+        if (secs.pfnValid(pfn)) {
+          for (let p = pfn; p < secEnd; p++) {
+            if (bm.pfnPresent(p)) {
+              bm.setBitQuiet(p);
+              last = p;
+            }
+          }
+        }
+        pfn = secEnd;
+      }
+    }
+    if (last >= 0) bm.setBitCheck(last);
+  }
+
+  /** free_basic_memory_bitmaps(). */
+  freeBasicMemoryBitmaps(log: (l: string) => void): void {
+    for (const bm of [this.forbidden, this.free]) {
+      if (!bm) continue;
+      for (const p of [...bm.dataPfns, ...bm.metaPfns]) this.freePage(p);
+    }
+    this.forbidden = null;
+    this.free = null;
+    log(`${this.profile.hibernation.messages.hibernatePrefix}Basic memory bitmaps freed`);
+  }
+
+  /**
+   * swsusp_free(): free every frame that is forbidden AND free, clearing both
+   * bits (3.10 scans the zones; 6.x intersects the bitmaps — same result).
+   */
+  swsuspFree(): number {
+    const f = this.forbidden;
+    const fr = this.free;
+    if (!f || !fr) return 0;
+    const both: number[] = [];
+    f.forEachSet((pfn) => {
+      if (fr.testBitQuiet(pfn)) both.push(pfn);
+    });
+    for (const pfn of both) {
+      f.clearBitQuiet(pfn);
+      fr.clearBitQuiet(pfn);
+      this.freePage(pfn);
+    }
+    return both.length;
+  }
+}
+
+/** printk %#010llx. */
+export function hex10(v: number): string {
+  return `0x${v.toString(16).padStart(8, '0')}`;
+}

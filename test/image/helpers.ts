@@ -1,0 +1,58 @@
+/** Small helpers for the image tests: captured CLI io, baselines, hogmem pattern. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { expect } from 'vitest';
+import type { CliIo } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/program.js';
+import { REPO_ROOT } from '../helpers/fixtures.js';
+
+export interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+export async function cli(argv: string[]): Promise<Captured> {
+  let out = '';
+  let err = '';
+  const io: CliIo = {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    isTty: false,
+    exitCode: 0,
+  };
+  const code = await runCli(argv, io);
+  return { code, out, err };
+}
+
+/** Compare with test/baselines/image/<name>; rewrite it only when UPDATE_BASELINES=1. */
+export function matchBaseline(name: string, actual: string): void {
+  const p = join(REPO_ROOT, 'test', 'baselines', 'image', name);
+  if (process.env.UPDATE_BASELINES === '1' || !existsSync(p)) {
+    if (process.env.UPDATE_BASELINES !== '1')
+      throw new Error(`baseline missing: ${p} (run with UPDATE_BASELINES=1)`);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, actual);
+    return;
+  }
+  expect(actual).toBe(readFileSync(p, 'utf8'));
+}
+
+/** hogmem page i as the fixture README specifies it ("hogmem page pattern"). */
+export function hogmemPage(i: number, total: number, pid: number): Uint8Array {
+  const p = new Uint8Array(4096);
+  const dv = new DataView(p.buffer);
+  const tag = 'HIBLAB-PAGE-V1';
+  for (let k = 0; k < tag.length; k++) p[k] = tag.charCodeAt(k);
+  dv.setBigUint64(16, BigInt(i), true);
+  dv.setBigUint64(24, BigInt(total), true);
+  dv.setUint32(32, pid, true);
+  dv.setUint32(36, 0x48424c42, true);
+  dv.setBigUint64(40, BigInt.asUintN(64, ~BigInt(i)), true);
+  for (let off = 48; off < 4096; off++) p[off] = (off * 7 + i) & 0xff;
+  return p;
+}
