@@ -1,0 +1,57 @@
+/**
+ * Boot benchmark: the largest real e820 table (HP Superdome 2, 12 TiB) and a
+ * synthetic 1 TiB table, on both profiles. Prints wall time and RSS; it is a
+ * measurement, not a test. Run: npx tsx bench/boot.ts
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { E820_TYPE } from '../src/firmware/e820-types.js';
+import { buildKernelE820, parseE820 } from '../src/firmware/index.js';
+import { type BootE820, bootMachine } from '../src/machine/boot.js';
+import { PROFILES } from '../src/profiles/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shared = process.env.HIBLAB_SHARED ?? resolve(here, '..', '..', 'shared');
+
+function synthetic1TiB(): BootE820 {
+  const t = [
+    { addr: 0n, size: 0x1000n, type: E820_TYPE.RESERVED },
+    { addr: 0x1000n, size: 0x9e000n, type: E820_TYPE.RAM },
+    { addr: 0x100000n, size: 0xbff00000n, type: E820_TYPE.RAM },
+    { addr: 0xc0000000n, size: 0x40000000n, type: E820_TYPE.RESERVED },
+    { addr: 0x100000000n, size: (1n << 40n) - 0x100000000n, type: E820_TYPE.RAM },
+  ];
+  return { firmware: t, kernel: t };
+}
+
+function mib(n: number): string {
+  return `${(n / 1048576).toFixed(0)} MiB`;
+}
+
+function run(name: string, make: (profileId: string) => BootE820): void {
+  for (const profile of PROFILES) {
+    const e820 = make(profile.id);
+    (globalThis as { gc?: () => void }).gc?.();
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const m = bootMachine(e820, { profile, kaslr: { seed: 1 } });
+    const ms = performance.now() - t0;
+    const rss = process.memoryUsage().rss;
+    console.log(
+      `${name.padEnd(44)} ${profile.id.padEnd(11)} ${ms.toFixed(0).padStart(6)} ms  RSS ${mib(rss)} (+${mib(rss - rss0)})  ` +
+        `max_pfn 0x${m.maxPfn.toString(16)} sections ${m.sections.presentCount} materialised ${m.pages.materialisedSections} ` +
+        `pt-pages ${m.directMap.pgtPages.length} phys-frames ${m.mem.materialisedCount} free ${m.buddy.totalFreePages}`,
+    );
+  }
+}
+
+const superdome = readFileSync(
+  resolve(shared, 'fixtures/e820/hp-superdome2-16s-12tib-uefi-unusable-efimap.txt'),
+  'utf8',
+);
+run('hp-superdome2-16s-12tib (real)', (id) => {
+  const p = PROFILES.find((x) => x.id === id)!;
+  return buildKernelE820(parseE820(superdome, 'superdome')[0]!, p);
+});
+run('synthetic 1 TiB', () => synthetic1TiB());

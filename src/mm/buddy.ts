@@ -1,0 +1,338 @@
+/**
+ * The buddy allocator (mm/page_alloc.c): per zone, per order free lists of
+ * 2^order-page blocks; freeing merges a block with its buddy (pfn ^ 2^order)
+ * while the buddy is free with the same order (__free_one_page); allocation
+ * takes the first block of the smallest non-empty order and splits it, the
+ * upper halves going back to the lists (__rmqueue_smallest + expand).
+ *
+ * Migratetypes and per-cpu lists are not modelled (one list per zone/order).
+ *
+ * Free lists are doubly linked lists of block nodes in typed arrays (node id →
+ * pfn, order, zone, prev, next); a free block head's struct page carries
+ * PageBuddy, private = order and its node id (struct-page.ts), so finding and
+ * unlinking a buddy is O(1). list_add puts a node at the head, list_add_tail
+ * at the tail, like the kernel.
+ */
+import { ModelError } from '../errors.js';
+import type { KernelProfile } from '../profiles/types.js';
+import { PG_INIT, type StructPages } from './struct-page.js';
+import type { Zones } from './zones.js';
+
+const NIL = -1;
+
+export class Buddy {
+  readonly maxOrder: number;
+  private next: Int32Array;
+  private prev: Int32Array;
+  private pfnOf: Float64Array;
+  private orderOf: Int8Array;
+  private zoneOfNode: Int8Array;
+  private used = 0;
+  private readonly recycled: number[] = [];
+  private readonly heads: Int32Array;
+  private readonly tails: Int32Array;
+  /** Blocks per zone/order (free_area[order].nr_free). */
+  private readonly nrFreeBlocks: Float64Array;
+  /** Free pages per zone (NR_FREE_PAGES). */
+  readonly nrFreePages: Float64Array;
+  private readonly reservedBit: number;
+
+  constructor(
+    readonly profile: KernelProfile,
+    readonly pages: StructPages,
+    readonly zones: Zones,
+  ) {
+    this.maxOrder = profile.mm.maxOrder;
+    const lists = zones.zones.length * (this.maxOrder + 1);
+    this.heads = new Int32Array(lists).fill(NIL);
+    this.tails = new Int32Array(lists).fill(NIL);
+    this.nrFreeBlocks = new Float64Array(lists);
+    this.nrFreePages = new Float64Array(zones.zones.length);
+    const cap = 1024;
+    this.next = new Int32Array(cap);
+    this.prev = new Int32Array(cap);
+    this.pfnOf = new Float64Array(cap);
+    this.orderOf = new Int8Array(cap);
+    this.zoneOfNode = new Int8Array(cap);
+    this.reservedBit = profile.mm.pageFlags.bits.reserved;
+  }
+
+  private grow(min: number): void {
+    let cap = this.next.length;
+    while (cap < min) cap *= 2;
+    if (cap === this.next.length) return;
+    const g = <T extends Int32Array | Float64Array | Int8Array>(a: T, C: new (n: number) => T): T => {
+      const b = new C(cap);
+      b.set(a);
+      return b;
+    };
+    this.next = g(this.next, Int32Array);
+    this.prev = g(this.prev, Int32Array);
+    this.pfnOf = g(this.pfnOf, Float64Array);
+    this.orderOf = g(this.orderOf, Int8Array);
+    this.zoneOfNode = g(this.zoneOfNode, Int8Array);
+  }
+
+  private newNode(pfn: number, order: number, zone: number): number {
+    let id = this.recycled.pop();
+    if (id === undefined) {
+      id = this.used++;
+      this.grow(this.used);
+    }
+    this.pfnOf[id] = pfn;
+    this.orderOf[id] = order;
+    this.zoneOfNode[id] = zone;
+    return id;
+  }
+
+  private listIndex(zone: number, order: number): number {
+    return zone * (this.maxOrder + 1) + order;
+  }
+
+  /** list_add / list_add_tail. */
+  private link(id: number, tail: boolean): void {
+    const li = this.listIndex(this.zoneOfNode[id]!, this.orderOf[id]!);
+    if (tail) {
+      const t = this.tails[li]!;
+      this.prev[id] = t;
+      this.next[id] = NIL;
+      if (t === NIL) this.heads[li] = id;
+      else this.next[t] = id;
+      this.tails[li] = id;
+    } else {
+      const h = this.heads[li]!;
+      this.next[id] = h;
+      this.prev[id] = NIL;
+      if (h === NIL) this.tails[li] = id;
+      else this.prev[h] = id;
+      this.heads[li] = id;
+    }
+    this.nrFreeBlocks[li]!++;
+    this.nrFreePages[this.zoneOfNode[id]!]! += 2 ** this.orderOf[id]!;
+  }
+
+  /** list_del + recycle the node. */
+  private unlink(id: number): void {
+    const li = this.listIndex(this.zoneOfNode[id]!, this.orderOf[id]!);
+    const p = this.prev[id]!;
+    const n = this.next[id]!;
+    if (p === NIL) this.heads[li] = n;
+    else this.next[p] = n;
+    if (n === NIL) this.tails[li] = p;
+    else this.prev[n] = p;
+    this.nrFreeBlocks[li]!--;
+    this.nrFreePages[this.zoneOfNode[id]!]! -= 2 ** this.orderOf[id]!;
+    this.recycled.push(id);
+  }
+
+  /** set_page_order + __SetPageBuddy on the head. */
+  private markHead(pfn: number, order: number, node: number): void {
+    const st = this.pages.get(pfn);
+    st.mapcount = this.pages.buddyMapcount;
+    st.private = order;
+    st.node = node;
+    st.refcount = 0;
+    this.pages.set(pfn, st);
+  }
+
+  /** rmv_page_order: clear PageBuddy and private. */
+  private clearHead(pfn: number): void {
+    const st = this.pages.get(pfn);
+    st.mapcount = -1;
+    st.private = 0;
+    st.node = NIL;
+    this.pages.set(pfn, st);
+  }
+
+  /** page_is_buddy(page, buddy, order): valid, same zone, PageBuddy, same order. */
+  private isFreeBuddy(buddyPfn: number, order: number, zone: number): boolean {
+    if (!this.pages.sections.pfnValid(buddyPfn)) return false;
+    if (this.zones.zoneIndexOf(buddyPfn) !== zone) return false;
+    const st = this.pages.get(buddyPfn);
+    return st.mapcount === this.pages.buddyMapcount && st.private === order;
+  }
+
+  /**
+   * __free_one_page(): merge upwards while the buddy is free, then add the
+   * block at the head of its list, or at the tail when the next-order buddy
+   * of the merged block is free (a merge is likely soon) — 3.10 for order <
+   * MAX_ORDER-2, 6.x buddy_merge_likely() for order < MAX_PAGE_ORDER-1: the
+   * same bound. `toTail` forces the tail (6.x FPI_TO_TAIL).
+   */
+  private freeOne(pfn: number, order: number, toTail: boolean): void {
+    const zone = this.zones.zoneIndexOf(pfn);
+    while (order < this.maxOrder) {
+      const buddy = buddyOf(pfn, order);
+      if (!this.isFreeBuddy(buddy, order, zone)) break;
+      const st = this.pages.get(buddy);
+      this.unlink(st.node);
+      this.clearHead(buddy);
+      pfn = Math.min(pfn, buddy);
+      order++;
+    }
+    let tail = toTail;
+    if (!tail && order < this.maxOrder - 1) {
+      const higher = pfn - (pfn % 2 ** (order + 1));
+      const higherBuddy = buddyOf(higher, order + 1);
+      if (this.isFreeBuddy(higherBuddy, order + 1, zone)) tail = true;
+    }
+    const id = this.newNode(pfn, order, zone);
+    this.markHead(pfn, order, id);
+    this.link(id, tail);
+  }
+
+  /**
+   * __free_pages_memory(start, end) at boot (free_all_bootmem /
+   * memblock_free_all): largest naturally aligned chunks, ascending; each chunk's
+   * pages lose PageReserved and get refcount 0 (__free_pages_boot_core /
+   * __free_pages_core), then go through __free_one_page. Whole sections of
+   * max-order chunks take a fast path that keeps the section compact (same
+   * result: max-order blocks never merge).
+   */
+  freeBootRange(spfn: number, epfn: number): number {
+    const per = this.pages.sections.pfnsPerSection;
+    const block = 2 ** this.maxOrder;
+    const toTail = this.profile.mm.bootFreeToTail;
+    let freed = 0;
+    let start = spfn;
+    while (start < epfn) {
+      const sec = Math.floor(start / per);
+      if (
+        start % per === 0 &&
+        start + per <= epfn &&
+        this.pages.isUniform(sec) &&
+        (this.pages.uniformState(sec).flags & PG_INIT) !== 0
+      ) {
+        const zone = this.zones.zoneIndexOf(start);
+        const n = per / block;
+        const base = this.used;
+        this.used += n;
+        this.grow(this.used);
+        for (let k = 0; k < n; k++) {
+          const id = base + k;
+          this.pfnOf[id] = start + k * block;
+          this.orderOf[id] = this.maxOrder;
+          this.zoneOfNode[id] = zone;
+          this.link(id, toTail);
+        }
+        this.pages.setSectionFreeMax(sec, base);
+        this.zones.zones[zone]!.managedPages += per;
+        freed += per;
+        start += per;
+        continue;
+      }
+      let order = start === 0 ? this.maxOrder : Math.min(this.maxOrder, ctz(start));
+      while (start + 2 ** order > epfn) order--;
+      const rb = this.reservedBit;
+      this.pages.updateRange(start, start + 2 ** order, (st) => {
+        st.flags &= ~(1 << rb);
+        st.refcount = 0;
+      });
+      this.freeOne(start, order, toTail);
+      this.zones.zones[this.zones.zoneIndexOf(start)]!.managedPages += 2 ** order;
+      freed += 2 ** order;
+      start += 2 ** order;
+    }
+    return freed;
+  }
+
+  /**
+   * __rmqueue_smallest() + expand() in one zone: returns the pfn of a 2^order
+   * block, or -1. The block's head gets refcount 1 (set_page_refcounted).
+   */
+  allocInZone(order: number, zone: number): number {
+    for (let cur = order; cur <= this.maxOrder; cur++) {
+      const li = this.listIndex(zone, cur);
+      const id = this.heads[li]!;
+      if (id === NIL) continue;
+      const pfn = this.pfnOf[id]!;
+      this.unlink(id);
+      this.clearHead(pfn);
+      // expand(): hand back the upper halves, largest first, at the list head.
+      let high = cur;
+      while (high > order) {
+        high--;
+        const half = pfn + 2 ** high;
+        const nid = this.newNode(half, high, zone);
+        this.markHead(half, high, nid);
+        this.link(nid, false);
+      }
+      const st = this.pages.get(pfn);
+      st.refcount = 1;
+      this.pages.set(pfn, st);
+      return pfn;
+    }
+    return -1;
+  }
+
+  /** Allocate walking the zonelist from `highestZone` down (Normal → DMA32 → DMA). */
+  alloc(order: number, highestZone = this.zones.zones.length - 1): number {
+    for (let z = highestZone; z >= 0; z--) {
+      const pfn = this.allocInZone(order, z);
+      if (pfn >= 0) return pfn;
+    }
+    return -1;
+  }
+
+  /** __free_pages(page, order): drop the reference and return the block. */
+  free(pfn: number, order: number): void {
+    if (pfn % 2 ** order !== 0) {
+      throw new ModelError(
+        'BUDDY_MISALIGNED',
+        `free of order-${order} block at unaligned pfn 0x${pfn.toString(16)}`,
+      );
+    }
+    const st = this.pages.get(pfn);
+    if (st.mapcount === this.pages.buddyMapcount) {
+      throw new ModelError('BUDDY_DOUBLE_FREE', `pfn 0x${pfn.toString(16)} is already free`);
+    }
+    st.refcount = 0;
+    this.pages.set(pfn, st);
+    this.freeOne(pfn, order, false);
+  }
+
+  /** free_area[order].nr_free of a zone. */
+  freeBlocks(zone: number, order: number): number {
+    return this.nrFreeBlocks[this.listIndex(zone, order)]!;
+  }
+
+  /** Total free pages (nr_free_pages()). */
+  get totalFreePages(): number {
+    let n = 0;
+    for (const v of this.nrFreePages) n += v;
+    return n;
+  }
+
+  /** Iterate a free list from head to tail: [pfn, ...]. */
+  *listPfns(zone: number, order: number): Generator<number> {
+    for (let id = this.heads[this.listIndex(zone, order)]!; id !== NIL; id = this.next[id]!)
+      yield this.pfnOf[id]!;
+  }
+
+  /** Is `pfn` inside some free block? (mark_free_pages-style lookup, walks down the orders). */
+  isFree(pfn: number): boolean {
+    for (let o = 0; o <= this.maxOrder; o++) {
+      const head = pfn - (pfn % 2 ** o);
+      if (!this.pages.sections.pfnValid(head)) return false;
+      const st = this.pages.get(head);
+      if (st.mapcount === this.pages.buddyMapcount && st.private >= o) return true;
+    }
+    return false;
+  }
+}
+
+/** __find_buddy_pfn(): pfn ^ (1 << order), in double arithmetic (pfns can exceed 2^31). */
+export function buddyOf(pfn: number, order: number): number {
+  const size = 2 ** order;
+  return Math.floor(pfn / size) % 2 === 0 ? pfn + size : pfn - size;
+}
+
+/** __ffs(): index of the lowest set bit (x > 0, up to 2^52). */
+export function ctz(x: number): number {
+  let n = 0;
+  while (x % 2 === 0 && n < 64) {
+    x /= 2;
+    n++;
+  }
+  return n;
+}

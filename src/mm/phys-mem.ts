@@ -1,0 +1,156 @@
+/**
+ * The model's physical memory: one address space, page granular and sparse.
+ *
+ * Backing per 4 KiB frame, in lookup order:
+ *   1. materialised — a Uint8Array(4096) created on the first write to the frame
+ *      (page-table pages, bitmaps, kernel objects the model writes);
+ *   2. generated — a PageContentProvider may produce a frame's bytes on read
+ *      (workload pages made from a seed); such a frame becomes materialised when
+ *      written;
+ *   3. zero — everything else.
+ *
+ * Multi-byte accessors are little endian (x86). Addresses are JS numbers: x86-64
+ * physical addresses are < 2^52, exact in a double.
+ */
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 4096;
+
+/** Produces the contents of frames that are not materialised (see model-memory.md). */
+export interface PageContentProvider {
+  /** True if this provider generates the frame's bytes (otherwise the frame reads as zero). */
+  covers(pfn: number): boolean;
+  /** Fill `dst` (4096 bytes, zeroed) with the frame's bytes. */
+  fill(pfn: number, dst: Uint8Array): void;
+}
+
+export class PhysMem {
+  private readonly pages = new Map<number, Uint8Array>();
+  private provider: PageContentProvider | null = null;
+  /** Scratch for reads of generated frames. */
+  private readonly scratch = new Uint8Array(PAGE_SIZE);
+
+  setProvider(p: PageContentProvider | null): void {
+    this.provider = p;
+  }
+
+  isMaterialised(pfn: number): boolean {
+    return this.pages.has(pfn);
+  }
+
+  /** Number of materialised frames (memory cost of the model). */
+  get materialisedCount(): number {
+    return this.pages.size;
+  }
+
+  /** Materialised frame numbers, ascending. */
+  materialisedPfns(): number[] {
+    return [...this.pages.keys()].sort((a, b) => a - b);
+  }
+
+  /** Read-only view of a frame's bytes (a shared scratch buffer for non-materialised frames). */
+  private frameForRead(pfn: number): Uint8Array | null {
+    const p = this.pages.get(pfn);
+    if (p) return p;
+    if (this.provider?.covers(pfn)) {
+      this.scratch.fill(0);
+      this.provider.fill(pfn, this.scratch);
+      return this.scratch;
+    }
+    return null;
+  }
+
+  /** The frame's buffer, materialising it (with generated content, if any) first. */
+  frame(pfn: number): Uint8Array {
+    let p = this.pages.get(pfn);
+    if (!p) {
+      p = new Uint8Array(PAGE_SIZE);
+      if (this.provider?.covers(pfn)) this.provider.fill(pfn, p);
+      this.pages.set(pfn, p);
+    }
+    return p;
+  }
+
+  /** Zero a whole frame (clear_page); materialises it. */
+  zeroPage(pfn: number): void {
+    const p = this.pages.get(pfn);
+    if (p) p.fill(0);
+    else this.pages.set(pfn, new Uint8Array(PAGE_SIZE));
+  }
+
+  /** Drop a frame's backing so it reads as zero / generated again. */
+  discard(pfn: number): void {
+    this.pages.delete(pfn);
+  }
+
+  read(paddr: number | bigint, len: number): Uint8Array {
+    let a = Number(paddr);
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const pfn = Math.floor(a / PAGE_SIZE);
+      const off = a - pfn * PAGE_SIZE;
+      const n = Math.min(len - done, PAGE_SIZE - off);
+      const f = this.frameForRead(pfn);
+      if (f) out.set(f.subarray(off, off + n), done);
+      done += n;
+      a += n;
+    }
+    return out;
+  }
+
+  write(paddr: number | bigint, bytes: Uint8Array): void {
+    let a = Number(paddr);
+    let done = 0;
+    while (done < bytes.length) {
+      const pfn = Math.floor(a / PAGE_SIZE);
+      const off = a - pfn * PAGE_SIZE;
+      const n = Math.min(bytes.length - done, PAGE_SIZE - off);
+      this.frame(pfn).set(bytes.subarray(done, done + n), off);
+      done += n;
+      a += n;
+    }
+  }
+
+  u8(paddr: number | bigint): number {
+    const a = Number(paddr);
+    const pfn = Math.floor(a / PAGE_SIZE);
+    const f = this.frameForRead(pfn);
+    return f ? f[a - pfn * PAGE_SIZE]! : 0;
+  }
+
+  setU8(paddr: number | bigint, v: number): void {
+    const a = Number(paddr);
+    const pfn = Math.floor(a / PAGE_SIZE);
+    this.frame(pfn)[a - pfn * PAGE_SIZE] = v & 0xff;
+  }
+
+  u32(paddr: number | bigint): number {
+    const b = this.read(paddr, 4);
+    return new DataView(b.buffer).getUint32(0, true);
+  }
+
+  setU32(paddr: number | bigint, v: number): void {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v >>> 0, true);
+    this.write(paddr, b);
+  }
+
+  u64(paddr: number | bigint): bigint {
+    const a = Number(paddr);
+    const pfn = Math.floor(a / PAGE_SIZE);
+    const off = a - pfn * PAGE_SIZE;
+    if (off <= PAGE_SIZE - 8) {
+      const f = this.frameForRead(pfn);
+      if (!f) return 0n;
+      return new DataView(f.buffer, f.byteOffset).getBigUint64(off, true);
+    }
+    return new DataView(this.read(a, 8).buffer).getBigUint64(0, true);
+  }
+
+  setU64(paddr: number | bigint, v: bigint): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+    this.write(paddr, b);
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * struct page state, per pfn, without 64 bytes per page.
+ *
+ * Every present section (sparse.ts) has a memmap of 32768 pages. A section is
+ * stored in one of three forms, converted to the full form lazily on the first
+ * change that breaks its uniformity:
+ *   UNIFORM  — every page has the same (flags, _refcount, _mapcount, private),
+ *              e.g. a section of reserved RAM, or of firmware hole;
+ *   FREE_MAX — every page is free RAM in max-order buddy blocks: the block heads
+ *              (pfn % 2^maxOrder == 0) are PageBuddy with private = maxOrder and
+ *              free-list node nodeBase + k; the tails are plain free pages;
+ *   ARRAYS   — typed arrays per page: flags (u32), refcount, mapcount, private,
+ *              buddy free-list node (i32 each) = 20 bytes/page, 640 KiB/section.
+ * A 12 TiB map is almost all FREE_MAX or UNIFORM sections after boot.
+ *
+ * `flags` holds the enum pageflags bits (profile.mm.pageFlags.bits) plus the
+ * model's INIT bit (31): set once the kernel initialised the struct page
+ * (__init_single_page: set_page_links, init_page_count, reset mapcount,
+ * page_cpupid_reset_last). The zone/node/last_cpupid fields of page->flags are
+ * derived from the zone and the profile when the full word is read.
+ *
+ * Layout of the synthesised 64-byte struct page: profile.mm.structPage offsets
+ * (3.10: flags@0 mapping@8 index@16 _mapcount@24 _count@28 lru@32 private@48;
+ * 6.12: flags@0 lru@8 mapping@24 index@32 private@40 _mapcount@48 _refcount@52),
+ * little endian.
+ */
+import { ModelError } from '../errors.js';
+import type { KernelProfile } from '../profiles/types.js';
+import type { Sections } from './sparse.js';
+
+/** Model-internal: the struct page was initialised (not a kernel flag). */
+export const PG_INIT = 0x80000000;
+
+const KIND_ABSENT = 0;
+const KIND_UNIFORM = 1;
+const KIND_FREE_MAX = 2;
+const KIND_ARRAYS = 3;
+
+interface SectionArrays {
+  flags: Uint32Array;
+  ref: Int32Array;
+  map: Int32Array;
+  priv: Int32Array;
+  node: Int32Array;
+}
+
+/** One page's state as plain numbers (for reads and the synthesiser). */
+export interface PageState {
+  flags: number;
+  refcount: number;
+  mapcount: number;
+  private: number;
+  /** Buddy free-list node id, -1 when not a free block head. */
+  node: number;
+}
+
+export class StructPages {
+  readonly profile: KernelProfile;
+  readonly sections: Sections;
+  readonly vmemmapBase: bigint;
+  private readonly kind: Uint8Array;
+  private readonly uFlags: Uint32Array;
+  private readonly uRef: Int32Array;
+  private readonly uMap: Int32Array;
+  private readonly uPriv: Int32Array;
+  private readonly nodeBase: Int32Array;
+  private readonly arrays: (SectionArrays | undefined)[];
+  /** Raw _mapcount / page_type value that means PageBuddy. */
+  readonly buddyMapcount: number;
+  readonly maxOrder: number;
+  /** Zone index lookup for the flags word (set_page_links). */
+  private readonly zoneOfPfn: (pfn: number) => number;
+  private materialisedCount = 0;
+
+  constructor(
+    profile: KernelProfile,
+    sections: Sections,
+    vmemmapBase: bigint,
+    zoneOfPfn: (pfn: number) => number,
+  ) {
+    this.profile = profile;
+    this.sections = sections;
+    this.vmemmapBase = vmemmapBase;
+    this.zoneOfPfn = zoneOfPfn;
+    const n = sections.count;
+    this.kind = new Uint8Array(n);
+    this.uFlags = new Uint32Array(n);
+    this.uRef = new Int32Array(n);
+    this.uMap = new Int32Array(n).fill(-1);
+    this.uPriv = new Int32Array(n);
+    this.nodeBase = new Int32Array(n).fill(-1);
+    this.arrays = new Array(n);
+    for (let s = 0; s < n; s++) if (sections.isPresent(s)) this.kind[s] = KIND_UNIFORM;
+    this.buddyMapcount = profile.mm.buddyMapcount;
+    this.maxOrder = profile.mm.maxOrder;
+  }
+
+  /** Sections currently held as full per-page arrays (memory cost). */
+  get materialisedSections(): number {
+    return this.materialisedCount;
+  }
+
+  hasMemmap(pfn: number): boolean {
+    return this.sections.pfnValid(pfn);
+  }
+
+  private secOf(pfn: number): number {
+    const s = Math.floor(pfn / this.sections.pfnsPerSection);
+    if (s < 0 || s >= this.kind.length || this.kind[s] === KIND_ABSENT) {
+      throw new ModelError(
+        'PAGE_NO_MEMMAP',
+        `pfn 0x${pfn.toString(16)} has no struct page (section not present)`,
+      );
+    }
+    return s;
+  }
+
+  /** Convert a section to per-page arrays. */
+  private materialise(sec: number): SectionArrays {
+    const existing = this.arrays[sec];
+    if (existing) return existing;
+    const n = this.sections.pfnsPerSection;
+    const a: SectionArrays = {
+      flags: new Uint32Array(n),
+      ref: new Int32Array(n),
+      map: new Int32Array(n),
+      priv: new Int32Array(n),
+      node: new Int32Array(n).fill(-1),
+    };
+    if (this.kind[sec] === KIND_UNIFORM) {
+      a.flags.fill(this.uFlags[sec]!);
+      a.ref.fill(this.uRef[sec]!);
+      a.map.fill(this.uMap[sec]!);
+      a.priv.fill(this.uPriv[sec]!);
+    } else if (this.kind[sec] === KIND_FREE_MAX) {
+      a.flags.fill(PG_INIT);
+      a.map.fill(-1);
+      const block = 2 ** this.maxOrder;
+      const base = this.nodeBase[sec]!;
+      for (let off = 0, k = 0; off < n; off += block, k++) {
+        a.map[off] = this.buddyMapcount;
+        a.priv[off] = this.maxOrder;
+        a.node[off] = base + k;
+      }
+    }
+    this.arrays[sec] = a;
+    this.kind[sec] = KIND_ARRAYS;
+    this.materialisedCount++;
+    return a;
+  }
+
+  // ---- whole-section operations used at boot (keep sections compact) ----
+
+  /** Set every page of a present section to one state (__init_single_page for a uniform section). */
+  setSectionUniform(sec: number, st: Omit<PageState, 'node'>): void {
+    if (this.kind[sec] === KIND_ABSENT) return;
+    if (this.arrays[sec]) {
+      this.arrays[sec] = undefined;
+      this.materialisedCount--;
+    }
+    this.kind[sec] = KIND_UNIFORM;
+    this.uFlags[sec] = st.flags >>> 0;
+    this.uRef[sec] = st.refcount;
+    this.uMap[sec] = st.mapcount;
+    this.uPriv[sec] = st.private;
+  }
+
+  /** Is the section UNIFORM (then its state is `uniformState`)? */
+  isUniform(sec: number): boolean {
+    return this.kind[sec] === KIND_UNIFORM;
+  }
+
+  uniformState(sec: number): Omit<PageState, 'node'> {
+    return {
+      flags: this.uFlags[sec]!,
+      refcount: this.uRef[sec]!,
+      mapcount: this.uMap[sec]!,
+      private: this.uPriv[sec]!,
+    };
+  }
+
+  /** Mark a whole section as free max-order buddy blocks whose list nodes are nodeBase.. (buddy.ts). */
+  setSectionFreeMax(sec: number, nodeBase: number): void {
+    if (this.arrays[sec]) {
+      this.arrays[sec] = undefined;
+      this.materialisedCount--;
+    }
+    this.kind[sec] = KIND_FREE_MAX;
+    this.nodeBase[sec] = nodeBase;
+  }
+
+  /** Apply `fn` to every page in [spfn, epfn) (present sections only), keeping uniform sections uniform. */
+  updateRange(spfn: number, epfn: number, fn: (st: PageState) => void): void {
+    const per = this.sections.pfnsPerSection;
+    let pfn = spfn;
+    const st: PageState = { flags: 0, refcount: 0, mapcount: -1, private: 0, node: -1 };
+    while (pfn < epfn) {
+      const sec = Math.floor(pfn / per);
+      const secEnd = Math.min((sec + 1) * per, epfn);
+      if (sec >= this.kind.length) break;
+      if (this.kind[sec] === KIND_ABSENT) {
+        pfn = secEnd;
+        continue;
+      }
+      if (this.kind[sec] === KIND_UNIFORM && pfn === sec * per && secEnd === (sec + 1) * per) {
+        Object.assign(st, this.uniformState(sec), { node: -1 });
+        fn(st);
+        this.setSectionUniform(sec, st);
+        pfn = secEnd;
+        continue;
+      }
+      const a = this.materialise(sec);
+      for (let i = pfn - sec * per, e = secEnd - sec * per; i < e; i++) {
+        st.flags = a.flags[i]!;
+        st.refcount = a.ref[i]!;
+        st.mapcount = a.map[i]!;
+        st.private = a.priv[i]!;
+        st.node = a.node[i]!;
+        fn(st);
+        a.flags[i] = st.flags >>> 0;
+        a.ref[i] = st.refcount;
+        a.map[i] = st.mapcount;
+        a.priv[i] = st.private;
+        a.node[i] = st.node;
+      }
+      pfn = secEnd;
+    }
+  }
+
+  // ---- per-page access ----
+
+  /** The page's state (copy). */
+  get(pfn: number): PageState {
+    const sec = this.secOf(pfn);
+    const k = this.kind[sec];
+    if (k === KIND_UNIFORM) return { ...this.uniformState(sec), node: -1 };
+    const off = pfn - sec * this.sections.pfnsPerSection;
+    if (k === KIND_FREE_MAX) {
+      const block = 2 ** this.maxOrder;
+      if (off % block === 0) {
+        return {
+          flags: PG_INIT,
+          refcount: 0,
+          mapcount: this.buddyMapcount,
+          private: this.maxOrder,
+          node: this.nodeBase[sec]! + off / block,
+        };
+      }
+      return { flags: PG_INIT, refcount: 0, mapcount: -1, private: 0, node: -1 };
+    }
+    const a = this.arrays[sec]!;
+    return {
+      flags: a.flags[off]!,
+      refcount: a.ref[off]!,
+      mapcount: a.map[off]!,
+      private: a.priv[off]!,
+      node: a.node[off]!,
+    };
+  }
+
+  /** Overwrite a page's state. */
+  set(pfn: number, st: PageState): void {
+    const sec = this.secOf(pfn);
+    const a = this.materialise(sec);
+    const off = pfn - sec * this.sections.pfnsPerSection;
+    a.flags[off] = st.flags >>> 0;
+    a.ref[off] = st.refcount;
+    a.map[off] = st.mapcount;
+    a.priv[off] = st.private;
+    a.node[off] = st.node;
+  }
+
+  flagBits(pfn: number): number {
+    return this.get(pfn).flags;
+  }
+
+  testFlag(pfn: number, bit: number): boolean {
+    return ((this.get(pfn).flags >>> bit) & 1) === 1;
+  }
+
+  setFlag(pfn: number, bit: number, on: boolean): void {
+    const st = this.get(pfn);
+    st.flags = on ? st.flags | (1 << bit) : st.flags & ~(1 << bit);
+    this.set(pfn, st);
+  }
+
+  isReserved(pfn: number): boolean {
+    return this.testFlag(pfn, this.profile.mm.pageFlags.bits.reserved);
+  }
+
+  refcount(pfn: number): number {
+    return this.get(pfn).refcount;
+  }
+
+  /** PageBuddy(): the _mapcount/page_type field holds the buddy marker. */
+  isBuddy(pfn: number): boolean {
+    return this.sections.pfnValid(pfn) && this.get(pfn).mapcount === this.buddyMapcount;
+  }
+
+  /**
+   * The full 64-bit page->flags word: flag bits, zone and node ids
+   * (set_page_links) and, where the profile has it, last_cpupid all ones
+   * (page_cpupid_reset_last). Zero for a struct page the kernel never initialised.
+   */
+  flagsWord(pfn: number): bigint {
+    const st = this.get(pfn);
+    if (!(st.flags & PG_INIT)) return 0n;
+    const pf = this.profile.mm.pageFlags;
+    let w = BigInt(st.flags & ~PG_INIT);
+    w |= BigInt(this.zoneOfPfn(pfn)) << BigInt(pf.zonesPgoff);
+    // node 0: nothing to OR in for the node field (single node model).
+    if (pf.lastCpupidWidth) w |= ((1n << BigInt(pf.lastCpupidWidth)) - 1n) << BigInt(pf.lastCpupidPgoff);
+    return w;
+  }
+
+  /** pfn_to_page(): vmemmap_base + pfn * sizeof(struct page). */
+  pfnToPage(pfn: number): bigint {
+    return this.vmemmapBase + BigInt(pfn) * BigInt(this.profile.mm.structPage.size);
+  }
+
+  /** page_to_pfn(): inverse of pfnToPage; undefined if not a struct page address. */
+  pageToPfn(page: bigint): number | undefined {
+    const d = page - this.vmemmapBase;
+    const size = BigInt(this.profile.mm.structPage.size);
+    if (d < 0n || d % size !== 0n) return undefined;
+    return Number(d / size);
+  }
+
+  /**
+   * The 64 bytes of `struct page` for `pfn` as a crash dump would show them,
+   * synthesised from the state (profile.mm.structPage layout). list pointers
+   * and mapping are not modelled and read 0, except lru of a page that is not
+   * on a list, which the kernel leaves as whatever: 0 here.
+   */
+  structPageBytes(pfn: number): Uint8Array {
+    const L = this.profile.mm.structPage;
+    const out = new Uint8Array(L.size);
+    if (!this.sections.pfnValid(pfn)) return out;
+    const st = this.get(pfn);
+    if (!(st.flags & PG_INIT)) return out;
+    const dv = new DataView(out.buffer);
+    dv.setBigUint64(L.flags, this.flagsWord(pfn), true);
+    dv.setInt32(L.mapcount, st.mapcount, true);
+    dv.setInt32(L.refcount, st.refcount, true);
+    dv.setBigUint64(L.private, BigInt(st.private >>> 0), true);
+    return out;
+  }
+
+  /** Read `len` bytes of the vmemmap at virtual address `vaddr` (for the inspector). */
+  readVmemmap(vaddr: bigint, len: number): Uint8Array {
+    const size = this.profile.mm.structPage.size;
+    const out = new Uint8Array(len);
+    let d = Number(vaddr - this.vmemmapBase);
+    let done = 0;
+    while (done < len) {
+      const pfn = Math.floor(d / size);
+      const off = d - pfn * size;
+      const n = Math.min(len - done, size - off);
+      const bytes = this.structPageBytes(pfn);
+      out.set(bytes.subarray(off, off + n), done);
+      done += n;
+      d += n;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Buddy allocator properties, checked with fast-check command sequences
+ * against a naive model (the set of allocated blocks).
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { E820_TYPE } from '../../src/firmware/e820-types.js';
+import { bootMachine, type Machine } from '../../src/machine/boot.js';
+import { buddyOf } from '../../src/mm/buddy.js';
+import { linux310, linux612 } from '../../src/profiles/index.js';
+import type { KernelProfile } from '../../src/profiles/types.js';
+
+/** 128 MiB of RAM with a 3-page firmware hole at 96 MiB. */
+function smallMachine(profile: KernelProfile): Machine {
+  const t = [
+    { addr: 0n, size: 0x1000n, type: E820_TYPE.RESERVED },
+    { addr: 0x1000n, size: 0x9e000n, type: E820_TYPE.RAM },
+    { addr: 0x100000n, size: 0x5f00000n, type: E820_TYPE.RAM },
+    { addr: 0x6000000n, size: 0x3000n, type: E820_TYPE.ACPI },
+    { addr: 0x6003000n, size: 0x1ffd000n, type: E820_TYPE.RAM },
+  ];
+  return bootMachine({ firmware: t, kernel: t }, { profile, kaslr: { nokaslr: true } });
+}
+
+/** All free blocks as "zone:order:pfn" strings, sorted. */
+function freeBlocks(m: Machine): string[] {
+  const out: string[] = [];
+  for (let z = 0; z < m.zones.zones.length; z++)
+    for (let o = 0; o <= m.buddy.maxOrder; o++)
+      for (const pfn of m.buddy.listPfns(z, o)) out.push(`${z}:${o}:${pfn}`);
+  return out.sort();
+}
+
+interface Model {
+  allocated: Map<number, number>;
+}
+
+class AllocCmd implements fc.Command<Model, Machine> {
+  constructor(readonly order: number) {}
+  check(): boolean {
+    return true;
+  }
+  run(model: Model, m: Machine): void {
+    const before = m.buddy.totalFreePages;
+    const pfn = m.buddy.alloc(this.order);
+    if (pfn < 0) {
+      // only allowed when no block of that order or larger is free anywhere
+      for (let z = 0; z < 3; z++)
+        for (let o = this.order; o <= m.buddy.maxOrder; o++) expect(m.buddy.freeBlocks(z, o)).toBe(0);
+      return;
+    }
+    const size = 2 ** this.order;
+    expect(pfn % size).toBe(0);
+    for (const [p, o] of model.allocated) {
+      const e = p + 2 ** o;
+      expect(pfn + size <= p || pfn >= e, `overlap with [${p}, ${e})`).toBe(true);
+    }
+    // never hands out reserved or non-RAM pages
+    for (let i = 0; i < size; i++) {
+      expect(m.memblock.isMemory((pfn + i) * 4096)).toBe(true);
+      expect(m.pages.isReserved(pfn + i)).toBe(false);
+    }
+    expect(m.buddy.totalFreePages).toBe(before - size);
+    model.allocated.set(pfn, this.order);
+  }
+  toString(): string {
+    return `alloc(${this.order})`;
+  }
+}
+
+class FreeCmd implements fc.Command<Model, Machine> {
+  constructor(readonly pick: number) {}
+  check(model: Model): boolean {
+    return model.allocated.size > 0;
+  }
+  run(model: Model, m: Machine): void {
+    const keys = [...model.allocated.keys()];
+    const pfn = keys[this.pick % keys.length]!;
+    const order = model.allocated.get(pfn)!;
+    const before = m.buddy.totalFreePages;
+    m.buddy.free(pfn, order);
+    model.allocated.delete(pfn);
+    expect(m.buddy.totalFreePages).toBe(before + 2 ** order);
+    expect(m.buddy.isFree(pfn)).toBe(true);
+  }
+  toString(): string {
+    return `free(#${this.pick})`;
+  }
+}
+
+describe.each([linux310, linux612])('buddy allocator (%s)', (profile) => {
+  const base = smallMachine(profile);
+  const bootBlocks = freeBlocks(base);
+  const bootFree = base.buddy.totalFreePages;
+
+  test('boot free lists are maximal aligned blocks covering exactly the free memblock pages', () => {
+    let pages = 0;
+    const covered = new Set<number>();
+    for (const b of bootBlocks) {
+      const [, o, p] = b.split(':').map(Number) as [number, number, number];
+      pages += 2 ** o;
+      expect(p % 2 ** o).toBe(0);
+      for (let i = 0; i < 2 ** o; i++) covered.add(p + i);
+      // maximal: the buddy of a non-max block is not free with the same order
+      if (o < base.buddy.maxOrder)
+        expect(bootBlocks.includes(`${b.split(':')[0]}:${o}:${buddyOf(p, o)}`)).toBe(false);
+    }
+    expect(pages).toBe(bootFree);
+    // independent oracle: free memblock ranges, pfn-rounded
+    let expected = 0;
+    for (const [s, e] of base.memblock.freeRanges()) {
+      const sp = Math.ceil(s / 4096);
+      const ep = Math.min(Math.floor(e / 4096), base.maxPfn);
+      for (let p = sp; p < ep; p++) {
+        expect(covered.has(p)).toBe(true);
+        expected++;
+      }
+    }
+    expect(expected).toBe(bootFree);
+  });
+
+  test('alloc/free sequences: no double allocation, alignment, counts, full merge at the end', () => {
+    fc.assert(
+      fc.property(
+        fc.commands(
+          [fc.integer({ min: 0, max: 10 }).map((o) => new AllocCmd(o)), fc.nat().map((n) => new FreeCmd(n))],
+          {
+            maxCommands: 60,
+          },
+        ),
+        (cmds) => {
+          const m = smallMachine(profile);
+          const model: Model = { allocated: new Map() };
+          fc.modelRun(() => ({ model, real: m }), cmds);
+          for (const [pfn, o] of [...model.allocated]) m.buddy.free(pfn, o);
+          expect(m.buddy.totalFreePages).toBe(bootFree);
+          expect(freeBlocks(m)).toEqual(bootBlocks);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  test('double free is refused', () => {
+    const m = smallMachine(profile);
+    const pfn = m.buddy.alloc(0);
+    m.buddy.free(pfn, 0);
+    expect(() => m.buddy.free(pfn, 0)).toThrow(/already free/);
+  });
+
+  test('expand() returns the upper halves to the list heads', () => {
+    const m = smallMachine(profile);
+    // drain orders 0..9 so the next order-0 request splits a max-order block
+    for (let o = 0; o < 10; o++) while (m.buddy.freeBlocks(1, o)) m.buddy.allocInZone(o, 1);
+    expect(m.buddy.freeBlocks(1, 10)).toBeGreaterThan(0);
+    const pfn = m.buddy.allocInZone(0, 1);
+    expect(pfn % 1024).toBe(0);
+    for (let o = 0; o < 10; o++) expect([...m.buddy.listPfns(1, o)]).toEqual([pfn + 2 ** o]);
+  });
+});
+
+test('6.x boot frees go to the list tail (FPI_TO_TAIL), 3.10 to the head', () => {
+  const a = smallMachine(linux612);
+  const b = smallMachine(linux310);
+  const la = [...a.buddy.listPfns(1, 10)];
+  const lb = [...b.buddy.listPfns(1, 10)];
+  expect(la).toEqual([...la].sort((x, y) => x - y));
+  expect(lb).toEqual([...lb].sort((x, y) => y - x));
+});
