@@ -274,6 +274,42 @@ export class Buddy {
     return -1;
   }
 
+  /**
+   * take_page_off_buddy() (mm/page_alloc.c): take one specific free page out
+   * of the free block that holds it; break_down_buddy_pages() returns the
+   * other halves of the block to the free lists (at the head, like expand()).
+   * Returns false when the page is not free. The model uses it to place a
+   * long-running workload at scattered frames deterministically.
+   */
+  takePage(pfn: number): boolean {
+    for (let o = 0; o <= this.maxOrder; o++) {
+      const head = pfn - (pfn % 2 ** o);
+      if (!this.pages.sections.pfnValid(head)) return false;
+      const st = this.pages.get(head);
+      if (st.mapcount !== this.pages.buddyMapcount || st.private !== o) continue;
+      const zone = this.zoneOfNode[st.node]!;
+      this.unlink(st.node);
+      this.clearHead(head);
+      // break_down_buddy_pages(): keep halving towards the target page.
+      let lo = head;
+      let high = o;
+      while (high > 0) {
+        high--;
+        const size = 2 ** high;
+        const other = pfn < lo + size ? lo + size : lo;
+        if (pfn >= lo + size) lo += size;
+        const nid = this.newNode(other, high, zone);
+        this.markHead(other, high, nid);
+        this.link(nid, false);
+      }
+      const p = this.pages.get(pfn);
+      p.refcount = 1;
+      this.pages.set(pfn, p);
+      return true;
+    }
+    return false;
+  }
+
   /** __free_pages(page, order): drop the reference and return the block. */
   free(pfn: number, order: number): void {
     if (pfn % 2 ** order !== 0) {

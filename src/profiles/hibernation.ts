@@ -7,7 +7,6 @@
  */
 import type { BitmapKind } from '../power/snapshot/bitmap.js';
 
-
 export interface HibernationMessages {
   /** printk prefix of snapshot.c / hibernate.c lines ("PM: " or "PM: hibernation: "). */
   readonly hibernatePrefix: string;
@@ -25,9 +24,46 @@ export interface HibernationMessages {
   readonly imageLoaded: string;
   readonly resumeFailed: string | null;
   readonly bitmapsFreed: string;
+  /** Lines around freeze_processes() / freeze_kernel_threads() (%s = elapsed seconds). */
+  readonly freezeUser: readonly string[];
+  readonly freezeRest: readonly string[];
+  /** hibernate() entry lines. */
+  readonly hibernationEntry: readonly string[];
+  /** resume_store() before software_resume() (3.10 "Starting manual resume from disk"). */
+  readonly resumeManual: string | null;
+  /** Printed after swsusp_check() found the signature (6.x load_image_and_restore()). */
+  readonly afterSignature: readonly string[];
+  readonly preparingRestore: string;
+  readonly signatureFound: string;
+  readonly writingImage: string | null;
+  readonly loadingImage: string | null;
+}
+
+/** A text symbol of the model kernel: offset from _text and size (for oops lines "func+0xoff/0xsize"). */
+export interface TextSymbol {
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** How this kernel reports a fatal fault (arch/x86/mm/fault.c, arch/x86/kernel/dumpstack.c). */
+export interface OopsProfile {
+  /** '3.10': "BUG: unable to handle kernel paging request at …" + IP line; '6.x': "BUG: unable to handle page fault for address:" + #PF lines. */
+  readonly style: '3.10' | '6.x';
+  /** uname -r printed in the CPU: line. */
+  readonly release: string;
+  readonly hardware: string;
+  /** Model text layout: symbol → offset from _text. The 3.10 offsets reproduce the seed-000 crash addresses. */
+  readonly symbols: Readonly<Record<string, TextSymbol>>;
+  /** The compressed and uncompressed loaders (swap.c). */
+  readonly loader: { readonly compressed: string; readonly nocompress: string };
+  /** Offset of the faulting copy instruction inside the loader (rep movsq in the inlined memcpy). */
+  readonly copyInsnOffset: number;
+  /** Frames above the loader, innermost first: "func+0xoff" return sites, by resume trigger. */
+  readonly callTrace: { readonly sysfs: readonly string[]; readonly initcall: readonly string[] };
 }
 
 export interface HibernationProfile {
+  readonly oops: OopsProfile;
   /** memory_bitmap implementation (bm_block list ≤3.16, rtree 3.17+). */
   readonly bitmap: BitmapKind;
   /** arch_hibernation_header_restore() compares an e820 CRC32 (5.13+). */

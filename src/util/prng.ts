@@ -34,10 +34,8 @@ export class Prng {
     } else {
       s = BigInt.asUintN(64, BigInt(seed));
     }
-    let o1: bigint;
-    let o2: bigint;
-    [s, o1] = splitmix64(s);
-    [s, o2] = splitmix64(s);
+    const [s1, o1] = splitmix64(s);
+    const [, o2] = splitmix64(s1);
     this.a = Number(o1 & 0xffffffffn) | 0;
     this.b = Number(o1 >> 32n) | 0;
     this.c = Number(o2 & 0xffffffffn) | 0;

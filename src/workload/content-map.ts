@@ -49,7 +49,11 @@ export class ContentMap implements PageContentProvider {
     const s = Math.floor(pfn / PER_SECTION);
     let d = this.sections.get(s);
     if (!d && create) {
-      d = { kind: new Uint8Array(PER_SECTION), seed: new Uint8Array(PER_SECTION), src: new Uint32Array(PER_SECTION) };
+      d = {
+        kind: new Uint8Array(PER_SECTION),
+        seed: new Uint8Array(PER_SECTION),
+        src: new Uint32Array(PER_SECTION),
+      };
       this.sections.set(s, d);
     }
     return d;

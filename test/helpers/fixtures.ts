@@ -64,7 +64,10 @@ export function swapImagePath(name: string): string {
 
 /** The independent decoder's view of a run (`runs/<run>/<run>.decode.json`). */
 export function decodeJson(run: string): Record<string, unknown> {
-  return JSON.parse(readFixtureText(`kernel-images/runs/${run}/${run}.decode.json`)) as Record<string, unknown>;
+  return JSON.parse(readFixtureText(`kernel-images/runs/${run}/${run}.decode.json`)) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** `runs/<run>/pfnmap.txt.xz` unpacked: pfn of each pattern page i. */

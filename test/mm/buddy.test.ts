@@ -3,7 +3,7 @@
  * against a naive model (the set of allocated blocks).
  */
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { E820_TYPE } from '../../src/firmware/e820-types.js';
 import { bootMachine, type Machine } from '../../src/machine/boot.js';
 import { buddyOf } from '../../src/mm/buddy.js';
@@ -166,4 +166,29 @@ test('6.x boot frees go to the list tail (FPI_TO_TAIL), 3.10 to the head', () =>
   const lb = [...b.buddy.listPfns(1, 10)];
   expect(la).toEqual([...la].sort((x, y) => x - y));
   expect(lb).toEqual([...lb].sort((x, y) => y - x));
+});
+
+describe('take_page_off_buddy', () => {
+  it('takes exactly the requested free page and keeps the rest free (fast-check)', async () => {
+    const { bootTiny } = await import('./take-page-helper.js');
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 0x7fff }), { minLength: 1, maxLength: 60 }), (picks) => {
+        const m = bootTiny();
+        const before = m.buddy.totalFreePages;
+        const taken = new Set<number>();
+        for (const off of picks) {
+          const pfn = 0x8000 + off;
+          const wasFree = m.buddy.isFree(pfn);
+          expect(m.buddy.takePage(pfn)).toBe(wasFree);
+          if (wasFree) taken.add(pfn);
+          expect(m.buddy.isFree(pfn)).toBe(false);
+        }
+        expect(m.buddy.totalFreePages).toBe(before - taken.size);
+        // Everything given back merges to the original state.
+        for (const pfn of taken) m.buddy.free(pfn, 0);
+        expect(m.buddy.totalFreePages).toBe(before);
+      }),
+      { numRuns: 30 },
+    );
+  });
 });

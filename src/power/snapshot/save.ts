@@ -67,7 +67,8 @@ export function swsuspSave(s: SwsuspMem, pre: PreallocResult, log: (l: string) =
   if (nrPages > pre.allocNormal) {
     for (let n = nrPages - pre.allocNormal; n > 0; n--) {
       const pfn = s.allocImagePage();
-      if (pfn < 0) throw new ScenarioError('HIBERNATE_ENOMEM', `${msg.hibernatePrefix}Memory allocation failed`);
+      if (pfn < 0)
+        throw new ScenarioError('HIBERNATE_ENOMEM', `${msg.hibernatePrefix}Memory allocation failed`);
       pre.copy.setBit(pfn);
     }
   }

@@ -15,7 +15,7 @@ import type { ContentMap } from '../../workload/content-map.js';
 import { createMemExtents, type MemExtent, type MemoryBitmap } from './bitmap.js';
 import { BmBlockListBitmap } from './bm-block-list.js';
 import { RtreeBitmap } from './bm-rtree.js';
-import { type KernelHeap, PAGE_SIZE, storeU64 } from './kernel-heap.js';
+import { type KernelHeap, PAGE_SIZE } from './kernel-heap.js';
 
 /** PG_ANY / PG_SAFE (get_image_page's safe_needed). */
 export const PG_ANY = false;
@@ -73,8 +73,9 @@ export class SwsuspMem {
   getZeroedPage(): number {
     const pfn = this.allocPage();
     if (pfn < 0) return -1;
+    // A frame with no backing reads as zero: clearing is dropping what it held.
     this.content.clear(pfn);
-    this.machine.mem.zeroPage(pfn);
+    this.machine.mem.discard(pfn);
     return pfn;
   }
 
@@ -166,17 +167,21 @@ export class SwsuspMem {
   getSafePage(): number {
     if (this.profile.hibernation.safePageRecycling && this.safePages.length) {
       const pfn = this.safePages.pop()!;
-      this.machine.mem.zeroPage(pfn);
+      this.machine.mem.discard(pfn);
       this.content.clear(pfn);
       return pfn;
     }
     return this.getImagePage(PG_SAFE);
   }
 
-  /** Push a frame on safe_pages_list, writing the link into the frame like `lp->next = safe_pages_list`. */
+  /**
+   * Push a frame on safe_pages_list. The kernel links the list through each
+   * page's first word; the model keeps the list in `safePages` and does not
+   * materialise a frame just for the link (each safe page is overwritten by
+   * an image page or a PBE chain page moments later), which keeps a
+   * 1M-page restore from allocating 4 GiB of host memory.
+   */
   pushSafePage(pfn: number): void {
-    const prev = this.safePages.length ? this.heap.ptov(this.safePages[this.safePages.length - 1]! * PAGE_SIZE) : 0n;
-    storeU64(this.heap, pfn * PAGE_SIZE, prev);
     this.safePages.push(pfn);
   }
 

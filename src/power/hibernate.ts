@@ -1,0 +1,197 @@
+/**
+ * hibernate() (kernel/power/hibernate.c) on a model machine: freeze, basic
+ * bitmaps, hibernate_preallocate_memory(), create_image() → swsusp_save(),
+ * then swsusp_write() through the image writer into a swap device, and
+ * power-down. The kernel objects involved (bitmaps, copy frames) live in
+ * the machine's memory; the returned record says what went into the image
+ * and keeps a digest of every saved page for verification after resume.
+ */
+import { e820Crc32 } from '../firmware/index.js';
+import type { Machine } from '../machine/boot.js';
+import { symbolPhys } from '../machine/symbols.js';
+import { printk } from '../util/printk.js';
+import { pageDigest } from '../workload/content.js';
+import type { ContentMap } from '../workload/content-map.js';
+import type { CompressorName } from './compress/compressor.js';
+import type { ChunkPool } from './compress/pool.js';
+import type { KernelConsole } from './console.js';
+import type { BlockSink } from './image/source.js';
+import type { ArchEra } from './image/swsusp-info.js';
+import { type PageRecord, type WriteImageResult, writeImage } from './image/writer.js';
+import { BM_END_OF_MAP } from './snapshot/bitmap.js';
+import { storeU64 } from './snapshot/kernel-heap.js';
+import { hibernatePreallocateMemory, type PreallocResult } from './snapshot/preallocate.js';
+import { type SaveResult, swsuspSave } from './snapshot/save.js';
+import { countDataPages } from './snapshot/saveable.js';
+import { SwsuspMem } from './snapshot/swsusp-mem.js';
+
+/** Offset of restore_registers in the model kernel's text (page aligned, as 4.7+ requires). */
+export const RESTORE_REGISTERS_OFFSET = 0x2ff000;
+
+export interface HibernateOptions {
+  compressor: CompressorName | 'none';
+  cpus?: number;
+  threads?: number;
+  imageSize?: number;
+  platformMode?: boolean;
+  pool?: ChunkPool;
+  /** The swap device: page sink; page 0 is a fresh mkswap page of `devicePages`. */
+  sink: BlockSink;
+  devicePages: number;
+  swapUuidSeed?: number;
+  console: KernelConsole;
+  /** Called after the basic bitmaps exist with the current saveable count (workload sizing). */
+  beforePreallocate?: (saveableNow: () => number) => void;
+  /** Simulated disk write speed (MB/s) for the console's timing; default 200. */
+  diskMBps?: number;
+}
+
+export interface ImageManifest {
+  /** Image pfns, ascending (zero pages included). */
+  pfns: Float64Array;
+  /** 1 where the pfn is a zero page (6.6+). */
+  zero: Uint8Array;
+  /** pageDigest() of each saved page's bytes at hibernation time. */
+  digest: Uint32Array;
+  count: number;
+}
+
+export interface HibernateResult {
+  save: SaveResult;
+  prealloc: { allocNormal: number; saveable: number };
+  write: WriteImageResult;
+  manifest: ImageManifest;
+  /** e820 CRC32 stored in the arch header (6.x) of the firmware table. */
+  e820Crc: number;
+  numPhyspages: number;
+  mem: SwsuspMem;
+}
+
+/** init_header(): num_physpages per profile (3.10 x86-64: max_pfn; later: present pages). */
+export function numPhyspagesOf(m: Machine): number {
+  return m.profile.hibernation.numPhyspages === 'max_pfn' ? m.maxPfn : m.zones.totalPresent;
+}
+
+export function archEra(m: Machine): ArchEra {
+  return m.profile.swsuspImage.archHeader;
+}
+
+export async function hibernate(
+  m: Machine,
+  content: ContentMap,
+  opts: HibernateOptions,
+): Promise<HibernateResult> {
+  const con = opts.console;
+  const msg = m.profile.hibernation.messages;
+  const log = (l: string) => con.print(l);
+  for (const l of msg.hibernationEntry) log(l);
+  for (const l of msg.freezeUser) log(printk(l, '0.002'));
+  con.advanceMs(2);
+
+  const s = new SwsuspMem(m, content);
+  s.createBasicMemoryBitmaps(log);
+  opts.beforePreallocate?.(() => countDataPages(s));
+
+  const t0 = con.nowMs();
+  const pre: PreallocResult = hibernatePreallocateMemory(s, { imageSize: opts.imageSize }, log);
+  con.advanceMs(pre.allocNormal * 0.004);
+  log(speed(m, 'Allocated', pre.allocNormal, con.nowMs() - t0));
+  for (const l of msg.freezeRest) log(printk(l, '0.001'));
+  log('PM: freeze of devices complete after 18.699 msecs');
+  log('PM: late freeze of devices complete after 0.963 msecs');
+  log('PM: noirq freeze of devices complete after 1.072 msecs');
+  log('Disabling non-boot CPUs ...');
+
+  // create_image(): in_suspend = 1; swsusp_arch_suspend() → swsusp_save()
+  storeU64(s.heap, symbolPhys(m, 'in_suspend'), 1n);
+  const save = swsuspSave(s, pre, log);
+  con.advanceMs(save.nrCopyPages * 0.001);
+  storeU64(s.heap, symbolPhys(m, 'nr_copy_pages'), BigInt(save.nrCopyPages));
+  storeU64(s.heap, symbolPhys(m, 'nr_meta_pages'), BigInt(save.nrMetaPages));
+  log('PM: noirq thaw of devices complete after 3.653 msecs');
+  log('PM: thaw of devices complete after 4.819 msecs');
+  if (msg.writingImage) log(msg.writingImage);
+
+  // The image: the pfn list is orig_bm (+ zero_bm flags), the data the copy frames in order.
+  const count = save.nrCopyPages + save.nrZeroPages;
+  const manifest: ImageManifest = {
+    pfns: new Float64Array(count),
+    zero: new Uint8Array(count),
+    digest: new Uint32Array(count),
+    count,
+  };
+  pre.orig.positionReset();
+  for (let i = 0; i < count; i++) {
+    const pfn = pre.orig.nextPfn();
+    manifest.pfns[i] = pfn;
+    if (pre.zero?.testBitQuiet(pfn)) manifest.zero[i] = 1;
+  }
+  const data = function* (): Generator<PageRecord> {
+    pre.copy.positionReset();
+    for (let i = 0; i < count; i++) {
+      const pfn = manifest.pfns[i]!;
+      if (manifest.zero[i]) {
+        yield { pfn, bytes: null };
+        continue;
+      }
+      const copyPfn = pre.copy.nextPfn();
+      if (copyPfn === BM_END_OF_MAP) throw new Error('copy_bm ran out before orig_bm');
+      const bytes = m.mem.read(copyPfn * 4096, 4096);
+      manifest.digest[i] = pageDigest(bytes);
+      yield { pfn, bytes };
+    }
+  };
+  const e820Crc = e820Crc32(m.e820.firmware);
+  const numPhyspages = numPhyspagesOf(m);
+  const diskMs = (1000 / ((opts.diskMBps ?? 200) * 1024 * 1024)) * 4096;
+  const write = await writeImage(
+    opts.sink,
+    { pfns: manifest.pfns, zero: m.profile.hibernation.zeroPages ? manifest.zero : undefined, count },
+    data(),
+    {
+      format: m.profile.swsuspImage.format,
+      arch: {
+        era: archEra(m),
+        jumpAddress: m.kernelImage.textVirt + BigInt(RESTORE_REGISTERS_OFFSET),
+        jumpAddressPhys: BigInt(m.kernelImage.textPhys + RESTORE_REGISTERS_OFFSET),
+        cr3: BigInt(m.kernelImage.pgdPhys),
+        e820Checksum: e820Crc,
+      },
+      numPhyspages,
+      compressor: opts.compressor,
+      platformMode: opts.platformMode,
+      fresh: { devicePages: opts.devicePages, label: 'HIBLABSWAP', uuidSeed: opts.swapUuidSeed ?? 1 },
+      cpus: opts.cpus ?? 2,
+      threads: opts.threads,
+      pool: opts.pool,
+      clock: con.nowMs,
+      log: (l) => {
+        if (l.startsWith('PM: Image saving progress'))
+          con.advanceMs(((save.nrCopyPages + save.nrMetaPages) / 10) * diskMs);
+        log(l);
+      },
+    },
+  );
+  log('PM: S|');
+  // swsusp_free(): copy frames and the image bitmaps go back; power_down().
+  s.swsuspFree();
+  log('reboot: Power down');
+  return {
+    save,
+    prealloc: { allocNormal: pre.allocNormal, saveable: pre.saveable },
+    write,
+    manifest,
+    e820Crc,
+    numPhyspages,
+    mem: s,
+  };
+}
+
+function speed(m: Machine, what: string, pages: number, ms: number): string {
+  let cs = Math.floor(ms / 10);
+  if (cs === 0) cs = 1;
+  const k = pages * 4;
+  const kps = Math.floor((k * 100) / cs);
+  const pfx = m.profile.hibernation.messages.hibernatePrefix;
+  return `${pfx}${what} ${k} kbytes in ${Math.floor(cs / 100)}.${String(cs % 100).padStart(2, '0')} seconds (${Math.floor(kps / 1000)}.${String(Math.floor((kps % 1000) / 10)).padStart(2, '0')} MB/s)`;
+}

@@ -1,0 +1,344 @@
+/**
+ * The restore side of the snapshot core (kernel/power/snapshot.c):
+ * snapshot_write_next() as a state machine over the image stream —
+ * load_header()/check_header(), unpack_orig_pfns(), mark_unsafe_pages(),
+ * prepare_image(), get_buffer() with its PBE chain — driven page by page by
+ * the loader (../resume.ts). Every object lives in the boot machine's memory.
+ *
+ * The rule that matters most (unchanged from 3.10 to 6.18): get_buffer()
+ * loads an image page straight into its original frame when that frame is
+ * "forbidden AND free". Frames the hibernation code allocated itself are
+ * like that — and so is a registered nosave pfn (forbidden) that is also an
+ * image pfn (free = unsafe after mark_unsafe_pages): the seed-000 crash.
+ */
+import { e820Crc32 } from '../../firmware/index.js';
+import type { Machine } from '../../machine/boot.js';
+import { symbolPhys } from '../../machine/symbols.js';
+import { printk } from '../../util/printk.js';
+import type { SwsuspInfo } from '../image/swsusp-info.js';
+import { BM_END_OF_MAP, type MemoryBitmap } from './bitmap.js';
+import { ChainAllocator, PAGE_SIZE, storeU64 } from './kernel-heap.js';
+import { forEachValidPfn, populatedZones } from './saveable.js';
+import { PG_ANY, PG_SAFE, PG_UNSAFE_CLEAR, PG_UNSAFE_KEEP, type SwsuspMem } from './swsusp-mem.js';
+
+/** struct pbe { void *address; void *orig_address; struct pbe *next; } */
+export const PBE_SIZE = 24;
+export const PBES_PER_LINKED_PAGE = Math.floor(4088 / PBE_SIZE);
+const ENCODED_PFN_ZERO_FLAG = 2n ** 63n;
+const END = 0xffffffffffffffffn;
+
+export class RestoreError extends Error {
+  constructor(
+    readonly errno: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Pbe {
+  /** Safe frame holding the loaded copy. */
+  copyPfn: number;
+  /** Original frame the copy must go to. */
+  origPfn: number;
+}
+
+/** Where the loader must put stream page `cur`. */
+export interface WriteTarget {
+  /** Frame to write; `kind` says why. */
+  pfn: number;
+  kind: 'buffer' | 'direct' | 'pbe';
+  /** Image pfn this data page belongs to (data pages only). */
+  imagePfn?: number;
+}
+
+export class SnapshotRestore {
+  readonly m: Machine;
+  /** snapshot_handle.cur */
+  cur = 0;
+  nrMetaPages = 0;
+  nrCopyPages = 0;
+  nrZeroPages = 0;
+  info: SwsuspInfo | null = null;
+  /** The one-page `buffer` (header and meta pages). */
+  bufferPfn = -1;
+  copyBm: MemoryBitmap | null = null;
+  zeroBm: MemoryBitmap | null = null;
+  origBm: MemoryBitmap | null = null;
+  private ca: ChainAllocator | null = null;
+  /** restore_pblist, newest first. */
+  readonly pbes: Pbe[] = [];
+  /** Counters for reports (seed 004). */
+  direct = 0;
+  viaPbe = 0;
+  /** Zero pfns (6.6+) memset while advancing, with their target frames. */
+  readonly zeroFills: WriteTarget[] = [];
+  /** Image pfns the loaded pages belong to, in order. */
+  readonly imagePfns: number[] = [];
+
+  constructor(
+    readonly s: SwsuspMem,
+    readonly log: (l: string) => void,
+  ) {
+    this.m = s.machine;
+  }
+
+  /**
+   * check_header(): the arch record (magic; 5.13+ also the e820 CRC of the
+   * boot kernel's firmware table), then num_physpages. Returns the reason or null.
+   */
+  checkHeader(info: SwsuspInfo): string | null {
+    const m = this.m;
+    const h = m.profile.hibernation;
+    if (info.arch.era !== m.profile.swsuspImage.archHeader) {
+      if (h.e820Check) this.log('Unrecognized hibernate image header format!');
+      return 'architecture specific data';
+    }
+    if (h.e820Check) {
+      const crc = e820Crc32(m.e820.firmware);
+      if ((info.arch.e820Checksum ?? -1) !== crc) {
+        this.log('Hibernate inconsistent memory map detected!');
+        return 'architecture specific data';
+      }
+    }
+    const now = h.numPhyspages === 'max_pfn' ? m.maxPfn : m.zones.totalPresent;
+    if (info.numPhyspages !== now) return 'memory size';
+    return null;
+  }
+
+  /**
+   * snapshot_write_next(): advance to stream page `cur` and say where the
+   * loader must put it. Throws RestoreError with the kernel's errno.
+   */
+  writeNext(streamPage?: Uint8Array): WriteTarget | null {
+    const s = this.s;
+    const msg = this.m.profile.hibernation.messages;
+    if (this.cur === 0) {
+      if (this.bufferPfn < 0) this.bufferPfn = s.getImagePage(PG_ANY);
+      this.cur++;
+      return { pfn: this.bufferPfn, kind: 'buffer' };
+    }
+    if (this.cur === 1) {
+      const info = this.info!;
+      // load_header()
+      const reason = this.checkHeader(info);
+      if (reason) {
+        this.log(printk(msg.imageMismatch, reason));
+        throw new RestoreError(-1, `Image mismatch: ${reason}`);
+      }
+      this.nrCopyPages = info.imagePages;
+      this.nrMetaPages = info.pages - info.imagePages - 1;
+      this.copyBm = s.createBitmap(symbolPhys(this.m, 'copy_bm'), () => s.getImagePage(PG_ANY));
+      if (this.m.profile.hibernation.zeroPages) {
+        this.zeroBm = s.createBitmap(symbolPhys(this.m, 'zero_bm'), () => s.getImagePage(PG_ANY));
+      }
+      this.nrZeroPages = 0;
+      this.cur++;
+      return { pfn: this.bufferPfn, kind: 'buffer' };
+    }
+    if (this.cur <= this.nrMetaPages + 1) {
+      this.unpackOrigPfns(streamPage!);
+      if (this.cur === this.nrMetaPages + 1) {
+        this.prepareImage();
+        this.ca = new ChainAllocator(s.heap, () => this.chainPage());
+        this.origBm!.positionReset();
+        this.zeroBm?.positionReset();
+        return this.nextData();
+      }
+      this.cur++;
+      return { pfn: this.bufferPfn, kind: 'buffer' };
+    }
+    if (this.cur > this.nrMetaPages + this.nrCopyPages + this.nrZeroPages) return null;
+    return this.nextData();
+  }
+
+  /** True once every image page has a frame (snapshot_image_loaded()). */
+  imageLoaded(): boolean {
+    return this.nrCopyPages > 0 && this.cur > this.nrMetaPages + this.nrCopyPages + this.nrZeroPages;
+  }
+
+  /**
+   * get_buffer() for the next data page, cur++, and (6.6+) the zero-page loop:
+   * while the current orig_bm pfn is in zero_bm, its buffer is memset and the
+   * next one taken ("goto next"), ending the image when cur passes the total.
+   * The memsets are queued in `zeroFills` for the loader, which performs them
+   * (a memset through an unmapped address faults like the memcpy does).
+   */
+  private nextData(): WriteTarget | null {
+    let t = this.getBuffer();
+    this.cur++;
+    const total = this.nrMetaPages + this.nrCopyPages + this.nrZeroPages;
+    while (this.zeroBm && t.imagePfn !== undefined && this.zeroBm.testBit(t.imagePfn)) {
+      this.zeroFills.push(t);
+      if (this.cur > total) return null;
+      t = this.getBuffer();
+      this.cur++;
+    }
+    return t;
+  }
+
+  /** unpack_orig_pfns(): set the copy_bm (and 6.6+ zero_bm) bits of one meta page. */
+  private unpackOrigPfns(page: Uint8Array): void {
+    const m = this.m;
+    const h = m.profile.hibernation;
+    const dv = new DataView(page.buffer, page.byteOffset, PAGE_SIZE);
+    for (let j = 0; j < 512; j++) {
+      const raw = dv.getBigUint64(j * 8, true);
+      if (raw === END) break;
+      const zero = h.zeroPages && (raw & ENCODED_PFN_ZERO_FLAG) !== 0n;
+      const pfnBig = h.zeroPages ? raw & ~ENCODED_PFN_ZERO_FLAG : raw;
+      const pfn = pfnBig > 2n ** 52n ? Number.MAX_SAFE_INTEGER : Number(pfnBig);
+      const valid = m.sections.pfnValid(pfn);
+      if ((!h.unpackRequiresPfnValid || valid) && this.copyBm!.pfnPresent(pfn)) {
+        this.copyBm!.setBit(pfn);
+        if (zero) {
+          this.zeroBm!.setBit(pfn);
+          this.nrZeroPages++;
+        }
+      } else {
+        if (h.unpackFwBugMessage && !valid) {
+          this.log(
+            `[Firmware Bug]: Memory map mismatch at 0x${(pfnBig * 4096n).toString(16)} after hibernation`,
+          );
+        }
+        throw new RestoreError(
+          -14,
+          `unpack_orig_pfns: pfn 0x${pfnBig.toString(16)} is not in this kernel's memory bitmap`,
+        );
+      }
+    }
+  }
+
+  /** mark_unsafe_pages(): after it, the free bit means "an image page wants this frame". */
+  private markUnsafePages(bm: MemoryBitmap): void {
+    const s = this.s;
+    if (this.m.profile.hibernation.markUnsafePages === '3.10') {
+      for (const z of populatedZones(s)) {
+        forEachValidPfn(s, z.startPfn, z.startPfn + z.spannedPages, (pfn) => s.free!.clearBitQuiet(pfn));
+      }
+      let fail = -1;
+      bm.forEachSet((pfn) => {
+        if (fail >= 0) return;
+        if (this.m.sections.pfnValid(pfn)) s.free!.setBitQuiet(pfn);
+        else fail = pfn;
+      });
+      if (fail >= 0)
+        throw new RestoreError(-14, `mark_unsafe_pages: image pfn 0x${fail.toString(16)} is not valid`);
+    } else {
+      s.free!.clearAll();
+      bm.forEachSet((pfn) => s.free!.setBitQuiet(pfn));
+    }
+    s.allocatedUnsafePages = 0;
+  }
+
+  /** memory_bm_free(bm, clear): free_image_page() each page of the bitmap. */
+  private freeBitmap(bm: MemoryBitmap, clear: boolean): void {
+    for (const p of [...bm.dataPfns, ...bm.metaPfns]) this.s.freeImagePage(p, clear);
+  }
+
+  /** prepare_image() (3.10 or 4.8+ per profile). */
+  private prepareImage(): void {
+    const s = this.s;
+    const m = this.m;
+    const h = m.profile.hibernation;
+    // free_image_page(buffer, PG_UNSAFE_CLEAR); buffer = NULL (no highmem on x86-64)
+    s.freeImagePage(this.bufferPfn, PG_UNSAFE_CLEAR);
+    this.bufferPfn = -1;
+    const copy = this.copyBm!;
+    this.markUnsafePages(copy);
+    const orig = s.createBitmap(symbolPhys(m, 'orig_bm'), () => s.getImagePage(PG_SAFE));
+    copy.forEachSet((pfn) => orig.setBitQuiet(pfn));
+    this.freeBitmap(copy, PG_UNSAFE_KEEP);
+    this.copyBm = null;
+    this.origBm = orig;
+    if (this.zeroBm) {
+      // Recreate zero_bm in safe pages through a temporary copy.
+      const tmpPfns: number[] = [];
+      this.zeroBm.forEachSet((p) => tmpPfns.push(p));
+      const tmp = s.createBitmap(symbolPhys(m, 'zero_bm'), () => s.getImagePage(PG_ANY));
+      for (const p of tmpPfns) tmp.setBitQuiet(p);
+      this.freeBitmap(this.zeroBm, PG_UNSAFE_KEEP);
+      const z = s.createBitmap(symbolPhys(m, 'zero_bm'), () => s.getImagePage(PG_SAFE));
+      for (const p of tmpPfns) z.setBitQuiet(p);
+      this.freeBitmap(tmp, PG_UNSAFE_CLEAR);
+      this.zeroBm = z;
+    }
+    const images = this.nrCopyPages + this.nrZeroPages;
+    // Reserve safe pages for the PBE chain.
+    let nr = Math.ceil((images - s.allocatedUnsafePages) / PBES_PER_LINKED_PAGE);
+    const spList: number[] = [];
+    while (nr-- > 0) {
+      const p = s.getImagePage(PG_SAFE);
+      if (p < 0) throw new RestoreError(-12, 'prepare_image: out of memory (PBE pages)');
+      if (h.safePageRecycling) s.pushSafePage(p);
+      else spList.push(p);
+    }
+    // Preallocate frames for the image: safe ones go on safe_pages_list,
+    // image pfns that get allocated become "owned originals".
+    if (!h.safePageRecycling) s.safePages.length = 0;
+    nr = images - s.allocatedUnsafePages;
+    while (nr-- > 0) {
+      const p = s.getZeroedPage();
+      if (p < 0) throw new RestoreError(-12, 'prepare_image: out of memory');
+      if (!s.free!.testBitQuiet(p)) s.pushSafePage(p);
+      s.setForbidden(p);
+      s.setFree(p);
+    }
+    // 3.10: give the reserved PBE pages back so chain_alloc() can re-take them.
+    for (const p of spList) s.freeImagePage(p, PG_UNSAFE_CLEAR);
+  }
+
+  /** chain_alloc()'s page source: 3.10 get_image_page(PG_SAFE); 4.8+ __get_safe_page(). */
+  private chainPage(): number {
+    const p = this.m.profile.hibernation.safePageRecycling
+      ? this.s.getSafePage()
+      : this.s.getImagePage(PG_SAFE);
+    if (p < 0) throw new RestoreError(-12, 'chain_alloc: out of memory');
+    return p;
+  }
+
+  /** get_buffer(): the original frame if we own it, else a safe frame + a PBE. */
+  private getBuffer(): WriteTarget {
+    const s = this.s;
+    const pfn = this.origBm!.nextPfn();
+    if (pfn === BM_END_OF_MAP) throw new RestoreError(-14, 'get_buffer: end of orig_bm');
+    this.imagePfns.push(pfn);
+    if (s.isForbidden(pfn) && s.isFree(pfn)) {
+      this.direct++;
+      return { pfn, kind: 'direct', imagePfn: pfn };
+    }
+    const pbeAt = this.ca!.alloc(PBE_SIZE);
+    let copy: number;
+    if (this.m.profile.hibernation.safePageRecycling) {
+      copy = s.getSafePage();
+      if (copy < 0) throw new RestoreError(-12, 'get_buffer: no safe page');
+    } else {
+      // 3.10: pbe->address = safe_pages_list; safe_pages_list = safe_pages_list->next (no NULL check)
+      const p = s.safePages.pop();
+      if (p === undefined)
+        throw new RestoreError(-12, 'get_buffer: safe_pages_list is empty (NULL dereference)');
+      copy = p;
+    }
+    const heap = s.heap;
+    storeU64(heap, pbeAt, heap.ptov(copy * PAGE_SIZE));
+    storeU64(heap, pbeAt + 8, heap.ptov(pfn * PAGE_SIZE));
+    const prev = this.pbes.length ? this.pbeAddr : 0n;
+    storeU64(heap, pbeAt + 16, prev);
+    this.pbeAddr = heap.ptov(pbeAt);
+    storeU64(heap, symbolPhys(this.m, 'restore_pblist'), this.pbeAddr);
+    this.pbes.push({ copyPfn: copy, origPfn: pfn });
+    this.viaPbe++;
+    return { pfn: copy, kind: 'pbe', imagePfn: pfn };
+  }
+
+  /** Kernel virtual address of the newest PBE (restore_pblist). */
+  pbeAddr = 0n;
+
+  /** Flush bitmap positions into memory (for the inspector / a dump). */
+  flush(): void {
+    this.origBm?.flush();
+    this.zeroBm?.flush();
+    this.s.forbidden?.flush();
+    this.s.free?.flush();
+  }
+}

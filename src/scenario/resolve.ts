@@ -1,0 +1,139 @@
+/**
+ * From a scenario's e820 source to the kernel's tables: read the file through
+ * an injected reader (the Node front end passes fs; builtins read the bundled
+ * data/ files), pick the boot, run buildKernelE820(). Platform neutral.
+ *
+ * `data:<path>` names a file under the repository's data/ directory and is
+ * always read from the bundle (builtinReader), whatever ctx.readFile does, so
+ * user scenarios can reuse the shipped tables.
+ */
+import { FormatError, HiblabError, ParseError, ScenarioError, UsageError } from '../errors.js';
+import { buildKernelE820, type KernelE820, type ParsedE820, parseE820 } from '../firmware/index.js';
+import { getProfile, type KernelProfile } from '../profiles/index.js';
+import { builtinReader, DATA_PREFIX } from './builtin-reader.js';
+import type { BootSpec, E820Source, Scenario } from './types.js';
+
+export type FileReader = (path: string) => string | Uint8Array;
+
+export interface ResolveContext {
+  /** Reads a file by path (baseDir already joined). Not called for `data:` paths. */
+  readFile: FileReader;
+  /** Directory of the scenario file; relative `file:` paths are joined to it. */
+  baseDir: string;
+  profile: KernelProfile;
+  /** Command line whose memmap=/mem= apply; default: the log's own "Command line:". */
+  cmdline?: string;
+  /** For messages: the scenario file and which boot ('suspend' / 'resume'). */
+  scenarioFile?: string;
+  which?: string;
+}
+
+export interface ResolvedE820 {
+  parsed: ParsedE820;
+  kernel: KernelE820;
+  /** Human name of the source: `data:e820/x.txt boot 0`, `path/log.txt boot 1`, `inline boot 0`. */
+  label: string;
+}
+
+/** Join a relative path to a directory, '/' separated, collapsing `.` and `dir/..`. */
+export function joinPath(baseDir: string, rel: string): string {
+  const absolute = rel.startsWith('/') || /^[A-Za-z]:[\\/]/.test(rel);
+  const full =
+    absolute || baseDir === '' || baseDir === '.' ? rel : `${baseDir.replace(/[\\/]+$/, '')}/${rel}`;
+  const lead = full.startsWith('/') ? '/' : '';
+  const out: string[] = [];
+  for (const part of full.split(/[\\/]+/)) {
+    if (part === '' || part === '.') continue;
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else if (part === '..' && lead) continue;
+    else out.push(part);
+  }
+  return lead + out.join('/') || '.';
+}
+
+/** Directory part of a path ('' when none). */
+export function dirName(path: string): string {
+  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return i < 0 ? '' : i === 0 ? '/' : path.slice(0, i);
+}
+
+/** The same error with a note on which scenario source it came from. */
+function withContext(e: unknown, note: string): never {
+  for (const Cls of [ParseError, FormatError, ScenarioError, UsageError]) {
+    if (e instanceof Cls) throw new Cls(e.code, `${e.message} (${note})`, e.location, e.exitCode);
+  }
+  throw e;
+}
+
+/** Parse and build the kernel tables for one e820 source. */
+export function resolveE820(src: E820Source, ctx: ResolveContext): ResolvedE820 {
+  const where = `${ctx.which ? `${ctx.which}.` : ''}e820`;
+  const scen = ctx.scenarioFile ?? 'scenario';
+  let input: string | Uint8Array;
+  let name: string;
+  if (src.inline !== undefined) {
+    input = src.inline;
+    name = `${scen} (${where}.inline)`;
+  } else if (src.file !== undefined) {
+    const isData = src.file.startsWith(DATA_PREFIX);
+    name = isData ? src.file : joinPath(ctx.baseDir, src.file);
+    try {
+      input = isData ? builtinReader(src.file) : ctx.readFile(name);
+    } catch (e) {
+      if (e instanceof HiblabError) withContext(e, `${where}.file of ${scen}`);
+      throw new ScenarioError(
+        'E820_FILE_UNREADABLE',
+        `${where}.file: cannot read '${name}': ${(e as Error).message}`,
+        { file: scen },
+      );
+    }
+  } else {
+    throw new ScenarioError('SCENARIO_MISSING', `${where}: no 'file' or 'inline' source`, { file: scen });
+  }
+  let boots: ParsedE820[];
+  try {
+    boots = parseE820(input, name);
+  } catch (e) {
+    return withContext(e, `${where} of ${scen}`);
+  }
+  const i = src.boot ?? 0;
+  const parsed = boots[i];
+  if (!parsed) {
+    throw new ScenarioError(
+      'E820_BOOT_RANGE',
+      `${where}.boot: boot ${i} requested but ${name} has ${boots.length} boot(s) with an e820 table (0…${boots.length - 1})`,
+      { file: scen },
+    );
+  }
+  let kernel: KernelE820;
+  try {
+    kernel = buildKernelE820(parsed, ctx.profile, ctx.cmdline);
+  } catch (e) {
+    return withContext(e, `${where} of ${scen}`);
+  }
+  const label = `${src.inline !== undefined ? 'inline' : name} boot ${i}`;
+  return { parsed, kernel, label };
+}
+
+export interface ResolvedBoot extends ResolvedE820 {
+  profile: KernelProfile;
+}
+
+/** Resolve one boot of a loaded scenario with its own profile and cmdline. */
+export function resolveBoot(
+  sc: Scenario,
+  which: 'suspend' | 'resume',
+  io: { readFile: FileReader; baseDir: string },
+): ResolvedBoot {
+  const boot: BootSpec = sc[which];
+  const profile = getProfile(boot.profile ?? sc.profile);
+  const ctx: ResolveContext = {
+    readFile: io.readFile,
+    baseDir: io.baseDir,
+    profile,
+    which,
+    scenarioFile: sc.source?.file ?? sc.name,
+  };
+  if (boot.cmdline !== undefined) ctx.cmdline = boot.cmdline;
+  return { ...resolveE820(boot.e820, ctx), profile };
+}

@@ -1,0 +1,183 @@
+/**
+ * Putting a workload into a booted model machine: each group's pages are
+ * allocated from the machine's buddy allocator — 'compact' the way a fresh
+ * boot hands them out (__rmqueue_smallest from the list heads, zonelist
+ * Normal → DMA32 → DMA), 'scattered' at seeded random frames the way a
+ * long-running system ends up (take_page_off_buddy on random free pfns) —
+ * their struct pages get the flags of their kind, and their contents are
+ * descriptors in the ContentMap (bytes are generated only when read).
+ */
+import { ScenarioError } from '../errors.js';
+import type { Machine } from '../machine/boot.js';
+import type { ContentWeights, WorkloadGroup, WorkloadKind, WorkloadSpec } from '../scenario/types.js';
+import { Prng } from '../util/prng.js';
+import { ContentKind } from './content.js';
+import type { ContentMap } from './content-map.js';
+
+/** Default content mix per kind (weights). */
+export const DEFAULT_MIX: Record<WorkloadKind, Required<ContentWeights>> = {
+  anon: { zero: 0.15, text: 0.25, pointer: 0.3, random: 0.3 },
+  pagecache: { zero: 0.05, text: 0.6, pointer: 0.1, random: 0.25 },
+  slab: { zero: 0.1, text: 0.05, pointer: 0.8, random: 0.05 },
+  kernel: { zero: 0.1, text: 0.1, pointer: 0.7, random: 0.1 },
+};
+
+export interface PlacedGroup {
+  kind: WorkloadKind;
+  label: string;
+  /** Frames holding this group's pages, in allocation order. */
+  pfns: Float64Array;
+  count: number;
+}
+
+export interface PlacedWorkload {
+  seed: number;
+  groups: PlacedGroup[];
+  /** Total pages placed. */
+  pages: number;
+}
+
+const ZONE_LIMIT: Record<string, number> = { DMA: 0, DMA32: 1, Normal: 2, any: 2 };
+
+export class WorkloadPlacer {
+  private readonly prng: Prng;
+  readonly placed: PlacedWorkload;
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly content: ContentMap,
+    readonly seed: number,
+  ) {
+    this.prng = new Prng(seed);
+    this.placed = { seed, groups: [], pages: 0 };
+  }
+
+  /** Place one group of `pages` pages. Throws when memory runs out. */
+  place(group: WorkloadGroup, pages: number): PlacedGroup {
+    const m = this.machine;
+    const bits = m.profile.mm.pageFlags.bits;
+    const flagsOf: Record<WorkloadKind, number> = {
+      anon: (1 << bits.lru) | (1 << bits.swapbacked) | (1 << bits.dirty) | (1 << bits.uptodate),
+      pagecache: (1 << bits.lru) | (1 << bits.uptodate) | (1 << bits.referenced),
+      slab: 1 << bits.slab,
+      kernel: 0,
+    };
+    const mix = { ...DEFAULT_MIX[group.kind], ...(group.contents ?? {}) };
+    const cum = [mix.zero, mix.zero + mix.text, mix.zero + mix.text + mix.pointer];
+    const total = cum[2]! + mix.random;
+    const kinds = [ContentKind.ZERO, ContentKind.TEXT, ContentKind.POINTER, ContentKind.RANDOM];
+    const highest = ZONE_LIMIT[group.zone ?? 'any'] ?? 2;
+    const out = new Float64Array(pages);
+    const scattered = (group.placement ?? 'scattered') === 'scattered';
+    // Frames eligible for scattered placement: the spans of the allowed zones.
+    const spans = m.zones.zones
+      .filter(
+        (z) =>
+          z.spannedPages > 0 &&
+          z.index <= highest &&
+          (group.zone === undefined || group.zone === 'any' || z.index === highest),
+      )
+      .map((z) => [z.startPfn, z.startPfn + z.spannedPages] as const);
+    const spanTotal = spans.reduce((a, [s, e]) => a + (e - s), 0);
+    let freeInSpans = 0;
+    for (let z = 0; z <= highest; z++)
+      if (spans.some(([s]) => m.zones.zoneIndexOf(s) === z)) freeInSpans += m.buddy.nrFreePages[z]!;
+    for (let i = 0; i < pages; i++) {
+      let pfn = -1;
+      if (scattered && spanTotal > 0 && freeInSpans > pages - i) {
+        // Random frames until a free one is found (bounded: fall back to compact).
+        for (let tries = 0; tries < 64 && pfn < 0; tries++) {
+          let r = this.prng.below(Math.min(spanTotal, 0xffffffff));
+          for (const [s, e] of spans) {
+            if (r < e - s) {
+              const cand = s + r;
+              if (m.buddy.takePage(cand)) pfn = cand;
+              break;
+            }
+            r -= e - s;
+          }
+        }
+      }
+      if (pfn < 0) pfn = m.buddy.alloc(0, highest);
+      if (pfn < 0) {
+        throw new ScenarioError(
+          'WORKLOAD_OOM',
+          `workload group '${group.name ?? group.kind}' needs ${pages} pages but memory ran out after ${i}`,
+        );
+      }
+      if (scattered) freeInSpans--;
+      const st = m.pages.get(pfn);
+      st.flags |= flagsOf[group.kind];
+      st.mapcount = group.kind === 'anon' ? 0 : -1;
+      m.pages.set(pfn, st);
+      const x = this.prng.float() * total;
+      const k = x < cum[0]! ? 0 : x < cum[1]! ? 1 : x < cum[2]! ? 2 : 3;
+      this.content.set(pfn, kinds[k]!, this.seed, pfn);
+      m.mem.discard(pfn);
+      out[i] = pfn;
+    }
+    const g: PlacedGroup = { kind: group.kind, label: group.name ?? group.kind, pfns: out, count: pages };
+    this.placed.groups.push(g);
+    this.placed.pages += pages;
+    return g;
+  }
+
+  /** Place every group except a `fill` group (placed later by fillTo()). Returns the fill group, if any. */
+  placeFixed(spec: WorkloadSpec): WorkloadGroup | undefined {
+    let fill: WorkloadGroup | undefined;
+    for (const g of spec.groups) {
+      if (g.fill) {
+        if (fill) throw new ScenarioError('WORKLOAD_TWO_FILL', 'a workload may have only one fill group');
+        fill = g;
+        continue;
+      }
+      this.place(g, g.pages ?? 0);
+    }
+    if (spec.churn) this.churn(spec.churn);
+    return fill;
+  }
+
+  /**
+   * Churn: free a fraction of the placed pages and allocate as many again,
+   * fragmenting the free lists like a system that has run for a while.
+   */
+  private churn(fraction: number): void {
+    const m = this.machine;
+    for (const g of this.placed.groups) {
+      const n = Math.floor(g.count * fraction);
+      for (let i = 0; i < n; i++) {
+        const j = this.prng.below(g.count);
+        const old = g.pfns[j]!;
+        const desc = this.content.get(old);
+        const st = m.pages.get(old);
+        const keepFlags = st.flags;
+        this.content.clear(old);
+        st.flags = keepFlags & ~this.kindFlagsMask();
+        st.mapcount = -1;
+        m.pages.set(old, st);
+        m.buddy.free(old, 0);
+        const pfn = m.buddy.alloc(0);
+        if (pfn < 0) throw new ScenarioError('WORKLOAD_OOM', 'churn: memory ran out');
+        const ns = m.pages.get(pfn);
+        ns.flags = (ns.flags & ~this.kindFlagsMask()) | (keepFlags & this.kindFlagsMask());
+        ns.mapcount = g.kind === 'anon' ? 0 : -1;
+        m.pages.set(pfn, ns);
+        if (desc) this.content.set(pfn, desc.kind, desc.seed, pfn);
+        m.mem.discard(pfn);
+        g.pfns[j] = pfn;
+      }
+    }
+  }
+
+  private kindFlagsMask(): number {
+    const b = this.machine.profile.mm.pageFlags.bits;
+    return (
+      (1 << b.lru) |
+      (1 << b.swapbacked) |
+      (1 << b.dirty) |
+      (1 << b.uptodate) |
+      (1 << b.referenced) |
+      (1 << b.slab)
+    );
+  }
+}
