@@ -37,7 +37,8 @@ export interface HibernateOptions {
   pool?: ChunkPool;
   /** The swap device: page sink; page 0 is a fresh mkswap page of `devicePages`. */
   sink: BlockSink;
-  devicePages: number;
+  /** Swap device size in pages, or a function of the image's stream pages (1 + meta + copy). */
+  devicePages: number | ((imagePages: number) => number);
   swapUuidSeed?: number;
   console: KernelConsole;
   /** Called after the basic bitmaps exist with the current saveable count (workload sizing). */
@@ -160,7 +161,14 @@ export async function hibernate(
       numPhyspages,
       compressor: opts.compressor,
       platformMode: opts.platformMode,
-      fresh: { devicePages: opts.devicePages, label: 'HIBLABSWAP', uuidSeed: opts.swapUuidSeed ?? 1 },
+      fresh: {
+        devicePages:
+          typeof opts.devicePages === 'number'
+            ? opts.devicePages
+            : opts.devicePages(1 + save.nrMetaPages + save.nrCopyPages),
+        label: 'HIBLABSWAP',
+        uuidSeed: opts.swapUuidSeed ?? 1,
+      },
       cpus: opts.cpus ?? 2,
       threads: opts.threads,
       pool: opts.pool,

@@ -119,7 +119,9 @@ export function formatOops(m: Machine, o: Oops): string[] {
     out.push(`BUG: unable to handle page fault for address: ${h16(o.address)}`);
     out.push(`#PF: supervisor ${write ? 'write' : 'read'} access in kernel mode`);
     out.push(`#PF: error_code(0x${o.errorCode.toString(16).padStart(4, '0')}) - not-present page`);
-    out.push(`${walkLine.replace('PUD', 'P4D ' + (o.walk.steps[0]?.value.toString(16) ?? '0') + ' PUD')} `);
+    // 4-level paging folds the P4D into the PGD: dump_pagetable() prints the same entry twice.
+    const p4d = o.walk.steps[0]?.value.toString(16) ?? '0';
+    out.push(`${walkLine.replace('PUD', `P4D ${p4d} PUD`)} `);
     out.push(`Oops: Oops: ${o.errorCode.toString(16).padStart(4, '0')} [#1] PREEMPT SMP NOPTI`);
     out.push(`CPU: 0 UID: 0 PID: ${o.pid} Comm: ${o.comm} Not tainted ${op.release} #1`);
     out.push(`Hardware name: ${op.hardware}`);

@@ -209,10 +209,14 @@ suspend:
     # crash> p nr_copy_pages = 229023, nr_meta_pages = 448 (seed 000).
     targetCopyPages: 229023
     groups:
+      # The frames around the page that later turns into ACPI data were in use: pfn 0xbe142
+      # is in the image (crash> kmem -p shows its neighbours as anon pages).
+      - { kind: anon, name: anon-near-acpi, frames: ["0xbe100-0xbe1e7"] }
       - { kind: kernel, size: 48M }
       - { kind: slab, size: 96M }
-      - { kind: pagecache, size: 256M }
-      - { kind: anon, fill: true }
+      - { kind: pagecache, size: 256M, zone: DMA32 }
+      - { kind: anon, name: anon-low, pages: 41493, zone: DMA32 }
+      - { kind: anon, fill: true, zone: Normal }
 resume:
   e820: { file: "data:e820/seed-000-resume.txt" }
   # The seed does not show the command line; a typical RHEL 7 LVM install.

@@ -65,7 +65,7 @@ export const SCENARIO_KEYS = {
   kaslrSeed: ['seed'],
   kaslrBases: ['pageOffsetBase', 'vmemmapBase', 'vmallocBase'],
   workload: ['seed', 'groups', 'targetCopyPages', 'churn'],
-  group: ['kind', 'name', 'pages', 'size', 'zone', 'placement', 'contents', 'fill'],
+  group: ['kind', 'name', 'pages', 'size', 'zone', 'placement', 'contents', 'fill', 'frames'],
   contents: ['zero', 'text', 'pointer', 'random'],
   resumeTrigger: ['via', 'process'],
   hibernate: ['compressor', 'threads', 'cpus', 'imageSize', 'platformMode'],
@@ -362,7 +362,39 @@ function readGroup(r: Reader, node: Node | null, path: string): WorkloadGroup {
   const fill = m.get('fill') ? r.bool(m.get('fill')!.value, `${path}.fill`) : false;
   const pagesE = m.get('pages');
   const sizeE = m.get('size');
+  const framesE = m.get('frames');
   if (pagesE && sizeE) r.fail('SCENARIO_CONFLICT', `${path}: give 'pages' or 'size', not both`, node);
+  if (framesE && (pagesE || sizeE || fill)) {
+    r.fail(
+      'SCENARIO_CONFLICT',
+      `${path}: 'frames' fixes the pages; do not combine it with pages, size or fill`,
+      node,
+    );
+  }
+  if (framesE) {
+    const frames = r.seq(framesE.value, `${path}.frames`, MAX_GROUPS * 16, 1).map((f, i) => {
+      const text = r.str(f, `${path}.frames[${i}]`, {
+        pattern: /^\s*(0x[0-9a-fA-F]+|[0-9]+)\s*(-\s*(0x[0-9a-fA-F]+|[0-9]+)\s*)?$/,
+        what: "a pfn or an inclusive pfn range like '0xbe100-0xbe1e7'",
+      });
+      const [a, b] = text.split('-').map((x) => Number(x.trim()));
+      const start = a!;
+      const end = (b ?? a!) + 1;
+      if (!(end > start) || end > MAX_PAGES)
+        r.fail('SCENARIO_RANGE', `${path}.frames[${i}]: end before start`, f);
+      return { start, end };
+    });
+    const g: WorkloadGroup = { kind, frames, pages: frames.reduce((n, f) => n + f.end - f.start, 0) };
+    const name = m.get('name');
+    if (name) g.name = r.str(name.value, `${path}.name`, { maxLength: 64 });
+    g.zone = 'any';
+    g.placement = 'compact';
+    g.contents = m.get('contents')
+      ? readContents(r, m.get('contents')!.value, `${path}.contents`)
+      : { ...DEFAULT_CONTENTS[kind] };
+    g.fill = false;
+    return g;
+  }
   if (!pagesE && !sizeE && !fill) {
     r.fail(
       'SCENARIO_MISSING',

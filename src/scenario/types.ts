@@ -71,6 +71,12 @@ export interface WorkloadGroup {
   fill?: boolean;
   /** Optional label for reports. */
   name?: string;
+  /**
+   * Exact frames this group occupies: pfn ranges "0xSTART-0xEND" (inclusive) or
+   * single pfns "0xPFN"; frames that are not free at boot are skipped. Use it to
+   * pin memory where a real system had it (seed 000: pfn 0xbe142 was saved).
+   */
+  frames?: { start: number; end: number }[];
 }
 
 export interface WorkloadSpec {

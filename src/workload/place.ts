@@ -67,6 +67,7 @@ export class WorkloadPlacer {
     const total = cum[2]! + mix.random;
     const kinds = [ContentKind.ZERO, ContentKind.TEXT, ContentKind.POINTER, ContentKind.RANDOM];
     const highest = ZONE_LIMIT[group.zone ?? 'any'] ?? 2;
+    if (group.frames) return this.placeFrames(group, flagsOf[group.kind], cum, total, kinds);
     const out = new Float64Array(pages);
     const scattered = (group.placement ?? 'scattered') === 'scattered';
     // Frames eligible for scattered placement: the spans of the allowed zones.
@@ -119,6 +120,41 @@ export class WorkloadPlacer {
     const g: PlacedGroup = { kind: group.kind, label: group.name ?? group.kind, pfns: out, count: pages };
     this.placed.groups.push(g);
     this.placed.pages += pages;
+    return g;
+  }
+
+  /** A group pinned to exact frames: take_page_off_buddy() each free one. */
+  private placeFrames(
+    group: WorkloadGroup,
+    flags: number,
+    cum: number[],
+    total: number,
+    kinds: number[],
+  ): PlacedGroup {
+    const m = this.machine;
+    const got: number[] = [];
+    for (const f of group.frames!) {
+      for (let pfn = f.start; pfn < f.end; pfn++) {
+        if (!m.sections.pfnValid(pfn) || !m.buddy.takePage(pfn)) continue;
+        const st = m.pages.get(pfn);
+        st.flags |= flags;
+        st.mapcount = group.kind === 'anon' ? 0 : -1;
+        m.pages.set(pfn, st);
+        const x = this.prng.float() * total;
+        const k = x < cum[0]! ? 0 : x < cum[1]! ? 1 : x < cum[2]! ? 2 : 3;
+        this.content.set(pfn, kinds[k]!, this.seed, pfn);
+        m.mem.discard(pfn);
+        got.push(pfn);
+      }
+    }
+    const g: PlacedGroup = {
+      kind: group.kind,
+      label: group.name ?? group.kind,
+      pfns: Float64Array.from(got),
+      count: got.length,
+    };
+    this.placed.groups.push(g);
+    this.placed.pages += got.length;
     return g;
   }
 

@@ -47,3 +47,41 @@ export class MemoryDevice implements BlockSink, ReadSource {
     return new MemorySource(this.bytes).readAt(offset, length);
   }
 }
+
+/**
+ * A sparse in-memory swap device: only written pages take memory (a
+ * compressed image of a large model is far smaller than its device).
+ */
+export class SparseMemoryDevice implements BlockSink, ReadSource {
+  private readonly pages = new Map<number, Uint8Array>();
+  constructor(readonly devicePages: number) {}
+  get size(): number {
+    return this.devicePages * 4096;
+  }
+  writePage(swapPage: number, bytes: Uint8Array): void {
+    if (swapPage < 0 || swapPage >= this.devicePages) {
+      throw new RangeError(`swap page ${swapPage} outside a ${this.devicePages}-page device`);
+    }
+    const p = new Uint8Array(4096);
+    p.set(bytes.subarray(0, 4096));
+    this.pages.set(swapPage, p);
+  }
+  readAt(offset: number, length: number): Uint8Array {
+    const start = Math.min(Math.max(0, offset), this.size);
+    const end = Math.min(this.size, start + Math.max(0, length));
+    const out = new Uint8Array(end - start);
+    for (let a = start; a < end; ) {
+      const pg = Math.floor(a / 4096);
+      const off = a - pg * 4096;
+      const n = Math.min(4096 - off, end - a);
+      const p = this.pages.get(pg);
+      if (p) out.set(p.subarray(off, off + n), a - start);
+      a += n;
+    }
+    return out;
+  }
+  /** Pages holding data. */
+  get usedPages(): number {
+    return this.pages.size;
+  }
+}

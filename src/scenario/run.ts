@@ -1,0 +1,174 @@
+/**
+ * Run a scenario end to end: boot the hibernating machine, place its
+ * workload, hibernate into a swap device, boot again (maybe with another
+ * firmware map or kernel options), place the boot kernel's own memory, and
+ * resume — reporting what the chosen kernels would do. Platform neutral:
+ * files, the swap device and worker threads are injected (src/node/ and the
+ * CLI supply Node implementations; tests use in-memory ones).
+ */
+
+import type { KaslrOptions } from '../arch/x86/kaslr.js';
+import { ScenarioError } from '../errors.js';
+import { bootMachine, type Machine } from '../machine/boot.js';
+import type { ChunkPool } from '../power/compress/pool.js';
+import { KernelConsole } from '../power/console.js';
+import { type HibernateResult, hibernate } from '../power/hibernate.js';
+import type { BlockSink, ReadSource } from '../power/image/source.js';
+import { type ResumeResult, softwareResume } from '../power/resume.js';
+import { ContentMap } from '../workload/content-map.js';
+import { WorkloadPlacer } from '../workload/place.js';
+import { type FileReader, resolveBoot } from './resolve.js';
+import type { BootSpec, KaslrSpec, Outcome, Scenario } from './types.js';
+
+export type SwapDevice = ReadSource & BlockSink;
+
+export interface RunIo {
+  readFile: FileReader;
+  baseDir: string;
+  /** Make the swap device of `pages` pages (Node: a sparse file; default: memory). */
+  device: (pages: number) => SwapDevice;
+  /** Worker pools for the hibernating and the resuming kernel (optional: in-thread). */
+  pool?: ChunkPool;
+}
+
+export interface BootReport {
+  profile: string;
+  console: string[];
+  machine: Machine;
+}
+
+export interface RunResult {
+  scenario: Scenario;
+  verdict: Outcome;
+  reason: string;
+  suspend: BootReport & { hibernate?: HibernateResult };
+  resume?: BootReport & { result: ResumeResult };
+  device?: SwapDevice;
+  /** Does the verdict match scenario.expect? (undefined when it has none) */
+  expectation?: { ok: boolean; expected: Outcome; missing: string[] };
+}
+
+export function kaslrOptions(spec: KaslrSpec | undefined): KaslrOptions {
+  if (spec === undefined) return {};
+  if (spec === 'off') return { nokaslr: true };
+  if ('seed' in spec) return { seed: spec.seed };
+  const o: KaslrOptions = {
+    pageOffsetBase: BigInt(spec.pageOffsetBase),
+    vmemmapBase: BigInt(spec.vmemmapBase),
+  };
+  if (spec.vmallocBase) o.vmallocBase = BigInt(spec.vmallocBase);
+  return o;
+}
+
+function bootOne(sc: Scenario, which: 'suspend' | 'resume', io: RunIo, startSeconds: number) {
+  const spec: BootSpec = sc[which];
+  const r = resolveBoot(sc, which, io);
+  const machine = bootMachine(r.kernel, { profile: r.profile, kaslr: kaslrOptions(spec.kaslr) });
+  const con = new KernelConsole(0);
+  for (const l of machine.log) con.print(l);
+  con.advanceMs(startSeconds * 1000);
+  const content = new ContentMap();
+  machine.mem.setProvider(content);
+  const placer = new WorkloadPlacer(machine, content, spec.workload?.seed ?? sc.seed);
+  const fill = spec.workload ? placer.placeFixed(spec.workload) : undefined;
+  return { r, machine, con, content, placer, fill };
+}
+
+/** Stream pages → a device size with room for the swap map (511 entries per map page) and page 0. */
+export function devicePagesFor(streamPages: number): number {
+  return streamPages + Math.ceil(streamPages / 511) + 64;
+}
+
+export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
+  // ---- the hibernating boot ----
+  const s = bootOne(sc, 'suspend', io, 120);
+  const hib = sc.hibernate ?? {};
+  const target = sc.suspend.workload?.targetCopyPages;
+  let device: SwapDevice | undefined;
+  let hres: HibernateResult;
+  try {
+    hres = await hibernate(s.machine, s.content, {
+      compressor: hib.compressor ?? 'lzo',
+      cpus: hib.cpus ?? 2,
+      threads: hib.threads,
+      imageSize: typeof hib.imageSize === 'number' ? hib.imageSize : undefined,
+      platformMode: hib.platformMode,
+      pool: io.pool,
+      console: s.con,
+      swapUuidSeed: sc.seed,
+      devicePages: (n) => {
+        device = io.device(devicePagesFor(n));
+        return devicePagesFor(n);
+      },
+      sink: {
+        writePage: (p, b) => {
+          if (!device) throw new ScenarioError('DEVICE', 'swap device not created');
+          return device.writePage(p, b);
+        },
+      },
+      beforePreallocate: (saveableNow) => {
+        if (target === undefined || !s.fill) return;
+        const now = saveableNow();
+        const need = target - now;
+        if (need < 0) {
+          throw new ScenarioError(
+            'WORKLOAD_TOO_BIG',
+            `workload.targetCopyPages is ${target} but the fixed groups already make ${now} saveable pages`,
+          );
+        }
+        s.placer.place(s.fill, need);
+      },
+    });
+  } catch (e) {
+    if (e instanceof ScenarioError && e.code === 'HIBERNATE_ENOMEM') {
+      s.con.print(e.message);
+      return finish(sc, {
+        scenario: sc,
+        verdict: 'hibernate-failed',
+        reason: e.message,
+        suspend: { profile: s.r.profile.id, console: s.con.lines, machine: s.machine },
+      });
+    }
+    throw e;
+  }
+  const suspend = { profile: s.r.profile.id, console: s.con.lines, machine: s.machine, hibernate: hres };
+
+  // ---- the resuming boot ----
+  const b = bootOne(sc, 'resume', io, 6.9);
+  const trig = sc.resume.resumeTrigger ?? { via: 'initcall' as const };
+  const rres = await softwareResume(b.machine, {
+    console: b.con,
+    device: device!,
+    trigger: { via: trig.via, process: trig.process, pid: trig.via === 'sysfs' ? 318 : 1 },
+    pool: io.pool,
+    cpus: hib.cpus ?? 2,
+    content: b.content,
+    imageContent: s.content,
+    manifest: hres.manifest,
+    faults: { noTempPageTables: sc.faults?.noTempPageTables },
+  });
+  // After a successful jump the image kernel prints on, in its own time line.
+  for (const l of rres.afterRestore) s.con.print(l);
+  const verdict: Outcome = rres.outcome === 'no-image' ? 'refused' : rres.outcome;
+  return finish(sc, {
+    scenario: sc,
+    verdict,
+    reason: rres.reason,
+    suspend,
+    resume: { profile: b.r.profile.id, console: b.con.lines, machine: b.machine, result: rres },
+    device,
+  });
+}
+
+function finish(sc: Scenario, r: RunResult): RunResult {
+  if (sc.expect) {
+    const text = [...r.suspend.console, ...(r.resume?.console ?? [])].join('\n');
+    const missing = (sc.expect.contains ?? []).filter((c) => !text.includes(c));
+    r.expectation = {
+      ok: r.verdict === sc.expect.outcome && missing.length === 0,
+      expected: sc.expect.outcome,
+      missing,
+    };
+  }
+  return r;
+}
