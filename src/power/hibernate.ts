@@ -6,6 +6,8 @@
  * the machine's memory; the returned record says what went into the image
  * and keeps a digest of every saved page for verification after resume.
  */
+
+import { walk } from '../arch/x86/walk.js';
 import { e820Crc32 } from '../firmware/index.js';
 import type { Machine } from '../machine/boot.js';
 import { symbolPhys } from '../machine/symbols.js';
@@ -18,10 +20,11 @@ import type { KernelConsole } from './console.js';
 import type { BlockSink } from './image/source.js';
 import type { ArchEra } from './image/swsusp-info.js';
 import { type PageRecord, type WriteImageResult, writeImage } from './image/writer.js';
+import { formatOops, type Oops, textAddr } from './oops.js';
 import { BM_END_OF_MAP } from './snapshot/bitmap.js';
 import { storeU64 } from './snapshot/kernel-heap.js';
 import { hibernatePreallocateMemory, type PreallocResult } from './snapshot/preallocate.js';
-import { type SaveResult, swsuspSave } from './snapshot/save.js';
+import { SaveFault, type SaveFaults, type SaveResult, swsuspSave } from './snapshot/save.js';
 import { countDataPages } from './snapshot/saveable.js';
 import { SwsuspMem } from './snapshot/swsusp-mem.js';
 
@@ -45,6 +48,16 @@ export interface HibernateOptions {
   beforePreallocate?: (saveableNow: () => number) => void;
   /** Simulated disk write speed (MB/s) for the console's timing; default 200. */
   diskMBps?: number;
+  faults?: SaveFaults;
+  /** Who wrote "disk" to /sys/power/state (for an oops while saving). */
+  process?: string;
+}
+
+/** Hibernation died: an oops while creating the image (nothing was written). */
+export class HibernateOops extends Error {
+  constructor(readonly oops: Oops) {
+    super(oops.reason);
+  }
 }
 
 export interface ImageManifest {
@@ -105,7 +118,48 @@ export async function hibernate(
 
   // create_image(): in_suspend = 1; swsusp_arch_suspend() → swsusp_save()
   storeU64(s.heap, symbolPhys(m, 'in_suspend'), 1n);
-  const save = swsuspSave(s, pre, log);
+  let save: SaveResult;
+  try {
+    save = swsuspSave(s, pre, log, opts.faults);
+  } catch (e) {
+    if (!(e instanceof SaveFault)) throw e;
+    if (e.warning) log(e.warning);
+    const vaddr = m.ptov(e.pfn * 4096);
+    const [func, off] = m.profile.hibernation.oops.saveFault.split('+');
+    const oops: Oops = {
+      address: vaddr,
+      func: func!,
+      offset: Number.parseInt(off!, 16),
+      rip: textAddr(m, func!, Number.parseInt(off!, 16)),
+      regs: {
+        rax: 0n,
+        rbx: BigInt(e.pfn),
+        rcx: 0x200n,
+        rdx: 0n,
+        rsi: vaddr,
+        rdi: 0n,
+        rbp: 0n,
+        rsp: 0n,
+        r8: 0n,
+        r9: 0n,
+        r10: 0n,
+        r11: 0n,
+        r12: 0n,
+        r13: 0n,
+        r14: 0n,
+        r15: 0n,
+        rflags: 0x10046n,
+      },
+      errorCode: 0,
+      pid: 1,
+      comm: opts.process ?? 'bash',
+      trace: [...m.profile.hibernation.oops.saveTrace],
+      walk: walk(m.mem, m.kernelImage.pgdPhys, vaddr),
+      reason: `the hibernating kernel read pfn 0x${e.pfn.toString(16)} through a not-present direct-map address while copying it (${e.warning ? 'the CPA split needed to map it failed' : 'kernel_page_present() assumed it mapped'})`,
+    };
+    for (const l of formatOops(m, oops)) log(l);
+    throw new HibernateOops(oops);
+  }
   con.advanceMs(save.nrCopyPages * 0.001);
   storeU64(s.heap, symbolPhys(m, 'nr_copy_pages'), BigInt(save.nrCopyPages));
   storeU64(s.heap, symbolPhys(m, 'nr_meta_pages'), BigInt(save.nrMetaPages));

@@ -60,6 +60,9 @@ export interface OopsProfile {
   readonly copyInsnOffset: number;
   /** Frames above the loader, innermost first: "func+0xoff" return sites, by resume trigger. */
   readonly callTrace: { readonly sysfs: readonly string[]; readonly initcall: readonly string[] };
+  /** Where copy_data_pages()' copy faults (safe_copy_page inlined) and the frames above it (echo disk > /sys/power/state). */
+  readonly saveFault: string;
+  readonly saveTrace: readonly string[];
 }
 
 export interface HibernationProfile {

@@ -113,8 +113,8 @@ suspend:
     groups:
       # hogmem: 64 MiB of mlocked anonymous pattern pages.
       - { kind: anon, name: hogmem, size: 64M, contents: { text: 1 } }
-      - { kind: slab, size: 8M }
-      - { kind: pagecache, size: 16M }
+      - { kind: slab, size: 4M }
+      - { kind: pagecache, size: 4M }
       - { kind: kernel, fill: true }
 resume:
   e820: { file: "data:e820/qemu-pc-512m.txt" }

@@ -7,14 +7,17 @@
  * CLI supply Node implementations; tests use in-memory ones).
  */
 
+import { setDirectMapInvalid } from '../arch/x86/cpa.js';
 import type { KaslrOptions } from '../arch/x86/kaslr.js';
 import { ScenarioError } from '../errors.js';
 import { bootMachine, type Machine } from '../machine/boot.js';
 import type { ChunkPool } from '../power/compress/pool.js';
 import { KernelConsole } from '../power/console.js';
-import { type HibernateResult, hibernate } from '../power/hibernate.js';
+import { HibernateOops, type HibernateResult, hibernate } from '../power/hibernate.js';
 import type { BlockSink, ReadSource } from '../power/image/source.js';
+import type { Oops } from '../power/oops.js';
 import { type ResumeResult, softwareResume } from '../power/resume.js';
+import { ContentKind } from '../workload/content.js';
 import { ContentMap } from '../workload/content-map.js';
 import { WorkloadPlacer } from '../workload/place.js';
 import { type FileReader, resolveBoot } from './resolve.js';
@@ -41,7 +44,7 @@ export interface RunResult {
   scenario: Scenario;
   verdict: Outcome;
   reason: string;
-  suspend: BootReport & { hibernate?: HibernateResult };
+  suspend: BootReport & { hibernate?: HibernateResult; oops?: Oops };
   resume?: BootReport & { result: ResumeResult };
   device?: SwapDevice;
   /** Does the verdict match scenario.expect? (undefined when it has none) */
@@ -83,6 +86,20 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
   // ---- the hibernating boot ----
   const s = bootOne(sc, 'suspend', io, 120);
   const hib = sc.hibernate ?? {};
+  // Pages made not-present in the direct map before hibernation (secretmem-like users):
+  // they are in use, so a free frame is taken for the purpose.
+  for (const u of sc.faults?.unmapPagesAtSave ?? []) {
+    for (let i = 0; i < (u.pages ?? 1); i++) {
+      const pfn = u.pfn + i;
+      if (s.machine.buddy.takePage(pfn)) s.content.set(pfn, ContentKind.RANDOM, sc.seed, pfn);
+      if (!setDirectMapInvalid(s.machine, pfn, u.huge ?? false)) {
+        throw new ScenarioError(
+          'UNMAP_FAILED',
+          `faults.unmapPagesAtSave: pfn 0x${pfn.toString(16)} is not in the direct map`,
+        );
+      }
+    }
+  }
   const target = sc.suspend.workload?.targetCopyPages;
   let device: SwapDevice | undefined;
   let hres: HibernateResult;
@@ -96,6 +113,7 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
       pool: io.pool,
       console: s.con,
       swapUuidSeed: sc.seed,
+      faults: { cpaSplitFails: sc.faults?.cpaSplitFails, fixmapSave: sc.faults?.fixmapSave },
       devicePages: (n) => {
         device = io.device(devicePagesFor(n));
         return devicePagesFor(n);
@@ -120,6 +138,14 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
       },
     });
   } catch (e) {
+    if (e instanceof HibernateOops) {
+      return finish(sc, {
+        scenario: sc,
+        verdict: 'hibernate-failed',
+        reason: e.oops.reason,
+        suspend: { profile: s.r.profile.id, console: s.con.lines, machine: s.machine, oops: e.oops },
+      });
+    }
     if (e instanceof ScenarioError && e.code === 'HIBERNATE_ENOMEM') {
       s.con.print(e.message);
       return finish(sc, {

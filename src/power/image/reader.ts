@@ -23,7 +23,7 @@ import {
   UNC_SIZE,
 } from '../compress/compressor.js';
 import { crc32Le, crc32LeCombine } from '../compress/crc32.js';
-import type { ChunkPool } from '../compress/pool.js';
+import type { ChunkPool, DecompressResult } from '../compress/pool.js';
 import { FORMAT_ERAS, type FormatEraRules, type ImageFormatEra } from './format-era.js';
 import { type Clock, defaultClock, type LogSink, ProgressPrinter, speedLine, threadsLine } from './log.js';
 import { DEFAULT_MAX_PFN, MetaDecoder, type MetaList } from './meta.js';
@@ -75,7 +75,7 @@ export interface ReadOptions {
   clock?: Clock;
   /** Threads reported in the log line (default: the pool's, or 1). */
   threads?: number;
-  /** Chunks handed to the pool at a time (default threads × 32, so every worker gets a ~1 MiB batch). */
+  /** Chunks handed to the pool per call (default 16, ~1 MiB compressed = one worker batch); threads × 2 + 1 calls stay in flight. */
   batchChunks?: number;
   /** Called with (done, total) stream pages, for progress bars. */
   onProgress?: (done: number, total: number) => void;
@@ -277,6 +277,36 @@ export class ImageReader {
     return this.readEntries(c.entry, c.nPages).subarray(CMP_HEADER, CMP_HEADER + c.cmpLen);
   }
 
+  /**
+   * The compressed bytes of consecutive chunks, as views into one device read
+   * when all their swap pages are consecutive slots (else chunk by chunk).
+   */
+  private groupBytes(cs: ChunkInfo[]): Uint8Array[] {
+    const e = this.map.entries;
+    const k0 = cs[0]!.entry;
+    const last = cs[cs.length - 1]!;
+    const nPages = last.entry + last.nPages - k0;
+    const base = e[k0]!;
+    let contiguous = true;
+    for (let k = 1; k < nPages; k++) {
+      if (e[k0 + k] !== base + k) {
+        contiguous = false;
+        break;
+      }
+    }
+    if (contiguous) {
+      const span = this.src.readAt(base * PAGE_SIZE, nPages * PAGE_SIZE);
+      if (span.length === nPages * PAGE_SIZE) {
+        return cs.map((c) => {
+          const o = (c.entry - k0) * PAGE_SIZE + CMP_HEADER;
+          return span.subarray(o, o + c.cmpLen);
+        });
+      }
+      // Cut off by the end of the device: let readEntries() name the page.
+    }
+    return cs.map((c) => this.chunkBytes(c));
+  }
+
   /** Device offset of byte `b` of a chunk's compressed data (for error locations). */
   private chunkByteOffset(c: ChunkInfo, b: number): number {
     const pos = CMP_HEADER + Math.max(0, Math.min(b, c.cmpLen - 1));
@@ -383,37 +413,54 @@ export class ImageReader {
     }
     const table = this.chunks();
     const pool = opts.pool;
-    const batch = opts.batchChunks ?? Math.max(1, (opts.threads ?? pool?.threads ?? 1) * 32);
+    if (!pool) {
+      let crc = 0;
+      let done = 0;
+      for (const c of table) {
+        const data = this.decompressChunk(c);
+        crc = crc32LeCombine(crc, crc32Le(0, data), data.length);
+        done += c.uncPages;
+        yield { firstStreamPage: c.firstStreamPage, data };
+        opts.onProgress?.(done, total);
+      }
+      return crc >>> 0;
+    }
+    // Pool path: the main thread only reads and orders. Each pool call is one
+    // group of `per` chunks read from the device with as few reads as the swap
+    // map allows (one when the group's pages are consecutive, as a freshly
+    // written image's are); the pool copies that span once into a worker batch.
+    // `depth` calls stay in flight: two per worker plus one being read, so
+    // the workers never wait for the main thread. A read failure is kept in
+    // its slot and thrown only when the stream reaches that group, after the
+    // chunks before it, as reading group by group would.
+    const per = Math.max(1, opts.batchChunks ?? 16);
+    const depth = Math.max(2, pool.threads * 2 + 1);
+    type Slot = { cs: ChunkInfo[]; p: Promise<DecompressResult[]> | null; err: unknown };
+    const slots: Slot[] = [];
+    let nextFrom = 0;
+    const issue = () => {
+      const cs = table.slice(nextFrom, nextFrom + per);
+      nextFrom += cs.length;
+      const slot: Slot = { cs, p: null, err: undefined };
+      try {
+        // No uncLen: like the kernel, decompress into a UNC_SIZE buffer and check the length after.
+        const inputs = this.groupBytes(cs).map((compressed, j) => ({ index: cs[j]!.index, compressed }));
+        slot.p = pool.decompress(this.compressor!, inputs);
+        slot.p.catch(() => undefined);
+      } catch (e) {
+        slot.err = e;
+      }
+      slots.push(slot);
+    };
+    while (slots.length < depth && nextFrom < table.length) issue();
     let crc = 0;
     let done = 0;
-    const load = (from: number) => {
-      const cs = table.slice(from, from + batch);
-      // No uncLen: like the kernel, decompress into a UNC_SIZE buffer and check the length after.
-      const inputs = cs.map((c) => ({ index: c.index, compressed: this.chunkBytes(c) }));
-      return { cs, inputs };
-    };
-    const run = (b: ReturnType<typeof load>): Promise<{ index: number; data: Uint8Array; crc: number }[]> => {
-      if (pool) {
-        const p = pool.decompress(this.compressor!, b.inputs);
-        p.catch(() => undefined);
-        return p;
-      }
-      return Promise.resolve(
-        b.cs.map((c) => {
-          const data = this.decompressChunk(c);
-          return { index: c.index, data, crc: crc32Le(0, data) };
-        }),
-      );
-    };
-    let cur = load(0);
-    let pending = run(cur);
-    for (let from = 0; from < table.length; from += batch) {
-      // Read the next batch from the device while the pool works on this one.
-      const next = from + batch < table.length ? load(from + batch) : null;
-      const nextPending = next ? run(next) : null;
-      let results: { index: number; data: Uint8Array; crc: number }[];
+    while (slots.length > 0) {
+      const cur = slots.shift()!;
+      if (!cur.p) throw cur.err;
+      let results: DecompressResult[];
       try {
-        results = await pending;
+        results = await cur.p;
       } catch (e) {
         // Pool errors name the chunk as "chunk N: ..." in the message.
         const m = e instanceof Error ? /chunk (\d+)/.exec(e.message) : null;
@@ -421,7 +468,8 @@ export class ImageReader {
         const c = cur.cs.find((x) => x.index === bad) ?? cur.cs[0]!;
         this.wrapCodecError(c, e);
       }
-      results.sort((a, b) => a.index - b.index);
+      // Refill before handing data out, so the workers stay busy while the consumer runs.
+      while (slots.length < depth && nextFrom < table.length) issue();
       for (let r = 0; r < results.length; r++) {
         const c = cur.cs[r]!;
         const res = results[r]!;
@@ -430,10 +478,6 @@ export class ImageReader {
         done += c.uncPages;
         yield { firstStreamPage: c.firstStreamPage, data: res.data };
         opts.onProgress?.(done, total);
-      }
-      if (next && nextPending) {
-        cur = next;
-        pending = nextPending;
       }
     }
     return crc >>> 0;

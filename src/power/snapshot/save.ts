@@ -8,6 +8,7 @@
  * Copying in the model moves what a frame holds: materialised bytes are
  * copied, generated contents are copied as their descriptor (no bytes made).
  */
+import { setDirectMapDefault, setDirectMapInvalid } from '../../arch/x86/cpa.js';
 import { ScenarioError } from '../../errors.js';
 import { printk } from '../../util/printk.js';
 import { ContentKind } from '../../workload/content.js';
@@ -50,7 +51,63 @@ export function copyFrame(s: SwsuspMem, dst: number, src: number): void {
   s.content.copy(src, dst);
 }
 
-export function swsuspSave(s: SwsuspMem, pre: PreallocResult, log: (l: string) => void): SaveResult {
+/** Fault injection and patch choices for the copy (seed 001). */
+export interface SaveFaults {
+  /** split_large_page()'s allocation fails when a page is made present again. */
+  cpaSplitFails?: boolean;
+  /** "x86/hibernate: Use fixmap for saving unmapped pages": map via a fixmap PTE, never split. */
+  fixmapSave?: boolean;
+}
+
+/** The copy read a not-present address: the hibernating kernel oopses (no image is written). */
+export class SaveFault extends Error {
+  constructor(
+    readonly pfn: number,
+    readonly warning: string | null,
+  ) {
+    super(`safe_copy_page read pfn 0x${pfn.toString(16)} through a not-present direct-map address`);
+  }
+}
+
+/**
+ * safe_copy_page(): copy a frame that may be unmapped in the direct map.
+ * kernel_page_present() 'always' (3.10 without DEBUG_PAGEALLOC) reads it
+ * directly; 'walk' (6.x) maps it first with hibernate_map_page() —
+ * set_direct_map_default_noflush(), which may need a CPA split — or, with the
+ * fixmap patch, through a fixmap PTE; then unmaps it again.
+ */
+function safeCopyPage(
+  s: SwsuspMem,
+  dst: number,
+  src: number,
+  faults: SaveFaults,
+  warned: { v: boolean },
+): void {
+  const m = s.machine;
+  if (m.isDirectMapped(src)) {
+    copyFrame(s, dst, src);
+    return;
+  }
+  if (s.profile.hibernation.kernelPagePresent === 'always') throw new SaveFault(src, null);
+  if (faults.fixmapSave) {
+    copyFrame(s, dst, src);
+    return;
+  }
+  if (!setDirectMapDefault(m, src, { allocFails: faults.cpaSplitFails })) {
+    const w = warned.v ? null : `${s.profile.hibernation.messages.hibernatePrefix}Failed to remap page`;
+    warned.v = true;
+    throw new SaveFault(src, w);
+  }
+  copyFrame(s, dst, src);
+  setDirectMapInvalid(m, src);
+}
+
+export function swsuspSave(
+  s: SwsuspMem,
+  pre: PreallocResult,
+  log: (l: string) => void,
+  faults: SaveFaults = {},
+): SaveResult {
   const msg = s.profile.hibernation.messages;
   log(msg.creatingImage);
   // drain_local_pages(): the model has no per-cpu lists.
@@ -83,6 +140,7 @@ export function swsuspSave(s: SwsuspMem, pre: PreallocResult, log: (l: string) =
   pre.copy.positionReset();
   let copyPfn = pre.copy.nextPfn();
   let copied = 0;
+  const warned = { v: false };
   const zeroMode = pre.zero !== null;
   for (;;) {
     const pfn = pre.orig.nextPfn();
@@ -91,7 +149,7 @@ export function swsuspSave(s: SwsuspMem, pre: PreallocResult, log: (l: string) =
       pre.zero!.setBit(pfn);
       continue;
     }
-    copyFrame(s, copyPfn, pfn);
+    safeCopyPage(s, copyPfn, pfn, faults, warned);
     copied++;
     copyPfn = pre.copy.nextPfn();
   }
