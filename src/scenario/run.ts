@@ -32,12 +32,15 @@ export interface RunIo {
   device: (pages: number) => SwapDevice;
   /** Worker pools for the hibernating and the resuming kernel (optional: in-thread). */
   pool?: ChunkPool;
+  /** Called once the image is on the device, before the resume boot touches it. */
+  onImageWritten?: (device: SwapDevice) => void;
 }
 
 export interface BootReport {
   profile: string;
   console: string[];
   machine: Machine;
+  content: ContentMap;
 }
 
 export interface RunResult {
@@ -47,6 +50,8 @@ export interface RunResult {
   suspend: BootReport & { hibernate?: HibernateResult; oops?: Oops };
   resume?: BootReport & { result: ResumeResult };
   device?: SwapDevice;
+  /** What the image kernel prints after the jump back (resumed runs). */
+  restoredConsole: string[];
   /** Does the verdict match scenario.expect? (undefined when it has none) */
   expectation?: { ok: boolean; expected: Outcome; missing: string[] };
 }
@@ -143,7 +148,14 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
         scenario: sc,
         verdict: 'hibernate-failed',
         reason: e.oops.reason,
-        suspend: { profile: s.r.profile.id, console: s.con.lines, machine: s.machine, oops: e.oops },
+        suspend: {
+          profile: s.r.profile.id,
+          console: s.con.lines,
+          machine: s.machine,
+          content: s.content,
+          oops: e.oops,
+        },
+        restoredConsole: [],
       });
     }
     if (e instanceof ScenarioError && e.code === 'HIBERNATE_ENOMEM') {
@@ -152,12 +164,20 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
         scenario: sc,
         verdict: 'hibernate-failed',
         reason: e.message,
-        suspend: { profile: s.r.profile.id, console: s.con.lines, machine: s.machine },
+        suspend: { profile: s.r.profile.id, console: s.con.lines, machine: s.machine, content: s.content },
+        restoredConsole: [],
       });
     }
     throw e;
   }
-  const suspend = { profile: s.r.profile.id, console: s.con.lines, machine: s.machine, hibernate: hres };
+  const suspend = {
+    profile: s.r.profile.id,
+    console: s.con.lines,
+    machine: s.machine,
+    content: s.content,
+    hibernate: hres,
+  };
+  if (device) io.onImageWritten?.(device);
 
   // ---- the resuming boot ----
   const b = bootOne(sc, 'resume', io, 6.9);
@@ -174,14 +194,28 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
     faults: { noTempPageTables: sc.faults?.noTempPageTables },
   });
   // After a successful jump the image kernel prints on, in its own time line.
+  const mark = s.con.lines.length;
+  if (rres.outcome === 'resumed' || rres.outcome === 'silent-corruption') {
+    // hibernate() in the restored kernel: swsusp_free() ran before the image was
+    // written; now thaw and free_basic_memory_bitmaps().
+    hres.mem.freeBasicMemoryBitmaps(() => undefined);
+  }
   for (const l of rres.afterRestore) s.con.print(l);
+  const restoredConsole = s.con.lines.splice(mark);
   const verdict: Outcome = rres.outcome === 'no-image' ? 'refused' : rres.outcome;
   return finish(sc, {
     scenario: sc,
     verdict,
     reason: rres.reason,
     suspend,
-    resume: { profile: b.r.profile.id, console: b.con.lines, machine: b.machine, result: rres },
+    resume: {
+      profile: b.r.profile.id,
+      console: b.con.lines,
+      machine: b.machine,
+      content: b.content,
+      result: rres,
+    },
+    restoredConsole,
     device,
   });
 }

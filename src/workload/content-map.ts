@@ -113,6 +113,41 @@ export class ContentMap implements PageContentProvider {
     if (d) generatePage(d.kind, d.seed, d.src, 0, dst);
   }
 
+  /**
+   * The descriptors as runs [firstPfn, count, kind, seedIndex, firstSrc] of
+   * consecutive frames with one kind and seed and consecutive src pfns, plus the
+   * seed table (for dumps).
+   */
+  runs(): { seeds: number[]; runs: number[][] } {
+    const runs: number[][] = [];
+    const secs = [...this.sections.keys()].sort((a, b) => a - b);
+    let cur: number[] | null = null;
+    for (const sec of secs) {
+      const d = this.sections.get(sec)!;
+      for (let i = 0; i < PER_SECTION; i++) {
+        const kind = d.kind[i]!;
+        if (kind === ContentKind.NONE) {
+          cur = null;
+          continue;
+        }
+        const pfn = sec * PER_SECTION + i;
+        if (
+          cur &&
+          cur[0]! + cur[1]! === pfn &&
+          cur[2] === kind &&
+          cur[3] === d.seed[i] &&
+          cur[4]! + cur[1]! === d.src[i]
+        ) {
+          cur[1]!++;
+        } else {
+          cur = [pfn, 1, kind, d.seed[i]!, d.src[i]!];
+          runs.push(cur);
+        }
+      }
+    }
+    return { seeds: [...this.seeds], runs };
+  }
+
   /** Bytes the descriptor stands for (generated into `dst`); false when the frame has none. */
   generate(desc: ContentDescriptor, dst: Uint8Array): void {
     generatePage(desc.kind, desc.seed, desc.src, 0, dst);

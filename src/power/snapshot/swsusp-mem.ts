@@ -261,6 +261,13 @@ export class SwsuspMem {
     }
     this.forbidden = null;
     this.free = null;
+    // kfree() of the two struct memory_bitmap objects: the arena page goes back.
+    if (this.kmPage >= 0) {
+      this.machine.pages.setFlag(this.kmPage, this.profile.mm.pageFlags.bits.slab, false);
+      this.freePage(this.kmPage);
+      this.kmPage = -1;
+      this.kmOff = PAGE_SIZE;
+    }
     log(`${this.profile.hibernation.messages.hibernatePrefix}Basic memory bitmaps freed`);
   }
 

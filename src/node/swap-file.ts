@@ -1,0 +1,81 @@
+/**
+ * A swap device in a sparse file, for `hiblab run`: the hibernation image is
+ * written into it page by page; after `seal()`, writes (the resume kernel's
+ * signature reset) go to a small overlay so the file keeps the image exactly
+ * as hibernation wrote it, ready for `hiblab image info`.
+ */
+import { closeSync, ftruncateSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BlockSink, ReadSource } from '../power/image/source.js';
+
+export class FileSwapDevice implements ReadSource, BlockSink {
+  readonly path: string;
+  private fd: number;
+  private sealed = false;
+  private readonly overlay = new Map<number, Uint8Array>();
+
+  constructor(
+    readonly devicePages: number,
+    path?: string,
+  ) {
+    this.path = path ?? join(tmpdir(), `hiblab-swap-${process.pid}-${Date.now()}.img`);
+    this.fd = openSync(this.path, 'wx+');
+    ftruncateSync(this.fd, devicePages * 4096);
+  }
+
+  get size(): number {
+    return this.devicePages * 4096;
+  }
+
+  writePage(swapPage: number, bytes: Uint8Array): void {
+    if (swapPage < 0 || swapPage >= this.devicePages) {
+      throw new RangeError(`swap page ${swapPage} outside a ${this.devicePages}-page device`);
+    }
+    if (this.sealed) {
+      this.overlay.set(swapPage, bytes.slice(0, 4096));
+      return;
+    }
+    let off = 0;
+    while (off < 4096) off += writeSync(this.fd, bytes, off, 4096 - off, swapPage * 4096 + off);
+  }
+
+  readAt(offset: number, length: number): Uint8Array {
+    const start = Math.max(0, Math.min(offset, this.size));
+    const len = Math.max(0, Math.min(length, this.size - start));
+    const buf = new Uint8Array(len);
+    let got = 0;
+    while (got < len) {
+      const n = readSync(this.fd, buf, got, len - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    for (const [pg, data] of this.overlay) {
+      const a = pg * 4096;
+      if (a + 4096 <= start || a >= start + len) continue;
+      const s = Math.max(a, start);
+      const e = Math.min(a + 4096, start + len);
+      buf.set(data.subarray(s - a, e - a), s - start);
+    }
+    return buf;
+  }
+
+  /** From now on, writes stay in memory (the file keeps the image as written). */
+  seal(): void {
+    this.sealed = true;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  remove(): void {
+    this.close();
+    try {
+      unlinkSync(this.path);
+    } catch {
+      /* already gone */
+    }
+  }
+}
