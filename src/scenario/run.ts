@@ -11,6 +11,7 @@ import { setDirectMapInvalid } from '../arch/x86/cpa.js';
 import type { KaslrOptions } from '../arch/x86/kaslr.js';
 import { ScenarioError } from '../errors.js';
 import { bootMachine, type Machine } from '../machine/boot.js';
+import { type MmCounters, mmCounters } from '../machine/state.js';
 import type { ChunkPool } from '../power/compress/pool.js';
 import { KernelConsole } from '../power/console.js';
 import { HibernateOops, type HibernateResult, hibernate } from '../power/hibernate.js';
@@ -47,7 +48,13 @@ export interface RunResult {
   scenario: Scenario;
   verdict: Outcome;
   reason: string;
-  suspend: BootReport & { hibernate?: HibernateResult; oops?: Oops };
+  suspend: BootReport & {
+    hibernate?: HibernateResult;
+    oops?: Oops;
+    /** Page allocator state just before hibernate() and, when resumed, in the restored kernel. */
+    mmBefore?: MmCounters;
+    mmAfter?: MmCounters;
+  };
   resume?: BootReport & { result: ResumeResult };
   device?: SwapDevice;
   /** What the image kernel prints after the jump back (resumed runs). */
@@ -84,7 +91,8 @@ function bootOne(sc: Scenario, which: 'suspend' | 'resume', io: RunIo, startSeco
 
 /** Stream pages → a device size with room for the swap map (511 entries per map page) and page 0. */
 export function devicePagesFor(streamPages: number): number {
-  return streamPages + Math.ceil(streamPages / 511) + 64;
+  // enough_swap() (nocompress) wants PAGES_FOR_IO spare pages beyond the image.
+  return streamPages + Math.ceil(streamPages / 511) + 1024 + 64;
 }
 
 export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
@@ -108,6 +116,9 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
   const target = sc.suspend.workload?.targetCopyPages;
   let device: SwapDevice | undefined;
   let hres: HibernateResult;
+  // Without a fill group nothing is allocated between here and the snapshot, so this
+  // is the state the image kernel must find again after a resume.
+  const mmBefore = s.fill ? undefined : mmCounters(s.machine);
   try {
     hres = await hibernate(s.machine, s.content, {
       compressor: hib.compressor ?? 'lzo',
@@ -176,6 +187,8 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
     machine: s.machine,
     content: s.content,
     hibernate: hres,
+    mmBefore,
+    mmAfter: undefined as MmCounters | undefined,
   };
   if (device) io.onImageWritten?.(device);
 
@@ -199,6 +212,7 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
     // hibernate() in the restored kernel: swsusp_free() ran before the image was
     // written; now thaw and free_basic_memory_bitmaps().
     hres.mem.freeBasicMemoryBitmaps(() => undefined);
+    if (mmBefore) suspend.mmAfter = mmCounters(s.machine);
   }
   for (const l of rres.afterRestore) s.con.print(l);
   const restoredConsole = s.con.lines.splice(mark);

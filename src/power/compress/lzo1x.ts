@@ -189,12 +189,19 @@ function emitExtra(dst: Uint8Array, op: number, rest: number): number {
 function inputOverrun(ip: number, op: number, what: string): CodecError {
   return new CodecError('LZO_INPUT_OVERRUN', `LZO stream ends inside ${what}`, ip, op);
 }
-
 function outputOverrun(ip: number, op: number, len: number, cap: number): CodecError {
   return new CodecError(
     'LZO_OUTPUT_OVERRUN',
     `LZO output overrun: ${len} more bytes at output offset ${op}, buffer holds ${cap}`,
     ip,
+    op,
+  );
+}
+function lookbehind(at: number, op: number, dist: number): CodecError {
+  return new CodecError(
+    'LZO_LOOKBEHIND_OVERRUN',
+    `LZO match distance ${dist} at output offset ${op} reaches before the start`,
+    at,
     op,
   );
 }
@@ -205,10 +212,25 @@ function outputOverrun(ip: number, op: number, len: number, cap: number): CodecE
  * writes outside `dst`; throws CodecError (LZO_* codes) on any bad stream.
  * Like liblzo (and Linux for streams without the lzo-rle version byte), the
  * whole of `src` must be consumed by the end marker.
+ *
+ * Speed (this is the image reader's hot loop): every instruction is checked
+ * once up front (input and output room, look-behind), then short copies move
+ * whole 32-bit words through DataViews instead of single bytes. A word copy
+ * may write up to 3 bytes past the run's end, always inside `dst` (only done
+ * when 4 bytes of room remain); later output overwrites them, as
+ * lib/lzo/lzo1x_decompress_safe.c does with its COPY4/COPY8 fast paths. So
+ * `dst` bytes past the returned length may change. Overlapping matches use
+ * word copies only at distance ≥ 4, where every word read is final output.
  */
 export function lzo1xDecompressSafe(src: Uint8Array, dst: Uint8Array): number {
   const inEnd = src.length;
   const outEnd = dst.length;
+  const sv = new DataView(src.buffer, src.byteOffset, inEnd);
+  const dv = new DataView(dst.buffer, dst.byteOffset, outEnd);
+  // Word copies may read/write up to 3 bytes past a run's end; these are the
+  // last offsets where a 4-byte access still lies inside src / dst.
+  const inWord = inEnd - 4;
+  const outWord = outEnd - 4;
   let ip = 0;
   let op = 0;
   let state = 0;
@@ -283,9 +305,8 @@ export function lzo1xDecompressSafe(src: Uint8Array, dst: Uint8Array): number {
       next = w & 3;
       if (dist === 16384) {
         // eof_found in lib/lzo/lzo1x_decompress_safe.c: the marker must have length 3.
-        if (len !== 3) {
+        if (len !== 3)
           throw new CodecError('LZO_ERROR', `LZO end marker with length ${len} (must be 3)`, at, op);
-        }
         if (ip < inEnd) {
           throw new CodecError(
             'LZO_INPUT_NOT_CONSUMED',
@@ -312,10 +333,13 @@ export function lzo1xDecompressSafe(src: Uint8Array, dst: Uint8Array): number {
       } else len = t + 3;
       if (op + len > outEnd) throw outputOverrun(ip, op, len, outEnd);
       if (ip + len > inEnd) throw inputOverrun(ip, op, `a literal run of ${len} bytes`);
-      if (len < SHORT_COPY) {
-        for (let i = 0; i < len; i++) dst[op + i] = src[ip + i]!;
-      } else {
+      if (len >= SHORT_COPY) {
         dst.set(src.subarray(ip, ip + len), op);
+      } else if (ip + len <= inWord && op + len <= outWord) {
+        // 4..31 bytes: whole words, the last one spilling ≤ 3 bytes that later output overwrites.
+        for (let i = 0; i < len; i += 4) dv.setUint32(op + i, sv.getUint32(ip + i, true), true);
+      } else {
+        for (let i = 0; i < len; i++) dst[op + i] = src[ip + i]!;
       }
       ip += len;
       op += len;
@@ -336,18 +360,16 @@ export function lzo1xDecompressSafe(src: Uint8Array, dst: Uint8Array): number {
     }
 
     // Copy the match.
-    if (dist > op) {
-      throw new CodecError(
-        'LZO_LOOKBEHIND_OVERRUN',
-        `LZO match distance ${dist} at output offset ${op} reaches before the start`,
-        at,
-        op,
-      );
-    }
+    if (dist > op) throw lookbehind(at, op, dist);
     if (op + len > outEnd) throw outputOverrun(at, op, len, outEnd);
     const from = op - dist;
     if (len < SHORT_COPY) {
-      for (let i = 0; i < len; i++) dst[op + i] = dst[from + i]!;
+      if (dist >= 4 && op + len <= outWord) {
+        // Every word read lies ≥ 4 bytes behind the write, so it is final output.
+        for (let i = 0; i < len; i += 4) dv.setUint32(op + i, dv.getUint32(from + i, true), true);
+      } else {
+        for (let i = 0; i < len; i++) dst[op + i] = dst[from + i]!;
+      }
     } else if (dist >= len) {
       dst.copyWithin(op, from, from + len);
     } else if (dist === 1) {
@@ -364,15 +386,19 @@ export function lzo1xDecompressSafe(src: Uint8Array, dst: Uint8Array): number {
     }
     op += len;
 
-    // 0..3 literals that follow a match.
+    // 0..3 literals that follow a match (one word when there is room).
     state = next;
     if (next !== 0) {
       if (op + next > outEnd) throw outputOverrun(ip, op, next, outEnd);
       if (ip + next > inEnd) throw inputOverrun(ip, op, `${next} trailing literals`);
-      dst[op] = src[ip]!;
-      if (next > 1) {
-        dst[op + 1] = src[ip + 1]!;
-        if (next > 2) dst[op + 2] = src[ip + 2]!;
+      if (ip <= inWord && op <= outWord) {
+        dv.setUint32(op, sv.getUint32(ip, true), true);
+      } else {
+        dst[op] = src[ip]!;
+        if (next > 1) {
+          dst[op + 1] = src[ip + 1]!;
+          if (next > 2) dst[op + 2] = src[ip + 2]!;
+        }
       }
       ip += next;
       op += next;

@@ -278,33 +278,51 @@ export class ImageReader {
   }
 
   /**
-   * The compressed bytes of consecutive chunks, as views into one device read
-   * when all their swap pages are consecutive slots (else chunk by chunk).
+   * The compressed bytes of consecutive chunks. Chunks whose swap pages are
+   * consecutive slots (a fresh image's are, except where a swap map page sits
+   * between them) come as views into one device read per run; a chunk that
+   * itself spans a gap, or a run cut off by the end of the device, is read
+   * on its own through chunkBytes() (which names the missing page).
    */
   private groupBytes(cs: ChunkInfo[]): Uint8Array[] {
     const e = this.map.entries;
-    const k0 = cs[0]!.entry;
-    const last = cs[cs.length - 1]!;
-    const nPages = last.entry + last.nPages - k0;
-    const base = e[k0]!;
-    let contiguous = true;
-    for (let k = 1; k < nPages; k++) {
-      if (e[k0 + k] !== base + k) {
-        contiguous = false;
-        break;
+    const out: Uint8Array[] = new Array(cs.length);
+    let i = 0;
+    while (i < cs.length) {
+      const k0 = cs[i]!.entry;
+      const base = e[k0]!;
+      // Extend the run over whole chunks while their pages stay consecutive.
+      let j = i;
+      let kEnd = k0;
+      while (j < cs.length && cs[j]!.entry === kEnd) {
+        const c = cs[j]!;
+        let ok = true;
+        for (let k = c.entry; k < c.entry + c.nPages; k++) {
+          if (e[k] !== base + (k - k0)) {
+            ok = false;
+            break;
+          }
+        }
+        if (!ok) break;
+        kEnd = c.entry + c.nPages;
+        j++;
+      }
+      if (j === i) {
+        out[i] = this.chunkBytes(cs[i]!);
+        i++;
+        continue;
+      }
+      const span = this.src.readAt(base * PAGE_SIZE, (kEnd - k0) * PAGE_SIZE);
+      if (span.length < (kEnd - k0) * PAGE_SIZE) {
+        for (; i < j; i++) out[i] = this.chunkBytes(cs[i]!);
+        continue;
+      }
+      for (; i < j; i++) {
+        const o = (cs[i]!.entry - k0) * PAGE_SIZE + CMP_HEADER;
+        out[i] = span.subarray(o, o + cs[i]!.cmpLen);
       }
     }
-    if (contiguous) {
-      const span = this.src.readAt(base * PAGE_SIZE, nPages * PAGE_SIZE);
-      if (span.length === nPages * PAGE_SIZE) {
-        return cs.map((c) => {
-          const o = (c.entry - k0) * PAGE_SIZE + CMP_HEADER;
-          return span.subarray(o, o + c.cmpLen);
-        });
-      }
-      // Cut off by the end of the device: let readEntries() name the page.
-    }
-    return cs.map((c) => this.chunkBytes(c));
+    return out;
   }
 
   /** Device offset of byte `b` of a chunk's compressed data (for error locations). */

@@ -245,22 +245,26 @@ export class SnapshotRestore {
     s.freeImagePage(this.bufferPfn, PG_UNSAFE_CLEAR);
     this.bufferPfn = -1;
     const copy = this.copyBm!;
+    // 6.7+ (Kondeti's zero_bm fix): the temporary copy of zero_bm is created
+    // BEFORE mark_unsafe_pages() and freed with PG_UNSAFE_KEEP, so freeing it
+    // cannot clear the "unsafe" mark of an image pfn. (Freeing it with
+    // PG_UNSAFE_CLEAR after mark_unsafe_pages() makes an image pfn look safe:
+    // it is then both loaded in place and handed out as a safe page — the model
+    // shows the resulting corruption.)
+    let tmp: MemoryBitmap | null = null;
+    if (this.zeroBm) tmp = s.createBitmap(symbolPhys(m, 'zero_bm'), () => s.getImagePage(PG_ANY));
     this.markUnsafePages(copy);
     const orig = s.createBitmap(symbolPhys(m, 'orig_bm'), () => s.getImagePage(PG_SAFE));
     copy.forEachSet((pfn) => orig.setBitQuiet(pfn));
     this.freeBitmap(copy, PG_UNSAFE_KEEP);
     this.copyBm = null;
     this.origBm = orig;
-    if (this.zeroBm) {
-      // Recreate zero_bm in safe pages through a temporary copy.
-      const tmpPfns: number[] = [];
-      this.zeroBm.forEachSet((p) => tmpPfns.push(p));
-      const tmp = s.createBitmap(symbolPhys(m, 'zero_bm'), () => s.getImagePage(PG_ANY));
-      for (const p of tmpPfns) tmp.setBitQuiet(p);
+    if (this.zeroBm && tmp) {
+      this.zeroBm.forEachSet((p) => tmp!.setBitQuiet(p));
       this.freeBitmap(this.zeroBm, PG_UNSAFE_KEEP);
       const z = s.createBitmap(symbolPhys(m, 'zero_bm'), () => s.getImagePage(PG_SAFE));
-      for (const p of tmpPfns) z.setBitQuiet(p);
-      this.freeBitmap(tmp, PG_UNSAFE_CLEAR);
+      tmp.forEachSet((p) => z.setBitQuiet(p));
+      this.freeBitmap(tmp, PG_UNSAFE_KEEP);
       this.zeroBm = z;
     }
     const images = this.nrCopyPages + this.nrZeroPages;
