@@ -21,6 +21,7 @@
  */
 import { ModelError } from '../../errors.js';
 import {
+  type BitBlock,
   BM_BITS_PER_BLOCK,
   BM_END_OF_MAP,
   findNextBit,
@@ -255,5 +256,9 @@ export class BmBlockListBitmap implements MemoryBitmap {
 
   clearAll(): void {
     for (const w of this.words) w.fill(0);
+  }
+
+  blocks32(): BitBlock[] {
+    return this.starts.map((start, i) => ({ start, end: this.ends[i]!, words: this.words[i]! }));
   }
 }

@@ -18,6 +18,7 @@
  */
 import { ModelError } from '../../errors.js';
 import {
+  type BitBlock,
   BM_BITS_PER_BLOCK,
   BM_END_OF_MAP,
   findNextBit,
@@ -352,6 +353,17 @@ export class RtreeBitmap implements MemoryBitmap {
 
   clearAll(): void {
     for (const z of this.zones) for (const w of z.words) w.fill(0);
+  }
+
+  blocks32(): BitBlock[] {
+    const out: BitBlock[] = [];
+    for (const z of this.zones) {
+      z.words.forEach((words, b) => {
+        const start = z.start + b * BM_BITS_PER_BLOCK;
+        out.push({ start, end: Math.min(z.end, start + BM_BITS_PER_BLOCK), words });
+      });
+    }
+    return out;
   }
 
   /** Tree shape for tests/inspector. */

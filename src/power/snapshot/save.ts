@@ -14,7 +14,7 @@ import { printk } from '../../util/printk.js';
 import { ContentKind } from '../../workload/content.js';
 import { BM_END_OF_MAP } from './bitmap.js';
 import { PAGES_FOR_IO, type PreallocResult } from './preallocate.js';
-import { countDataPages, forEachValidPfn, markFreePages, populatedZones, saveablePage } from './saveable.js';
+import { countDataPages, forEachSaveableCandidate, markFreePages, populatedZones, saveablePage } from './saveable.js';
 import type { SwsuspMem } from './swsusp-mem.js';
 
 export interface SaveResult {
@@ -132,7 +132,7 @@ export function swsuspSave(
   // copy_data_pages()
   for (const z of populatedZones(s)) {
     markFreePages(s, z);
-    forEachValidPfn(s, z.startPfn, z.startPfn + z.spannedPages, (pfn) => {
+    forEachSaveableCandidate(s, z, (pfn) => {
       if (saveablePage(s, z, pfn)) pre.orig.setBitQuiet(pfn);
     });
   }

@@ -6,7 +6,7 @@
  */
 import { pfnIsNosave } from '../../machine/symbols.js';
 import type { Zone } from '../../mm/zones.js';
-import { BM_BITS_PER_BLOCK } from './bitmap.js';
+import { andRange, BM_BITS_PER_BLOCK, forEachClearInBoth } from './bitmap.js';
 import type { SwsuspMem } from './swsusp-mem.js';
 
 /** The populated zones (for_each_populated_zone). */
@@ -21,17 +21,8 @@ export function populatedZones(s: SwsuspMem): Zone[] {
  */
 export function markFreePages(s: SwsuspMem, zone: Zone): void {
   const free = s.free!;
-  const forbidden = s.forbidden!;
-  const secs = s.machine.sections;
-  const per = secs.pfnsPerSection;
-  const end = zone.startPfn + zone.spannedPages;
-  for (let pfn = zone.startPfn; pfn < end; ) {
-    const secEnd = Math.min(end, (Math.floor(pfn / per) + 1) * per);
-    if (secs.pfnValid(pfn)) {
-      for (let p = pfn; p < secEnd; p++) if (!forbidden.testBitQuiet(p)) free.clearBitQuiet(p);
-    }
-    pfn = secEnd;
-  }
+  // free &= forbidden over the zone span (invalid pfns never have a free bit).
+  andRange(free, s.forbidden!, zone.startPfn, zone.startPfn + zone.spannedPages);
   const buddy = s.machine.buddy;
   for (let order = 0; order <= buddy.maxOrder; order++) {
     const n = 2 ** order;
@@ -62,12 +53,20 @@ export function countDataPages(s: SwsuspMem): number {
   let n = 0;
   for (const z of populatedZones(s)) {
     markFreePages(s, z);
-    const end = z.startPfn + z.spannedPages;
-    forEachValidPfn(s, z.startPfn, end, (pfn) => {
+    forEachSaveableCandidate(s, z, (pfn) => {
       if (saveablePage(s, z, pfn)) n++;
     });
   }
   return n;
+}
+
+/**
+ * The pfns of a zone span that are neither forbidden nor free, i.e. the only
+ * ones saveable_page() can accept (it tests those two bits first); the
+ * remaining checks run per candidate.
+ */
+export function forEachSaveableCandidate(s: SwsuspMem, zone: Zone, fn: (pfn: number) => void): void {
+  forEachClearInBoth(s.forbidden!, s.free!, zone.startPfn, zone.startPfn + zone.spannedPages, fn);
 }
 
 /** Iterate valid pfns of [start, end) a section at a time (skips absent sections). */
