@@ -83,6 +83,17 @@ export class PhysMem {
     this.pages.delete(pfn);
   }
 
+  /** Copy frame `pfn` into `dst` (4096 bytes) without allocating: materialised, generated or zero. */
+  readPageInto(pfn: number, dst: Uint8Array): void {
+    const p = this.pages.get(pfn);
+    if (p) {
+      dst.set(p);
+      return;
+    }
+    dst.fill(0, 0, PAGE_SIZE);
+    if (this.provider?.covers(pfn)) this.provider.fill(pfn, dst);
+  }
+
   read(paddr: number | bigint, len: number): Uint8Array {
     let a = Number(paddr);
     const out = new Uint8Array(len);

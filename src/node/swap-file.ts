@@ -14,6 +14,10 @@ export class FileSwapDevice implements ReadSource, BlockSink {
   private fd: number;
   private sealed = false;
   private readonly overlay = new Map<number, Uint8Array>();
+  /** Write coalescing: consecutive pages gathered into one pwrite (1 MiB). */
+  private readonly pend = new Uint8Array(256 * 4096);
+  private pendFirst = -1;
+  private pendCount = 0;
 
   constructor(
     readonly devicePages: number,
@@ -36,11 +40,24 @@ export class FileSwapDevice implements ReadSource, BlockSink {
       this.overlay.set(swapPage, bytes.slice(0, 4096));
       return;
     }
+    if (this.pendCount > 0 && (swapPage !== this.pendFirst + this.pendCount || this.pendCount === 256))
+      this.flush();
+    if (this.pendCount === 0) this.pendFirst = swapPage;
+    this.pend.set(bytes.subarray(0, 4096), this.pendCount * 4096);
+    this.pendCount++;
+  }
+
+  /** Write out the gathered pages. */
+  flush(): void {
+    if (this.pendCount === 0) return;
+    const len = this.pendCount * 4096;
     let off = 0;
-    while (off < 4096) off += writeSync(this.fd, bytes, off, 4096 - off, swapPage * 4096 + off);
+    while (off < len) off += writeSync(this.fd, this.pend, off, len - off, this.pendFirst * 4096 + off);
+    this.pendCount = 0;
   }
 
   readAt(offset: number, length: number): Uint8Array {
+    this.flush();
     const start = Math.max(0, Math.min(offset, this.size));
     const len = Math.max(0, Math.min(length, this.size - start));
     const buf = new Uint8Array(len);
@@ -62,10 +79,12 @@ export class FileSwapDevice implements ReadSource, BlockSink {
 
   /** From now on, writes stay in memory (the file keeps the image as written). */
   seal(): void {
+    this.flush();
     this.sealed = true;
   }
 
   close(): void {
+    if (this.fd >= 0) this.flush();
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
   }

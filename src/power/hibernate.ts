@@ -181,6 +181,8 @@ export async function hibernate(
     manifest.pfns[i] = pfn;
     if (pre.zero?.testBitQuiet(pfn)) manifest.zero[i] = 1;
   }
+  // One page buffer, refilled per record: the writer consumes a record before pulling the next.
+  const pageBuf = new Uint8Array(4096);
   const data = function* (): Generator<PageRecord> {
     pre.copy.positionReset();
     for (let i = 0; i < count; i++) {
@@ -191,9 +193,9 @@ export async function hibernate(
       }
       const copyPfn = pre.copy.nextPfn();
       if (copyPfn === BM_END_OF_MAP) throw new Error('copy_bm ran out before orig_bm');
-      const bytes = m.mem.read(copyPfn * 4096, 4096);
-      manifest.digest[i] = pageDigest(bytes);
-      yield { pfn, bytes };
+      m.mem.readPageInto(copyPfn, pageBuf);
+      manifest.digest[i] = pageDigest(pageBuf);
+      yield { pfn, bytes: pageBuf };
     }
   };
   const e820Crc = e820Crc32(m.e820.firmware);

@@ -591,9 +591,10 @@ function setUpTemporaryMappings(m: Machine, s: SwsuspMem): number {
 /** After the jump: every image pfn's frame must hold what it held at hibernation. */
 export function verifyRestore(m: Machine, man: ImageManifest): VerifyResult {
   const r: VerifyResult = { checked: 0, ok: 0, bad: 0 };
+  const bytes = new Uint8Array(PAGE_SIZE);
   for (let i = 0; i < man.count; i++) {
     const pfn = man.pfns[i]!;
-    const bytes = m.mem.read(pfn * PAGE_SIZE, PAGE_SIZE);
+    m.mem.readPageInto(pfn, bytes);
     const good = man.zero[i] ? isZeroPage(bytes) : pageDigest(bytes) === man.digest[i];
     r.checked++;
     if (good) r.ok++;

@@ -29,7 +29,13 @@ describe('determinism', () => {
     const c = await runBuiltin('seed-001-fixmap', (sc) => ({
       ...sc,
       seed: sc.seed + 1,
-      suspend: { ...sc.suspend, workload: sc.suspend.workload && { ...sc.suspend.workload, seed: (sc.suspend.workload.seed ?? 0) + 1 } },
+      suspend: {
+        ...sc.suspend,
+        workload: sc.suspend.workload && {
+          ...sc.suspend.workload,
+          seed: (sc.suspend.workload.seed ?? 0) + 1,
+        },
+      },
     }));
     expect(sha(a.dev.readAt(0, a.dev.size))).not.toBe(sha(c.dev.readAt(0, Math.min(a.dev.size, c.dev.size))));
   }, 180_000);

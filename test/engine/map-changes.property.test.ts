@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildKernelE820 } from '../../src/firmware/index.js';
 import type { E820Entry, ParsedE820 } from '../../src/firmware/e820-types.js';
+import { buildKernelE820 } from '../../src/firmware/index.js';
 import { bootMachine } from '../../src/machine/boot.js';
 import { KernelConsole } from '../../src/power/console.js';
 import { hibernate } from '../../src/power/hibernate.js';
@@ -30,7 +30,13 @@ const parsed = (entries: E820Entry[]): ParsedE820 => ({
   notes: [],
 });
 
-async function story(profileId: string, base: E820Entry[], after: E820Entry[], seed: number, compressor: 'lzo' | 'none') {
+async function story(
+  profileId: string,
+  base: E820Entry[],
+  after: E820Entry[],
+  seed: number,
+  compressor: 'lzo' | 'none',
+) {
   const profile = getProfile(profileId);
   // A 1.6 MiB kernel image (the profiles' defaults are RHEL's 15 MiB and Debian's 44 MiB)
   // keeps each image to a few thousand pages.
@@ -51,7 +57,11 @@ async function story(profileId: string, base: E820Entry[], after: E820Entry[], s
       },
     },
   });
-  const m2 = bootMachine(buildKernelE820(parsed(after), profile), { profile, kaslr: { seed: seed + 1 }, kernelImage });
+  const m2 = bootMachine(buildKernelE820(parsed(after), profile), {
+    profile,
+    kaslr: { seed: seed + 1 },
+    kernelImage,
+  });
   const c2 = new ContentMap();
   m2.mem.setProvider(c2);
   new WorkloadPlacer(m2, c2, seed + 7).place({ kind: 'pagecache', placement: 'compact' }, 250);

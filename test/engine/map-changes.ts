@@ -8,7 +8,11 @@ import fc from 'fast-check';
 import { E820_TYPE, type E820Entry } from '../../src/firmware/e820-types.js';
 
 const P = 4096n;
-const e = (a: number, s: number, t: number): E820Entry => ({ addr: BigInt(a) * P, size: BigInt(s) * P, type: t });
+const e = (a: number, s: number, t: number): E820Entry => ({
+  addr: BigInt(a) * P,
+  size: BigInt(s) * P,
+  type: t,
+});
 
 /** Base maps (in pages), sorted, non-overlapping. */
 export const BASE_MAPS: Record<string, E820Entry[]> = {
@@ -58,8 +62,22 @@ export type MapChange =
   | { kind: 'none' };
 
 export const mapChangeArb: fc.Arbitrary<MapChange> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('slide' as const), index: fc.nat(30), by: fc.integer({ min: -40, max: 40 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('resize-ram' as const), index: fc.nat(30), by: fc.integer({ min: -0x800, max: 0x800 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('slide' as const),
+      index: fc.nat(30),
+      by: fc.integer({ min: -40, max: 40 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('resize-ram' as const),
+      index: fc.nat(30),
+      by: fc.integer({ min: -0x800, max: 0x800 }),
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -91,7 +109,10 @@ export function applyChange(base: readonly E820Entry[], c: MapChange): E820Entry
       if (addr < 0x100000n) break;
       m[i] = { ...x, addr };
       // RAM around it gives up / takes the slid pages: carve the new range out of RAM.
-      return carve(m.filter((_, j) => j !== i), { ...x, addr });
+      return carve(
+        m.filter((_, j) => j !== i),
+        { ...x, addr },
+      );
     }
     case 'resize-ram': {
       const i = pick((x) => x.type === E820_TYPE.RAM && x.addr >= 0x100000n);

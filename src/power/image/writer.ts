@@ -31,7 +31,11 @@ import { encodeMapPage, MAP_PAGE_ENTRIES } from './swap-map.js';
 import { markSwapfiles, SF } from './swsusp-header.js';
 import { type ArchHeaderInput, encodeSwsuspInfo } from './swsusp-info.js';
 
-/** One saved page, in ascending pfn order. `bytes` null = zero page (6.6+ zero-page mode). */
+/**
+ * One saved page, in ascending pfn order. `bytes` null = zero page (6.6+
+ * zero-page mode). The writer is done with `bytes` once it pulls the next
+ * record, so a producer may refill one buffer for every record.
+ */
 export interface PageRecord {
   pfn: number;
   bytes: Uint8Array | null;

@@ -99,7 +99,7 @@ export function forEachClearInBoth(
       let w = ~(blk.words[wi]! | wb[wi]!);
       const base = wi << 5;
       if (base < first) w &= 0xffffffff << (first - base);
-      if (base + 32 > last) w &= (last - base >= 32 ? 0xffffffff : (1 << (last - base)) - 1);
+      if (base + 32 > last) w &= last - base >= 32 ? 0xffffffff : (1 << (last - base)) - 1;
       while (w !== 0) {
         const bit = 31 - Math.clz32(w & -w);
         fn(blk.start + base + bit);

@@ -14,7 +14,13 @@ import { printk } from '../../util/printk.js';
 import { ContentKind } from '../../workload/content.js';
 import { BM_END_OF_MAP } from './bitmap.js';
 import { PAGES_FOR_IO, type PreallocResult } from './preallocate.js';
-import { countDataPages, forEachSaveableCandidate, markFreePages, populatedZones, saveablePage } from './saveable.js';
+import {
+  countDataPages,
+  forEachSaveableCandidate,
+  markFreePages,
+  populatedZones,
+  saveablePage,
+} from './saveable.js';
 import type { SwsuspMem } from './swsusp-mem.js';
 
 export interface SaveResult {
