@@ -84,6 +84,12 @@ function bootOne(sc: Scenario, which: 'suspend' | 'resume', io: RunIo, startSeco
   con.advanceMs(startSeconds * 1000);
   const content = new ContentMap();
   machine.mem.setProvider(content);
+  // The kernel image [_text, _end) holds code and data, not zeros (the page
+  // tables the boot wrote there stay as their real bytes).
+  const img = machine.kernelImage;
+  for (let pfn = Math.floor(img.textPhys / 4096); pfn < Math.ceil(img.endPhys / 4096); pfn++) {
+    if (!machine.mem.isMaterialised(pfn)) content.set(pfn, ContentKind.KERNEL, sc.seed, pfn);
+  }
   const placer = new WorkloadPlacer(machine, content, spec.workload?.seed ?? sc.seed);
   const fill = spec.workload ? placer.placeFixed(spec.workload) : undefined;
   return { r, machine, con, content, placer, fill };

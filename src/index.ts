@@ -1,0 +1,39 @@
+/**
+ * hiblab's library API (platform neutral: runs in Node and in a browser).
+ * The Node front end (files, worker threads) lives in src/node/ and the CLI.
+ */
+
+export { type KaslrBases, type KaslrOptions, kernelRandomizeMemory } from './arch/x86/kaslr.js';
+export { type WalkResult, walk } from './arch/x86/walk.js';
+export * from './errors.js';
+export * from './firmware/index.js';
+export { type BootE820, type BootOptions, bootMachine, type Machine } from './machine/boot.js';
+export { type MmCounters, mmCounters } from './machine/state.js';
+export { allSymbols, symbolPhys, symbolVirt } from './machine/symbols.js';
+export { PhysMem } from './mm/phys-mem.js';
+export { type ChunkCodec, type CompressorName, getChunkCodec } from './power/compress/compressor.js';
+export { crc32, crc32Le } from './power/compress/crc32.js';
+export { lz4Compress, lz4DecompressSafe } from './power/compress/lz4.js';
+export { lzo1xCompress, lzo1xDecompressSafe } from './power/compress/lzo1x.js';
+export { type ChunkPool, InlineChunkPool } from './power/compress/pool.js';
+export { KernelConsole } from './power/console.js';
+export { DUMP_FORMAT, DUMP_VERSION, makeDump } from './power/dump.js';
+export { type HibernateOptions, type HibernateResult, hibernate } from './power/hibernate.js';
+export * as image from './power/image/index.js';
+export { formatOops, type Oops } from './power/oops.js';
+export { type ResumeOptions, type ResumeResult, softwareResume } from './power/resume.js';
+export * from './profiles/index.js';
+export type { KernelProfile } from './profiles/types.js';
+export {
+  BUILTINS,
+  builtinReader,
+  getBuiltin,
+  listBuiltins,
+  loadScenario,
+  resolveBoot,
+  resolveE820,
+} from './scenario/index.js';
+export { type RunIo, type RunResult, runScenario } from './scenario/run.js';
+export type { BootSpec, Outcome, Scenario, WorkloadGroup, WorkloadSpec } from './scenario/types.js';
+export { ContentMap } from './workload/content-map.js';
+export { WorkloadPlacer } from './workload/place.js';
