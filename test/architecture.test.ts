@@ -23,7 +23,10 @@ describe('layering', () => {
       const rel = relative(src, f);
       if (rel.startsWith('node/') || rel.startsWith('cli/')) continue;
       const text = readFileSync(f, 'utf8');
-      if (/from '(node:|fs'|path'|os'|worker_threads|child_process)/.test(text) || /\bprocess\.|\bBuffer\./.test(text)) {
+      if (
+        /from '(node:|fs'|path'|os'|worker_threads|child_process)/.test(text) ||
+        /\bprocess\.|\bBuffer\./.test(text)
+      ) {
         offenders.push(rel);
       }
     }

@@ -1,10 +1,7 @@
 /** Small helpers for the image tests: captured CLI io, baselines, hogmem pattern. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { expect } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
-import { REPO_ROOT } from '../helpers/fixtures.js';
+import { expectBaseline } from '../helpers/baseline.js';
 
 export interface Captured {
   code: number;
@@ -31,15 +28,7 @@ export async function cli(argv: string[]): Promise<Captured> {
 
 /** Compare with test/baselines/image/<name>; rewrite it only when UPDATE_BASELINES=1. */
 export function matchBaseline(name: string, actual: string): void {
-  const p = join(REPO_ROOT, 'test', 'baselines', 'image', name);
-  if (process.env.UPDATE_BASELINES === '1' || !existsSync(p)) {
-    if (process.env.UPDATE_BASELINES !== '1')
-      throw new Error(`baseline missing: ${p} (run with UPDATE_BASELINES=1)`);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, actual);
-    return;
-  }
-  expect(actual).toBe(readFileSync(p, 'utf8'));
+  expectBaseline('image', name, actual);
 }
 
 /** hogmem page i as the fixture README specifies it ("hogmem page pattern"). */

@@ -1,7 +1,9 @@
 /** Shared helpers for the scenario tests. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { HiblabError } from '../../src/errors.js';
+import { baselineText } from '../helpers/baseline.js';
 
 export const REPO = join(import.meta.dirname, '../..');
 export const DATA = join(REPO, 'data');
@@ -30,11 +32,5 @@ export function catchError(fn: () => unknown): HiblabError {
 
 /** Compare with test/baselines/scenario/<name>; rewrite it only when UPDATE_BASELINES=1. */
 export function baseline(name: string, actual: string): string {
-  const p = join(REPO, 'test/baselines/scenario', name);
-  if (process.env.UPDATE_BASELINES === '1') {
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, actual);
-  }
-  if (!existsSync(p)) throw new Error(`baseline missing: ${p} (run with UPDATE_BASELINES=1 to create it)`);
-  return readFileSync(p, 'utf8');
+  return baselineText('scenario', name, actual);
 }

@@ -63,20 +63,24 @@ describe('docs/scenario.schema.json', () => {
 
   it('structural errors the loader rejects are schema errors too', () => {
     const base = raw(readRepo('data/scenarios/seed-000.yaml')) as Record<string, unknown>;
+    // the first group that is sized with `size` (groups[0] of seed-000 is pinned with `frames`)
+    const g = ((base as Loose).suspend.workload.groups as Record<string, unknown>[]).findIndex(
+      (x) => 'size' in x,
+    );
     const bad: [string, (d: Loose) => void][] = [
       ['unknown top key', (d) => (d.expcet = {})],
       ['missing resume', (d) => delete d.resume],
       ['bad enum', (d) => (d.expect.outcome = 'resume')],
       ['wrong type', (d) => (d.suspend.e820.boot = 'one')],
       ['file and inline', (d) => (d.suspend.e820.inline = 'x')],
-      ['unknown group key', (d) => (d.suspend.workload.groups[0].zones = 'DMA')],
-      ['pages and size', (d) => (d.suspend.workload.groups[0].pages = 1)],
-      ['no size', (d) => delete d.suspend.workload.groups[0].size],
+      ['unknown group key', (d) => (d.suspend.workload.groups[g].zones = 'DMA')],
+      ['pages and size', (d) => (d.suspend.workload.groups[g].pages = 1)],
+      ['no size', (d) => delete d.suspend.workload.groups[g].size],
       ['resumeTrigger on suspend', (d) => (d.suspend.resumeTrigger = { via: 'sysfs' })],
       ['comm too long', (d) => (d.resume.resumeTrigger.process = 'dracut-pre-mount')],
       ['bad kaslr', (d) => (d.resume.kaslr = 'on')],
       ['kaslr seed and bases', (d) => (d.resume.kaslr.seed = 1)],
-      ['bad size', (d) => (d.suspend.workload.groups[0].size = '12Q')],
+      ['bad size', (d) => (d.suspend.workload.groups[g].size = '12Q')],
     ];
     for (const [what, mutate] of bad) {
       const d = structuredClone(base) as Loose;
