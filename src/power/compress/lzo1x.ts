@@ -80,26 +80,32 @@ export function lzo1xCompress(src: Uint8Array, dst: Uint8Array, work?: Uint16Arr
   // lzo1x_1_compress leaves the last 20 bytes to the literal tail; the
   // probe needs 4 readable bytes, the margin only keeps the tail cheap.
   const limit = n - 20;
+  // Unaligned little-endian 32-bit loads (one DataView op instead of four
+  // byte loads and shifts); the hash and the match test work on these words.
+  const sv = new DataView(src.buffer, src.byteOffset, n);
+  const lastWord = n - 4;
 
   while (ip < limit) {
     const base = ip;
     const bEnd = Math.min(limit, base + BLOCK);
     dict.fill(0, 0, D_SIZE);
     while (ip < bEnd) {
-      const seq = src[ip]! | (src[ip + 1]! << 8) | (src[ip + 2]! << 16) | (src[ip + 3]! << 24);
+      const seq = sv.getInt32(ip, true);
       const h = Math.imul(seq, 0x1824429d) >>> (32 - D_BITS);
       const ref = base + dict[h]!;
       dict[h] = ip - base;
-      if (
-        ref >= ip ||
-        (src[ref]! | (src[ref + 1]! << 8) | (src[ref + 2]! << 16) | (src[ref + 3]! << 24)) !== seq
-      ) {
+      if (ref >= ip || sv.getInt32(ref, true) !== seq) {
         ip += 1 + ((ip - ii) >> 5);
         continue;
       }
-      // A match of ≥ 4 bytes at distance ip − ref (< 49152). Extend it.
+      // A match of ≥ 4 bytes at distance ip − ref (< 49152). Extend it a
+      // word at a time, then bytewise over the last differing word.
       let mEnd = ip + 4;
       let r = ref + 4;
+      while (mEnd <= lastWord && sv.getInt32(mEnd, true) === sv.getInt32(r, true)) {
+        mEnd += 4;
+        r += 4;
+      }
       while (mEnd < n && src[mEnd] === src[r]) {
         mEnd++;
         r++;

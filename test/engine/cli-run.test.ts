@@ -1,0 +1,79 @@
+/**
+ * `hiblab run` in-process: golden text (consoles + verdict), exit codes,
+ * --json keys, --image / --dump files and their refusal to overwrite.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/program.js';
+import { expectBaseline } from '../helpers/baseline.js';
+
+async function cli(args: string[]) {
+  let out = '';
+  let err = '';
+  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), isTty: false, exitCode: 0 };
+  const code = await runCli(args, io);
+  return { code, out, err };
+}
+
+describe('hiblab run', () => {
+  it('qemu-384m-to-512m: both consoles and the verdict (golden)', async () => {
+    const r = await cli(['run', 'qemu-384m-to-512m']);
+    expect(r.code).toBe(0);
+    expectBaseline('run', 'qemu-384m-to-512m.txt', r.out);
+  }, 120_000);
+
+  it('seed-001 --json: stable keys, hibernate-failed with the oops', async () => {
+    const r = await cli(['run', 'seed-001', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(Object.keys(j)).toEqual([
+      'scenario',
+      'verdict',
+      'reason',
+      'expected',
+      'suspend',
+      'resume',
+      'restored_console',
+    ]);
+    expect(j.verdict).toBe('hibernate-failed');
+    expect(j.expected).toEqual({ outcome: 'hibernate-failed', ok: true, missing: [] });
+    expect(j.resume).toBeNull();
+    expect(j.suspend.oops.function).toBe('swsusp_save');
+    expect(j.suspend.oops.error_code).toBe(0);
+  }, 120_000);
+
+  it('--image and --dump write files atomically and refuse to overwrite without --force', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hiblab-run-'));
+    const img = join(dir, 'swap.img');
+    const dump = join(dir, 'final.dump');
+    const r = await cli(['run', 'seed-001-fixmap', '--quiet', '--image', img, '--dump', dump]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('verdict: RESUMED');
+    // The kept image is as hibernation wrote it: the signature is still there.
+    const info = await cli(['image', 'info', img, '--json']);
+    expect(info.code).toBe(0);
+    expect(JSON.parse(info.out).swsusp.sig).toBe('S1SUSPEND\u0000');
+    const d = JSON.parse(readFileSync(dump, 'utf8'));
+    expect([d.format, d.version, d.verdict]).toEqual(['hiblab-dump', 1, 'resumed']);
+    expect(d.pages.length).toBeGreaterThan(0);
+    // No overwrite without --force; nothing else left behind.
+    writeFileSync(dump, 'mine');
+    const again = await cli(['run', 'seed-001-fixmap', '--quiet', '--dump', dump]);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/output file exists/);
+    expect(readFileSync(dump, 'utf8')).toBe('mine');
+  }, 120_000);
+
+  it('bad input: unknown builtin / missing file → one line, exit 2', async () => {
+    const a = await cli(['run', 'seed-999']);
+    expect(a.code).toBe(2);
+    expect(a.err.trim().split('\n')).toHaveLength(1);
+    const b = await cli(['run', '/nonexistent/x.yaml']);
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/\/nonexistent\/x\.yaml: cannot read/);
+    expect(existsSync('/nonexistent')).toBe(false);
+  });
+});
