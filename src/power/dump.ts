@@ -5,10 +5,10 @@
  * for the crash-style inspector.
  *
  * Format "hiblab-dump" version 1: one UTF-8 JSON document
- *   { format: "hiblab-dump", version: 1, created_by, scenario: {name, yaml?},
- *     verdict, reason, profile, machine: {max_pfn, kaslr{page_offset_base,
- *     vmalloc_base, vmemmap_base}, kernel_image{text_phys, text_virt, pgd_phys,
- *     end_phys}, e820{firmware[], kernel[]}, nosave[[start,end)], zones[],
+ *   { format: "hiblab-dump", version: 1, createdBy, scenario: {name, yaml?},
+ *     verdict, reason, profile, machine: {maxPfn, kaslr{pageOffsetBase,
+ *     vmallocBase, vmemmapBase}, kernelImage{textPhys, textVirt, pgdPhys,
+ *     endPhys}, e820{firmware[], kernel[]}, nosave[[start,end)], zones[],
  *     memblock{memory[], reserved[]}, symbols{name: virt}},
  *     oops?, stats?, pages: [{pfn, data: base64 4096 bytes}]  (materialised frames),
  *     content: {seeds[], runs: [[pfn, count, kind, seedIndex, srcPfn]]}  (generated frames:
@@ -49,23 +49,23 @@ export function makeDump(d: DumpInput): string {
   const doc = {
     format: DUMP_FORMAT,
     version: DUMP_VERSION,
-    created_by: 'hiblab',
+    createdBy: 'hiblab',
     scenario: { name: d.scenarioName, yaml: d.scenarioYaml },
     verdict: d.verdict,
     reason: d.reason,
     profile: m.profile.id,
     machine: {
-      max_pfn: m.maxPfn,
+      maxPfn: m.maxPfn,
       kaslr: {
-        page_offset_base: hx(m.kaslr.pageOffsetBase),
-        vmalloc_base: hx(m.kaslr.vmallocBase),
-        vmemmap_base: hx(m.kaslr.vmemmapBase),
+        pageOffsetBase: hx(m.kaslr.pageOffsetBase),
+        vmallocBase: hx(m.kaslr.vmallocBase),
+        vmemmapBase: hx(m.kaslr.vmemmapBase),
       },
-      kernel_image: {
-        text_phys: hx(m.kernelImage.textPhys),
-        text_virt: hx(m.kernelImage.textVirt),
-        pgd_phys: hx(m.kernelImage.pgdPhys),
-        end_phys: hx(m.kernelImage.endPhys),
+      kernelImage: {
+        textPhys: hx(m.kernelImage.textPhys),
+        textVirt: hx(m.kernelImage.textVirt),
+        pgdPhys: hx(m.kernelImage.pgdPhys),
+        endPhys: hx(m.kernelImage.endPhys),
       },
       e820: {
         firmware: m.e820.firmware.map((e) => ({ addr: hx(e.addr), size: hx(e.size), type: e.type })),
@@ -74,7 +74,7 @@ export function makeDump(d: DumpInput): string {
       nosave: m.nosave.regions.map((r) => [r.startPfn, r.endPfn]),
       zones: m.zones.zones.map((z) => ({
         name: z.name,
-        start_pfn: z.startPfn,
+        startPfn: z.startPfn,
         spanned: z.spannedPages,
         present: z.presentPages,
         managed: z.managedPages,
@@ -97,7 +97,7 @@ export function makeDump(d: DumpInput): string {
           regs: Object.fromEntries(Object.entries(d.oops.regs).map(([k, v]) => [k, hx(v)])),
           walk: d.oops.walk.steps.map((s) => ({
             level: s.level,
-            entry_addr: hx(s.entryAddr),
+            entryAddr: hx(s.entryAddr),
             value: hx(s.value),
           })),
         }

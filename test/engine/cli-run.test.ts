@@ -36,12 +36,12 @@ describe('hiblab run', () => {
       'expected',
       'suspend',
       'resume',
-      'restored_console',
+      'restoredConsole',
     ]);
     expect(j.verdict).toBe('hibernate-failed');
     expect(j.expected).toEqual({ outcome: 'hibernate-failed', ok: true, missing: [] });
     expect(j.resume).toBeNull();
-    expect(j.suspend.oops.function).toBe('swsusp_save');
+    expect(j.suspend.oops.function).toBe('swsuspSave');
     expect(j.suspend.oops.error_code).toBe(0);
   }, 120_000);
 

@@ -9,12 +9,12 @@
  * JSON keys (stable):
  *   scenario, verdict ('resumed'|'refused'|'oops'|'silent-corruption'|'hibernate-failed'),
  *   reason, expected {outcome, ok, missing[]} | null,
- *   suspend {profile, console[], image {nr_copy_pages, nr_meta_pages, nr_zero_pages, pages,
- *            flags, crc32, compressed_bytes, chunks} | null, oops | null},
- *   resume {profile, console[], stats {stream_pages, nr_meta_pages, nr_copy_pages, nr_zero_pages,
- *           direct, via_pbe, loaded, threads, compressor}, oops | null,
- *           silent_writes[{pfn, image_pfn, how, e820}], verify {checked, ok, bad, first_bad} | null} | null,
- *   restored_console[] (what the image kernel prints after the jump back)
+ *   suspend {profile, console[], image {nrCopyPages, nrMetaPages, nrZeroPages, pages,
+ *            flags, crc32, compressedBytes, chunks} | null, oops | null},
+ *   resume {profile, console[], stats {streamPages, nrMetaPages, nrCopyPages, nrZeroPages,
+ *           direct, viaPbe, loaded, threads, compressor}, oops | null,
+ *           silentWrites[{pfn, imagePfn, how, e820}], verify {checked, ok, bad, firstBad} | null} | null,
+ *   restoredConsole[] (what the image kernel prints after the jump back)
  */
 
 import { renameSync } from 'node:fs';
@@ -60,13 +60,13 @@ function oopsJson(o: Oops | undefined) {
     rip: hx(o.rip),
     pid: o.pid,
     comm: o.comm,
-    error_code: o.errorCode,
+    errorCode: o.errorCode,
     regs: Object.fromEntries(Object.entries(o.regs).map(([k, v]) => [k, hx(v as bigint)])),
     trace: o.trace,
     walk: o.walk.steps.map((s) => ({
       level: s.level,
       index: s.index,
-      entry_addr: s.entryAddr,
+      entryAddr: s.entryAddr,
       value: hx(s.value),
     })),
     reason: o.reason,
@@ -215,13 +215,13 @@ export function register(program: Command, io: CliIo): void {
                 console: r.suspend.console,
                 image: h
                   ? {
-                      nr_copy_pages: h.save.nrCopyPages,
-                      nr_meta_pages: h.save.nrMetaPages,
-                      nr_zero_pages: h.save.nrZeroPages,
+                      nrCopyPages: h.save.nrCopyPages,
+                      nrMetaPages: h.save.nrMetaPages,
+                      nrZeroPages: h.save.nrZeroPages,
                       pages: h.write.pages,
                       flags: h.write.flags,
                       crc32: `0x${(h.write.crc32 >>> 0).toString(16).padStart(8, '0')}`,
-                      compressed_bytes: h.write.compressedBytes,
+                      compressedBytes: h.write.compressedBytes,
                       chunks: h.write.chunks,
                     }
                   : null,
@@ -232,20 +232,20 @@ export function register(program: Command, io: CliIo): void {
                     profile: r.resume.profile,
                     console: r.resume.console,
                     stats: {
-                      stream_pages: rr!.stats.streamPages,
-                      nr_meta_pages: rr!.stats.nrMetaPages,
-                      nr_copy_pages: rr!.stats.nrCopyPages,
-                      nr_zero_pages: rr!.stats.nrZeroPages,
+                      streamPages: rr!.stats.streamPages,
+                      nrMetaPages: rr!.stats.nrMetaPages,
+                      nrCopyPages: rr!.stats.nrCopyPages,
+                      nrZeroPages: rr!.stats.nrZeroPages,
                       direct: rr!.stats.direct,
-                      via_pbe: rr!.stats.viaPbe,
+                      viaPbe: rr!.stats.viaPbe,
                       loaded: rr!.stats.loaded,
                       threads: rr!.stats.threads,
                       compressor: rr!.stats.compressor,
                     },
                     oops: oopsJson(rr!.oops),
-                    silent_writes: rr!.silentWrites.map((w) => ({
+                    silentWrites: rr!.silentWrites.map((w) => ({
                       pfn: w.pfn,
-                      image_pfn: w.imagePfn,
+                      imagePfn: w.imagePfn,
                       how: w.how,
                       e820: w.e820,
                     })),
@@ -254,12 +254,12 @@ export function register(program: Command, io: CliIo): void {
                           checked: rr!.verify.checked,
                           ok: rr!.verify.ok,
                           bad: rr!.verify.bad,
-                          first_bad: rr!.verify.firstBad ?? null,
+                          firstBad: rr!.verify.firstBad ?? null,
                         }
                       : null,
                   }
                 : null,
-              restored_console: r.restoredConsole,
+              restoredConsole: r.restoredConsole,
             }),
           );
           return;
