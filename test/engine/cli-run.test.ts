@@ -41,7 +41,7 @@ describe('hiblab run', () => {
     expect(j.verdict).toBe('hibernate-failed');
     expect(j.expected).toEqual({ outcome: 'hibernate-failed', ok: true, missing: [] });
     expect(j.resume).toBeNull();
-    expect(j.suspend.oops.function).toBe('swsuspSave');
+    expect(j.suspend.oops.function).toBe('swsusp_save');
     expect(j.suspend.oops.error_code).toBe(0);
   }, 120_000);
 
