@@ -9,8 +9,10 @@
  * pages per GiB read was measurable.
  *
  * Messages (see WorkerRequest / WorkerReply in compress-pool.ts):
- *   request: { id, op: 'compress'|'decompress', codec, buf, offsets, lens, uncLens? }
- *   reply:   { id, buf, offsets, lens, crcs, inBuf } or { id, inBuf, error: {code, message, offset, outputOffset, index} }
+ *   request: { id, op: 'compress'|'decompress', codec, buf, offsets, lens, uncLens?, outBuf? }
+ *   reply:   { id, buf, offsets, lens, crcs, inBuf, outBuf? } or { id, inBuf, outBuf?, error: {…} }
+ * `outBuf` is a recycled result buffer (ChunkPool.recycle()); it is used for
+ * the results when big enough, else handed back unused.
  */
 import { parentPort } from 'node:worker_threads';
 import { getChunkCodec, UNC_SIZE } from '../power/compress/compressor.js';
@@ -36,9 +38,14 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
           ? req.uncLens![i]!
           : UNC_SIZE;
   }
-  // An own (unpooled) ArrayBuffer of exactly `total` bytes, so it can be transferred.
-  const raw = Buffer.allocUnsafeSlow(total);
-  const out = new Uint8Array(raw.buffer, raw.byteOffset, total);
+  // A recycled output buffer sent with the request when it is big enough,
+  // else an own (unpooled) ArrayBuffer of exactly `total` bytes, so it can be transferred.
+  let out: Uint8Array;
+  if (req.outBuf && req.outBuf.byteLength >= total) out = new Uint8Array(req.outBuf);
+  else {
+    const raw = Buffer.allocUnsafeSlow(total);
+    out = new Uint8Array(raw.buffer, raw.byteOffset, total);
+  }
   let pos = 0;
   for (let i = 0; i < count; i++) {
     const src = input.subarray(req.offsets[i]!, req.offsets[i]! + req.lens[i]!);
@@ -74,14 +81,22 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
             index: i,
           },
           inBuf: req.buf,
+          outBuf: req.outBuf,
         },
-        transfer: [req.buf],
+        transfer: req.outBuf ? [req.buf, req.outBuf] : [req.buf],
       };
     }
   }
+  const transfer = [out.buffer as ArrayBuffer, req.buf];
+  // An unused recycled buffer (too small) goes back too, so the pool keeps it.
+  let spareOut: ArrayBuffer | undefined;
+  if (req.outBuf && req.outBuf !== out.buffer) {
+    spareOut = req.outBuf;
+    transfer.push(req.outBuf);
+  }
   return {
-    reply: { id: req.id, buf: out.buffer, offsets, lens, crcs, inBuf: req.buf },
-    transfer: [out.buffer, req.buf],
+    reply: { id: req.id, buf: out.buffer as ArrayBuffer, offsets, lens, crcs, inBuf: req.buf, outBuf: spareOut },
+    transfer,
   };
 }
 

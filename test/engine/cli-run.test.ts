@@ -42,7 +42,7 @@ describe('hiblab run', () => {
     expect(j.expected).toEqual({ outcome: 'hibernate-failed', ok: true, missing: [] });
     expect(j.resume).toBeNull();
     expect(j.suspend.oops.function).toBe('swsusp_save');
-    expect(j.suspend.oops.error_code).toBe(0);
+    expect(j.suspend.oops.errorCode).toBe(0);
   }, 120_000);
 
   it('--image and --dump write files atomically and refuse to overwrite without --force', async () => {

@@ -51,6 +51,12 @@ export interface ChunkPool {
   /** results in index order */
   compress(codec: CompressorName, jobs: ChunkJob[]): Promise<ChunkResult[]>;
   decompress(codec: CompressorName, chunks: DecompressJob[]): Promise<DecompressResult[]>;
+  /**
+   * Optional: the caller is done with every result view into `buf` (the
+   * `.buffer` of a result's `compressed` / `data`), so the pool may write
+   * later results into it. Only call it when nothing keeps such a view.
+   */
+  recycle?(buf: ArrayBufferLike): void;
   close(): Promise<void>;
 }
 
