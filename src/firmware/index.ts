@@ -1,6 +1,7 @@
 /** Firmware memory maps: e820 parsing, the kernel's e820 edits, the hibernation e820 CRC. */
+
+export { crc32 } from '../power/compress/crc32.js';
 export * from './cmdline.js';
-export { crc32 } from './crc32.js';
 export { E820_ENTRY_BYTES, e820Crc32, packE820Table } from './e820-checksum.js';
 export { diffE820, ramPages } from './e820-diff.js';
 export {

@@ -29,7 +29,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ModelError } from '../errors.js';
-import { CMP_THREADS, type CompressorName, getChunkCodec } from '../power/compress/compressor.js';
+import { CMP_THREADS, type CompressorName, getChunkCodec, UNC_SIZE } from '../power/compress/compressor.js';
 import { CodecError, type CodecErrorCode } from '../power/compress/errors.js';
 import type {
   ChunkJob,
@@ -49,6 +49,8 @@ export interface WorkerRequest {
   lens: number[];
   /** decompress only: expected length per chunk, −1 = unknown (UNC_SIZE buffer). */
   uncLens?: number[];
+  /** A recycled result buffer the worker may write the results into (see ChunkPool.recycle()). */
+  outBuf?: ArrayBuffer;
 }
 
 /** Reply from a worker: results packed in `buf`, or the first error of the batch. */
@@ -61,11 +63,14 @@ export type WorkerReply =
       crcs: number[];
       /** The request's input buffer, handed back for reuse. */
       inBuf?: ArrayBuffer;
+      /** The request's outBuf when the worker did not use it. */
+      outBuf?: ArrayBuffer;
       error?: undefined;
     }
   | {
       id: number;
       inBuf?: ArrayBuffer;
+      outBuf?: ArrayBuffer;
       error: {
         isCodec: boolean;
         code: string;
@@ -85,6 +90,8 @@ export interface NodeChunkPoolOptions {
 
 interface Batch {
   req: WorkerRequest;
+  /** Bytes the worker's result buffer needs (to pick a recycled one). */
+  outBytes: number;
   /** Job indexes (caller's `index` field) of the chunks in this batch. */
   indexes: number[];
   done: (reply: WorkerReply) => void;
@@ -146,6 +153,8 @@ export class NodeChunkPool implements ChunkPool {
   private readonly queue: Batch[] = [];
   /** Input buffers returned by workers, ready for the next batch. */
   private readonly spare: ArrayBuffer[] = [];
+  /** Result buffers the caller gave back (recycle()), sent along for the worker to fill. */
+  private readonly spareOut: ArrayBuffer[] = [];
   private nextId = 1;
   private closed = false;
 
@@ -207,6 +216,17 @@ export class NodeChunkPool implements ChunkPool {
     return out.sort((a, b) => a.index - b.index);
   }
 
+  /**
+   * Take back a result buffer (ChunkPool.recycle()). Detached, shared or
+   * already held buffers are ignored, so a double recycle cannot hand one
+   * buffer to two workers.
+   */
+  recycle(buf: ArrayBufferLike): void {
+    if (!(buf instanceof ArrayBuffer) || buf.byteLength === 0 || this.closed) return;
+    if (this.spareOut.length >= MAX_SPARE || this.spareOut.includes(buf)) return;
+    this.spareOut.push(buf);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -245,10 +265,18 @@ export class NodeChunkPool implements ChunkPool {
         const group = items.slice(start, i);
         const { buf, offsets, lens } = this.pack(group, bytes);
         const req: WorkerRequest = { id: this.nextId++, op, codec, buf, offsets, lens };
-        if (op === 'decompress') req.uncLens = group.map((g) => g.uncLen);
+        let outBytes = 0;
+        if (op === 'decompress') {
+          req.uncLens = group.map((g) => g.uncLen);
+          for (const g of group) outBytes += g.uncLen >= 0 ? g.uncLen : UNC_SIZE;
+        } else {
+          const c = getChunkCodec(codec);
+          for (const g of group) outBytes += c.worstCompress(g.data.length);
+        }
         pending++;
         const batch: Batch = {
           req,
+          outBytes,
           indexes: group.map((g) => g.index),
           done: (reply) => {
             if (failed) return;
@@ -338,7 +366,15 @@ export class NodeChunkPool implements ChunkPool {
       const batch = this.queue.shift()!;
       if (best.inFlight.size === 0) best.worker.ref();
       best.inFlight.set(batch.req.id, batch);
-      best.worker.postMessage(batch.req, [batch.req.buf]);
+      const transfer = [batch.req.buf];
+      for (let j = this.spareOut.length - 1; j >= 0; j--) {
+        if (this.spareOut[j]!.byteLength >= batch.outBytes) {
+          batch.req.outBuf = this.spareOut.splice(j, 1)[0]!;
+          transfer.push(batch.req.outBuf);
+          break;
+        }
+      }
+      best.worker.postMessage(batch.req, transfer);
     }
   }
 
@@ -347,6 +383,7 @@ export class NodeChunkPool implements ChunkPool {
     if (!batch) return;
     slot.inFlight.delete(reply.id);
     if (reply.inBuf && this.spare.length < MAX_SPARE) this.spare.push(reply.inBuf);
+    if (reply.outBuf && this.spareOut.length < MAX_SPARE) this.spareOut.push(reply.outBuf);
     if (slot.inFlight.size === 0) slot.worker.unref();
     batch.done(reply);
     this.pump();

@@ -95,7 +95,15 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     transfer.push(req.outBuf);
   }
   return {
-    reply: { id: req.id, buf: out.buffer as ArrayBuffer, offsets, lens, crcs, inBuf: req.buf, outBuf: spareOut },
+    reply: {
+      id: req.id,
+      buf: out.buffer as ArrayBuffer,
+      offsets,
+      lens,
+      crcs,
+      inBuf: req.buf,
+      outBuf: spareOut,
+    },
     transfer,
   };
 }

@@ -44,6 +44,19 @@ export class FileSource implements ReadSource {
     return got === len ? buf : buf.subarray(0, got);
   }
 
+  /** readAt() into a caller's buffer (no allocation per read). */
+  readInto(offset: number, dst: Uint8Array): number {
+    const start = Math.max(0, Math.min(offset, this.size));
+    const len = Math.max(0, Math.min(dst.length, this.size - start));
+    let got = 0;
+    while (got < len) {
+      const n = readSync(this.fd, dst, got, len - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
+  }
+
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
@@ -57,6 +70,10 @@ export class FileSink implements BlockSink {
     let off = 0;
     while (off < bytes.length)
       off += writeSync(this.fd, bytes, off, bytes.length - off, swapPage * 4096 + off);
+  }
+  /** Consecutive pages in one pwrite (the writer batches runs of slots). */
+  writePages(swapPage: number, bytes: Uint8Array): void {
+    this.writePage(swapPage, bytes);
   }
 }
 

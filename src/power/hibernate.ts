@@ -17,6 +17,8 @@ import type { ContentMap } from '../workload/content-map.js';
 import type { CompressorName } from './compress/compressor.js';
 import type { ChunkPool } from './compress/pool.js';
 import type { KernelConsole } from './console.js';
+import { FORMAT_ERAS } from './image/format-era.js';
+import { speedLine } from './image/log.js';
 import type { BlockSink } from './image/source.js';
 import type { ArchEra } from './image/swsusp-info.js';
 import { type PageRecord, type WriteImageResult, writeImage } from './image/writer.js';
@@ -109,7 +111,7 @@ export async function hibernate(
   const t0 = con.nowMs();
   const pre: PreallocResult = hibernatePreallocateMemory(s, { imageSize: opts.imageSize }, log);
   con.advanceMs(pre.allocNormal * 0.004);
-  log(speed(m, 'Allocated', pre.allocNormal, con.nowMs() - t0));
+  log(speedLine(FORMAT_ERAS[m.profile.swsuspImage.format], 'Allocated', pre.allocNormal, con.nowMs() - t0));
   for (const l of msg.freezeRest) log(printk(l, '0.001'));
   log('PM: freeze of devices complete after 18.699 msecs');
   log('PM: late freeze of devices complete after 0.963 msecs');
@@ -249,13 +251,4 @@ export async function hibernate(
     numPhyspages,
     mem: s,
   };
-}
-
-function speed(m: Machine, what: string, pages: number, ms: number): string {
-  let cs = Math.floor(ms / 10);
-  if (cs === 0) cs = 1;
-  const k = pages * 4;
-  const kps = Math.floor((k * 100) / cs);
-  const pfx = m.profile.hibernation.messages.hibernatePrefix;
-  return `${pfx}${what} ${k} kbytes in ${Math.floor(cs / 100)}.${String(cs % 100).padStart(2, '0')} seconds (${Math.floor(kps / 1000)}.${String(Math.floor((kps % 1000) / 10)).padStart(2, '0')} MB/s)`;
 }

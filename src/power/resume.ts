@@ -23,7 +23,7 @@ import type { ChunkPool } from './compress/pool.js';
 import type { KernelConsole } from './console.js';
 import type { ImageManifest } from './hibernate.js';
 import { FORMAT_ERAS } from './image/format-era.js';
-import { threadsLine } from './image/log.js';
+import { speedLine, threadsLine } from './image/log.js';
 import { ImageReader } from './image/reader.js';
 import type { BlockSink, ReadSource } from './image/source.js';
 import { decodeSwsuspHeader, HDR, HIBERNATE_SIG, SF } from './image/swsusp-header.js';
@@ -197,7 +197,10 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
   const mStep = Math.floor(nrToRead / 10) || 1;
   const op = h.oops;
   const loaderFn = compressed ? op.loader.compressed : op.loader.nocompress;
-  const stackTop = m.ptov(m.kernelImage.pgdPhys - 0x4000);
+  // The writing task's 16 KiB kernel stack (THREAD_SIZE), a real order-2 block of the boot
+  // kernel: the oops' RSP/RBP point into it, at the frame offsets of the seed's crash.
+  const stackPfn = m.buddy.alloc(2);
+  const stack = m.ptov(Math.max(0, stackPfn) * PAGE_SIZE);
   const decData = m.kaslr.vmallocBase + BigInt(DEC_DATA_OFFSET);
   const imageContent = opts.imageContent;
   const scratch = new Uint8Array(PAGE_SIZE);
@@ -209,12 +212,11 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
     fn: string,
     fnOff: number,
     regs: Partial<OopsRegs>,
-    n: number,
   ) => {
     const vaddr = m.ptov(t.pfn * PAGE_SIZE);
     const w = walk(m.mem, m.kernelImage.pgdPhys, vaddr);
     if (w.paddr === undefined) {
-      throw new FaultSignal(makeOops(m, opts, vaddr, w, fn, fnOff, regs, n));
+      throw new FaultSignal(makeOops(m, opts, vaddr, w, fn, fnOff, regs));
     }
     const phys = Math.floor(w.paddr / PAGE_SIZE);
     storePage(phys, t.imagePfn ?? -1, bytes);
@@ -247,7 +249,7 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
   const drainZeroFills = (regsBase: Partial<OopsRegs>) => {
     while (rs.zeroFills.length) {
       const z = rs.zeroFills.shift()!;
-      cpuStore(z, null, 'snapshot_write_next', 0x1c5, { ...regsBase, rcx: 0x200n, rdx: 0n, rsi: 0n }, n);
+      cpuStore(z, null, 'snapshot_write_next', 0x1c5, { ...regsBase, rcx: 0x200n, rdx: 0n, rsi: 0n });
     }
   };
   try {
@@ -275,13 +277,13 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
             r15: decData,
             rsi: decData + 0x58n + BigInt(off),
             r11: decData + 0x58n + 131072n,
-            rbp: stackTop + 0x3d78n - 0x4000n,
-            rsp: stackTop + 0x3c70n - 0x4000n,
-            r13: stackTop + 0x3d88n - 0x4000n,
+            rbp: stack + 0x3d78n,
+            rsp: stack + 0x3c70n,
+            r13: stack + 0x3d88n,
           };
           // memcpy(data_of(*snapshot), data[thr].unc + off, PAGE_SIZE)
           if (target.kind === 'buffer') m.mem.frame(target.pfn).set(bytes);
-          else cpuStore(target, bytes, loaderFn, op.copyInsnOffset, regs, n);
+          else cpuStore(target, bytes, loaderFn, op.copyInsnOffset, regs);
           if (n % mStep === 0) {
             log(`PM: Image loading progress: ${String(Math.floor(n / mStep) * 10).padStart(3)}%`);
             con.advanceMs(mStep * diskMs);
@@ -350,7 +352,7 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
     else throw e;
   }
   fillStats(stats, rs);
-  log(speedLine(m, 'Read', nrToRead, con.nowMs() - t0));
+  log(speedLine(rules, 'Read', nrToRead, con.nowMs() - t0));
   if (errno) {
     log(printk(msg.errorResuming, errno));
     failLines(m, log, errno);
@@ -424,15 +426,6 @@ function failLines(m: Machine, log: (l: string) => void, errno: number): void {
   if (msg.resumeFailed) log(printk(msg.resumeFailed, errno));
 }
 
-function speedLine(m: Machine, what: string, pages: number, ms: number): string {
-  let cs = Math.floor(ms / 10);
-  if (cs === 0) cs = 1;
-  const k = pages * 4;
-  const kps = Math.floor((k * 100) / cs);
-  const pfx = FORMAT_ERAS[m.profile.swsuspImage.format].speedPrefix;
-  return `${pfx}${what} ${k} kbytes in ${Math.floor(cs / 100)}.${String(cs % 100).padStart(2, '0')} seconds (${Math.floor(kps / 1000)}.${String(Math.floor((kps % 1000) / 10)).padStart(2, '0')} MB/s)`;
-}
-
 function equalPages(a: Uint8Array, b: Uint8Array): boolean {
   const x = new Uint32Array(a.buffer, a.byteOffset, 1024);
   const y =
@@ -457,7 +450,6 @@ function makeOops(
   fn: string,
   fnOff: number,
   regs: Partial<OopsRegs>,
-  n: number,
 ): Oops {
   const trace = [...m.profile.hibernation.oops.callTrace[opts.trigger.via]];
   if (fn === 'snapshot_write_next') trace.unshift(`${m.profile.hibernation.oops.loader.compressed}+0x3a0`);
@@ -481,7 +473,6 @@ function makeOops(
     rflags: 0x10246n,
     ...regs,
   };
-  void n;
   return {
     address: vaddr,
     func: fn,

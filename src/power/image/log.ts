@@ -43,7 +43,7 @@ export class ProgressPrinter {
 /** swsusp_show_speed(): "<prefix><msg> %u kbytes in %u.%02u seconds (%u.%02u MB/s)". */
 export function speedLine(
   rules: FormatEraRules,
-  msg: 'Wrote' | 'Read',
+  msg: 'Wrote' | 'Read' | 'Allocated',
   nrPages: number,
   elapsedMs: number,
 ): string {

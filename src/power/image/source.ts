@@ -9,11 +9,23 @@ export interface ReadSource {
   readonly size: number;
   /** Up to `length` bytes at `offset`; fewer only when the source ends. */
   readAt(offset: number, length: number): Uint8Array;
+  /**
+   * Optional: read up to `dst.length` bytes at `offset` into `dst` (fewer
+   * only when the source ends) and return the count. Lets hot readers reuse
+   * one buffer instead of getting a fresh one per readAt().
+   */
+  readInto?(offset: number, dst: Uint8Array): number;
 }
 
 /** Where the writer puts swap pages (page index × 4096 = byte offset). */
 export interface BlockSink {
   writePage(swapPage: number, bytes: Uint8Array): void | Promise<void>;
+  /**
+   * Optional: write `bytes` (a whole number of pages) to the consecutive
+   * swap pages from `swapPage`, as writePage() on each would. The sink must
+   * not keep `bytes`: the writer refills that buffer afterwards.
+   */
+  writePages?(swapPage: number, bytes: Uint8Array): void | Promise<void>;
 }
 
 export class MemorySource implements ReadSource {
@@ -45,6 +57,9 @@ export class MemoryDevice implements BlockSink, ReadSource {
   }
   readAt(offset: number, length: number): Uint8Array {
     return new MemorySource(this.bytes).readAt(offset, length);
+  }
+  writePages(swapPage: number, bytes: Uint8Array): void {
+    this.writePage(swapPage, bytes);
   }
 }
 
