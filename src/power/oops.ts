@@ -71,29 +71,27 @@ export function formatOops(m: Machine, o: Oops): string[] {
   const rip = symOff(m, `${o.func}+0x${o.offset.toString(16)}`);
   const walkLine = o.walk.steps.map((s) => `${s.level} ${s.value.toString(16)}`).join(' ');
   const r = o.regs;
-  const regLines = (style: '3.10' | '6.x'): string[] => {
-    const R = (n: string, v: bigint) => `${n}: ${h16(v)}`;
-    if (style === '3.10') {
-      return [
-        `RIP: 0010:[<${h16(rip.addr)}>]  [<${h16(rip.addr)}>] ${rip.text}`,
-        `RSP: 0018:${h16(r.rsp)}  EFLAGS: ${r.rflags.toString(16).padStart(8, '0')}`,
-        `${R('RAX', r.rax)} ${R('RBX', r.rbx)} ${R('RCX', r.rcx)}`,
-        `${R('RDX', r.rdx)} ${R('RSI', r.rsi)} ${R('RDI', r.rdi)}`,
-        `${R('RBP', r.rbp)} ${R('R08', r.r8)} ${R('R09', r.r9)}`,
-        `${R('R10', r.r10)} ${R('R11', r.r11)} ${R('R12', r.r12)}`,
-        `${R('R13', r.r13)} ${R('R14', r.r14)} ${R('R15', r.r15)}`,
-      ];
-    }
-    return [
-      `RIP: 0010:${rip.text}`,
-      `RSP: 0018:${h16(r.rsp)} EFLAGS: ${r.rflags.toString(16).padStart(8, '0')}`,
-      `${R('RAX', r.rax)} ${R('RBX', r.rbx)} ${R('RCX', r.rcx)}`,
-      `${R('RDX', r.rdx)} ${R('RSI', r.rsi)} ${R('RDI', r.rdi)}`,
-      `${R('RBP', r.rbp)} ${R('R08', r.r8)} ${R('R09', r.r9)}`,
-      `${R('R10', r.r10)} ${R('R11', r.r11)} ${R('R12', r.r12)}`,
-      `${R('R13', r.r13)} ${R('R14', r.r14)} ${R('R15', r.r15)}`,
-    ];
-  };
+  // show_regs(): the RIP line differs by style, the general registers do not.
+  const R = (n: string, v: bigint) => `${n}: ${h16(v)}`;
+  const gprLines = [
+    `${R('RAX', r.rax)} ${R('RBX', r.rbx)} ${R('RCX', r.rcx)}`,
+    `${R('RDX', r.rdx)} ${R('RSI', r.rsi)} ${R('RDI', r.rdi)}`,
+    `${R('RBP', r.rbp)} ${R('R08', r.r8)} ${R('R09', r.r9)}`,
+    `${R('R10', r.r10)} ${R('R11', r.r11)} ${R('R12', r.r12)}`,
+    `${R('R13', r.r13)} ${R('R14', r.r14)} ${R('R15', r.r15)}`,
+  ];
+  const regLines = (style: '3.10' | '6.x'): string[] =>
+    style === '3.10'
+      ? [
+          `RIP: 0010:[<${h16(rip.addr)}>]  [<${h16(rip.addr)}>] ${rip.text}`,
+          `RSP: 0018:${h16(r.rsp)}  EFLAGS: ${r.rflags.toString(16).padStart(8, '0')}`,
+          ...gprLines,
+        ]
+      : [
+          `RIP: 0010:${rip.text}`,
+          `RSP: 0018:${h16(r.rsp)} EFLAGS: ${r.rflags.toString(16).padStart(8, '0')}`,
+          ...gprLines,
+        ];
   const write = (o.errorCode & 2) !== 0;
   if (op.style === '3.10') {
     out.push(`BUG: unable to handle kernel paging request at ${h16(o.address)}`);

@@ -107,20 +107,33 @@ export class WorkloadPlacer {
         );
       }
       if (scattered) freeInSpans--;
-      const st = m.pages.get(pfn);
-      st.flags |= flagsOf[group.kind];
-      st.mapcount = group.kind === 'anon' ? 0 : -1;
-      m.pages.set(pfn, st);
-      const x = this.prng.float() * total;
-      const k = x < cum[0]! ? 0 : x < cum[1]! ? 1 : x < cum[2]! ? 2 : 3;
-      this.content.set(pfn, kinds[k]!, this.seed, pfn);
-      m.mem.discard(pfn);
+      this.claim(pfn, group.kind, flagsOf[group.kind], cum, total, kinds);
       out[i] = pfn;
     }
     const g: PlacedGroup = { kind: group.kind, label: group.name ?? group.kind, pfns: out, count: pages };
     this.placed.groups.push(g);
     this.placed.pages += pages;
     return g;
+  }
+
+  /** An allocated frame becomes a page of `kind`: struct page flags and a content descriptor drawn from the mix. */
+  private claim(
+    pfn: number,
+    kind: WorkloadKind,
+    flags: number,
+    cum: number[],
+    total: number,
+    kinds: number[],
+  ): void {
+    const m = this.machine;
+    const st = m.pages.get(pfn);
+    st.flags |= flags;
+    st.mapcount = kind === 'anon' ? 0 : -1;
+    m.pages.set(pfn, st);
+    const x = this.prng.float() * total;
+    const k = x < cum[0]! ? 0 : x < cum[1]! ? 1 : x < cum[2]! ? 2 : 3;
+    this.content.set(pfn, kinds[k]!, this.seed, pfn);
+    m.mem.discard(pfn);
   }
 
   /** A group pinned to exact frames: take_page_off_buddy() each free one. */
@@ -136,14 +149,7 @@ export class WorkloadPlacer {
     for (const f of group.frames!) {
       for (let pfn = f.start; pfn < f.end; pfn++) {
         if (!m.sections.pfnValid(pfn) || !m.buddy.takePage(pfn)) continue;
-        const st = m.pages.get(pfn);
-        st.flags |= flags;
-        st.mapcount = group.kind === 'anon' ? 0 : -1;
-        m.pages.set(pfn, st);
-        const x = this.prng.float() * total;
-        const k = x < cum[0]! ? 0 : x < cum[1]! ? 1 : x < cum[2]! ? 2 : 3;
-        this.content.set(pfn, kinds[k]!, this.seed, pfn);
-        m.mem.discard(pfn);
+        this.claim(pfn, group.kind, flags, cum, total, kinds);
         got.push(pfn);
       }
     }

@@ -6,17 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/program.js';
 import { expectBaseline } from '../helpers/baseline.js';
-
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), isTty: false, exitCode: 0 };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+import { cli } from '../helpers/cli.js';
 
 describe('hiblab run', () => {
   it('qemu-384m-to-512m: both consoles and the verdict (golden)', async () => {

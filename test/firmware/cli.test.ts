@@ -1,24 +1,11 @@
 /** `hiblab e820 show|diff` end to end, in-process, against golden baselines and fixture facts. */
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/program.js';
+import { cli } from '../helpers/cli.js';
 import { fixturePath, sharedPath } from '../helpers/fixtures.js';
 import { expectBaseline } from './baseline.js';
 
 async function run(argv: string[]): Promise<{ rc: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    isTty: false,
-    exitCode: 0,
-  };
-  const rc = await runCli(argv, io);
+  const { code: rc, out, err } = await cli(argv);
   // Paths differ between machines: show them relative to the shared directory.
   const shared = sharedPath('seeds').replace(/seeds$/, '');
   return { rc, out: out.split(shared).join('<shared>/'), err };

@@ -3,10 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/program.js';
 import { HiblabError, type ParseError } from '../../src/errors.js';
 import { crc32, E820_TYPE, e820Crc32, parseE820 } from '../../src/firmware/index.js';
+import { cli } from '../helpers/cli.js';
 
 function err(input: Uint8Array | string): ParseError {
   try {
@@ -123,19 +122,7 @@ describe('CLI errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hiblab-e820-'));
     const f = join(dir, 'empty.txt');
     writeFileSync(f, '');
-    let out = '';
-    let errText = '';
-    const io: CliIo = {
-      out: (t) => {
-        out += t;
-      },
-      err: (t) => {
-        errText += t;
-      },
-      isTty: false,
-      exitCode: 0,
-    };
-    const rc = await runCli(['e820', 'show', f], io);
+    const { code: rc, out, err: errText } = await cli(['e820', 'show', f]);
     expect(rc).not.toBe(0);
     expect(out).toBe('');
     expect(errText.trimEnd().split('\n')).toHaveLength(1);

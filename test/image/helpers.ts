@@ -1,30 +1,7 @@
 /** Small helpers for the image tests: captured CLI io, baselines, hogmem pattern. */
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/program.js';
 import { expectBaseline } from '../helpers/baseline.js';
 
-export interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
-
-export async function cli(argv: string[]): Promise<Captured> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    isTty: false,
-    exitCode: 0,
-  };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+export { type Captured, cli } from '../helpers/cli.js';
 
 /** Compare with test/baselines/image/<name>; rewrite it only when UPDATE_BASELINES=1. */
 export function matchBaseline(name: string, actual: string): void {

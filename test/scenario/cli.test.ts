@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { runCli } from '../../src/cli/program.js';
 import { BUILTIN_NAMES } from '../../src/scenario/index.js';
+import { cli } from '../helpers/cli.js';
 import { baseline, readRepo } from './helpers.js';
 
-async function run(args: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), isTty: false, exitCode: 0 };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+const run = cli;
 
 describe('hiblab scenarios', () => {
   it('lists the builtins (golden)', async () => {

@@ -14,8 +14,13 @@
  *   next map page   allocated when 511 entries are filled, so with an empty
  *                   device map pages land at 1, 513, 1025, …
  *
- * The data is streamed: at most one batch of chunks (threads × 2 × 128 KiB
- * uncompressed plus their compressed output) is held at a time.
+ * The data is streamed: at most two batches of chunks (threads × 8 × 128 KiB
+ * uncompressed each, one being filled and one being compressed, plus their
+ * compressed output) are held at a time. Pages are copied straight into
+ * those two reused batch buffers; with a sink that has writePages(), runs of
+ * consecutive swap slots are assembled in one reused buffer and written
+ * with one call, so the calling thread does little more than two memcpys
+ * per page (the compression and CRC run in the pool).
  */
 import { ModelError, ScenarioError, UsageError } from '../../errors.js';
 import { CMP_HEADER, type CompressorName, UNC_SIZE } from '../compress/compressor.js';
@@ -90,6 +95,9 @@ export interface WriteImageResult {
   threads: number;
 }
 
+/** Pages per writePages() call when the sink supports it (1 MiB). */
+const RUN_PAGES = 256;
+
 /**
  * Swap-slot allocation and the swap map (get_swap_writer(), swap_write_page(),
  * flush_swap_writer() in kernel/power/swap.c). Slots are handed out in
@@ -104,12 +112,17 @@ class SwapMapWriter {
   readonly first: number;
   readonly mapPages: number[] = [];
   lastSlot = 0;
+  /** Pending run of consecutive data slots (sinks with writePages() only). */
+  private readonly run: Uint8Array | null;
+  private runStart = 0;
+  private runLen = 0;
 
   constructor(
     private readonly sink: BlockSink,
     private readonly lastPage: number,
     private readonly bad: ReadonlySet<number>,
   ) {
+    this.run = sink.writePages ? new Uint8Array(RUN_PAGES * PAGE_SIZE) : null;
     this.curSwap = this.alloc();
     this.first = this.curSwap;
     this.mapPages.push(this.curSwap);
@@ -135,9 +148,26 @@ class SwapMapWriter {
     return s;
   }
 
-  async writePage(bytes: Uint8Array): Promise<void> {
-    const slot = this.alloc();
-    await this.sink.writePage(slot, bytes);
+  /**
+   * Byte offset in `run` where the page for `slot` goes, after flushing the
+   * pending run when `slot` does not continue it.
+   */
+  private async runPage(slot: number): Promise<number> {
+    if (this.runLen > 0 && (slot !== this.runStart + this.runLen || this.runLen === RUN_PAGES))
+      await this.flushRun();
+    if (this.runLen === 0) this.runStart = slot;
+    return this.runLen++ * PAGE_SIZE;
+  }
+
+  private async flushRun(): Promise<void> {
+    if (this.runLen === 0) return;
+    const n = this.runLen;
+    this.runLen = 0;
+    await this.sink.writePages!(this.runStart, this.run!.subarray(0, n * PAGE_SIZE));
+  }
+
+  /** swap_write_page() bookkeeping after a data page went to `slot`. */
+  private async addEntry(slot: number): Promise<void> {
     this.entries[this.k++] = slot;
     if (this.k >= MAP_PAGE_ENTRIES) {
       const nextMap = this.alloc();
@@ -149,8 +179,61 @@ class SwapMapWriter {
     }
   }
 
+  async writePage(bytes: Uint8Array): Promise<void> {
+    const slot = this.alloc();
+    if (this.run) this.run.set(bytes, await this.runPage(slot));
+    else await this.sink.writePage(slot, bytes);
+    await this.addEntry(slot);
+  }
+
+  /**
+   * One compressed chunk: u64 LE cmp_len, the data, zero padding to a page
+   * (save_compressed_image()), one slot per page.
+   */
+  async writeChunk(cmp: Uint8Array): Promise<void> {
+    const cmpLen = cmp.length;
+    const nPages = Math.ceil((CMP_HEADER + cmpLen) / PAGE_SIZE);
+    let from = -CMP_HEADER; // offset in cmp of the page's first byte
+    for (let p = 0; p < nPages; p++, from += PAGE_SIZE) {
+      const slot = this.alloc();
+      let buf: Uint8Array;
+      let o: number;
+      if (this.run) {
+        buf = this.run;
+        o = await this.runPage(slot);
+      } else {
+        buf = new Uint8Array(PAGE_SIZE);
+        o = 0;
+      }
+      let pos = 0;
+      if (from < 0) {
+        // size_t cmp_len, little endian; the high half stays 0.
+        buf[o] = cmpLen & 0xff;
+        buf[o + 1] = (cmpLen >>> 8) & 0xff;
+        buf[o + 2] = (cmpLen >>> 16) & 0xff;
+        buf[o + 3] = cmpLen >>> 24;
+        buf[o + 4] = 0;
+        buf[o + 5] = 0;
+        buf[o + 6] = 0;
+        buf[o + 7] = 0;
+        pos = CMP_HEADER;
+      }
+      const at = Math.max(0, from);
+      const take = Math.min(PAGE_SIZE - pos, cmpLen - at);
+      if (take > 0) {
+        buf.set(cmp.subarray(at, at + take), o + pos);
+        pos += take;
+      }
+      if (this.run) {
+        if (pos < PAGE_SIZE) buf.fill(0, o + pos, o + PAGE_SIZE);
+      } else await this.sink.writePage(slot, buf);
+      await this.addEntry(slot);
+    }
+  }
+
   /** flush_swap_writer(): the last (partial) map page, next_swap = 0. */
   async flush(): Promise<void> {
+    await this.flushRun();
     await this.sink.writePage(this.curSwap, encodeMapPage(this.entries, this.k, 0));
   }
 }
@@ -229,46 +312,62 @@ export async function writeImage(
     encodeSwsuspInfo(opts.arch, { numPhyspages: opts.numPhyspages, imagePages, nrMetaPages: nrMeta }),
   );
 
-  // The rest of the stream: meta pages, then the data pages in pfn order.
-  async function* stream(): AsyncGenerator<Uint8Array> {
-    for (let i = 0; i < nrMeta; i++) yield packMetaPage(list, i);
-    let idx = 0;
-    for await (const rec of records(data)) {
-      if (idx >= list.count) {
-        throw new UsageError(
-          'PAGE_STREAM_TOO_LONG',
-          `page stream has more than the ${list.count} pfns of the list`,
-        );
-      }
-      if (rec.pfn !== list.pfns[idx]) {
+  // The rest of the stream: meta pages, then the data pages in pfn order,
+  // handed to `put` (awaited only when it returns a promise). A synchronous
+  // `data` iterable is walked without an await per page.
+  let idx = 0;
+  const check = (rec: PageRecord): Uint8Array | null => {
+    if (idx >= list.count) {
+      throw new UsageError(
+        'PAGE_STREAM_TOO_LONG',
+        `page stream has more than the ${list.count} pfns of the list`,
+      );
+    }
+    if (rec.pfn !== list.pfns[idx]) {
+      throw new UsageError(
+        'PAGE_STREAM_MISMATCH',
+        `page record #${idx} is pfn 0x${rec.pfn.toString(16)}, expected 0x${list.pfns[idx]!.toString(16)}`,
+      );
+    }
+    const isZero = Boolean(list.zero?.[idx]);
+    idx++;
+    if (isZero) {
+      if (rec.bytes !== null) {
         throw new UsageError(
           'PAGE_STREAM_MISMATCH',
-          `page record #${idx} is pfn 0x${rec.pfn.toString(16)}, expected 0x${list.pfns[idx]!.toString(16)}`,
+          `pfn 0x${rec.pfn.toString(16)} is flagged zero but has bytes`,
         );
       }
-      const isZero = Boolean(list.zero?.[idx]);
-      idx++;
-      if (isZero) {
-        if (rec.bytes !== null) {
-          throw new UsageError(
-            'PAGE_STREAM_MISMATCH',
-            `pfn 0x${rec.pfn.toString(16)} is flagged zero but has bytes`,
-          );
+      return null;
+    }
+    if (!rec.bytes || rec.bytes.length !== PAGE_SIZE) {
+      throw new UsageError('PAGE_STREAM_MISMATCH', `pfn 0x${rec.pfn.toString(16)} needs ${PAGE_SIZE} bytes`);
+    }
+    return rec.bytes;
+  };
+  const feed = async (put: (page: Uint8Array) => void | Promise<void>): Promise<void> => {
+    for (let i = 0; i < nrMeta; i++) {
+      const r = put(packMetaPage(list, i));
+      if (r) await r;
+    }
+    if (Symbol.iterator in data) {
+      for (const rec of data as Iterable<PageRecord>) {
+        const page = check(rec);
+        if (page) {
+          const r = put(page);
+          if (r) await r;
         }
-        continue;
       }
-      if (!rec.bytes || rec.bytes.length !== PAGE_SIZE) {
-        throw new UsageError(
-          'PAGE_STREAM_MISMATCH',
-          `pfn 0x${rec.pfn.toString(16)} needs ${PAGE_SIZE} bytes`,
-        );
+    } else {
+      for await (const rec of records(data)) {
+        const page = check(rec);
+        if (page) await put(page);
       }
-      yield rec.bytes;
     }
     if (idx !== list.count) {
       throw new UsageError('PAGE_STREAM_TOO_SHORT', `page stream ended after ${idx} of ${list.count} pfns`);
     }
-  }
+  };
 
   const start = clock();
   let crc = 0;
@@ -280,17 +379,17 @@ export async function writeImage(
     // save_image()
     log?.(`PM: Saving image data pages (${nrToWrite} pages)...`);
     const progress = new ProgressPrinter(nrToWrite, 'saving', log);
-    for await (const page of stream()) {
+    await feed(async (page) => {
       await map.writePage(page);
       progress.tick();
-    }
+    });
     log?.(`PM: Image saving done${rules.doneDot}`);
     log?.(speedLine(rules, 'Wrote', nrToWrite, clock() - start));
   } else {
     // save_compressed_image() / save_image_lzo()
     const codecName = opts.compressor as CompressorName;
     const worst = rules.worstCompress.bind(rules);
-    const pool = opts.pool ?? new InlineChunkPool();
+    const pool: ChunkPool = opts.pool ?? new InlineChunkPool();
     log?.(threadsLine(rules, threads, codecName, 'compression'));
     log?.(`PM: Compressing and saving image data (${nrToWrite} pages)...`);
     const progress = new ProgressPrinter(nrToWrite, 'saving', log);
@@ -315,43 +414,47 @@ export async function writeImage(
         crc = crc32LeCombine(crc, res.crc, unc);
         compressedBytes += cmpLen;
         chunks++;
-        const total = CMP_HEADER + cmpLen;
-        const nPages = Math.ceil(total / PAGE_SIZE);
-        const buf = new Uint8Array(nPages * PAGE_SIZE);
-        new DataView(buf.buffer).setUint32(0, cmpLen, true); // size_t cmp_len, high half stays 0
-        buf.set(res.compressed, CMP_HEADER);
-        for (let p = 0; p < nPages; p++)
-          await map.writePage(buf.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+        await map.writeChunk(res.compressed);
+      }
+      // Every result is on its way to the device: the pool may reuse its buffers.
+      if (pool.recycle) {
+        let last: ArrayBufferLike | null = null;
+        for (const res of results) {
+          if (res.compressed.buffer !== last) pool.recycle(res.compressed.buffer);
+          last = res.compressed.buffer;
+        }
       }
     };
 
-    let batch: ChunkJob[] = [];
-    let cur = new Uint8Array(UNC_SIZE);
+    // Two batch buffers: one being filled while the other's chunks are in the
+    // pool; a buffer is refilled only after its results were awaited.
+    const batchBufs = [new Uint8Array(batchChunks * UNC_SIZE), new Uint8Array(batchChunks * UNC_SIZE)];
+    let which = 0;
+    let cur = batchBufs[0]!;
     let fill = 0;
     let nextIndex = 0;
     let inflight: { jobs: ChunkJob[]; pending: Promise<ChunkResult[]> } | null = null;
     const submit = async () => {
-      const jobs = batch;
-      batch = [];
+      const jobs: ChunkJob[] = [];
+      for (let o = 0; o < fill; o += UNC_SIZE)
+        jobs.push({ index: nextIndex++, data: cur.subarray(o, Math.min(fill, o + UNC_SIZE)) });
+      which ^= 1;
+      cur = batchBufs[which]!;
+      fill = 0;
       const pending = pool.compress(codecName, jobs);
       // Catch early so an error in this batch is not an unhandled rejection while the previous one is written.
       pending.catch(() => undefined);
       if (inflight) await writeResults(inflight.jobs, inflight.pending);
       inflight = { jobs, pending };
     };
-    for await (const page of stream()) {
+    const full = batchChunks * UNC_SIZE;
+    await feed((page) => {
       cur.set(page, fill);
       fill += PAGE_SIZE;
       progress.tick();
-      if (fill === UNC_SIZE) {
-        batch.push({ index: nextIndex++, data: cur });
-        cur = new Uint8Array(UNC_SIZE);
-        fill = 0;
-        if (batch.length === batchChunks) await submit();
-      }
-    }
-    if (fill > 0) batch.push({ index: nextIndex++, data: cur.subarray(0, fill) });
-    if (batch.length > 0) await submit();
+      if (fill === full) return submit();
+    });
+    if (fill > 0) await submit();
     if (inflight) {
       const last: { jobs: ChunkJob[]; pending: Promise<ChunkResult[]> } = inflight;
       await writeResults(last.jobs, last.pending);
