@@ -131,7 +131,8 @@ export async function runImageIoBench(
     const src = new FileSource(file);
     t0 = process.hrtime.bigint();
     const reader = ImageReader.open(src);
-    const it = reader.stream({ pool, threads: 2 });
+    // reuse: this loop keeps no chunk (as verify() does), so result buffers go back to the pool.
+    const it = reader.stream({ pool, threads: 2, reuse: true });
     let crc = -1;
     for (;;) {
       const r = await it.next();

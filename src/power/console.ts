@@ -7,6 +7,8 @@ export class KernelConsole {
   readonly lines: string[] = [];
   /** Simulated time in microseconds since this kernel booted. */
   private us: number;
+  /** Called with every line as it is printed (live output, progress bars). */
+  onLine: ((line: string) => void) | null = null;
 
   constructor(startSeconds = 0) {
     this.us = Math.round(startSeconds * 1e6);
@@ -24,6 +26,7 @@ export class KernelConsole {
     const s = Math.floor(this.us / 1e6);
     const frac = String(this.us % 1e6).padStart(6, '0');
     this.lines.push(`[${String(s).padStart(5)}.${frac}] ${line}`);
+    this.onLine?.(line);
     this.us += 37; // printk itself takes time; keeps timestamps strictly increasing
   }
 

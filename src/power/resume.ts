@@ -343,6 +343,17 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
   } catch (e) {
     if (e instanceof FaultSignal) {
       rs.flush();
+      // struct snapshot_handle { unsigned int cur; void *buffer; int sync_read; } lives in
+      // swsusp_read()'s frame (R13 in the seed's oops): crash's `p *snapshot` reads it there.
+      if (stackPfn >= 0) {
+        const h = e.oops.regs.r13 - m.kaslr.pageOffsetBase;
+        if (h > 0n) {
+          const hp = Number(h);
+          m.mem.setU32(hp, rs.cur);
+          m.mem.setU64(hp + 8, e.oops.address);
+          m.mem.setU32(hp + 16, 0);
+        }
+      }
       fillStats(stats, rs);
       stats.loaded = n;
       for (const l of formatOops(m, e.oops)) log(l);

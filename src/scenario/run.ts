@@ -33,6 +33,8 @@ export interface RunIo {
   device: (pages: number) => SwapDevice;
   /** Worker pools for the hibernating and the resuming kernel (optional: in-thread). */
   pool?: ChunkPool;
+  /** Every console line as it is printed, with the boot it belongs to. */
+  onConsole?: (boot: 'suspend' | 'resume', line: string) => void;
   /** Called once the image is on the device, before the resume boot touches it. */
   onImageWritten?: (device: SwapDevice) => void;
 }
@@ -81,6 +83,7 @@ function bootOne(sc: Scenario, which: 'suspend' | 'resume', io: RunIo, startSeco
   const machine = bootMachine(r.kernel, { profile: r.profile, kaslr: kaslrOptions(spec.kaslr) });
   const con = new KernelConsole(0);
   for (const l of machine.log) con.print(l);
+  if (io.onConsole) con.onLine = (l) => io.onConsole!(which, l);
   con.advanceMs(startSeconds * 1000);
   const content = new ContentMap();
   machine.mem.setProvider(content);

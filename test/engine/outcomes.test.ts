@@ -130,3 +130,25 @@ describe('kernel options change the resume as in the kernel', () => {
     expect(text(r.resume!.console)).toContain('PM: Loading image data pages (229471 pages)...');
   }, 180_000);
 });
+
+describe('memmap= on the resume boot edits the kernel table, not the checksummed firmware table', () => {
+  const reservePage = (sc: import('../../src/scenario/types.js').Scenario, profile: string) => ({
+    ...withProfile(sc, profile),
+    resume: { ...withProfile(sc, profile).resume, cmdline: 'memmap=4K$0xbe142000' },
+  });
+  it('linux-6.12: the e820 CRC still matches, but present pages dropped by one → "Image mismatch: memory size"', async () => {
+    const r = await runBuiltin('same-map', (sc) => reservePage(sc, 'linux-6.12'));
+    expect(r.verdict).toBe('refused');
+    const con = text(r.resume!.console);
+    expect(con).not.toContain('Hibernate inconsistent memory map detected!');
+    expect(con).toContain('PM: hibernation: Image mismatch: memory size');
+  }, 180_000);
+  it('linux-3.10: max_pfn is unchanged, so a saved page that memmap= reserved is loaded into an unmapped frame → oops', async () => {
+    const r = await runBuiltin('seed-000', (sc) => ({
+      ...sc,
+      resume: { ...sc.resume, e820: sc.suspend.e820, cmdline: 'memmap=4K$0xbe142000' },
+    }));
+    expect(r.verdict).toBe('oops');
+    expect(r.resume!.result.oops!.address).toBe(0xffff9263fe142000n);
+  }, 180_000);
+});

@@ -80,6 +80,15 @@ describe('seed-000 (linux-3.10)', () => {
     expect(con.some((l) => l.startsWith('PM: Image loading done'))).toBe(false);
   });
 
+  it('keeps struct snapshot_handle {cur = 138349, buffer = 0xffff9263fe142000} where R13 points', () => {
+    const m = r.resume!.machine;
+    const o = r.resume!.result.oops!;
+    const h = Number(o.regs.r13 - m.kaslr.pageOffsetBase);
+    expect(m.mem.u32(h)).toBe(138349);
+    expect(m.mem.u64(h + 8)).toBe(0xffff9263fe142000n);
+    expect(m.mem.u32(h + 16)).toBe(0);
+  });
+
   it('leaves the bitmaps as the dump shows them: orig_bm/forbidden cur.bit 24898, free bit of 0xbe142 set', () => {
     const rs = r.resume!.result.restore!;
     const s = rs.s;

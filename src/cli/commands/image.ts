@@ -27,6 +27,7 @@ import { hex32, type ImageSummary, summarizeImage } from '../../power/image/summ
 import { decodeSwsuspHeader } from '../../power/image/swsusp-header.js';
 import { hex, parseNumber } from '../../util/hex.js';
 import { type CliIo, toJson } from '../io.js';
+import { progressBar } from '../progress.js';
 import { registerImageCheck } from './image-check.js';
 
 interface JsonOpt {
@@ -35,22 +36,6 @@ interface JsonOpt {
 
 function printable(s: string): string {
   return JSON.stringify(s).slice(1, -1);
-}
-
-/** A progress bar on stderr, only when it is a terminal. */
-function progressBar(io: CliIo, label: string): ((done: number, total: number) => void) | undefined {
-  if (!io.isTty || !process.stderr.isTTY) return undefined;
-  let last = -1;
-  return (done, total) => {
-    const pct = total ? Math.floor((done * 100) / total) : 100;
-    if (pct === last) return;
-    last = pct;
-    const w = 30;
-    const fill = Math.round((pct / 100) * w);
-    process.stderr.write(
-      `\r${label} [${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${pct}%${pct >= 100 ? '\n' : ''}`,
-    );
-  };
 }
 
 function parseThreads(v: string): number {

@@ -38,6 +38,7 @@ import {
 } from '../../scenario/index.js';
 import { type RunResult, runScenario } from '../../scenario/run.js';
 import { type CliIo, toJson } from '../io.js';
+import { progressBar } from '../progress.js';
 
 interface RunOpts {
   json?: boolean;
@@ -156,6 +157,8 @@ export function register(program: Command, io: CliIo): void {
         throw new UsageError('BAD_ARGUMENT', `--threads expects 1..16, got '${opts.threads}'`);
       }
       const pool = new NodeChunkPool({ threads: threads ?? 1 });
+      // A bar on a terminal for the two long phases, driven by the kernel's own progress lines.
+      const bars = { saving: progressBar(io, 'writing image'), loading: progressBar(io, 'loading image') };
       let dev: FileSwapDevice | undefined;
       try {
         const r = await runScenario(sc, {
@@ -173,6 +176,12 @@ export function register(program: Command, io: CliIo): void {
             return dev;
           },
           onImageWritten: () => dev?.seal(),
+          onConsole: (_boot, line) => {
+            const m = /^PM: Image (saving|loading) progress: +(\d+)%/.exec(line);
+            if (m) bars[m[1] as 'saving' | 'loading']?.(Number(m[2]), 100);
+            else if (/^PM: Image (saving|loading) done/.test(line))
+              bars[line.includes('saving') ? 'saving' : 'loading']?.(100, 100);
+          },
         });
         if (opts.image && dev) {
           dev.close();

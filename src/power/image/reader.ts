@@ -79,6 +79,12 @@ export interface ReadOptions {
   batchChunks?: number;
   /** Called with (done, total) stream pages, for progress bars. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The consumer keeps no view of a yielded chunk (or page) once it asks for
+   * the next one, so its buffer may be refilled (pool path: result buffers
+   * go back to the pool through ChunkPool.recycle()). verify() sets it.
+   */
+  reuse?: boolean;
 }
 
 export interface PageOut {
@@ -284,9 +290,11 @@ export class ImageReader {
    * itself spans a gap, or a run cut off by the end of the device, is read
    * on its own through chunkBytes() (which names the missing page).
    */
-  private groupBytes(cs: ChunkInfo[]): Uint8Array[] {
+  private groupBytes(cs: ChunkInfo[], scratch?: Uint8Array): Uint8Array[] {
     const e = this.map.entries;
     const out: Uint8Array[] = new Array(cs.length);
+    // Runs are read into `scratch` (with a source that has readInto) while it has room.
+    let used = 0;
     let i = 0;
     while (i < cs.length) {
       const k0 = cs[i]!.entry;
@@ -312,8 +320,14 @@ export class ImageReader {
         i++;
         continue;
       }
-      const span = this.src.readAt(base * PAGE_SIZE, (kEnd - k0) * PAGE_SIZE);
-      if (span.length < (kEnd - k0) * PAGE_SIZE) {
+      const spanLen = (kEnd - k0) * PAGE_SIZE;
+      let span: Uint8Array;
+      if (scratch && this.src.readInto && used + spanLen <= scratch.length) {
+        span = scratch.subarray(used, used + spanLen);
+        used += spanLen;
+        span = span.subarray(0, this.src.readInto(base * PAGE_SIZE, span));
+      } else span = this.src.readAt(base * PAGE_SIZE, spanLen);
+      if (span.length < spanLen) {
         for (; i < j; i++) out[i] = this.chunkBytes(cs[i]!);
         continue;
       }
@@ -451,18 +465,32 @@ export class ImageReader {
     // the workers never wait for the main thread. A read failure is kept in
     // its slot and thrown only when the stream reaches that group, after the
     // chunks before it, as reading group by group would.
+    // With a source that has readInto(), each group is read into a reused
+    // scratch buffer, taken back once the group's results are in (the pool
+    // is then done with its input): no fresh buffer per device read.
     const per = Math.max(1, opts.batchChunks ?? 16);
     const depth = Math.max(2, pool.threads * 2 + 1);
-    type Slot = { cs: ChunkInfo[]; p: Promise<DecompressResult[]> | null; err: unknown };
+    type Slot = {
+      cs: ChunkInfo[];
+      p: Promise<DecompressResult[]> | null;
+      err: unknown;
+      scratch: Uint8Array | undefined;
+    };
     const slots: Slot[] = [];
+    const freeScratch: Uint8Array[] = [];
+    const scratchBytes = per * this.rules.worstCompress(UNC_SIZE) + per * 2 * PAGE_SIZE;
     let nextFrom = 0;
     const issue = () => {
       const cs = table.slice(nextFrom, nextFrom + per);
       nextFrom += cs.length;
-      const slot: Slot = { cs, p: null, err: undefined };
+      const scratch = this.src.readInto ? (freeScratch.pop() ?? new Uint8Array(scratchBytes)) : undefined;
+      const slot: Slot = { cs, p: null, err: undefined, scratch };
       try {
         // No uncLen: like the kernel, decompress into a UNC_SIZE buffer and check the length after.
-        const inputs = this.groupBytes(cs).map((compressed, j) => ({ index: cs[j]!.index, compressed }));
+        const inputs = this.groupBytes(cs, scratch).map((compressed, j) => ({
+          index: cs[j]!.index,
+          compressed,
+        }));
         slot.p = pool.decompress(this.compressor!, inputs);
         slot.p.catch(() => undefined);
       } catch (e) {
@@ -486,6 +514,7 @@ export class ImageReader {
         const c = cur.cs.find((x) => x.index === bad) ?? cur.cs[0]!;
         this.wrapCodecError(c, e);
       }
+      if (cur.scratch) freeScratch.push(cur.scratch);
       // Refill before handing data out, so the workers stay busy while the consumer runs.
       while (slots.length < depth && nextFrom < table.length) issue();
       for (let r = 0; r < results.length; r++) {
@@ -496,6 +525,14 @@ export class ImageReader {
         done += c.uncPages;
         yield { firstStreamPage: c.firstStreamPage, data: res.data };
         opts.onProgress?.(done, total);
+      }
+      // The consumer has moved past every chunk of this group.
+      if (opts.reuse && pool.recycle) {
+        let last: ArrayBufferLike | null = null;
+        for (const res of results) {
+          if (res.data.buffer !== last) pool.recycle(res.data.buffer);
+          last = res.data.buffer;
+        }
       }
     }
     return crc >>> 0;
@@ -582,7 +619,8 @@ export class ImageReader {
 
   /** Walk and check everything; throws FormatError on the first problem. */
   async verify(opts: ReadOptions = {}): Promise<VerifyReport> {
-    const it = this.pages(opts);
+    // Nothing here keeps a page, so the stream's buffers may be refilled.
+    const it = this.pages({ ...opts, reuse: true });
     for (;;) {
       const r = await it.next();
       if (r.done) return r.value;
