@@ -109,6 +109,21 @@ const MAX_SPARE = 8;
 /** A span may carry this much padding (chunk headers, page tails) besides the chunks themselves. */
 const SPAN_SLACK = 1 / 8;
 
+/**
+ * Keep `buf` for reuse; when the list is full it replaces the smallest
+ * smaller buffer, so a caller that needs bigger buffers than an earlier one
+ * (the reader after the writer) does not keep allocating.
+ */
+function keepSpare(list: ArrayBuffer[], buf: ArrayBuffer): void {
+  if (list.length < MAX_SPARE) {
+    list.push(buf);
+    return;
+  }
+  let k = 0;
+  for (let j = 1; j < list.length; j++) if (list[j]!.byteLength < list[k]!.byteLength) k = j;
+  if (list[k]!.byteLength < buf.byteLength) list[k] = buf;
+}
+
 /** Default thread count: the kernel rule clamp(online_cpus − 1, 1, 3). */
 export function defaultThreads(): number {
   return Math.min(CMP_THREADS, Math.max(1, availableParallelism() - 1));
@@ -153,6 +168,8 @@ export class NodeChunkPool implements ChunkPool {
   private readonly queue: Batch[] = [];
   /** Input buffers returned by workers, ready for the next batch. */
   private readonly spare: ArrayBuffer[] = [];
+  /** Buffers handed out by inputBuffer() and not yet taken back by a call. */
+  private readonly lent = new WeakSet<ArrayBuffer>();
   /** Result buffers the caller gave back (recycle()), sent along for the worker to fill. */
   private readonly spareOut: ArrayBuffer[] = [];
   private nextId = 1;
@@ -223,8 +240,15 @@ export class NodeChunkPool implements ChunkPool {
    */
   recycle(buf: ArrayBufferLike): void {
     if (!(buf instanceof ArrayBuffer) || buf.byteLength === 0 || this.closed) return;
-    if (this.spareOut.length >= MAX_SPARE || this.spareOut.includes(buf)) return;
-    this.spareOut.push(buf);
+    if (this.spareOut.includes(buf)) return;
+    keepSpare(this.spareOut, buf);
+  }
+
+  /** ChunkPool.inputBuffer(): a spare input buffer the caller fills; a call made of its views transfers it. */
+  inputBuffer(minBytes: number): Uint8Array {
+    const buf = this.takeSpare(minBytes);
+    this.lent.add(buf);
+    return new Uint8Array(buf);
   }
 
   async close(): Promise<void> {
@@ -253,17 +277,24 @@ export class NodeChunkPool implements ChunkPool {
         failed = true;
         reject(e);
       };
+      // All inputs in one inputBuffer() buffer: one batch that transfers it (no copy).
+      const own = items[0]!.data.buffer;
+      let whole = own instanceof ArrayBuffer && this.lent.has(own);
+      for (let j = 1; whole && j < items.length; j++) whole = items[j]!.data.buffer === own;
       let i = 0;
       while (i < items.length) {
         // Gather one batch.
         let bytes = 0;
         const start = i;
-        while (i < items.length && (i === start || bytes + items[i]!.data.length <= this.batchBytes)) {
+        while (
+          i < items.length &&
+          (i === start || whole || bytes + items[i]!.data.length <= this.batchBytes)
+        ) {
           bytes += items[i]!.data.length;
           i++;
         }
         const group = items.slice(start, i);
-        const { buf, offsets, lens } = this.pack(group, bytes);
+        const { buf, offsets, lens } = whole ? this.lend(group, own as ArrayBuffer) : this.pack(group, bytes);
         const req: WorkerRequest = { id: this.nextId++, op, codec, buf, offsets, lens };
         let outBytes = 0;
         if (op === 'decompress') {
@@ -343,6 +374,21 @@ export class NodeChunkPool implements ChunkPool {
     return { buf, offsets, lens };
   }
 
+  /** A batch whose inputs are views of `buf` (from inputBuffer()): send `buf` itself. */
+  private lend(
+    group: { data: Uint8Array }[],
+    buf: ArrayBuffer,
+  ): { buf: ArrayBuffer; offsets: number[]; lens: number[] } {
+    this.lent.delete(buf);
+    const offsets: number[] = new Array(group.length);
+    const lens: number[] = new Array(group.length);
+    for (let j = 0; j < group.length; j++) {
+      offsets[j] = group[j]!.data.byteOffset;
+      lens[j] = group[j]!.data.length;
+    }
+    return { buf, offsets, lens };
+  }
+
   /** A spare input buffer of at least `n` bytes, or a new one (sized for reuse). */
   private takeSpare(n: number): ArrayBuffer {
     for (let j = this.spare.length - 1; j >= 0; j--) {
@@ -382,8 +428,8 @@ export class NodeChunkPool implements ChunkPool {
     const batch = slot.inFlight.get(reply.id);
     if (!batch) return;
     slot.inFlight.delete(reply.id);
-    if (reply.inBuf && this.spare.length < MAX_SPARE) this.spare.push(reply.inBuf);
-    if (reply.outBuf && this.spareOut.length < MAX_SPARE) this.spareOut.push(reply.outBuf);
+    if (reply.inBuf) keepSpare(this.spare, reply.inBuf);
+    if (reply.outBuf) keepSpare(this.spareOut, reply.outBuf);
     if (slot.inFlight.size === 0) slot.worker.unref();
     batch.done(reply);
     this.pump();

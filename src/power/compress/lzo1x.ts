@@ -84,6 +84,7 @@ export function lzo1xCompress(src: Uint8Array, dst: Uint8Array, work?: Uint16Arr
   // byte loads and shifts); the hash and the match test work on these words.
   const sv = new DataView(src.buffer, src.byteOffset, n);
   const lastWord = n - 4;
+  const lastWord16 = n - 16;
 
   while (ip < limit) {
     const base = ip;
@@ -98,19 +99,51 @@ export function lzo1xCompress(src: Uint8Array, dst: Uint8Array, work?: Uint16Arr
         ip += 1 + ((ip - ii) >> 5);
         continue;
       }
-      // A match of ≥ 4 bytes at distance ip − ref (< 49152). Extend it a
-      // word at a time, then bytewise over the last differing word.
+      // A match of ≥ 4 bytes at distance ip − ref (< 49152). Extend it 16,
+      // then 4 bytes at a time; the first differing byte of a word comes from
+      // the lowest set bit of the XOR (little-endian loads). Bytewise only in
+      // the last 3 bytes of the input.
       let mEnd = ip + 4;
       let r = ref + 4;
-      while (mEnd <= lastWord && sv.getInt32(mEnd, true) === sv.getInt32(r, true)) {
+      while (
+        mEnd <= lastWord16 &&
+        (sv.getInt32(mEnd, true) ^ sv.getInt32(r, true)) === 0 &&
+        (sv.getInt32(mEnd + 4, true) ^ sv.getInt32(r + 4, true)) === 0 &&
+        (sv.getInt32(mEnd + 8, true) ^ sv.getInt32(r + 8, true)) === 0 &&
+        (sv.getInt32(mEnd + 12, true) ^ sv.getInt32(r + 12, true)) === 0
+      ) {
+        mEnd += 16;
+        r += 16;
+      }
+      for (;;) {
+        if (mEnd > lastWord) {
+          while (mEnd < n && src[mEnd] === src[r]) {
+            mEnd++;
+            r++;
+          }
+          break;
+        }
+        const x = sv.getInt32(mEnd, true) ^ sv.getInt32(r, true);
+        if (x !== 0) {
+          mEnd += (31 - Math.clz32(x & -x)) >>> 3;
+          break;
+        }
         mEnd += 4;
         r += 4;
       }
-      while (mEnd < n && src[mEnd] === src[r]) {
-        mEnd++;
-        r++;
+      const t = ip - ii;
+      if (t !== 0) {
+        if (t <= 3 && op !== 0) {
+          // Folded into the S bits of the previous match (emitLiterals' case, inline: the common one).
+          dst[op - 2]! |= t;
+          dst[op] = src[ii]!;
+          if (t > 1) {
+            dst[op + 1] = src[ii + 1]!;
+            if (t > 2) dst[op + 2] = src[ii + 2]!;
+          }
+          op += t;
+        } else op = emitLiterals(src, ii, t, dst, op);
       }
-      op = emitLiterals(src, ii, ip - ii, dst, op);
       op = emitMatch(dst, op, mEnd - ip, ip - ref);
       ip = mEnd;
       ii = ip;

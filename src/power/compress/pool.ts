@@ -57,6 +57,14 @@ export interface ChunkPool {
    * later results into it. Only call it when nothing keeps such a view.
    */
   recycle?(buf: ArrayBufferLike): void;
+  /**
+   * Optional: a buffer of at least `minBytes` to fill with job inputs. When
+   * every job of a compress()/decompress() call is a view of one such buffer,
+   * the call takes the buffer over (a worker pool transfers it instead of
+   * copying it): from that call on the caller must not touch it, nor read
+   * its views' lengths (it may be detached). Get a new one for each call.
+   */
+  inputBuffer?(minBytes: number): Uint8Array;
   close(): Promise<void>;
 }
 

@@ -198,24 +198,30 @@ export class ImageReader {
     return k < e.length ? e[k]! * PAGE_SIZE : this.src.size;
   }
 
-  /** Read `n` swap pages listed from entry `k`, coalescing runs of consecutive slots. */
-  private readEntries(k: number, n: number): Uint8Array {
-    const out = new Uint8Array(n * PAGE_SIZE);
+  /** Read `n` swap pages listed from entry `k` (into `into` when given), coalescing runs of consecutive slots. */
+  private readEntries(k: number, n: number, into?: Uint8Array): Uint8Array {
+    const out = into ? into.subarray(0, n * PAGE_SIZE) : new Uint8Array(n * PAGE_SIZE);
     const e = this.map.entries;
     let i = 0;
     while (i < n) {
       let run = 1;
       while (i + run < n && e[k + i + run] === e[k + i]! + run) run++;
       const off = e[k + i]! * PAGE_SIZE;
-      const bytes = this.src.readAt(off, run * PAGE_SIZE);
-      if (bytes.length < run * PAGE_SIZE) {
+      let got: number;
+      if (this.src.readInto) {
+        got = this.src.readInto(off, out.subarray(i * PAGE_SIZE, (i + run) * PAGE_SIZE));
+      } else {
+        const bytes = this.src.readAt(off, run * PAGE_SIZE);
+        got = bytes.length;
+        out.set(bytes, i * PAGE_SIZE);
+      }
+      if (got < run * PAGE_SIZE) {
         throw fmtErr(
           'IMAGE_TRUNCATED',
           `image page at swap page ${e[k + i]} is cut off by the end of the file`,
-          off + bytes.length,
+          off + got,
         );
       }
-      out.set(bytes, i * PAGE_SIZE);
       i += run;
     }
     return out;
@@ -280,7 +286,11 @@ export class ImageReader {
 
   /** The compressed bytes of a chunk (without the 8-byte length). */
   chunkBytes(c: ChunkInfo): Uint8Array {
-    return this.readEntries(c.entry, c.nPages).subarray(CMP_HEADER, CMP_HEADER + c.cmpLen);
+    return this.chunkBytesInto(c);
+  }
+
+  private chunkBytesInto(c: ChunkInfo, into?: Uint8Array): Uint8Array {
+    return this.readEntries(c.entry, c.nPages, into).subarray(CMP_HEADER, CMP_HEADER + c.cmpLen);
   }
 
   /**
@@ -316,7 +326,12 @@ export class ImageReader {
         j++;
       }
       if (j === i) {
-        out[i] = this.chunkBytes(cs[i]!);
+        // A chunk with a swap map page inside: read piecewise (into scratch when it fits).
+        const need = cs[i]!.nPages * PAGE_SIZE;
+        if (scratch && used + need <= scratch.length) {
+          out[i] = this.chunkBytesInto(cs[i]!, scratch.subarray(used, used + need));
+          used += need;
+        } else out[i] = this.chunkBytes(cs[i]!);
         i++;
         continue;
       }
@@ -465,9 +480,10 @@ export class ImageReader {
     // the workers never wait for the main thread. A read failure is kept in
     // its slot and thrown only when the stream reaches that group, after the
     // chunks before it, as reading group by group would.
-    // With a source that has readInto(), each group is read into a reused
-    // scratch buffer, taken back once the group's results are in (the pool
-    // is then done with its input): no fresh buffer per device read.
+    // With a source that has readInto(), each group is read into a scratch
+    // buffer: one lent by the pool (ChunkPool.inputBuffer(), handed over with
+    // the call) or an own one, taken back once the group's results are in
+    // (the pool is then done with its input): no fresh buffer per device read.
     const per = Math.max(1, opts.batchChunks ?? 16);
     const depth = Math.max(2, pool.threads * 2 + 1);
     type Slot = {
@@ -483,8 +499,14 @@ export class ImageReader {
     const issue = () => {
       const cs = table.slice(nextFrom, nextFrom + per);
       nextFrom += cs.length;
-      const scratch = this.src.readInto ? (freeScratch.pop() ?? new Uint8Array(scratchBytes)) : undefined;
-      const slot: Slot = { cs, p: null, err: undefined, scratch };
+      // A pool that lends input buffers takes the scratch over (no copy into a worker batch).
+      const lend = this.src.readInto && pool.inputBuffer;
+      const scratch = this.src.readInto
+        ? lend
+          ? pool.inputBuffer!(scratchBytes)
+          : (freeScratch.pop() ?? new Uint8Array(scratchBytes))
+        : undefined;
+      const slot: Slot = { cs, p: null, err: undefined, scratch: lend ? undefined : scratch };
       try {
         // No uncLen: like the kernel, decompress into a UNC_SIZE buffer and check the length after.
         const inputs = this.groupBytes(cs, scratch).map((compressed, j) => ({

@@ -14,8 +14,8 @@
  *   next map page   allocated when 511 entries are filled, so with an empty
  *                   device map pages land at 1, 513, 1025, …
  *
- * The data is streamed: at most two batches of chunks (threads × 8 × 128 KiB
- * uncompressed each, one being filled and one being compressed, plus their
+ * The data is streamed: at most five batches of chunks (8 × 128 KiB
+ * uncompressed each, one being filled and four in the pool, plus their
  * compressed output) are held at a time. Pages are copied straight into
  * those two reused batch buffers; with a sink that has writePages(), runs of
  * consecutive swap slots are assembled in one reused buffer and written
@@ -71,7 +71,7 @@ export interface WriteImageOptions {
   threads?: number;
   /** Compression workers; default an in-thread pool. Not closed by the writer. */
   pool?: ChunkPool;
-  /** Chunks handed to the pool per call (default threads × 8); output bytes do not depend on it. */
+  /** Chunks handed to the pool per call (default 8 = 1 MiB); output bytes do not depend on it. */
   batchChunks?: number;
   /** enough_swap() check in nocompress mode (default true). */
   checkEnoughSwap?: boolean;
@@ -393,15 +393,15 @@ export async function writeImage(
     log?.(threadsLine(rules, threads, codecName, 'compression'));
     log?.(`PM: Compressing and saving image data (${nrToWrite} pages)...`);
     const progress = new ProgressPrinter(nrToWrite, 'saving', log);
-    // Enough chunks per pool call to keep every worker busy (the pool splits a call into ~1 MiB batches).
-    const batchChunks = Math.max(1, opts.batchChunks ?? threads * 8);
+    // 8 chunks (1 MiB, one worker batch) per pool call; IN_FLIGHT calls keep every worker busy.
+    const batchChunks = Math.max(1, opts.batchChunks ?? 8);
 
-    const writeResults = async (jobs: ChunkJob[], pending: Promise<ChunkResult[]>) => {
+    const writeResults = async (uncs: number[], pending: Promise<ChunkResult[]>) => {
       const results = await pending;
       results.sort((a, b) => a.index - b.index);
       for (let r = 0; r < results.length; r++) {
         const res = results[r]!;
-        const unc = jobs[r]!.data.length;
+        const unc = uncs[r]!;
         const cmpLen = res.compressed.length;
         if (cmpLen === 0 || cmpLen > worst(unc)) {
           throw new ModelError(
@@ -426,28 +426,42 @@ export async function writeImage(
       }
     };
 
-    // Two batch buffers: one being filled while the other's chunks are in the
-    // pool; a buffer is refilled only after its results were awaited.
-    const batchBufs = [new Uint8Array(batchChunks * UNC_SIZE), new Uint8Array(batchChunks * UNC_SIZE)];
+    // Pages are copied into a batch buffer; a full one goes to the pool as
+    // one call. With a pool that lends input buffers (inputBuffer()), each
+    // call takes its buffer over (a worker pool transfers it, no second
+    // copy). Otherwise a ring of own buffers is used: one being filled while
+    // up to IN_FLIGHT others have their chunks in the pool, and a buffer is
+    // refilled only after its results were awaited.
+    const IN_FLIGHT = 4;
+    const full = batchChunks * UNC_SIZE;
+    const ring: Uint8Array[] = [];
+    if (!pool.inputBuffer) for (let b = 0; b <= IN_FLIGHT; b++) ring.push(new Uint8Array(full));
     let which = 0;
-    let cur = batchBufs[0]!;
+    const nextBuffer = () => (pool.inputBuffer ? pool.inputBuffer(full) : ring[which++ % ring.length]!);
+    let cur = nextBuffer();
     let fill = 0;
     let nextIndex = 0;
-    let inflight: { jobs: ChunkJob[]; pending: Promise<ChunkResult[]> } | null = null;
+    const inflight: { uncs: number[]; pending: Promise<ChunkResult[]> }[] = [];
     const submit = async () => {
       const jobs: ChunkJob[] = [];
-      for (let o = 0; o < fill; o += UNC_SIZE)
-        jobs.push({ index: nextIndex++, data: cur.subarray(o, Math.min(fill, o + UNC_SIZE)) });
-      which ^= 1;
-      cur = batchBufs[which]!;
-      fill = 0;
+      const uncs: number[] = [];
+      for (let o = 0; o < fill; o += UNC_SIZE) {
+        const data = cur.subarray(o, Math.min(fill, o + UNC_SIZE));
+        jobs.push({ index: nextIndex++, data });
+        uncs.push(data.length);
+      }
       const pending = pool.compress(codecName, jobs);
-      // Catch early so an error in this batch is not an unhandled rejection while the previous one is written.
+      // Catch early so an error in this batch is not an unhandled rejection while earlier ones are written.
       pending.catch(() => undefined);
-      if (inflight) await writeResults(inflight.jobs, inflight.pending);
-      inflight = { jobs, pending };
+      inflight.push({ uncs, pending });
+      fill = 0;
+      // Write out the oldest batch first (with the ring, its buffer is the one filled next).
+      if (inflight.length > IN_FLIGHT) {
+        const old = inflight.shift()!;
+        await writeResults(old.uncs, old.pending);
+      }
+      cur = nextBuffer();
     };
-    const full = batchChunks * UNC_SIZE;
     await feed((page) => {
       cur.set(page, fill);
       fill += PAGE_SIZE;
@@ -455,9 +469,9 @@ export async function writeImage(
       if (fill === full) return submit();
     });
     if (fill > 0) await submit();
-    if (inflight) {
-      const last: { jobs: ChunkJob[]; pending: Promise<ChunkResult[]> } = inflight;
-      await writeResults(last.jobs, last.pending);
+    while (inflight.length > 0) {
+      const old = inflight.shift()!;
+      await writeResults(old.uncs, old.pending);
     }
     if (rules.namesCompressor) {
       log?.(speedLine(rules, 'Wrote', nrToWrite, clock() - start));
