@@ -22,6 +22,7 @@ import { UNC_SIZE } from '../src/power/compress/compressor.js';
 import { crc32Le, crc32LeTs } from '../src/power/compress/crc32.js';
 import { lz4Compress, lz4CompressBound, lz4DecompressSafe } from '../src/power/compress/lz4.js';
 import { lzo1xCompress, lzo1xDecompressSafe, lzo1xWorstCompress } from '../src/power/compress/lzo1x.js';
+import type { ArchHeaderInput } from '../src/power/image/swsusp-info.js';
 import { Prng } from '../src/util/prng.js';
 import '../src/node/install-fast-paths.js';
 
@@ -35,6 +36,18 @@ const lz4 = require('lz4') as {
 
 const PAGE = 4096;
 const MIB = 1 << 20;
+
+/**
+ * A 5.13+ x86 arch header for synthetic images (bench and tests): kernel
+ * text at its default physical load address 16 MiB, no e820 checksum.
+ */
+export const SYNTH_ARCH: ArchHeaderInput = {
+  era: '5.13-crc32',
+  jumpAddress: 0xffffffff81000000n,
+  jumpAddressPhys: 0x1000000n,
+  cr3: 0x1000n,
+  e820Checksum: 0,
+};
 
 /** Deterministic page mix (see the file comment). */
 export function makeImageData(bytes: number, seed = 'hiblab-codecs'): Uint8Array {

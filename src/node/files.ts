@@ -8,6 +8,7 @@ import {
   fsyncSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -15,6 +16,32 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { HiblabError, UsageError } from '../errors.js';
+
+/**
+ * pread() until `dst` is full or the file ends (a short read is not EOF);
+ * returns the bytes read.
+ */
+export function preadFull(fd: number, dst: Uint8Array, position: number): number {
+  let got = 0;
+  while (got < dst.length) {
+    const n = readSync(fd, dst, got, dst.length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+/** pwrite() all of `bytes` at `position` (a short write is retried). */
+export function pwriteFull(fd: number, bytes: Uint8Array, position: number): void {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off, position + off);
+}
+
+/** The part of [offset, offset + length) inside a file of `size` bytes, as [start, len]. */
+export function clampRange(size: number, offset: number, length: number): [number, number] {
+  const start = Math.max(0, Math.min(offset, size));
+  return [start, Math.max(0, Math.min(length, size - start))];
+}
 
 /** Read a whole input file, turning ENOENT & co. into one-line errors. */
 export function readInput(path: string): Uint8Array {

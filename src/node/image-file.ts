@@ -3,10 +3,11 @@
  * (pread, so a 320 MiB device is never read whole) and a BlockSink that
  * writes swap pages into a file.
  */
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { HiblabError, UsageError } from '../errors.js';
 import { ImageReader, type OpenImageOptions } from '../power/image/reader.js';
 import type { BlockSink, ReadSource } from '../power/image/source.js';
+import { clampRange, preadFull, pwriteFull } from './files.js';
 
 export class FileSource implements ReadSource {
   readonly size: number;
@@ -32,29 +33,16 @@ export class FileSource implements ReadSource {
   }
 
   readAt(offset: number, length: number): Uint8Array {
-    const start = Math.max(0, Math.min(offset, this.size));
-    const len = Math.max(0, Math.min(length, this.size - start));
+    const [start, len] = clampRange(this.size, offset, length);
     const buf = new Uint8Array(len);
-    let got = 0;
-    while (got < len) {
-      const n = readSync(this.fd, buf, got, len - got, start + got);
-      if (n === 0) break;
-      got += n;
-    }
+    const got = preadFull(this.fd, buf, start);
     return got === len ? buf : buf.subarray(0, got);
   }
 
   /** readAt() into a caller's buffer (no allocation per read). */
   readInto(offset: number, dst: Uint8Array): number {
-    const start = Math.max(0, Math.min(offset, this.size));
-    const len = Math.max(0, Math.min(dst.length, this.size - start));
-    let got = 0;
-    while (got < len) {
-      const n = readSync(this.fd, dst, got, len - got, start + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return got;
+    const [start, len] = clampRange(this.size, offset, dst.length);
+    return preadFull(this.fd, dst.subarray(0, len), start);
   }
 
   close(): void {
@@ -67,9 +55,7 @@ export class FileSource implements ReadSource {
 export class FileSink implements BlockSink {
   constructor(private readonly fd: number) {}
   writePage(swapPage: number, bytes: Uint8Array): void {
-    let off = 0;
-    while (off < bytes.length)
-      off += writeSync(this.fd, bytes, off, bytes.length - off, swapPage * 4096 + off);
+    pwriteFull(this.fd, bytes, swapPage * 4096);
   }
   /** Consecutive pages in one pwrite (the writer batches runs of slots). */
   writePages(swapPage: number, bytes: Uint8Array): void {

@@ -4,10 +4,11 @@
  * signature reset) go to a small overlay so the file keeps the image exactly
  * as hibernation wrote it, ready for `hiblab image info`.
  */
-import { closeSync, ftruncateSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlockSink, ReadSource } from '../power/image/source.js';
+import { clampRange, preadFull, pwriteFull } from './files.js';
 
 export class FileSwapDevice implements ReadSource, BlockSink {
   readonly path: string;
@@ -51,22 +52,15 @@ export class FileSwapDevice implements ReadSource, BlockSink {
   flush(): void {
     if (this.pendCount === 0) return;
     const len = this.pendCount * 4096;
-    let off = 0;
-    while (off < len) off += writeSync(this.fd, this.pend, off, len - off, this.pendFirst * 4096 + off);
+    pwriteFull(this.fd, this.pend.subarray(0, len), this.pendFirst * 4096);
     this.pendCount = 0;
   }
 
   readAt(offset: number, length: number): Uint8Array {
     this.flush();
-    const start = Math.max(0, Math.min(offset, this.size));
-    const len = Math.max(0, Math.min(length, this.size - start));
+    const [start, len] = clampRange(this.size, offset, length);
     const buf = new Uint8Array(len);
-    let got = 0;
-    while (got < len) {
-      const n = readSync(this.fd, buf, got, len - got, start + got);
-      if (n === 0) break;
-      got += n;
-    }
+    preadFull(this.fd, buf, start);
     for (const [pg, data] of this.overlay) {
       const a = pg * 4096;
       if (a + 4096 <= start || a >= start + len) continue;

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SYNTH_ARCH } from '../../bench/codecs.js';
 import { NodeChunkPool } from '../../src/node/compress-pool.js';
 import { FileSource } from '../../src/node/image-file.js';
 import { UNC_SIZE } from '../../src/power/compress/compressor.js';
@@ -51,13 +52,7 @@ async function write(
 ) {
   return writeImage(sink, { pfns, count: PAGES }, records, {
     format: '6.x',
-    arch: {
-      era: '5.13-crc32',
-      jumpAddress: 0xffffffff81000000n,
-      jumpAddressPhys: 0x1000000n,
-      cr3: 0x1000n,
-      e820Checksum: 0,
-    },
+    arch: SYNTH_ARCH,
     numPhyspages: PAGES,
     compressor: 'lzo',
     fresh: { devicePages: DEVICE_PAGES, label: 'IO', uuidSeed: 3 },
