@@ -15,6 +15,7 @@
 import { type WalkResult, walk } from '../arch/x86/walk.js';
 import { e820TypeName } from '../firmware/e820-types.js';
 import type { Machine } from '../machine/boot.js';
+import { symbolPhys } from '../machine/symbols.js';
 import { printk } from '../util/printk.js';
 import { generatePage, isZeroPage, pageDigest } from '../workload/content.js';
 import type { ContentMap } from '../workload/content-map.js';
@@ -70,6 +71,8 @@ export interface ResumeStats {
   direct: number;
   /** Image pages loaded into safe frames and copied by restore_image (PBEs). */
   viaPbe: number;
+  /** PBEs restore_image followed in memory and copied (viaPbe when the chain is intact). */
+  pbesCopied: number;
   /** Stream pages consumed by the loader. */
   loaded: number;
   threads: number;
@@ -117,6 +120,7 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
     nrZeroPages: 0,
     direct: 0,
     viaPbe: 0,
+    pbesCopied: 0,
     loaded: 0,
     threads: 0,
     compressor: '',
@@ -377,7 +381,7 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
   log('PM: noirq quiesce of devices complete after 0.898 msecs');
   log('Disabling non-boot CPUs ...');
   rs.flush();
-  const restoreFault = restoreImage(m, s, rs, opts, silentWrites);
+  const restoreFault = restoreImage(m, s, rs, opts, silentWrites, stats);
   if (restoreFault) {
     return result('oops', restoreFault, { restore: rs });
   }
@@ -513,31 +517,59 @@ function restoreImage(
   rs: SnapshotRestore,
   opts: ResumeOptions,
   silentWrites: SilentWrite[],
+  stats: ResumeStats,
 ): string | null {
   const useTemp = !opts.faults?.noTempPageTables;
   let pgd = m.kernelImage.pgdPhys;
   if (useTemp) pgd = setUpTemporaryMappings(m, s);
   // relocate_restore_code(): one safe page for core_restore_code.
   s.getSafePage();
-  // restore_image: for each pbe (restore_pblist order, newest first): copy 4096 bytes.
-  for (let i = rs.pbes.length - 1; i >= 0; i--) {
-    const pbe = rs.pbes[i]!;
-    const dstV = m.ptov(pbe.origPfn * PAGE_SIZE);
-    const srcV = m.ptov(pbe.copyPfn * PAGE_SIZE);
+  // core_restore_code (arch/x86/power/hibernate_asm_64.S), with cr3 = `pgd`:
+  // follow restore_pblist (newest PBE first) through model memory, copying
+  // 4096 bytes from pbe->address to pbe->orig_address, then pbe = pbe->next.
+  // The chain is read where get_buffer() wrote it, so whatever happened to
+  // those frames in between is what the copy loop sees.
+  const total = rs.viaPbe;
+  const hang = (bad: bigint, i: number, what: string) => {
+    opts.console.print(
+      `(no console output: restore_image faulted at 0x${bad.toString(16)} with interrupts off and the image half copied — the machine hangs or resets)`,
+    );
+    return `restore_image faulted on 0x${bad.toString(16)} while ${what} PBE ${i} of ${total}: the page tables it walks ${useTemp ? 'do not map it' : 'were overwritten by image pages (no safe temporary page tables)'} — hang`;
+  };
+  let pbeV = m.mem.u64(symbolPhys(m, 'restore_pblist'));
+  let pbePageV = -1n;
+  let pbePagePhys = 0;
+  for (let i = 0; pbeV !== 0n; i++) {
+    if (i >= total) {
+      opts.console.print(
+        '(no console output: restore_image keeps following a corrupted restore_pblist — the machine hangs or resets)',
+      );
+      return `restore_pblist holds more than the ${total} PBEs get_buffer() linked: the chain was overwritten — hang`;
+    }
+    const pv = pbeV - (pbeV % BigInt(PAGE_SIZE));
+    if (pv !== pbePageV) {
+      const w = walk(m.mem, pgd, pv);
+      if (w.paddr === undefined) return hang(pbeV, i, 'reading');
+      pbePageV = pv;
+      pbePagePhys = w.paddr;
+    }
+    const pa = pbePagePhys + Number(pbeV - pv);
+    const srcV = m.mem.u64(pa); // pbe->address
+    const dstV = m.mem.u64(pa + 8); // pbe->orig_address
+    pbeV = m.mem.u64(pa + 16); // pbe->next
     const wd = walk(m.mem, pgd, dstV);
     const ws = walk(m.mem, pgd, srcV);
     if (wd.paddr === undefined || ws.paddr === undefined) {
-      const bad = wd.paddr === undefined ? dstV : srcV;
-      opts.console.print(
-        `(no console output: restore_image faulted at 0x${bad.toString(16)} with interrupts off and the image half copied — the machine hangs or resets)`,
-      );
-      return `restore_image faulted on 0x${bad.toString(16)} while copying PBE ${rs.pbes.length - 1 - i} of ${rs.pbes.length}: the page tables it walks ${useTemp ? 'do not map it' : 'were overwritten by image pages (no safe temporary page tables)'} — hang`;
+      return hang(wd.paddr === undefined ? dstV : srcV, i, 'copying');
     }
     const dst = Math.floor(wd.paddr / PAGE_SIZE);
     const src = Math.floor(ws.paddr / PAGE_SIZE);
     copyFrameContent(m, opts.content, dst, src);
-    if (dst !== pbe.origPfn) {
-      silentWrites.push({ pfn: dst, imagePfn: pbe.origPfn, how: 'restore', e820: e820TypeAt(m, dst) });
+    stats.pbesCopied++;
+    // __pa(orig_address): the frame the image page belongs to.
+    const origPfn = Math.floor((m.virtToPhys(dstV) ?? wd.paddr) / PAGE_SIZE);
+    if (dst !== origPfn) {
+      silentWrites.push({ pfn: dst, imagePfn: origPfn, how: 'restore', e820: e820TypeAt(m, dst) });
     }
   }
   return null;

@@ -36,13 +36,6 @@ export class RestoreError extends Error {
   }
 }
 
-export interface Pbe {
-  /** Safe frame holding the loaded copy. */
-  copyPfn: number;
-  /** Original frame the copy must go to. */
-  origPfn: number;
-}
-
 /** Where the loader must put stream page `cur`. */
 export interface WriteTarget {
   /** Frame to write; `kind` says why. */
@@ -66,15 +59,12 @@ export class SnapshotRestore {
   zeroBm: MemoryBitmap | null = null;
   origBm: MemoryBitmap | null = null;
   private ca: ChainAllocator | null = null;
-  /** restore_pblist, newest first. */
-  readonly pbes: Pbe[] = [];
-  /** Counters for reports (seed 004). */
+  /** Counters for reports (seed 004). viaPbe is also the length of restore_pblist,
+   *  which lives only in model memory (restore_image walks it there). */
   direct = 0;
   viaPbe = 0;
   /** Zero pfns (6.6+) memset while advancing, with their target frames. */
   readonly zeroFills: WriteTarget[] = [];
-  /** Image pfns the loaded pages belong to, in order. */
-  readonly imagePfns: number[] = [];
 
   constructor(
     readonly s: SwsuspMem,
@@ -306,7 +296,6 @@ export class SnapshotRestore {
     const s = this.s;
     const pfn = this.origBm!.nextPfn();
     if (pfn === BM_END_OF_MAP) throw new RestoreError(-14, 'get_buffer: end of orig_bm');
-    this.imagePfns.push(pfn);
     if (s.isForbidden(pfn) && s.isFree(pfn)) {
       this.direct++;
       return { pfn, kind: 'direct', imagePfn: pfn };
@@ -326,11 +315,10 @@ export class SnapshotRestore {
     const heap = s.heap;
     storeU64(heap, pbeAt, heap.ptov(copy * PAGE_SIZE));
     storeU64(heap, pbeAt + 8, heap.ptov(pfn * PAGE_SIZE));
-    const prev = this.pbes.length ? this.pbeAddr : 0n;
+    const prev = this.viaPbe ? this.pbeAddr : 0n;
     storeU64(heap, pbeAt + 16, prev);
     this.pbeAddr = heap.ptov(pbeAt);
     storeU64(heap, symbolPhys(this.m, 'restore_pblist'), this.pbeAddr);
-    this.pbes.push({ copyPfn: copy, origPfn: pfn });
     this.viaPbe++;
     return { pfn: copy, kind: 'pbe', imagePfn: pfn };
   }
