@@ -31,23 +31,10 @@ import '../src/node/install-fast-paths.js';
 import { UNC_SIZE } from '../src/power/compress/compressor.js';
 import { ImageReader } from '../src/power/image/reader.js';
 import { type PageRecord, writeImage } from '../src/power/image/writer.js';
-import { makeImageData, SYNTH_ARCH } from './codecs.js';
+import { lzoNative, makeImageData, SYNTH_ARCH } from './codecs.js';
 
 const require = createRequire(import.meta.url);
 const lzo = require('lzo') as { compress(b: Buffer): Buffer; decompress(b: Buffer, len: number): Buffer };
-/**
- * The addon under `lzo` (liblzo2 lzo1x_1_compress / lzo1x_decompress_safe
- * into a caller's buffer). lzo.compress()/decompress() wrap it with a fresh
- * zero-filled Buffer.alloc() per call; timing those measured calloc and page
- * faults (the 8192 retained ~136 KiB outputs alone are 1.1 GiB of fresh
- * memory) more than LZO, which made the native baseline look 2–3× slower
- * than liblzo is. hiblab reuses its buffers, so the baseline does too.
- */
-type LzoResult = { err: number; len: number };
-const lzoNative = require('lzo/build/Release/node_lzo.node') as {
-  compress(src: Buffer, dst: Buffer): LzoResult;
-  decompress(src: Buffer, dst: Buffer): LzoResult;
-};
 
 const MIB = 1 << 20;
 
