@@ -547,7 +547,11 @@ function restoreImage(
       return `restore_pblist holds more than the ${total} PBEs get_buffer() linked: the chain was overwritten — hang`;
     }
     const pv = pbeV - (pbeV % BigInt(PAGE_SIZE));
-    if (pv !== pbePageV) {
+    // With the temporary tables (safe pages, never copied over) one walk per
+    // PBE page is enough; without them a copy may clobber a table on the way
+    // to the PBE page, so every PBE is read through a fresh walk, as the CPU's
+    // loads after a page-table overwrite would see it.
+    if (pv !== pbePageV || !useTemp) {
       const w = walk(m.mem, pgd, pv);
       if (w.paddr === undefined) return hang(pbeV, i, 'reading');
       pbePageV = pv;
@@ -556,7 +560,6 @@ function restoreImage(
     const pa = pbePagePhys + Number(pbeV - pv);
     const srcV = m.mem.u64(pa); // pbe->address
     const dstV = m.mem.u64(pa + 8); // pbe->orig_address
-    pbeV = m.mem.u64(pa + 16); // pbe->next
     const wd = walk(m.mem, pgd, dstV);
     const ws = walk(m.mem, pgd, srcV);
     if (wd.paddr === undefined || ws.paddr === undefined) {
@@ -566,11 +569,20 @@ function restoreImage(
     const src = Math.floor(ws.paddr / PAGE_SIZE);
     copyFrameContent(m, opts.content, dst, src);
     stats.pbesCopied++;
+    // pbe->next is loaded after the copy (rep movsq, then the next pointer).
+    pbeV = m.mem.u64(pa + 16);
     // __pa(orig_address): the frame the image page belongs to.
     const origPfn = Math.floor((m.virtToPhys(dstV) ?? wd.paddr) / PAGE_SIZE);
     if (dst !== origPfn) {
       silentWrites.push({ pfn: dst, imagePfn: origPfn, how: 'restore', e820: e820TypeAt(m, dst) });
     }
+  }
+  if (stats.pbesCopied < total) {
+    // A NULL next before the end: restore_image returns into the image kernel with
+    // the rest of the PBEs' pages never copied (verification shows which).
+    opts.console.print(
+      `(no console output: restore_pblist ended after ${stats.pbesCopied} of ${total} PBEs — their pages stay in safe frames)`,
+    );
   }
   return null;
 }

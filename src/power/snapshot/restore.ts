@@ -131,6 +131,8 @@ export class SnapshotRestore {
       if (this.cur === this.nrMetaPages + 1) {
         this.prepareImage();
         this.ca = new ChainAllocator(s.heap, () => this.chainPage());
+        // chain_init() time in snapshot_write_next(): restore_pblist = NULL.
+        storeU64(s.heap, symbolPhys(this.m, 'restore_pblist'), 0n);
         this.origBm!.positionReset();
         this.zeroBm?.positionReset();
         return this.nextData();
