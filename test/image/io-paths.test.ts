@@ -45,6 +45,23 @@ class PageOnlySink implements BlockSink {
   }
 }
 
+/**
+ * A sink whose writes complete later: it reads `bytes` only after an await,
+ * so the writer must not refill a buffer before the returned promise settles.
+ */
+class LateSink implements BlockSink {
+  constructor(readonly dev: MemoryDevice) {}
+  async writePage(swapPage: number, bytes: Uint8Array): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    this.dev.writePage(swapPage, bytes);
+  }
+  async writePages(swapPage: number, bytes: Uint8Array): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    for (let p = 0; p < bytes.length / 4096; p++)
+      this.dev.writePage(swapPage + p, bytes.subarray(p * 4096, (p + 1) * 4096));
+  }
+}
+
 async function write(
   sink: BlockSink,
   records: Iterable<PageRecord> | AsyncIterable<PageRecord>,
@@ -81,6 +98,17 @@ describe('image I/O fast paths', () => {
       const res = await write(dev, records(), { pool, batchChunks });
       expect(res.crc32).toBe(ref.crc32);
       expect(same(dev.bytes, plain.bytes)).toBe(true);
+    }
+    for (const pageOnly of [false, true]) {
+      const late = new MemoryDevice(DEVICE_PAGES * 4096);
+      const sink = new LateSink(late);
+      const res = await write(
+        pageOnly ? { writePage: (p: number, b: Uint8Array) => sink.writePage(p, b) } : sink,
+        syncRecords(),
+        { pool },
+      );
+      expect(res.crc32).toBe(ref.crc32);
+      expect(same(late.bytes, plain.bytes)).toBe(true);
     }
     expect(ref.chunks).toBe(Math.ceil((PAGES + ref.nrMetaPages) / 32));
   });

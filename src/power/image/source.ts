@@ -23,7 +23,8 @@ export interface BlockSink {
   /**
    * Optional: write `bytes` (a whole number of pages) to the consecutive
    * swap pages from `swapPage`, as writePage() on each would. The sink must
-   * not keep `bytes`: the writer refills that buffer afterwards.
+   * not use `bytes` after the call returns (or its promise settles): the
+   * writer refills that buffer then.
    */
   writePages?(swapPage: number, bytes: Uint8Array): void | Promise<void>;
 }
