@@ -21,6 +21,7 @@ import { pageMix, same } from '../compress/data.js';
 
 const PAGES = 1500; // > 511 map entries: some chunks have a swap map page inside
 const DEVICE_PAGES = 2400;
+const NC_DEVICE_PAGES = 2600;
 const data = pageMix(PAGES, 99);
 const pfns = Float64Array.from({ length: PAGES }, (_, i) => 0x100 + i * 3);
 const page = (i: number) => data.subarray(i * 4096, (i + 1) * 4096);
@@ -65,14 +66,16 @@ class LateSink implements BlockSink {
 async function write(
   sink: BlockSink,
   records: Iterable<PageRecord> | AsyncIterable<PageRecord>,
-  extra: { pool?: NodeChunkPool | InlineChunkPool; batchChunks?: number } = {},
+  extra: { pool?: NodeChunkPool | InlineChunkPool; batchChunks?: number; compressor?: 'none' } = {},
 ) {
+  // nocompress needs more than PAGES_FOR_IO + pages free (enough_swap()).
+  const devicePages = extra.compressor === 'none' ? NC_DEVICE_PAGES : DEVICE_PAGES;
   return writeImage(sink, { pfns, count: PAGES }, records, {
     format: '6.x',
     arch: SYNTH_ARCH,
     numPhyspages: PAGES,
     compressor: 'lzo',
-    fresh: { devicePages: DEVICE_PAGES, label: 'IO', uuidSeed: 3 },
+    fresh: { devicePages, label: 'IO', uuidSeed: 3 },
     threads: 2,
     ...extra,
   });
@@ -109,6 +112,21 @@ describe('image I/O fast paths', () => {
       );
       expect(res.crc32).toBe(ref.crc32);
       expect(same(late.bytes, plain.bytes)).toBe(true);
+    }
+    // hibernate=nocompress: one swap page per stream page, same rule.
+    const plainNc = new MemoryDevice(NC_DEVICE_PAGES * 4096);
+    await write(new PageOnlySink(plainNc), syncRecords(), { compressor: 'none' });
+    for (const sink of [
+      (d: MemoryDevice) => d,
+      (d: MemoryDevice) => new LateSink(d),
+      (d: MemoryDevice) => {
+        const l = new LateSink(d);
+        return { writePage: (p: number, b: Uint8Array) => l.writePage(p, b) };
+      },
+    ]) {
+      const dev = new MemoryDevice(NC_DEVICE_PAGES * 4096);
+      await write(sink(dev), syncRecords(), { compressor: 'none' });
+      expect(same(dev.bytes, plainNc.bytes)).toBe(true);
     }
     expect(ref.chunks).toBe(Math.ceil((PAGES + ref.nrMetaPages) / 32));
   });

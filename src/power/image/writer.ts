@@ -17,10 +17,11 @@
  * The data is streamed: at most five batches of chunks (32 × 128 KiB
  * uncompressed each, one being filled and four in the pool, plus their
  * compressed output) are held at a time. Pages are copied straight into
- * those batch buffers (reused, or lent by the pool and transferred); with a sink that has writePages(), runs of
- * consecutive swap slots are assembled in one reused buffer and written
- * with one call, so the calling thread does little more than two memcpys
- * per page (the compression and CRC run in the pool).
+ * those batch buffers (reused, or lent by the pool and transferred); with a
+ * sink that has writePages(), runs of consecutive swap slots are assembled
+ * in one reused buffer and written with one call, so the calling thread does
+ * little more than two memcpys per page (the compression and CRC run in the
+ * pool).
  */
 import { ModelError, ScenarioError, UsageError } from '../../errors.js';
 import { CMP_HEADER, type CompressorName, UNC_SIZE } from '../compress/compressor.js';
@@ -184,13 +185,23 @@ class SwapMapWriter {
     return this.sink.writePage(done, page);
   }
 
-  async writePage(bytes: Uint8Array): Promise<void> {
+  /** One uncompressed stream page; returns a promise only when the sink did. */
+  writePage(bytes: Uint8Array): void | Promise<void> {
     const slot = this.alloc();
     if (this.run) {
-      if (this.breaksRun(slot)) await this.flushRun();
-      this.run.set(bytes, this.runPage(slot));
-    } else await this.sink.writePage(slot, bytes);
-    await this.addEntry(slot);
+      if (this.breaksRun(slot)) {
+        const r = this.flushRun();
+        if (r) return r.then(() => this.placePage(slot, bytes));
+      }
+      return this.placePage(slot, bytes);
+    }
+    const r = this.sink.writePage(slot, bytes);
+    return r ? r.then(() => this.addEntry(slot)) : this.addEntry(slot);
+  }
+
+  private placePage(slot: number, bytes: Uint8Array): void | Promise<void> {
+    this.run!.set(bytes, this.runPage(slot));
+    return this.addEntry(slot);
   }
 
   /**
@@ -237,7 +248,10 @@ class SwapMapWriter {
       }
       if (this.run) {
         if (pos < PAGE_SIZE) buf.fill(0, o + pos, o + PAGE_SIZE);
-      } else await this.sink.writePage(slot, buf);
+      } else {
+        const w = this.sink.writePage(slot, buf);
+        if (w) await w;
+      }
       const r = this.addEntry(slot);
       if (r) await r;
     }
@@ -391,8 +405,9 @@ export async function writeImage(
     // save_image()
     log?.(`PM: Saving image data pages (${nrToWrite} pages)...`);
     const progress = new ProgressPrinter(nrToWrite, 'saving', log);
-    await feed(async (page) => {
-      await map.writePage(page);
+    await feed((page) => {
+      const r = map.writePage(page);
+      if (r) return r.then(() => progress.tick());
       progress.tick();
     });
     log?.(`PM: Image saving done${rules.doneDot}`);
