@@ -18,10 +18,10 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import * as zlib from 'node:zlib';
+import { crc32Le, crc32LeTs } from '../src/lib/crc32.js';
+import { lz4Compress, lz4CompressBound, lz4DecompressSafe } from '../src/lib/lz4.js';
+import { lzo1xCompress, lzo1xDecompressSafe, lzo1xWorstCompress } from '../src/lib/lzo1x.js';
 import { UNC_SIZE } from '../src/power/compress/compressor.js';
-import { crc32Le, crc32LeTs } from '../src/power/compress/crc32.js';
-import { lz4Compress, lz4CompressBound, lz4DecompressSafe } from '../src/power/compress/lz4.js';
-import { lzo1xCompress, lzo1xDecompressSafe, lzo1xWorstCompress } from '../src/power/compress/lzo1x.js';
 import type { ArchHeaderInput } from '../src/power/image/swsusp-info.js';
 import { Prng } from '../src/util/prng.js';
 import '../src/node/install-fast-paths.js';

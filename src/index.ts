@@ -7,14 +7,14 @@ export { type KaslrBases, type KaslrOptions, kernelRandomizeMemory } from './arc
 export { type WalkResult, walk } from './arch/x86/walk.js';
 export * from './errors.js';
 export * from './firmware/index.js';
+export { crc32, crc32Le } from './lib/crc32.js';
+export { lz4Compress, lz4DecompressSafe } from './lib/lz4.js';
+export { lzo1xCompress, lzo1xDecompressSafe } from './lib/lzo1x.js';
 export { type BootE820, type BootOptions, bootMachine, type Machine } from './machine/boot.js';
 export { type MmCounters, mmCounters } from './machine/state.js';
 export { allSymbols, symbolPhys, symbolVirt } from './machine/symbols.js';
 export { PhysMem } from './mm/phys-mem.js';
 export { type ChunkCodec, type CompressorName, getChunkCodec } from './power/compress/compressor.js';
-export { crc32, crc32Le } from './power/compress/crc32.js';
-export { lz4Compress, lz4DecompressSafe } from './power/compress/lz4.js';
-export { lzo1xCompress, lzo1xDecompressSafe } from './power/compress/lzo1x.js';
 export { type ChunkPool, InlineChunkPool } from './power/compress/pool.js';
 export { KernelConsole } from './power/console.js';
 export { DUMP_FORMAT, DUMP_VERSION, makeDump } from './power/dump.js';

@@ -10,7 +10,7 @@
  * CRC = ~crc32_le(~0, bytes) = zlib crc32 of those 4 + 20·n bytes.
  * The table is e820_table_firmware (sanitized, before memmap=/mem= edits).
  */
-import { crc32 } from '../power/compress/crc32.js';
+import { crc32 } from '../lib/crc32.js';
 import type { E820Entry } from './e820-types.js';
 
 export const E820_ENTRY_BYTES = 20;

@@ -117,3 +117,31 @@ export function parseE820(input: Uint8Array | string, file: string): ParsedE820[
   if (looksLikeIomem(text)) return parseIomem(text, file);
   return parseE820Text(text, file);
 }
+
+/** One boot's table picked out of an input, and how many boots the input holds. */
+export interface PickedBoot {
+  parsed: ParsedE820;
+  /** Index of the picked boot (0-based, parse order). */
+  index: number;
+  /** Boots with an e820 table in the input. */
+  boots: number;
+}
+
+/**
+ * parseE820 + pick boot N: the one way every command and the scenario
+ * resolver choose a boot out of a multi-boot log. Default: the first boot.
+ * An index past the end is E820_BOOT_RANGE naming how many boots there are.
+ */
+export function parseE820Boot(input: Uint8Array | string, file: string, boot?: number): PickedBoot {
+  const all = parseE820(input, file);
+  const index = boot ?? 0;
+  const parsed = all[index];
+  if (!parsed) {
+    throw new ParseError(
+      'E820_BOOT_RANGE',
+      `boot ${index} requested but the input has ${all.length} boot(s) with an e820 table (0…${all.length - 1})`,
+      { file },
+    );
+  }
+  return { parsed, index, boots: all.length };
+}

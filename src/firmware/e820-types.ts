@@ -7,19 +7,9 @@
  * RESERVED_KERN). Names: e820_type_to_string() / e820_print_type().
  */
 
-export const E820_TYPE = {
-  RAM: 1,
-  RESERVED: 2,
-  ACPI: 3,
-  NVS: 4,
-  UNUSABLE: 5,
-  PMEM: 7,
-  PRAM: 12,
-  /** EFI_MEMORY_SP "specific purpose" memory (6.x). */
-  SOFT_RESERVED: 0xefffffff,
-  /** Kernel-internal (3.10 … 6.9): setup_data ranges carved out of RAM. Printed "usable". */
-  RESERVED_KERN: 128,
-} as const;
+export { E820_TYPE } from '../lib/e820-abi.js';
+
+import { E820_TYPE } from '../lib/e820-abi.js';
 
 export type E820TypeValue = number;
 

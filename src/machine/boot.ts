@@ -13,6 +13,8 @@
  *
  * The returned Machine is the typed state the hibernation engine works on.
  */
+
+import { NosaveList, registerE820Nosave } from '../arch/x86/e820-nosave.js';
 import { type DirectMap, initMemMapping } from '../arch/x86/init-mem-mapping.js';
 import { type KaslrBases, type KaslrOptions, kernelRandomizeMemory } from '../arch/x86/kaslr.js';
 import {
@@ -33,7 +35,6 @@ import { PAGE_SIZE, PhysMem } from '../mm/phys-mem.js';
 import { Sections } from '../mm/sparse.js';
 import { PG_INIT, StructPages } from '../mm/struct-page.js';
 import { Zones, zoneEndPfn } from '../mm/zones.js';
-import { NosaveList, registerE820Nosave } from '../power/nosave.js';
 import type { KernelImageLayout, KernelProfile } from '../profiles/types.js';
 
 /** What boot needs from the firmware layer (src/firmware KernelE820 fits this shape). */

@@ -16,7 +16,7 @@
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
 
-/** Produces the contents of frames that are not materialised (see model-memory.md). */
+/** Produces the contents of frames that are not materialised (see "Kernel objects live in model memory" in ARCHITECTURE.md). */
 export interface PageContentProvider {
   /** True if this provider generates the frame's bytes (otherwise the frame reads as zero). */
   covers(pfn: number): boolean;

@@ -29,8 +29,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ModelError } from '../errors.js';
+import { CodecError, type CodecErrorCode } from '../lib/codec-errors.js';
 import { CMP_THREADS, type CompressorName, getChunkCodec, UNC_SIZE } from '../power/compress/compressor.js';
-import { CodecError, type CodecErrorCode } from '../power/compress/errors.js';
 import type {
   ChunkJob,
   ChunkPool,

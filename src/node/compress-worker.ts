@@ -15,9 +15,9 @@
  * the results when big enough, else handed back unused.
  */
 import { parentPort } from 'node:worker_threads';
+import { CodecError } from '../lib/codec-errors.js';
+import { crc32Le } from '../lib/crc32.js';
 import { getChunkCodec, UNC_SIZE } from '../power/compress/compressor.js';
-import { crc32Le } from '../power/compress/crc32.js';
-import { CodecError } from '../power/compress/errors.js';
 import { decompressChunk } from '../power/compress/pool.js';
 import type { WorkerReply, WorkerRequest } from './compress-pool.js';
 import './install-fast-paths.js';

@@ -1,11 +1,11 @@
 /**
  * Node-only speed-ups for the platform-neutral core. Importing this module
  * (the CLI does, and so does the compression worker) plugs Node's native
- * zlib.crc32 (Node ≥ 20.15) into src/power/compress/crc32.ts. Results are
+ * zlib.crc32 (Node ≥ 20.15) into src/lib/crc32.ts. Results are
  * bit-identical to the pure-TS fallback.
  */
 import * as zlib from 'node:zlib';
-import { setCrc32Backend } from '../power/compress/crc32.js';
+import { setCrc32Backend } from '../lib/crc32.js';
 
 type ZlibCrc32 = (data: Uint8Array, value?: number) => number;
 

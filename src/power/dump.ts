@@ -17,13 +17,14 @@
  */
 import type { Machine } from '../machine/boot.js';
 import { allSymbols } from '../machine/symbols.js';
+import { hex } from '../util/hex.js';
 import type { ContentMap } from '../workload/content-map.js';
 import type { Oops } from './oops.js';
 
 export const DUMP_FORMAT = 'hiblab-dump';
 export const DUMP_VERSION = 1;
 
-const hx = (v: number | bigint): string => `0x${BigInt.asUintN(64, BigInt(v)).toString(16)}`;
+const hx = (v: number | bigint): string => hex(BigInt(v));
 
 function b64(bytes: Uint8Array): string {
   let s = '';

@@ -1,11 +1,12 @@
 /**
  * The hibernation half of a kernel profile: where kernel/power/ and
  * arch/x86/power/ differ between the supported kernels. Each field names
- * the function whose behaviour it selects (facts: swsusp-facts.md §1–8).
+ * the function whose behaviour it selects.
  * The on-disk layout choices (swsusp_header, restore_data_record) are in
  * KernelProfile.swsuspImage.
  */
-import type { BitmapKind } from '../power/snapshot/bitmap.js';
+/** Which struct memory_bitmap layout kernel/power/snapshot.c uses: 3.10's bm_block list or 4.x+'s radix tree. */
+export type BitmapKind = 'bm-block-list' | 'rtree';
 
 export interface HibernationMessages {
   /** printk prefix of snapshot.c / hibernate.c lines ("PM: " or "PM: hibernation: "). */

@@ -7,7 +7,7 @@
  * 0x8000000000000063), the 4.x memory_map_top_down() stepping, and struct
  * pages of firmware holes that are initialised but not PageReserved.
  */
-import { E820_TYPE } from '../firmware/e820-types.js';
+import { E820_TYPE } from '../lib/e820-abi.js';
 import type { HibernationProfile } from './hibernation.js';
 import type { KernelProfile } from './types.js';
 

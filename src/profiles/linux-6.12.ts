@@ -2,7 +2,7 @@
  * linux-6.12: upstream 6.12 (the stock Debian 6.12.117 kernel of the QEMU
  * fixtures), with the April 2025 e820 nosave fix that 6.12.y stable carries.
  */
-import { E820_TYPE } from '../firmware/e820-types.js';
+import { E820_TYPE } from '../lib/e820-abi.js';
 import type { HibernationProfile } from './hibernation.js';
 import type { KernelProfile } from './types.js';
 

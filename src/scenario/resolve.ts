@@ -8,7 +8,7 @@
  * user scenarios can reuse the shipped tables.
  */
 import { FormatError, HiblabError, ParseError, ScenarioError, UsageError } from '../errors.js';
-import { buildKernelE820, type KernelE820, type ParsedE820, parseE820 } from '../firmware/index.js';
+import { buildKernelE820, type KernelE820, type ParsedE820, parseE820Boot } from '../firmware/index.js';
 import { getProfile, type KernelProfile } from '../profiles/index.js';
 import { builtinReader, DATA_PREFIX } from './builtin-reader.js';
 import type { BootSpec, E820Source, Scenario } from './types.js';
@@ -90,20 +90,14 @@ export function resolveE820(src: E820Source, ctx: ResolveContext): ResolvedE820 
   } else {
     throw new ScenarioError('SCENARIO_MISSING', `${where}: no 'file' or 'inline' source`, { file: scen });
   }
-  let boots: ParsedE820[];
-  try {
-    boots = parseE820(input, name);
-  } catch (e) {
-    return withContext(e, `${where} of ${scen}`);
-  }
+  let parsed: ParsedE820;
   const i = src.boot ?? 0;
-  const parsed = boots[i];
-  if (!parsed) {
-    throw new ScenarioError(
-      'E820_BOOT_RANGE',
-      `${where}.boot: boot ${i} requested but ${name} has ${boots.length} boot(s) with an e820 table (0…${boots.length - 1})`,
-      { file: scen },
-    );
+  try {
+    parsed = parseE820Boot(input, name, i).parsed;
+  } catch (e) {
+    if (e instanceof HiblabError && e.code === 'E820_BOOT_RANGE')
+      throw new ScenarioError(e.code, `${where}.boot: ${e.message} (${name})`, { file: scen });
+    return withContext(e, `${where} of ${scen}`);
   }
   let kernel: KernelE820;
   try {

@@ -39,3 +39,8 @@ export function humanBytes(bytes: number | bigint): string {
   }
   return u === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
 }
+
+/** printk `%#010x` of a u32 (CRC32s, checksums): 0x + 8 digits. */
+export function hex32(v: number): string {
+  return hex(v >>> 0, 8);
+}

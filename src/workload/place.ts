@@ -9,18 +9,10 @@
  */
 import { ScenarioError } from '../errors.js';
 import type { Machine } from '../machine/boot.js';
-import type { ContentWeights, WorkloadGroup, WorkloadKind, WorkloadSpec } from '../scenario/types.js';
 import { Prng } from '../util/prng.js';
 import { ContentKind } from './content.js';
 import type { ContentMap } from './content-map.js';
-
-/** Default content mix per kind (weights). */
-export const DEFAULT_MIX: Record<WorkloadKind, Required<ContentWeights>> = {
-  anon: { zero: 0.15, text: 0.25, pointer: 0.3, random: 0.3 },
-  pagecache: { zero: 0.05, text: 0.6, pointer: 0.1, random: 0.25 },
-  slab: { zero: 0.1, text: 0.05, pointer: 0.8, random: 0.05 },
-  kernel: { zero: 0.1, text: 0.1, pointer: 0.7, random: 0.1 },
-};
+import { DEFAULT_CONTENTS, type WorkloadGroup, type WorkloadKind, type WorkloadSpec } from './types.js';
 
 export interface PlacedGroup {
   kind: WorkloadKind;
@@ -62,7 +54,7 @@ export class WorkloadPlacer {
       slab: 1 << bits.slab,
       kernel: 0,
     };
-    const mix = { ...DEFAULT_MIX[group.kind], ...(group.contents ?? {}) };
+    const mix = { ...DEFAULT_CONTENTS[group.kind], ...(group.contents ?? {}) };
     const cum = [mix.zero, mix.zero + mix.text, mix.zero + mix.text + mix.pointer];
     const total = cum[2]! + mix.random;
     const kinds = [ContentKind.ZERO, ContentKind.TEXT, ContentKind.POINTER, ContentKind.RANDOM];

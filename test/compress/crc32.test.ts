@@ -1,7 +1,6 @@
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { installFastPaths } from '../../src/node/install-fast-paths.js';
 import {
   crc32,
   crc32BackendName,
@@ -9,7 +8,8 @@ import {
   crc32LeCombine,
   crc32LeTs,
   setCrc32Backend,
-} from '../../src/power/compress/crc32.js';
+} from '../../src/lib/crc32.js';
+import { installFastPaths } from '../../src/node/install-fast-paths.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 

@@ -8,15 +8,15 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32Le } from '../../src/lib/crc32.js';
+import { lz4Compress, lz4CompressBound, lz4DecompressSafe } from '../../src/lib/lz4.js';
+import { lzo1xCompress, lzo1xDecompressSafe, lzo1xWorstCompress } from '../../src/lib/lzo1x.js';
 import {
   bytesWorst6x,
   type CompressorName,
   getChunkCodec,
   UNC_SIZE,
 } from '../../src/power/compress/compressor.js';
-import { crc32Le } from '../../src/power/compress/crc32.js';
-import { lz4Compress, lz4CompressBound, lz4DecompressSafe } from '../../src/power/compress/lz4.js';
-import { lzo1xCompress, lzo1xDecompressSafe, lzo1xWorstCompress } from '../../src/power/compress/lzo1x.js';
 import { decodeJson, swapImagePath } from '../helpers/fixtures.js';
 import { same } from './data.js';
 

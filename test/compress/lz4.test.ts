@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodecError } from '../../src/power/compress/errors.js';
-import { lz4Compress, lz4CompressBound, lz4DecompressSafe } from '../../src/power/compress/lz4.js';
+import { CodecError } from '../../src/lib/codec-errors.js';
+import { lz4Compress, lz4CompressBound, lz4DecompressSafe } from '../../src/lib/lz4.js';
 import { guarded, pageMix, same, structuredBytes } from './data.js';
 
 const require = createRequire(import.meta.url);

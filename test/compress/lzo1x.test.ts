@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodecError } from '../../src/power/compress/errors.js';
-import { lzo1xCompress, lzo1xDecompressSafe, lzo1xWorstCompress } from '../../src/power/compress/lzo1x.js';
+import { CodecError } from '../../src/lib/codec-errors.js';
+import { lzo1xCompress, lzo1xDecompressSafe, lzo1xWorstCompress } from '../../src/lib/lzo1x.js';
 import { guarded, pageMix, same, structuredBytes } from './data.js';
 
 const require = createRequire(import.meta.url);

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { CodecError } from '../../src/lib/codec-errors.js';
+import { crc32Le, crc32LeCombine } from '../../src/lib/crc32.js';
 import { NodeChunkPool } from '../../src/node/compress-pool.js';
 import { getChunkCodec, UNC_SIZE } from '../../src/power/compress/compressor.js';
-import { crc32Le, crc32LeCombine } from '../../src/power/compress/crc32.js';
-import { CodecError } from '../../src/power/compress/errors.js';
 import { type ChunkJob, InlineChunkPool } from '../../src/power/compress/pool.js';
 import { pageMix, same } from './data.js';
 

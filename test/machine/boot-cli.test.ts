@@ -100,6 +100,6 @@ describe('hiblab boot', () => {
     const c = io();
     const rc = await runCli(['boot', SEED(), '--boot', '7'], c);
     expect(rc).toBe(2);
-    expect(c.stderr).toMatch(/^hiblab: .*boot 7 requested.*\[BOOT_INDEX\]\n$/);
+    expect(c.stderr).toMatch(/^hiblab: .*boot 7 requested.*\[E820_BOOT_RANGE\]\n$/);
   });
 });

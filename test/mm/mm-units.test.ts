@@ -1,10 +1,10 @@
 /** memblock, sparse, phys-mem and nosave units against hand-worked kernel rules. */
 import { describe, expect, test } from 'vitest';
+import { NosaveList, registerE820Nosave } from '../../src/arch/x86/e820-nosave.js';
 import { E820_TYPE } from '../../src/firmware/e820-types.js';
 import { Memblock } from '../../src/mm/memblock.js';
 import { PhysMem } from '../../src/mm/phys-mem.js';
 import { Sections } from '../../src/mm/sparse.js';
-import { NosaveList, registerE820Nosave } from '../../src/power/nosave.js';
 import { linux310, linux612 } from '../../src/profiles/index.js';
 
 describe('memblock', () => {

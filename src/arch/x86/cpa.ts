@@ -9,7 +9,9 @@
  * not-present here is exactly what the hibernation copy (safe_copy_page)
  * and the inspector's vtop see.
  */
-import type { Machine } from '../../machine/boot.js';
+import type { Buddy } from '../../mm/buddy.js';
+import type { PhysMem } from '../../mm/phys-mem.js';
+import type { KernelProfile } from '../../profiles/types.js';
 import {
   _PAGE_PRESENT,
   _PAGE_PSE,
@@ -21,6 +23,15 @@ import {
   tableIndex,
   writeEntry,
 } from './pgtable.js';
+
+/** What set_memory.c needs of a booted kernel (a Machine is one). */
+export interface CpaKernel {
+  readonly mem: PhysMem;
+  readonly buddy: Buddy;
+  readonly profile: KernelProfile;
+  readonly kernelImage: { readonly pgdPhys: number };
+  ptov(paddr: number): bigint;
+}
 
 export interface CpaOptions {
   /** Fault injection: the page-table allocation of split_large_page() fails. */
@@ -35,7 +46,7 @@ interface Leaf {
 }
 
 /** lookup_address(): the leaf entry (present or not) that covers vaddr, or null when a table is missing. */
-function lookup(m: Machine, vaddr: bigint): Leaf | null {
+function lookup(m: CpaKernel, vaddr: bigint): Leaf | null {
   const mem = m.mem;
   const pgdE = readEntry(mem, m.kernelImage.pgdPhys, tableIndex(vaddr, 'PGD'));
   if ((pgdE & _PAGE_PRESENT) === 0n) return null;
@@ -55,7 +66,7 @@ function lookup(m: Machine, vaddr: bigint): Leaf | null {
 }
 
 /** Allocate a zeroed page-table page from the buddy allocator (alloc_pages(GFP_KERNEL)), or -1. */
-function allocTablePage(m: Machine, opts: CpaOptions): number {
+function allocTablePage(m: CpaKernel, opts: CpaOptions): number {
   if (opts.allocFails) return -1;
   const pfn = m.buddy.alloc(0);
   if (pfn < 0) return -1;
@@ -68,7 +79,7 @@ function allocTablePage(m: Machine, opts: CpaOptions): number {
  * smaller entries with the same protections (present or not). Returns false
  * when the table page cannot be allocated.
  */
-function splitLarge(m: Machine, leaf: Leaf, opts: CpaOptions): boolean {
+function splitLarge(m: CpaKernel, leaf: Leaf, opts: CpaOptions): boolean {
   const t = allocTablePage(m, opts);
   if (t < 0) return false;
   const base = entryAddr(leaf.value);
@@ -82,7 +93,7 @@ function splitLarge(m: Machine, leaf: Leaf, opts: CpaOptions): boolean {
 }
 
 /** set_direct_map_invalid_noflush(page) — or, with `huge`, make the whole 2 MiB leaf around it not-present. */
-export function setDirectMapInvalid(m: Machine, pfn: number, huge = false, opts: CpaOptions = {}): boolean {
+export function setDirectMapInvalid(m: CpaKernel, pfn: number, huge = false, opts: CpaOptions = {}): boolean {
   const vaddr = m.ptov(pfn * PAGE_SIZE);
   for (;;) {
     const leaf = lookup(m, vaddr);
@@ -105,7 +116,7 @@ export function setDirectMapInvalid(m: Machine, pfn: number, huge = false, opts:
  * inside a not-present large mapping needs the split first; returns false
  * (-ENOMEM in the kernel) when that allocation fails.
  */
-export function setDirectMapDefault(m: Machine, pfn: number, opts: CpaOptions = {}): boolean {
+export function setDirectMapDefault(m: CpaKernel, pfn: number, opts: CpaOptions = {}): boolean {
   const vaddr = m.ptov(pfn * PAGE_SIZE);
   for (;;) {
     const leaf = lookup(m, vaddr);

@@ -4,6 +4,7 @@
  * (__va/__pa, ptov) and __pa_symbol() for kernel-image addresses.
  */
 import type { PhysMem } from '../../mm/phys-mem.js';
+import { hexRaw } from '../../util/hex.js';
 import {
   entryAddr,
   entryFlagNames,
@@ -73,24 +74,23 @@ export function formatVtopLines(
   translated?: number,
   pageLines?: string[],
 ): string[] {
-  const hx = (v: number | bigint): string => BigInt(v).toString(16);
   const lines: string[] = [];
   lines.push('VIRTUAL           PHYSICAL');
   const phys = r.paddr ?? translated;
-  lines.push(`${hx(r.vaddr).padEnd(16)}  ${phys === undefined ? '(not mapped)' : hx(phys)}`);
+  lines.push(`${hexRaw(r.vaddr).padEnd(16)}  ${phys === undefined ? '(not mapped)' : hexRaw(phys)}`);
   lines.push('');
-  lines.push(`PGD DIRECTORY: ${hx(pgdVirt)}`);
+  lines.push(`PGD DIRECTORY: ${hexRaw(pgdVirt)}`);
   const [pgd, ...rest] = r.steps;
-  lines.push(`PAGE DIRECTORY: ${hx(pgd!.value)}`);
-  for (const s of rest) lines.push(`   ${s.level}: ${hx(s.entryAddr)} => ${hx(s.value)}`);
+  lines.push(`PAGE DIRECTORY: ${hexRaw(pgd!.value)}`);
+  for (const s of rest) lines.push(`   ${s.level}: ${hexRaw(s.entryAddr)} => ${hexRaw(s.value)}`);
   if (r.paddr !== undefined) {
     const last = r.steps[r.steps.length - 1]!;
     const size = r.pageSize ?? PAGE_SIZE;
-    lines.push(`  PAGE: ${hx(r.paddr - (r.paddr % size))}`);
+    lines.push(`  PAGE: ${hexRaw(r.paddr - (r.paddr % size))}`);
     lines.push('');
     lines.push(`      ${last.level.padEnd(3)}         PHYSICAL  FLAGS`);
     lines.push(
-      `${hx(last.value)}  ${hx(r.paddr - (r.paddr % size))}  (${entryFlagNames(last.value).join('|')})`,
+      `${hexRaw(last.value)}  ${hexRaw(r.paddr - (r.paddr % size))}  (${entryFlagNames(last.value).join('|')})`,
     );
   }
   if (pageLines) {

@@ -22,7 +22,7 @@ import type { Command } from 'commander';
 import { formatVtopLines } from '../../arch/x86/walk.js';
 import { UsageError } from '../../errors.js';
 import { e820TypeNameFor } from '../../firmware/e820-types.js';
-import { buildKernelE820, e820Crc32, parseE820 } from '../../firmware/index.js';
+import { buildKernelE820, e820Crc32, parseE820Boot } from '../../firmware/index.js';
 import { bootMachine, type Machine } from '../../machine/boot.js';
 import { readInput } from '../../node/files.js';
 import { getProfile } from '../../profiles/index.js';
@@ -70,17 +70,13 @@ export function register(program: Command, io: CliIo): void {
     .option('--json', 'print JSON (keys documented in the command source)')
     .action((file: string, o: BootCliOptions) => {
       const profile = getProfile(o.profile);
-      const all = parseE820(readInput(file), file);
-      const bootIdx = o.boot === undefined ? 0 : Number(num('--boot', o.boot));
-      if (!all[bootIdx]) {
-        throw new UsageError(
-          'BOOT_INDEX',
-          `boot ${bootIdx} requested but the file has ${all.length} boot(s)`,
-          { file },
-        );
-      }
+      const { parsed, index: bootIdx } = parseE820Boot(
+        readInput(file),
+        file,
+        o.boot === undefined ? undefined : Number(num('--boot', o.boot)),
+      );
       const cmdline = o.cmdline ?? '';
-      const fw = buildKernelE820(all[bootIdx]!, profile, cmdline);
+      const fw = buildKernelE820(parsed, profile, cmdline);
       const nokaslr = o.nokaslr || /(^|\s)nokaslr(\s|$)/.test(cmdline);
       const m = bootMachine(fw, {
         profile,
@@ -195,7 +191,6 @@ function toJsonModel(m: Machine, file: string, boot: number, crc: number, x: Ext
   };
 }
 
-const hx = (v: number | bigint): string => `0x${BigInt(v).toString(16)}`;
 const h16 = (v: number | bigint): string => `0x${BigInt(v).toString(16).padStart(16, '0')}`;
 
 function renderText(
@@ -219,14 +214,14 @@ function renderText(
     L.push(`  [mem ${h16(e.addr)}-${h16(e.addr + e.size - 1n)}] ${e820TypeNameFor(e.type, known)}${kern}`);
   }
   L.push('');
-  L.push(`max_pfn ${hx(m.maxPfn)}  max_arch_pfn ${hx(m.maxArchPfn)}`);
+  L.push(`max_pfn ${hex(m.maxPfn)}  max_arch_pfn ${hex(m.maxArchPfn)}`);
   L.push('');
   L.push(
     `memblock.memory (${m.memblock.memory.regions.length} regions, ${m.memblock.memory.totalSize / 1024}K):`,
   );
-  for (const r of m.memblock.memory.regions) L.push(`  base ${hx(r.base).padEnd(12)} size ${hx(r.size)}`);
+  for (const r of m.memblock.memory.regions) L.push(`  base ${hex(r.base).padEnd(12)} size ${hex(r.size)}`);
   L.push(`memblock.reserved (${m.memblock.reserved.regions.length} regions):`);
-  for (const r of m.memblock.reserved.regions) L.push(`  base ${hx(r.base).padEnd(12)} size ${hx(r.size)}`);
+  for (const r of m.memblock.reserved.regions) L.push(`  base ${hex(r.base).padEnd(12)} size ${hex(r.size)}`);
   L.push('Boot allocations:');
   const seen = new Map<string, { base: number; size: number; n: number }>();
   for (const a of m.memblock.allocations) {
@@ -238,7 +233,7 @@ function renderText(
     } else seen.set(a.label, { base: a.base, size: a.size, n: 1 });
   }
   for (const [label, s] of seen) {
-    L.push(`  ${label.padEnd(38)} ${s.n > 1 ? `${s.n}× lowest ` : ''}${hx(s.base)} size ${hx(s.size)}`);
+    L.push(`  ${label.padEnd(38)} ${s.n > 1 ? `${s.n}× lowest ` : ''}${hex(s.base)} size ${hex(s.size)}`);
   }
   L.push('');
   L.push('Zones:');
@@ -248,9 +243,9 @@ function renderText(
       continue;
     }
     L.push(
-      `  ${z.name.padEnd(7)} start ${hx(z.startPfn).padEnd(10)} spanned ${hx(z.spannedPages).padEnd(10)} present ${hx(
+      `  ${z.name.padEnd(7)} start ${hex(z.startPfn).padEnd(10)} spanned ${hex(z.spannedPages).padEnd(10)} present ${hex(
         z.presentPages,
-      ).padEnd(10)} managed ${hx(z.managedPages)}`,
+      ).padEnd(10)} managed ${hex(z.managedPages)}`,
     );
   }
   L.push(`  Total pages: ${m.zones.totalPresent} present, ${m.buddy.totalFreePages} free`);
@@ -265,21 +260,21 @@ function renderText(
   L.push('');
   L.push(`Nosave regions (${m.nosave.regions.length}):`);
   for (const r of m.nosave.regions)
-    L.push(`  start_pfn ${hx(r.startPfn).padEnd(10)} end_pfn ${hx(r.endPfn)}`);
+    L.push(`  start_pfn ${hex(r.startPfn).padEnd(10)} end_pfn ${hex(r.endPfn)}`);
   L.push('');
   L.push(
-    `KASLR (${m.kaslr.source}): page_offset_base ${hx(m.kaslr.pageOffsetBase)}  vmalloc_base ${hx(m.kaslr.vmallocBase)}  vmemmap_base ${hx(m.kaslr.vmemmapBase)}`,
+    `KASLR (${m.kaslr.source}): page_offset_base ${hex(m.kaslr.pageOffsetBase)}  vmalloc_base ${hex(m.kaslr.vmallocBase)}  vmemmap_base ${hex(m.kaslr.vmemmapBase)}`,
   );
   const k = m.kernelImage;
   L.push(
-    `Kernel image: _text ${hx(k.textVirt)} (phys ${hx(k.textPhys)}), _end phys ${hx(k.endPhys)}, PGD ${hx(k.pgdVirt)} (phys ${hx(k.pgdPhys)})`,
+    `Kernel image: _text ${hex(k.textVirt)} (phys ${hex(k.textPhys)}), _end phys ${hex(k.endPhys)}, PGD ${hex(k.pgdVirt)} (phys ${hex(k.pgdPhys)})`,
   );
   L.push('');
   const dm = m.directMap;
   L.push(
     `Direct map: ${dm.leafCount['4k']} × 4k, ${dm.leafCount['2M']} × 2M, ${dm.leafCount['1G']} × 1G leaf entries; ${dm.pgtPages.length} page-table pages (${dm.pgtPages.filter((p) => p.source === 'brk').length} brk, ${dm.pgtPages.filter((p) => p.source === 'memblock').length} memblock)`,
   );
-  for (const r of dm.ranges) L.push(`  [mem ${hx(r.start)}-${hx(r.end - 1)}] page ${r.pageSize}`);
+  for (const r of dm.ranges) L.push(`  [mem ${hex(r.start)}-${hex(r.end - 1)}] page ${r.pageSize}`);
   if (x.ptov) {
     L.push('');
     L.push('VIRTUAL           PHYSICAL');
@@ -300,7 +295,7 @@ function renderText(
     L.push('');
     const p = x.page;
     L.push(
-      `pfn ${hx(p.pfn as number)}: page ${hx(p.page as bigint)} valid=${p.valid} flags=${p.flags === null ? '-' : hx(p.flags as bigint)} count=${p.refcount ?? '-'} mapcount=${p.mapcount ?? '-'} reserved=${p.reserved ?? '-'} buddy=${p.buddy ?? '-'} nosave=${p.nosave} direct-mapped=${p.directMapped}`,
+      `pfn ${hex(p.pfn as number)}: page ${hex(p.page as bigint)} valid=${p.valid} flags=${p.flags === null ? '-' : hex(p.flags as bigint)} count=${p.refcount ?? '-'} mapcount=${p.mapcount ?? '-'} reserved=${p.reserved ?? '-'} buddy=${p.buddy ?? '-'} nosave=${p.nosave} direct-mapped=${p.directMapped}`,
     );
   }
   void o;

@@ -21,7 +21,7 @@ import {
   formatE820Line,
   hex018,
   type ParsedE820,
-  parseE820,
+  parseE820Boot,
   ramPages,
 } from '../../firmware/index.js';
 import { readInput } from '../../node/files.js';
@@ -37,18 +37,7 @@ function parseBoot(text: string | undefined, flag: string): number | undefined {
 }
 
 function loadBoot(file: string, boot: number | undefined): { parsed: ParsedE820; boots: number } {
-  const all = parseE820(readInput(file), file);
-  const i = boot ?? 0;
-  if (i >= all.length) {
-    throw new UsageError(
-      'E820_BOOT_RANGE',
-      `boot ${i} requested but the file has ${all.length} boot(s) with an e820 table (0…${all.length - 1})`,
-      {
-        file,
-      },
-    );
-  }
-  return { parsed: all[i]!, boots: all.length };
+  return parseE820Boot(readInput(file), file, boot);
 }
 
 const crcHex = (c: number): string => `0x${c.toString(16).padStart(8, '0')}`;

@@ -11,12 +11,11 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { e820Crc32, parseE820 } from '../../firmware/index.js';
+import { e820Crc32, parseE820Boot } from '../../firmware/index.js';
 import { readInput } from '../../node/files.js';
 import { openImageFile } from '../../node/image-file.js';
 import { checkImageAgainstE820 } from '../../power/image/e820-check.js';
-import { hex32 } from '../../power/image/summary.js';
-import { hex } from '../../util/hex.js';
+import { hex, hex32 } from '../../util/hex.js';
 import { type CliIo, toJson } from '../io.js';
 
 interface CheckOpts {
@@ -33,21 +32,7 @@ function parseBoot(v: string): number {
 }
 
 async function cmdCheck(io: CliIo, path: string, opts: CheckOpts): Promise<void> {
-  const boots = parseE820(readInput(opts.e820), opts.e820);
-  if (boots.length === 0) {
-    throw new UsageError('E820_NOT_FOUND', 'no e820 map found in this input', { file: opts.e820 });
-  }
-  const bootIdx = opts.boot ?? boots.length - 1;
-  const boot =
-    boots.find((b) => b.bootIndex === bootIdx) ??
-    (opts.boot === undefined ? boots[boots.length - 1] : undefined);
-  if (!boot) {
-    throw new UsageError(
-      'BOOT_NOT_FOUND',
-      `--boot ${bootIdx}: the input has boots ${boots.map((b) => b.bootIndex).join(', ')}`,
-      { file: opts.e820 },
-    );
-  }
+  const { parsed: boot, boots: bootsFound } = parseE820Boot(readInput(opts.e820), opts.e820, opts.boot);
   const { src, reader } = openImageFile(path);
   try {
     const crc = e820Crc32(boot.entries);
@@ -60,7 +45,7 @@ async function cmdCheck(io: CliIo, path: string, opts: CheckOpts): Promise<void>
           e820: {
             file: opts.e820,
             boot: boot.bootIndex,
-            bootsFound: boots.length,
+            bootsFound,
             entries: boot.entries.length,
           },
           imageE820Checksum: r.imageE820Checksum === null ? null : hex32(r.imageE820Checksum),
@@ -76,7 +61,7 @@ async function cmdCheck(io: CliIo, path: string, opts: CheckOpts): Promise<void>
     }
     const L: string[] = [];
     L.push(
-      `e820 map: ${opts.e820}, boot ${boot.bootIndex} of ${boots.length}, ${boot.entries.length} firmware entries, crc32 ${hex32(crc)}`,
+      `e820 map: ${opts.e820}, boot ${boot.bootIndex} of ${bootsFound}, ${boot.entries.length} firmware entries, crc32 ${hex32(crc)}`,
     );
     L.push(
       `image e820 checksum: ${r.imageE820Checksum === null ? 'none (no e820 check in this header format)' : hex32(r.imageE820Checksum)}`,

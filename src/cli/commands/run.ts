@@ -37,6 +37,7 @@ import {
   type Scenario,
 } from '../../scenario/index.js';
 import { type RunResult, runScenario } from '../../scenario/run.js';
+import { hex } from '../../util/hex.js';
 import { type CliIo, toJson } from '../io.js';
 import { progressBar } from '../progress.js';
 
@@ -50,25 +51,23 @@ interface RunOpts {
   quiet?: boolean;
 }
 
-const hx = (v: bigint) => `0x${BigInt.asUintN(64, v).toString(16)}`;
-
 function oopsJson(o: Oops | undefined) {
   if (!o) return null;
   return {
-    address: hx(o.address),
+    address: hex(o.address),
     function: o.func,
     offset: o.offset,
-    rip: hx(o.rip),
+    rip: hex(o.rip),
     pid: o.pid,
     comm: o.comm,
     errorCode: o.errorCode,
-    regs: Object.fromEntries(Object.entries(o.regs).map(([k, v]) => [k, hx(v as bigint)])),
+    regs: Object.fromEntries(Object.entries(o.regs).map(([k, v]) => [k, hex(v as bigint)])),
     trace: o.trace,
     walk: o.walk.steps.map((s) => ({
       level: s.level,
       index: s.index,
       entryAddr: s.entryAddr,
-      value: hx(s.value),
+      value: hex(s.value),
     })),
     reason: o.reason,
   };

@@ -9,8 +9,8 @@
  * only with the raw block.
  */
 import { UsageError } from '../../errors.js';
-import { lz4Compress, lz4CompressBound, lz4DecompressSafe } from './lz4.js';
-import { lzo1xCompress, lzo1xDecompressSafe, lzo1xWorstCompress } from './lzo1x.js';
+import { lz4Compress, lz4CompressBound, lz4DecompressSafe } from '../../lib/lz4.js';
+import { lzo1xCompress, lzo1xDecompressSafe, lzo1xWorstCompress } from '../../lib/lzo1x.js';
 
 export type CompressorName = 'lzo' | 'lz4';
 

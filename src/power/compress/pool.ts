@@ -14,9 +14,9 @@
  * tiny inputs); src/node/compress-pool.ts is the worker_threads version.
  */
 
+import { CodecError } from '../../lib/codec-errors.js';
+import { crc32Le } from '../../lib/crc32.js';
 import { type CompressorName, getChunkCodec, UNC_SIZE } from './compressor.js';
-import { crc32Le } from './crc32.js';
-import { CodecError } from './errors.js';
 
 export interface ChunkJob {
   index: number;

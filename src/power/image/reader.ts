@@ -15,6 +15,7 @@
  * shorter ones). That is what makes random access by pfn possible.
  */
 import { FormatError } from '../../errors.js';
+import { crc32Le, crc32LeCombine } from '../../lib/crc32.js';
 import {
   CMP_HEADER,
   type CompressorName,
@@ -22,7 +23,6 @@ import {
   UNC_PAGES,
   UNC_SIZE,
 } from '../compress/compressor.js';
-import { crc32Le, crc32LeCombine } from '../compress/crc32.js';
 import type { ChunkPool, DecompressResult } from '../compress/pool.js';
 import { FORMAT_ERAS, type FormatEraRules, type ImageFormatEra } from './format-era.js';
 import { type Clock, defaultClock, type LogSink, ProgressPrinter, speedLine, threadsLine } from './log.js';

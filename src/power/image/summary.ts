@@ -3,6 +3,8 @@
  * the kernel format era and features, and the stream counts. JSON keys are
  * stable (documented on the CLI command).
  */
+
+import { hex32 } from '../../util/hex.js';
 import { UNC_PAGES } from '../compress/compressor.js';
 import type { MkswapHeader } from './mkswap-header.js';
 import { PAGE_SIZE } from './page.js';
@@ -59,8 +61,6 @@ export interface ImageSummary {
   } | null;
   swapMap: { mapPages: number; firstMapPages: number[]; entries: number };
 }
-
-export const hex32 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
 export function summarizeImage(r: ImageReader): ImageSummary {
   const meta = r.metaList();

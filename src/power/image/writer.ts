@@ -24,8 +24,8 @@
  * pool).
  */
 import { ModelError, ScenarioError, UsageError } from '../../errors.js';
+import { crc32LeCombine } from '../../lib/crc32.js';
 import { CMP_HEADER, type CompressorName, UNC_SIZE } from '../compress/compressor.js';
-import { crc32LeCombine } from '../compress/crc32.js';
 import { type ChunkJob, type ChunkPool, type ChunkResult, InlineChunkPool } from '../compress/pool.js';
 import { FORMAT_ERAS, type ImageFormatEra } from './format-era.js';
 import { type Clock, defaultClock, type LogSink, ProgressPrinter, speedLine, threadsLine } from './log.js';

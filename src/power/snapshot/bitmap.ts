@@ -12,11 +12,14 @@
  * set/test/clear move the iteration position (memory_bm_find_bit side
  * effects differ per kernel), and next_pfn resets at the end only on 3.10.
  */
+import type { BitmapKind } from '../../profiles/hibernation.js';
 
 /** BM_END_OF_MAP = ~0UL; the model uses -1. */
 export const BM_END_OF_MAP = -1;
 /** BM_BITS_PER_BLOCK = PAGE_SIZE * 8. */
 export const BM_BITS_PER_BLOCK = 32768;
+
+export type { BitmapKind };
 
 export interface MemExtent {
   /** First pfn. */
@@ -24,8 +27,6 @@ export interface MemExtent {
   /** Last pfn + 1. */
   end: number;
 }
-
-export type BitmapKind = 'bm-block-list' | 'rtree';
 
 export interface MemoryBitmap {
   readonly kind: BitmapKind;

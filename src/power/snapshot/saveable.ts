@@ -31,7 +31,7 @@ export function markFreePages(s: SwsuspMem, zone: Zone): void {
   }
 }
 
-/** saveable_page(zone, pfn) per profile (3.10 / RHEL 7 / 6.x rules, swsusp-facts §4.1). */
+/** saveable_page(zone, pfn) per profile (3.10 / RHEL 7 / 6.x rules of kernel/power/snapshot.c). */
 export function saveablePage(s: SwsuspMem, zone: Zone, pfn: number): boolean {
   const m = s.machine;
   const h = s.profile.hibernation;

@@ -11,6 +11,7 @@
 import { ModelError } from '../../errors.js';
 import type { Machine } from '../../machine/boot.js';
 import type { KernelProfile } from '../../profiles/types.js';
+import { hex } from '../../util/hex.js';
 import type { ContentMap } from '../../workload/content-map.js';
 import { createMemExtents, type MemExtent, type MemoryBitmap } from './bitmap.js';
 import { BmBlockListBitmap } from './bm-block-list.js';
@@ -234,7 +235,7 @@ export class SwsuspMem {
     let last = -1;
     for (const r of this.machine.nosave.regions) {
       log(
-        `${pfx}Marking nosave pages: [mem ${hex10(r.startPfn * PAGE_SIZE)}-${hex10(r.endPfn * PAGE_SIZE - 1)}]`,
+        `${pfx}Marking nosave pages: [mem ${hex(r.startPfn * PAGE_SIZE, 8)}-${hex(r.endPfn * PAGE_SIZE - 1, 8)}]`,
       );
       let pfn = r.startPfn;
       while (pfn < r.endPfn) {
@@ -290,9 +291,4 @@ export class SwsuspMem {
     }
     return both.length;
   }
-}
-
-/** printk %#010llx. */
-export function hex10(v: number): string {
-  return `0x${v.toString(16).padStart(8, '0')}`;
 }

@@ -21,7 +21,7 @@
  * slots of absolute positions, skip step growing with the literal run,
  * backward match extension); its bytes need not equal liblz4's.
  */
-import { CodecError } from './errors.js';
+import { CodecError } from './codec-errors.js';
 
 const MINMATCH = 4;
 const LASTLITERALS = 5;

@@ -4,7 +4,7 @@
  * offset where decoding stopped. Codes mirror liblzo's LZO_E_* results
  * (include/linux/lzo.h) and the failure classes of LZ4_decompress_safe().
  */
-import { FormatError } from '../../errors.js';
+import { FormatError } from '../errors.js';
 
 export type CodecErrorCode =
   /** LZO_E_ERROR (-1): a structurally impossible stream (e.g. end marker with a bad length). */

@@ -29,7 +29,7 @@
  * every state. Its bytes are not identical to the kernel's, but every
  * LZO1X decompressor (liblzo2, Linux) reads them.
  */
-import { CodecError } from './errors.js';
+import { CodecError } from './codec-errors.js';
 
 const M2_MAX_LEN = 8;
 const M2_MAX_OFFSET = 0x0800;

@@ -13,8 +13,8 @@
  *    entries matter; every hole between them is registered rounded out,
  *    [PFN_DOWN(last_end), PFN_UP(addr)), and finally [PFN_DOWN(last_end), limit_pfn).
  */
-import { E820_TYPE, type E820Entry } from '../firmware/e820-types.js';
-import type { KernelProfile } from '../profiles/types.js';
+import { E820_TYPE, type E820Entry } from '../../firmware/e820-types.js';
+import type { KernelProfile } from '../../profiles/types.js';
 
 export interface NosaveRegion {
   startPfn: number;
