@@ -24,7 +24,7 @@ import { UsageError } from '../../errors.js';
 import { e820TypeNameFor } from '../../firmware/e820-types.js';
 import { buildKernelE820, e820Crc32, parseE820 } from '../../firmware/index.js';
 import { bootMachine, type Machine } from '../../machine/boot.js';
-import { readInput } from '../../node/files.js';
+import { readE820Input } from '../../node/files.js';
 import { getProfile } from '../../profiles/index.js';
 import { hex, parseNumber } from '../../util/hex.js';
 import { type CliIo, toJson } from '../io.js';
@@ -70,7 +70,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--json', 'print JSON (keys documented in the command source)')
     .action((file: string, o: BootCliOptions) => {
       const profile = getProfile(o.profile);
-      const all = parseE820(readInput(file), file);
+      const all = parseE820(readE820Input(file), file);
       const bootIdx = o.boot === undefined ? 0 : Number(num('--boot', o.boot));
       if (!all[bootIdx]) {
         throw new UsageError(

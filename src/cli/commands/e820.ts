@@ -24,7 +24,7 @@ import {
   parseE820,
   ramPages,
 } from '../../firmware/index.js';
-import { readInput } from '../../node/files.js';
+import { readE820Input } from '../../node/files.js';
 import { getProfile } from '../../profiles/index.js';
 import { hex, humanBytes } from '../../util/hex.js';
 import { type CliIo, toJson } from '../io.js';
@@ -37,7 +37,7 @@ function parseBoot(text: string | undefined, flag: string): number | undefined {
 }
 
 function loadBoot(file: string, boot: number | undefined): { parsed: ParsedE820; boots: number } {
-  const all = parseE820(readInput(file), file);
+  const all = parseE820(readE820Input(file), file);
   const i = boot ?? 0;
   if (i >= all.length) {
     throw new UsageError(

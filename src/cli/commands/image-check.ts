@@ -12,7 +12,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { e820Crc32, parseE820 } from '../../firmware/index.js';
-import { readInput } from '../../node/files.js';
+import { readE820Input } from '../../node/files.js';
 import { openImageFile } from '../../node/image-file.js';
 import { checkImageAgainstE820 } from '../../power/image/e820-check.js';
 import { hex32 } from '../../power/image/summary.js';
@@ -33,7 +33,7 @@ function parseBoot(v: string): number {
 }
 
 async function cmdCheck(io: CliIo, path: string, opts: CheckOpts): Promise<void> {
-  const boots = parseE820(readInput(opts.e820), opts.e820);
+  const boots = parseE820(readE820Input(opts.e820), opts.e820);
   if (boots.length === 0) {
     throw new UsageError('E820_NOT_FOUND', 'no e820 map found in this input', { file: opts.e820 });
   }
