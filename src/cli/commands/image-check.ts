@@ -10,7 +10,7 @@
  * Exit: 0 when every kernel that understands the image's header accepts it, 1 otherwise.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { HiblabError, UsageError } from '../../errors.js';
 import { e820Crc32, parseE820 } from '../../firmware/index.js';
 import { readE820Input } from '../../node/files.js';
 import { openImageFile } from '../../node/image-file.js';
@@ -51,7 +51,15 @@ async function cmdCheck(io: CliIo, path: string, opts: CheckOpts): Promise<void>
   const { src, reader } = openImageFile(path);
   try {
     const crc = e820Crc32(boot.entries);
-    const r = checkImageAgainstE820(reader.info, reader.metaList(), boot.entries, crc);
+    let meta: ReturnType<typeof reader.metaList>;
+    try {
+      meta = reader.metaList();
+    } catch (e) {
+      // A damaged meta page is found after the open: name the image all the same.
+      if (e instanceof HiblabError) e.withFile(path);
+      throw e;
+    }
+    const r = checkImageAgainstE820(reader.info, meta, boot.entries, crc);
     io.exitCode = r.acceptedByAll ? 0 : 1;
     if (opts.json) {
       io.out(
