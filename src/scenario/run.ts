@@ -115,9 +115,9 @@ export function devicePagesFor(streamPages: number): number {
 }
 
 /**
- * A sysfs resume trigger without a named writer: seed 000's — PID 318 in
- * crash> bt of the resume boot (/work/shared/seeds/000_*.txt); "bash" when the
- * scenario gives no process name either.
+ * The writer of /sys/power/resume when a sysfs trigger names none: seed 000's
+ * PID 318 (crash> bt of the resume boot, /work/shared/seeds/000_*.txt), and
+ * "bash" for its name.
  */
 const SYSFS_WRITER = { pid: 318, process: 'bash' };
 
@@ -241,7 +241,11 @@ async function runStory(sc: Scenario, io: RunIo, events: EventSink | undefined):
       device: device!,
       trigger:
         trig.via === 'sysfs'
-          ? { via: 'sysfs', process: trig.process ?? SYSFS_WRITER.process, pid: SYSFS_WRITER.pid }
+          ? {
+              via: 'sysfs',
+              process: trig.process ?? SYSFS_WRITER.process,
+              pid: trig.pid ?? SYSFS_WRITER.pid,
+            }
           : { via: 'initcall' },
       pool: io.pool,
       cpus: hib.cpus ?? 2,
