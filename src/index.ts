@@ -18,12 +18,14 @@ export { type ChunkCodec, type CompressorName, getChunkCodec } from './power/com
 export { type ChunkPool, InlineChunkPool } from './power/compress/pool.js';
 export { KernelConsole } from './power/console.js';
 export { DUMP_FORMAT, DUMP_VERSION, makeDump } from './power/dump.js';
+export type { EngineEvent, EventSink, Phase } from './power/events.js';
 export { type HibernateOptions, type HibernateResult, hibernate } from './power/hibernate.js';
 export * as image from './power/image/index.js';
 export { formatOops, type Oops } from './power/oops.js';
 export { type ResumeOptions, type ResumeResult, softwareResume } from './power/resume.js';
 export * from './profiles/index.js';
 export type { KernelProfile } from './profiles/types.js';
+export * as report from './report/index.js';
 export {
   BUILTINS,
   builtinReader,

@@ -20,7 +20,4 @@ export function processIo(): CliIo {
   };
 }
 
-/** Print a value as stable, pretty JSON (bigints as 0x hex strings). */
-export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2)}\n`;
-}
+export { toJson } from '../report/json.js';

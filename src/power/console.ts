@@ -7,7 +7,7 @@ export class KernelConsole {
   readonly lines: string[] = [];
   /** Simulated time in microseconds since this kernel booted. */
   private us: number;
-  /** Called with every line as it is printed (live output, progress bars). */
+  /** Called with every line as it is stored in `lines` (timestamp included): live output, event sinks. */
   onLine: ((line: string) => void) | null = null;
 
   constructor(startSeconds = 0) {
@@ -25,13 +25,15 @@ export class KernelConsole {
   print(line: string): void {
     const s = Math.floor(this.us / 1e6);
     const frac = String(this.us % 1e6).padStart(6, '0');
-    this.lines.push(`[${String(s).padStart(5)}.${frac}] ${line}`);
-    this.onLine?.(line);
+    const stamped = `[${String(s).padStart(5)}.${frac}] ${line}`;
+    this.lines.push(stamped);
+    this.onLine?.(stamped);
     this.us += 37; // printk itself takes time; keeps timestamps strictly increasing
   }
 
   /** A line without timestamp (user space output, e.g. the init script). */
   raw(line: string): void {
     this.lines.push(line);
+    this.onLine?.(line);
   }
 }

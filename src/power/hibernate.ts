@@ -17,6 +17,7 @@ import type { ContentMap } from '../workload/content-map.js';
 import type { CompressorName } from './compress/compressor.js';
 import type { ChunkPool } from './compress/pool.js';
 import type { KernelConsole } from './console.js';
+import { type EventSink, inPhase, inPhaseSync } from './events.js';
 import { FORMAT_ERAS } from './image/format-era.js';
 import { speedLine } from './image/log.js';
 import type { BlockSink } from './image/source.js';
@@ -53,6 +54,8 @@ export interface HibernateOptions {
   faults?: SaveFaults;
   /** Who wrote "disk" to /sys/power/state (for an oops while saving). */
   process?: string;
+  /** Structured events: the save and write-image phases, write progress. */
+  events?: EventSink;
 }
 
 /** Hibernation died: an oops while creating the image (nothing was written). */
@@ -122,7 +125,7 @@ export async function hibernate(
   storeU64(s.heap, symbolPhys(m, 'in_suspend'), 1n);
   let save: SaveResult;
   try {
-    save = swsuspSave(s, pre, log, opts.faults);
+    save = inPhaseSync(opts.events, 'save', () => swsuspSave(s, pre, log, opts.faults));
   } catch (e) {
     if (!(e instanceof SaveFault)) throw e;
     if (e.warning) log(e.warning);
@@ -203,40 +206,46 @@ export async function hibernate(
   const e820Crc = e820Crc32(m.e820.firmware);
   const numPhyspages = numPhyspagesOf(m);
   const diskMs = (1000 / ((opts.diskMBps ?? 200) * 1024 * 1024)) * 4096;
-  const write = await writeImage(
-    opts.sink,
-    { pfns: manifest.pfns, zero: m.profile.hibernation.zeroPages ? manifest.zero : undefined, count },
-    data(),
-    {
-      format: m.profile.swsuspImage.format,
-      arch: {
-        era: archEra(m),
-        jumpAddress: m.kernelImage.textVirt + BigInt(RESTORE_REGISTERS_OFFSET),
-        jumpAddressPhys: BigInt(m.kernelImage.textPhys + RESTORE_REGISTERS_OFFSET),
-        cr3: BigInt(m.kernelImage.pgdPhys),
-        e820Checksum: e820Crc,
+  const events = opts.events;
+  const write = await inPhase(events, 'write-image', () =>
+    writeImage(
+      opts.sink,
+      { pfns: manifest.pfns, zero: m.profile.hibernation.zeroPages ? manifest.zero : undefined, count },
+      data(),
+      {
+        format: m.profile.swsuspImage.format,
+        arch: {
+          era: archEra(m),
+          jumpAddress: m.kernelImage.textVirt + BigInt(RESTORE_REGISTERS_OFFSET),
+          jumpAddressPhys: BigInt(m.kernelImage.textPhys + RESTORE_REGISTERS_OFFSET),
+          cr3: BigInt(m.kernelImage.pgdPhys),
+          e820Checksum: e820Crc,
+        },
+        numPhyspages,
+        compressor: opts.compressor,
+        platformMode: opts.platformMode,
+        fresh: {
+          devicePages:
+            typeof opts.devicePages === 'number'
+              ? opts.devicePages
+              : opts.devicePages(1 + save.nrMetaPages + save.nrCopyPages),
+          label: 'HIBLABSWAP',
+          uuidSeed: opts.swapUuidSeed ?? 1,
+        },
+        cpus: opts.cpus ?? 2,
+        threads: opts.threads,
+        pool: opts.pool,
+        clock: con.nowMs,
+        log: (l) => {
+          if (l.startsWith('PM: Image saving progress'))
+            con.advanceMs(((save.nrCopyPages + save.nrMetaPages) / 10) * diskMs);
+          log(l);
+        },
+        onProgress: events
+          ? (done, total) => events({ type: 'progress', phase: 'write-image', done, total })
+          : undefined,
       },
-      numPhyspages,
-      compressor: opts.compressor,
-      platformMode: opts.platformMode,
-      fresh: {
-        devicePages:
-          typeof opts.devicePages === 'number'
-            ? opts.devicePages
-            : opts.devicePages(1 + save.nrMetaPages + save.nrCopyPages),
-        label: 'HIBLABSWAP',
-        uuidSeed: opts.swapUuidSeed ?? 1,
-      },
-      cpus: opts.cpus ?? 2,
-      threads: opts.threads,
-      pool: opts.pool,
-      clock: con.nowMs,
-      log: (l) => {
-        if (l.startsWith('PM: Image saving progress'))
-          con.advanceMs(((save.nrCopyPages + save.nrMetaPages) / 10) * diskMs);
-        log(l);
-      },
-    },
+    ),
   );
   log('PM: S|');
   // swsusp_free(): copy frames and the image bitmaps go back; power_down().

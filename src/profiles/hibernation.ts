@@ -59,6 +59,31 @@ export interface OopsProfile {
   readonly loader: { readonly compressed: string; readonly nocompress: string };
   /** Offset of the faulting copy instruction inside the loader (rep movsq in the inlined memcpy). */
   readonly copyInsnOffset: number;
+  /**
+   * Model text layout for faults no real oops shows: the memset of a zero page
+   * inside snapshot_write_next() (6.6+), and the return sites of the loaders'
+   * calls to snapshot_write_next() (the frame above it in the call trace).
+   */
+  readonly zeroFillInsnOffset: number;
+  readonly writeNextReturn: { readonly compressed: number; readonly nocompress: number };
+  /**
+   * The loader's frame on the resuming task's 16 KiB kernel stack (THREAD_SIZE),
+   * as offsets from the stack's base: RSP and RBP at the faulting copy, and R13 =
+   * &snapshot (struct snapshot_handle, a local of swsusp_read()).
+   */
+  readonly loaderFrame: { readonly rsp: number; readonly rbp: number; readonly snapshotHandle: number };
+  /** R9, R10 and RFLAGS at the loader's copy (left there by code the model does not run). */
+  readonly loaderRegs: { readonly r9: bigint; readonly r10: bigint; readonly rflags: bigint };
+  /**
+   * The compressed loader's buffers (kernel/power/swap.c): vmalloc'd page[] of
+   * `maxReadPages` pointers (LZO_MAX_RD_PAGES / CMP_MAX_RD_PAGES), then
+   * data = vmalloc(nr_threads * sizeof(struct dec_data)); `decUncOffset` is
+   * offsetof(struct dec_data, unc).
+   */
+  readonly maxReadPages: number;
+  readonly decUncOffset: number;
+  /** Bytes of the vmalloc area in use when the resume boot's loader runs (modules, drivers, initramfs). */
+  readonly resumeVmallocInUse: number;
   /** Frames above the loader, innermost first: "func+0xoff" return sites, by resume trigger. */
   readonly callTrace: { readonly sysfs: readonly string[]; readonly initcall: readonly string[] };
   /** Where copy_data_pages()' copy faults (safe_copy_page inlined) and the frames above it (echo disk > /sys/power/state). */

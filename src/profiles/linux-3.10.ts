@@ -181,6 +181,22 @@ export const linux310: KernelProfile = {
       ],
       loader: { compressed: 'load_image_lzo', nocompress: 'load_image' },
       copyInsnOffset: 2086,
+      // Model text layout (3.10 has no zero pages; no real oops shows these sites).
+      zeroFillInsnOffset: 0x1c5,
+      writeNextReturn: { compressed: 0x3a0, nocompress: 0x1d5 },
+      // Seed 000 (/work/shared/seeds/000_*.txt, crash> bt): RSP ffff9263fd72bc70, RBP
+      // ffff9263fd72bd78, R13 = &snapshot ffff9263fd72bd88 in the 16 KiB stack at ffff9263fd728000.
+      loaderFrame: { rsp: 0x3c70, rbp: 0x3d78, snapshotHandle: 0x3d88 },
+      // Seed 000's R9, R10, RFLAGS.
+      loaderRegs: { r9: 1n, r10: 1n, rflags: 0x10246n },
+      // RHEL 7.9 swap.c: LZO_MAX_RD_PAGES 8192; struct dec_data { thr; ready; stop; ret;
+      // go; done (wait_queue_head_t, 24 bytes each); unc_len; cmp_len; unc[]; cmp[] } → unc at 0x58,
+      // sizeof 0x43058 (the seed's `imul $0x43058` before the vmalloc of data).
+      maxReadPages: 8192,
+      decUncOffset: 0x58,
+      // Seed 000: data = R15 = vmalloc_base + 0x9fc000, the second vmalloc of load_image_lzo()
+      // after page[] (64 KiB + a guard page = 0x11000), so 0x9eb000 bytes were in use before.
+      resumeVmallocInUse: 0x9eb000,
       callTrace: {
         sysfs: [
           'swsusp_read+0x1ee',

@@ -172,6 +172,18 @@ export const linux612: KernelProfile = {
       ],
       loader: { compressed: 'load_compressed_image', nocompress: 'load_image' },
       copyInsnOffset: 0x5d1,
+      // Model text layout (no real 6.12 oops in the fixtures shows these sites).
+      zeroFillInsnOffset: 0x1c5,
+      writeNextReturn: { compressed: 0x3a0, nocompress: 0x1f6 },
+      // No 6.12 loader oops in the fixtures: seed 000's (3.10) frame offsets and registers.
+      loaderFrame: { rsp: 0x3c70, rbp: 0x3d78, snapshotHandle: 0x3d88 },
+      loaderRegs: { r9: 1n, r10: 1n, rflags: 0x10246n },
+      // 6.12 swap.c: CMP_MAX_RD_PAGES 8192; struct dec_data gained `struct crypto_comp *cc`
+      // after thr, so unc is at 0x60.
+      maxReadPages: 8192,
+      decUncOffset: 0x60,
+      // No 6.12 resume oops with registers in the fixtures: seed 000's amount.
+      resumeVmallocInUse: 0x9eb000,
       callTrace: {
         sysfs: [
           'swsusp_read+0x1b5',

@@ -233,8 +233,8 @@ resume:
       - { kind: pagecache, size: 24M }
       - { kind: slab, size: 12M }
       - { kind: anon, size: 4M }
-  # PID 318 "dracut-pre-moun" (comm keeps 15 characters) wrote /sys/power/resume.
-  resumeTrigger: { via: sysfs, process: dracut-pre-moun }
+  # PID 318 "dracut-pre-moun" (comm keeps 15 characters) wrote /sys/power/resume (crash> bt).
+  resumeTrigger: { via: sysfs, process: dracut-pre-moun, pid: 318 }
 hibernate:
   compressor: lzo
 expect:

@@ -69,7 +69,7 @@ export const SCENARIO_KEYS = {
   workload: ['seed', 'groups', 'targetCopyPages', 'churn'],
   group: ['kind', 'name', 'pages', 'size', 'zone', 'placement', 'contents', 'fill', 'frames'],
   contents: ['zero', 'text', 'pointer', 'random'],
-  resumeTrigger: ['via', 'process'],
+  resumeTrigger: ['via', 'process', 'pid'],
   hibernate: ['compressor', 'threads', 'cpus', 'imageSize', 'platformMode'],
   faults: ['cpaSplitFails', 'fixmapSave', 'unmapPagesAtSave', 'noTempPageTables'],
   unmap: ['pfn', 'pages', 'huge'],
@@ -519,6 +519,18 @@ function readBoot(
           pattern: /^\S/,
           what: 'a process name (comm, as ps prints it)',
         });
+      }
+      const pid = tm.get('pid');
+      if (pid) {
+        if (via !== 'sysfs') {
+          r.fail(
+            'SCENARIO_CONFLICT',
+            'resume.resumeTrigger.pid: only with via: sysfs (an initcall runs in PID 1)',
+            pid.key,
+          );
+        }
+        // PID_MAX_LIMIT (4M on 64-bit); PID 1 is init, which runs the initcalls.
+        boot.resumeTrigger.pid = r.int(pid.value, 'resume.resumeTrigger.pid', 1, 4194304);
       }
     } else boot.resumeTrigger = { via: 'initcall' };
   }

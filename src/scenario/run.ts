@@ -14,6 +14,7 @@ import { bootMachine, type Machine } from '../machine/boot.js';
 import { type MmCounters, mmCounters } from '../machine/state.js';
 import type { ChunkPool } from '../power/compress/pool.js';
 import { KernelConsole } from '../power/console.js';
+import { type ConsoleBoot, type EventSink, inPhase } from '../power/events.js';
 import { HibernateOops, type HibernateResult, hibernate } from '../power/hibernate.js';
 import type { BlockSink, ReadSource } from '../power/image/source.js';
 import type { Oops } from '../power/oops.js';
@@ -33,8 +34,6 @@ export interface RunIo {
   device: (pages: number) => SwapDevice;
   /** Worker pools for the hibernating and the resuming kernel (optional: in-thread). */
   pool?: ChunkPool;
-  /** Every console line as it is printed, with the boot it belongs to. */
-  onConsole?: (boot: 'suspend' | 'resume', line: string) => void;
   /** Called once the image is on the device, before the resume boot touches it. */
   onImageWritten?: (device: SwapDevice) => void;
 }
@@ -77,13 +76,24 @@ export function kaslrOptions(spec: KaslrSpec | undefined): KaslrOptions {
   return o;
 }
 
-function bootOne(sc: Scenario, which: 'suspend' | 'resume', io: RunIo, startSeconds: number) {
+/** Send every line `con` prints to the sink as a console event of `boot`. */
+function consoleEvents(con: KernelConsole, boot: ConsoleBoot, events: EventSink | undefined): void {
+  con.onLine = events ? (line) => events({ type: 'console', boot, line }) : null;
+}
+
+function bootOne(
+  sc: Scenario,
+  which: 'suspend' | 'resume',
+  io: RunIo,
+  startSeconds: number,
+  events: EventSink | undefined,
+) {
   const spec: BootSpec = sc[which];
   const r = resolveBoot(sc, which, io);
   const machine = bootMachine(r.kernel, { profile: r.profile, kaslr: kaslrOptions(spec.kaslr) });
   const con = new KernelConsole(0);
+  consoleEvents(con, which, events);
   for (const l of machine.log) con.print(l);
-  if (io.onConsole) con.onLine = (l) => io.onConsole!(which, l);
   con.advanceMs(startSeconds * 1000);
   const content = new ContentMap();
   machine.mem.setProvider(content);
@@ -104,9 +114,26 @@ export function devicePagesFor(streamPages: number): number {
   return streamPages + Math.ceil(streamPages / 511) + 1024 + 64;
 }
 
-export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
+/**
+ * The writer of /sys/power/resume when a sysfs trigger names none: seed 000's
+ * PID 318 (crash> bt of the resume boot, /work/shared/seeds/000_*.txt), and
+ * "bash" for its name.
+ */
+const SYSFS_WRITER = { pid: 318, process: 'bash' };
+
+/**
+ * Run the story. `events` receives the run's structured events (phases,
+ * progress, every console line, oops, verdict — see ../power/events.ts).
+ */
+export async function runScenario(sc: Scenario, io: RunIo, events?: EventSink): Promise<RunResult> {
+  const r = await runStory(sc, io, events);
+  events?.({ type: 'verdict', verdict: r.verdict, reason: r.reason });
+  return r;
+}
+
+async function runStory(sc: Scenario, io: RunIo, events: EventSink | undefined): Promise<RunResult> {
   // ---- the hibernating boot ----
-  const s = bootOne(sc, 'suspend', io, 120);
+  const s = await inPhase(events, 'suspend-boot', async () => bootOne(sc, 'suspend', io, 120, events));
   const hib = sc.hibernate ?? {};
   // Pages made not-present in the direct map before hibernation (secretmem-like users):
   // they are in use, so a free frame is taken for the purpose.
@@ -129,41 +156,45 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
   // is the state the image kernel must find again after a resume.
   const mmBefore = s.fill ? undefined : mmCounters(s.machine);
   try {
-    hres = await hibernate(s.machine, s.content, {
-      compressor: hib.compressor ?? 'lzo',
-      cpus: hib.cpus ?? 2,
-      threads: hib.threads,
-      imageSize: typeof hib.imageSize === 'number' ? hib.imageSize : undefined,
-      platformMode: hib.platformMode,
-      pool: io.pool,
-      console: s.con,
-      swapUuidSeed: sc.seed,
-      faults: { cpaSplitFails: sc.faults?.cpaSplitFails, fixmapSave: sc.faults?.fixmapSave },
-      devicePages: (n) => {
-        device = io.device(devicePagesFor(n));
-        return devicePagesFor(n);
-      },
-      sink: {
-        writePage: (p, b) => {
-          if (!device) throw new ScenarioError('DEVICE', 'swap device not created');
-          return device.writePage(p, b);
+    hres = await inPhase(events, 'hibernate', () =>
+      hibernate(s.machine, s.content, {
+        events,
+        compressor: hib.compressor ?? 'lzo',
+        cpus: hib.cpus ?? 2,
+        threads: hib.threads,
+        imageSize: typeof hib.imageSize === 'number' ? hib.imageSize : undefined,
+        platformMode: hib.platformMode,
+        pool: io.pool,
+        console: s.con,
+        swapUuidSeed: sc.seed,
+        faults: { cpaSplitFails: sc.faults?.cpaSplitFails, fixmapSave: sc.faults?.fixmapSave },
+        devicePages: (n) => {
+          device = io.device(devicePagesFor(n));
+          return devicePagesFor(n);
         },
-      },
-      beforePreallocate: (saveableNow) => {
-        if (target === undefined || !s.fill) return;
-        const now = saveableNow();
-        const need = target - now;
-        if (need < 0) {
-          throw new ScenarioError(
-            'WORKLOAD_TOO_BIG',
-            `workload.targetCopyPages is ${target} but the fixed groups already make ${now} saveable pages`,
-          );
-        }
-        s.placer.place(s.fill, need);
-      },
-    });
+        sink: {
+          writePage: (p, b) => {
+            if (!device) throw new ScenarioError('DEVICE', 'swap device not created');
+            return device.writePage(p, b);
+          },
+        },
+        beforePreallocate: (saveableNow) => {
+          if (target === undefined || !s.fill) return;
+          const now = saveableNow();
+          const need = target - now;
+          if (need < 0) {
+            throw new ScenarioError(
+              'WORKLOAD_TOO_BIG',
+              `workload.targetCopyPages is ${target} but the fixed groups already make ${now} saveable pages`,
+            );
+          }
+          s.placer.place(s.fill, need);
+        },
+      }),
+    );
   } catch (e) {
     if (e instanceof HibernateOops) {
+      events?.({ type: 'oops', boot: 'suspend', oops: e.oops });
       return finish(sc, {
         scenario: sc,
         verdict: 'hibernate-failed',
@@ -202,19 +233,29 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
   if (device) io.onImageWritten?.(device);
 
   // ---- the resuming boot ----
-  const b = bootOne(sc, 'resume', io, 6.9);
+  const b = await inPhase(events, 'resume-boot', async () => bootOne(sc, 'resume', io, 6.9, events));
   const trig = sc.resume.resumeTrigger ?? { via: 'initcall' as const };
-  const rres = await softwareResume(b.machine, {
-    console: b.con,
-    device: device!,
-    trigger: { via: trig.via, process: trig.process, pid: trig.via === 'sysfs' ? 318 : 1 },
-    pool: io.pool,
-    cpus: hib.cpus ?? 2,
-    content: b.content,
-    imageContent: s.content,
-    manifest: hres.manifest,
-    faults: { noTempPageTables: sc.faults?.noTempPageTables },
-  });
+  const rres = await inPhase(events, 'resume', () =>
+    softwareResume(b.machine, {
+      console: b.con,
+      device: device!,
+      trigger:
+        trig.via === 'sysfs'
+          ? {
+              via: 'sysfs',
+              process: trig.process ?? SYSFS_WRITER.process,
+              pid: trig.pid ?? SYSFS_WRITER.pid,
+            }
+          : { via: 'initcall' },
+      pool: io.pool,
+      cpus: hib.cpus ?? 2,
+      content: b.content,
+      imageContent: s.content,
+      manifest: hres.manifest,
+      faults: { noTempPageTables: sc.faults?.noTempPageTables },
+      events,
+    }),
+  );
   // After a successful jump the image kernel prints on, in its own time line.
   const mark = s.con.lines.length;
   if (rres.outcome === 'resumed' || rres.outcome === 'silent-corruption') {
@@ -223,6 +264,7 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
     hres.mem.freeBasicMemoryBitmaps(() => undefined);
     if (mmBefore) suspend.mmAfter = mmCounters(s.machine);
   }
+  consoleEvents(s.con, 'restored', events);
   for (const l of rres.afterRestore) s.con.print(l);
   const restoredConsole = s.con.lines.splice(mark);
   const verdict: Outcome = rres.outcome === 'no-image' ? 'refused' : rres.outcome;

@@ -66,8 +66,8 @@ export interface BootSpec {
   kaslr?: KaslrSpec;
   /** Suspend boot: what is in memory at hibernation; resume boot: the boot kernel's own use (e.g. dracut). */
   workload?: WorkloadSpec;
-  /** Resume boot only (default {via: 'initcall'}); seed 000: sysfs from "dracut-pre-moun". */
-  resumeTrigger?: { via: ResumeVia; process?: string };
+  /** Resume boot only (default {via: 'initcall'}); seed 000: sysfs from "dracut-pre-moun", PID 318. */
+  resumeTrigger?: { via: ResumeVia; process?: string; pid?: number };
 }
 
 export type Compressor = 'lzo' | 'lz4' | 'none';

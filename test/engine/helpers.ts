@@ -1,4 +1,5 @@
 import type { ChunkPool } from '../../src/power/compress/pool.js';
+import type { EventSink } from '../../src/power/events.js';
 import { SparseMemoryDevice } from '../../src/power/image/source.js';
 import { builtinReader, getBuiltin, type Scenario } from '../../src/scenario/index.js';
 import { type RunResult, runScenario } from '../../src/scenario/run.js';
@@ -8,19 +9,24 @@ export async function runBuiltin(
   name: string,
   edit?: (sc: Scenario) => Scenario,
   pool?: ChunkPool,
+  events?: EventSink,
 ): Promise<RunResult & { dev: SparseMemoryDevice }> {
   let sc = getBuiltin(name);
   if (edit) sc = edit(sc);
   let dev: SparseMemoryDevice | undefined;
-  const r = await runScenario(sc, {
-    readFile: builtinReader,
-    baseDir: 'data/scenarios',
-    pool,
-    device: (n) => {
-      dev = new SparseMemoryDevice(n);
-      return dev;
+  const r = await runScenario(
+    sc,
+    {
+      readFile: builtinReader,
+      baseDir: 'data/scenarios',
+      pool,
+      device: (n) => {
+        dev = new SparseMemoryDevice(n);
+        return dev;
+      },
     },
-  });
+    events,
+  );
   return { ...r, dev: dev! };
 }
 

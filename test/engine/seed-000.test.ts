@@ -4,13 +4,17 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { symbolPhys } from '../../src/machine/symbols.js';
+import type { EngineEvent } from '../../src/power/events.js';
+import { getBuiltin } from '../../src/scenario/index.js';
 import type { RunResult } from '../../src/scenario/run.js';
+import { consoleOf, expectNested, phaseTrail, progressOf } from './event-checks.js';
 import { runBuiltin, text } from './helpers.js';
 
 let r: RunResult;
+const ev: EngineEvent[] = [];
 beforeAll(async () => {
-  r = await runBuiltin('seed-000');
-}, 120_000);
+  r = await runBuiltin('seed-000', undefined, undefined, (e) => ev.push(e));
+}, 300_000);
 
 describe('seed-000 (linux-3.10)', () => {
   it('hibernates with the seed dump counters: nr_copy_pages 229023, nr_meta_pages 448', () => {
@@ -34,11 +38,16 @@ describe('seed-000 (linux-3.10)', () => {
     expect(o.regs.rdi).toBe(0xffff9263fe142000n);
     expect(o.regs.rdx).toBe(0x1000n);
     expect(o.func).toBe('load_image_lzo');
-    expect(o.comm).toBe('dracut-pre-moun');
-    // The seed's registers: RBX = nr_pages, R12 = offset in the chunk, RSI = unc + off.
+    // The writer of /sys/power/resume is the scenario's (comm and pid are inputs, not checked here).
+    expect(o.comm).toBe(getBuiltin('seed-000').resume.resumeTrigger?.process);
+    // The seed's registers the model computes: RBX = nr_pages and R12 = the page's offset in
+    // its chunk (loop counters); RSI = data[0].unc + off, where data is the loader's second
+    // vmalloc (after page[]: 64 KiB + guard) and unc is at offsetof(struct dec_data, unc). The
+    // inputs are vmalloc_base and the bytes in use before the loader (profile, from R15).
     expect(o.regs.rbx).toBe(0x21c6bn);
     expect(o.regs.r12).toBe(0xb000n);
     expect(o.regs.rsi).toBe(0xffffb3f1c0a07058n);
+    expect(o.regs.r11).toBe(0xffffb3f1c0a1c058n);
     // exception RIP load_image_lzo+2086 = ffffffff8b2fe476
     expect(o.rip).toBe(0xffffffff8b2fe476n);
     // The walk: PGD 1fe74067 → PUD 13ffff067 → PMD 13fffe067 → PTE 0.
@@ -101,5 +110,22 @@ describe('seed-000 (linux-3.10)', () => {
     const block = Number(m.mem.u64(orig + 24) - m.kaslr.pageOffsetBase);
     expect(m.mem.u64(block + 16)).toBe(0xb8001n);
     expect(m.mem.u64(block + 24)).toBe(0xc0001n);
+  });
+
+  it('emits the loader oops as an event and ends load-image early, without restore', () => {
+    expectNested(ev);
+    expect(phaseTrail(ev).slice(-4)).toEqual(['+resume', '+load-image', '-load-image', '-resume']);
+    expect(ev.filter((e) => e.type === 'oops')).toEqual([
+      { type: 'oops', boot: 'resume', oops: r.resume!.result.oops },
+    ]);
+    const l = progressOf(ev, 'load-image');
+    const st = r.resume!.result.stats;
+    // Stopped where the loader stopped: short of the total, never past the pages it stored.
+    expect(l.at(-1)!.done).toBeLessThan(st.streamPages);
+    expect(l.at(-1)!.done).toBeLessThanOrEqual(st.loaded);
+    expect(consoleOf(ev, 'resume')).toEqual(r.resume!.console);
+    expect(ev.filter((e) => e.type === 'verdict')).toEqual([
+      { type: 'verdict', verdict: 'oops', reason: r.reason },
+    ]);
   });
 });

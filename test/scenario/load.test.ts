@@ -239,6 +239,9 @@ describe('loadScenario: errors name file:line:column', () => {
     expect(errorAt(`${BASE}\n  resumeTrigger: { via: sysfs, process: dracut-pre-mount }\n`).code).toBe(
       'SCENARIO_RANGE',
     );
+    // pid only via sysfs (an initcall runs in PID 1), within PID_MAX_LIMIT
+    expect(errorAt(`${BASE}\n  resumeTrigger: { via: initcall, pid: 318 }\n`).code).toBe('SCENARIO_CONFLICT');
+    expect(errorAt(`${BASE}\n  resumeTrigger: { via: sysfs, pid: 0 }\n`).code).toBe('SCENARIO_RANGE');
     // nokaslr vs explicit KASLR
     expect(errorAt(`${BASE}\n  cmdline: nokaslr\n  kaslr: { seed: 1 }\n`).code).toBe('SCENARIO_CONFLICT');
     // lz4 needs a 6.9+ kernel; nocompress on the cmdline vs an explicit compressor

@@ -2,31 +2,20 @@
  * `hiblab e820 show|diff`: firmware e820 tables from logs, /proc/iomem, QEMU
  * etc/e820 or JSON; the kernel's edits; the hibernation e820 CRC32.
  *
- * JSON keys (stable):
- *   show: file, boot, boots, source, origin, line, complete, cmdline, profile,
- *         firmware[], crc32, kernel[], setupData[], userDefined, log[], notes[], ramPages{firmware,kernel}
- *         (entry = {addr, size, end, type, typeName}; addresses as 0x strings)
- *   diff: a{file,boot,origin,entries,crc32,ramPages}, b{…}, identical, added[], removed[],
- *         changed[{a,b}], pages[{startPfn,endPfn,pages,from,to}], crcDiffers, resumeRefused
+ * JSON keys (stable): see src/report/e820.ts, which builds both reports.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import {
   buildKernelE820,
   diffE820,
-  type E820Entry,
   e820Crc32,
-  e820End,
-  e820TypeName,
-  formatE820Line,
-  hex018,
   type ParsedE820,
   parseE820Boot,
-  ramPages,
 } from '../../firmware/index.js';
 import { readE820Input } from '../../node/files.js';
 import { getProfile } from '../../profiles/index.js';
-import { hex, humanBytes } from '../../util/hex.js';
+import { e820DiffJson, e820DiffText, e820ShowJson, e820ShowText } from '../../report/e820.js';
 import { type CliIo, toJson } from '../io.js';
 
 function parseBoot(text: string | undefined, flag: string): number | undefined {
@@ -38,22 +27,6 @@ function parseBoot(text: string | undefined, flag: string): number | undefined {
 
 function loadBoot(file: string, boot: number | undefined): { parsed: ParsedE820; boots: number } {
   return parseE820Boot(readE820Input(file), file, boot);
-}
-
-const crcHex = (c: number): string => `0x${c.toString(16).padStart(8, '0')}`;
-
-const entryJson = (e: E820Entry) => ({
-  addr: e.addr,
-  size: e.size,
-  end: e820End(e),
-  type: e.type,
-  typeName: e820TypeName(e.type),
-});
-
-const typeLabel = (t: number | null): string => (t === null ? 'hole' : e820TypeName(t));
-
-function pagesText(n: bigint): string {
-  return `${n} pages (${humanBytes(n * 4096n)})`;
 }
 
 export function register(program: Command, io: CliIo): void {
@@ -81,58 +54,16 @@ export function register(program: Command, io: CliIo): void {
       const profile = getProfile(opts.profile);
       const { parsed, boots } = loadBoot(file, parseBoot(opts.boot, '--boot'));
       const k = buildKernelE820(parsed, profile, opts.cmdline);
-      const crc = e820Crc32(k.firmware);
-      const notes = [...parsed.notes, ...k.notes];
-      if (opts.json) {
-        io.out(
-          toJson({
-            file,
-            boot: parsed.bootIndex,
-            boots,
-            source: parsed.source,
-            origin: parsed.origin,
-            line: parsed.line ?? null,
-            complete: parsed.complete,
-            cmdline: opts.cmdline ?? parsed.cmdline ?? null,
-            profile: profile.id,
-            firmware: k.firmware.map(entryJson),
-            crc32: crcHex(crc),
-            kernel: k.kernel.map(entryJson),
-            setupData: k.setupData,
-            userDefined: k.userDefined,
-            log: k.log,
-            notes,
-            ramPages: { firmware: Number(ramPages(k.firmware)), kernel: Number(ramPages(k.kernel)) },
-          }),
-        );
-        return;
-      }
-      const out: string[] = [];
-      out.push(
-        `${file}: boot ${parsed.bootIndex} of ${boots}, ${parsed.origin} table${parsed.line ? ` at line ${parsed.line}` : ''} (${parsed.source})${parsed.complete ? '' : ' [fragment]'}`,
-      );
-      const cl = opts.cmdline ?? parsed.cmdline;
-      if (cl !== undefined) out.push(`command line: ${cl}`);
-      out.push(`firmware e820 (e820_table_firmware): ${k.firmware.length} entries, CRC32 ${crcHex(crc)}`);
-      for (const e of k.firmware) out.push(`  ${formatE820Line(e, 'BIOS-e820', profile.e820.knownTypes)}`);
-      out.push(`kernel log (${profile.id}):`);
-      for (const l of k.log.slice(1 + k.firmware.length)) out.push(`  ${l}`);
-      out.push(`kernel e820_table: ${k.kernel.length} entries${k.userDefined ? ' (user-defined)' : ''}`);
-      for (const e of k.kernel)
-        out.push(
-          `  ${formatE820Line(e, 'e820', profile.e820.knownTypes)}${e.type === 128 ? ' (RESERVED_KERN)' : ''}`,
-        );
-      if (k.setupData.length === 0) out.push('setup_data: none known');
-      else {
-        out.push(
-          `setup_data: ${k.setupData.length} range(s)${profile.e820.setupData === 'memblock-reserve' ? ' (memblock_reserve, e820 unchanged)' : ' (RESERVED_KERN in e820)'}`,
-        );
-        for (const s of k.setupData)
-          out.push(`  [mem ${hex018(s.addr)}-${hex018(s.addr + s.size - 1n)}] ${s.size} bytes`);
-      }
-      out.push(`RAM: firmware ${pagesText(ramPages(k.firmware))}, kernel ${pagesText(ramPages(k.kernel))}`);
-      for (const n of notes) out.push(`note: ${n}`);
-      io.out(`${out.join('\n')}\n`);
+      const report = {
+        file,
+        parsed,
+        boots,
+        cmdline: opts.cmdline,
+        profile,
+        kernel: k,
+        crc: e820Crc32(k.firmware),
+      };
+      io.out(opts.json ? toJson(e820ShowJson(report)) : e820ShowText(report));
     });
 
   e820
@@ -157,67 +88,7 @@ export function register(program: Command, io: CliIo): void {
       const B = loadBoot(fb, bb).parsed;
       const d = diffE820(A.entries, B.entries);
       io.exitCode = d.identical ? 0 : 1;
-      if (opts.json) {
-        const side = (file: string, p: ParsedE820, crc: number, ram: bigint) => ({
-          file,
-          boot: p.bootIndex,
-          origin: p.origin,
-          entries: p.entries.map(entryJson),
-          crc32: crcHex(crc),
-          ramPages: Number(ram),
-        });
-        io.out(
-          toJson({
-            a: side(fa, A, d.crcA, d.ramPagesA),
-            b: side(fb, B, d.crcB, d.ramPagesB),
-            identical: d.identical,
-            added: d.added.map(entryJson),
-            removed: d.removed.map(entryJson),
-            changed: d.changed.map((c) => ({ a: entryJson(c.a), b: entryJson(c.b) })),
-            pages: d.pages.map((p) => ({
-              startPfn: p.startPfn,
-              endPfn: p.endPfn,
-              pages: Number(p.pages),
-              from: typeLabel(p.from),
-              to: typeLabel(p.to),
-            })),
-            crcDiffers: d.crcDiffers,
-            resumeRefused: d.crcDiffers,
-          }),
-        );
-        return;
-      }
-      const out: string[] = [];
-      out.push(`--- a: ${fa} boot ${A.bootIndex} (${A.origin}, ${A.entries.length} entries)`);
-      out.push(`+++ b: ${fb} boot ${B.bootIndex} (${B.origin}, ${B.entries.length} entries)`);
-      if (d.identical) out.push('firmware e820 tables are identical');
-      const lines: { addr: bigint; text: string }[] = [];
-      for (const e of d.removed) lines.push({ addr: e.addr, text: `- ${formatE820Line(e)}` });
-      for (const e of d.added) lines.push({ addr: e.addr, text: `+ ${formatE820Line(e)}` });
-      for (const c of d.changed) {
-        lines.push({ addr: c.a.addr, text: `- ${formatE820Line(c.a)}` });
-        lines.push({ addr: c.b.addr, text: `+ ${formatE820Line(c.b)}` });
-      }
-      lines.sort((x, y) => (x.addr < y.addr ? -1 : x.addr > y.addr ? 1 : 0));
-      for (const l of lines) out.push(l.text);
-      if (d.pages.length > 0) {
-        out.push('pages that changed type:');
-        for (const p of d.pages) {
-          const range =
-            p.pages === 1n ? `pfn ${hex(p.startPfn)}` : `pfn ${hex(p.startPfn)}-${hex(p.endPfn - 1n)}`;
-          out.push(
-            `  ${range} (${p.pages} page${p.pages === 1n ? '' : 's'}): ${typeLabel(p.from)} -> ${typeLabel(p.to)}`,
-          );
-        }
-      }
-      out.push(`RAM: a ${pagesText(d.ramPagesA)}, b ${pagesText(d.ramPagesB)}`);
-      out.push(
-        `e820 CRC32: a ${crcHex(d.crcA)}, b ${crcHex(d.crcB)} — ${
-          d.crcDiffers
-            ? 'DIFFER: a 5.13+ kernel refuses the resume ("Hibernate inconsistent memory map detected!")'
-            : 'equal: the e820 check passes'
-        }`,
-      );
-      io.out(`${out.join('\n')}\n`);
+      const report = { fileA: fa, fileB: fb, a: A, b: B, diff: d };
+      io.out(opts.json ? toJson(e820DiffJson(report)) : e820DiffText(report));
     });
 }

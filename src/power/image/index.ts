@@ -1,7 +1,15 @@
 /** The hibernation image on disk: format modules, writer, reader, e820 acceptance check. */
 export { checkImageAgainstE820, type E820CheckResult, e820EndOfRamPfn } from './e820-check.js';
 export { FORMAT_ERAS, type FormatEraRules, type ImageFormatEra } from './format-era.js';
-export { type Clock, type LogSink, ProgressPrinter, speedLine, threadsLine } from './log.js';
+export {
+  type Clock,
+  kernelThreads,
+  type LogSink,
+  ProgressPrinter,
+  type ProgressSink,
+  speedLine,
+  threadsLine,
+} from './log.js';
 export { checkPfnList, MetaDecoder, MetaList, nrMetaPages, type PfnList, packMetaPage } from './meta.js';
 export { decodeMkswapHeader, type MkswapHeader, makeMkswapPage } from './mkswap-header.js';
 export { isZeroPage, PAGE_SIZE } from './page.js';
@@ -34,7 +42,6 @@ export {
   type SwsuspInfo,
 } from './swsusp-info.js';
 export {
-  kernelThreads,
   PAGES_FOR_IO,
   type PageRecord,
   type WriteImageOptions,

@@ -13,20 +13,32 @@ export type Clock = () => number;
 
 export const defaultClock: Clock = () => (globalThis.performance ? globalThis.performance.now() : Date.now());
 
+/** Stream pages done out of a total, for progress bars and event sinks. */
+export type ProgressSink = (done: number, total: number) => void;
+
 /**
  * The 10% progress rule of save_image(), load_image() and their compressed twins: m = nr/10 (at least 1);
  * before counting page n (0-based) a line is printed when n % m == 0, with
  * value n / m * 10. So 0% is printed, and 100% only if nr is not a multiple of 10.
+ * The writer and the loaders (image/writer.ts, image/reader.ts, ../swap-read.ts) all count with it.
+ *
+ * `onProgress`, when given, gets (done, total) after every 1% of the pages and
+ * after the last one (done === total): finer than the kernel's lines, for a bar.
  */
 export class ProgressPrinter {
   private readonly m: number;
+  private readonly step: number;
+  private next: number;
   private n = 0;
   constructor(
-    nrToDo: number,
+    private readonly nrToDo: number,
     private readonly phase: 'saving' | 'loading',
     private readonly log: LogSink | undefined,
+    private readonly onProgress?: ProgressSink,
   ) {
     this.m = Math.floor(nrToDo / 10) || 1;
+    this.step = Math.max(1, Math.ceil(nrToDo / 100));
+    this.next = onProgress ? Math.min(nrToDo, this.step) : Number.POSITIVE_INFINITY;
   }
   /** Call once per stream page, in the place the kernel increments nr_pages. */
   tick(): void {
@@ -34,10 +46,24 @@ export class ProgressPrinter {
       this.log(`PM: Image ${this.phase} progress: ${String(Math.floor(this.n / this.m) * 10).padStart(3)}%`);
     }
     this.n++;
+    if (this.n >= this.next) {
+      this.onProgress!(this.n, this.nrToDo);
+      this.next =
+        this.n >= this.nrToDo ? Number.POSITIVE_INFINITY : Math.min(this.nrToDo, this.n + this.step);
+    }
   }
   get count(): number {
     return this.n;
   }
+}
+
+/**
+ * The number of compression / decompression threads: clamp(num_online_cpus() - 1,
+ * 1, LZO_THREADS / CMP_THREADS = 3) — save_image_lzo() / load_image_lzo() in 3.10,
+ * save_compressed_image() / load_compressed_image() in 6.x (kernel/power/swap.c).
+ */
+export function kernelThreads(cpus: number): number {
+  return Math.min(3, Math.max(1, cpus - 1));
 }
 
 /** swsusp_show_speed(): "<prefix><msg> %u kbytes in %u.%02u seconds (%u.%02u MB/s)". */

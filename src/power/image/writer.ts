@@ -28,7 +28,16 @@ import { crc32LeCombine } from '../../lib/crc32.js';
 import { CMP_HEADER, type CompressorName, UNC_SIZE } from '../compress/compressor.js';
 import { type ChunkJob, type ChunkPool, type ChunkResult, InlineChunkPool } from '../compress/pool.js';
 import { FORMAT_ERAS, type ImageFormatEra } from './format-era.js';
-import { type Clock, defaultClock, type LogSink, ProgressPrinter, speedLine, threadsLine } from './log.js';
+import {
+  type Clock,
+  defaultClock,
+  kernelThreads,
+  type LogSink,
+  ProgressPrinter,
+  type ProgressSink,
+  speedLine,
+  threadsLine,
+} from './log.js';
 import { checkPfnList, nrMetaPages, type PfnList, packMetaPage } from './meta.js';
 import { decodeMkswapHeader, type FreshSwapOptions, makeMkswapPage } from './mkswap-header.js';
 import { PAGE_SIZE } from './page.js';
@@ -78,6 +87,8 @@ export interface WriteImageOptions {
   checkEnoughSwap?: boolean;
   log?: LogSink;
   clock?: Clock;
+  /** (done, total) stream pages after every 1% and at the end, for a progress bar or event sink. */
+  onProgress?: ProgressSink;
 }
 
 export interface WriteImageResult {
@@ -264,11 +275,6 @@ class SwapMapWriter {
   }
 }
 
-/** clamp(num_online_cpus() - 1, 1, CMP_THREADS) — save_compressed_image(). */
-export function kernelThreads(cpus: number): number {
-  return Math.min(3, Math.max(1, cpus - 1));
-}
-
 async function* records(data: Iterable<PageRecord> | AsyncIterable<PageRecord>): AsyncGenerator<PageRecord> {
   yield* data as AsyncIterable<PageRecord>;
 }
@@ -404,7 +410,7 @@ export async function writeImage(
   if (!compressed) {
     // save_image()
     log?.(`PM: Saving image data pages (${nrToWrite} pages)...`);
-    const progress = new ProgressPrinter(nrToWrite, 'saving', log);
+    const progress = new ProgressPrinter(nrToWrite, 'saving', log, opts.onProgress);
     await feed((page) => {
       const r = map.writePage(page);
       if (r) return r.then(() => progress.tick());
@@ -419,7 +425,7 @@ export async function writeImage(
     const pool: ChunkPool = opts.pool ?? new InlineChunkPool();
     log?.(threadsLine(rules, threads, codecName, 'compression'));
     log?.(`PM: Compressing and saving image data (${nrToWrite} pages)...`);
-    const progress = new ProgressPrinter(nrToWrite, 'saving', log);
+    const progress = new ProgressPrinter(nrToWrite, 'saving', log, opts.onProgress);
     // 32 chunks (4 MiB) per pool call; IN_FLIGHT calls keep every worker
     // busy. Smaller calls cost more in message round trips than they save:
     // 1 MiB calls left each worker ~15% idle between batches (bench/image-io.ts).

@@ -1,0 +1,121 @@
+/**
+ * Where a loaded image page lands in the boot machine (the store side of
+ * load_image() / load_compressed_image(), kernel/power/swap.c):
+ *  - a CPU store (the loader's memcpy, snapshot_write_next()'s memset of a
+ *    6.6+ zero page) goes through the boot kernel's direct map: the target's
+ *    kernel virtual address is resolved by a real walk of the boot kernel's
+ *    page tables, and a missing translation is the loader's page fault;
+ *  - block I/O (the uncompressed loader's bio into the page) writes the frame
+ *    physically and cannot fault — it overwrites silently.
+ * A page loaded straight into a frame the boot kernel registered as nosave
+ * (firmware-owned) is recorded as a silent write.
+ */
+import { type WalkResult, walk } from '../arch/x86/walk.js';
+import { e820TypeName } from '../firmware/e820-types.js';
+import type { Machine } from '../machine/boot.js';
+import { generatePage, isZeroPage } from '../workload/content.js';
+import type { ContentMap } from '../workload/content-map.js';
+import { PAGE_SIZE } from './snapshot/kernel-heap.js';
+import type { WriteTarget } from './snapshot/restore.js';
+
+export interface SilentWrite {
+  pfn: number;
+  imagePfn: number;
+  /** 'cpu' memcpy/memset through a mapped address, 'dma' block I/O, 'restore' restore_image's copy. */
+  how: 'cpu' | 'dma' | 'restore';
+  /** What the boot kernel's e820 says the frame is. */
+  e820: string;
+}
+
+/** The boot kernel's e820 type of a frame, as a report names it. */
+export function e820TypeAt(m: Machine, pfn: number): string {
+  const a = BigInt(pfn) * 4096n;
+  for (const e of m.e820.kernel) if (a >= e.addr && a < e.addr + e.size) return e820TypeName(e.type);
+  return 'a hole (no e820 entry)';
+}
+
+export class ImagePageStore {
+  readonly silentWrites: SilentWrite[] = [];
+  private readonly scratch = new Uint8Array(PAGE_SIZE);
+
+  constructor(
+    private readonly m: Machine,
+    /** The boot machine's content descriptors. */
+    private readonly content: ContentMap,
+    /** The hibernated machine's descriptors: a restored page that equals one is kept as a descriptor. */
+    private readonly imageContent: ContentMap | undefined,
+  ) {}
+
+  /** The one-page `buffer` (header, meta pages): a kernel allocation, written as bytes. */
+  buffer(pfn: number, bytes: Uint8Array): void {
+    this.m.mem.frame(pfn).set(bytes);
+  }
+
+  /**
+   * CPU store of one page (bytes, or null for a memset to zero) at the
+   * direct-map address of `t.pfn`. Returns null when done, or the failed walk
+   * (the page fault) with the virtual address it was for.
+   */
+  cpu(t: WriteTarget, bytes: Uint8Array | null): WalkResult | null {
+    const m = this.m;
+    const w = walk(m.mem, m.kernelImage.pgdPhys, m.ptov(t.pfn * PAGE_SIZE));
+    if (w.paddr === undefined) return w;
+    const phys = Math.floor(w.paddr / PAGE_SIZE);
+    this.put(phys, t.imagePfn ?? -1, bytes);
+    if (t.kind === 'direct' && m.nosave.contains(phys)) this.silent(phys, t.imagePfn ?? -1, 'cpu');
+    return null;
+  }
+
+  /** Block I/O into frame `t.pfn` (no page tables involved). */
+  dma(t: WriteTarget, bytes: Uint8Array): void {
+    this.put(t.pfn, t.imagePfn ?? -1, bytes);
+    if (t.kind === 'direct' && this.m.nosave.contains(t.pfn)) this.silent(t.pfn, t.imagePfn ?? -1, 'dma');
+  }
+
+  silent(pfn: number, imagePfn: number, how: SilentWrite['how']): void {
+    this.silentWrites.push({ pfn, imagePfn, how, e820: e820TypeAt(this.m, pfn) });
+  }
+
+  /** restore_image's copy of frame `src` into `dst` (descriptors travel as descriptors). */
+  copyFrame(dst: number, src: number): void {
+    const m = this.m;
+    if (m.mem.isMaterialised(src)) {
+      this.content.clear(dst);
+      m.mem.frame(dst).set(m.mem.frame(src));
+    } else {
+      m.mem.discard(dst);
+      this.content.copy(src, dst);
+    }
+  }
+
+  /** Put a page's bytes into a frame, as a descriptor when they are the image page's generated contents. */
+  private put(pfn: number, imagePfn: number, bytes: Uint8Array | null): void {
+    const m = this.m;
+    if (bytes === null || isZeroPage(bytes)) {
+      m.mem.discard(pfn);
+      this.content.clear(pfn);
+      if (bytes === null || !m.mem.isMaterialised(pfn)) return;
+    }
+    const d = imagePfn >= 0 ? this.imageContent?.get(imagePfn) : undefined;
+    if (d && bytes) {
+      generatePage(d.kind, d.seed, d.src, 0, this.scratch);
+      if (equalPages(this.scratch, bytes)) {
+        m.mem.discard(pfn);
+        this.content.set(pfn, d.kind, d.seed, d.src);
+        return;
+      }
+    }
+    this.content.clear(pfn);
+    m.mem.frame(pfn).set(bytes!);
+  }
+}
+
+function equalPages(a: Uint8Array, b: Uint8Array): boolean {
+  const x = new Uint32Array(a.buffer, a.byteOffset, 1024);
+  const y =
+    b.byteOffset % 4 === 0
+      ? new Uint32Array(b.buffer, b.byteOffset, 1024)
+      : new Uint32Array(b.slice().buffer);
+  for (let i = 0; i < 1024; i++) if (x[i] !== y[i]) return false;
+  return true;
+}

@@ -1,0 +1,306 @@
+/**
+ * The read side of kernel/power/swap.c on a booted model machine:
+ * swsusp_check() (find the signature, reset it at once), swsusp_read() (the
+ * header page, then the loader the header's flags select), load_image() for
+ * an uncompressed image and load_compressed_image() (3.10: load_image_lzo(),
+ * the profile names it) for a compressed one.
+ *
+ * Each loader asks snapshot_write_next() (./snapshot/restore.ts) where stream
+ * page `cur` goes and stores it there (./page-store.ts): the compressed loader
+ * with a memcpy through the boot kernel's direct map — where a missing
+ * translation is its page fault, and the oops names it — the uncompressed one
+ * with a bio that writes the frame physically and cannot fault. A 6.6+ zero
+ * page is memset by snapshot_write_next() itself, under either loader.
+ */
+import type { Machine } from '../machine/boot.js';
+import { VmallocArea } from '../mm/vmalloc.js';
+import { printk } from '../util/printk.js';
+import { CMP_SIZE, UNC_PAGES, UNC_SIZE } from './compress/compressor.js';
+import type { ChunkPool } from './compress/pool.js';
+import type { KernelConsole } from './console.js';
+import type { EventSink } from './events.js';
+import { FORMAT_ERAS } from './image/format-era.js';
+import { kernelThreads, ProgressPrinter, speedLine, threadsLine } from './image/log.js';
+import { ImageReader } from './image/reader.js';
+import type { BlockSink, ReadSource } from './image/source.js';
+import { decodeSwsuspHeader, HDR, HIBERNATE_SIG, SF, type SwsuspHeader } from './image/swsusp-header.js';
+import { type LoaderFault, loaderOops, type ResumeTrigger } from './loader-oops.js';
+import { formatOops, type Oops } from './oops.js';
+import type { ImagePageStore } from './page-store.js';
+import { PAGE_SIZE } from './snapshot/kernel-heap.js';
+import { RestoreError, type SnapshotRestore, type WriteTarget } from './snapshot/restore.js';
+
+export type SwapDevice = ReadSource & BlockSink;
+
+export interface SwsuspCheckResult {
+  header: SwsuspHeader;
+  /** HIBERNATE_SIG was there (and has been reset). */
+  found: boolean;
+  /** The image reader, or why the swap map / header page cannot be read. */
+  reader: ImageReader | null;
+  readerError: Error | null;
+}
+
+/**
+ * swsusp_check(): page 0 of the resume device. No HIBERNATE_SIG → found
+ * false (the caller prints "Image not found"). Otherwise the signature is reset to the
+ * original swap signature and written back at once, before the image is
+ * read, so a crash while loading leaves a plain swap device.
+ */
+export async function swsuspCheck(m: Machine, device: SwapDevice): Promise<SwsuspCheckResult> {
+  const page0 = device.readAt(0, PAGE_SIZE).slice();
+  const header = decodeSwsuspHeader(page0, m.profile.swsuspImage.format);
+  if (header.sig !== HIBERNATE_SIG) return { header, found: false, reader: null, readerError: null };
+  // The reader validates the map and header page now; the kernel reads them later, after the reset.
+  let reader: ImageReader | null = null;
+  let readerError: Error | null = null;
+  try {
+    reader = ImageReader.open(device, { format: m.profile.swsuspImage.format });
+  } catch (e) {
+    readerError = e as Error;
+  }
+  page0.set(page0.subarray(HDR.origSig, HDR.origSig + 10), HDR.sig);
+  await device.writePage(0, page0);
+  return { header, found: true, reader, readerError };
+}
+
+export interface ReadOptions {
+  console: KernelConsole;
+  device: SwapDevice;
+  trigger: ResumeTrigger;
+  pool?: ChunkPool;
+  /** Online CPUs (the thread rule). */
+  cpus: number;
+  /** Simulated disk read speed (MB/s) for console timing. */
+  diskMBps: number;
+  events?: EventSink;
+}
+
+export interface ReadResult {
+  /** 0, or the errno swsusp_read() returns (-61 short image / bad CRC, -1 header mismatch, …). */
+  errno: number;
+  /** The loader's page fault (the oops is already printed). */
+  oops?: Oops;
+  streamPages: number;
+  /** Stream pages the loader consumed. */
+  loaded: number;
+  threads: number;
+  compressor: string;
+}
+
+/** Raised by a loader when a store faults; swsusp_read() turns it into the oops. */
+class FaultSignal extends Error {
+  constructor(readonly oops: Oops) {
+    super(oops.reason);
+  }
+}
+
+/**
+ * swsusp_read(): header page into `buffer`, then load_image() or
+ * load_compressed_image(); the "Read … kbytes" speed line. Throws nothing
+ * for image errors: they come back as errno, a fault as `oops`.
+ */
+export async function swsuspRead(
+  m: Machine,
+  reader: ImageReader,
+  header: SwsuspHeader,
+  rs: SnapshotRestore,
+  store: ImagePageStore,
+  opts: ReadOptions,
+): Promise<ReadResult> {
+  const con = opts.console;
+  const log = (l: string) => con.print(l);
+  const info = reader.info;
+  rs.info = info;
+  const nrToRead = info.pages - 1;
+  const compressed = (header.flags & SF.NOCOMPRESS_MODE) === 0;
+  const codec = header.flags & SF.COMPRESSION_ALG_LZ4 ? 'lz4' : 'lzo';
+  const threads = kernelThreads(opts.cpus);
+  const res: ReadResult = {
+    errno: 0,
+    streamPages: nrToRead,
+    loaded: 0,
+    threads: compressed ? threads : 0,
+    compressor: compressed ? codec : 'none',
+  };
+  const rules = FORMAT_ERAS[m.profile.swsuspImage.format];
+  const diskMs = (1000 / (opts.diskMBps * 1024 * 1024)) * 4096;
+
+  // Header page: snapshot_write_next() (cur 0) gives `buffer`, read synchronously.
+  const first = rs.writeNext();
+  store.buffer(first!.pfn, opts.device.readAt(reader.map.entries[0]! * PAGE_SIZE, PAGE_SIZE));
+  const t0 = con.nowMs();
+  if (compressed) {
+    log(threadsLine(rules, threads, codec, 'decompression'));
+    log(`PM: Loading and decompressing image data (${nrToRead} pages)...`);
+  } else {
+    log(`PM: Loading image data pages (${nrToRead} pages)...`);
+  }
+  // The kernel's progress lines, each followed by the simulated disk time of the next 10%.
+  const mStep = Math.floor(nrToRead / 10) || 1;
+  const progress = new ProgressPrinter(
+    nrToRead,
+    'loading',
+    (l) => {
+      log(l);
+      con.advanceMs(mStep * diskMs);
+    },
+    opts.events
+      ? (done, total) => opts.events!({ type: 'progress', phase: 'load-image', done, total })
+      : undefined,
+  );
+  // The loading task's 16 KiB kernel stack (THREAD_SIZE), a real order-2 block of the boot
+  // kernel: the oops' RSP/RBP/R13 point into it, at the profile's frame offsets.
+  const stackPfn = m.buddy.alloc(2);
+  const stack = m.ptov(Math.max(0, stackPfn) * PAGE_SIZE);
+  const loader: Loader = { m, rs, store, reader, progress, trigger: opts.trigger, stack };
+  opts.events?.({ type: 'phase-start', phase: 'load-image' });
+  try {
+    if (compressed) {
+      const crc = await loadCompressedImage(loader, opts.pool, threads);
+      res.loaded = progress.count;
+      log(`PM: Image loading done${rules.doneDot}`);
+      if (!rs.imageLoaded()) res.errno = -61;
+      else if ((header.flags & SF.CRC32_MODE) !== 0 && crc >>> 0 !== header.crc32 >>> 0) {
+        log(`PM: Invalid image CRC32!`);
+        res.errno = -61;
+      }
+    } else {
+      loadImage(loader);
+      res.loaded = progress.count;
+      log(`PM: Image loading done${rules.doneDot}`);
+      if (!rs.imageLoaded()) res.errno = -61;
+    }
+  } catch (e) {
+    if (e instanceof FaultSignal) {
+      rs.flush();
+      // struct snapshot_handle { unsigned int cur; void *buffer; int sync_read; } lives in
+      // swsusp_read()'s frame (R13 in the seed's oops): crash's `p *snapshot` reads it there.
+      if (stackPfn >= 0) {
+        const h = e.oops.regs.r13 - m.kaslr.pageOffsetBase;
+        if (h > 0n) {
+          const hp = Number(h);
+          m.mem.setU32(hp, rs.cur);
+          m.mem.setU64(hp + 8, e.oops.address);
+          m.mem.setU32(hp + 16, 0);
+        }
+      }
+      res.loaded = progress.count;
+      res.oops = e.oops;
+      for (const l of formatOops(m, e.oops)) log(l);
+      return res;
+    }
+    if (e instanceof RestoreError) res.errno = e.errno;
+    else throw e;
+  } finally {
+    opts.events?.({ type: 'phase-end', phase: 'load-image' });
+  }
+  log(speedLine(rules, 'Read', nrToRead, con.nowMs() - t0));
+  if (res.errno) log(printk(m.profile.hibernation.messages.errorResuming, res.errno));
+  return res;
+}
+
+interface Loader {
+  m: Machine;
+  rs: SnapshotRestore;
+  store: ImagePageStore;
+  reader: ImageReader;
+  progress: ProgressPrinter;
+  trigger: ResumeTrigger;
+  /** Base of the loading task's kernel stack. */
+  stack: bigint;
+}
+
+/** A CPU store through the direct map; on a fault, the oops with the loader's registers. */
+function cpuStore(L: Loader, t: WriteTarget, bytes: Uint8Array | null, fault: () => LoaderFault): void {
+  const w = L.store.cpu(t, bytes);
+  if (w) throw new FaultSignal(loaderOops(L.m, L.trigger, w.vaddr, w, fault()));
+}
+
+/** snapshot_write_next()'s memset of the 6.6+ zero pages it passed while advancing. */
+function drainZeroFills(L: Loader, fault: () => LoaderFault): void {
+  const zf = L.rs.zeroFills;
+  while (zf.length) cpuStore(L, zf.shift()!, null, fault);
+}
+
+/**
+ * load_image(): snapshot_write_next() first, then a bio read into the page —
+ * block I/O, which cannot fault. nr_pages counts the pages read.
+ */
+function loadImage(L: Loader): void {
+  const { rs, store, reader, progress } = L;
+  // The first call after the header: cur 1 → load_header()/check_header().
+  let target = rs.writeNext();
+  const zeroFault = (): LoaderFault => ({ what: 'zero-fill', compressed: false, nrPages: progress.count });
+  for (let n = 0; target; n++) {
+    const bytes = reader.streamPage(n);
+    if (target.kind === 'buffer') store.buffer(target.pfn, bytes);
+    else store.dma(target, bytes);
+    progress.tick();
+    target = rs.writeNext(bytes);
+    drainZeroFills(L, zeroFault);
+  }
+}
+
+/**
+ * load_compressed_image() / load_image_lzo(): the reader streams decompressed
+ * chunks (the kernel's threads); each page is memcpy'd from data[thr].unc + off
+ * to data_of(*snapshot) — through the direct map — then nr_pages++ and
+ * snapshot_write_next(). The rest of the stream is drained for the CRC once
+ * the snapshot is complete, like the CRC thread finishing its batch. Returns
+ * the stream's crc32.
+ */
+async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threads: number): Promise<number> {
+  const { m, rs, store, reader, progress } = L;
+  const op = m.profile.hibernation.oops;
+  // page = vmalloc(sizeof(*page) * MAX_RD_PAGES); data = vmalloc(sizeof(*data) * nr_threads):
+  // virtual addresses from the model's vmalloc area (the oops' R14/R15 are these).
+  const vm = new VmallocArea(m.kaslr.vmallocBase, op.resumeVmallocInUse);
+  vm.vmalloc(8 * op.maxReadPages);
+  const decSize = op.decUncOffset + UNC_SIZE + CMP_SIZE;
+  const data = vm.vmalloc(decSize * threads);
+  let chunkIndex = 0;
+  let off = 0;
+  const fault = (what: LoaderFault['what'], nrPages: number) => (): LoaderFault => {
+    const unc = data + BigInt(decSize * (chunkIndex % threads) + op.decUncOffset);
+    return {
+      what,
+      compressed: true,
+      nrPages,
+      dec: { data, unc, cmp: unc + BigInt(UNC_SIZE), off },
+      stack: L.stack,
+    };
+  };
+  const stream = reader.stream({ pool, threads });
+  // The first call after the header: cur 1 → load_header()/check_header().
+  let target = rs.writeNext();
+  let crc = 0;
+  outer: for (; ; chunkIndex++) {
+    const it = await stream.next();
+    if (it.done) return it.value;
+    const chunk = it.value;
+    const pages = chunk.data.length / PAGE_SIZE;
+    for (let k = 0; k < pages; k++) {
+      if (!target) break outer;
+      const bytes = chunk.data.subarray(k * PAGE_SIZE, (k + 1) * PAGE_SIZE);
+      const n = progress.count;
+      off = (n % UNC_PAGES) * PAGE_SIZE;
+      // memcpy(data_of(*snapshot), data[thr].unc + off, PAGE_SIZE)
+      if (target.kind === 'buffer') store.buffer(target.pfn, bytes);
+      else cpuStore(L, target, bytes, fault('copy', n));
+      progress.tick();
+      target = rs.writeNext(bytes);
+      drainZeroFills(L, fault('zero-fill', n));
+      if (!target) break outer;
+    }
+  }
+  // Drain the rest of the stream for the CRC.
+  for (;;) {
+    const it = await stream.next();
+    if (it.done) {
+      crc = it.value;
+      break;
+    }
+  }
+  return crc;
+}

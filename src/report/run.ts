@@ -1,0 +1,172 @@
+/**
+ * The report of `hiblab run`: both consoles and the verdict as text, or the
+ * JSON object with stable keys. Platform neutral — a browser or a sweep gets
+ * the same bytes as the CLI.
+ *
+ * JSON keys (stable):
+ *   scenario, verdict ('resumed'|'refused'|'oops'|'silent-corruption'|'hibernate-failed'),
+ *   reason, expected {outcome, ok, missing[]} | null,
+ *   suspend {profile, console[], image {nrCopyPages, nrMetaPages, nrZeroPages, pages,
+ *            flags, crc32, compressedBytes, chunks} | null, oops | null},
+ *   resume {profile, console[], stats {streamPages, nrMetaPages, nrCopyPages, nrZeroPages,
+ *           direct, viaPbe, loaded, threads, compressor}, oops | null,
+ *           silentWrites[{pfn, imagePfn, how, e820}], verify {checked, ok, bad, firstBad} | null} | null,
+ *   restoredConsole[] (what the image kernel prints after the jump back)
+ */
+import type { HibernateResult } from '../power/hibernate.js';
+import type { Oops } from '../power/oops.js';
+import type { ResumeResult } from '../power/resume.js';
+import { hex } from '../util/hex.js';
+
+/**
+ * What the run report reads of a run: scenario/run.ts's RunResult has this
+ * shape (the report sits below the scenario layer, so it names the fields it
+ * needs instead of importing the type).
+ */
+export interface RunReportInput {
+  scenario: { name: string };
+  verdict: string;
+  reason: string;
+  suspend: { profile: string; console: string[]; hibernate?: HibernateResult; oops?: Oops };
+  resume?: { profile: string; console: string[]; result: ResumeResult };
+  restoredConsole: string[];
+  expectation?: { ok: boolean; expected: string; missing: string[] };
+}
+
+/** An oops as JSON: addresses and registers as 0x strings, the page walk's entries. */
+export function oopsJson(o: Oops | undefined) {
+  if (!o) return null;
+  return {
+    address: hex(o.address),
+    function: o.func,
+    offset: o.offset,
+    rip: hex(o.rip),
+    pid: o.pid,
+    comm: o.comm,
+    errorCode: o.errorCode,
+    regs: Object.fromEntries(Object.entries(o.regs).map(([k, v]) => [k, hex(v as bigint)])),
+    trace: o.trace,
+    walk: o.walk.steps.map((s) => ({
+      level: s.level,
+      index: s.index,
+      entryAddr: s.entryAddr,
+      value: hex(s.value),
+    })),
+    reason: o.reason,
+  };
+}
+
+/** The verdict block: outcome, reason, image and resume counts, silent writes, expectation. */
+export function verdictLines(r: RunReportInput): string[] {
+  const out = [`verdict: ${r.verdict.toUpperCase()}`, `  ${r.reason}`];
+  const h = r.suspend.hibernate;
+  if (h) {
+    out.push(
+      `  image: ${h.save.nrCopyPages} pages copied, ${h.save.nrZeroPages} zero pages, ${h.save.nrMetaPages} meta pages; ` +
+        `${h.write.chunks ? `${h.write.chunks} chunks, ${h.write.compressedBytes} bytes compressed` : 'uncompressed'}`,
+    );
+  }
+  const rr = r.resume?.result;
+  if (rr?.stats.loaded) {
+    out.push(
+      `  resume: ${rr.stats.loaded} of ${rr.stats.streamPages} stream pages loaded; ${rr.stats.direct} image pages straight into their original frames, ${rr.stats.viaPbe} through safe pages + PBEs`,
+    );
+  }
+  if (rr?.verify)
+    out.push(`  verify: ${rr.verify.ok}/${rr.verify.checked} restored pages match the hibernated ones`);
+  for (const w of rr?.silentWrites.slice(0, 5) ?? []) {
+    out.push(
+      `  overwrote frame 0x${w.pfn.toString(16)} (${w.e820}) with image pfn 0x${w.imagePfn.toString(16)} by ${w.how}`,
+    );
+  }
+  if (r.expectation) {
+    out.push(
+      `  expected: ${r.expectation.expected}${r.expectation.ok ? ' (matches)' : ` (MISMATCH${r.expectation.missing.length ? `; missing: ${r.expectation.missing.join(' | ')}` : ''})`}`,
+    );
+  }
+  return out;
+}
+
+/** The text report: both consoles (unless `quiet`), then the verdict block. */
+export function runText(r: RunReportInput, opts: { quiet?: boolean } = {}): string {
+  let out = '';
+  if (!opts.quiet) {
+    out += `== ${r.scenario.name}: hibernating boot (${r.suspend.profile}) ==\n`;
+    out += `${r.suspend.console.join('\n')}\n`;
+    if (r.resume) {
+      out += `\n== resume boot (${r.resume.profile}) ==\n`;
+      out += `${r.resume.console.join('\n')}\n`;
+    }
+    if (r.restoredConsole.length) {
+      out += `\n== the restored (image) kernel goes on ==\n`;
+      out += `${r.restoredConsole.join('\n')}\n`;
+    }
+    out += '\n';
+  }
+  return `${out}${verdictLines(r).join('\n')}\n`;
+}
+
+/** The JSON report (keys above). */
+export function runJson(r: RunReportInput) {
+  const h = r.suspend.hibernate;
+  const rr = r.resume?.result;
+  return {
+    scenario: r.scenario.name,
+    verdict: r.verdict,
+    reason: r.reason,
+    expected: r.expectation
+      ? { outcome: r.expectation.expected, ok: r.expectation.ok, missing: r.expectation.missing }
+      : null,
+    suspend: {
+      profile: r.suspend.profile,
+      console: r.suspend.console,
+      image: h
+        ? {
+            nrCopyPages: h.save.nrCopyPages,
+            nrMetaPages: h.save.nrMetaPages,
+            nrZeroPages: h.save.nrZeroPages,
+            pages: h.write.pages,
+            flags: h.write.flags,
+            crc32: `0x${(h.write.crc32 >>> 0).toString(16).padStart(8, '0')}`,
+            compressedBytes: h.write.compressedBytes,
+            chunks: h.write.chunks,
+          }
+        : null,
+      oops: oopsJson(r.suspend.oops),
+    },
+    resume:
+      r.resume && rr
+        ? {
+            profile: r.resume.profile,
+            console: r.resume.console,
+            stats: {
+              streamPages: rr.stats.streamPages,
+              nrMetaPages: rr.stats.nrMetaPages,
+              nrCopyPages: rr.stats.nrCopyPages,
+              nrZeroPages: rr.stats.nrZeroPages,
+              direct: rr.stats.direct,
+              viaPbe: rr.stats.viaPbe,
+              loaded: rr.stats.loaded,
+              threads: rr.stats.threads,
+              compressor: rr.stats.compressor,
+            },
+            oops: oopsJson(rr.oops),
+            silentWrites: rr.silentWrites.map((w) => ({
+              pfn: w.pfn,
+              imagePfn: w.imagePfn,
+              how: w.how,
+              e820: w.e820,
+            })),
+            verify: rr.verify
+              ? {
+                  checked: rr.verify.checked,
+                  ok: rr.verify.ok,
+                  bad: rr.verify.bad,
+                  firstBad: rr.verify.firstBad ?? null,
+                }
+              : null,
+          }
+        : null,
+    restoredConsole: r.restoredConsole,
+  };
+}
