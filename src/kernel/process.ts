@@ -78,7 +78,7 @@ export class Tasks {
   /** kill(pid, sig): a fatal signal ends the task. */
   kill(pid: number, sig: number): number {
     const t = this.all.get(pid);
-    if (!t || t.state !== 'running') return -3; // -ESRCH
+    if (t?.state !== 'running') return -3; // -ESRCH
     this.exit(t, sig & 0x7f);
     return 0;
   }
@@ -86,7 +86,7 @@ export class Tasks {
   /** waitpid(pid, &status, 0). */
   waitpid(pid: number): { pid: number; status: number } {
     const t = this.all.get(pid);
-    if (!t || t.state !== 'zombie') return { pid: -10, status: 0 }; // -ECHILD (a running child would block forever)
+    if (t?.state !== 'zombie') return { pid: -10, status: 0 }; // -ECHILD (a running child would block forever)
     t.state = 'reaped';
     this.all.delete(pid);
     return { pid, status: t.status };
