@@ -8,7 +8,7 @@ import type { MmContext } from '../mm/context.js';
 import type { MmapTarget } from '../mm/mmap.js';
 import { shmemEvict } from '../mm/shmem.js';
 import type { AddressSpace, Vma } from '../mm/vma.js';
-import type { Task } from './process.js';
+import type { Task } from './task.js';
 
 /** struct file_operations of a character device. */
 export interface CharDevice {

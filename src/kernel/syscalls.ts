@@ -23,7 +23,7 @@ import {
 import { doMprotect } from '../mm/mprotect.js';
 import { shmemFileSetup, shmemRw } from '../mm/shmem.js';
 import { type CharDevice, OpenFile } from './files.js';
-import { type Task, TaskExit, type Tasks } from './process.js';
+import { type Task, TaskExit, type Tasks } from './task.js';
 
 export const O_RDWR = 2;
 export const O_EXCL = 0o200;

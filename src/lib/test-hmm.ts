@@ -14,7 +14,7 @@
  */
 import { copyFromUser, copyToUser } from '../arch/x86/user-fault.js';
 import type { CharDevice, OpenFile } from '../kernel/files.js';
-import type { Task } from '../kernel/process.js';
+import type { Task } from '../kernel/task.js';
 import type { MmContext } from '../mm/context.js';
 import { makeDeviceExclusiveRange } from '../mm/device-exclusive.js';
 import type { VmFault } from '../mm/fault.js';

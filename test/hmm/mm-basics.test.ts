@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Tasks, WEXITSTATUS, WIFEXITED } from '../../src/kernel/process.js';
+import { Tasks, WEXITSTATUS, WIFEXITED } from '../../src/kernel/task.js';
 import { Syscalls, type System } from '../../src/kernel/syscalls.js';
 import { bootMmContext } from '../../src/mm/context.js';
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FaultLivelock } from '../../src/arch/x86/user-fault.js';
-import { Tasks } from '../../src/kernel/process.js';
+import { Tasks } from '../../src/kernel/task.js';
 import { Syscalls, type System } from '../../src/kernel/syscalls.js';
 import { hmm_dmirror_cmd, newBuffer } from '../../src/lib/hmm-tests/harness.js';
 import { DmirrorDriver, type DmirrorParams } from '../../src/lib/test-hmm.js';

@@ -5,7 +5,7 @@
  * test, SKIP, and the helpers of the C file (hmm_buffer, hmm_dmirror_cmd,
  * hmm_create_file, ...) over the model's syscall-shaped API.
  */
-import { Tasks } from '../../kernel/process.js';
+import { Tasks } from '../../kernel/task.js';
 import { Syscalls, type System } from '../../kernel/syscalls.js';
 import { bootMmContext } from '../../mm/context.js';
 import { hugetlbSetPool } from '../../mm/hugetlb.js';
