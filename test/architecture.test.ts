@@ -3,8 +3,8 @@
  *  - the core (src/ minus node/ and cli/) must run in a browser: no Node
  *    built-ins, no `process`, no `Buffer`, and no import of src/node or src/cli;
  *  - imports only go down the floor order of ARCHITECTURE.md:
- *      cli → scenario / diagnose / node → report / inspect → power / drivers → workload
- *      → machine → arch → mm → firmware → profiles → lib / util / errors
+ *      cli → scenario / diagnose / node → report / inspect / selftests → power / drivers
+ *      → workload / kernel → machine → arch → mm → firmware → profiles → lib / util / errors
  *    (a layer may import itself and any layer below it, never one above).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -21,9 +21,11 @@ const RANK: Record<string, number> = {
   node: 9,
   report: 8,
   inspect: 8,
+  selftests: 8,
   power: 7,
   drivers: 7,
   workload: 6,
+  kernel: 6,
   machine: 5,
   arch: 4,
   mm: 3,

@@ -24,13 +24,17 @@ export class Sections {
   /** log2(pfns per section). */
   readonly pfnShift: number;
   readonly pfnsPerSection: number;
-  readonly count: number;
+  /** Number of section slots (grows when memory is hot-added after boot, e.g. ZONE_DEVICE). */
+  count: number;
   /** 1 = present (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP | SECTION_IS_EARLY). */
-  readonly present: Uint8Array;
+  present: Uint8Array;
+  /** 1 = hot-added ZONE_DEVICE section: has a memmap but is never onlined (pfn_to_online_page() is NULL). */
+  zoneDevice: Uint8Array;
   /** log2(pfns per subsection), or 0 when the kernel has no subsections. */
   readonly subShift: number;
   /** Subsection bitmap, 64 bits per section as two u32 words (6.x only). */
-  readonly subsectionMap: Uint32Array;
+  subsectionMap: Uint32Array;
+  /** Present boot (early) sections. */
   readonly presentCount: number;
 
   /**
@@ -43,6 +47,7 @@ export class Sections {
     this.pfnsPerSection = 2 ** this.pfnShift;
     this.count = Math.max(1, Math.ceil(maxPfn / this.pfnsPerSection));
     this.present = new Uint8Array(this.count);
+    this.zoneDevice = new Uint8Array(this.count);
     this.subShift = profile.mm.subsectionShift === null ? 0 : profile.mm.subsectionShift - PAGE_SHIFT;
     this.subsectionMap = new Uint32Array(this.subShift ? this.count * 2 : 0);
     let presentCount = 0;
@@ -72,6 +77,66 @@ export class Sections {
       }
     }
     this.presentCount = presentCount;
+  }
+
+  /**
+   * sparse_add_section() for memory hot-added after boot (add_pages() /
+   * arch_add_memory() from memremap_pages(), mm/memory_hotplug.c): the
+   * section table grows to cover [spfn, epfn), the sections get a memmap and
+   * their subsection bits. ZONE_DEVICE sections stay offline: they are never
+   * onlined, so pfn_to_online_page() returns NULL for them.
+   */
+  hotAdd(spfn: number, epfn: number, zoneDevice: boolean): void {
+    const last = Math.floor((epfn - 1) / this.pfnsPerSection);
+    if (last >= this.count) {
+      const n = last + 1;
+      const grow = (a: Uint8Array): Uint8Array => {
+        const b = new Uint8Array(n);
+        b.set(a);
+        return b;
+      };
+      this.present = grow(this.present);
+      this.zoneDevice = grow(this.zoneDevice);
+      if (this.subShift) {
+        const m = new Uint32Array(n * 2);
+        m.set(this.subsectionMap);
+        this.subsectionMap = m;
+      }
+      this.count = n;
+    }
+    for (let s = Math.floor(spfn / this.pfnsPerSection); s <= last; s++) {
+      this.present[s] = 1;
+      if (zoneDevice) this.zoneDevice[s] = 1;
+    }
+    if (this.subShift) {
+      const subPerSection = this.pfnsPerSection >> this.subShift;
+      for (
+        let sub = Math.floor(spfn / 2 ** this.subShift);
+        sub <= Math.floor((epfn - 1) / 2 ** this.subShift);
+        sub++
+      ) {
+        const sec = Math.floor(sub / subPerSection);
+        const bit = sub % subPerSection;
+        this.subsectionMap[sec * 2 + (bit >> 5)]! |= 1 << (bit & 31);
+      }
+    }
+  }
+
+  /** sparse_remove_section() for a hot-removed range (memunmap_pages → __remove_pages / arch_remove_memory). */
+  hotRemove(spfn: number, epfn: number): void {
+    for (
+      let s = Math.floor(spfn / this.pfnsPerSection);
+      s <= Math.floor((epfn - 1) / this.pfnsPerSection);
+      s++
+    ) {
+      if (s >= this.count) break;
+      this.present[s] = 0;
+      this.zoneDevice[s] = 0;
+      if (this.subShift) {
+        this.subsectionMap[s * 2] = 0;
+        this.subsectionMap[s * 2 + 1] = 0;
+      }
+    }
   }
 
   sectionOf(pfn: number): number {
@@ -111,6 +176,7 @@ export class Sections {
    */
   pfnToOnlinePageOk(profile: KernelProfile, pfn: number): boolean {
     if (!profile.mm.hasPfnToOnlinePage) return this.pfnValid(pfn);
+    if (this.zoneDevice[this.sectionOf(pfn)] === 1) return false;
     return this.subsectionValid(pfn);
   }
 

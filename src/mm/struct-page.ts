@@ -58,12 +58,12 @@ export class StructPages {
   readonly profile: KernelProfile;
   readonly sections: Sections;
   readonly vmemmapBase: bigint;
-  private readonly kind: Uint8Array;
-  private readonly uFlags: Uint32Array;
-  private readonly uRef: Int32Array;
-  private readonly uMap: Int32Array;
-  private readonly uPriv: Int32Array;
-  private readonly nodeBase: Int32Array;
+  private kind: Uint8Array;
+  private uFlags: Uint32Array;
+  private uRef: Int32Array;
+  private uMap: Int32Array;
+  private uPriv: Int32Array;
+  private nodeBase: Int32Array;
   private readonly arrays: (SectionArrays | undefined)[];
   /** Raw _mapcount / page_type value that means PageBuddy. */
   readonly buddyMapcount: number;
@@ -95,6 +95,120 @@ export class StructPages {
     this.maxOrder = profile.mm.maxOrder;
   }
 
+  /**
+   * Grow the per-section tables after sections were hot-added (sparse_add_section()
+   * from memremap_pages()); new sections start UNIFORM with uninitialised pages.
+   */
+  growToSections(): void {
+    const n = this.sections.count;
+    if (n <= this.kind.length) {
+      for (let s = 0; s < n; s++)
+        if (this.sections.isPresent(s) && this.kind[s] === KIND_ABSENT) this.kind[s] = KIND_UNIFORM;
+      return;
+    }
+    const old = this.kind.length;
+    const g = <T extends Uint8Array | Uint32Array | Int32Array>(
+      a: T,
+      C: new (n: number) => T,
+      fill: number,
+    ): T => {
+      const b = new C(n);
+      if (fill) b.fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.kind = g(this.kind, Uint8Array, 0);
+    this.uFlags = g(this.uFlags, Uint32Array, 0);
+    this.uRef = g(this.uRef, Int32Array, 0);
+    this.uMap = g(this.uMap, Int32Array, -1);
+    this.uPriv = g(this.uPriv, Int32Array, 0);
+    this.nodeBase = g(this.nodeBase, Int32Array, -1);
+    this.arrays.length = n;
+    for (let s = old; s < n; s++) if (this.sections.isPresent(s)) this.kind[s] = KIND_UNIFORM;
+  }
+
+  /** A section was hot-removed (memunmap_pages): drop its memmap. */
+  dropSection(sec: number): void {
+    if (sec >= this.kind.length) return;
+    if (this.arrays[sec]) {
+      this.arrays[sec] = undefined;
+      this.materialisedCount--;
+    }
+    this.kind[sec] = KIND_ABSENT;
+    if (this.lastSec === sec) this.lastSec = -1;
+  }
+
+  // ---- fast per-page accessors (hot paths of the user-mm model: no object per call) ----
+
+  private lastSec = -1;
+  private lastArr: SectionArrays | undefined;
+
+  /** The section arrays holding `pfn` (materialised), offset in `this.off`. */
+  private at(pfn: number): SectionArrays {
+    const per = this.sections.pfnsPerSection;
+    const sec = Math.floor(pfn / per);
+    this.off = pfn - sec * per;
+    if (sec === this.lastSec) return this.lastArr!;
+    this.secOf(pfn);
+    const a = this.materialise(sec);
+    this.lastSec = sec;
+    this.lastArr = a;
+    return a;
+  }
+  private off = 0;
+
+  /** page_ref_count(). */
+  ref(pfn: number): number {
+    const a = this.at(pfn);
+    return a.ref[this.off]!;
+  }
+
+  /** page_ref_add() (negative d = page_ref_sub); returns the new count. */
+  refAdd(pfn: number, d: number): number {
+    const a = this.at(pfn);
+    const v = a.ref[this.off]! + d;
+    a.ref[this.off] = v;
+    return v;
+  }
+
+  /** set_page_count(). */
+  setRef(pfn: number, v: number): void {
+    const a = this.at(pfn);
+    a.ref[this.off] = v;
+  }
+
+  /** Raw _mapcount (-1 = not mapped). */
+  mapRaw(pfn: number): number {
+    const a = this.at(pfn);
+    return a.map[this.off]!;
+  }
+
+  /** atomic_add on _mapcount; returns the new raw value. */
+  mapAdd(pfn: number, d: number): number {
+    const a = this.at(pfn);
+    const v = a.map[this.off]! + d;
+    a.map[this.off] = v;
+    return v;
+  }
+
+  setMapRaw(pfn: number, v: number): void {
+    const a = this.at(pfn);
+    a.map[this.off] = v;
+  }
+
+  /** test_bit(bit, &page->flags). */
+  bit(pfn: number, bit: number): boolean {
+    const a = this.at(pfn);
+    return ((a.flags[this.off]! >>> bit) & 1) === 1;
+  }
+
+  /** set_bit / clear_bit on page->flags. */
+  setBit(pfn: number, bit: number, on: boolean): void {
+    const a = this.at(pfn);
+    const f = a.flags[this.off]!;
+    a.flags[this.off] = (on ? f | (1 << bit) : f & ~(1 << bit)) >>> 0;
+  }
+
   /** Sections currently held as full per-page arrays (memory cost). */
   get materialisedSections(): number {
     return this.materialisedCount;
@@ -115,7 +229,7 @@ export class StructPages {
     return s;
   }
 
-  /** Convert a section to per-page arrays. */
+  /** Convert a section to per-page arrays (callers of set/updateRange invalidate nothing: arrays are stable). */
   private materialise(sec: number): SectionArrays {
     const existing = this.arrays[sec];
     if (existing) return existing;
@@ -154,6 +268,7 @@ export class StructPages {
   /** Set every page of a present section to one state (__init_single_page for a uniform section). */
   setSectionUniform(sec: number, st: Omit<PageState, 'node'>): void {
     if (this.kind[sec] === KIND_ABSENT) return;
+    if (this.lastSec === sec) this.lastSec = -1;
     if (this.arrays[sec]) {
       this.arrays[sec] = undefined;
       this.materialisedCount--;
@@ -181,6 +296,7 @@ export class StructPages {
 
   /** Mark a whole section as free max-order buddy blocks whose list nodes are nodeBase.. (buddy.ts). */
   setSectionFreeMax(sec: number, nodeBase: number): void {
+    if (this.lastSec === sec) this.lastSec = -1;
     if (this.arrays[sec]) {
       this.arrays[sec] = undefined;
       this.materialisedCount--;

@@ -45,8 +45,18 @@ export function memoryPagesIn(memblock: Memblock, spfn: number, epfn: number): n
   return n;
 }
 
+/** ZONE_DEVICE's index in enum zone_type (DMA, DMA32, NORMAL, MOVABLE, DEVICE; MOVABLE is empty here). */
+export const ZONE_DEVICE_IDX = 4;
+
 export class Zones {
   readonly zones: readonly Zone[];
+  /**
+   * ZONE_DEVICE pfn ranges added after boot by memremap_pages() →
+   * move_pfn_range_to_zone(). The zone spans them but has no present or
+   * managed pages, so for_each_populated_zone() skips it. Kept apart from
+   * `zones` (which the boot and hibernation code walk as the buddy zones).
+   */
+  readonly deviceRanges: Array<[number, number]> = [];
 
   constructor(memblock: Memblock, maxPfn: number) {
     const first = memblock.memory.regions[0];
@@ -80,9 +90,22 @@ export class Zones {
 
   /** Zone index of a pfn by the fixed boundaries (set_page_links() — every memmap pfn has one). */
   zoneIndexOf(pfn: number): number {
+    if (this.deviceRanges.length)
+      for (const [s, e] of this.deviceRanges) if (pfn >= s && pfn < e) return ZONE_DEVICE_IDX;
     if (pfn < MAX_DMA_PFN) return 0;
     if (pfn < MAX_DMA32_PFN) return 1;
     return 2;
+  }
+
+  /** move_pfn_range_to_zone(ZONE_DEVICE): the device zone's span grows. */
+  addDeviceRange(spfn: number, epfn: number): void {
+    this.deviceRanges.push([spfn, epfn]);
+  }
+
+  /** remove_pfn_range_from_zone() for a ZONE_DEVICE range. */
+  removeDeviceRange(spfn: number): void {
+    const i = this.deviceRanges.findIndex(([s]) => s === spfn);
+    if (i >= 0) this.deviceRanges.splice(i, 1);
   }
 
   get totalPresent(): number {

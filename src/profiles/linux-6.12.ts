@@ -4,6 +4,7 @@
  */
 import { E820_TYPE } from '../lib/e820-abi.js';
 import type { HibernationProfile } from './hibernation.js';
+import { HMM_LINUX_6_12 } from './hmm.js';
 import type { KernelProfile } from './types.js';
 
 export const linux612: KernelProfile = {
@@ -20,7 +21,9 @@ export const linux612: KernelProfile = {
     'mm/mm_init.c: init_unavailable_range, subsection_map_init; mm/memory_hotplug.c: pfn_to_online_page',
     'mm/page_alloc.c: __free_one_page, __rmqueue_smallest, expand',
     'kernel/power/snapshot.c: register_nosave_region',
+    'mm/memremap.c, mm/migrate_device.c, mm/hmm.c, lib/test_hmm.c: ZONE_DEVICE, migrate_vma, hmm_range_fault, dmirror',
   ],
+  hmm: HMM_LINUX_6_12,
   e820: {
     knownTypes: [
       E820_TYPE.RAM,

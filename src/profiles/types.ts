@@ -1,4 +1,5 @@
 import type { HibernationProfile } from './hibernation.js';
+import type { HmmProfile } from './hmm.js';
 
 /**
  * A kernel profile: the data and the small strategy choices in which the
@@ -145,6 +146,9 @@ export interface KernelProfile {
      */
     readonly memmapOperators: string;
   };
+
+  /** HMM / ZONE_DEVICE / test_hmm data (profiles/hmm.ts); absent for kernels without DEVICE_PRIVATE (3.10). */
+  readonly hmm?: HmmProfile;
 
   readonly memblock: {
     /** e820 types added to memblock.memory (memblock_x86_fill / e820__memblock_setup). */

@@ -1,0 +1,65 @@
+/** Runs the hmm-tests port: every TEST_F × its fixture's variants, kselftest results. */
+import type { KernelProfile } from '../../profiles/types.js';
+import { AssertionFailed, bootHmmSystem, hmm_open, newProcess, Skipped, type TestCtx } from './harness.js';
+import { TESTS } from './tests.js';
+
+export interface HmmTestResult {
+  name: string;
+  result: 'pass' | 'fail' | 'skip';
+  message?: string;
+}
+
+export function runHmmTests(
+  profile: KernelProfile,
+  opts: { variant?: 'private' | 'coherent'; filter?: (name: string) => boolean } = {},
+): HmmTestResult[] {
+  const out: HmmTestResult[] = [];
+  const { sys, driver } = bootHmmSystem(profile);
+  for (const test of TESTS) {
+    for (const variant of ['private', 'coherent'] as const) {
+      if (opts.variant && opts.variant !== variant) continue;
+      const name = `${test.fixture}.${test.fixture}_device_${variant}.${test.name}`;
+      if (opts.filter && !opts.filter(name)) continue;
+      const s = newProcess(sys);
+      const [d0, d1] = variant === 'private' ? [0, 1] : [2, 3];
+      const t: TestCtx = {
+        s,
+        sys,
+        driver,
+        fd: -1,
+        fd0: -1,
+        fd1: -1,
+        page_size: 4096,
+        page_shift: 12,
+        variant,
+        device_number: d0,
+        device_number0: d0,
+        device_number1: d1,
+      };
+      let r: HmmTestResult;
+      try {
+        if (test.fixture === 'hmm') {
+          t.fd = hmm_open(s, d0);
+          if (t.fd < 0 && variant === 'coherent') throw new Skipped('DEVICE_COHERENT not available');
+          if (t.fd < 0) throw new AssertionFailed('ASSERT_GE(fd, 0)');
+        } else {
+          t.fd0 = hmm_open(s, d0);
+          if (t.fd0 < 0 && variant === 'coherent') throw new Skipped('DEVICE_COHERENT not available');
+          t.fd1 = hmm_open(s, d1);
+          if (t.fd0 < 0 || t.fd1 < 0) throw new AssertionFailed('ASSERT_GE(fd, 0)');
+        }
+        test.body(t);
+        for (const fd of [t.fd, t.fd0, t.fd1])
+          if (fd >= 0 && s.close(fd) !== 0) throw new AssertionFailed('close');
+        r = { name, result: 'pass' };
+      } catch (e) {
+        if (e instanceof Skipped) r = { name, result: 'skip', message: e.message };
+        else r = { name, result: 'fail', message: (e as Error).message };
+      }
+      sys.tasks.exit(s.task, 0);
+      sys.tasks.waitpid(s.task.pid);
+      out.push(r);
+    }
+  }
+  return out;
+}
