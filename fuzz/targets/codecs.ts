@@ -39,7 +39,7 @@ function codecTarget(
     description: `${name} decompressor on hostile streams into a 32-page chunk buffer; round trip of small inputs`,
     seeds: () => plainSeeds().map((s) => cmpBuf.slice(0, compress(s, cmpBuf))),
     maxBytes: UNC + 4096,
-    timeLimitMs: 1000,
+    timeLimitMs: 2000,
     errorsNameFile: false, // the reader adds the file and chunk offset to codec errors
     run(input) {
       try {
