@@ -15,8 +15,16 @@ export function runHmmTests(
 ): HmmTestResult[] {
   const out: HmmTestResult[] = [];
   const { sys, driver } = bootHmmSystem(profile);
-  for (const test of TESTS) {
-    for (const variant of ['private', 'coherent'] as const) {
+  // kselftest_harness.h order: fixture → variant → test (every hmm test for the private
+  // variant, then for the coherent one, then the hmm2 fixture).
+  const fixtures = [...new Set(TESTS.map((t) => t.fixture))];
+  const order = fixtures.flatMap((f) =>
+    (['private', 'coherent'] as const).flatMap((variant) =>
+      TESTS.filter((t) => t.fixture === f).map((test) => ({ test, variant })),
+    ),
+  );
+  for (const { test, variant } of order) {
+    {
       if (opts.variant && opts.variant !== variant) continue;
       const name = `${test.fixture}.${test.fixture}_device_${variant}.${test.name}`;
       if (opts.filter && !opts.filter(name)) continue;
