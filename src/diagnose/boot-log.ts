@@ -78,8 +78,9 @@ export interface BootLog {
 /** Lines of a boot that matter to hibernation (matched anywhere in the line: any prefix shape). */
 const HIBERNATION_LINE =
   /\bPM: |Hibernate inconsistent memory map|Unrecognized hibernate image header|\[Firmware Bug\]: Memory map mismatch|BUG: unable to handle|\bRIP: |\bIP: \[<|exception RIP:|Kernel panic - not syncing/;
-/** Progress and nosave-registration lines: many, and the model derives the nosave list itself. */
-const PROGRESS = /PM: Image (?:loading|saving) progress:|Registered nosave memory/;
+/** Progress, nosave-marking and unrelated PM: lines (ACPI sleep states, genpd): many, and not evidence here. */
+const PROGRESS =
+  /PM: Image (?:loading|saving) progress:|Registered nosave memory|Marking nosave pages|ACPI: PM:|PM: genpd:|PM: Adding info for|PM: Moving .* to end of list|of devices complete after|PM: S\|/;
 
 function textOf(input: Uint8Array | string): string | null {
   if (typeof input === 'string') return input;
@@ -233,12 +234,13 @@ function observe(hib: readonly LogLine[]): ObservedHibernation | null {
   if (restored) return { kind: 'restored', detail: restored.l.text, line: restored.l.line };
   const loaded = find(/Image successfully loaded/);
   if (loaded) return { kind: 'loaded', detail: loaded.l.text, line: loaded.l.line };
-  const notFound = find(/Image not found \(code (-\d+)\)/);
-  if (notFound) return { kind: 'no-image', detail: notFound.m[0], line: notFound.l.line };
-  const short = find(/Image allocation is \d+ pages short|hibernation: .*failed|Error \d+ .*hibernat/i);
+  // A hibernating boot usually tried to resume first ("Image not found"): what it wrote decides.
   const wrote = find(/Wrote \d+ kbytes|Image saving done|Image created \(/);
   if (wrote) return { kind: 'image-written', detail: wrote.l.text, line: wrote.l.line };
+  const short = find(/Image allocation is \d+ pages short/);
   if (short) return { kind: 'hibernate-failed', detail: short.l.text, line: short.l.line };
+  const notFound = find(/Image not found \(code (-\d+)\)/);
+  if (notFound) return { kind: 'no-image', detail: notFound.m[0], line: notFound.l.line };
   return null;
 }
 

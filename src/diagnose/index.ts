@@ -8,8 +8,6 @@
 import {
   buildKernelE820,
   diffE820,
-  E820_TYPE,
-  type E820Entry,
   e820Crc32,
   formatRemoveLine,
   formatUpdateLine,
@@ -19,6 +17,8 @@ import {
   sameE820,
 } from '../firmware/index.js';
 import { type SetupArch, setupArch } from '../machine/boot.js';
+import type { ImageReader } from '../power/image/reader.js';
+import { SF } from '../power/image/swsusp-header.js';
 import { PROFILES } from '../profiles/index.js';
 import type { KernelProfile } from '../profiles/types.js';
 import type { DiagnoseBoot, DiagnoseCase, DiagnoseImage, DiagnoseReport } from '../report/diagnose.js';
@@ -207,9 +207,22 @@ export function diagnose(o: DiagnoseOptions): DiagnoseReport {
   };
 }
 
-/** Used by tests and the bench: the entries a boot's kernel e820 table holds. */
-export function kernelEntries(b: BootLog, p: KernelProfile): E820Entry[] {
-  return kernelTable(b, p).kernel;
+/** The facts diagnose uses from a real image, read by hiblab's reader (header page, swsusp header flags, meta pages). */
+export function imageFacts(
+  reader: ImageReader,
+  file: string,
+): ImageFacts & { file: string; imagePages: number; compressor: string } {
+  const meta = reader.metaList();
+  return {
+    file,
+    archHeader: reader.info.arch.era,
+    e820Checksum: reader.info.arch.e820Checksum,
+    numPhyspages: reader.info.numPhyspages,
+    imagePages: reader.info.imagePages,
+    pfns: meta.pfns,
+    zero: meta.zero,
+    zeroCount: meta.zeroCount,
+    compressed: (reader.swsusp.flags & SF.NOCOMPRESS_MODE) === 0,
+    compressor: reader.compressor ?? 'none',
+  };
 }
-
-void E820_TYPE;

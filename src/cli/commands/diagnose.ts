@@ -32,11 +32,10 @@
  *   notes[]
  */
 import type { Command } from 'commander';
-import { type BootLog, diagnose, type ImageFacts, readBootLog } from '../../diagnose/index.js';
+import { type BootLog, diagnose, imageFacts, readBootLog } from '../../diagnose/index.js';
 import { UsageError } from '../../errors.js';
 import { readInput } from '../../node/files.js';
 import { openImageFile } from '../../node/image-file.js';
-import { SF } from '../../power/image/swsusp-header.js';
 import { diagnoseJson, formatDiagnoseText } from '../../report/diagnose.js';
 import { type CliIo, toJson } from '../io.js';
 
@@ -55,22 +54,10 @@ function bootIndex(flag: string, text: string | undefined): number | undefined {
   return Number(text);
 }
 
-function readImage(path: string): ImageFacts & { file: string; imagePages: number; compressor: string } {
+function readImage(path: string): ReturnType<typeof imageFacts> {
   const { src, reader } = openImageFile(path);
   try {
-    const meta = reader.metaList();
-    return {
-      file: path,
-      archHeader: reader.info.arch.era,
-      e820Checksum: reader.info.arch.e820Checksum,
-      numPhyspages: reader.info.numPhyspages,
-      imagePages: reader.info.imagePages,
-      pfns: meta.pfns,
-      zero: meta.zero,
-      zeroCount: meta.zeroCount,
-      compressed: (reader.swsusp.flags & SF.NOCOMPRESS_MODE) === 0,
-      compressor: reader.compressor ?? 'none',
-    };
+    return imageFacts(reader, path);
   } finally {
     src.close();
   }
@@ -109,14 +96,15 @@ export function register(program: Command, io: CliIo): void {
       const suspend: BootLog = readBootLog(sBytes, suspendFile, sIdx);
       let resume: BootLog;
       if (resumeFile === undefined) {
-        const want = rIdx ?? sIdx + 1;
-        if (want >= suspend.boots) {
+        // An explicit --resume-boot past the end is the parser's E820_BOOT_RANGE.
+        if (rIdx === undefined && sIdx + 1 >= suspend.boots) {
           throw new UsageError(
             'DIAGNOSE_NO_RESUME_BOOT',
-            `${suspendFile} has ${suspend.boots} boot(s) with an e820 table: give the resume boot's log as a second file, or --resume-boot N (0…${suspend.boots - 1})`,
+            `${suspend.boots} boot(s) with an e820 table and no boot after boot ${sIdx}: give the resume boot's log as a second file, or --resume-boot N`,
+            { file: suspendFile },
           );
         }
-        resume = readBootLog(sBytes, suspendFile, want);
+        resume = readBootLog(sBytes, suspendFile, rIdx ?? sIdx + 1);
       } else {
         resume = readBootLog(readInput(resumeFile), resumeFile, rIdx ?? 0);
       }
