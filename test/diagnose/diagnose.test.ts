@@ -250,3 +250,98 @@ describe('profiles: auto, all, explicit', () => {
     expect(r.cases.map((c) => c.label)).toEqual(PROFILES.map((p) => p.id));
   });
 });
+
+describe('silent overwrites: frames the boot kernel maps anyway, and block I/O', () => {
+  const text = (run: string, name: string) => readFileSync(runLog(run, name), 'utf8');
+  /** The resume boot's own table (the first one in the log; the serial logs are CRLF) with `from` replaced. */
+  const edited = (run: string, from: string, to: string): string => {
+    const t = text(run, 'console-resume-same-layout').replace(/\r\n/g, '\n');
+    expect(t.includes(from)).toBe(true);
+    return t.replace(from, to);
+  };
+
+  it('first MiB: a low page the resume firmware reserves is direct-mapped anyway (3.10): silent overwrite', () => {
+    const resume = edited(
+      '612-lzo',
+      '[mem 0x0000000000000000-0x000000000009fbff] usable\n',
+      '[mem 0x0000000000000000-0x000000000009dfff] usable\n[    0.000000] BIOS-e820: [mem 0x000000000009e000-0x000000000009fbff] reserved\n',
+    );
+    const r = diagnose({
+      suspend: log(runLog('612-lzo', 'console-hibernate')),
+      resume: readBootLog(resume, 'resume.log'),
+      profile: 'linux-3.10',
+    });
+    const c = r.cases[0]!;
+    expect(c.verdict).toBe('silent-overwrite');
+    const f = c.pfns.find((x) => x.startPfn === 0x9e)!;
+    expect(f).toMatchObject({
+      effect: 'silent-overwrite',
+      how: 'cpu',
+      mapped: true,
+      nosave: true,
+      resumeType: 'reserved',
+    });
+    expect(f.walk).toMatch(/=> 0x9e000 /);
+  });
+
+  it('nocompress: an unmapped nosave pfn is written by block I/O (DMA), not faulted on', () => {
+    const resume = edited(
+      'tiny612-nocompress',
+      '[mem 0x0000000000100000-0x0000000017fd9fff] usable\n',
+      '[mem 0x0000000000100000-0x0000000004ffffff] usable\n[    0.000000] BIOS-e820: [mem 0x0000000005000000-0x0000000005000fff] reserved\n[    0.000000] BIOS-e820: [mem 0x0000000005001000-0x0000000017fd9fff] usable\n',
+    );
+    const s = log(runLog('tiny612-nocompress', 'console-hibernate'));
+    expect(s.counts.compressed).toBe(false);
+    const r = diagnose({ suspend: s, resume: readBootLog(resume, 'resume.log'), profile: 'all' });
+    const c310 = caseOf(r, 'linux-3.10');
+    const f = c310.pfns.find((x) => x.startPfn === 0x5000)!;
+    expect(f).toMatchObject({ effect: 'silent-overwrite', how: 'dma', mapped: false, nosave: true });
+    expect(c310.verdict).toBe('silent-overwrite');
+    // The same table change under 6.12: the e820 CRC32 refuses before any page is loaded.
+    expect(caseOf(r, 'linux-6.12').verdict).toBe('refused');
+  });
+});
+
+describe('every input shape the e820 parser takes', () => {
+  /** The QEMU -m 384 pc table of the kernel-images fixtures (their README), as etc/e820 records and as JSON. */
+  const TABLE: [bigint, bigint, number][] = [
+    [0n, 0x9fc00n, 1],
+    [0x9fc00n, 0x400n, 2],
+    [0xf0000n, 0x10000n, 2],
+    [0x100000n, 0x17eda000n, 1],
+    [0x17fda000n, 0x26000n, 2],
+    [0xfffc0000n, 0x40000n, 2],
+    [0xfd00000000n, 0x300000000n, 2],
+  ];
+  const etcE820 = (): Uint8Array => {
+    const bytes = new Uint8Array(20 * TABLE.length);
+    const dv = new DataView(bytes.buffer);
+    TABLE.forEach(([a, s, t], i) => {
+      dv.setBigUint64(i * 20, a, true);
+      dv.setBigUint64(i * 20 + 8, s, true);
+      dv.setUint32(i * 20 + 16, t, true);
+    });
+    return bytes;
+  };
+  const json = JSON.stringify({
+    e820: TABLE.map(([a, s, t]) => ({ addr: `0x${a.toString(16)}`, size: `0x${s.toString(16)}`, type: t })),
+  });
+
+  it('QEMU etc/e820 (binary) as the suspend boot, a serial log as the resume boot', () => {
+    const s = readBootLog(etcE820(), 'etc-e820');
+    expect(s.parsed.source).toBe('qemu-etc-e820');
+    expect([s.release, s.hibernation.length]).toEqual([null, 0]);
+    const r = diagnose({ suspend: s, resume: log(runLog('612-lzo', 'console-resume-mem512')) });
+    // The CRC32 every image of these runs stores (fixture README): the binary table is the same table.
+    expect(r.suspend.crc32).toBe(0xa5445455);
+    expect(r.cases[0]!.notes[0]).toMatch(/suspend log has no "Linux version" line: taken as 6\.12\.117/);
+    expect(r.cases[0]!.verdict).toBe('refused');
+  });
+
+  it('JSON against the binary: the same map resumes on every profile', () => {
+    const r = diagnose({ suspend: readBootLog(etcE820(), 'etc-e820'), resume: readBootLog(json, 't.json') });
+    expect(r.resume.source).toBe('json');
+    expect(r.firmwareDiff.identical).toBe(true);
+    expect(r.cases.map((c) => c.verdict)).toEqual(PROFILES.map(() => 'resumes'));
+  });
+});
