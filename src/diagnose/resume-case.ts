@@ -326,7 +326,15 @@ export function diagnoseCase(inp: CaseInput): DiagnoseCase {
     summary: string;
     messages: string[];
   }[] = [];
-  if (!refusal) {
+  if (refusal) {
+    checks.push({
+      id: 'zero-pfn-flag',
+      kernel: 'unpack_orig_pfns (kernel/power/snapshot.c; ENCODED_PFN_ZERO_FLAG 6.6+)',
+      result: 'not-reached',
+      detail: 'an earlier check refused the image',
+      messages: [],
+    });
+  } else {
     if (imageHasZero && !rh.zeroPages) {
       const cert: Certainty = img || (zeroCount ?? 0) > 0 ? 'certain' : 'likely';
       const firstZero = img ? firstZeroPfn(img) : null;
