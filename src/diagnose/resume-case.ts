@@ -648,7 +648,13 @@ export function diagnoseCase(inp: CaseInput): DiagnoseCase {
     messages = path.m;
   }
 
-  const fixes = proposedFixes(inp, findings, refusal !== null, path);
+  // The fixes replace the e820 check only: the restore record and check_header()'s size stay.
+  const otherRefusal = !archOk
+    ? checks[0]!.messages[checks[0]!.messages.length - 1]!
+    : physS !== physR
+      ? msg('memory size')
+      : null;
+  const fixes = proposedFixes(inp, findings, refusal !== null, path, otherRefusal);
   return {
     label: inp.label,
     suspendProfile: S.id,
@@ -693,7 +699,15 @@ function proposedFixes(
   findings: readonly PfnFinding[],
   refused: boolean,
   path: { v: DiagnoseOutcome; c: Certainty; s: string },
+  otherRefusal: string | null,
 ): ProposedFix[] {
+  if (otherRefusal) {
+    const d = `the image is refused by a check the fix does not touch: "${otherRefusal}"`;
+    return [
+      { id: 'usable-ram-crc32', decision: 'refuse', detail: d },
+      { id: 'per-pfn-check', decision: 'refuse', detail: d },
+    ];
+  }
   const ramOnly = (t: readonly E820Entry[]) =>
     e820Crc32(t.filter((e) => isRamLike(e.type)).map((e) => ({ ...e, type: E820_TYPE.RAM })));
   const a = ramOnly(inp.suspend.firmware);
