@@ -175,3 +175,29 @@ describe('hiblab diagnose: boots, command lines, errors', () => {
     expect(b.observed?.detail).toMatch(/Image allocation is \d+ pages short/);
   });
 });
+
+describe('observed outcome of a resume boot', () => {
+  const table = readFileSync(seed('seed-000-resume.txt'), 'utf8');
+  it('a 3.10 oops: address and function from the BUG and IP lines', () => {
+    const b = readBootLog(
+      `${table}[   21.2] BUG: unable to handle kernel paging request at ffff9263fe142000\n[   21.2] IP: [<ffffffff8b2fe476>] load_image_lzo+0x826/0xe70\n`,
+      'oops.log',
+    );
+    expect(b.observed).toMatchObject({
+      kind: 'oops',
+      address: 'ffff9263fe142000',
+      function: 'load_image_lzo',
+    });
+  });
+  it('a 6.x oops: the RIP line', () => {
+    const b = readBootLog(
+      `${table}[    3.1] BUG: unable to handle page fault for address: ffff888017fda000\n[    3.1] RIP: 0010:load_compressed_image+0x5d1/0xa90\n`,
+      'oops.log',
+    );
+    expect(b.observed).toMatchObject({
+      kind: 'oops',
+      address: 'ffff888017fda000',
+      function: 'load_compressed_image',
+    });
+  });
+});
