@@ -411,8 +411,13 @@ export function diagnoseCase(inp: CaseInput): DiagnoseCase {
   addPts(intersect(problem, rNosave));
   addPts(intersect(problem, mapped));
   addPts(intersect(problem, sv.kernel));
-  const tablePts = (t: readonly E820Entry[]) =>
-    addPts(intersect(problem, normalize(t.map((e) => [pfnDown(e.addr), pfnUp(e.addr + e.size)] as const))));
+  // Entry edges, touching entries included (a merged range would hide a type change).
+  const tablePts = (t: readonly E820Entry[]) => {
+    for (const e of t) {
+      points.add(pfnDown(e.addr));
+      points.add(pfnUp(e.addr + e.size));
+    }
+  };
   tablePts(inp.suspend.kernel);
   tablePts(inp.resume.kernel);
   const sorted = [...points].sort((a, b) => a - b);
