@@ -12,6 +12,7 @@ const runs: [string, string[]][] = [
   ['codecs.js', [process.env.HIBLAB_BENCH_MIB ?? '64']],
   ['image-io.js', [process.env.HIBLAB_BENCH_MIB ?? '256']],
   ['boot.js', []],
+  ['diagnose.js', []],
   ['engine.js', ['4']],
 ];
 for (const [file, args] of runs) {

@@ -5,12 +5,26 @@
 
 export { type KaslrBases, type KaslrOptions, kernelRandomizeMemory } from './arch/x86/kaslr.js';
 export { type WalkResult, walk } from './arch/x86/walk.js';
+export {
+  type BootLog,
+  type DiagnoseOptions,
+  diagnose,
+  imageFacts,
+  readBootLog,
+} from './diagnose/index.js';
 export * from './errors.js';
 export * from './firmware/index.js';
 export { crc32, crc32Le } from './lib/crc32.js';
 export { lz4Compress, lz4DecompressSafe } from './lib/lz4.js';
 export { lzo1xCompress, lzo1xDecompressSafe } from './lib/lzo1x.js';
-export { type BootE820, type BootOptions, bootMachine, type Machine } from './machine/boot.js';
+export {
+  type BootE820,
+  type BootOptions,
+  bootMachine,
+  type Machine,
+  type SetupArch,
+  setupArch,
+} from './machine/boot.js';
 export { type MmCounters, mmCounters } from './machine/state.js';
 export { allSymbols, symbolPhys, symbolVirt } from './machine/symbols.js';
 export { PhysMem } from './mm/phys-mem.js';
@@ -25,6 +39,8 @@ export { formatOops, type Oops } from './power/oops.js';
 export { type ResumeOptions, type ResumeResult, softwareResume } from './power/resume.js';
 export * from './profiles/index.js';
 export type { KernelProfile } from './profiles/types.js';
+export type { DiagnoseReport } from './report/diagnose.js';
+export { diagnoseJson, formatDiagnoseText } from './report/diagnose.js';
 export * as report from './report/index.js';
 export {
   BUILTINS,

@@ -120,7 +120,31 @@ function hw(v: number | bigint, w: number): string {
   return `0x${BigInt(v).toString(16).padStart(w, '0')}`;
 }
 
-export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
+/**
+ * What setup_arch() leaves behind before mm_init(): memblock, the direct map
+ * (real page tables), sparsemem, nosave regions and zones — no struct pages,
+ * no buddy. Enough for questions about which frames a kernel maps and owns
+ * (hiblab diagnose); a fraction of bootMachine's cost on big maps.
+ */
+export interface SetupArch {
+  readonly profile: KernelProfile;
+  readonly e820: BootE820;
+  readonly log: string[];
+  readonly maxPfn: number;
+  readonly maxArchPfn: number;
+  readonly img: KernelImage;
+  readonly mb: Memblock;
+  readonly kaslr: KaslrBases;
+  readonly mem: PhysMem;
+  readonly directMap: DirectMap;
+  readonly sections: Sections;
+  readonly nosave: NosaveList;
+  readonly zones: Zones;
+  readonly vmemmapPhys: number;
+  readonly vmemmapSize: number;
+}
+
+export function setupArch(e820: BootE820, opts: BootOptions): SetupArch {
   const profile = opts.profile;
   const log: string[] = [];
   log.push('BIOS-provided physical RAM map:');
@@ -249,6 +273,29 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
     log.push(`  node   0: [mem ${hw(r.base, w)}-${hw(r.base + r.size - 1, w)}]`);
   }
   log.push(`On node 0 totalpages: ${zones.totalPresent}`);
+  return {
+    profile,
+    e820,
+    log,
+    maxPfn,
+    maxArchPfn,
+    img,
+    mb,
+    kaslr,
+    mem,
+    directMap,
+    sections,
+    nosave,
+    zones,
+    vmemmapPhys,
+    vmemmapSize,
+  };
+}
+
+export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
+  const sa = setupArch(e820, opts);
+  const { profile, log, maxPfn, maxArchPfn, img, mb, kaslr, mem, directMap, sections, nosave, zones } = sa;
+  const { vmemmapPhys, vmemmapSize } = sa;
 
   // ---- struct pages ----
   const zoneIdx = (pfn: number): number => zones.zoneIndexOf(pfn);

@@ -160,6 +160,15 @@ export class PhysMem {
   }
 
   setU64(paddr: number | bigint, v: bigint): void {
+    const a = Number(paddr);
+    const pfn = Math.floor(a / PAGE_SIZE);
+    const off = a - pfn * PAGE_SIZE;
+    if (off <= PAGE_SIZE - 8) {
+      // One frame: store in place (page-table writes are most of a big boot's stores).
+      const f = this.frame(pfn);
+      new DataView(f.buffer, f.byteOffset).setBigUint64(off, BigInt.asUintN(64, v), true);
+      return;
+    }
     const b = new Uint8Array(8);
     new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
     this.write(paddr, b);

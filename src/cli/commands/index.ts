@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { register as boot } from './boot.js';
+import { register as diagnose } from './diagnose.js';
 import { register as e820 } from './e820.js';
 import { register as hmmTests } from './hmm-tests.js';
 import { register as image } from './image.js';
@@ -13,4 +14,4 @@ import { register as scenarios } from './scenarios.js';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const COMMANDS: RegisterCommand[] = [boot, e820, hmmTests, image, run, scenarios];
+export const COMMANDS: RegisterCommand[] = [boot, diagnose, e820, hmmTests, image, run, scenarios];
