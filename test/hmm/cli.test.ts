@@ -16,7 +16,7 @@ describe('hiblab hmm-tests', () => {
     const results = lines.filter((l) => /^(not )?ok \d+ /.test(l));
     expect(results).toHaveLength(Number(plan![1]));
     // Numbered 1..N in order; every private hmm test before the coherent ones, hmm2 last.
-    results.forEach((l, i) => expect(l).toMatch(new RegExp(`^ok ${i + 1} `)));
+    for (const [i, l] of results.entries()) expect(l).toMatch(new RegExp(`^ok ${i + 1} `));
     const names = results.map((l) => l.split(' ')[2]!);
     const firstCoherent = names.findIndex((n) => n.startsWith('hmm.hmm_device_coherent.'));
     const lastPrivate = names.map((n) => n.startsWith('hmm.hmm_device_private.')).lastIndexOf(true);
