@@ -47,6 +47,8 @@ export interface BootE820 {
   readonly userDefined?: boolean;
   /** Kernel log lines the firmware layer produced (e820: update/remove …). */
   readonly log?: readonly string[];
+  /** nokaslr: the kernel stays at its link address even on non-RAM (no relocation). */
+  readonly kernelFixed?: boolean;
 }
 
 export interface BootOptions {
@@ -144,7 +146,8 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
 
   // ---- kernel image ----
   const L = { ...profile.kernelImage, ...opts.kernelImage };
-  L.textPhys = placeKernel(e820.kernel, L.textPhys, L.endOffset, log);
+  // A nokaslr kernel runs where it was linked; e820_add_kernel_range() already made that RAM.
+  if (!e820.kernelFixed) L.textPhys = placeKernel(e820.kernel, L.textPhys, L.endOffset, log);
   const img: KernelImage = {
     textPhys: L.textPhys,
     textVirt: L.textVirt,
@@ -207,7 +210,9 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
 
   // ---- NODE_DATA (initmem_init → setup_node_data / alloc_node_data) ----
   const nd = mb.alloc(profile.mm.nodeDataBytes, profile.mm.nodeDataAlign, 'NODE_DATA(0) pglist_data');
-  log.push(`NODE_DATA(0) allocated [mem ${hw(nd, 8)}-${hw(nd + profile.mm.nodeDataBytes - 1, 8)}]`);
+  if (profile.build.numa) {
+    log.push(`NODE_DATA(0) allocated [mem ${hw(nd, 8)}-${hw(nd + profile.mm.nodeDataBytes - 1, 8)}]`);
+  }
 
   // ---- sparse: mem_section roots, usemap, vmemmap buffer + its page tables ----
   const sections = new Sections(profile, mb, maxPfn);
@@ -282,6 +287,8 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
       zones.totalPresent - zones.totalManaged,
     )}K reserved)`,
   );
+
+  freeInitmem(profile, img, buddy);
 
   const machine: Machine = {
     profile,
@@ -467,4 +474,24 @@ function initMemmap(
       st.flags |= R;
     });
   }
+}
+
+/**
+ * free_initmem() + free_kernel_image_pages() (arch/x86/mm/init.c, init_64.c):
+ * at the end of boot the pages of [_text, brk) outside the build's kept
+ * sections (init text/data, the rodata/data alignment gaps) go back to the
+ * buddy allocator; the brk area after .bss stays reserved.
+ */
+function freeInitmem(profile: KernelProfile, img: KernelImage, buddy: Buddy): void {
+  const kept = profile.build.keptSections;
+  if (!kept) return;
+  const base = img.textPhys / PAGE_SIZE;
+  const end = base + (img.pgtBufPhys - img.textPhys) / PAGE_SIZE;
+  let at = base;
+  for (const sec of [...kept].sort((a, b) => a.start - b.start)) {
+    const s = base + sec.start / PAGE_SIZE;
+    if (s > at) buddy.freeBootRange(at, Math.min(s, end));
+    at = Math.max(at, base + sec.end / PAGE_SIZE);
+  }
+  if (at < end) buddy.freeBootRange(at, end);
 }

@@ -24,7 +24,7 @@ import {
 } from 'yaml';
 import { ParseError, ScenarioError } from '../errors.js';
 import { memparse, splitCmdline } from '../firmware/cmdline.js';
-import { getProfile, PROFILES } from '../profiles/index.js';
+import { getProfile, PROFILE_IDS } from '../profiles/index.js';
 import { Prng } from '../util/prng.js';
 import { hint } from './did-you-mean.js';
 import {
@@ -520,8 +520,7 @@ function readBoot(
 }
 
 function readProfile(r: Reader, node: Node | null, path: string): string {
-  const ids = PROFILES.map((p) => p.id);
-  return r.oneOf(node, path, ids);
+  return r.oneOf(node, path, PROFILE_IDS);
 }
 
 /** Compressor the suspend cmdline selects, mirroring hibernate_setup() / the hibernate.compressor param. */
