@@ -153,6 +153,12 @@ export interface KernelBuild {
   readonly numa: boolean;
   /** uname -r in the oops CPU: line. */
   readonly release: string;
+  /**
+   * Which fixture measurements describe this build's memory contents
+   * (src/workload/calibration.ts); null = the generic kinds (the kernel image
+   * as ContentKind.KERNEL), as the 3.10 builtins were written.
+   */
+  readonly calibration: 'stock' | 'tiny' | null;
 }
 
 export interface KernelProfile {

@@ -66,7 +66,7 @@ export const SCENARIO_KEYS = {
   kaslrBases: ['pageOffsetBase', 'vmemmapBase', 'vmallocBase'],
   workload: ['seed', 'groups', 'targetCopyPages', 'churn'],
   group: ['kind', 'name', 'pages', 'size', 'zone', 'placement', 'contents', 'fill', 'frames'],
-  contents: ['zero', 'text', 'pointer', 'random'],
+  contents: ['zero', 'text', 'pointer', 'random', 'pattern', 'kernel', 'pagecache'],
   resumeTrigger: ['via', 'process'],
   hibernate: ['compressor', 'threads', 'cpus', 'imageSize', 'platformMode'],
   faults: ['cpaSplitFails', 'fixmapSave', 'unmapPagesAtSave', 'noTempPageTables'],
@@ -345,12 +345,13 @@ function readKaslr(r: Reader, node: Node | null, path: string): KaslrSpec {
 
 function readContents(r: Reader, node: Node | null, path: string): ContentWeights {
   const m = r.map(node, path, SCENARIO_KEYS.contents);
-  const out: Required<ContentWeights> = { zero: 0, text: 0, pointer: 0, random: 0 };
+  const out: ContentWeights = { zero: 0, text: 0, pointer: 0, random: 0 };
+  let sum = 0;
   for (const k of SCENARIO_KEYS.contents) {
     const e = m.get(k);
-    if (e) out[k] = r.num(e.value, `${path}.${k}`, 0, 1e6);
+    if (e) sum += out[k] = r.num(e.value, `${path}.${k}`, 0, 1e6);
   }
-  if (out.zero + out.text + out.pointer + out.random <= 0) {
+  if (sum <= 0) {
     r.fail('SCENARIO_VALUE', `${path}: at least one weight must be greater than 0`, node);
   }
   return out;
