@@ -349,7 +349,9 @@ function readContents(r: Reader, node: Node | null, path: string): ContentWeight
   let sum = 0;
   for (const k of SCENARIO_KEYS.contents) {
     const e = m.get(k);
-    if (e) sum += out[k] = r.num(e.value, `${path}.${k}`, 0, 1e6);
+    if (!e) continue;
+    out[k] = r.num(e.value, `${path}.${k}`, 0, 1e6);
+    sum += out[k];
   }
   if (sum <= 0) {
     r.fail('SCENARIO_VALUE', `${path}: at least one weight must be greater than 0`, node);

@@ -68,7 +68,10 @@ export class WorkloadPlacer {
     ];
     const cum: number[] = [];
     let total = 0;
-    for (const [wt] of parts) cum.push((total += wt));
+    for (const [wt] of parts) {
+      total += wt;
+      cum.push(total);
+    }
     const kinds = parts.map(([, k]) => k);
     const highest = ZONE_LIMIT[group.zone ?? 'any'] ?? 2;
     if (group.frames) return this.placeFrames(group, flagsOf[group.kind], cum, total, kinds);
