@@ -43,4 +43,22 @@ export function getProfile(id: string): KernelProfile {
   return p;
 }
 
+/**
+ * The profile of a kernel by its uname -r ("Linux version" line): the fixture
+ * kernels by name, else the nearest modelled version; undefined when unknown.
+ */
+export function profileIdForRelease(release: string): string | undefined {
+  const tiny = /-hiblab-tiny$/.test(release);
+  const v = /^(\d+)\.(\d+)/.exec(release);
+  if (!v) return undefined;
+  const major = Number(v[1]);
+  const minor = Number(v[2]);
+  let version: string | undefined;
+  if (major === 3 && minor === 10) version = 'linux-3.10';
+  else if (major === 6 && minor >= 1 && minor < 6) version = 'linux-6.1';
+  else if (major === 6 && minor >= 6) version = 'linux-6.12';
+  if (!version) return undefined;
+  return tiny ? `${version}/tiny` : version;
+}
+
 export { linux61, linux310, linux612 };

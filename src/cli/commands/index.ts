@@ -7,9 +7,10 @@ import type { CliIo } from '../io.js';
 import { register as boot } from './boot.js';
 import { register as e820 } from './e820.js';
 import { register as image } from './image.js';
+import { register as resume } from './resume.js';
 import { register as run } from './run.js';
 import { register as scenarios } from './scenarios.js';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const COMMANDS: RegisterCommand[] = [boot, e820, image, run, scenarios];
+export const COMMANDS: RegisterCommand[] = [boot, e820, image, resume, run, scenarios];
