@@ -2,7 +2,7 @@
  * The replay suite (issue 10): every resume boot of the kernel-images fixtures
  * replayed from its consoles (./replay.ts) and compared with what the real
  * kernel printed: outcome class, and where the inputs are the same boot, the
- * kernel's numbers. `HIBLAB_FIDELITY_TABLE=docs/fidelity.md` writes the table.
+ * kernel's numbers. `HIBLAB_FIDELITY_TABLE=FILE` writes the table (docs/fidelity.md holds the last one).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
