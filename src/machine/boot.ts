@@ -288,7 +288,8 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
     )}K reserved)`,
   );
 
-  freeInitmem(profile, img, buddy);
+  // The build's sections describe its own layout only, not a caller's kernelImage override.
+  if (!opts.kernelImage) freeInitmem(profile, img, buddy, pages, zones, mb);
 
   const machine: Machine = {
     profile,
@@ -480,18 +481,40 @@ function initMemmap(
  * free_initmem() + free_kernel_image_pages() (arch/x86/mm/init.c, init_64.c):
  * at the end of boot the pages of [_text, brk) outside the build's kept
  * sections (init text/data, the rodata/data alignment gaps) go back to the
- * buddy allocator; the brk area after .bss stays reserved.
+ * buddy allocator page by page (free_reserved_area → __free_page: PageReserved
+ * cleared, the list head, managed pages +1); the brk area after .bss stays
+ * reserved. The model's memblock.reserved drops them too, so it keeps naming
+ * what the kernel still owns.
  */
-function freeInitmem(profile: KernelProfile, img: KernelImage, buddy: Buddy): void {
+function freeInitmem(
+  profile: KernelProfile,
+  img: KernelImage,
+  buddy: Buddy,
+  pages: StructPages,
+  zones: Zones,
+  mb: Memblock,
+): void {
   const kept = profile.build.keptSections;
   if (!kept) return;
+  const R = 1 << profile.mm.pageFlags.bits.reserved;
   const base = img.textPhys / PAGE_SIZE;
   const end = base + (img.pgtBufPhys - img.textPhys) / PAGE_SIZE;
+  const give = (a: number, b: number): void => {
+    if (a >= b) return;
+    mb.reserved.removeRange(a * PAGE_SIZE, (b - a) * PAGE_SIZE);
+    pages.updateRange(a, b, (st) => {
+      st.flags &= ~R;
+      st.refcount = 1;
+    });
+    for (let pfn = a; pfn < b; pfn++) {
+      buddy.free(pfn, 0);
+      zones.zones[zones.zoneIndexOf(pfn)]!.managedPages++;
+    }
+  };
   let at = base;
-  for (const sec of [...kept].sort((a, b) => a.start - b.start)) {
-    const s = base + sec.start / PAGE_SIZE;
-    if (s > at) buddy.freeBootRange(at, Math.min(s, end));
+  for (const sec of [...kept].sort((x, y) => x.start - y.start)) {
+    give(at, Math.min(base + sec.start / PAGE_SIZE, end));
     at = Math.max(at, base + sec.end / PAGE_SIZE);
   }
-  if (at < end) buddy.freeBootRange(at, end);
+  give(at, end);
 }
