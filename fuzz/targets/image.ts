@@ -21,6 +21,13 @@ import { genPages } from '../../test/image/gen.js';
 import { FUZZ_FILE, type FuzzTarget } from '../lib/types.js';
 
 const ARCH: Record<ImageFormatEra, ArchHeaderInput> = {
+  '6.1': {
+    era: '5.13-crc32',
+    jumpAddress: 0xffffffff81000000n,
+    jumpAddressPhys: 0x1000000n,
+    cr3: 0x2a0e000n,
+    e820Checksum: 0x1234,
+  },
   '6.x': {
     era: '5.13-crc32',
     jumpAddress: 0xffffffff81000000n,

@@ -31,6 +31,10 @@ const PREFIXES: readonly RegExp[] = [
   /^\[\s*\]\s*/, // empty timestamp
   /^\[\s*[TC]\d+\]\s*/, // caller id [    T0]
   /^(?:\S+\s+){0,4}?kernel:\s*/, // syslog / journal: "Sep 17 16:16:05 host kernel: "
+  // CI / test-lab consoles (LAVA, KernelCI): "1839 17:54:41.406548  <6>[    0.000000] …" —
+  // a line number only when a wall-clock time follows, then the time itself.
+  /^\d+\s+(?=\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\s)/,
+  /^\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\s+/,
 ];
 
 const KEYWORD =

@@ -6,8 +6,14 @@
  *   e820_reserve_setup_data()       3.10 only here: setup_data RAM → RESERVED_KERN, prints "reserve setup_data:"
  *   parse_early_param()             mem= (parse_memopt), memmap= (parse_memmap_opt → parse_memmap_one)
  *   e820__finish_early_params()     if userdef: sanitize, print "user-defined physical RAM map:" / "user:"
+ *   e820_add_kernel_range()         a kernel at its link address (nokaslr) whose [_text, _end) is not all
+ *                                   RAM: warn, remove the range (any type) and add it back as RAM
  *   trim_bios_range()               page 0 RAM → reserved, RAM in [640K, 1M) removed
- *   later kernel edits              `e820: update/remove` lines found in the log (MTRR trim, EFI, …)
+ *
+ * A log source gives the firmware table and the command line only: the
+ * `e820: update/remove` lines a log also shows are that kernel's own edits,
+ * which this function (and the boot model) make themselves; replaying them
+ * would apply the kernel's edits twice, or edits of another kernel/boot.
  */
 import { ScenarioError } from '../errors.js';
 import type { KernelProfile } from '../profiles/types.js';
@@ -29,6 +35,23 @@ export interface KernelE820 {
   log: string[];
   /** What hiblab noticed that the kernel does not print (ignored or malformed options). */
   notes: string[];
+  /**
+   * nokaslr: the kernel runs at its link address (profile.kernelImage), never
+   * relocated; e820_add_kernel_range() made [_text, _end) RAM if it was not.
+   */
+  kernelFixed: boolean;
+}
+
+/** e820__mapped_all(): is every byte of [start, end) covered by entries of `type`? */
+function mappedAll(table: readonly E820Entry[], start: bigint, end: bigint, type: number): boolean {
+  let at = start;
+  for (const e of [...table].sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0))) {
+    if (e.type !== type || e.addr + e.size <= at) continue;
+    if (e.addr > at) return false;
+    at = e.addr + e.size;
+    if (at >= end) return true;
+  }
+  return at >= end;
 }
 
 const PAGE = 0x1000n;
@@ -160,34 +183,28 @@ export function buildKernelE820(fw: ParsedE820, profile: KernelProfile, cmdline?
     for (const e of table) log.push(formatE820Line(e, 'user', known));
   }
 
+  // e820_add_kernel_range() (arch/x86/kernel/setup.c), for a kernel that stays at its link
+  // address. With KASLR the decompressor picked a RAM range outside memmap= holes
+  // (choose_random_location → mem_avoid_memmap), where this check passes.
+  const cmd = cmdline ?? fw.cmdline ?? '';
+  const kernelFixed = parseKernelCmdline(cmd).nokaslr;
+  if (kernelFixed) {
+    const start = BigInt(profile.kernelImage.textPhys);
+    const size = BigInt(profile.kernelImage.endOffset);
+    if (!mappedAll(table, start, start + size, E820_TYPE.RAM)) {
+      log.push(profile.e820.kernelNotRamWarning);
+      log.push(formatRemoveLine(start, size, null, known));
+      table = e820RangeRemove(table, start, size, null);
+      table = e820RangeAdd(table, start, size, E820_TYPE.RAM);
+    }
+  }
+
   // trim_bios_range() (arch/x86/kernel/setup.c): page 0 is BIOS-owned; 640K–1M is not RAM.
   log.push(formatUpdateLine(0n, PAGE, E820_TYPE.RAM, E820_TYPE.RESERVED, known));
   table = e820RangeUpdate(table, 0n, PAGE, E820_TYPE.RAM, E820_TYPE.RESERVED);
   log.push(formatRemoveLine(BIOS_BEGIN, BIOS_END - BIOS_BEGIN, E820_TYPE.RAM, known));
   table = sanitizeE820(e820RangeRemove(table, BIOS_BEGIN, BIOS_END - BIOS_BEGIN, E820_TYPE.RAM));
 
-  // Later edits the log recorded (MTRR trim, efi_mem_reserve, EFI MMIO removal, …), except
-  // trim_bios_range's own two, which were applied above.
-  for (const ed of fw.logEdits) {
-    const isTrim =
-      (ed.kind === 'update' &&
-        ed.addr === 0n &&
-        ed.size === PAGE &&
-        ed.fromType === E820_TYPE.RAM &&
-        ed.toType === E820_TYPE.RESERVED) ||
-      (ed.kind === 'remove' &&
-        ed.addr === BIOS_BEGIN &&
-        ed.size === BIOS_END - BIOS_BEGIN &&
-        ed.fromType === E820_TYPE.RAM);
-    if (isTrim) continue;
-    if (ed.kind === 'update') {
-      log.push(formatUpdateLine(ed.addr, ed.size, ed.fromType!, ed.toType!, known));
-      table = e820RangeUpdate(table, ed.addr, ed.size, ed.fromType!, ed.toType!);
-    } else {
-      log.push(formatRemoveLine(ed.addr, ed.size, ed.fromType, known));
-      table = e820RangeRemove(table, ed.addr, ed.size, ed.fromType);
-    }
-  }
   table = sanitizeE820(table);
-  return { firmware, kernel: table, setupData, userDefined: mem.userdef, log, notes };
+  return { firmware, kernel: table, setupData, userDefined: mem.userdef, log, notes, kernelFixed };
 }

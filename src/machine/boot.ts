@@ -47,6 +47,8 @@ export interface BootE820 {
   readonly userDefined?: boolean;
   /** Kernel log lines the firmware layer produced (e820: update/remove …). */
   readonly log?: readonly string[];
+  /** nokaslr: the kernel stays at its link address even on non-RAM (no relocation). */
+  readonly kernelFixed?: boolean;
 }
 
 export interface BootOptions {
@@ -168,7 +170,8 @@ export function setupArch(e820: BootE820, opts: BootOptions): SetupArch {
 
   // ---- kernel image ----
   const L = { ...profile.kernelImage, ...opts.kernelImage };
-  L.textPhys = placeKernel(e820.kernel, L.textPhys, L.endOffset, log);
+  // A nokaslr kernel runs where it was linked; e820_add_kernel_range() already made that RAM.
+  if (!e820.kernelFixed) L.textPhys = placeKernel(e820.kernel, L.textPhys, L.endOffset, log);
   const img: KernelImage = {
     textPhys: L.textPhys,
     textVirt: L.textVirt,
@@ -231,7 +234,9 @@ export function setupArch(e820: BootE820, opts: BootOptions): SetupArch {
 
   // ---- NODE_DATA (initmem_init → setup_node_data / alloc_node_data) ----
   const nd = mb.alloc(profile.mm.nodeDataBytes, profile.mm.nodeDataAlign, 'NODE_DATA(0) pglist_data');
-  log.push(`NODE_DATA(0) allocated [mem ${hw(nd, 8)}-${hw(nd + profile.mm.nodeDataBytes - 1, 8)}]`);
+  if (profile.build.numa) {
+    log.push(`NODE_DATA(0) allocated [mem ${hw(nd, 8)}-${hw(nd + profile.mm.nodeDataBytes - 1, 8)}]`);
+  }
 
   // ---- sparse: mem_section roots, usemap, vmemmap buffer + its page tables ----
   const sections = new Sections(profile, mb, maxPfn);
@@ -329,6 +334,9 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
       zones.totalPresent - zones.totalManaged,
     )}K reserved)`,
   );
+
+  // The build's sections describe its own layout only, not a caller's kernelImage override.
+  if (!opts.kernelImage) freeInitmem(profile, img, buddy, pages, zones, mb);
 
   const machine: Machine = {
     profile,
@@ -534,4 +542,46 @@ function initMemmap(
       st.flags |= R;
     });
   }
+}
+
+/**
+ * free_initmem() + free_kernel_image_pages() (arch/x86/mm/init.c, init_64.c):
+ * at the end of boot the pages of [_text, brk) outside the build's kept
+ * sections (init text/data, the rodata/data alignment gaps) go back to the
+ * buddy allocator page by page (free_reserved_area → __free_page: PageReserved
+ * cleared, the list head, managed pages +1); the brk area after .bss stays
+ * reserved. The model's memblock.reserved drops them too, so it keeps naming
+ * what the kernel still owns.
+ */
+function freeInitmem(
+  profile: KernelProfile,
+  img: KernelImage,
+  buddy: Buddy,
+  pages: StructPages,
+  zones: Zones,
+  mb: Memblock,
+): void {
+  const kept = profile.build.keptSections;
+  if (!kept) return;
+  const R = 1 << profile.mm.pageFlags.bits.reserved;
+  const base = img.textPhys / PAGE_SIZE;
+  const end = base + (img.pgtBufPhys - img.textPhys) / PAGE_SIZE;
+  const give = (a: number, b: number): void => {
+    if (a >= b) return;
+    mb.reserved.removeRange(a * PAGE_SIZE, (b - a) * PAGE_SIZE);
+    pages.updateRange(a, b, (st) => {
+      st.flags &= ~R;
+      st.refcount = 1;
+    });
+    for (let pfn = a; pfn < b; pfn++) {
+      buddy.free(pfn, 0);
+      zones.zones[zones.zoneIndexOf(pfn)]!.managedPages++;
+    }
+  };
+  let at = base;
+  for (const sec of [...kept].sort((x, y) => x.start - y.start)) {
+    give(at, Math.min(base + sec.start / PAGE_SIZE, end));
+    at = Math.max(at, base + sec.end / PAGE_SIZE);
+  }
+  give(at, end);
 }

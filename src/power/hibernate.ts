@@ -31,9 +31,6 @@ import { SaveFault, type SaveFaults, type SaveResult, swsuspSave } from './snaps
 import { countDataPages } from './snapshot/saveable.js';
 import { SwsuspMem } from './snapshot/swsusp-mem.js';
 
-/** Offset of restore_registers in the model kernel's text (page aligned, as 4.7+ requires). */
-export const RESTORE_REGISTERS_OFFSET = 0x2ff000;
-
 export interface HibernateOptions {
   compressor: CompressorName | 'none';
   cpus?: number;
@@ -216,8 +213,9 @@ export async function hibernate(
         format: m.profile.swsuspImage.format,
         arch: {
           era: archEra(m),
-          jumpAddress: m.kernelImage.textVirt + BigInt(RESTORE_REGISTERS_OFFSET),
-          jumpAddressPhys: BigInt(m.kernelImage.textPhys + RESTORE_REGISTERS_OFFSET),
+          // restore_registers of this build (System.map / the fixture images' jump_address).
+          jumpAddress: m.kernelImage.textVirt + BigInt(m.profile.build.restoreRegistersOffset),
+          jumpAddressPhys: BigInt(m.kernelImage.textPhys + m.profile.build.restoreRegistersOffset),
           cr3: BigInt(m.kernelImage.pgdPhys),
           e820Checksum: e820Crc,
         },

@@ -61,7 +61,10 @@ function symOff(m: Machine, site: string): { addr: bigint; text: string } {
   const func = mt ? mt[1]! : site;
   const off = mt ? Number.parseInt(mt[2]!, 16) : 0;
   const size = m.profile.hibernation.oops.symbols[func]?.size ?? 0;
-  return { addr: textAddr(m, func, off), text: `${func}+0x${off.toString(16)}/0x${size.toString(16)}` };
+  const addr = textAddr(m, func, off);
+  // %pS without CONFIG_KALLSYMS prints the raw address (lib/vsprintf.c symbol_string()).
+  if (!m.profile.build.kallsyms) return { addr, text: `0x${h16(addr)}` };
+  return { addr, text: `${func}+0x${off.toString(16)}/0x${size.toString(16)}` };
 }
 
 /** The oops text, one console line per element. */
@@ -97,7 +100,7 @@ export function formatOops(m: Machine, o: Oops): string[] {
     out.push(`BUG: unable to handle kernel paging request at ${h16(o.address)}`);
     out.push(`IP: [<${h16(rip.addr)}>] ${rip.text}`);
     out.push(walkLine);
-    out.push(`Oops: ${o.errorCode.toString(16).padStart(4, '0')} [#1] SMP `);
+    out.push(`Oops: ${o.errorCode.toString(16).padStart(4, '0')} [#1]${m.profile.build.dieFlags}`);
     out.push('Modules linked in: virtio_blk virtio_pci virtio_ring virtio');
     out.push(`CPU: 0 PID: ${o.pid} Comm: ${o.comm} Not tainted ${op.release} #1`);
     out.push(`Hardware name: ${op.hardware}`);
@@ -120,7 +123,7 @@ export function formatOops(m: Machine, o: Oops): string[] {
     // 4-level paging folds the P4D into the PGD: dump_pagetable() prints the same entry twice.
     const p4d = o.walk.steps[0]?.value.toString(16) ?? '0';
     out.push(`${walkLine.replace('PUD', `P4D ${p4d} PUD`)} `);
-    out.push(`Oops: Oops: ${o.errorCode.toString(16).padStart(4, '0')} [#1] PREEMPT SMP NOPTI`);
+    out.push(`Oops: Oops: ${o.errorCode.toString(16).padStart(4, '0')} [#1]${m.profile.build.dieFlags}`);
     out.push(`CPU: 0 UID: 0 PID: ${o.pid} Comm: ${o.comm} Not tainted ${op.release} #1`);
     out.push(`Hardware name: ${op.hardware}`);
     out.push(...regLines('6.x'));

@@ -8,11 +8,14 @@
  * pages of firmware holes that are initialised but not PageReserved.
  */
 import { E820_TYPE } from '../lib/e820-abi.js';
+import { BUILDS } from './builds.js';
 import type { HibernationProfile } from './hibernation.js';
 import type { KernelProfile } from './types.js';
 
 export const linux310: KernelProfile = {
   id: 'linux-3.10',
+  version: 'linux-3.10',
+  build: BUILDS['linux-3.10']![0]!.build,
   description: 'RHEL 7.9 (3.10.0-1160.el7.x86_64)',
   follows: [
     'arch/x86/kernel/e820.c: sanitize_e820_map, e820_update_range, e820_remove_range, e820_mark_nosave_regions',
@@ -42,6 +45,7 @@ export const linux310: KernelProfile = {
     nosaveLog: 'mem-inclusive',
     // RHEL 7 backports PMEM/PRAM and with it memmap=nn!ss; '%' (4.16) is absent.
     memmapOperators: '@#$!',
+    kernelNotRamWarning: '.text .data .bss are not marked as E820_RAM!',
   },
   memblock: {
     memoryTypes: [E820_TYPE.RAM, E820_TYPE.RESERVED_KERN],

@@ -3,12 +3,15 @@
  * fixtures), with the April 2025 e820 nosave fix that 6.12.y stable carries.
  */
 import { E820_TYPE } from '../lib/e820-abi.js';
+import { BUILDS } from './builds.js';
 import type { HibernationProfile } from './hibernation.js';
 import { HMM_LINUX_6_12 } from './hmm.js';
 import type { KernelProfile } from './types.js';
 
 export const linux612: KernelProfile = {
   id: 'linux-6.12',
+  version: 'linux-6.12',
+  build: BUILDS['linux-6.12']![0]!.build,
   description: 'Linux 6.12 (upstream / Debian 6.12.117)',
   follows: [
     'arch/x86/kernel/e820.c: e820__update_table, e820__range_update, e820__range_remove, e820__register_nosave_regions (2025 fix)',
@@ -39,6 +42,7 @@ export const linux612: KernelProfile = {
     nosave: 'e820__register_nosave_regions',
     nosaveLog: 'mem-inclusive-hibernation-prefix',
     memmapOperators: '@#$!%',
+    kernelNotRamWarning: '.text .data .bss are not marked as E820_TYPE_RAM!',
   },
   memblock: {
     memoryTypes: [E820_TYPE.RAM],

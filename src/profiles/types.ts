@@ -124,9 +124,51 @@ export interface KernelImageLayout {
   readonly endOffset: number;
 }
 
-export interface KernelProfile {
-  /** Stable id used on the command line: `linux-3.10`, `linux-6.12`. */
+/**
+ * One build of a kernel version: what the .config and the linker made of the
+ * same source (stock distro kernel, a tinyconfig test kernel, or one taken from
+ * a real boot log + System.map). The version decides the algorithms; the
+ * build decides sizes, addresses and which optional lines print. See ./builds.ts.
+ */
+export interface KernelBuild {
+  /** `stock`, `tiny`, … (`linux-6.12/tiny` names version + build). */
   readonly id: string;
+  readonly description: string;
+  /**
+   * Sections of [_text, _end) that stay allocated after boot, as /proc/iomem
+   * shows them ("Kernel code/rodata/data/bss"), offsets from _text, [start, end).
+   * free_initmem() / free_kernel_image_pages() give every other page of the
+   * image (init text/data, alignment gaps) back to the buddy allocator; the brk
+   * area after .bss stays reserved. null = keep the whole image (3.10 model).
+   */
+  readonly keptSections:
+    | readonly { readonly name: string; readonly start: number; readonly end: number }[]
+    | null;
+  /** restore_registers − _text (System.map): the image's jump_address = _text + this. */
+  readonly restoreRegistersOffset: number;
+  /** CONFIG_KALLSYMS: oops lines print func+off/size, else raw addresses. */
+  readonly kallsyms: boolean;
+  /** __die() header flags after "[#1]": " PREEMPT SMP NOPTI" (stock 6.12), "" (tiny: no PREEMPT/SMP/PTI). */
+  readonly dieFlags: string;
+  /** CONFIG_NUMA: "NODE_DATA(0) allocated …" prints (stock), not on tiny kernels. */
+  readonly numa: boolean;
+  /** uname -r in the oops CPU: line. */
+  readonly release: string;
+  /**
+   * Which fixture measurements describe this build's memory contents
+   * (src/workload/calibration.ts); null = the generic kinds (the kernel image
+   * as ContentKind.KERNEL), as the 3.10 builtins were written.
+   */
+  readonly calibration: 'stock' | 'tiny' | null;
+}
+
+export interface KernelProfile {
+  /** Stable id used on the command line: `linux-3.10`, `linux-6.12`, `linux-6.12/tiny`. */
+  readonly id: string;
+  /** Version id without the build (`linux-6.12`). */
+  readonly version: string;
+  /** The build (sizes, addresses, config-dependent lines); `stock` by default. */
+  readonly build: KernelBuild;
   /** Human description, e.g. "RHEL 7.9 3.10.0-1160.el7". */
   readonly description: string;
   /** The kernel functions whose rules this profile follows (documentation, shown by `hiblab profiles`). */
@@ -145,6 +187,8 @@ export interface KernelProfile {
      * Any other character falls through to the `memmap=nn` (= mem=nn) branch.
      */
     readonly memmapOperators: string;
+    /** e820_add_kernel_range() warning (setup.c): "E820_RAM" in 3.10, "E820_TYPE_RAM" in 4.12+. */
+    readonly kernelNotRamWarning: string;
   };
 
   /** HMM / ZONE_DEVICE / test_hmm data (profiles/hmm.ts); absent for kernels without DEVICE_PRIVATE (3.10). */
@@ -209,7 +253,8 @@ export interface KernelProfile {
    * variant (RESTORE_MAGIC) of arch/x86/power/hibernate*.c.
    */
   readonly swsuspImage: {
-    readonly format: '3.10' | '6.x';
+    /** '6.1': the 6.x layout without zero-page flags, LZ4 or the compressor name in log lines. */
+    readonly format: '3.10' | '6.1' | '6.x';
     readonly archHeader: '3.10' | '4.7-4.9' | '4.10-md5' | '5.13-crc32';
   };
 

@@ -237,6 +237,10 @@ export interface CheckReport {
   entries: number;
   /** CRC32 of the map's firmware table. */
   crc: number;
+  /** The resume kernel's command line (memmap=/mem=), or null. */
+  cmdline: string | null;
+  /** swsusp_info.num_physpages of the image. */
+  numPhyspages: number;
   result: E820CheckResult;
 }
 
@@ -247,6 +251,7 @@ export function checkJson(c: CheckReport) {
     e820: { file: c.e820File, boot: c.boot, bootsFound: c.bootsFound, entries: c.entries },
     imageE820Checksum: r.imageE820Checksum === null ? null : hex32(r.imageE820Checksum),
     mapE820Checksum: hex32(r.mapE820Checksum),
+    cmdline: c.cmdline,
     kernel6x: r.kernel6x,
     kernel310: r.kernel310,
     pfnsOutsideRam: r.pfnsOutsideRam.map((x) => ({ ...x, start: hex(x.start), end: hex(x.end) })),
@@ -264,10 +269,17 @@ export function checkText(c: CheckReport): string {
   L.push(
     `image e820 checksum: ${r.imageE820Checksum === null ? 'none (no e820 check in this header format)' : hex32(r.imageE820Checksum)}`,
   );
+  if (c.cmdline !== null) L.push(`resume cmdline: ${c.cmdline}`);
   const v6 = r.kernel6x;
   if (!v6.applicable) L.push(`6.x: refuses: ${v6.messages[0]} (not a 5.13+ header)`);
-  else if (v6.accepted) L.push('6.x: accepted (e820 checksum matches)');
-  else L.push(`6.x: refuses: ${v6.messages.join(' / ')}`);
+  else if (v6.accepted)
+    L.push(
+      `6.x: accepted (e820 checksum matches${v6.presentPages === null ? '' : `; num_physpages ${c.numPhyspages} == present pages ${v6.presentPages}`})`,
+    );
+  else
+    L.push(
+      `6.x: refuses: ${v6.messages.join(' / ')}${v6.memorySizeMatches === false ? ` (num_physpages ${c.numPhyspages} != present pages ${v6.presentPages} with --cmdline)` : ''}`,
+    );
   const v3 = r.kernel310;
   const sizeNote = `num_physpages ${v3.numPhyspages} ${v3.memorySizeMatches ? '==' : '!='} max_pfn ${v3.mapMaxPfn} of this map`;
   if (!v3.applicable) L.push(`3.10: refuses: ${v3.messages[0]} (not a 3.10 / RHEL 7 header); ${sizeNote}`);

@@ -111,11 +111,12 @@ suspend:
     # "PM: hibernation: Need to copy 33463 pages" (30595 copied + 2868 zero).
     targetCopyPages: 33463
     groups:
-      # hogmem: 64 MiB of mlocked anonymous pattern pages.
-      - { kind: anon, name: hogmem, size: 64M, contents: { text: 1 } }
-      - { kind: slab, size: 4M }
-      - { kind: pagecache, size: 4M }
-      - { kind: kernel, fill: true }
+      # hogmem: 64 MiB of mlocked anonymous pages holding the fixtures' test pattern.
+      - { kind: anon, name: hogmem, size: 64M, contents: { pattern: 1 } }
+      # Contents calibrated on the real 612-lzo image (src/workload/calibration.ts).
+      - { kind: slab, size: 4M, contents: { pagecache: 1 } }
+      - { kind: pagecache, size: 4M, contents: { pagecache: 1 } }
+      - { kind: kernel, fill: true, contents: { pagecache: 1 } }
 resume:
   e820: { file: "data:e820/qemu-pc-512m.txt" }
   cmdline: console=ttyS0,115200 ignore_loglevel no_console_suspend pm_debug_messages panic=-1 resume=/dev/vda nokaslr hiblab.mode=resume

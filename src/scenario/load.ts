@@ -24,7 +24,7 @@ import {
 } from 'yaml';
 import { ParseError, ScenarioError } from '../errors.js';
 import { memparse, splitCmdline } from '../firmware/cmdline.js';
-import { getProfile, PROFILES } from '../profiles/index.js';
+import { getProfile, PROFILE_IDS } from '../profiles/index.js';
 import { Prng } from '../util/prng.js';
 import { hint } from './did-you-mean.js';
 import {
@@ -68,7 +68,7 @@ export const SCENARIO_KEYS = {
   kaslrBases: ['pageOffsetBase', 'vmemmapBase', 'vmallocBase'],
   workload: ['seed', 'groups', 'targetCopyPages', 'churn'],
   group: ['kind', 'name', 'pages', 'size', 'zone', 'placement', 'contents', 'fill', 'frames'],
-  contents: ['zero', 'text', 'pointer', 'random'],
+  contents: ['zero', 'text', 'pointer', 'random', 'pattern', 'kernel', 'pagecache'],
   resumeTrigger: ['via', 'process', 'pid'],
   hibernate: ['compressor', 'threads', 'cpus', 'imageSize', 'platformMode'],
   faults: ['cpaSplitFails', 'fixmapSave', 'unmapPagesAtSave', 'noTempPageTables'],
@@ -350,12 +350,15 @@ function readKaslr(r: Reader, node: Node | null, path: string): KaslrSpec {
 
 function readContents(r: Reader, node: Node | null, path: string): ContentWeights {
   const m = r.map(node, path, SCENARIO_KEYS.contents);
-  const out: Required<ContentWeights> = { zero: 0, text: 0, pointer: 0, random: 0 };
+  const out: ContentWeights = { zero: 0, text: 0, pointer: 0, random: 0 };
+  let sum = 0;
   for (const k of SCENARIO_KEYS.contents) {
     const e = m.get(k);
-    if (e) out[k] = r.num(e.value, `${path}.${k}`, 0, 1e6);
+    if (!e) continue;
+    out[k] = r.num(e.value, `${path}.${k}`, 0, 1e6);
+    sum += out[k];
   }
-  if (out.zero + out.text + out.pointer + out.random <= 0) {
+  if (sum <= 0) {
     r.fail('SCENARIO_VALUE', `${path}: at least one weight must be greater than 0`, node);
   }
   return out;
@@ -538,8 +541,7 @@ function readBoot(
 }
 
 function readProfile(r: Reader, node: Node | null, path: string): string {
-  const ids = PROFILES.map((p) => p.id);
-  return r.oneOf(node, path, ids);
+  return r.oneOf(node, path, PROFILE_IDS);
 }
 
 /** Compressor the suspend cmdline selects, mirroring hibernate_setup() / the hibernate.compressor param. */

@@ -19,6 +19,7 @@ import { HibernateOops, type HibernateResult, hibernate } from '../power/hiberna
 import type { BlockSink, ReadSource } from '../power/image/source.js';
 import type { Oops } from '../power/oops.js';
 import { type ResumeResult, softwareResume } from '../power/resume.js';
+import { contentCalibration } from '../workload/calibration.js';
 import { ContentKind } from '../workload/content.js';
 import { ContentMap } from '../workload/content-map.js';
 import { WorkloadPlacer } from '../workload/place.js';
@@ -99,9 +100,14 @@ function bootOne(
   machine.mem.setProvider(content);
   // The kernel image [_text, _end) holds code and data, not zeros (the page
   // tables the boot wrote there stay as their real bytes).
+  // Builds measured on the fixture images get their calibrated kernel text/data level.
   const img = machine.kernelImage;
+  const kernelKind =
+    machine.profile.build.calibration === null
+      ? ContentKind.KERNEL
+      : ContentKind.CALIBRATED + contentCalibration(machine.profile).kernel;
   for (let pfn = Math.floor(img.textPhys / 4096); pfn < Math.ceil(img.endPhys / 4096); pfn++) {
-    if (!machine.mem.isMaterialised(pfn)) content.set(pfn, ContentKind.KERNEL, sc.seed, pfn);
+    if (!machine.mem.isMaterialised(pfn)) content.set(pfn, kernelKind, sc.seed, pfn);
   }
   const placer = new WorkloadPlacer(machine, content, spec.workload?.seed ?? sc.seed);
   const fill = spec.workload ? placer.placeFixed(spec.workload) : undefined;

@@ -25,7 +25,19 @@ export const ContentKind = {
   RANDOM: 4,
   /** Kernel text/data-like: mostly pointer-like with code-ish bytes. */
   KERNEL: 5,
+  /** The hogmem test pattern of the kernel-images fixtures (README "hogmem page pattern"). */
+  PATTERN: 6,
+  /**
+   * Calibrated kinds CALIBRATED + L (L = 0…64): 64-byte blocks of which L/64
+   * are incompressible and the rest low-entropy records, so that LZO1X-1
+   * output per page follows L (≈ 16 + 64·L bytes). The scenario names
+   * `kernel-text` and `pagecache` map to levels measured on the real images
+   * (see CALIBRATION in ./calibration.ts).
+   */
+  CALIBRATED: 16,
 } as const;
+/** Highest calibrated level (all blocks incompressible). */
+export const CALIBRATED_LEVELS = 64;
 export type ContentKindValue = (typeof ContentKind)[keyof typeof ContentKind];
 
 export const CONTENT_KIND_NAMES: Record<number, string> = {
@@ -35,7 +47,28 @@ export const CONTENT_KIND_NAMES: Record<number, string> = {
   3: 'pointer',
   4: 'random',
   5: 'kernel',
+  6: 'pattern',
 };
+
+/** Display name of a kind, including the calibrated levels ("calibrated/32"). */
+export function contentKindName(kind: number): string {
+  if (kind >= ContentKind.CALIBRATED && kind <= ContentKind.CALIBRATED + CALIBRATED_LEVELS)
+    return `calibrated/${kind - ContentKind.CALIBRATED}`;
+  return CONTENT_KIND_NAMES[kind] ?? `kind ${kind}`;
+}
+
+/** hogmem's page pattern: magic, index, total, pid, tag, ~index, then (off*7 + i) & 0xff. */
+function patternPage(i: number, dst: Uint8Array): void {
+  const dv = new DataView(dst.buffer, dst.byteOffset, PAGE_SIZE);
+  const magic = 'HIBLAB-PAGE-V1';
+  for (let k = 0; k < 16; k++) dst[k] = k < magic.length ? magic.charCodeAt(k) : 0;
+  dv.setBigUint64(16, BigInt(i), true);
+  dv.setBigUint64(24, 16384n, true);
+  dv.setUint32(32, 0, true);
+  dv.setUint32(36, 0x48424c42, true);
+  dv.setBigUint64(40, BigInt.asUintN(64, ~BigInt(i)), true);
+  for (let off = 48; off < PAGE_SIZE; off++) dst[off] = (off * 7 + i) & 0xff;
+}
 
 /** Words for text-like pages: a fixed corpus so the output is stable across versions. */
 const WORDS =
@@ -96,7 +129,42 @@ export function generatePage(
   }
   let x = pageSeed(seed, pfn, generation);
   const w = new Uint32Array(dst.buffer, dst.byteOffset, PAGE_SIZE >>> 2);
+  if (kind >= ContentKind.CALIBRATED && kind <= ContentKind.CALIBRATED + CALIBRATED_LEVELS) {
+    // 64 blocks of 16 words; exactly L of them (seeded choice) random, the others
+    // records of a direct-map pointer, a small counter and zero words.
+    const level = kind - ContentKind.CALIBRATED;
+    let left = level;
+    for (let b = 0; b < 64; b++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      const take = (x >>> 0) % (64 - b) < left;
+      const o = b * 16;
+      if (take) {
+        left--;
+        for (let i = 0; i < 16; i++) {
+          x ^= x << 13;
+          x ^= x >>> 17;
+          x ^= x << 5;
+          w[o + i] = x;
+        }
+      } else {
+        for (let i = 0; i < 16; i += 4) {
+          w[o + i] = 0x40000000 + (b << 6) + i;
+          w[o + i + 1] = 0xffff8880;
+          w[o + i + 2] = b;
+          w[o + i + 3] = 0;
+        }
+      }
+    }
+    w[0] = pfn >>> 0;
+    return true;
+  }
   switch (kind) {
+    case ContentKind.PATTERN:
+      // The page index of the 64 MiB region is not known per frame; the low pfn bits stand in.
+      patternPage(pfn & 0x3fff, dst);
+      return true;
     case ContentKind.RANDOM: {
       for (let i = 0; i < 1024; i++) {
         x ^= x << 13;

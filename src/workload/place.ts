@@ -10,6 +10,7 @@
 import { ScenarioError } from '../errors.js';
 import type { Machine } from '../machine/boot.js';
 import { Prng } from '../util/prng.js';
+import { contentCalibration } from './calibration.js';
 import { ContentKind } from './content.js';
 import type { ContentMap } from './content-map.js';
 import { DEFAULT_CONTENTS, type WorkloadGroup, type WorkloadKind, type WorkloadSpec } from './types.js';
@@ -55,9 +56,23 @@ export class WorkloadPlacer {
       kernel: 0,
     };
     const mix = { ...DEFAULT_CONTENTS[group.kind], ...(group.contents ?? {}) };
-    const cum = [mix.zero, mix.zero + mix.text, mix.zero + mix.text + mix.pointer];
-    const total = cum[2]! + mix.random;
-    const kinds = [ContentKind.ZERO, ContentKind.TEXT, ContentKind.POINTER, ContentKind.RANDOM];
+    const cal = contentCalibration(m.profile);
+    const parts: [number, number][] = [
+      [mix.zero, ContentKind.ZERO],
+      [mix.text, ContentKind.TEXT],
+      [mix.pointer, ContentKind.POINTER],
+      [mix.random, ContentKind.RANDOM],
+      [mix.pattern ?? 0, ContentKind.PATTERN],
+      [mix.kernel ?? 0, ContentKind.CALIBRATED + cal.kernel],
+      [mix.pagecache ?? 0, ContentKind.CALIBRATED + cal.pagecache],
+    ];
+    const cum: number[] = [];
+    let total = 0;
+    for (const [wt] of parts) {
+      total += wt;
+      cum.push(total);
+    }
+    const kinds = parts.map(([, k]) => k);
     const highest = ZONE_LIMIT[group.zone ?? 'any'] ?? 2;
     if (group.frames) return this.placeFrames(group, flagsOf[group.kind], cum, total, kinds);
     // Refuse up front what cannot fit (a group of 2^40 pages must not size an array first).
@@ -132,7 +147,8 @@ export class WorkloadPlacer {
     st.mapcount = kind === 'anon' ? 0 : -1;
     m.pages.set(pfn, st);
     const x = this.prng.float() * total;
-    const k = x < cum[0]! ? 0 : x < cum[1]! ? 1 : x < cum[2]! ? 2 : 3;
+    let k = 0;
+    while (k < kinds.length - 1 && x >= cum[k]!) k++;
     this.content.set(pfn, kinds[k]!, this.seed, pfn);
     m.mem.discard(pfn);
   }

@@ -19,7 +19,18 @@ export interface ContentWeights {
   text?: number;
   pointer?: number;
   random?: number;
+  /**
+   * Calibrated on the real kernel-images fixtures (src/workload/calibration.ts):
+   * the hogmem test pattern, kernel text/data, page cache / slab as the
+   * booted build's real images compress (LZO bytes per page).
+   */
+  pattern?: number;
+  kernel?: number;
+  pagecache?: number;
 }
+
+/** The generic weights every group has after loading. */
+export type BasicContentWeights = Required<Pick<ContentWeights, 'zero' | 'text' | 'pointer' | 'random'>>;
 
 export interface WorkloadGroup {
   kind: WorkloadKind;
@@ -56,7 +67,7 @@ export interface WorkloadSpec {
 }
 
 /** Default content weights per workload kind (used when a group gives no `contents`). */
-export const DEFAULT_CONTENTS: Readonly<Record<WorkloadKind, Readonly<Required<ContentWeights>>>> = {
+export const DEFAULT_CONTENTS: Readonly<Record<WorkloadKind, Readonly<BasicContentWeights>>> = {
   // Process memory: many zero-filled (untouched heap/stack) pages, pointers, some data.
   anon: { zero: 2, text: 2, pointer: 3, random: 3 },
   // File contents: mostly text-like data, some binary.

@@ -311,3 +311,21 @@ describe('seed 000: two boots in one crash write-up', () => {
     expect(k6.setupData).toEqual([{ addr: 0xbd85d018n, size: 0x9a40n }]);
   });
 });
+
+describe('CI / test-lab console prefixes', () => {
+  it('"1839 17:54:41.406548  <6>[    0.000000] BIOS-e820: …" parses like a plain dmesg', () => {
+    const plain = [
+      '[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
+      '[    0.000000] BIOS-e820: [mem 0x0000000000100000-0x0000000017fd9fff] usable',
+      '[    0.000000] BIOS-e820: [mem 0x0000000017fda000-0x0000000017ffffff] reserved',
+    ];
+    const lab = plain.map((l, i) => `${1839 + i} 17:54:41.40654${i}  <6>${l}`);
+    const a = parseE820(plain.join('\n'), 'plain')[0]!;
+    const b = parseE820(lab.join('\n'), 'lab')[0]!;
+    expect(b.entries).toEqual(a.entries);
+    expect(b.entries).toHaveLength(3);
+    // A wall-clock time alone, and a line number only before a time.
+    const t = parseE820(plain.map((l) => `17:54:41 ${l}`).join('\n'), 't')[0]!;
+    expect(t.entries).toEqual(a.entries);
+  });
+});

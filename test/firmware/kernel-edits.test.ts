@@ -167,12 +167,22 @@ describe('mem= and memmap= (parse_memopt / parse_memmap_one)', () => {
 });
 
 describe('log edits and setup_data', () => {
-  it('e820: update/remove lines from the log are applied to the kernel table only', () => {
+  it("a log's own e820: update/remove lines are that kernel's edits: not replayed on top of the model's", () => {
     const p = parsed();
     p.logEdits = [{ kind: 'update', addr: 0x10000000n, size: 0x1000000n, fromType: RAM, toType: RES }];
     const k = buildKernelE820(p, linux612, '');
-    expect(k.kernel).toContainEqual(E(0x10000000n, 0x10ffffffn, RES));
+    expect(k.kernel).toEqual(kernel('').kernel);
     expect(k.firmware).toEqual(FW);
+  });
+  it('the fixture log of 612-lzo: kernel table = /proc/iomem System RAM of that boot', () => {
+    const text = readFileSync(fixturePath('kernel-images/runs/612-lzo/console-hibernate.log'), 'utf8');
+    const [b] = parseE820(text, '612-lzo');
+    const k = buildKernelE820(b!, linux612);
+    // /proc/iomem of the same boot: "00001000-0009fbff : System RAM", "00100000-17fd9fff : System RAM".
+    expect(k.kernel.filter((e) => e.type === RAM)).toEqual([
+      E(0x1000n, 0x9fbffn, RAM),
+      E(0x100000n, 0x17fd9fffn, RAM),
+    ]);
   });
   it('3.10 turns setup_data into RESERVED_KERN (printed usable); 6.12 leaves the table alone', () => {
     const p = parsed();
@@ -183,5 +193,28 @@ describe('log edits and setup_data', () => {
     const k6 = buildKernelE820(p, linux612, '');
     expect(k6.kernel).toEqual(kernel('').kernel);
     expect(k6.setupData).toEqual(p.setupData);
+  });
+});
+
+describe('e820_add_kernel_range (arch/x86/kernel/setup.c)', () => {
+  // The stock 6.12 build runs at _text = 0x1000000 with nokaslr; [_text, _end) = 0x1000000-0x3c1bfff.
+  it('nokaslr: a memmap= hole over .text/.data/.bss is undone, with the kernel warning', () => {
+    const k = kernel('nokaslr memmap=64M$20M');
+    expect(k.kernelFixed).toBe(true);
+    expect(k.log).toContain('.text .data .bss are not marked as E820_TYPE_RAM!');
+    expect(k.log).toContain('e820: remove [mem 0x01000000-0x03c1bfff]');
+    // Only the part of the hole outside [_text, _end) stays reserved.
+    expect(k.kernel).toContainEqual(E(0x3c1c000n, 0x53fffffn, RES));
+    expect(k.kernel).toContainEqual(E(0x100000n, 0x3c1bfffn, RAM));
+  });
+  it('3.10 spells the type E820_RAM', () => {
+    const k = buildKernelE820(parsed(), linux310, 'nokaslr memmap=4M$16M');
+    expect(k.log).toContain('.text .data .bss are not marked as E820_RAM!');
+  });
+  it('a kernel in RAM, or one KASLR places (no nokaslr), leaves the table alone', () => {
+    expect(kernel('nokaslr memmap=4M$256M').log.join('\n')).not.toContain('.text .data .bss');
+    const k = kernel('memmap=64M$20M');
+    expect(k.kernelFixed).toBe(false);
+    expect(k.kernel).toContainEqual(E(0x1400000n, 0x53fffffn, RES));
   });
 });

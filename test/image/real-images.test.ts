@@ -168,3 +168,40 @@ describe('image check against the resume boots of 612-lzo', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('image check with the resume command line (memmap= / mem=)', () => {
+  const check = async (cmdline: string) => {
+    const { fixturePath } = await import('../helpers/fixtures.js');
+    const log = fixturePath('kernel-images/runs/tiny612-lzo/console-resume-same-layout.log');
+    const r = await cli([
+      'image',
+      'check',
+      swapImagePath('tiny612-lzo'),
+      '--e820',
+      log,
+      '--cmdline',
+      cmdline,
+      '--json',
+    ]);
+    return { code: r.code, j: JSON.parse(r.out) as Obj };
+  };
+  it('the boot of the image itself: present pages equal the stored num_physpages', async () => {
+    const { code, j } = await check('nokaslr');
+    expect(o(j.kernel6x).presentPages).toBe(98168);
+    expect(o(j.kernel6x).memorySizeMatches).toBe(true);
+    expect(code).toBe(0);
+  });
+  it('mem=256M: the CRC still matches (firmware table), check_header refuses on memory size', async () => {
+    const { code, j } = await check('nokaslr mem=256M');
+    expect(o(j.kernel6x).checksumMatches).toBe(true);
+    expect(o(j.kernel6x).messages).toEqual(['PM: hibernation: Image mismatch: memory size']);
+    expect(o(j.kernel6x).presentPages).toBeLessThan(98168);
+    expect(j.pagesOutsideRam as number).toBeGreaterThan(0);
+    expect(code).toBe(1);
+  });
+  it('memmap=4K$0x10000000 takes one frame: one present page fewer, refused', async () => {
+    const { j } = await check('memmap=4K$0x10000000');
+    expect(o(j.kernel6x).presentPages).toBe(98167);
+    expect(o(j.kernel6x).accepted).toBe(false);
+  });
+});

@@ -181,7 +181,7 @@ describe('loadScenario: errors name file:line:column', () => {
     expect(where).toBe('x.yaml:8:12');
     expect(msg).toContain("'resumed'");
     expect(msg).toContain("did you mean 'resumed'?");
-    const p = errorAt(BASE.replace('linux-6.12', 'linux-6.1'));
+    const p = errorAt(BASE.replace('linux-6.12', 'linux-6.11'));
     expect(p.code).toBe('SCENARIO_ENUM');
     expect(p.where).toBe('x.yaml:2:10');
     const k = errorAt(`${BASE}\n  workload: { groups: [ { kind: anonymous, pages: 1 } ] }\n`);

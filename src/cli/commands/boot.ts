@@ -43,7 +43,11 @@ export function register(program: Command, io: CliIo): void {
     .description('Boot the x86-64 memory model on an e820 table: memblock, zones, nosave, KASLR, direct map')
     .argument('<file>', 'e820 input (dmesg/journal, /proc/iomem, binary, JSON)')
     .option('--boot <n>', 'which boot of the file to use (0-based, default 0)')
-    .option('--profile <id>', 'kernel profile: linux-3.10 | linux-6.12', 'linux-3.10')
+    .option(
+      '--profile <id>',
+      'kernel profile: linux-3.10 | linux-6.1 | linux-6.12, or version/build (linux-6.12/tiny)',
+      'linux-3.10',
+    )
     .option('--cmdline <options>', 'kernel command line options: memmap=, mem=, nokaslr')
     .option('--kaslr-seed <seed>', 'seed for kernel_randomize_memory (default: the profile/fixed bases)')
     .option('--page-offset-base <addr>', 'explicit page_offset_base (direct map base)')

@@ -44,7 +44,11 @@ export function register(program: Command, io: CliIo): void {
       'dmesg/journal/console log, /proc/iomem copy, QEMU etc/e820 binary, or hiblab e820 JSON',
     )
     .option('--boot <n>', 'which boot of a multi-boot log (0-based; default 0)')
-    .option('--profile <id>', 'kernel profile for the edits: linux-3.10 or linux-6.12', 'linux-6.12')
+    .option(
+      '--profile <id>',
+      'kernel profile for the edits: linux-3.10, linux-6.1, linux-6.12 (or version/build)',
+      'linux-6.12',
+    )
     .option(
       '--cmdline <text>',
       'kernel command line whose mem=/memmap= to apply (default: the log\'s own "Command line:")',

@@ -9,9 +9,10 @@ import { register as diagnose } from './diagnose.js';
 import { register as e820 } from './e820.js';
 import { register as hmmTests } from './hmm-tests.js';
 import { register as image } from './image.js';
+import { register as resume } from './resume.js';
 import { register as run } from './run.js';
 import { register as scenarios } from './scenarios.js';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const COMMANDS: RegisterCommand[] = [boot, diagnose, e820, hmmTests, image, run, scenarios];
+export const COMMANDS: RegisterCommand[] = [boot, diagnose, e820, hmmTests, image, resume, run, scenarios];

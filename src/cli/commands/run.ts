@@ -86,7 +86,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--image <file>', 'keep the swap device with the image as hibernation wrote it')
     .option('--dump <file>', 'write the final machine state (hiblab-dump v1 JSON) for post-mortem inspection')
     .option('--force', 'overwrite --image / --dump files that exist')
-    .option('--profile <id>', 'run both boots with this kernel profile (linux-3.10 | linux-6.12)')
+    .option(
+      '--profile <id>',
+      'run both boots with this kernel profile (linux-3.10 | linux-6.1 | linux-6.12, or version/build: linux-6.12/tiny)',
+    )
     .option(
       '--threads <n>',
       'worker threads for compression/decompression (default: the kernel rule, 1 on 2 CPUs)',

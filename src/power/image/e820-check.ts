@@ -9,6 +9,9 @@
  * 3.10 (arch/x86/power/hibernate_64.c; RHEL 7.9 backport magic): no e820 check;
  *   check_header() then compares num_physpages with the boot kernel's, which
  *   on x86-64 3.10 is max_pfn = e820_end_of_ram_pfn() ("Image mismatch: memory size").
+ *   6.x check_header() goes on, once the CRC matches, to compare num_physpages
+ *   with get_num_physpages() = the boot kernel's present pages, which memmap= /
+ *   mem= on the resume command line change ("Image mismatch: memory size").
  * Separately: which image pfns are not inside a usable (RAM) entry of that
  * map — pages the restore would write over non-RAM (the seed bug, §8).
  */
@@ -36,7 +39,12 @@ export interface OutsideRange {
 export interface E820CheckResult {
   imageE820Checksum: number | null;
   mapE820Checksum: number;
-  kernel6x: KernelVerdict & { checksumMatches: boolean | null };
+  kernel6x: KernelVerdict & {
+    checksumMatches: boolean | null;
+    /** get_num_physpages() of the boot kernel (kernel table after the cmdline); null without one. */
+    presentPages: number | null;
+    memorySizeMatches: boolean | null;
+  };
   kernel310: KernelVerdict & { numPhyspages: number; mapMaxPfn: number; memorySizeMatches: boolean };
   pfnsOutsideRam: OutsideRange[];
   pagesOutsideRam: number;
@@ -60,6 +68,23 @@ export function e820EndOfRamPfn(entries: readonly E820Entry[]): number {
   return last;
 }
 
+/**
+ * get_num_physpages() of a 6.x kernel with this (kernel-edited) e820 table:
+ * e820__memblock_setup() adds the RAM entries, memblock trims them to whole
+ * pages, and the zones' present pages count them below max_pfn.
+ */
+export function presentPagesOf(entries: readonly E820Entry[]): number {
+  const maxPfn = e820EndOfRamPfn(entries);
+  let n = 0;
+  for (const e of entries) {
+    if (e.type !== E820_TYPE.RAM) continue;
+    const s = Number((e.addr + 4095n) >> 12n);
+    const t = Math.min(Number((e.addr + e.size) >> 12n), maxPfn);
+    if (t > s) n += t - s;
+  }
+  return n;
+}
+
 /** Type of the entry covering the whole page at pfn (RAM wins), else the first partial one, else 'hole'. */
 function classify(sorted: readonly E820Entry[], pfn: number): { ram: boolean; type: string } {
   const a = BigInt(pfn) << 12n;
@@ -75,11 +100,17 @@ function classify(sorted: readonly E820Entry[], pfn: number): { ram: boolean; ty
   return { ram: false, type: partial ?? 'hole' };
 }
 
+/**
+ * `entries` is the firmware table (its CRC is `mapChecksum`); `kernelEntries`,
+ * when given, the boot kernel's table after its command line (memmap=, mem=):
+ * then the present-page and max_pfn checks and the pfns-outside-RAM list use it.
+ */
 export function checkImageAgainstE820(
   info: SwsuspInfo,
   meta: MetaList,
   entries: readonly E820Entry[],
   mapChecksum: number,
+  kernelEntries?: readonly E820Entry[],
 ): E820CheckResult {
   const arch = info.arch;
   // 6.x
@@ -88,6 +119,8 @@ export function checkImageAgainstE820(
     accepted: true,
     messages: [],
     checksumMatches: null,
+    presentPages: kernelEntries ? presentPagesOf(kernelEntries) : null,
+    memorySizeMatches: null,
   };
   if (arch.magic !== RESTORE_MAGIC['5.13-crc32']) {
     v6.applicable = false;
@@ -104,10 +137,17 @@ export function checkImageAgainstE820(
         'Hibernate inconsistent memory map detected!',
         'PM: hibernation: Image mismatch: architecture specific data',
       );
+    } else if (v6.presentPages !== null) {
+      // check_header(): num_physpages != get_num_physpages().
+      v6.memorySizeMatches = info.numPhyspages === v6.presentPages;
+      if (!v6.memorySizeMatches) {
+        v6.accepted = false;
+        v6.messages.push('PM: hibernation: Image mismatch: memory size');
+      }
     }
   }
   // 3.10 (upstream magic or the RHEL 7.9 backport's)
-  const maxPfn = e820EndOfRamPfn(entries);
+  const maxPfn = e820EndOfRamPfn(kernelEntries ?? entries);
   const v310: E820CheckResult['kernel310'] = {
     applicable: arch.magic === RESTORE_MAGIC['3.10'] || arch.magic === RESTORE_MAGIC['4.7-4.9'],
     accepted: true,
@@ -124,7 +164,9 @@ export function checkImageAgainstE820(
     v310.messages.push('PM: Image mismatch: memory size');
   }
   // pfns outside the map's RAM, as ranges of the same type.
-  const sorted = [...entries].sort((x, y) => (x.addr < y.addr ? -1 : x.addr > y.addr ? 1 : 0));
+  const sorted = [...(kernelEntries ?? entries)].sort((x, y) =>
+    x.addr < y.addr ? -1 : x.addr > y.addr ? 1 : 0,
+  );
   const ranges: OutsideRange[] = [];
   let outside = 0;
   for (let i = 0; i < meta.count; i++) {

@@ -10,7 +10,7 @@
  */
 import { bytesWorst6x, lzoWorst310 } from '../compress/compressor.js';
 
-export type ImageFormatEra = '3.10' | '6.x';
+export type ImageFormatEra = '3.10' | '6.1' | '6.x';
 
 export interface FormatEraRules {
   readonly era: ImageFormatEra;
@@ -41,6 +41,19 @@ export const FORMAT_ERAS: Readonly<Record<ImageFormatEra, FormatEraRules>> = {
     doneDot: '.',
     speedPrefix: 'PM: ',
     markBeforeFlush: false,
+    zeroPageFlag: false,
+    lz4: false,
+  },
+  // 6.1: the 6.x header (hw_sig, CRC32 record) before zero pages (6.6), LZ4 (6.9)
+  // and the compressor name in the thread line; "Image saving done" before "Wrote".
+  '6.1': {
+    era: '6.1',
+    hasHwSig: true,
+    worstCompress: bytesWorst6x,
+    namesCompressor: false,
+    doneDot: '',
+    speedPrefix: 'PM: hibernation: ',
+    markBeforeFlush: true,
     zeroPageFlag: false,
     lz4: false,
   },

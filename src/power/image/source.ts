@@ -101,3 +101,30 @@ export class SparseMemoryDevice implements BlockSink, ReadSource {
     return this.pages.size;
   }
 }
+
+/**
+ * A read-only device seen through a page overlay: writes (swsusp_check()'s
+ * signature reset) land in memory, the file underneath is never touched, as
+ * the fixtures resumed "a throw-away copy" of each pristine image.
+ */
+export class OverlayDevice implements BlockSink, ReadSource {
+  private readonly pages = new Map<number, Uint8Array>();
+  constructor(private readonly base: ReadSource) {}
+  get size(): number {
+    return this.base.size;
+  }
+  writePage(swapPage: number, bytes: Uint8Array): void {
+    const p = new Uint8Array(4096);
+    p.set(bytes.subarray(0, 4096));
+    this.pages.set(swapPage, p);
+  }
+  readAt(offset: number, length: number): Uint8Array {
+    const out = this.base.readAt(offset, length).slice();
+    for (const [pg, bytes] of this.pages) {
+      const a = Math.max(offset, pg * 4096);
+      const b = Math.min(offset + out.length, pg * 4096 + 4096);
+      if (a < b) out.set(bytes.subarray(a - pg * 4096, b - pg * 4096), a - offset);
+    }
+    return out;
+  }
+}

@@ -89,7 +89,7 @@ export function decodeSwsuspHeader(page: Uint8Array, layout: ImageFormatEra = '6
   const dv = view(page);
   const image = u64n(dv, HDR.image);
   return {
-    hwSig: layout === '6.x' ? dv.getUint32(HDR.hwSig, true) : null,
+    hwSig: layout !== '3.10' ? dv.getUint32(HDR.hwSig, true) : null,
     crc32: dv.getUint32(HDR.crc32, true),
     image: Number.isNaN(image) ? Number.POSITIVE_INFINITY : image,
     flags: dv.getUint32(HDR.flags, true),
@@ -127,7 +127,7 @@ export function markSwapfiles(
   page.copyWithin(HDR.origSig, HDR.sig, HDR.sig + 10);
   putAscii(page, HDR.sig, 10, HIBERNATE_SIG);
   setU64n(dv, HDR.image, fields.image);
-  if (layout === '6.x' && fields.hwSig) {
+  if (layout !== '3.10' && fields.hwSig) {
     dv.setUint32(HDR.hwSig, fields.hwSig >>> 0, true);
     flags |= SF.HW_SIG;
   }

@@ -1,0 +1,134 @@
+/**
+ * `hiblab resume <image> --e820 <log> [--cmdline "…"] [--profile id] [--boot N] [--via initcall|sysfs] [--json]`:
+ * resume a real swap image (a raw copy of the swap device) on a modelled boot
+ * and say what that kernel does: resumed, refused (which message), oops
+ * (function, faulting address, pfn), a silent write into a frame the boot
+ * kernel reserved, or -EFAULT with the Firmware Bug line. The image file is
+ * never written (the signature reset goes to an in-memory overlay).
+ *
+ * JSON keys (stable): image, e820 {file, boot}, profile, cmdline (string | null), via,
+ *   verdict ('resumed'|'refused'|'oops'|'silent-corruption'|'no-image'), reason, errno | null,
+ *   messages[], oops {function, offset, address, pfn | null} | null,
+ *   silentWrites [{pfn, imagePfn, how, e820}], stats {streamPages, nrMetaPages, nrCopyPages,
+ *   nrZeroPages, direct, viaPbe, loaded}, console[]
+ * Exit: 0 when the kernel resumes the image, 1 otherwise, 2 for bad input.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { NodeChunkPool } from '../../node/compress-pool.js';
+import { readInput } from '../../node/files.js';
+import { FileSource } from '../../node/image-file.js';
+import { resumeImage } from '../../scenario/resume-image.js';
+import { hex } from '../../util/hex.js';
+import { type CliIo, toJson } from '../io.js';
+
+interface ResumeOpts {
+  e820: string;
+  cmdline?: string;
+  profile?: string;
+  boot?: string;
+  via?: string;
+  json?: boolean;
+}
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('resume')
+    .description(
+      'resume a real swap image on a modelled boot (firmware map + cmdline of a log): resumed, refused, oops, silent write, -EFAULT',
+    )
+    .argument('<image>', 'a raw copy of the swap device holding the image')
+    .requiredOption(
+      '--e820 <file>',
+      'boot log of the resuming machine (its BIOS-e820 table and Command line)',
+    )
+    .option('--cmdline <text>', "resume kernel command line (default: the log's own Command line)")
+    .option(
+      '--profile <id>',
+      "kernel profile, e.g. linux-6.12, linux-6.1/tiny (default: from the log's Linux version)",
+    )
+    .option('--boot <n>', 'which boot of a multi-boot log (0-based; default the last)')
+    .option(
+      '--via <how>',
+      'initcall (resume= built in, default) or sysfs (initramfs writes /sys/power/resume)',
+    )
+    .option('--json', 'print JSON with stable keys instead of text')
+    .action(async (imagePath: string, opts: ResumeOpts) => {
+      const via = opts.via ?? 'initcall';
+      if (via !== 'initcall' && via !== 'sysfs')
+        throw new UsageError('BAD_ARGUMENT', `--via expects initcall or sysfs, got '${opts.via}'`);
+      const boot = opts.boot === undefined ? undefined : Number(opts.boot);
+      if (boot !== undefined && !(Number.isInteger(boot) && boot >= 0))
+        throw new UsageError('BOOT_INVALID', `--boot ${opts.boot}: expected a boot index 0, 1, …`);
+      const text = readInput(opts.e820);
+      const src = new FileSource(imagePath);
+      const pool = new NodeChunkPool({ threads: 1 });
+      try {
+        const r = await resumeImage(src, {
+          e820: { text, name: opts.e820, ...(boot !== undefined ? { boot } : {}) },
+          ...(opts.cmdline !== undefined ? { cmdline: opts.cmdline } : {}),
+          ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+          via,
+          pool,
+        });
+        const res = r.result;
+        const oops = res.oops;
+        const pfn = oops ? r.machine.virtToPhys(oops.address) : undefined;
+        io.exitCode = res.outcome === 'resumed' ? 0 : 1;
+        if (opts.json) {
+          io.out(
+            toJson({
+              image: imagePath,
+              e820: { file: opts.e820, boot: boot ?? null },
+              profile: r.profile.id,
+              cmdline: opts.cmdline ?? null,
+              via,
+              verdict: res.outcome,
+              reason: res.reason,
+              errno: res.errno ?? null,
+              messages: r.messages,
+              oops: oops
+                ? {
+                    function: oops.func,
+                    offset: oops.offset,
+                    address: hex(oops.address),
+                    pfn: pfn === undefined ? null : hex(Math.floor(pfn / 4096)),
+                  }
+                : null,
+              silentWrites: res.silentWrites.map((w) => ({
+                ...w,
+                pfn: hex(w.pfn),
+                imagePfn: hex(w.imagePfn),
+              })),
+              stats: {
+                streamPages: res.stats.streamPages,
+                nrMetaPages: res.stats.nrMetaPages,
+                nrCopyPages: res.stats.nrCopyPages,
+                nrZeroPages: res.stats.nrZeroPages,
+                direct: res.stats.direct,
+                viaPbe: res.stats.viaPbe,
+                loaded: res.stats.loaded,
+              },
+              console: r.console,
+            }),
+          );
+          return;
+        }
+        const L = [`== resume of ${imagePath} (${r.profile.id}) ==`, ...r.console, ''];
+        L.push(`verdict: ${res.outcome.toUpperCase()}`, `  ${res.reason}`);
+        for (const m of r.messages) L.push(`  kernel: ${m}`);
+        if (oops) {
+          L.push(
+            `  oops in ${oops.func}+0x${oops.offset.toString(16)} at ${hex(oops.address)}${pfn === undefined ? '' : ` (pfn ${hex(Math.floor(pfn / 4096))})`}`,
+          );
+        }
+        for (const w of res.silentWrites.slice(0, 5)) {
+          L.push(`  overwrote frame ${hex(w.pfn)} (${w.e820}) with image pfn ${hex(w.imagePfn)} by ${w.how}`);
+        }
+        io.out(`${L.join('\n')}\n`);
+      } finally {
+        await pool.close();
+        src.close();
+      }
+    });
+}

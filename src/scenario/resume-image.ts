@@ -1,0 +1,89 @@
+/**
+ * A real swap image as the hibernated state: boot the resume kernel on a
+ * modelled machine (the firmware table and command line of a real log, the
+ * profile of that log's kernel unless told otherwise) and run its
+ * software_resume() over the real image. This answers the question of a user
+ * with a real swap partition and a changed boot (new firmware, memmap=, mem=,
+ * another kernel): does that kernel resume it, refuse it (which check), oops
+ * in the loader (which function, address, pfn), write silently into a frame it
+ * reserved, or fail with -EFAULT?
+ *
+ * The image is read through an overlay: the kernel's signature reset never
+ * reaches the file. Platform neutral (the caller opens the file).
+ */
+import { bootMachine, type Machine } from '../machine/boot.js';
+import type { ChunkPool } from '../power/compress/pool.js';
+import { KernelConsole } from '../power/console.js';
+import { OverlayDevice, type ReadSource } from '../power/image/source.js';
+import { type ResumeResult, softwareResume } from '../power/resume.js';
+import { getProfile, type KernelProfile, profileIdForRelease } from '../profiles/index.js';
+import { ContentMap } from '../workload/content-map.js';
+import { resolveE820 } from './resolve.js';
+import type { ResumeVia } from './types.js';
+
+export interface ResumeImageOptions {
+  /** The boot log (or /proc/iomem, QEMU etc/e820, JSON) giving the firmware e820 table. */
+  e820: { text: string | Uint8Array; name: string; boot?: number };
+  /** Resume kernel command line; default the log's own "Command line:". */
+  cmdline?: string;
+  /** Profile id; default from the log's "Linux version", else linux-6.12. */
+  profile?: string;
+  /** initcall (resume= built in) or sysfs (initramfs writes /sys/power/resume from PID 1). */
+  via?: ResumeVia;
+  pool?: ChunkPool;
+  cpus?: number;
+}
+
+export interface ResumeImageResult {
+  profile: KernelProfile;
+  machine: Machine;
+  console: string[];
+  result: ResumeResult;
+  /** The kernel's own words for a refusal ("Image mismatch: …", "Hibernate inconsistent memory map detected!"). */
+  messages: string[];
+}
+
+/** "Linux version <release>" of a log, if it has one. */
+function releaseOf(text: string | Uint8Array): string | undefined {
+  const s = typeof text === 'string' ? text : new TextDecoder('latin1').decode(text.subarray(0, 1 << 20));
+  return /Linux version (\S+)/.exec(s)?.[1];
+}
+
+export async function resumeImage(image: ReadSource, o: ResumeImageOptions): Promise<ResumeImageResult> {
+  const rel = releaseOf(o.e820.text);
+  const profile = getProfile(o.profile ?? (rel ? profileIdForRelease(rel) : undefined) ?? 'linux-6.12');
+  const r = resolveE820(
+    { file: o.e820.name, ...(o.e820.boot !== undefined ? { boot: o.e820.boot } : {}) },
+    {
+      readFile: () => o.e820.text,
+      baseDir: '',
+      profile,
+      ...(o.cmdline !== undefined ? { cmdline: o.cmdline } : {}),
+      scenarioFile: o.e820.name,
+      which: 'resume',
+    },
+  );
+  const nokaslr = r.kernel.kernelFixed;
+  const machine = bootMachine(r.kernel, { profile, kaslr: nokaslr ? { nokaslr: true } : { seed: 1 } });
+  const con = new KernelConsole(0);
+  for (const l of machine.log) con.print(l);
+  con.advanceMs(2000);
+  const content = new ContentMap();
+  machine.mem.setProvider(content);
+  const via = o.via ?? 'initcall';
+  const result = await softwareResume(machine, {
+    console: con,
+    device: new OverlayDevice(image),
+    // An initramfs /init writing /sys/power/resume runs as PID 1.
+    trigger: via === 'sysfs' ? { via, process: 'init', pid: 1 } : { via: 'initcall' },
+    pool: o.pool,
+    cpus: o.cpus ?? 1,
+    content,
+  });
+  const messages = con.lines
+    .map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ''))
+    .filter((l) =>
+      /Image mismatch|inconsistent memory map|Firmware Bug|Error -\d+ resuming|resume failed/.test(l),
+    );
+  return { profile, machine, console: con.lines, result, messages };
+}
