@@ -13,7 +13,7 @@
 import { type WalkResult, walk } from '../arch/x86/walk.js';
 import { e820TypeName } from '../firmware/e820-types.js';
 import type { Machine } from '../machine/boot.js';
-import { generatePage, isZeroPage } from '../workload/content.js';
+import { isZeroPage } from '../workload/content.js';
 import type { ContentMap } from '../workload/content-map.js';
 import { PAGE_SIZE } from './snapshot/kernel-heap.js';
 import type { WriteTarget } from './snapshot/restore.js';
@@ -98,10 +98,10 @@ export class ImagePageStore {
     }
     const d = imagePfn >= 0 ? this.imageContent?.get(imagePfn) : undefined;
     if (d && bytes) {
-      generatePage(d.kind, d.seed, d.src, 0, this.scratch);
+      this.imageContent!.generate(d, this.scratch);
       if (equalPages(this.scratch, bytes)) {
         m.mem.discard(pfn);
-        this.content.set(pfn, d.kind, d.seed, d.src);
+        this.content.setDescriptor(pfn, d);
         return;
       }
     }

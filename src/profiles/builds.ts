@@ -31,6 +31,7 @@ function layout(dataStart: number, bssEnd: number): KernelImageLayout {
     textPhys: TEXT_PHYS,
     textVirt: TEXT_VIRT,
     pgdOffset: dataStart,
+    pgdSymbol: 'init_top_pgt',
     pgtBufOffset: bssEnd,
     endOffset: bssEnd + BRK,
   };

@@ -35,6 +35,12 @@ export const ContentKind = {
    * (see CALIBRATION in ./calibration.ts).
    */
   CALIBRATED: 16,
+  /**
+   * A booted kernel's own object frame (struct pages, pglist_data, …) as its
+   * kernel-data provider serialises it (src/machine/kernel-data.ts); `src` is
+   * the frame in that kernel's memory. Never produced by generatePage().
+   */
+  KDATA: 7,
 } as const;
 /** Highest calibrated level (all blocks incompressible). */
 export const CALIBRATED_LEVELS = 64;
@@ -48,7 +54,16 @@ export const CONTENT_KIND_NAMES: Record<number, string> = {
   4: 'random',
   5: 'kernel',
   6: 'pattern',
+  7: 'kernel-data',
 };
+
+/** A kind generatePage() produces from (seed, src): the descriptor alone gives the bytes. */
+export function isGeneratedKind(kind: number): boolean {
+  return (
+    (kind >= ContentKind.ZERO && kind <= ContentKind.PATTERN) ||
+    (kind >= ContentKind.CALIBRATED && kind <= ContentKind.CALIBRATED + CALIBRATED_LEVELS)
+  );
+}
 
 /** Display name of a kind, including the calibrated levels ("calibrated/32"). */
 export function contentKindName(kind: number): string {
