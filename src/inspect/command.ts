@@ -35,14 +35,21 @@ export interface Command {
   lib(args: string[], rest: string): string[];
 }
 
-/** Split a command line into words (whitespace; '…' and "…" group). */
+/** Split a command line into words as a shell would (whitespace; '…' and "…" group; \\ escapes). */
 export function tokenize(line: string): string[] {
   const out: string[] = [];
   let cur = '';
   let quote = '';
   let has = false;
+  let escaped = false;
   for (const c of line) {
-    if (quote) {
+    if (escaped) {
+      cur += c;
+      escaped = false;
+      has = true;
+    } else if (c === '\\' && quote !== "'") {
+      escaped = true;
+    } else if (quote) {
       if (c === quote) quote = '';
       else cur += c;
     } else if (c === '"' || c === "'") {

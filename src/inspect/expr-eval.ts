@@ -144,7 +144,8 @@ function common(a: CType, b: CType): CType {
 }
 
 /** Type of an integer literal as gdb's parser gives it. */
-function literalType(v: bigint, unsigned: boolean): CType {
+function literalType(v: bigint, unsigned: boolean, long = false): CType {
+  if (long) return unsigned || v > 0x7fffffffffffffffn ? T_ULONG : T_LONG;
   if (unsigned) return v <= 0xffffffffn ? T_UINT : T_ULONG;
   if (v <= 0x7fffffffn) return T_INT;
   if (v <= 0xffffffffn) return T_UINT;
@@ -170,7 +171,7 @@ export function evaluate(ctx: EvalContext, e: Expr): Value {
   };
   switch (e.k) {
     case 'num':
-      return rv(literalType(e.v, e.unsigned), e.v);
+      return rv(literalType(e.v, e.unsigned, e.long), e.v);
     case 'char':
       return rv({ kind: 'int', name: 'char', size: 1, signed: true, char: true }, e.v);
     case 'id': {

@@ -16,7 +16,7 @@
 import { InspectError } from './errors.js';
 
 export type Expr =
-  | { readonly k: 'num'; readonly v: bigint; readonly unsigned: boolean }
+  | { readonly k: 'num'; readonly v: bigint; readonly unsigned: boolean; readonly long?: boolean }
   | { readonly k: 'char'; readonly v: bigint }
   | { readonly k: 'id'; readonly name: string }
   | { readonly k: 'hist'; readonly n: number | null }
@@ -34,6 +34,7 @@ interface Tok {
   pos: number;
   v?: bigint;
   unsigned?: boolean;
+  long?: boolean;
 }
 
 const MAX_LEN = 4096;
@@ -92,6 +93,7 @@ function lex(text: string): Tok[] {
         pos: start,
         v,
         unsigned: /u/i.test(m[3] ?? '') || v > 0x7fffffffffffffffn,
+        long: /l/i.test(m[3] ?? ''),
       });
       i += m[0].length;
       continue;
@@ -219,7 +221,7 @@ export function parseExpression(text: string, isTypedef: (name: string) => boole
     const t = next();
     switch (t.t) {
       case 'num':
-        return { k: 'num', v: t.v!, unsigned: t.unsigned! };
+        return { k: 'num', v: t.v!, unsigned: t.unsigned!, long: t.long };
       case 'char':
         return { k: 'char', v: t.v! };
       case 'hist':

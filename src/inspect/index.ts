@@ -19,7 +19,7 @@ export {
 } from './commands/kmem.js';
 export { walkList } from './commands/list.js';
 export { printExpression } from './commands/p.js';
-export { ptov } from './commands/ptov.js';
+export { formatPtov, ptov } from './commands/ptov.js';
 export { rdLines } from './commands/rd.js';
 export { declarationLines, memberLines, resolveMember } from './commands/struct.js';
 export { symLines } from './commands/sym.js';

@@ -5,6 +5,7 @@
  * objects at seed 000's addresses and check that the inspector prints what
  * the real crash printed on the real vmcore.
  */
+import { HiblabError } from '../../src/errors.js';
 import type { KernelMemory, KernelSymbolInfo } from '../../src/machine/kernel-memory.js';
 import { getProfile } from '../../src/profiles/index.js';
 import type { StructField, StructLayout, StructTable } from '../../src/profiles/struct-layout.js';
@@ -12,7 +13,12 @@ import type { StructField, StructLayout, StructTable } from '../../src/profiles/
 const PAGE = 4096n;
 const PFN_MASK = 0x000ffffffffff000n;
 
-export class FakeFault extends Error {}
+/** Faults are HiblabErrors, as the KernelMemory contract's KernelMemoryFault is. */
+export class FakeFault extends HiblabError {
+  constructor(what: string) {
+    super('FAULT', `not mapped: ${what}`);
+  }
+}
 
 export class FakeKm implements KernelMemory {
   readonly profile = getProfile('linux-3.10');

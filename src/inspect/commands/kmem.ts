@@ -368,11 +368,17 @@ export const command: Command = {
     const a = parseArgs('kmem', args, 'pfinP');
     if (a.flags.has('p')) {
       if (a.positional.length === 0)
-        return ['for (const p of allPages(km)) console.log(formatPageLine(km, p));'];
-      return a.positional.map(
-        (t) =>
-          `console.log(formatPageLine(km, readPage(km, pfnOfAddress(km, ${libAddress(/^0x/i.test(t) ? t : `0x${t}`)}))));`,
-      );
+        return [
+          'console.log(PAGE_HEADER);',
+          'for (const p of allPages(km)) console.log(formatPageLine(km, p));',
+        ];
+      return [
+        'console.log(PAGE_HEADER);',
+        ...a.positional.map(
+          (t) =>
+            `console.log(formatPageLine(km, readPage(km, pfnOfAddress(km, ${libAddress(/^0x/i.test(t) ? t : `0x${t}`)}))));`,
+        ),
+      ];
     }
     if (a.flags.has('f'))
       return [

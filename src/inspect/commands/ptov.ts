@@ -19,6 +19,10 @@ function physArg(text: string): bigint {
   return BigInt(/^0x/i.test(text) ? text : `0x${text}`);
 }
 
+export function formatPtov(km: KernelMemory, paddrs: bigint[]): string[] {
+  return ['VIRTUAL           PHYSICAL', ...paddrs.map((p) => `${hx(ptov(km, p)).padEnd(16)}  ${hx(p)}`)];
+}
+
 export const command: Command = {
   name: 'ptov',
   summary: 'physical to virtual',
@@ -29,13 +33,11 @@ export const command: Command = {
   ],
   *run(ctx, args) {
     if (args.length === 0) throw new InspectError('USAGE', 'requires an address', { prefix: 'ptov' });
-    yield 'VIRTUAL           PHYSICAL';
-    for (const a of args) {
-      const p = physArg(a);
-      yield `${hx(ptov(ctx.km, p)).padEnd(16)}  ${hx(p)}`;
-    }
+    yield* formatPtov(ctx.km, args.map(physArg));
   },
   lib(args) {
-    return args.map((a) => `console.log(ptov(km, ${`0x${a.replace(/^0x/i, '')}n`}).toString(16));`);
+    return [
+      `console.log(formatPtov(km, [${args.map((a) => `0x${a.replace(/^0x/i, '')}n`).join(', ')}]).join('\\n'));`,
+    ];
   },
 };

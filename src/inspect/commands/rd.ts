@@ -48,7 +48,7 @@ export function rdLines(km: KernelMemory, addr: bigint, count: number, o: RdOpti
       const pad = (perLine - n) * (o.size * 2 + 1);
       line += `${' '.repeat(pad)}  ${Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('')}`;
     }
-    out.push(line.trimEnd() === line ? line : line);
+    out.push(o.ascii && o.fmt === 'x' ? line : line.trimEnd());
   }
   return out;
 }
