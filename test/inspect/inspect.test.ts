@@ -51,7 +51,7 @@ describe('p: gdb expression semantics', () => {
     expect(out(s, 'p -x nr_copy_pages').lines[0]).toMatch(/^nr_copy_pages = \$\d+ = 0x37e9f$/);
     expect(out(s, 'p/x nr_meta_pages').lines[0]).toMatch(/^nr_meta_pages = \$\d+ = 0x1c0$/);
     expect(out(s, 'p orig_bm.cur -x').lines).toEqual([
-      '$' + s.state.history.length + ' = {',
+      `$${s.state.history.length} = {`,
       '  block = 0xffff92646cb9e288,',
       '  bit = 0x6142',
       '}',
