@@ -3,7 +3,7 @@
  *  - the core (src/ minus node/ and cli/) must run in a browser: no Node
  *    built-ins, no `process`, no `Buffer`, and no import of src/node or src/cli;
  *  - imports only go down the floor order of ARCHITECTURE.md:
- *      cli → scenario / node → report / inspect → power / drivers → workload
+ *      cli → scenario / diagnose / node → report / inspect → power / drivers → workload
  *      → machine → arch → mm → firmware → profiles → lib / util / errors
  *    (a layer may import itself and any layer below it, never one above).
  */
@@ -17,6 +17,7 @@ const RANK: Record<string, number> = {
   cli: 10,
   'index.ts': 10,
   scenario: 9,
+  diagnose: 9,
   node: 9,
   report: 8,
   inspect: 8,
