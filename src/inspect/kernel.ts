@@ -109,8 +109,19 @@ export interface PageFieldOffsets {
   count: number;
 }
 
+const pageFieldCache = new WeakMap<KernelMemory, PageFieldOffsets>();
+
 /** struct page field offsets from the struct table (the profile's StructPageLayout if the table lacks `page`). */
 export function pageFields(km: KernelMemory): PageFieldOffsets {
+  let f = pageFieldCache.get(km);
+  if (!f) {
+    f = computePageFields(km);
+    pageFieldCache.set(km, f);
+  }
+  return f;
+}
+
+function computePageFields(km: KernelMemory): PageFieldOffsets {
   const l = layout(km, 'page');
   const sp = km.profile.mm.structPage;
   if (!l) return { size: sp.size, flags: sp.flags, mapping: sp.mapping, index: sp.index, count: sp.refcount };
@@ -172,12 +183,19 @@ export function readPage(km: KernelMemory, pfn: bigint, f = pageFields(km)): Pag
 
 /** Names of the page-flag bits set in `flags` (crash decodes enum pageflags), lowest bit first. */
 export function pageFlagNames(km: KernelMemory, flags: bigint): string[] {
-  const bits = km.profile.mm.pageFlags.bits as Record<string, number>;
-  return Object.entries(bits)
-    .filter(([, b]) => (flags >> BigInt(b)) & 1n)
-    .sort((a, b) => a[1] - b[1])
-    .map(([n]) => n);
+  let bits = flagBitCache.get(km);
+  if (!bits) {
+    bits = Object.entries(km.profile.mm.pageFlags.bits as Record<string, number>)
+      .sort((a, b) => a[1] - b[1])
+      .map(([n, b]) => [BigInt(b), n] as [bigint, string]);
+    flagBitCache.set(km, bits);
+  }
+  const out: string[] = [];
+  for (const [b, n] of bits) if ((flags >> b) & 1n) out.push(n);
+  return out;
 }
+
+const flagBitCache = new WeakMap<KernelMemory, [bigint, string][]>();
 
 /** crash `kmem -p` header (x86-64: 16-digit PAGE and MAPPING, 8-wide PHYSICAL). */
 export const PAGE_HEADER = '      PAGE       PHYSICAL      MAPPING       INDEX CNT FLAGS';

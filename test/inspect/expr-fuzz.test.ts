@@ -136,7 +136,8 @@ describe('expression parser fuzz', () => {
           const t0 = performance.now();
           const r = session.execute(c + pipe);
           expect(Array.isArray(r.lines)).toBe(true);
-          expect(performance.now() - t0).toBeLessThan(2000);
+          // `kmem -p` prints all 32768 pages of the fake's section
+          expect(performance.now() - t0).toBeLessThan(10000);
         },
       ),
       { numRuns: 1500, seed: 34 },

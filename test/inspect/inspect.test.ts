@@ -274,3 +274,38 @@ describe('--lib: the printed library calls give the same answer', () => {
     ]);
   });
 });
+
+describe('kmem on sparsemem, zones and free lists', () => {
+  const s = fresh();
+  it('kmem -p walks every page of every present section', () => {
+    expect(out(s, 'kmem -p | wc -l').lines).toEqual(['32769']);
+    expect(out(s, "kmem -p | grep -E ' be142000 | be141000 '").lines).toEqual([
+      'ffffe30302f85040 be141000 ffff92646e1873e0      20b  1 1fffff00080030 dirty,lru,swapbacked',
+      'ffffe30302f85080 be142000                0        0  1 1fffff00000000',
+    ]);
+    expect(out(s, 'kmem -p | head -2').lines[1]).toBe(
+      'ffffe30302e00000 b8000000                0        0  0 0',
+    );
+    // a physical and a direct-map virtual address name the same page
+    expect(out(s, 'kmem -p be142000').lines[1]).toBe(out(s, 'kmem -p ffff9263fe142000').lines[1]);
+  });
+  it('kmem -f counts the free lists per order and migrate type and verifies nr_free_pages', () => {
+    const f = out(s, 'kmem -f').lines;
+    expect(f.slice(0, 2)).toEqual(['NODE', '  0']);
+    expect(f).toContain('  1   DMA32     1044480      10  ffffe30300040000    1000000       4096');
+    expect(f).toContain(`  0       4k  ${(PGDAT + 0x800n + 0x100n + 32n).toString(16)}       2      2`);
+    expect(f).toContain(`  3      32k  ${(PGDAT + 0x800n + 0x100n + 3n * 88n).toString(16)}       1      8`);
+    expect(f[f.length - 1]).toBe('nr_free_pages: 10  (verified)');
+  });
+  it('kmem -i and kmem -n', () => {
+    expect(out(s, 'kmem -i').lines).toEqual([
+      '                 PAGES        TOTAL      PERCENTAGE',
+      '    TOTAL MEM  3997696      15.2 GB         ----',
+      '         FREE       10        40 KB    0% of TOTAL MEM',
+      '         USED  3997686      15.2 GB   99% of TOTAL MEM',
+    ]);
+    const n = out(s, 'kmem -n').lines;
+    expect(n[1]).toBe(`  0   1046020   ${PGDAT.toString(16)}        ----        ${PGDAT.toString(16)}`);
+    expect(n[n.length - 1]).toBe('23  ffff92647ff302e0  ffffe30300000000  ffffe30302e00000   PM   753664');
+  });
+});

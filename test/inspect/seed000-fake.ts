@@ -64,6 +64,12 @@ const layouts = [
     f('private', 48, 8, 'unsigned long'),
     f('slab_cache', 56, 8, 'struct kmem_cache *'),
   ]),
+  struct('mem_section', 32, [
+    f('section_mem_map', 0, 8, 'unsigned long'),
+    f('pageblock_flags', 8, 8, 'unsigned long *'),
+    f('page_cgroup', 16, 8, 'struct page_cgroup *'),
+    f('pad', 24, 8, 'unsigned long'),
+  ]),
   struct('nodemask_t', 128, [f('bits', 0, 128, 'unsigned long [16]', { count: 16 })]),
   struct('memblock_region', 32, [
     f('base', 0, 8, 'phys_addr_t'),
@@ -368,6 +374,38 @@ export function seed000Fake(): { km: FakeKm; target: InspectTarget } {
     ['00000000bf37f000', '00000000bf3fefff', 'ACPI NVS'],
     ['00000000bfb80000', '00000000bfffffff', 'ACPI NVS'],
   ];
+  // Sparsemem: section 23 (pfns 0xb8000-0xbffff) present with its memmap
+  // (SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP; coded mem_map = vmemmap_base).
+  sym('mem_section', 0xffffffff8be62000n, 'struct mem_section *[4096]', 32768);
+  sym('max_pfn', 0xffffffff8be5dc68n, 'unsigned long', 8);
+  sym('vm_stat', 0xffffffff8be6a000n, 'atomic_long_t [40]', 320);
+  sym('totalram_pages', 0xffffffff8be5dc70n, 'unsigned long', 8);
+  for (const a of [0xffffffff8be62000n, 0xffffffff8be6a000n]) image(a);
+  km.u64(0xffffffff8be5dc68n, 0x140000n);
+  km.u64(0xffffffff8be5dc70n, 0x3d0000n);
+  const root = 0xffff92647ff30000n;
+  direct(root, 4096);
+  km.u64(0xffffffff8be62000n, root);
+  km.u64(root + 23n * 32n, VMEMMAP | 3n);
+  for (let i = 0n; i < 512n; i++) {
+    const v = VMEMMAP + 0xb8000n * 64n + i * 4096n;
+    if (km.translate(v) === null) km.map(v, 0x131000000n + i * 4096n);
+  }
+  // Free lists of DMA32: order 0 MOVABLE holds pfns 0xbe150, 0xbe151; order 3 UNMOVABLE holds 0xbe160.
+  const z1 = PGDAT + 0x800n;
+  const link = (head: bigint, pfns: bigint[]): void => {
+    const nodes = [head, ...pfns.map((p) => VMEMMAP + p * 64n + 32n)];
+    nodes.forEach((n, i) => {
+      km.u64(n, nodes[(i + 1) % nodes.length]!);
+      km.u64(n + 8n, nodes[(i + nodes.length - 1) % nodes.length]!);
+    });
+  };
+  link(z1 + 0x100n + 0n * 88n + 2n * 16n, [0xbe150n, 0xbe151n]);
+  link(z1 + 0x100n + 3n * 88n + 0n * 16n, [0xbe160n]);
+  km.u64(0xffffffff8be6a000n, 10n);
+  km.u64(PGDAT + 0x2100n, 1n);
+  km.u64(PGDAT + 0x2108n, 0xea6n + 0xbe75en + 0x40000n);
+
   const log = [
     ...e820.map(([a, b, t]) => `[    0.000000] BIOS-e820: [mem 0x${a}-0x${b}] ${t}`),
     '[    6.993806] PM: Using 1 thread(s) for decompression.',

@@ -26,6 +26,7 @@ import {
   PAGE_HEADER,
   type PageInfo,
   pageFields,
+  pageOffsetBase,
   pageToPfn,
   pfnToPage,
   readGlobal,
@@ -129,6 +130,10 @@ export function pfnOfAddress(km: KernelMemory, addr: bigint): bigint {
   const pfn = pageToPfn(km, addr);
   if (pfn !== undefined) return pfn;
   if (addr >= 0xffff800000000000n) {
+    // Direct-map addresses translate arithmetically, as crash's kvtop does (the PTE may be gone).
+    const pob = pageOffsetBase(km);
+    if (addr >= pob && addr - pob < 1n << BigInt(km.profile.paging.maxPhysmemBits))
+      return (addr - pob) >> 12n;
     const pa = km.translate(addr);
     if (pa === null)
       throw new InspectError('BAD_ADDRESS', `invalid address: ${hx(addr)}`, { prefix: 'kmem' });
@@ -140,6 +145,8 @@ export function pfnOfAddress(km: KernelMemory, addr: bigint): bigint {
 /** Every page of every present section, in pfn order. */
 export function* allPages(km: KernelMemory): Generator<PageInfo> {
   const f = pageFields(km);
+  const vmemmap = vmemmapBase(km);
+  const stride = BigInt(f.size);
   const per = 1n << BigInt(km.profile.mm.sectionSizeBits - 12);
   const CHUNK = 512n;
   for (const s of presentSections(km)) {
@@ -147,7 +154,7 @@ export function* allPages(km: KernelMemory): Generator<PageInfo> {
     for (let base = first; base < first + per; base += CHUNK) {
       let bytes: Uint8Array | undefined;
       try {
-        bytes = readBytes(km, pfnToPage(km, base), Number(CHUNK) * f.size);
+        bytes = readBytes(km, vmemmap + base * stride, Number(CHUNK) * f.size);
       } catch {
         bytes = undefined;
       }
@@ -156,7 +163,7 @@ export function* allPages(km: KernelMemory): Generator<PageInfo> {
         if (bytes) {
           const o = Number(i) * f.size;
           yield {
-            page: pfnToPage(km, pfn),
+            page: vmemmap + pfn * stride,
             pfn,
             flags: leUint(bytes, o + f.flags, 8),
             mapping: leUint(bytes, o + f.mapping, 8),
