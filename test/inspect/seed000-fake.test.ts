@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { InspectSession } from '../../src/inspect/session.js';
 import { comparable, isSubsequence, seed000Commands } from './seed-transcript.js';
 import { seed000Fake } from './seed000-fake.js';
+import { seed000Story } from './seed000-story.js';
 
 /** Commands the fake cannot serve (they need the whole memmap of a real dump). */
 const NEEDS_DUMP = new Set([
@@ -36,4 +37,15 @@ describe('seed 000 transcript on the fake kernel memory', () => {
       else expect(actual).toEqual(expected);
     });
   }
+});
+
+describe('the seed 000 story script', () => {
+  it('re-enacts the transcript: on the seed objects it types the same commands and gets the same outputs', () => {
+    const steps = seed000Story(new InspectSession(seed000Fake().target));
+    const seed = seed000Commands();
+    const norm = (c: string) => c.replace(/\s+/g, ' ');
+    expect(steps.map((s) => norm(s.cmd))).toEqual(seed.map((c) => norm(c.cmd)));
+    const failed = steps.filter((s) => s.error && !NEEDS_DUMP.has(s.cmd)).map((s) => `${s.cmd}: ${s.error}`);
+    expect(failed).toEqual([]);
+  });
 });
