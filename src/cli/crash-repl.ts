@@ -124,7 +124,7 @@ export function runInteractive(
       output,
       prompt: 'crash> ',
       historySize: 1000,
-      terminal: true,
+      terminal: Boolean((output as { isTTY?: boolean }).isTTY),
       completer: (line: string): [string[], string] => {
         const word = /(\S*)$/.exec(line)![1]!;
         return [session.complete(line), word];
