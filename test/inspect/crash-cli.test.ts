@@ -22,7 +22,10 @@ writeFileSync(dumpFile, 'fake');
 
 async function crash(argv: string[], stdinText?: string): Promise<{ code: number; out: string }> {
   let out = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (out += t), isTty: false, exitCode: 0 };
+  const add = (t: string): void => {
+    out += t;
+  };
+  const io: CliIo = { out: add, err: add, isTty: false, exitCode: 0 };
   const stdin: CrashStdin = {
     isTty: stdinText === undefined,
     stream: Readable.from([]),
@@ -73,8 +76,11 @@ describe('hiblab crash', () => {
     const input = new PassThrough();
     const output = new PassThrough();
     let out = '';
-    output.on('data', (d) => void (out += String(d)));
-    const io: CliIo = { out: (t) => void (out += t), err: (t) => void (out += t), isTty: false, exitCode: 0 };
+    const add = (t: string): void => {
+      out += t;
+    };
+    output.on('data', (d) => add(String(d)));
+    const io: CliIo = { out: add, err: add, isTty: false, exitCode: 0 };
     const done = runInteractive(new InspectSession(seed000Fake().target), input, output, io);
     input.write('p nr_meta_pages\n');
     input.write('q\n');

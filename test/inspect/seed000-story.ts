@@ -121,7 +121,7 @@ export function seed000Story(s: InspectSession): Step[] {
 }
 
 export function storyText(steps: Step[]): string {
-  return steps.map((st) => [`crash> ${st.cmd}`, ...st.lines].join('\n')).join('\n') + '\n';
+  return `${steps.map((st) => [`crash> ${st.cmd}`, ...st.lines].join('\n')).join('\n')}\n`;
 }
 
 export { InspectSession };
