@@ -132,12 +132,12 @@ export function parseType(text: string, table: StructTable, size?: number): CTyp
     dims.unshift(m[1] === '' ? 0 : Number(m[1]));
     t = t.slice(0, m.index).trim();
   }
+  t = t.replace(/\b(const|volatile|__rcu|__percpu|__iomem|__user|__attribute__\(\(.*?\)\))\s*/g, '').trim();
   let stars = 0;
   while (t.endsWith('*')) {
     stars++;
     t = t.slice(0, -1).trim();
   }
-  t = t.replace(/\b(const|volatile|__rcu|__percpu|__iomem|__user|__attribute__\(\(.*?\)\))\s*/g, '').trim();
   const elemSize = size !== undefined && dims.length ? size / dims.reduce((a, b) => a * (b || 1), 1) : size;
   let base = baseType(t, table, stars > 0 ? undefined : elemSize, stars > 0);
   for (let i = 0; i < stars; i++) base = { kind: 'ptr', to: base };

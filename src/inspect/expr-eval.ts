@@ -38,7 +38,12 @@ const gdbError = (code: string, msg: string): InspectError => new InspectError(c
 export function symbolType(km: KernelMemory, name: string): { addr: bigint; type: CType } | undefined {
   const s = km.symbol(name);
   if (!s) return undefined;
-  if (s.section === 't') return { addr: s.addr, type: { kind: 'func', text: s.type || 'void (void)' } };
+  if (s.section === 't') {
+    // A System.map text symbol has no prototype: gdb's "<text variable, no debug info>".
+    const text =
+      !s.type || s.type === 'function' || s.type === 'char' ? '<text variable, no debug info>' : s.type;
+    return { addr: s.addr, type: { kind: 'func', text } };
+  }
   return { addr: s.addr, type: parseType(s.type, km.structs, s.size) };
 }
 

@@ -85,6 +85,28 @@ describe('p: gdb expression semantics', () => {
   });
 });
 
+describe('C types as the struct tables spell them', () => {
+  const { km } = seed000Fake();
+  it('parses qualifiers, pointer arrays, function pointers and typedefs', () => {
+    expect(inspect.typeName(inspect.parseType('char * const [3]', km.structs))).toBe('char * [3]');
+    expect(inspect.declare(inspect.parseType('struct pglist_data *[1024]', km.structs), 'node_data')).toBe(
+      'struct pglist_data *node_data[1024]',
+    );
+    expect(inspect.declare(inspect.parseType('void (*)(struct page *)', km.structs), 'fn')).toBe(
+      'void (*fn)(struct page *)',
+    );
+    expect(inspect.sizeOf(inspect.parseType('nodemask_t [5]', km.structs))).toBe(640);
+    expect(inspect.sizeOf(inspect.parseType('atomic_t', km.structs, 4))).toBe(4);
+    expect(() => inspect.parseType('struct nosuch', km.structs)).toThrow(/No struct type named nosuch/);
+  });
+  it('functions print as gdb prints code symbols', () => {
+    const s = fresh();
+    expect(s.execute('p load_image_lzo').lines).toEqual([
+      'load_image_lzo = $1 = {int (void)} 0xffffffff8b2fdc50 <load_image_lzo>',
+    ]);
+  });
+});
+
 describe('eval: crash 64-bit calculator', () => {
   const s = fresh();
   it('prints hex with size suffix, decimal, octal, binary', () => {
