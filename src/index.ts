@@ -20,6 +20,8 @@ export { KernelConsole } from './power/console.js';
 export { DUMP_FORMAT, DUMP_VERSION, makeDump } from './power/dump.js';
 export { type HibernateOptions, type HibernateResult, hibernate } from './power/hibernate.js';
 export * as image from './power/image/index.js';
+/** The crash-style inspector (`hiblab crash`): commands as functions over KernelMemory. */
+export * as inspect from './inspect/index.js';
 export { formatOops, type Oops } from './power/oops.js';
 export { type ResumeOptions, type ResumeResult, softwareResume } from './power/resume.js';
 export * from './profiles/index.js';

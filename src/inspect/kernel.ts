@@ -11,7 +11,7 @@ import type { StructLayout } from '../profiles/struct-layout.js';
 import { parseType, sizeOf } from './ctype.js';
 import { InspectError } from './errors.js';
 import { findMember } from './expr-eval.js';
-import { hx, leUint, readBytes, readCString, readU64 } from './mem.js';
+import { leUint, readBytes, readCString, readU64 } from './mem.js';
 
 export const PAGE_SHIFT = 12n;
 export const PAGE_SIZE = 4096;
@@ -200,11 +200,29 @@ const flagBitCache = new WeakMap<KernelMemory, [bigint, string][]>();
 /** crash `kmem -p` header (x86-64: 16-digit PAGE and MAPPING, 8-wide PHYSICAL). */
 export const PAGE_HEADER = '      PAGE       PHYSICAL      MAPPING       INDEX CNT FLAGS';
 
+const flagTextCache = new WeakMap<KernelMemory, Map<bigint, string>>();
+
+/** " name,name" for a flags value (cached per distinct value: a memmap has few). */
+function flagText(km: KernelMemory, flags: bigint): string {
+  let cache = flagTextCache.get(km);
+  if (!cache) {
+    cache = new Map();
+    flagTextCache.set(km, cache);
+  }
+  let t = cache.get(flags);
+  if (t === undefined) {
+    const names = pageFlagNames(km, flags);
+    t = `${flags.toString(16)}${names.length ? ` ${names.join(',')}` : ''}`;
+    if (cache.size < 4096) cache.set(flags, t);
+  }
+  return t;
+}
+
 export function formatPageLine(km: KernelMemory, p: PageInfo): string {
-  const names = pageFlagNames(km, p.flags);
+  // Values here are unsigned (read from memory), so toString(16) is the hex crash prints.
   return (
-    `${hx(p.page).padStart(16, '0')} ${hx(p.pfn << PAGE_SHIFT).padStart(8)} ${hx(p.mapping).padStart(16)} ` +
-    `${hx(p.index).padStart(8)} ${String(p.count).padStart(2)} ${hx(p.flags)}${names.length ? ` ${names.join(',')}` : ''}`
+    `${p.page.toString(16).padStart(16, '0')} ${(p.pfn << PAGE_SHIFT).toString(16).padStart(8)} ` +
+    `${p.mapping.toString(16).padStart(16)} ${p.index.toString(16).padStart(8)} ${String(p.count).padStart(2)} ${flagText(km, p.flags)}`
   );
 }
 
