@@ -128,6 +128,7 @@ export function formatValue(km: KernelMemory, val: Value, o: FormatOptions, leve
     }
     case 'struct': {
       if (val.addr === undefined) throw new InspectError('BAD_VALUE', 'value has no contents', true);
+      if (t.layout.fields.length === 0) return '<incomplete type>';
       // Read the whole object once so a fault names its first byte, as gdb does.
       readBytes(km, val.addr, Math.max(1, t.layout.size));
       const lines = structMembers(km, val, o, level + 1);

@@ -99,6 +99,9 @@ describe('C types as the struct tables spell them', () => {
     expect(inspect.sizeOf(inspect.parseType('atomic_t', km.structs, 4))).toBe(4);
     expect(() => inspect.parseType('struct nosuch', km.structs)).toThrow(/No struct type named nosuch/);
   });
+  it('a struct the table does not describe is incomplete behind a pointer', () => {
+    expect(fresh().execute('p *orig_bm.p_list').lines).toEqual(['$1 = <incomplete type>']);
+  });
   it('functions print as gdb prints code symbols', () => {
     const s = fresh();
     expect(s.execute('p load_image_lzo').lines).toEqual([
