@@ -35,7 +35,10 @@ import { PAGE_SIZE, PhysMem } from '../mm/phys-mem.js';
 import { Sections } from '../mm/sparse.js';
 import { PG_INIT, StructPages } from '../mm/struct-page.js';
 import { Zones, zoneEndPfn } from '../mm/zones.js';
+import { sizeOf } from '../profiles/structs/define.js';
 import type { KernelImageLayout, KernelProfile } from '../profiles/types.js';
+import { KernelData } from './kernel-data.js';
+import { writeKernelGlobals } from './kernel-globals.js';
 
 /** What boot needs from the firmware layer (src/firmware KernelE820 fits this shape). */
 export interface BootE820 {
@@ -79,8 +82,6 @@ const LOWMEM_CAP = 0x9f000;
 const SMP_CACHE_BYTES = 64;
 /** sizeof(struct nosave_region) = list_head + 2 longs. */
 const NOSAVE_REGION_SIZE = 32;
-/** sizeof(struct mem_section) on x86-64 (both kernels: 16 bytes). */
-const MEM_SECTION_SIZE = 16;
 
 export interface Machine {
   readonly profile: KernelProfile;
@@ -101,6 +102,8 @@ export interface Machine {
   readonly log: string[];
   /** Physical address of the vmemmap buffer and its size. */
   readonly vmemmap: { phys: number; size: number };
+  /** The kernel objects kept as typed state, serialised on read (struct pages, pglist_data, …). */
+  readonly kdata: KernelData;
   ptov(paddr: number): bigint;
   /** __pa(): direct map or kernel image; undefined outside both. */
   virtToPhys(vaddr: bigint): number | undefined;
@@ -211,7 +214,8 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
 
   // ---- sparse: mem_section roots, usemap, vmemmap buffer + its page tables ----
   const sections = new Sections(profile, mb, maxPfn);
-  const perRoot = PAGE_SIZE / MEM_SECTION_SIZE;
+  // SECTIONS_PER_ROOT = PAGE_SIZE / sizeof(struct mem_section) (3.10 with MEMCG: 32 bytes; 6.x: 16).
+  const perRoot = PAGE_SIZE / sizeOf(profile.structs, 'mem_section');
   const roots = new Set<number>();
   for (let s = 0; s < sections.count; s++) if (sections.present[s]) roots.add(Math.floor(s / perRoot));
   for (const r of [...roots].sort((a, b) => a - b))
@@ -283,6 +287,23 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
     )}K reserved)`,
   );
 
+  const vmemmap = { phys: vmemmapPhys, size: vmemmapSize };
+  const kdata = new KernelData({
+    profile,
+    kernelImage: img,
+    kaslr,
+    sections,
+    zones,
+    pages,
+    buddy,
+    memblock: mb,
+    nosave,
+    maxPfn,
+    vmemmap,
+  });
+  mem.setKernelProvider(kdata);
+  writeKernelGlobals(mem, kdata);
+
   const machine: Machine = {
     profile,
     e820,
@@ -299,7 +320,8 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
     pages,
     buddy,
     log,
-    vmemmap: { phys: vmemmapPhys, size: vmemmapSize },
+    vmemmap,
+    kdata,
     ptov: (paddr) => kaslr.pageOffsetBase + BigInt(paddr),
     virtToPhys: (vaddr) => {
       const d = vaddr - kaslr.pageOffsetBase;

@@ -19,8 +19,32 @@
  * real machine; the inspector prints it the crash way ("invalid kernel
  * virtual address").
  */
+import { HiblabError } from '../errors.js';
 import type { StructTable } from '../profiles/struct-layout.js';
 import type { KernelProfile } from '../profiles/types.js';
+
+/**
+ * A read of an address no page table maps (or a physical address outside the
+ * machine): `level` is where the walk stopped ('PGD' … 'PTE'), or 'phys' for
+ * readPhys; the inspector prints it the crash way.
+ */
+export class KernelMemoryFault extends HiblabError {
+  constructor(
+    readonly address: bigint,
+    readonly level: 'PGD' | 'PUD' | 'PMD' | 'PTE' | 'phys',
+    message?: string,
+  ) {
+    super(
+      'KMEM_FAULT',
+      message ??
+        (level === 'phys'
+          ? `physical address 0x${address.toString(16)} is outside the machine's memory`
+          : `invalid kernel virtual address: 0x${address.toString(16)} (not present at the ${level} level)`),
+      {},
+      1,
+    );
+  }
+}
 
 /** A kernel symbol: a global in the kernel image or a per-boot address. */
 export interface KernelSymbolInfo {
@@ -47,4 +71,13 @@ export interface KernelMemory {
   readPhys(paddr: number, len: number): Uint8Array;
   /** Virtual → physical through the page tables (null when not mapped). */
   translate(vaddr: bigint): number | null;
+  /** KASLR bases of this boot (page_offset_base, vmalloc_base, vmemmap_base). */
+  readonly bases: {
+    readonly pageOffsetBase: bigint;
+    readonly vmallocBase: bigint;
+    readonly vmemmapBase: bigint;
+  };
+  /** Little-endian helpers over read(). */
+  u64(vaddr: bigint): bigint;
+  u32(vaddr: bigint): number;
 }

@@ -339,6 +339,32 @@ export class Buddy {
     return n;
   }
 
+  // ---- free-list links as the kernel's list_heads hold them (struct page lru, free_area heads) ----
+
+  /** First / last block node of a zone's order list (NIL = -1 when empty). */
+  listFirst(zone: number, order: number): number {
+    return this.heads[this.listIndex(zone, order)]!;
+  }
+  listLast(zone: number, order: number): number {
+    return this.tails[this.listIndex(zone, order)]!;
+  }
+  /** Neighbours of a free block node in its list (-1 at the ends: the list head). */
+  nodeNext(id: number): number {
+    return this.next[id]!;
+  }
+  nodePrev(id: number): number {
+    return this.prev[id]!;
+  }
+  nodePfn(id: number): number {
+    return this.pfnOf[id]!;
+  }
+  nodeZone(id: number): number {
+    return this.zoneOfNode[id]!;
+  }
+  nodeOrder(id: number): number {
+    return this.orderOf[id]!;
+  }
+
   /** Iterate a free list from head to tail: [pfn, ...]. */
   *listPfns(zone: number, order: number): Generator<number> {
     for (let id = this.heads[this.listIndex(zone, order)]!; id !== NIL; id = this.next[id]!)

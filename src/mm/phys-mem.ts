@@ -7,7 +7,13 @@
  *   2. generated — a PageContentProvider may produce a frame's bytes on read
  *      (workload pages made from a seed); such a frame becomes materialised when
  *      written;
- *   3. zero — everything else.
+ *   3. kernel data — the booted kernel's own objects that the model keeps as
+ *      typed state (the vmemmap's struct pages, pglist_data, mem_section roots,
+ *      nosave_region objects): serialised on read by the machine's kernel-data
+ *      provider (src/machine/kernel-data.ts), so they read as real bytes and
+ *      reflect the current state; the workload provider may override a frame
+ *      (a restored page, an explicit zero page);
+ *   4. zero — everything else.
  *
  * Multi-byte accessors are little endian (x86). Addresses are JS numbers: x86-64
  * physical addresses are < 2^52, exact in a double.
@@ -22,16 +28,46 @@ export interface PageContentProvider {
   covers(pfn: number): boolean;
   /** Fill `dst` (4096 bytes, zeroed) with the frame's bytes. */
   fill(pfn: number, dst: Uint8Array): void;
+  /**
+   * Told the memory's kernel-data provider when installed over it, so the
+   * workload provider answers for kernel frames too (ContentMap: KDATA).
+   */
+  attachKernel?(kernel: PageContentProvider | null): void;
 }
 
 export class PhysMem {
   private readonly pages = new Map<number, Uint8Array>();
   private provider: PageContentProvider | null = null;
+  private kernel: PageContentProvider | null = null;
   /** Scratch for reads of generated frames. */
   private readonly scratch = new Uint8Array(PAGE_SIZE);
 
   setProvider(p: PageContentProvider | null): void {
     this.provider = p;
+    p?.attachKernel?.(this.kernel);
+  }
+
+  /** The kernel-data provider consulted after the workload provider (set once at boot). */
+  setKernelProvider(p: PageContentProvider | null): void {
+    this.kernel = p;
+    this.provider?.attachKernel?.(p);
+  }
+
+  /** Does a provider (workload or kernel data) produce this non-materialised frame? */
+  isGenerated(pfn: number): boolean {
+    return !this.pages.has(pfn) && (this.provider?.covers(pfn) === true || this.kernel?.covers(pfn) === true);
+  }
+
+  private fillFromProviders(pfn: number, dst: Uint8Array): boolean {
+    if (this.provider?.covers(pfn)) {
+      this.provider.fill(pfn, dst);
+      return true;
+    }
+    if (this.kernel?.covers(pfn)) {
+      this.kernel.fill(pfn, dst);
+      return true;
+    }
+    return false;
   }
 
   isMaterialised(pfn: number): boolean {
@@ -52,9 +88,9 @@ export class PhysMem {
   private frameForRead(pfn: number): Uint8Array | null {
     const p = this.pages.get(pfn);
     if (p) return p;
-    if (this.provider?.covers(pfn)) {
+    if (this.provider?.covers(pfn) || this.kernel?.covers(pfn)) {
       this.scratch.fill(0);
-      this.provider.fill(pfn, this.scratch);
+      this.fillFromProviders(pfn, this.scratch);
       return this.scratch;
     }
     return null;
@@ -65,7 +101,7 @@ export class PhysMem {
     let p = this.pages.get(pfn);
     if (!p) {
       p = new Uint8Array(PAGE_SIZE);
-      if (this.provider?.covers(pfn)) this.provider.fill(pfn, p);
+      this.fillFromProviders(pfn, p);
       this.pages.set(pfn, p);
     }
     return p;
@@ -91,7 +127,7 @@ export class PhysMem {
       return;
     }
     dst.fill(0, 0, PAGE_SIZE);
-    if (this.provider?.covers(pfn)) this.provider.fill(pfn, dst);
+    this.fillFromProviders(pfn, dst);
   }
 
   read(paddr: number | bigint, len: number): Uint8Array {

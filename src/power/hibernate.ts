@@ -53,6 +53,13 @@ export interface HibernateOptions {
   faults?: SaveFaults;
   /** Who wrote "disk" to /sys/power/state (for an oops while saving). */
   process?: string;
+  /**
+   * Leave swsusp_free() to the caller. runScenario() runs it in the restored
+   * kernel after a resume (hibernation_snapshot(): `if (error || !in_suspend)
+   * swsusp_free()`), so the image kernel's memory stays at the image point
+   * while the resume boot loads copies of its kernel-data frames.
+   */
+  deferSwsuspFree?: boolean;
 }
 
 /** Hibernation died: an oops while creating the image (nothing was written). */
@@ -165,6 +172,8 @@ export async function hibernate(
   con.advanceMs(save.nrCopyPages * 0.001);
   storeU64(s.heap, symbolPhys(m, 'nr_copy_pages'), BigInt(save.nrCopyPages));
   storeU64(s.heap, symbolPhys(m, 'nr_meta_pages'), BigInt(save.nrMetaPages));
+  if (m.profile.hibernation.zeroPages)
+    storeU64(s.heap, symbolPhys(m, 'nr_zero_pages'), BigInt(save.nrZeroPages));
   log('PM: noirq thaw of devices complete after 3.653 msecs');
   log('PM: thaw of devices complete after 4.819 msecs');
   if (msg.writingImage) log(msg.writingImage);
@@ -240,7 +249,7 @@ export async function hibernate(
   );
   log('PM: S|');
   // swsusp_free(): copy frames and the image bitmaps go back; power_down().
-  s.swsuspFree();
+  if (!opts.deferSwsuspFree) s.swsuspFree();
   log('reboot: Power down');
   return {
     save,

@@ -17,7 +17,7 @@ import { e820TypeName } from '../firmware/e820-types.js';
 import type { Machine } from '../machine/boot.js';
 import { symbolPhys } from '../machine/symbols.js';
 import { printk } from '../util/printk.js';
-import { generatePage, isZeroPage, pageDigest } from '../workload/content.js';
+import { isZeroPage, pageDigest } from '../workload/content.js';
 import type { ContentMap } from '../workload/content-map.js';
 import { UNC_PAGES } from './compress/compressor.js';
 import type { ChunkPool } from './compress/pool.js';
@@ -237,10 +237,10 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
     }
     const d = imagePfn >= 0 ? imageContent?.get(imagePfn) : undefined;
     if (d && bytes) {
-      generatePage(d.kind, d.seed, d.src, 0, scratch);
+      imageContent!.generate(d, scratch);
       if (equalPages(scratch, bytes)) {
         m.mem.discard(pfn);
-        opts.content.set(pfn, d.kind, d.seed, d.src);
+        opts.content.setDescriptor(pfn, d);
         return;
       }
     }

@@ -9,9 +9,12 @@
  */
 import { E820_TYPE } from '../lib/e820-abi.js';
 import type { HibernationProfile } from './hibernation.js';
+import { structPageLayoutOf } from './structs/define.js';
+import { STRUCTS_LINUX_310 } from './structs/linux-3.10.js';
 import type { KernelProfile } from './types.js';
 
 export const linux310: KernelProfile = {
+  structs: STRUCTS_LINUX_310,
   id: 'linux-3.10',
   description: 'RHEL 7.9 (3.10.0-1160.el7.x86_64)',
   follows: [
@@ -78,17 +81,7 @@ export const linux310: KernelProfile = {
       lastCpupidPgoff: 32,
       lastCpupidWidth: 20,
     },
-    // include/linux/mm_types.h (3.10): flags, mapping, index, {_mapcount,_count}, lru, private, slab_cache.
-    structPage: {
-      size: 64,
-      flags: 0,
-      mapping: 8,
-      index: 16,
-      mapcount: 24,
-      refcount: 28,
-      lru: 32,
-      private: 48,
-    },
+    structPage: structPageLayoutOf(STRUCTS_LINUX_310),
     maxOrder: 10,
     // PAGE_BUDDY_MAPCOUNT_VALUE (include/linux/mm.h 3.10).
     buddyMapcount: -128,
@@ -98,6 +91,11 @@ export const linux310: KernelProfile = {
     // 0x13fffe000: roundup(sizeof(pg_data_t), PAGE_SIZE) = 0x27000 (inference).
     nodeDataBytes: 0x27000,
     nodeDataAlign: 4096,
+    // enum migratetype (3.10): UNMOVABLE, RECLAIMABLE, MOVABLE, RESERVE, ISOLATE.
+    migrateMovable: 2,
+    sectionMapFlags: 0x3,
+    nrNodeStates: 5,
+    sectionRoots: 'static-array',
   },
   // RHEL 7.9 backports the 4.7 restore record (jump_address_phys, magic 0x123456789abcdef0); no e820 check.
   swsuspImage: { format: '3.10', archHeader: '4.7-4.9' },
@@ -127,6 +125,7 @@ export const linux310: KernelProfile = {
     pgdOffset: 0xe10000,
     pgtBufOffset: 0xe74000,
     endOffset: 0xe80000,
+    pgdSymbol: 'init_level4_pgt',
   },
   bootLog: {
     lastPfnPrefix: 'e820: ',

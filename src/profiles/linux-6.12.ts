@@ -4,9 +4,12 @@
  */
 import { E820_TYPE } from '../lib/e820-abi.js';
 import type { HibernationProfile } from './hibernation.js';
+import { structPageLayoutOf } from './structs/define.js';
+import { STRUCTS_LINUX_612 } from './structs/linux-6.12.js';
 import type { KernelProfile } from './types.js';
 
 export const linux612: KernelProfile = {
+  structs: STRUCTS_LINUX_612,
   id: 'linux-6.12',
   description: 'Linux 6.12 (upstream / Debian 6.12.117)',
   follows: [
@@ -71,17 +74,7 @@ export const linux612: KernelProfile = {
       lastCpupidPgoff: 0,
       lastCpupidWidth: 0,
     },
-    // include/linux/mm_types.h (6.12): flags, lru, mapping, index, private, _mapcount, _refcount, memcg_data.
-    structPage: {
-      size: 64,
-      flags: 0,
-      lru: 8,
-      mapping: 24,
-      index: 32,
-      private: 40,
-      mapcount: 48,
-      refcount: 52,
-    },
+    structPage: structPageLayoutOf(STRUCTS_LINUX_612),
     maxOrder: 10,
     // page_type PGTY_buddy (0xf0) << 24, read as a signed _mapcount (include/linux/page-flags.h 6.12).
     buddyMapcount: -268435456,
@@ -90,6 +83,11 @@ export const linux612: KernelProfile = {
     // QEMU fixture: "NODE_DATA(0) allocated [mem 0x17ce7680-0x17d11fff]" = 0x2a980 bytes.
     nodeDataBytes: 0x2a980,
     nodeDataAlign: 64,
+    // enum migratetype (6.12): UNMOVABLE, MOVABLE, RECLAIMABLE, HIGHATOMIC, CMA, ISOLATE.
+    migrateMovable: 1,
+    sectionMapFlags: 0xf,
+    nrNodeStates: 6,
+    sectionRoots: 'pointer',
   },
   // e820 crc32 record (magic 0x23456789abcdef02), hw_sig, LZ4, zero-page pfn flag.
   swsuspImage: { format: '6.x', archHeader: '5.13-crc32' },
@@ -120,6 +118,7 @@ export const linux612: KernelProfile = {
     pgdOffset: 0x1c00000,
     pgtBufOffset: 0x2c00000,
     endOffset: 0x2c1c000,
+    pgdSymbol: 'init_top_pgt',
   },
   bootLog: {
     lastPfnPrefix: '',

@@ -1,4 +1,5 @@
 import type { HibernationProfile } from './hibernation.js';
+import type { StructTable } from './struct-layout.js';
 
 /**
  * A kernel profile: the data and the small strategy choices in which the
@@ -40,7 +41,7 @@ export interface PageFlagsLayout {
   readonly lastCpupidWidth: number;
 }
 
-/** `struct page` field offsets (64 bytes on x86-64 in both kernels). */
+/** `struct page` field offsets (64 bytes on x86-64 in both kernels), derived from the profile's struct table. */
 export interface StructPageLayout {
   readonly size: number;
   readonly flags: number;
@@ -121,6 +122,8 @@ export interface KernelImageLayout {
   readonly pgtBufOffset: number;
   /** _end = _text + endOffset (memblock reserves [_text, _end)). */
   readonly endOffset: number;
+  /** Name of the PGD symbol (init_level4_pgt in 3.10, init_top_pgt in 4.13+). */
+  readonly pgdSymbol: string;
 }
 
 export interface KernelProfile {
@@ -194,6 +197,24 @@ export interface KernelProfile {
     readonly nodeDataBytes: number;
     /** Alignment of the NODE_DATA allocation. */
     readonly nodeDataAlign: number;
+    /**
+     * MIGRATE_MOVABLE: the free_area.free_list[] the model's one list per order
+     * stands for (boot frees go to movable pageblocks). 3.10: 2; 6.x: 1.
+     */
+    readonly migrateMovable: number;
+    /**
+     * Flag bits in mem_section.section_mem_map of a boot section:
+     * SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP (3.10), | SECTION_IS_ONLINE |
+     * SECTION_IS_EARLY (6.x).
+     */
+    readonly sectionMapFlags: number;
+    /** NR_NODE_STATES (6.x adds N_GENERIC_INITIATOR). */
+    readonly nrNodeStates: number;
+    /**
+     * SPARSEMEM_EXTREME root array: a static array `mem_section[NR_SECTION_ROOTS]`
+     * (3.10) or a pointer `struct mem_section **mem_section` (4.15+).
+     */
+    readonly sectionRoots: 'static-array' | 'pointer';
   };
 
   readonly paging: PagingProfile;
@@ -229,4 +250,7 @@ export interface KernelProfile {
 
   /** kernel/power + arch/x86/power differences (./hibernation.ts). */
   readonly hibernation: HibernationProfile;
+
+  /** C struct layouts of this kernel build (./structs/*.ts); mm.structPage is derived from its `page`. */
+  readonly structs: StructTable;
 }

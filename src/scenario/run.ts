@@ -86,6 +86,7 @@ function bootOne(sc: Scenario, which: 'suspend' | 'resume', io: RunIo, startSeco
   if (io.onConsole) con.onLine = (l) => io.onConsole!(which, l);
   con.advanceMs(startSeconds * 1000);
   const content = new ContentMap();
+  // The content map also answers for the kernel's own objects (struct pages, pglist_data, …).
   machine.mem.setProvider(content);
   // The kernel image [_text, _end) holds code and data, not zeros (the page
   // tables the boot wrote there stay as their real bytes).
@@ -138,6 +139,7 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
       pool: io.pool,
       console: s.con,
       swapUuidSeed: sc.seed,
+      deferSwsuspFree: true,
       faults: { cpaSplitFails: sc.faults?.cpaSplitFails, fixmapSave: sc.faults?.fixmapSave },
       devicePages: (n) => {
         device = io.device(devicePagesFor(n));
@@ -218,8 +220,11 @@ export async function runScenario(sc: Scenario, io: RunIo): Promise<RunResult> {
   // After a successful jump the image kernel prints on, in its own time line.
   const mark = s.con.lines.length;
   if (rres.outcome === 'resumed' || rres.outcome === 'silent-corruption') {
-    // hibernate() in the restored kernel: swsusp_free() ran before the image was
-    // written; now thaw and free_basic_memory_bitmaps().
+    // The restored kernel goes on in hibernation_snapshot(): swsusp_free() (the
+    // copy frames go back), then hibernate() thaws and free_basic_memory_bitmaps().
+    // Frames of the resume boot that hold copies of this kernel's memmap now read
+    // its live memmap, which is what they are after the jump.
+    hres.mem.swsuspFree();
     hres.mem.freeBasicMemoryBitmaps(() => undefined);
     if (mmBefore) suspend.mmAfter = mmCounters(s.machine);
   }

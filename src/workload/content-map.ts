@@ -10,9 +10,21 @@
  *                      pfn, or the original pfn when the frame holds a copy:
  *                      a snapshot copy page, a PBE safe page, a restored page)
  * 6 bytes per frame: a 64 GiB model costs ~96 MiB of descriptors, no page bytes.
+ *
+ * Kernel-data frames (ContentKind.KDATA): the machine's own kernel objects
+ * (struct pages, pglist_data, …) are produced by its kernel-data provider; a
+ * frame without a descriptor that the kernel source covers reads as that
+ * (`setKernelSource`). A copy of such a frame (a snapshot copy page, a
+ * restored image page, possibly in another machine's memory) is a KDATA
+ * descriptor naming the provider (kept in a small table, like the seeds) and
+ * the source frame: it reads as the source frame's current bytes. The engine
+ * keeps that exact by not changing a kernel's page-allocator state while copies
+ * of its memmap are in use (runScenario defers swsusp_free() to the restored
+ * kernel); a copy held in a page that is freed is stale data, as in a real kernel.
+ * Clearing a kernel-data frame makes it an explicit ZERO frame.
  */
 import type { PageContentProvider } from '../mm/phys-mem.js';
-import { ContentKind, generatePage } from './content.js';
+import { ContentKind, generatePage, PAGE_SIZE } from './content.js';
 
 const SECTION_SHIFT = 15;
 const PER_SECTION = 1 << SECTION_SHIFT;
@@ -27,12 +39,35 @@ export interface ContentDescriptor {
   kind: number;
   seed: number;
   src: number;
+  /** KDATA: the kernel-data provider whose frame `src` this is. */
+  source?: PageContentProvider;
 }
 
 export class ContentMap implements PageContentProvider {
   private readonly sections = new Map<number, SectionDesc>();
   private readonly seeds: number[] = [];
+  /** Kernel-data providers KDATA descriptors refer to (index in the seed byte). */
+  private readonly sources: PageContentProvider[] = [];
+  private kernelSource: PageContentProvider | null = null;
   private count = 0;
+
+  /** Frames without a descriptor that `src` covers read as its kernel data (the machine's own objects). */
+  setKernelSource(src: PageContentProvider | null): void {
+    this.kernelSource = src;
+  }
+
+  /** PhysMem.setProvider() hands over the machine's kernel-data provider. */
+  attachKernel(kernel: PageContentProvider | null): void {
+    this.setKernelSource(kernel);
+  }
+
+  private sourceIndex(src: PageContentProvider): number {
+    const i = this.sources.indexOf(src);
+    if (i >= 0) return i;
+    if (this.sources.length >= 255) throw new RangeError('too many kernel-data sources');
+    this.sources.push(src);
+    return this.sources.length - 1;
+  }
 
   /** Register a seed; returns its index (reuses an existing one). */
   seedIndex(seed: number): number {
@@ -59,25 +94,38 @@ export class ContentMap implements PageContentProvider {
     return d;
   }
 
-  /** Give frame `pfn` generated contents (kind, seed, src). */
-  set(pfn: number, kind: number, seed: number, src = pfn): void {
+  /** Give frame `pfn` generated contents (kind, seed, src), or a KDATA reference to `source`'s frame src. */
+  set(pfn: number, kind: number, seed: number, src = pfn, source?: PageContentProvider): void {
     const d = this.section(pfn, true);
     const i = pfn % PER_SECTION;
     if (d.kind[i] === ContentKind.NONE && kind !== ContentKind.NONE) this.count++;
     else if (d.kind[i] !== ContentKind.NONE && kind === ContentKind.NONE) this.count--;
     d.kind[i] = kind;
-    d.seed[i] = this.seedIndex(seed);
+    if (kind === ContentKind.KDATA) {
+      if (!source) throw new RangeError('a kernel-data descriptor needs its source');
+      d.seed[i] = this.sourceIndex(source);
+    } else d.seed[i] = this.seedIndex(seed);
     d.src[i] = src;
+  }
+
+  /** Set a descriptor as get() returned it (possibly from another map). */
+  setDescriptor(pfn: number, desc: ContentDescriptor): void {
+    this.set(pfn, desc.kind, desc.seed, desc.src, desc.source);
   }
 
   /** Copy frame `from`'s descriptor to frame `to` (a page copy in the model). */
   copy(from: number, to: number): void {
     const d = this.get(from);
-    if (d) this.set(to, d.kind, d.seed, d.src);
+    if (d) this.setDescriptor(to, d);
     else this.clear(to);
   }
 
   clear(pfn: number): void {
+    if (this.kernelSource?.covers(pfn)) {
+      // Over a kernel-data frame "no descriptor" would read the kernel's object again.
+      this.set(pfn, ContentKind.ZERO, 0, pfn);
+      return;
+    }
     const d = this.section(pfn, false);
     if (!d) return;
     const i = pfn % PER_SECTION;
@@ -87,16 +135,23 @@ export class ContentMap implements PageContentProvider {
 
   get(pfn: number): ContentDescriptor | undefined {
     const d = this.section(pfn, false);
-    if (!d) return undefined;
     const i = pfn % PER_SECTION;
-    const kind = d.kind[i]!;
-    if (kind === ContentKind.NONE) return undefined;
-    return { kind, seed: this.seeds[d.seed[i]!]!, src: d.src[i]! };
+    const kind = d ? d.kind[i]! : ContentKind.NONE;
+    if (kind === ContentKind.NONE) {
+      if (this.kernelSource?.covers(pfn))
+        return { kind: ContentKind.KDATA, seed: 0, src: pfn, source: this.kernelSource };
+      return undefined;
+    }
+    if (kind === ContentKind.KDATA)
+      return { kind, seed: 0, src: d!.src[i]!, source: this.sources[d!.seed[i]!]! };
+    return { kind, seed: this.seeds[d!.seed[i]!]!, src: d!.src[i]! };
   }
 
   kind(pfn: number): number {
     const d = this.section(pfn, false);
-    return d ? d.kind[pfn % PER_SECTION]! : ContentKind.NONE;
+    const k = d ? d.kind[pfn % PER_SECTION]! : ContentKind.NONE;
+    if (k === ContentKind.NONE && this.kernelSource?.covers(pfn)) return ContentKind.KDATA;
+    return k;
   }
 
   /** Frames with a descriptor. */
@@ -110,7 +165,7 @@ export class ContentMap implements PageContentProvider {
 
   fill(pfn: number, dst: Uint8Array): void {
     const d = this.get(pfn);
-    if (d) generatePage(d.kind, d.seed, d.src, 0, dst);
+    if (d) this.generate(d, dst);
   }
 
   /**
@@ -148,8 +203,13 @@ export class ContentMap implements PageContentProvider {
     return { seeds: [...this.seeds], runs };
   }
 
-  /** Bytes the descriptor stands for (generated into `dst`); false when the frame has none. */
+  /** Bytes the descriptor stands for (generated, or serialised by its kernel-data source, into `dst`). */
   generate(desc: ContentDescriptor, dst: Uint8Array): void {
+    if (desc.kind === ContentKind.KDATA) {
+      dst.fill(0, 0, PAGE_SIZE);
+      desc.source!.fill(desc.src, dst);
+      return;
+    }
     generatePage(desc.kind, desc.seed, desc.src, 0, dst);
   }
 }

@@ -25,6 +25,12 @@ export const ContentKind = {
   RANDOM: 4,
   /** Kernel text/data-like: mostly pointer-like with code-ish bytes. */
   KERNEL: 5,
+  /**
+   * A booted kernel's own object frame (struct pages, pglist_data, …) as its
+   * kernel-data provider serialises it (src/machine/kernel-data.ts); `src` is
+   * the frame in that kernel's memory. Never produced by generatePage().
+   */
+  KDATA: 6,
 } as const;
 export type ContentKindValue = (typeof ContentKind)[keyof typeof ContentKind];
 
@@ -35,6 +41,7 @@ export const CONTENT_KIND_NAMES: Record<number, string> = {
   3: 'pointer',
   4: 'random',
   5: 'kernel',
+  6: 'kernel-data',
 };
 
 /** Words for text-like pages: a fixed corpus so the output is stable across versions. */

@@ -118,6 +118,9 @@ export class SnapshotRestore {
       }
       this.nrCopyPages = info.imagePages;
       this.nrMetaPages = info.pages - info.imagePages - 1;
+      // The globals as load_header() sets them (what `p nr_copy_pages` shows in a crash of the resume kernel).
+      storeU64(s.heap, symbolPhys(this.m, 'nr_copy_pages'), BigInt(this.nrCopyPages));
+      storeU64(s.heap, symbolPhys(this.m, 'nr_meta_pages'), BigInt(this.nrMetaPages));
       this.copyBm = s.createBitmap(symbolPhys(this.m, 'copy_bm'), () => s.getImagePage(PG_ANY));
       if (this.m.profile.hibernation.zeroPages) {
         this.zeroBm = s.createBitmap(symbolPhys(this.m, 'zero_bm'), () => s.getImagePage(PG_ANY));

@@ -6,12 +6,14 @@
  * gives its copy frame to the next page.
  *
  * Copying in the model moves what a frame holds: materialised bytes are
- * copied, generated contents are copied as their descriptor (no bytes made).
+ * copied, generated contents are copied as their descriptor (no bytes made),
+ * and a kernel-data frame (struct pages, pglist_data) as a KDATA reference to
+ * it (workload/content-map.ts).
  */
 import { setDirectMapDefault, setDirectMapInvalid } from '../../arch/x86/cpa.js';
 import { ScenarioError } from '../../errors.js';
 import { printk } from '../../util/printk.js';
-import { ContentKind } from '../../workload/content.js';
+import { ContentKind, isZeroPage } from '../../workload/content.js';
 import { BM_END_OF_MAP } from './bitmap.js';
 import { PAGES_FOR_IO, type PreallocResult } from './preallocate.js';
 import {
@@ -42,8 +44,15 @@ export function frameIsZero(s: SwsuspMem, pfn: number): boolean {
     return true;
   }
   const k = s.content.kind(pfn);
+  if (k === ContentKind.KDATA) {
+    // A kernel object frame (struct pages of a hole may well be all zero): look at its bytes.
+    mem.readPageInto(pfn, zeroScratch);
+    return isZeroPage(zeroScratch);
+  }
   return k === ContentKind.NONE || k === ContentKind.ZERO;
 }
+
+const zeroScratch = new Uint8Array(4096);
 
 /** do_copy_page(dst, src) on frames. */
 export function copyFrame(s: SwsuspMem, dst: number, src: number): void {

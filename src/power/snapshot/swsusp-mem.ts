@@ -10,13 +10,14 @@
  */
 import { ModelError } from '../../errors.js';
 import type { Machine } from '../../machine/boot.js';
+import { symbolPhys } from '../../machine/symbols.js';
 import type { KernelProfile } from '../../profiles/types.js';
 import { hex } from '../../util/hex.js';
 import type { ContentMap } from '../../workload/content-map.js';
 import { createMemExtents, type MemExtent, type MemoryBitmap } from './bitmap.js';
 import { BmBlockListBitmap } from './bm-block-list.js';
 import { RtreeBitmap } from './bm-rtree.js';
-import { type KernelHeap, PAGE_SIZE } from './kernel-heap.js';
+import { type KernelHeap, PAGE_SIZE, storeU64 } from './kernel-heap.js';
 
 /** PG_ANY / PG_SAFE (get_image_page's safe_needed). */
 export const PG_ANY = false;
@@ -217,6 +218,9 @@ export class SwsuspMem {
     const bm2 = this.createBitmap(s2, () => this.getImagePage(PG_ANY));
     this.forbidden = bm1;
     this.free = bm2;
+    // forbidden_pages_map = bm1; free_pages_map = bm2 (the kzalloc'd structs).
+    storeU64(this.heap, symbolPhys(this.machine, 'forbidden_pages_map'), this.heap.ptov(s1));
+    storeU64(this.heap, symbolPhys(this.machine, 'free_pages_map'), this.heap.ptov(s2));
     this.markNosavePages(log);
     log(`${this.profile.hibernation.messages.hibernatePrefix}Basic memory bitmaps created`);
   }
@@ -262,6 +266,8 @@ export class SwsuspMem {
     }
     this.forbidden = null;
     this.free = null;
+    storeU64(this.heap, symbolPhys(this.machine, 'forbidden_pages_map'), 0n);
+    storeU64(this.heap, symbolPhys(this.machine, 'free_pages_map'), 0n);
     // kfree() of the two struct memory_bitmap objects: the arena page goes back.
     if (this.kmPage >= 0) {
       this.machine.pages.setFlag(this.kmPage, this.profile.mm.pageFlags.bits.slab, false);
