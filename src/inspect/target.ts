@@ -34,8 +34,8 @@ export interface PtRegs {
 }
 
 export interface BtFrame {
-  /** Stack address of the frame (the `[…]` column). */
-  sp: bigint;
+  /** Stack address of the frame (the `[…]` column); unknown when the run kept no stack. */
+  sp?: bigint;
   func: string;
   /** Return address / pc in `func`. */
   pc: bigint;
@@ -53,10 +53,15 @@ export interface BtFrame {
 
 export interface PanicTask {
   pid: number;
-  /** task_struct address. */
-  task: bigint;
+  /** task_struct address (unknown when the run kept none). */
+  task?: bigint;
   cpu: number;
   comm: string;
+  /**
+   * The faulting context when the run recorded no frame below the faulting
+   * function (printed before frame #0, as crash prints an exception frame).
+   */
+  exception?: BtFrame['exception'];
   /** Innermost first (#0 = panic). */
   frames: readonly BtFrame[];
 }

@@ -133,16 +133,29 @@ export class FakeKm implements KernelMemory {
     }
   }
 
-  u64(va: bigint, v: bigint): void {
+  w64(va: bigint, v: bigint): void {
     const b = new Uint8Array(8);
     new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
     this.write(va, b);
   }
 
-  u32(va: bigint, v: number): void {
+  w32(va: bigint, v: number): void {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, v >>> 0, true);
     this.write(va, b);
+  }
+
+  get bases() {
+    const at = (n: string) => (this.symbol(n) ? this.u64(this.symbol(n)!.addr) : 0n);
+    return { pageOffsetBase: at('page_offset_base'), vmallocBase: 0n, vmemmapBase: at('vmemmap_base') };
+  }
+
+  u64(vaddr: bigint): bigint {
+    return new DataView(this.read(vaddr, 8).buffer).getBigUint64(0, true);
+  }
+
+  u32(vaddr: bigint): number {
+    return new DataView(this.read(vaddr, 4).buffer).getUint32(0, true);
   }
 
   addSymbol(

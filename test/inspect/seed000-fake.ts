@@ -251,33 +251,33 @@ export function seed000Fake(): { km: FakeKm; target: InspectTarget } {
   sym('memblock_memory_init_regions', 0xffffffff8be61000n, 'struct memblock_region [128]', 4096);
   sym('load_image_lzo', 0xffffffff8b2fdc50n, 'int (void)', 0xb00, 't');
 
-  km.u64(0xffffffff8be5dc58n, POB);
-  km.u64(0xffffffff8be5dc60n, VMEMMAP);
-  km.u32(0xffffffff8be5dc50n, 229023);
-  km.u32(0xffffffff8be5dc54n, 448);
+  km.w64(0xffffffff8be5dc58n, POB);
+  km.w64(0xffffffff8be5dc60n, VMEMMAP);
+  km.w32(0xffffffff8be5dc50n, 229023);
+  km.w32(0xffffffff8be5dc54n, 448);
 
   // orig_bm and the bm_block it points at
   const ob = 0xffffffff8be5dc00n;
-  km.u64(ob, 0xffff92646cb9e620n);
-  km.u64(ob + 8n, 0xffff92646cb9e008n);
-  km.u64(ob + 16n, 0xffff92646cb9e000n);
-  km.u64(ob + 24n, 0xffff92646cb9e288n);
-  km.u32(ob + 32n, 24898);
+  km.w64(ob, 0xffff92646cb9e620n);
+  km.w64(ob + 8n, 0xffff92646cb9e008n);
+  km.w64(ob + 16n, 0xffff92646cb9e000n);
+  km.w64(ob + 24n, 0xffff92646cb9e288n);
+  km.w32(ob + 32n, 24898);
   const bm = (at: bigint, next: bigint, prev: bigint, start: bigint, end: bigint, data: bigint): void => {
     direct(at, 40);
-    km.u64(at, next);
-    km.u64(at + 8n, prev);
-    km.u64(at + 16n, start);
-    km.u64(at + 24n, end);
-    km.u64(at + 32n, data);
+    km.w64(at, next);
+    km.w64(at + 8n, prev);
+    km.w64(at + 16n, start);
+    km.w64(at + 24n, end);
+    km.w64(at + 32n, data);
   };
   bm(0xffff92646cb9e288n, 0xffff92646cb9e260n, 0xffff92646cb9e2b0n, 753665n, 786433n, 0xffff9263f744b000n);
   // forbidden_pages_map / free_pages_map and their current blocks
   const mbm = (sym: bigint, at: bigint, block: bigint): void => {
-    km.u64(sym, at);
+    km.w64(sym, at);
     direct(at, 40);
-    km.u64(at + 24n, block);
-    km.u32(at + 32n, 24898);
+    km.w64(at + 24n, block);
+    km.w32(at + 32n, 24898);
   };
   mbm(0xffffffff8be5dc40n, 0xffff9263fd66fd80n, 0xffff92637d62d288n);
   mbm(0xffffffff8be5dc48n, 0xffff9263fd66f480n, 0xffff9263fd6f9288n);
@@ -298,16 +298,16 @@ export function seed000Fake(): { km: FakeKm; target: InspectTarget } {
   const entries = NOSAVE.map(([a]) => a);
   for (const [i, [a, s, e]] of NOSAVE.entries()) {
     direct(a, 32);
-    km.u64(a, i + 1 < entries.length ? entries[i + 1]! : NOSAVE_HEAD);
-    km.u64(a + 8n, i > 0 ? entries[i - 1]! : NOSAVE_HEAD);
-    km.u64(a + 16n, s);
-    km.u64(a + 24n, e);
+    km.w64(a, i + 1 < entries.length ? entries[i + 1]! : NOSAVE_HEAD);
+    km.w64(a + 8n, i > 0 ? entries[i - 1]! : NOSAVE_HEAD);
+    km.w64(a + 16n, s);
+    km.w64(a + 24n, e);
   }
-  km.u64(NOSAVE_HEAD, entries[0]!);
-  km.u64(NOSAVE_HEAD + 8n, entries[entries.length - 1]!);
+  km.w64(NOSAVE_HEAD, entries[0]!);
+  km.w64(NOSAVE_HEAD + 8n, entries[entries.length - 1]!);
 
   // node_data[0] and its zones
-  km.u64(0xffffffff8be5e000n, PGDAT);
+  km.w64(0xffffffff8be5e000n, PGDAT);
   direct(PGDAT, 0x2200);
   const zones: [bigint, bigint, bigint, bigint][] = [
     [0x1n, 0xfffn, 0xea6n, 0n],
@@ -316,14 +316,14 @@ export function seed000Fake(): { km: FakeKm; target: InspectTarget } {
   ];
   for (const [i, [start, spanned, present, name]] of zones.entries()) {
     const z = PGDAT + BigInt(i * 0x800);
-    km.u64(z + 0x500n, start);
-    km.u64(z + 0x510n, spanned);
-    km.u64(z + 0x518n, present);
-    km.u64(z + 0x520n, name);
+    km.w64(z + 0x500n, start);
+    km.w64(z + 0x510n, spanned);
+    km.w64(z + 0x518n, present);
+    km.w64(z + 0x520n, name);
   }
   km.write(0xffffffff8bc8e57an, new TextEncoder().encode('DMA32\0'));
   // node_states[N_ONLINE] = {1, 0, …}
-  km.u64(0xffffffff8be60000n + 128n, 1n);
+  km.w64(0xffffffff8be60000n + 128n, 1n);
   // memblock.memory regions around the ACPI-data hole
   const regions: [bigint, bigint][] = [
     [0x1000n, 0x9f000n],
@@ -334,8 +334,8 @@ export function seed000Fake(): { km: FakeKm; target: InspectTarget } {
     [0xbe143000n, 0xa5000n],
   ];
   for (const [i, [base, size]] of regions.entries()) {
-    km.u64(0xffffffff8be61000n + BigInt(i * 32), base);
-    km.u64(0xffffffff8be61000n + BigInt(i * 32) + 8n, size);
+    km.w64(0xffffffff8be61000n + BigInt(i * 32), base);
+    km.w64(0xffffffff8be61000n + BigInt(i * 32) + 8n, size);
   }
 
   // struct pages of pfns 0xbe141..0xbe143 (vmemmap backed by a frame of its own)
@@ -343,11 +343,11 @@ export function seed000Fake(): { km: FakeKm; target: InspectTarget } {
   km.map(pg & ~0xfffn, 0x130000000n);
   const page = (pfn: bigint, flags: bigint, mapping: bigint, index: bigint, count: number): void => {
     const a = VMEMMAP + pfn * 64n;
-    km.u64(a, flags);
-    km.u64(a + 8n, mapping);
-    km.u64(a + 16n, index);
-    km.u32(a + 24n, 0xffffffff);
-    km.u32(a + 28n, count);
+    km.w64(a, flags);
+    km.w64(a + 8n, mapping);
+    km.w64(a + 16n, index);
+    km.w32(a + 24n, 0xffffffff);
+    km.w32(a + 28n, count);
   };
   page(0xbe141n, 0x1fffff00080030n, 0xffff92646e1873e0n, 0x20bn, 1);
   page(0xbe142n, 0x1fffff00000000n, 0n, 0n, 1);
@@ -381,12 +381,12 @@ export function seed000Fake(): { km: FakeKm; target: InspectTarget } {
   sym('vm_stat', 0xffffffff8be6a000n, 'atomic_long_t [40]', 320);
   sym('totalram_pages', 0xffffffff8be5dc70n, 'unsigned long', 8);
   for (const a of [0xffffffff8be62000n, 0xffffffff8be6a000n]) image(a);
-  km.u64(0xffffffff8be5dc68n, 0x140000n);
-  km.u64(0xffffffff8be5dc70n, 0x3d0000n);
+  km.w64(0xffffffff8be5dc68n, 0x140000n);
+  km.w64(0xffffffff8be5dc70n, 0x3d0000n);
   const root = 0xffff92647ff30000n;
   direct(root, 4096);
-  km.u64(0xffffffff8be62000n, root);
-  km.u64(root + 23n * 32n, VMEMMAP | 3n);
+  km.w64(0xffffffff8be62000n, root);
+  km.w64(root + 23n * 32n, VMEMMAP | 3n);
   for (let i = 0n; i < 512n; i++) {
     const v = VMEMMAP + 0xb8000n * 64n + i * 4096n;
     if (km.translate(v) === null) km.map(v, 0x131000000n + i * 4096n);
@@ -396,15 +396,15 @@ export function seed000Fake(): { km: FakeKm; target: InspectTarget } {
   const link = (head: bigint, pfns: bigint[]): void => {
     const nodes = [head, ...pfns.map((p) => VMEMMAP + p * 64n + 32n)];
     nodes.forEach((n, i) => {
-      km.u64(n, nodes[(i + 1) % nodes.length]!);
-      km.u64(n + 8n, nodes[(i + nodes.length - 1) % nodes.length]!);
+      km.w64(n, nodes[(i + 1) % nodes.length]!);
+      km.w64(n + 8n, nodes[(i + nodes.length - 1) % nodes.length]!);
     });
   };
   link(z1 + 0x100n + 0n * 88n + 2n * 16n, [0xbe150n, 0xbe151n]);
   link(z1 + 0x100n + 3n * 88n + 0n * 16n, [0xbe160n]);
-  km.u64(0xffffffff8be6a000n, 10n);
-  km.u64(PGDAT + 0x2100n, 1n);
-  km.u64(PGDAT + 0x2108n, 0xea6n + 0xbe75en + 0x40000n);
+  km.w64(0xffffffff8be6a000n, 10n);
+  km.w64(PGDAT + 0x2100n, 1n);
+  km.w64(PGDAT + 0x2108n, 0xea6n + 0xbe75en + 0x40000n);
 
   const log = [
     ...e820.map(([a, b, t]) => `[    0.000000] BIOS-e820: [mem 0x${a}-0x${b}] ${t}`),

@@ -32,16 +32,22 @@ export function formatRegs(r: PtRegs): string[] {
   ];
 }
 
+/** Unknown addresses (the model keeps no kernel stacks) print as 16 '?'. */
+const addr16 = (v: bigint | undefined): string => (v === undefined ? '?'.repeat(16) : h16(v));
+
 export function formatBacktrace(t: PanicTask): string[] {
   const lines = [
-    `PID: ${String(t.pid).padEnd(7)}TASK: ${hx(t.task).padStart(16, '0')}  CPU: ${String(t.cpu).padEnd(4)}COMMAND: "${t.comm}"`,
+    `PID: ${String(t.pid).padEnd(7)}TASK: ${addr16(t.task)}  CPU: ${String(t.cpu).padEnd(4)}COMMAND: "${t.comm}"`,
   ];
+  const exception = (e: PanicTask['exception']): void => {
+    if (!e) return;
+    if (e.rip) lines.push(`    [exception RIP: ${e.rip}]`);
+    lines.push(...formatRegs(e.regs));
+  };
+  exception(t.exception);
   t.frames.forEach((f, i) => {
-    lines.push(`${`#${i}`.padStart(3)} [${h16(f.sp)}] ${f.func} at ${h16(f.pc)}`);
-    if (f.exception) {
-      if (f.exception.rip) lines.push(`    [exception RIP: ${f.exception.rip}]`);
-      lines.push(...formatRegs(f.exception.regs));
-    }
+    lines.push(`${`#${i}`.padStart(3)} [${addr16(f.sp)}] ${f.func} at ${h16(f.pc)}`);
+    exception(f.exception);
   });
   return lines;
 }
