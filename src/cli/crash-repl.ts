@@ -78,6 +78,7 @@ export function runBatch(session: InspectSession, commands: string[], io: CliIo)
 
 /** `--lib`: the TypeScript calls behind each command. */
 export function libProgram(session: InspectSession, commands: string[], dumpFile: string): string {
+  // The calls are what answers; how the dump is opened (dump v2 loadDump) is the caller's.
   const body: string[] = [];
   for (const c of commands) {
     if (QUIT.has(c)) break;
@@ -97,10 +98,10 @@ export function libProgram(session: InspectSession, commands: string[], dumpFile
     .filter((name) => new RegExp(`\\b${name}\\b`).test(body.join('\n')))
     .sort();
   return [
-    "import { readFileSync } from 'node:fs';",
-    "import { inspect, loadDump } from 'hiblab';",
+    "import { inspect } from 'hiblab';",
     '',
-    `const target = inspect.dumpTarget(loadDump(readFileSync(${JSON.stringify(dumpFile)})), ${JSON.stringify(dumpFile)});`,
+    `// target: ${dumpFile} opened for inspection (an inspect.InspectTarget); km: its KernelMemory.`,
+    'declare const target: inspect.InspectTarget;',
     'const km = target.km;',
     used.length ? `const { ${used.join(', ')} } = inspect;` : '',
     '',
