@@ -7,6 +7,8 @@ export { type KaslrBases, type KaslrOptions, kernelRandomizeMemory } from './arc
 export { type WalkResult, walk } from './arch/x86/walk.js';
 export * from './errors.js';
 export * from './firmware/index.js';
+/** The crash-style inspector (`hiblab crash`): commands as functions over KernelMemory. */
+export * as inspect from './inspect/index.js';
 export { crc32, crc32Le } from './lib/crc32.js';
 export { lz4Compress, lz4DecompressSafe } from './lib/lz4.js';
 export { lzo1xCompress, lzo1xDecompressSafe } from './lib/lzo1x.js';
@@ -20,8 +22,6 @@ export { KernelConsole } from './power/console.js';
 export { DUMP_FORMAT, DUMP_VERSION, makeDump } from './power/dump.js';
 export { type HibernateOptions, type HibernateResult, hibernate } from './power/hibernate.js';
 export * as image from './power/image/index.js';
-/** The crash-style inspector (`hiblab crash`): commands as functions over KernelMemory. */
-export * as inspect from './inspect/index.js';
 export { formatOops, type Oops } from './power/oops.js';
 export { type ResumeOptions, type ResumeResult, softwareResume } from './power/resume.js';
 export * from './profiles/index.js';
