@@ -41,8 +41,11 @@ export interface KernelCmdlineMemOptions {
   readonly other: string[];
 }
 
-/** simple_strtoull(s, &end, 0) from `pos`: returns the value and where parsing stopped. */
-export function strtoull0(s: string, pos: number): { value: bigint; end: number } {
+/**
+ * simple_strtoull(s, &end, 0) from `pos`: returns the value (wrapped to u64, as the
+ * kernel's arithmetic does), where parsing stopped, and whether it wrapped.
+ */
+export function strtoull0(s: string, pos: number): { value: bigint; end: number; overflow?: boolean } {
   let base = 10;
   let p = pos;
   if (s[p] === '0' && (s[p + 1] === 'x' || s[p + 1] === 'X') && /[0-9a-fA-F]/.test(s[p + 2] ?? '')) {
@@ -51,22 +54,33 @@ export function strtoull0(s: string, pos: number): { value: bigint; end: number 
   } else if (s[p] === '0') base = 8;
   const digits = base === 16 ? /[0-9a-fA-F]/ : base === 8 ? /[0-7]/ : /[0-9]/;
   let v = 0n;
+  let overflow = false;
   const start = p;
   while (p < s.length && digits.test(s[p]!)) {
-    v = BigInt.asUintN(64, v * BigInt(base) + BigInt(Number.parseInt(s[p]!, 16)));
+    const next = v * BigInt(base) + BigInt(Number.parseInt(s[p]!, 16));
+    v = BigInt.asUintN(64, next);
+    if (v !== next) overflow = true;
     p++;
   }
   if (p === start && base !== 8) return { value: 0n, end: pos };
-  return { value: v, end: p };
+  return overflow ? { value: v, end: p, overflow } : { value: v, end: p };
 }
 
-/** memparse(): a number with an optional K/M/G/T/P/E suffix (lib/cmdline.c). */
-export function memparse(s: string, pos: number): { value: bigint; end: number } {
+/**
+ * memparse(): a number with an optional K/M/G/T/P/E suffix (lib/cmdline.c). The
+ * kernel wraps silently (16E is 0); `overflow` says it happened, for callers that
+ * must refuse such a size instead.
+ */
+export function memparse(s: string, pos: number): { value: bigint; end: number; overflow?: boolean } {
   const r = strtoull0(s, pos);
   if (r.end === pos) return r;
   const shift: Record<string, bigint> = { k: 10n, m: 20n, g: 30n, t: 40n, p: 50n, e: 60n };
   const sh = shift[(s[r.end] ?? '').toLowerCase()];
-  if (sh !== undefined) return { value: BigInt.asUintN(64, r.value << sh), end: r.end + 1 };
+  if (sh !== undefined) {
+    const value = BigInt.asUintN(64, r.value << sh);
+    const overflow = r.overflow === true || value !== r.value << sh;
+    return overflow ? { value, end: r.end + 1, overflow } : { value, end: r.end + 1 };
+  }
   return r;
 }
 

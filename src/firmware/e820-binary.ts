@@ -9,7 +9,7 @@
  * sees the map, so the CRC of this table is not the guest's e820 CRC.
  */
 import { FormatError } from '../errors.js';
-import { E820_MAX_ENTRIES } from './e820-limits.js';
+import { E820_MAX_ENTRIES, e820RangeFits } from './e820-limits.js';
 import { sanitizeE820 } from './e820-table.js';
 import type { E820Entry, ParsedE820 } from './e820-types.js';
 
@@ -23,7 +23,7 @@ export function looksLikeQemuE820(bytes: Uint8Array): boolean {
     const addr = dv.getBigUint64(o, true);
     const len = dv.getBigUint64(o + 8, true);
     const type = dv.getUint32(o + 16, true);
-    if (type === 0 || len === 0n || addr + len > 1n << 64n) return false;
+    if (type === 0 || len === 0n || !e820RangeFits(addr, len)) return false;
   }
   return true;
 }
@@ -53,7 +53,7 @@ export function parseQemuE820(bytes: Uint8Array, file: string): ParsedE820[] {
         file,
         offset: o + 16,
       });
-    if (addr + size > 1n << 64n)
+    if (!e820RangeFits(addr, size))
       throw new FormatError('E820_BAD_BINARY', 'address + length overflows 64 bits', { file, offset: o + 8 });
     entries.push({ addr, size, type });
   }

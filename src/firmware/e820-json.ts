@@ -16,8 +16,9 @@
  */
 import { ParseError } from '../errors.js';
 import { parseNumber } from '../util/hex.js';
+import { findJsonSyntaxError } from '../util/json-syntax.js';
 import { parseE820TypeName } from './e820-format.js';
-import { E820_MAX_ENTRIES } from './e820-limits.js';
+import { E820_MAX_ENTRIES, e820RangeFits } from './e820-limits.js';
 import { sanitizeE820 } from './e820-table.js';
 import type { E820Entry, ParsedE820 } from './e820-types.js';
 
@@ -31,11 +32,14 @@ export function parseE820Json(text: string, file: string): ParsedE820[] {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    const loc = pos ? { file, ...lineCol(text, Number(pos[1])) } : { file };
-    throw new ParseError('E820_BAD_JSON', `invalid JSON: ${msg}`, loc);
+  } catch {
+    // JSON.parse's message may have no position and quotes the input: locate the error ourselves.
+    const syn = findJsonSyntaxError(text);
+    if (!syn) throw new ParseError('E820_BAD_JSON', 'invalid JSON', { file });
+    throw new ParseError('E820_BAD_JSON', `invalid JSON: ${syn.message}`, {
+      file,
+      ...lineCol(text, syn.offset),
+    });
   }
   const bad = (path: string, expected: string): ParseError =>
     new ParseError('E820_BAD_JSON', `${path}: expected ${expected}`, { file });
@@ -62,6 +66,8 @@ export function parseE820Json(text: string, file: string): ParsedE820[] {
     else if (r.end !== undefined) size = num(r.end, `${p}.end`) - addr + 1n;
     else throw bad(p, '"size" or "end" (inclusive)');
     if (size <= 0n) throw bad(p, 'size > 0 (end >= addr)');
+    if (!e820RangeFits(addr, size))
+      throw bad(p, 'addr + size at most 2^64 (an entry cannot pass the end of the 64-bit address space)');
     let type: number | undefined;
     if (typeof r.type === 'number' && Number.isInteger(r.type) && r.type > 0 && r.type <= 0xffffffff)
       type = r.type;
@@ -75,10 +81,11 @@ export function parseE820Json(text: string, file: string): ParsedE820[] {
     if (!Array.isArray(obj.setupData)) throw bad('setupData', 'an array of {addr, size}');
     obj.setupData.forEach((s, i) => {
       const r = (s ?? {}) as Record<string, unknown>;
-      setupData.push({
-        addr: num(r.addr, `setupData[${i}].addr`),
-        size: num(r.size, `setupData[${i}].size`),
-      });
+      const addr = num(r.addr, `setupData[${i}].addr`);
+      const size = num(r.size, `setupData[${i}].size`);
+      if (!e820RangeFits(addr, size))
+        throw bad(`setupData[${i}]`, 'addr + size at most 2^64 (the end of the 64-bit address space)');
+      setupData.push({ addr, size });
     });
   }
   if (obj.cmdline !== undefined && typeof obj.cmdline !== 'string') throw bad('cmdline', 'a string');

@@ -110,7 +110,7 @@ export function parseArgs(cmd: string, args: string[], boolFlags: string, valueF
 }
 
 export function usage(cmd: string, msg: string): InspectError {
-  return new InspectError('USAGE', `${msg}\nUsage: see "help ${cmd}"`);
+  return new InspectError('USAGE', msg, { more: [`Usage: see "help ${cmd}"`] });
 }
 
 const HEX = /^(0[xX])?[0-9a-fA-F]+$/;

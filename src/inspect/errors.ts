@@ -14,6 +14,8 @@ export interface InspectErrorStyle {
   bare?: boolean;
   /** Prefix to use instead of the command name (e.g. "crash"). */
   prefix?: string;
+  /** Lines crash prints after the message (HiblabError messages stay one line). */
+  more?: readonly string[];
 }
 
 export class InspectError extends HiblabError {
@@ -25,8 +27,8 @@ export class InspectError extends HiblabError {
 
   /** The line crash prints for this error while running `cmd`. */
   render(cmd: string): string {
-    if (this.style.bare) return this.message;
-    return `${this.style.prefix ?? cmd}: ${this.message}`;
+    const first = this.style.bare ? this.message : `${this.style.prefix ?? cmd}: ${this.message}`;
+    return [first, ...(this.style.more ?? [])].join('\n');
   }
 }
 

@@ -43,7 +43,11 @@ const MAX_DEPTH = 128;
 const OPS = ['->', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', ...'+-*/%&|^~!<>?:()[].,'];
 
 function syntaxError(text: string, pos: number): InspectError {
-  const near = text.slice(pos);
+  // One line, no raw control characters, whatever the input holds.
+  const near = Array.from(text.slice(pos, pos + 200), (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : c;
+  }).join('');
   return new InspectError(
     'BAD_EXPR',
     near ? `A syntax error in expression, near \`${near}'.` : "A syntax error in expression, near `'.",

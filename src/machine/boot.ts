@@ -348,8 +348,28 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
  * address ≥ 16 MiB (else ≥ 1 MiB) where it fits.
  */
 function placeKernel(table: readonly E820Entry[], text: number, size: number, log: string[]): number {
-  const fits = (a: number): boolean =>
-    table.some((e) => e.type === E820_TYPE.RAM && Number(e.addr) <= a && a + size <= Number(e.addr + e.size));
+  // RAM entries by start; fits() is a binary search, so a 100k-entry table of
+  // alternating 4 KiB usable/reserved pieces costs n log n, not n^2.
+  const ram = table
+    .filter((e) => e.type === E820_TYPE.RAM)
+    .map((e) => [Number(e.addr), Number(e.addr + e.size)] as const)
+    .sort((x, y) => x[0] - y[0]);
+  // Longest end among entries up to i: entries may overlap (an unsanitized table).
+  const maxEnd = new Float64Array(ram.length);
+  for (let i = 0; i < ram.length; i++) maxEnd[i] = Math.max(ram[i]![1], i > 0 ? maxEnd[i - 1]! : 0);
+  const fits = (a: number): boolean => {
+    let lo = 0;
+    let hi = ram.length - 1;
+    let last = -1; // last entry starting at or below a
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (ram[mid]![0] <= a) {
+        last = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return last >= 0 && a + size <= maxEnd[last]!;
+  };
   if (fits(text)) return text;
   for (const floor of [0x1000000, 0x100000]) {
     for (const e of table) {

@@ -51,32 +51,42 @@ export class MemblockType {
   addRange(base: number, size: number, flags = 0, nid = 0): void {
     if (size <= 0) return;
     const end = base + size;
+    const R = this.regions;
+    // Only the regions around [base, end) change (the array stays sorted and merged),
+    // so one add costs log n + the overlap, and a 100k-entry e820 table boots in n log n.
+    let lo = 0;
+    let hi = R.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (R[mid]!.base + R[mid]!.size <= base) lo = mid + 1;
+      else hi = mid;
+    }
     const pieces: MemblockRegion[] = [];
     let cur = base;
-    for (const r of this.regions) {
-      const rend = r.base + r.size;
-      if (rend <= cur) continue;
-      if (r.base >= end) break;
+    let j = lo;
+    for (; j < R.length && R[j]!.base < end; j++) {
+      const r = R[j]!;
       if (r.base > cur) pieces.push({ base: cur, size: r.base - cur, flags, nid });
-      cur = Math.max(cur, rend);
-      if (cur >= end) break;
+      cur = Math.max(cur, r.base + r.size);
     }
     if (cur < end) pieces.push({ base: cur, size: end - cur, flags, nid });
     if (pieces.length === 0) return;
-    this.regions.push(...pieces);
-    this.regions.sort((a, b) => a.base - b.base);
-    this.merge();
+    // memblock_merge_regions() over the touched window and its two neighbours.
+    const a = Math.max(0, lo - 1);
+    const b = Math.min(R.length, j + 1);
+    const window = [...R.slice(a, b), ...pieces].sort((x, y) => x.base - y.base);
+    R.splice(a, b - a, ...this.merge(window));
   }
 
-  private merge(): void {
+  private merge(regions: readonly MemblockRegion[]): MemblockRegion[] {
     const out: MemblockRegion[] = [];
-    for (const r of this.regions) {
+    for (const r of regions) {
       const last = out[out.length - 1];
       if (last && last.base + last.size === r.base && last.flags === r.flags && last.nid === r.nid) {
         last.size += r.size;
       } else out.push({ ...r });
     }
-    this.regions = out;
+    return out;
   }
 
   /** memblock_remove_range(): cut [base, base+size) out of every region. */
@@ -208,23 +218,83 @@ export class Memblock {
   findInRange(start: number, end: number, size: number, align: number): number {
     start = Math.max(start, PAGE_SIZE);
     end = Math.max(start, end);
-    const free = this.freeRanges();
+    // The free ranges (memory minus reserved, as freeRanges()) are walked lazily from the
+    // end the search starts at, with binary searches to get there: an allocation costs
+    // what it looks at, not a pass over a 100k-region table.
+    const mem = this.memory.regions;
+    const res = this.reserved.regions;
+    /** First index in `list` whose region ends after `addr`. */
+    const firstEndingAfter = (list: readonly MemblockRegion[], addr: number): number => {
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid]!.base + list[mid]!.size <= addr) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    /** First index in `list` whose region starts at or after `addr`. */
+    const firstStartingAt = (list: readonly MemblockRegion[], addr: number): number => {
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid]!.base < addr) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const first = firstEndingAfter(mem, start);
     if (this.bottomUp) {
-      for (const [fs, fe] of free) {
-        const s = Math.max(fs, start);
-        const e = Math.min(fe, end);
+      const fitUp = (s: number, e: number): number => {
         const cand = roundUp(s, align);
-        if (cand < e && e - cand >= size) return cand;
+        return cand < e && e - cand >= size ? cand : -1;
+      };
+      for (let i = first; i < mem.length && mem[i]!.base < end; i++) {
+        const m = mem[i]!;
+        const cs = Math.max(m.base, start);
+        const ce = Math.min(m.base + m.size, end);
+        let cur = cs;
+        for (let k = firstEndingAfter(res, cs); k < res.length && res[k]!.base < ce && cur < ce; k++) {
+          const r = res[k]!;
+          if (r.base > cur) {
+            const c = fitUp(cur, r.base);
+            if (c >= 0) return c;
+          }
+          cur = Math.max(cur, r.base + r.size);
+        }
+        if (cur < ce) {
+          const c = fitUp(cur, ce);
+          if (c >= 0) return c;
+        }
       }
       return 0;
     }
-    for (let i = free.length - 1; i >= 0; i--) {
-      const [fs, fe] = free[i]!;
-      const s = Math.max(fs, start);
-      const e = Math.min(fe, end);
-      if (e < size) continue;
+    const fitDown = (s: number, e: number): number => {
+      if (e < size) return -1;
       const cand = roundDown(e - size, align);
-      if (e > s && cand >= s) return cand;
+      return e > s && cand >= s ? cand : -1;
+    };
+    for (let i = firstStartingAt(mem, end) - 1; i >= first; i--) {
+      const m = mem[i]!;
+      const cs = Math.max(m.base, start);
+      const ce = Math.min(m.base + m.size, end);
+      let top = ce;
+      for (let k = firstStartingAt(res, ce) - 1; k >= 0 && top > cs; k--) {
+        const r = res[k]!;
+        const rend = r.base + r.size;
+        if (rend <= cs) break;
+        if (rend < top) {
+          const c = fitDown(rend, top);
+          if (c >= 0) return c;
+        }
+        top = Math.min(top, r.base);
+      }
+      if (top > cs) {
+        const c = fitDown(cs, top);
+        if (c >= 0) return c;
+      }
     }
     return 0;
   }

@@ -8,7 +8,16 @@ import { closeSync, ftruncateSync, openSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlockSink, ReadSource } from '../power/image/source.js';
-import { clampRange, preadFull, pwriteFull } from './files.js';
+import {
+  clampRange,
+  preadFull,
+  pwriteFull,
+  registerTemp,
+  removeStaleTemps,
+  unregisterTemp,
+} from './files.js';
+
+const DEFAULT_NAME = /^hiblab-swap-([0-9]{1,10})-[0-9]+\.img$/;
 
 export class FileSwapDevice implements ReadSource, BlockSink {
   readonly path: string;
@@ -24,8 +33,16 @@ export class FileSwapDevice implements ReadSource, BlockSink {
     readonly devicePages: number,
     path?: string,
   ) {
+    if (path === undefined) {
+      // Devices of runs that were killed (SIGKILL, a crash) before they could remove theirs.
+      removeStaleTemps(tmpdir(), (n) => {
+        const m = DEFAULT_NAME.exec(n);
+        return m ? Number(m[1]) : undefined;
+      });
+    }
     this.path = path ?? join(tmpdir(), `hiblab-swap-${process.pid}-${Date.now()}.img`);
     this.fd = openSync(this.path, 'wx+');
+    registerTemp(this.path);
     ftruncateSync(this.fd, devicePages * 4096);
   }
 
@@ -90,5 +107,6 @@ export class FileSwapDevice implements ReadSource, BlockSink {
     } catch {
       /* already gone */
     }
+    unregisterTemp(this.path);
   }
 }

@@ -51,6 +51,8 @@ export const SCENARIO_MAX_BYTES = 1 << 20;
 /** Bounds on lists, so a hostile file cannot make the engine loop for ever. */
 export const MAX_GROUPS = 64;
 export const MAX_UNMAPPED = 4096;
+/** Pages of all unmapPagesAtSave items together (4 GiB). */
+export const MAX_UNMAPPED_PAGES = 1 << 20;
 export const MAX_CONTAINS = 64;
 /** TASK_COMM_LEN - 1: the kernel keeps 15 characters of a process name. */
 export const TASK_COMM_MAX = 15;
@@ -231,6 +233,9 @@ class Reader {
           node,
         );
       }
+      // memparse() wraps at 2^64 (16E is 0 to the kernel); a size that wraps is refused, not taken as 0.
+      if (r.overflow)
+        this.fail('SCENARIO_RANGE', `${path}: '${t}' is 2^64 bytes or more (does not fit in 64 bits)`, node);
       return r.value;
     }
     return this.bigint(node, path);
@@ -380,8 +385,9 @@ function readGroup(r: Reader, node: Node | null, path: string): WorkloadGroup {
       const [a, b] = text.split('-').map((x) => Number(x.trim()));
       const start = a!;
       const end = (b ?? a!) + 1;
-      if (!(end > start) || end > MAX_PAGES)
-        r.fail('SCENARIO_RANGE', `${path}.frames[${i}]: end before start`, f);
+      if (!(end > start)) r.fail('SCENARIO_RANGE', `${path}.frames[${i}]: end before start`, f);
+      if (end > MAX_PAGES)
+        r.fail('SCENARIO_RANGE', `${path}.frames[${i}]: pfns end at 2^40 - 1 (MAX_PHYSMEM_BITS 52)`, f);
       return { start, end };
     });
     const g: WorkloadGroup = { kind, frames, pages: frames.reduce((n, f) => n + f.end - f.start, 0) };
@@ -587,14 +593,25 @@ function readFaults(r: Reader, node: Node | null): FaultSpec {
   }
   const u = m.get('unmapPagesAtSave');
   if (u) {
+    let total = 0;
     f.unmapPagesAtSave = r.seq(u.value, 'faults.unmapPagesAtSave', MAX_UNMAPPED).map((it, i) => {
       const path = `faults.unmapPagesAtSave[${i}]`;
       const um = r.map(it, path, SCENARIO_KEYS.unmap, ['pfn']);
-      return {
+      const out = {
         pfn: r.int(um.get('pfn')!.value, `${path}.pfn`, 0, 2 ** 40 - 1),
-        pages: um.get('pages') ? r.int(um.get('pages')!.value, `${path}.pages`, 1, 1 << 20) : 1,
+        pages: um.get('pages') ? r.int(um.get('pages')!.value, `${path}.pages`, 1, MAX_UNMAPPED_PAGES) : 1,
         huge: um.get('huge') ? r.bool(um.get('huge')!.value, `${path}.huge`) : false,
       };
+      // Each page is a CPA step at run time: bound the list's total, not only each item.
+      total += out.pages;
+      if (total > MAX_UNMAPPED_PAGES) {
+        r.fail(
+          'SCENARIO_RANGE',
+          `faults.unmapPagesAtSave: at most ${MAX_UNMAPPED_PAGES} pages in all, got more by item ${i}`,
+          it,
+        );
+      }
+      return out;
     });
   }
   return f;

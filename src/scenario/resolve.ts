@@ -80,7 +80,8 @@ export function resolveE820(src: E820Source, ctx: ResolveContext): ResolvedE820 
     try {
       input = isData ? builtinReader(src.file) : ctx.readFile(name);
     } catch (e) {
-      if (e instanceof HiblabError) withContext(e, `${where}.file of ${scen}`);
+      // A data: name the bundle does not have is the scenario's error: name the scenario file.
+      if (e instanceof HiblabError) withContext(e.withFile(scen), `${where}.file of ${scen}`);
       throw new ScenarioError(
         'E820_FILE_UNREADABLE',
         `${where}.file: cannot read '${name}': ${(e as Error).message}`,

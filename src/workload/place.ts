@@ -60,6 +60,15 @@ export class WorkloadPlacer {
     const kinds = [ContentKind.ZERO, ContentKind.TEXT, ContentKind.POINTER, ContentKind.RANDOM];
     const highest = ZONE_LIMIT[group.zone ?? 'any'] ?? 2;
     if (group.frames) return this.placeFrames(group, flagsOf[group.kind], cum, total, kinds);
+    // Refuse up front what cannot fit (a group of 2^40 pages must not size an array first).
+    let free = 0;
+    for (let z = 0; z <= highest && z < m.buddy.nrFreePages.length; z++) free += m.buddy.nrFreePages[z]!;
+    if (pages > free) {
+      throw new ScenarioError(
+        'WORKLOAD_OOM',
+        `workload group '${group.name ?? group.kind}' needs ${pages} pages but only ${free} are free (zones up to ${group.zone ?? 'any'})`,
+      );
+    }
     const out = new Float64Array(pages);
     const scattered = (group.placement ?? 'scattered') === 'scattered';
     // Frames eligible for scattered placement: the spans of the allowed zones.
@@ -137,12 +146,44 @@ export class WorkloadPlacer {
     kinds: number[],
   ): PlacedGroup {
     const m = this.machine;
+    const sec = m.sections;
     const got: number[] = [];
+    // Ranges, not pfn by pfn: a range is clipped to the sections that exist, and parts an
+    // earlier range already covered are skipped (their free frames were taken then), so
+    // '0-0xfffffffffe' costs what the machine's memory costs, not 2^40 steps.
+    const done: [number, number][] = []; // sorted, disjoint [start, end)
+    const visit = (a: number, b: number): void => {
+      for (let s = sec.sectionOf(a); s <= sec.sectionOf(b - 1); s++) {
+        if (!sec.isPresent(s)) continue;
+        const lo = Math.max(a, sec.sectionStart(s));
+        const hi = Math.min(b, sec.sectionStart(s + 1));
+        for (let pfn = lo; pfn < hi; pfn++) {
+          if (!m.buddy.takePage(pfn)) continue;
+          this.claim(pfn, group.kind, flags, cum, total, kinds);
+          got.push(pfn);
+        }
+      }
+    };
     for (const f of group.frames!) {
-      for (let pfn = f.start; pfn < f.end; pfn++) {
-        if (!m.sections.pfnValid(pfn) || !m.buddy.takePage(pfn)) continue;
-        this.claim(pfn, group.kind, flags, cum, total, kinds);
-        got.push(pfn);
+      const start = Math.max(0, f.start);
+      const end = Math.min(f.end, sec.count * sec.pfnsPerSection);
+      if (start >= end) continue;
+      let at = start;
+      for (const [ds, de] of done) {
+        if (de <= at) continue;
+        if (ds >= end) break;
+        if (ds > at) visit(at, ds);
+        at = Math.max(at, de);
+        if (at >= end) break;
+      }
+      if (at < end) visit(at, end);
+      done.push([start, end]);
+      done.sort((x, y) => x[0] - y[0]);
+      for (let i = 1; i < done.length; i++) {
+        if (done[i]![0] <= done[i - 1]![1]) {
+          done[i - 1]![1] = Math.max(done[i - 1]![1], done[i]![1]);
+          done.splice(i--, 1);
+        }
       }
     }
     const g: PlacedGroup = {

@@ -299,15 +299,38 @@ export class DirectMap {
 
   /** add_pfn_range_mapped(): merge into pfn_mapped[], track max_pfn_mapped. */
   private addPfnRangeMapped(s: number, e: number): void {
-    const all = [...this.pfnMapped, [s, e] as [number, number]].sort((a, b) => a[0] - b[0]);
+    this.maxPfnMapped = Math.max(this.maxPfnMapped, e);
+    // Ranges come in ascending order but for the first ones: append without re-sorting.
+    const last = this.pfnMapped[this.pfnMapped.length - 1];
+    if (!last || s > last[1]) {
+      this.pfnMapped.push([s, e]);
+      return;
+    }
+    if (s >= last[0]) {
+      last[1] = Math.max(last[1], e);
+      return;
+    }
+    // memory_map_top_down() adds them descending: insert at the binary-searched place and
+    // merge with the neighbours only (no re-sort of the whole list per range).
+    const P = this.pfnMapped;
+    let lo = 0;
+    let hi = P.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (P[mid]![0] < s) lo = mid + 1;
+      else hi = mid;
+    }
+    const a = Math.max(0, lo - 1);
+    let b = lo;
+    while (b < P.length && P[b]![0] <= e) b++;
+    const window = [...P.slice(a, b), [s, e] as [number, number]].sort((x, y) => x[0] - y[0]);
     const out: Array<[number, number]> = [];
-    for (const r of all) {
-      const last = out[out.length - 1];
-      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    for (const r of window) {
+      const l = out[out.length - 1];
+      if (l && r[0] <= l[1]) l[1] = Math.max(l[1], r[1]);
       else out.push([r[0], r[1]]);
     }
-    this.pfnMapped = out;
-    this.maxPfnMapped = Math.max(this.maxPfnMapped, e);
+    P.splice(a, b - a, ...out);
   }
 
   /** init_range_memory_mapping(): each memblock.memory range clipped to [rStart, rEnd). */

@@ -24,7 +24,7 @@ import { UsageError } from '../../errors.js';
 import { e820TypeNameFor } from '../../firmware/e820-types.js';
 import { buildKernelE820, e820Crc32, parseE820Boot } from '../../firmware/index.js';
 import { bootMachine, type Machine } from '../../machine/boot.js';
-import { readInput } from '../../node/files.js';
+import { readE820Input } from '../../node/files.js';
 import { getProfile } from '../../profiles/index.js';
 import { hex, parseNumber } from '../../util/hex.js';
 import { type CliIo, toJson } from '../io.js';
@@ -71,7 +71,7 @@ export function register(program: Command, io: CliIo): void {
     .action((file: string, o: BootCliOptions) => {
       const profile = getProfile(o.profile);
       const { parsed, index: bootIdx } = parseE820Boot(
-        readInput(file),
+        readE820Input(file),
         file,
         o.boot === undefined ? undefined : Number(num('--boot', o.boot)),
       );

@@ -24,7 +24,7 @@ import {
   parseE820Boot,
   ramPages,
 } from '../../firmware/index.js';
-import { readInput } from '../../node/files.js';
+import { readE820Input } from '../../node/files.js';
 import { getProfile } from '../../profiles/index.js';
 import { hex, humanBytes } from '../../util/hex.js';
 import { type CliIo, toJson } from '../io.js';
@@ -37,7 +37,7 @@ function parseBoot(text: string | undefined, flag: string): number | undefined {
 }
 
 function loadBoot(file: string, boot: number | undefined): { parsed: ParsedE820; boots: number } {
-  return parseE820Boot(readInput(file), file, boot);
+  return parseE820Boot(readE820Input(file), file, boot);
 }
 
 const crcHex = (c: number): string => `0x${c.toString(16).padStart(8, '0')}`;

@@ -10,9 +10,9 @@
  * Exit: 0 when every kernel that understands the image's header accepts it, 1 otherwise.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { HiblabError, UsageError } from '../../errors.js';
 import { e820Crc32, parseE820Boot } from '../../firmware/index.js';
-import { readInput } from '../../node/files.js';
+import { readE820Input } from '../../node/files.js';
 import { openImageFile } from '../../node/image-file.js';
 import { checkImageAgainstE820 } from '../../power/image/e820-check.js';
 import { hex, hex32 } from '../../util/hex.js';
@@ -32,11 +32,19 @@ function parseBoot(v: string): number {
 }
 
 async function cmdCheck(io: CliIo, path: string, opts: CheckOpts): Promise<void> {
-  const { parsed: boot, boots: bootsFound } = parseE820Boot(readInput(opts.e820), opts.e820, opts.boot);
+  const { parsed: boot, boots: bootsFound } = parseE820Boot(readE820Input(opts.e820), opts.e820, opts.boot);
   const { src, reader } = openImageFile(path);
   try {
     const crc = e820Crc32(boot.entries);
-    const r = checkImageAgainstE820(reader.info, reader.metaList(), boot.entries, crc);
+    let meta: ReturnType<typeof reader.metaList>;
+    try {
+      meta = reader.metaList();
+    } catch (e) {
+      // A damaged meta page is found after the open: name the image all the same.
+      if (e instanceof HiblabError) e.withFile(path);
+      throw e;
+    }
+    const r = checkImageAgainstE820(reader.info, meta, boot.entries, crc);
     io.exitCode = r.acceptedByAll ? 0 : 1;
     if (opts.json) {
       io.out(

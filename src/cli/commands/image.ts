@@ -14,7 +14,6 @@
  *
  * Exit status: 0 ok; 1 no image (info), corrupt image (verify), rejected (check); 2 unusable input.
  */
-import { closeSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
 import type { Command } from 'commander';
 import { FormatError, HiblabError, UsageError } from '../../errors.js';
 import { AtomicFileWriter } from '../../node/files.js';
@@ -163,7 +162,10 @@ async function cmdVerify(io: CliIo, path: string, opts: JsonOpt & { threads?: nu
     try {
       opened = openImageFile(path);
     } catch (e) {
-      if (e instanceof UsageError || (e instanceof FormatError && e.code === 'SWSUSP_SIG_MISSING')) {
+      if (
+        e instanceof UsageError ||
+        (e instanceof FormatError && (e.code === 'SWSUSP_SIG_MISSING' || e.code === 'DEVICE_TOO_SMALL'))
+      ) {
         return finish('unusable', e);
       }
       if (e instanceof FormatError) return finish('corrupt', e);
@@ -276,20 +278,22 @@ async function cmdExtract(
   const pool = threads > 1 ? new NodeChunkPool({ threads }) : undefined;
   let w: AtomicFileWriter | null = null;
   try {
+    // The raw file reaches the end of the highest pfn: size it now, so a filesystem that
+    // cannot hold it (ext4: 16 TiB, pfn >= 2^32) refuses before any page is decompressed.
+    const meta = reader.metaList();
+    let end = 0;
+    for (let i = 0; i < meta.count; i++) end = Math.max(end, (meta.pfns[i]! + 1) * PAGE_SIZE);
     w = new AtomicFileWriter(opts.output, Boolean(opts.force));
+    w.reserve(end);
     let pages = 0;
     let zero = 0;
-    let end = 0;
     const bar = progressBar(io, 'extract');
     for await (const p of reader.pages({ pool, threads, ...(bar ? { onProgress: bar } : {}) })) {
-      end = Math.max(end, (p.pfn + 1) * PAGE_SIZE);
       if (p.bytes) {
         w.writeAt(p.bytes, p.pfn * PAGE_SIZE);
         pages++;
       } else zero++;
     }
-    // Zero pages are holes; make the file reach the end of the last pfn all the same.
-    if (end > 0) extendTo(w, end);
     w.commit();
     if (opts.json) io.out(toJson({ path, output: opts.output, pages, zeroPages: zero, bytes: end }));
     else
@@ -306,13 +310,13 @@ async function cmdExtract(
   }
 }
 
-/** Grow the temp file to `size` as a hole (ftruncate), when the last pages were zero pages. */
-function extendTo(w: AtomicFileWriter, size: number): void {
-  const fd = openSync(w.tempPath, 'r+');
+/** Errors found after the image was opened (a chunk, a meta page) name the file too. */
+async function namingFile(path: string, run: () => Promise<void>): Promise<void> {
   try {
-    if (fstatSync(fd).size < size) ftruncateSync(fd, size);
-  } finally {
-    closeSync(fd);
+    await run();
+  } catch (e) {
+    if (e instanceof HiblabError) e.withFile(path);
+    throw e;
   }
 }
 
@@ -328,7 +332,7 @@ export function register(program: Command, io: CliIo): void {
     .description('Decode the mkswap header, swsusp header, image header page, swap map and stream counts')
     .argument('<swap>', 'swap device or raw image file')
     .option('--json', 'print the summary as JSON (stable keys)')
-    .action((path: string, opts: JsonOpt) => cmdInfo(io, path, opts));
+    .action((path: string, opts: JsonOpt) => namingFile(path, () => cmdInfo(io, path, opts)));
 
   image
     .command('verify')
@@ -338,7 +342,9 @@ export function register(program: Command, io: CliIo): void {
     .argument('<swap>', 'swap device or raw image file')
     .option('--threads <n>', 'decompression worker threads (1 = in this thread)', parseThreads)
     .option('--json', 'print the verdict as JSON (stable keys)')
-    .action((path: string, opts: JsonOpt & { threads?: number }) => cmdVerify(io, path, opts));
+    .action((path: string, opts: JsonOpt & { threads?: number }) =>
+      namingFile(path, () => cmdVerify(io, path, opts)),
+    );
 
   image
     .command('pages')
@@ -346,7 +352,9 @@ export function register(program: Command, io: CliIo): void {
     .argument('<swap>', 'swap device or raw image file')
     .option('--pfn <n>', 'hex-dump this page frame (hex, 0x optional, or decimal)', parsePfn)
     .option('--json', 'print as JSON (stable keys)')
-    .action((path: string, opts: JsonOpt & { pfn?: number }) => cmdPages(io, path, opts));
+    .action((path: string, opts: JsonOpt & { pfn?: number }) =>
+      namingFile(path, () => cmdPages(io, path, opts)),
+    );
 
   image
     .command('extract')
@@ -359,7 +367,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--threads <n>', 'decompression worker threads (1 = in this thread)', parseThreads)
     .option('--json', 'print the result as JSON (stable keys)')
     .action((path: string, opts: JsonOpt & { output: string; force?: boolean; threads?: number }) =>
-      cmdExtract(io, path, opts),
+      namingFile(path, () => cmdExtract(io, path, opts)),
     );
 
   registerImageCheck(image, io);

@@ -17,12 +17,17 @@
  *   restoredConsole[] (what the image kernel prints after the jump back)
  */
 
-import { renameSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { NodeChunkPool } from '../../node/compress-pool.js';
-import { assertWritable, readInput, readTextInput, writeFileAtomic } from '../../node/files.js';
+import {
+  assertWritable,
+  publishFile,
+  readE820Input,
+  readTextInput,
+  tempPathFor,
+  writeFileAtomic,
+} from '../../node/files.js';
 import { FileSwapDevice } from '../../node/swap-file.js';
 import { makeDump } from '../../power/dump.js';
 import type { Oops } from '../../power/oops.js';
@@ -34,6 +39,7 @@ import {
   getBuiltinEntry,
   isBuiltin,
   loadScenario,
+  SCENARIO_MAX_BYTES,
   type Scenario,
 } from '../../scenario/index.js';
 import { type RunResult, runScenario } from '../../scenario/run.js';
@@ -89,8 +95,8 @@ export function loadScenarioArg(arg: string): {
       `expected a scenario .yaml file or a builtin name (see 'hiblab scenarios'), got '${arg}'`,
     );
   }
-  const yaml = readTextInput(arg);
-  return { sc: loadScenario(yaml, arg), yaml, baseDir: dirName(arg), readFile: readInput };
+  const yaml = readTextInput(arg, SCENARIO_MAX_BYTES, 'SCENARIO_TOO_LARGE');
+  return { sc: loadScenario(yaml, arg), yaml, baseDir: dirName(arg), readFile: readE820Input };
 }
 
 /** Override the kernel profile of both boots (e.g. run same-map on linux-6.12). */
@@ -166,12 +172,7 @@ export function register(program: Command, io: CliIo): void {
           pool,
           device: (pages) => {
             // With --image the device is a hidden temp file next to the target, renamed when done.
-            dev = new FileSwapDevice(
-              pages,
-              opts.image
-                ? join(dirname(opts.image), `.${basename(opts.image)}.${process.pid}.tmp`)
-                : undefined,
-            );
+            dev = new FileSwapDevice(pages, opts.image ? tempPathFor(opts.image) : undefined);
             return dev;
           },
           onImageWritten: () => dev?.seal(),
@@ -184,9 +185,10 @@ export function register(program: Command, io: CliIo): void {
         });
         if (opts.image && dev) {
           dev.close();
-          // Publish the finished image atomically under its final name.
-          renameSync(dev.path, opts.image);
+          // Publish the finished image under its final name, never over a file that appeared meanwhile.
+          const done = dev;
           dev = undefined;
+          publishFile(done.path, opts.image, Boolean(opts.force));
         }
         if (opts.dump) {
           const rr = r.resume?.result;

@@ -11,7 +11,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { e820Crc32, ramPages } from '../../firmware/index.js';
-import { readInput, readTextInput } from '../../node/files.js';
+import { readE820Input, readTextInput } from '../../node/files.js';
 import {
   BUILTIN_BASE_DIR,
   BUILTINS,
@@ -23,6 +23,7 @@ import {
   loadScenario,
   type ResolvedBoot,
   resolveBoot,
+  SCENARIO_MAX_BYTES,
   type Scenario,
 } from '../../scenario/index.js';
 import { type CliIo, toJson } from '../io.js';
@@ -132,9 +133,9 @@ export function register(program: Command, io: CliIo): void {
             `expected a .yaml/.yml file or a builtin scenario name, got '${file}'`,
           );
         }
-        sc = loadScenario(readTextInput(file), file);
+        sc = loadScenario(readTextInput(file, SCENARIO_MAX_BYTES, 'SCENARIO_TOO_LARGE'), file);
         baseDir = dirName(file);
-        readFile = readInput;
+        readFile = readE820Input;
       }
       const boots = {
         suspend: resolveBoot(sc, 'suspend', { readFile, baseDir }),

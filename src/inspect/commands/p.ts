@@ -70,7 +70,7 @@ export const command: Command = {
       yield* printExpression(ctx, expr, radix);
     } catch (e) {
       if (e instanceof InspectError && e.style.bare)
-        throw new InspectError(e.code, `${e.message}\np: gdb request failed: p ${expr}`, true);
+        throw new InspectError(e.code, e.message, { bare: true, more: [`p: gdb request failed: p ${expr}`] });
       throw e;
     }
   },

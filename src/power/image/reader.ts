@@ -132,8 +132,9 @@ export class ImageReader {
   ) {
     this.maxPfn = opts.maxPfn ?? DEFAULT_MAX_PFN;
     if (src.size < PAGE_SIZE) {
+      // Not a swap device at all (no room for the swap header): unusable input, not a corrupt image.
       throw fmtErr(
-        'IMAGE_TRUNCATED',
+        'DEVICE_TOO_SMALL',
         `device is ${src.size} bytes, expected at least one ${PAGE_SIZE}-byte page`,
         src.size,
       );
