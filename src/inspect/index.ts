@@ -27,6 +27,7 @@ export { sysLines } from './commands/sys.js';
 export { formatVtop, type VtopResult, vtop } from './commands/vtop.js';
 export { examine, parseXFormat } from './commands/x.js';
 export { type CType, declare, parseType, sizeOf, typeName } from './ctype.js';
+export { type DumpLike, dumpTarget } from './dump-target.js';
 export { InspectError } from './errors.js';
 export { evaluate, evaluateText, type Value } from './expr-eval.js';
 export { type Expr, parseExpression } from './expr-parse.js';
