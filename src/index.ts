@@ -13,18 +13,30 @@ export { crc32, crc32Le } from './lib/crc32.js';
 export { lz4Compress, lz4DecompressSafe } from './lib/lz4.js';
 export { lzo1xCompress, lzo1xDecompressSafe } from './lib/lzo1x.js';
 export { type BootE820, type BootOptions, bootMachine, type Machine } from './machine/boot.js';
+export { type KernelMemory, KernelMemoryFault, type KernelSymbolInfo } from './machine/kernel-memory.js';
+export { kernelMemoryOf, LiveKernelMemory } from './machine/kernel-memory-live.js';
 export { type MmCounters, mmCounters } from './machine/state.js';
-export { allSymbols, symbolPhys, symbolVirt } from './machine/symbols.js';
+export { allSymbols, kernelSymbols, symbolPhys, symbolVirt } from './machine/symbols.js';
 export { PhysMem } from './mm/phys-mem.js';
 export { type ChunkCodec, type CompressorName, getChunkCodec } from './power/compress/compressor.js';
 export { type ChunkPool, InlineChunkPool } from './power/compress/pool.js';
 export { KernelConsole } from './power/console.js';
-export { DUMP_FORMAT, DUMP_VERSION, makeDump } from './power/dump.js';
+export { DUMP_FORMAT, DUMP_VERSION, type DumpParts, encodeDump, makeDump } from './power/dump.js';
+export { type LoadedDump, loadDump } from './power/dump-load.js';
 export { type HibernateOptions, type HibernateResult, hibernate } from './power/hibernate.js';
 export * as image from './power/image/index.js';
 export { formatOops, type Oops } from './power/oops.js';
 export { type ResumeOptions, type ResumeResult, softwareResume } from './power/resume.js';
 export * from './profiles/index.js';
+export {
+  fieldPath,
+  type StructField,
+  type StructLayout,
+  type StructTable,
+} from './profiles/struct-layout.js';
+export { type FieldSpec, off as structOffset, sizeOf as structSize } from './profiles/structs/define.js';
+export { STRUCTS_LINUX_310 } from './profiles/structs/linux-3.10.js';
+export { STRUCTS_LINUX_612 } from './profiles/structs/linux-6.12.js';
 export type { KernelProfile } from './profiles/types.js';
 export {
   BUILTINS,

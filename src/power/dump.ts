@@ -1,36 +1,61 @@
 /**
- * The post-mortem dump of a run (`hiblab run --dump FILE`): the final state
- * of the machine that ended the story (the resume boot, or the hibernating
- * one when hibernation itself died), in a versioned, self-describing format
- * for the crash-style inspector.
+ * The post-mortem dump of a run (`hiblab run --dump FILE`): the machine that
+ * ended the story (the resume boot, or the hibernating one when hibernation
+ * itself died) with what a crash-style inspector needs to read it like a
+ * vmcore: its physical memory (sparse), symbols, profile and struct table,
+ * KASLR bases, both consoles, the oops and the verdict. Read back with
+ * loadDump() (./dump-load.ts), which restores a KernelMemory view.
  *
- * Format "hiblab-dump" version 1: one UTF-8 JSON document
- *   { format: "hiblab-dump", version: 1, createdBy, scenario: {name, yaml?},
- *     verdict, reason, profile, machine: {maxPfn, kaslr{pageOffsetBase,
- *     vmallocBase, vmemmapBase}, kernelImage{textPhys, textVirt, pgdPhys,
- *     endPhys}, e820{firmware[], kernel[]}, nosave[[start,end)], zones[],
- *     memblock{memory[], reserved[]}, symbols{name: virt}},
- *     oops?, stats?, pages: [{pfn, data: base64 4096 bytes}]  (materialised frames),
- *     content: {seeds[], runs: [[pfn, count, kind, seedIndex, srcPfn]]}  (generated frames:
- *       `count` consecutive frames of one kind whose src pfns are consecutive too) }
- * Numbers above 2^53 (addresses) are 0x hex strings.
+ * Format "hiblab-dump" version 2, binary, little endian:
+ *
+ *   header (32 bytes)
+ *     0  magic "HIBLBDMP" (8 bytes)
+ *     8  u32 version = 2
+ *     12 u32 number of sections N (1..16)
+ *     16 u64 total length of the file in bytes
+ *     24 u32 CRC-32 (zlib) of bytes [32, total length)
+ *     28 u32 0
+ *   section table: N × 24 bytes { u8[4] tag, u32 0, u64 offset, u64 length },
+ *     sections follow in table order, contiguous, offsets from the file start
+ *   'META' UTF-8 JSON: { format, version, createdBy, scenario {name, yaml?},
+ *          verdict, reason, profile (id), structTable (the table's source line),
+ *          machine {maxPfn, kaslr {pageOffsetBase, vmallocBase, vmemmapBase},
+ *          kernelImage {textPhys, textVirt, pgdPhys, pgdVirt, endPhys},
+ *          e820 {firmware[], kernel[]}}, symbols [{name, addr, type, size,
+ *          section}], console {suspend[], resume[]}, oops? {address, func,
+ *          offset, rip, regs{}, errorCode, pid, comm, trace[], walk[], reason},
+ *          stats? } — 64-bit values as {"$big": "0x…"}.
+ *   'FRMS' frames held as bytes: u64 count, then per frame (ascending pfn)
+ *          { u64 pfn, u8 encoding (0 raw 4096 bytes, 1 LZ4 block), u8[3] 0,
+ *            u32 length, bytes[length] }. These are the materialised frames
+ *          (page tables, bitmaps, PBE chains, buffers) and every kernel-data
+ *          frame (struct pages, pglist_data, … serialised at dump time).
+ *   'DESC' generated frames as content descriptors (no bytes): u32 seed count,
+ *          u32 seeds[], u64 run count, then runs { u64 pfn, u32 count, u8 kind,
+ *          u8 seed index, u8[2] 0, u64 first src pfn } — `count` consecutive
+ *          frames whose src pfns are consecutive too (workload/content.ts).
+ * Frames in neither section read as zero. Encoding is canonical: saving a
+ * loaded dump gives the same bytes.
  */
+
+import { crc32 } from '../lib/crc32.js';
+import { lz4Compress, lz4CompressBound } from '../lib/lz4.js';
 import type { Machine } from '../machine/boot.js';
-import { allSymbols } from '../machine/symbols.js';
+import { kernelSymbols } from '../machine/symbols.js';
 import { hex } from '../util/hex.js';
+import { ContentKind } from '../workload/content.js';
 import type { ContentMap } from '../workload/content-map.js';
 import type { Oops } from './oops.js';
 
 export const DUMP_FORMAT = 'hiblab-dump';
-export const DUMP_VERSION = 1;
+export const DUMP_VERSION = 2;
+export const DUMP_MAGIC = 'HIBLBDMP';
+export const DUMP_HEADER_SIZE = 32;
+export const DUMP_SECTION_ENTRY = 24;
+export const FRAME_RAW = 0;
+export const FRAME_LZ4 = 1;
 
-const hx = (v: number | bigint): string => hex(BigInt(v));
-
-function b64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
+const PAGE = 4096;
 
 export interface DumpInput {
   scenarioName: string;
@@ -41,13 +66,85 @@ export interface DumpInput {
   content: ContentMap;
   oops?: Oops;
   stats?: unknown;
+  /** Console lines of both boots (the dumped machine's is `resume` unless hibernation died). */
+  console?: { suspend: readonly string[]; resume: readonly string[] };
 }
 
-export function makeDump(d: DumpInput): string {
+/** One frame held as bytes (compressed or raw) in a dump. */
+export interface DumpFrame {
+  pfn: number;
+  encoding: number;
+  data: Uint8Array;
+}
+
+/** The decoded parts of a dump; encodeDump(parts) is the file. */
+export interface DumpParts {
+  meta: Record<string, unknown>;
+  frames: DumpFrame[];
+  seeds: number[];
+  /** [pfn, count, kind, seedIndex, firstSrc] */
+  runs: number[][];
+}
+
+/** JSON with bigints as {"$big": "0x…"}. */
+export function toDumpJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? { $big: hex(BigInt.asUintN(64, x)) } : x));
+}
+
+function oopsMeta(o: Oops) {
+  return {
+    address: o.address,
+    func: o.func,
+    offset: o.offset,
+    rip: o.rip,
+    regs: o.regs,
+    errorCode: o.errorCode,
+    pid: o.pid,
+    comm: o.comm,
+    trace: o.trace,
+    walk: o.walk.steps.map((s) => ({
+      level: s.level,
+      index: s.index,
+      entryAddr: s.entryAddr,
+      value: s.value,
+    })),
+    reason: o.reason,
+  };
+}
+
+/** A frame's bytes, LZ4-compressed when that is smaller. */
+export function packFrame(pfn: number, bytes: Uint8Array, scratch: Uint8Array): DumpFrame {
+  const n = lz4Compress(bytes, scratch);
+  if (n > 0 && n < PAGE) return { pfn, encoding: FRAME_LZ4, data: scratch.slice(0, n) };
+  return { pfn, encoding: FRAME_RAW, data: bytes.slice() };
+}
+
+/** Collect a machine's dump parts. */
+export function dumpParts(d: DumpInput): DumpParts {
   const m = d.machine;
-  const pages = m.mem.materialisedPfns().map((pfn) => ({ pfn, data: b64(m.mem.frame(pfn)) }));
-  const content = d.content.runs();
-  const doc = {
+  // Frames as bytes: materialised ones, kernel-data frames, and frames holding kernel-data copies.
+  const pfns = new Set<number>(m.mem.materialisedPfns());
+  for (const pfn of m.kdata.coveredPfns()) pfns.add(pfn);
+  const { seeds, runs: all } = d.content.runs();
+  const runs: number[][] = [];
+  for (const r of all) {
+    if (r[2] === ContentKind.KDATA) for (let i = 0; i < r[1]!; i++) pfns.add(r[0]! + i);
+    else runs.push(r);
+  }
+  const scratch = new Uint8Array(lz4CompressBound(PAGE));
+  const page = new Uint8Array(PAGE);
+  const frames: DumpFrame[] = [];
+  for (const pfn of [...pfns].sort((a, b) => a - b)) {
+    if (!m.mem.isMaterialised(pfn)) {
+      // A generated (non-kernel) descriptor on a kernel frame stays a descriptor.
+      const k = d.content.kind(pfn);
+      if (k !== ContentKind.KDATA && k !== ContentKind.NONE) continue;
+    }
+    m.mem.readPageInto(pfn, page);
+    frames.push(packFrame(pfn, page, scratch));
+  }
+  const img = m.kernelImage;
+  const meta = {
     format: DUMP_FORMAT,
     version: DUMP_VERSION,
     createdBy: 'hiblab',
@@ -55,57 +152,128 @@ export function makeDump(d: DumpInput): string {
     verdict: d.verdict,
     reason: d.reason,
     profile: m.profile.id,
+    structTable: m.profile.structs.source,
     machine: {
       maxPfn: m.maxPfn,
       kaslr: {
-        pageOffsetBase: hx(m.kaslr.pageOffsetBase),
-        vmallocBase: hx(m.kaslr.vmallocBase),
-        vmemmapBase: hx(m.kaslr.vmemmapBase),
+        pageOffsetBase: m.kaslr.pageOffsetBase,
+        vmallocBase: m.kaslr.vmallocBase,
+        vmemmapBase: m.kaslr.vmemmapBase,
       },
       kernelImage: {
-        textPhys: hx(m.kernelImage.textPhys),
-        textVirt: hx(m.kernelImage.textVirt),
-        pgdPhys: hx(m.kernelImage.pgdPhys),
-        endPhys: hx(m.kernelImage.endPhys),
+        textPhys: img.textPhys,
+        textVirt: img.textVirt,
+        pgdPhys: img.pgdPhys,
+        pgdVirt: img.pgdVirt,
+        endPhys: img.endPhys,
       },
       e820: {
-        firmware: m.e820.firmware.map((e) => ({ addr: hx(e.addr), size: hx(e.size), type: e.type })),
-        kernel: m.e820.kernel.map((e) => ({ addr: hx(e.addr), size: hx(e.size), type: e.type })),
+        firmware: m.e820.firmware.map((e) => ({ addr: e.addr, size: e.size, type: e.type })),
+        kernel: m.e820.kernel.map((e) => ({ addr: e.addr, size: e.size, type: e.type })),
       },
-      nosave: m.nosave.regions.map((r) => [r.startPfn, r.endPfn]),
-      zones: m.zones.zones.map((z) => ({
-        name: z.name,
-        startPfn: z.startPfn,
-        spanned: z.spannedPages,
-        present: z.presentPages,
-        managed: z.managedPages,
-      })),
-      memblock: {
-        memory: m.memblock.memory.regions.map((r) => ({ base: hx(r.base), size: hx(r.size) })),
-        reserved: m.memblock.reserved.regions.map((r) => ({ base: hx(r.base), size: hx(r.size) })),
-      },
-      symbols: Object.fromEntries(allSymbols(m).map((s) => [s.name, hx(s.virt)])),
     },
-    oops: d.oops
-      ? {
-          address: hx(d.oops.address),
-          func: d.oops.func,
-          offset: d.oops.offset,
-          rip: hx(d.oops.rip),
-          pid: d.oops.pid,
-          comm: d.oops.comm,
-          trace: d.oops.trace,
-          regs: Object.fromEntries(Object.entries(d.oops.regs).map(([k, v]) => [k, hx(v)])),
-          walk: d.oops.walk.steps.map((s) => ({
-            level: s.level,
-            entryAddr: hx(s.entryAddr),
-            value: hx(s.value),
-          })),
-        }
-      : undefined,
+    symbols: kernelSymbols(m).map((s) => ({
+      name: s.name,
+      addr: s.addr,
+      type: s.type,
+      size: s.size,
+      section: s.section,
+    })),
+    console: { suspend: [...(d.console?.suspend ?? [])], resume: [...(d.console?.resume ?? [])] },
+    oops: d.oops ? oopsMeta(d.oops) : undefined,
     stats: d.stats,
-    pages,
-    content,
   };
-  return `${JSON.stringify(doc)}\n`;
+  return { meta: JSON.parse(toDumpJson(meta)) as Record<string, unknown>, frames, seeds, runs };
+}
+
+class Out {
+  buf = new Uint8Array(1 << 16);
+  dv = new DataView(this.buf.buffer);
+  n = 0;
+  private room(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.n + k) cap *= 2;
+    const b = new Uint8Array(cap);
+    b.set(this.buf.subarray(0, this.n));
+    this.buf = b;
+    this.dv = new DataView(b.buffer);
+  }
+  u8(v: number): void {
+    this.room(1);
+    this.buf[this.n++] = v;
+  }
+  u32(v: number): void {
+    this.room(4);
+    this.dv.setUint32(this.n, v >>> 0, true);
+    this.n += 4;
+  }
+  u64(v: number): void {
+    this.room(8);
+    this.dv.setBigUint64(this.n, BigInt(v), true);
+    this.n += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.n);
+    this.n += b.length;
+  }
+}
+
+/** The dump file for its parts (canonical). */
+export function encodeDump(p: DumpParts): Uint8Array {
+  const meta = new TextEncoder().encode(JSON.stringify(p.meta));
+  const frms = new Out();
+  frms.u64(p.frames.length);
+  for (const f of p.frames) {
+    frms.u64(f.pfn);
+    frms.u8(f.encoding);
+    frms.u8(0);
+    frms.u8(0);
+    frms.u8(0);
+    frms.u32(f.data.length);
+    frms.bytes(f.data);
+  }
+  const desc = new Out();
+  desc.u32(p.seeds.length);
+  for (const s of p.seeds) desc.u32(s);
+  desc.u64(p.runs.length);
+  for (const r of p.runs) {
+    desc.u64(r[0]!);
+    desc.u32(r[1]!);
+    desc.u8(r[2]!);
+    desc.u8(r[3]!);
+    desc.u8(0);
+    desc.u8(0);
+    desc.u64(r[4]!);
+  }
+  const sections: [string, Uint8Array][] = [
+    ['META', meta],
+    ['FRMS', frms.buf.subarray(0, frms.n)],
+    ['DESC', desc.buf.subarray(0, desc.n)],
+  ];
+  const tableEnd = DUMP_HEADER_SIZE + sections.length * DUMP_SECTION_ENTRY;
+  const total = tableEnd + sections.reduce((a, [, b]) => a + b.length, 0);
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) out[i] = DUMP_MAGIC.charCodeAt(i);
+  dv.setUint32(8, DUMP_VERSION, true);
+  dv.setUint32(12, sections.length, true);
+  dv.setBigUint64(16, BigInt(total), true);
+  let at = tableEnd;
+  sections.forEach(([tag, b], i) => {
+    const e = DUMP_HEADER_SIZE + i * DUMP_SECTION_ENTRY;
+    for (let k = 0; k < 4; k++) out[e + k] = tag.charCodeAt(k);
+    dv.setBigUint64(e + 8, BigInt(at), true);
+    dv.setBigUint64(e + 16, BigInt(b.length), true);
+    out.set(b, at);
+    at += b.length;
+  });
+  dv.setUint32(24, crc32(out.subarray(DUMP_HEADER_SIZE)) >>> 0, true);
+  return out;
+}
+
+/** The v2 dump of a run's final machine. */
+export function makeDump(d: DumpInput): Uint8Array {
+  return encodeDump(dumpParts(d));
 }

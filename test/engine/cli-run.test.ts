@@ -2,10 +2,12 @@
  * `hiblab run` in-process: golden text (consoles + verdict), exit codes,
  * --json keys, --image / --dump files and their refusal to overwrite.
  */
+
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadDump } from '../../src/power/dump-load.js';
 import { expectBaseline } from '../helpers/baseline.js';
 import { cli } from '../helpers/cli.js';
 
@@ -47,9 +49,10 @@ describe('hiblab run', () => {
     const info = await cli(['image', 'info', img, '--json']);
     expect(info.code).toBe(0);
     expect(JSON.parse(info.out).swsusp.sig).toBe('S1SUSPEND\u0000');
-    const d = JSON.parse(readFileSync(dump, 'utf8'));
-    expect([d.format, d.version, d.verdict]).toEqual(['hiblab-dump', 1, 'resumed']);
-    expect(d.pages.length).toBeGreaterThan(0);
+    const d = loadDump(new Uint8Array(readFileSync(dump)), dump);
+    expect([d.meta.format, d.version, d.verdict]).toEqual(['hiblab-dump', 2, 'resumed']);
+    expect(d.parts.frames.length).toBeGreaterThan(0);
+    expect(d.console.resume.length).toBeGreaterThan(0);
     // No overwrite without --force; nothing else left behind.
     writeFileSync(dump, 'mine');
     const again = await cli(['run', 'seed-001-fixmap', '--quiet', '--dump', dump]);

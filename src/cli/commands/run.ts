@@ -144,7 +144,10 @@ export function register(program: Command, io: CliIo): void {
     .argument('<scenario>', "a builtin scenario name (see 'hiblab scenarios') or a scenario .yaml file")
     .option('--json', 'print JSON with stable keys instead of text')
     .option('--image <file>', 'keep the swap device with the image as hibernation wrote it')
-    .option('--dump <file>', 'write the final machine state (hiblab-dump v1 JSON) for post-mortem inspection')
+    .option(
+      '--dump <file>',
+      'write the final machine (hiblab-dump v2: memory, symbols, consoles, oops) for post-mortem inspection',
+    )
     .option('--force', 'overwrite --image / --dump files that exist')
     .option('--profile <id>', 'run both boots with this kernel profile (linux-3.10 | linux-6.12)')
     .option(
@@ -204,6 +207,7 @@ export function register(program: Command, io: CliIo): void {
               content: last.content,
               oops: rr?.oops ?? r.suspend.oops,
               stats: rr?.stats,
+              console: { suspend: r.suspend.console, resume: r.resume?.console ?? [] },
             }),
             Boolean(opts.force),
           );

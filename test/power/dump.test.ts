@@ -1,0 +1,197 @@
+/**
+ * hiblab-dump v2 (issue 9 item 2): a dump of the crashed resume kernel loads
+ * back into a KernelMemory that reads what the seed-000 crash session read;
+ * save → load → save is byte-identical; damaged, edited, future-version and
+ * v1 dumps are refused with a FormatError naming the offset; no mutation of a
+ * dump makes the loader fail any other way.
+ */
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FormatError } from '../../src/errors.js';
+import { crc32 } from '../../src/lib/crc32.js';
+import { kernelMemoryOf } from '../../src/machine/kernel-memory-live.js';
+import { encodeDump, makeDump } from '../../src/power/dump.js';
+import { loadDump } from '../../src/power/dump-load.js';
+import { fieldPath } from '../../src/profiles/struct-layout.js';
+import type { RunResult } from '../../src/scenario/run.js';
+import { runBuiltin } from '../engine/helpers.js';
+
+function dumpOf(r: RunResult, which: 'suspend' | 'resume'): Uint8Array {
+  const b = which === 'resume' ? r.resume! : r.suspend;
+  return makeDump({
+    scenarioName: r.scenario.name,
+    verdict: r.verdict,
+    reason: r.reason,
+    machine: b.machine,
+    content: b.content,
+    oops: which === 'resume' ? r.resume?.result.oops : r.suspend.oops,
+    stats: which === 'resume' ? r.resume?.result.stats : undefined,
+    console: { suspend: r.suspend.console, resume: r.resume?.console ?? [] },
+  });
+}
+
+function formatError(fn: () => unknown): FormatError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof FormatError) return e;
+    throw e;
+  }
+  throw new Error('expected a FormatError');
+}
+
+/** Recompute the header CRC after an edit of the body. */
+function reseal(b: Uint8Array): Uint8Array {
+  new DataView(b.buffer, b.byteOffset).setUint32(24, crc32(b.subarray(32)) >>> 0, true);
+  return b;
+}
+
+describe('seed-000 dump (the crashed RHEL 7 resume kernel)', () => {
+  let r: RunResult;
+  let bytes: Uint8Array;
+  beforeAll(async () => {
+    r = await runBuiltin('seed-000');
+    bytes = dumpOf(r, 'resume');
+  }, 300_000);
+
+  it('loads into a KernelMemory that reads the struct page of pfn 0xbe142 and nr_copy_pages', () => {
+    const d = loadDump(bytes);
+    expect(d.profile.id).toBe('linux-3.10');
+    expect(d.verdict).toBe('oops');
+    const k = d.kernelMemory;
+    const page = k.u64(k.symbol('vmemmap_base')!.addr) + 0xbe142n * 64n;
+    expect(page).toBe(0xffffe30302f85080n);
+    expect(k.u64(page + BigInt(fieldPath(k.structs, 'page', 'flags')!.offset))).toBe(0x1fffff00000000n);
+    expect(k.u32(page + BigInt(fieldPath(k.structs, 'page', '_count')!.offset))).toBe(1);
+    expect(k.u32(k.symbol('nr_copy_pages')!.addr)).toBe(229023);
+    // Everything the live view reads, the loaded one reads the same (page tables, kernel data, image).
+    const live = kernelMemoryOf(r.resume!.machine);
+    for (const a of [
+      k.symbol('node_data')!.addr,
+      k.symbol('nosave_regions')!.addr,
+      page,
+      k.symbol('orig_bm')!.addr,
+    ]) {
+      expect(k.read(a, 64)).toEqual(live.read(a, 64));
+    }
+    expect(k.translate(0xffff9263fe141000n)).toBe(0xbe141000);
+    expect(k.translate(0xffff9263fe142000n)).toBeNull();
+  });
+
+  it('keeps the consoles, the oops registers and the task', () => {
+    const d = loadDump(bytes);
+    expect(d.console.resume.some((l) => l.includes('BUG: unable to handle kernel paging request'))).toBe(
+      true,
+    );
+    expect(d.console.suspend.length).toBeGreaterThan(10);
+    const o = d.oops as {
+      regs: Record<string, bigint>;
+      pid: number;
+      comm: string;
+      trace: string[];
+      rip: bigint;
+    };
+    expect(o.regs.rdi).toBe(0xffff9263fe142000n);
+    expect(o.rip).toBe(0xffffffff8b2fe476n);
+    expect(o.pid).toBe(r.resume!.result.oops!.pid);
+    expect(o.comm).toBe('dracut-pre-moun');
+    expect(o.trace[0]).toBe('swsusp_read+0x1ee');
+  });
+
+  it('the hibernating kernel dumped the same way reads nr_copy_pages = 229023', () => {
+    const k = loadDump(dumpOf(r, 'suspend')).kernelMemory;
+    expect(k.u32(k.symbol('nr_copy_pages')!.addr)).toBe(229023);
+    expect(k.u32(k.symbol('nr_meta_pages')!.addr)).toBe(448);
+  });
+
+  it('save → load → save is byte-identical', () => {
+    const again = encodeDump(loadDump(bytes).parts);
+    expect(again.length).toBe(bytes.length);
+    expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('is sparse: generated workload frames are descriptors, not bytes', () => {
+    const d = loadDump(bytes);
+    const described = d.parts.runs.reduce((a, x) => a + x[1]!, 0);
+    expect(described).toBeGreaterThan(100_000);
+    expect(bytes.length).toBeLessThan((described * 4096) / 10);
+  });
+});
+
+describe('damaged dumps', () => {
+  let bytes: Uint8Array;
+  beforeAll(async () => {
+    bytes = dumpOf(await runBuiltin('qemu-384m-to-512m'), 'resume');
+  }, 300_000);
+
+  it('truncated: the offset where the bytes end', () => {
+    const e = formatError(() => loadDump(bytes.slice(0, bytes.length - 100), 'x.dump'));
+    expect(e.code).toBe('DUMP_TRUNCATED');
+    expect(e.location.offset).toBe(bytes.length - 100);
+    expect(e.oneLine()).toMatch(/^x\.dump at offset 0x[0-9a-f]+: .*truncated/);
+    expect(formatError(() => loadDump(bytes.slice(0, 20))).code).toBe('DUMP_TRUNCATED');
+  });
+
+  it('edited: the checksum does not match', () => {
+    const b = bytes.slice();
+    b[b.length - 5]! ^= 0x40;
+    const e = formatError(() => loadDump(b));
+    expect(e.code).toBe('DUMP_CHECKSUM');
+    expect(e.location.offset).toBe(24);
+  });
+
+  it('a future version, a v1 JSON dump and a foreign file are refused with messages that say so', () => {
+    const b = bytes.slice();
+    new DataView(b.buffer).setUint32(8, 3, true);
+    const e = formatError(() => loadDump(b));
+    expect([e.code, e.location.offset]).toEqual(['DUMP_VERSION', 8]);
+    expect(e.message).toMatch(/version 3 is newer/);
+    const v1 = new TextEncoder().encode('{"format":"hiblab-dump","version":1,"pages":[]}\n');
+    expect(formatError(() => loadDump(v1)).message).toMatch(/v1 \(JSON\).*cannot be loaded/);
+    expect(formatError(() => loadDump(new Uint8Array(64))).code).toBe('DUMP_MAGIC');
+  });
+
+  it('a count larger than the file (checksum fixed up) is refused before allocating', () => {
+    const b = bytes.slice();
+    const dv = new DataView(b.buffer);
+    // FRMS is the second section: its table entry is at 32 + 24.
+    const frms = Number(dv.getBigUint64(32 + 24 + 8, true));
+    dv.setBigUint64(frms, 2n ** 40n, true);
+    const e = formatError(() => loadDump(reseal(b)));
+    expect(e.code).toBe('DUMP_FRAMES');
+    expect(e.location.offset).toBe(frms);
+  });
+
+  it('property: any mutation, resealed or not, loads or fails with a FormatError', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.record({
+            kind: fc.constant('flip' as const),
+            at: fc.nat(),
+            bit: fc.nat(7),
+            reseal: fc.boolean(),
+          }),
+          fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
+          fc.record({ kind: fc.constant('u32' as const), at: fc.nat(), v: fc.nat(), reseal: fc.boolean() }),
+        ),
+        (mu) => {
+          let b = bytes.slice();
+          const at = mu.at % b.length;
+          if (mu.kind === 'cut') b = b.slice(0, at);
+          else if (mu.kind === 'flip') b[at]! ^= 1 << mu.bit;
+          else if (at + 4 <= b.length) new DataView(b.buffer).setUint32(at, mu.v >>> 0, true);
+          if (mu.kind !== 'cut' && mu.reseal && b.length > 32) reseal(b);
+          try {
+            const d = loadDump(b);
+            // A benign edit (e.g. inside raw frame data) still loads a usable view.
+            expect(d.kernelMemory.symbols.length).toBeGreaterThan(0);
+          } catch (e) {
+            expect(e).toBeInstanceOf(FormatError);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 9 },
+    );
+  });
+});
