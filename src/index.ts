@@ -14,6 +14,8 @@ export {
 } from './diagnose/index.js';
 export * from './errors.js';
 export * from './firmware/index.js';
+/** The crash-style inspector (`hiblab crash`): commands as functions over KernelMemory. */
+export * as inspect from './inspect/index.js';
 export { crc32, crc32Le } from './lib/crc32.js';
 export { lz4Compress, lz4DecompressSafe } from './lib/lz4.js';
 export { lzo1xCompress, lzo1xDecompressSafe } from './lib/lzo1x.js';

@@ -5,6 +5,7 @@
  */
 import type { FuzzTarget } from '../lib/types.js';
 import { lz4, lzo } from './codecs.js';
+import { crashExpr } from './crash-expr.js';
 import { cmdline, e820Json, e820Text, iomem, qemuE820 } from './e820.js';
 import { image } from './image.js';
 import { scenario } from './scenario.js';
@@ -19,6 +20,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   image,
   lzo,
   lz4,
+  crashExpr,
 ];
 
 export function getTarget(name: string): FuzzTarget {
