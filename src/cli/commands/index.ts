@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { register as boot } from './boot.js';
+import { register as crash } from './crash.js';
 import { register as e820 } from './e820.js';
 import { register as image } from './image.js';
 import { register as run } from './run.js';
@@ -12,4 +13,4 @@ import { register as scenarios } from './scenarios.js';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const COMMANDS: RegisterCommand[] = [boot, e820, image, run, scenarios];
+export const COMMANDS: RegisterCommand[] = [boot, crash, e820, image, run, scenarios];
