@@ -78,7 +78,6 @@ export function runBatch(session: InspectSession, commands: string[], io: CliIo)
 
 /** `--lib`: the TypeScript calls behind each command. */
 export function libProgram(session: InspectSession, commands: string[], dumpFile: string): string {
-  // The calls are what answers; how the dump is opened (dump v2 loadDump) is the caller's.
   const body: string[] = [];
   for (const c of commands) {
     if (QUIT.has(c)) break;
@@ -98,10 +97,10 @@ export function libProgram(session: InspectSession, commands: string[], dumpFile
     .filter((name) => new RegExp(`\\b${name}\\b`).test(body.join('\n')))
     .sort();
   return [
-    "import { inspect } from 'hiblab';",
+    "import { readFileSync } from 'node:fs';",
+    "import { inspect, loadDump } from 'hiblab';",
     '',
-    `// target: ${dumpFile} opened for inspection (an inspect.InspectTarget); km: its KernelMemory.`,
-    'declare const target: inspect.InspectTarget;',
+    `const target = inspect.dumpTarget(loadDump(new Uint8Array(readFileSync(${JSON.stringify(dumpFile)}))), ${JSON.stringify(dumpFile)});`,
     'const km = target.km;',
     used.length ? `const { ${used.join(', ')} } = inspect;` : '',
     '',

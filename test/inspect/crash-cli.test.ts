@@ -67,7 +67,7 @@ describe('hiblab crash', () => {
   });
   it('--lib prints a program that loads the dump and calls the library', async () => {
     const r = await crash(['-c', 'vtop 0xffff9263fe142000', '--lib']);
-    expect(r.out).toContain("import { inspect } from 'hiblab';");
+    expect(r.out).toContain("import { inspect, loadDump } from 'hiblab';");
     expect(r.out).toContain('const { formatVtop, vtop } = inspect;');
     expect(r.out).toContain('// crash> vtop 0xffff9263fe142000');
     expect(r.out).toContain('console.log(formatVtop(km, vtop(km, 0xffff9263fe142000n)).join');

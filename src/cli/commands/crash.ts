@@ -11,9 +11,11 @@
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { dumpTarget } from '../../inspect/dump-target.js';
 import { InspectSession } from '../../inspect/session.js';
 import type { InspectTarget } from '../../inspect/target.js';
 import { readInput } from '../../node/files.js';
+import { loadDump } from '../../power/dump-load.js';
 import { libProgram, runBatch, runInteractive, splitCommands } from '../crash-repl.js';
 import type { CliIo } from '../io.js';
 
@@ -88,3 +90,6 @@ export function registerCrash(loader: CrashTargetLoader, stdin: () => CrashStdin
       });
   };
 }
+
+/** `hiblab crash` over hiblab-dump v2 files (`hiblab run --dump`). */
+export const register = registerCrash((bytes, file) => dumpTarget(loadDump(bytes, file), file));

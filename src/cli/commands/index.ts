@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { register as boot } from './boot.js';
+import { register as crash } from './crash.js';
 import { register as diagnose } from './diagnose.js';
 import { register as e820 } from './e820.js';
 import { register as hmmTests } from './hmm-tests.js';
@@ -15,4 +16,14 @@ import { register as scenarios } from './scenarios.js';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const COMMANDS: RegisterCommand[] = [boot, diagnose, e820, hmmTests, image, resume, run, scenarios];
+export const COMMANDS: RegisterCommand[] = [
+  boot,
+  crash,
+  diagnose,
+  e820,
+  hmmTests,
+  image,
+  resume,
+  run,
+  scenarios,
+];
