@@ -7,7 +7,7 @@
  * CLI turns into "internal error", exit 70), within a time bound per input and
  * the process's memory bound.
  *
- * To add a target (the dump reader, the crash expression parser, …): write
+ * To add a target: write
  * fuzz/targets/NAME.ts exporting a FuzzTarget and add it to TARGETS in
  * fuzz/targets/index.ts. `npm test` then runs it (test/fuzz/fuzz.test.ts) and
  * `npm run fuzz -- --target NAME` runs it for as long as you like.

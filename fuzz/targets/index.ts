@@ -1,11 +1,11 @@
 /**
- * Every fuzz target, in the order the runners use. To register a new one (the
- * dump reader, the crash expression parser): add its file beside these and
- * put it in this list — see ../lib/types.ts for the contract.
+ * Every fuzz target, in the order the runners use. To register a new one, add
+ * its file beside these and put it in this list — see ../lib/types.ts for the contract.
  */
 import type { FuzzTarget } from '../lib/types.js';
 import { lz4, lzo } from './codecs.js';
 import { crashExpr } from './crash-expr.js';
+import { dump } from './dump.js';
 import { cmdline, e820Json, e820Text, iomem, qemuE820 } from './e820.js';
 import { image } from './image.js';
 import { scenario } from './scenario.js';
@@ -21,6 +21,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   lzo,
   lz4,
   crashExpr,
+  dump,
 ];
 
 export function getTarget(name: string): FuzzTarget {

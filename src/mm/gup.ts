@@ -17,8 +17,12 @@ import { EFAULT, EINVAL } from './mmap.js';
 import { PTE_PSE, PTE_RW, PTE_SPECIAL, pteFlags, pteNone, ptePfn } from './pte.js';
 import { VM_ACCESS_FLAGS, VM_WRITE } from './vma.js';
 
-/** follow_page_pte(): the page if mapped (writable when `write`), else -1. */
-export function followPage(ctx: MmContext, mm: MmStruct, va: number, write: boolean): number {
+/**
+ * The frame user address `va` maps to now, without faulting: the PMD leaf
+ * (THP / hugetlb) or the PTE, -1 when not present or, for a write, not
+ * writable. What the MMU resolves; follow_page and the CPU model share it.
+ */
+export function userPfn(mm: MmStruct, va: number, write: boolean): number {
   const pmd = mm.pmdTable(va, false);
   if (!pmd) return -1;
   const pi = pmdIndex(va);
@@ -30,8 +34,19 @@ export function followPage(ctx: MmContext, mm: MmStruct, va: number, write: bool
   if (!t) return -1;
   const i = pteIndex(va);
   if (!(t[2 * i]! & 1) || (write && !(t[2 * i]! & PTE_RW))) return -1;
-  if (pteFlags(t, i) & PTE_SPECIAL && !ctx.isZeroPfn(ptePfn(t, i))) return -1;
   return ptePfn(t, i);
+}
+
+/** follow_page_pte(): the page if mapped (writable when `write`), else -1; special PTEs (vm_normal_page() NULL) except the zero page are -1. */
+export function followPage(ctx: MmContext, mm: MmStruct, va: number, write: boolean): number {
+  const pfn = userPfn(mm, va, write);
+  if (pfn < 0) return -1;
+  const pmd = mm.pmdTable(va, false)!;
+  if (pmd[2 * pmdIndex(va)]! & PTE_PSE) return pfn;
+  const t = mm.pteTable(va, false)!;
+  const i = pteIndex(va);
+  if (pteFlags(t, i) & PTE_SPECIAL && !ctx.isZeroPfn(pfn)) return -1;
+  return pfn;
 }
 
 /** __get_user_pages() for one page: fault until follow_page succeeds; -errno on failure. */

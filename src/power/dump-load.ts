@@ -58,7 +58,11 @@ function revive(_k: string, v: unknown): unknown {
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
     const keys = Object.keys(o);
-    if (keys.length === 1 && keys[0] === '$big' && typeof o.$big === 'string') return BigInt(o.$big);
+    if (keys.length === 1 && keys[0] === '$big') {
+      if (typeof o.$big !== 'string' || !/^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/.test(o.$big))
+        throw new RangeError(`{"$big": ${JSON.stringify(o.$big).slice(0, 40)}} is not a 64-bit number`);
+      return BigInt(o.$big);
+    }
   }
   return v;
 }
@@ -208,7 +212,12 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
   if (meta.format !== DUMP_FORMAT || meta.version !== DUMP_VERSION) {
     fail('DUMP_META', `META says format ${String(meta.format)} version ${String(meta.version)}`, m.off, file);
   }
-  const r = JSON.parse(JSON.stringify(meta), revive) as Record<string, unknown>;
+  let r: Record<string, unknown>;
+  try {
+    r = JSON.parse(JSON.stringify(meta), revive) as Record<string, unknown>;
+  } catch (e) {
+    fail('DUMP_META', `META: ${(e as Error).message}`, m.off, file);
+  }
   let profile: KernelProfile;
   try {
     profile = getProfile(String(r.profile));
@@ -324,43 +333,71 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
   mem.setProvider(new DumpPages(framePfn, frames, runStart, runs, seeds));
   const img = mach!.kernelImage as Record<string, unknown>;
   const kaslr = mach!.kaslr as Record<string, unknown>;
-  const num = (v: unknown) => Number(v);
-  const big = (v: unknown) => BigInt(v as bigint);
-  const symbols = ((r.symbols ?? []) as Record<string, unknown>[]).map((s) => ({
-    name: String(s.name),
-    addr: big(s.addr),
-    type: String(s.type),
-    size: num(s.size),
-    section: s.section as KernelSymbolInfo['section'],
-  }));
+  // META fields are typed here: a dump is input, and an edited META must fail as a FormatError.
+  const bad = (what: string): never => fail('DUMP_META', `META ${what}`, m.off, file);
+  const num = (v: unknown, what: string): number =>
+    typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+      ? v
+      : bad(`${what} is not a non-negative integer`);
+  const big = (v: unknown, what: string): bigint =>
+    typeof v === 'bigint'
+      ? v
+      : typeof v === 'number' && Number.isSafeInteger(v)
+        ? BigInt(v)
+        : bad(`${what} is not a 64-bit address`);
+  const str = (v: unknown, what: string): string =>
+    typeof v === 'string' ? v : bad(`${what} is not a string`);
+  const SECTIONS = new Set(['d', 'b', 't', 'r']);
+  const rawSyms = r.symbols ?? [];
+  if (!Array.isArray(rawSyms)) bad('symbols is not an array');
+  const symbols = (rawSyms as unknown[]).map((x, i) => {
+    if (!x || typeof x !== 'object') return bad(`symbols[${i}] is not an object`);
+    const s = x as Record<string, unknown>;
+    const section = str(s.section, `symbols[${i}].section`);
+    if (!SECTIONS.has(section)) bad(`symbols[${i}].section '${section.slice(0, 8)}' is not d, b, t or r`);
+    return {
+      name: str(s.name, `symbols[${i}].name`),
+      addr: big(s.addr, `symbols[${i}].addr`),
+      type: str(s.type, `symbols[${i}].type`),
+      size: num(s.size, `symbols[${i}].size`),
+      section: section as KernelSymbolInfo['section'],
+    };
+  });
   const kernelMemory = new LiveKernelMemory(
     {
       profile,
       mem,
       maxPfn: mach!.maxPfn as number,
       kaslr: {
-        pageOffsetBase: big(kaslr.pageOffsetBase),
-        vmallocBase: big(kaslr.vmallocBase),
-        vmemmapBase: big(kaslr.vmemmapBase),
+        pageOffsetBase: big(kaslr.pageOffsetBase, 'kaslr.pageOffsetBase'),
+        vmallocBase: big(kaslr.vmallocBase, 'kaslr.vmallocBase'),
+        vmemmapBase: big(kaslr.vmemmapBase, 'kaslr.vmemmapBase'),
       },
       kernelImage: {
-        textPhys: num(img.textPhys),
-        textVirt: big(img.textVirt),
-        pgdPhys: num(img.pgdPhys),
-        pgdVirt: big(img.pgdVirt),
-        endPhys: num(img.endPhys),
+        textPhys: num(img.textPhys, 'kernelImage.textPhys'),
+        textVirt: big(img.textVirt, 'kernelImage.textVirt'),
+        pgdPhys: num(img.pgdPhys, 'kernelImage.pgdPhys'),
+        pgdVirt: big(img.pgdVirt, 'kernelImage.pgdVirt'),
+        endPhys: num(img.endPhys, 'kernelImage.endPhys'),
       },
     },
     symbols,
   );
-  const con = (r.console ?? {}) as { suspend?: string[]; resume?: string[] };
+  const lines = (v: unknown, what: string): string[] =>
+    v === undefined
+      ? []
+      : Array.isArray(v) && v.every((l) => typeof l === 'string')
+        ? (v as string[])
+        : bad(`${what} is not a list of lines`);
+  const rc = (r.console ?? {}) as Record<string, unknown>;
+  const con = { suspend: lines(rc.suspend, 'console.suspend'), resume: lines(rc.resume, 'console.resume') };
   return {
     version,
     meta,
     profile,
     verdict: String(r.verdict),
     reason: String(r.reason),
-    console: { suspend: con.suspend ?? [], resume: con.resume ?? [] },
+    console: con,
     oops: r.oops as Record<string, unknown> | undefined,
     symbols,
     kernelMemory,

@@ -9,7 +9,7 @@ import { describeFinding, fuzzTarget } from '../../fuzz/lib/engine.js';
 import { TARGETS } from '../../fuzz/targets/index.js';
 
 /** Mutated inputs per target: about 30 s for all of them on a loaded 2-core box. */
-const RUNS: Record<string, number> = { scenario: 120, image: 120 };
+const RUNS: Record<string, number> = { scenario: 120, image: 120, dump: 120 };
 
 describe('fuzz targets hold the contract (short run)', () => {
   for (const t of TARGETS) {

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { seedDump } from '../../fuzz/targets/dump.js';
 import { FormatError } from '../../src/errors.js';
 import { crc32 } from '../../src/lib/crc32.js';
 import { kernelMemoryOf } from '../../src/machine/kernel-memory-live.js';
@@ -193,5 +194,58 @@ describe('damaged dumps', () => {
       ),
       { numRuns: 300, seed: 9 },
     );
+  });
+});
+
+describe('an edited META is a FormatError, never another exception (fuzz findings)', () => {
+  // Re-encode a real (boot-only) dump with one META field replaced: the CRC is
+  // right, so only the META checks stand between the edit and the loader.
+  const base = loadDump(seedDump('linux-6.12'));
+  const edited = (edit: (meta: Record<string, unknown>) => void): Uint8Array => {
+    const meta = structuredClone(base.parts.meta) as Record<string, unknown>;
+    edit(meta);
+    return encodeDump({ ...base.parts, meta });
+  };
+  const symbols = (meta: Record<string, unknown>) => meta.symbols as Record<string, unknown>[];
+
+  it('the unedited re-encoding loads', () => {
+    expect(loadDump(edited(() => undefined)).symbols.length).toBe(base.symbols.length);
+  });
+  it.each([
+    [
+      'a $big that is not a number ("4xffffffff8b4da5b0")',
+      (m: Record<string, unknown>) => {
+        symbols(m)[0]!.addr = { $big: '4xffffffff8b4da5b0' };
+      },
+    ],
+    [
+      'a $big holding an object',
+      (m: Record<string, unknown>) => {
+        symbols(m)[0]!.addr = { $big: {} };
+      },
+    ],
+    [
+      'an address that is an object',
+      (m: Record<string, unknown>) => {
+        symbols(m)[1]!.addr = { x: 1 };
+      },
+    ],
+    [
+      'symbols that are not a list',
+      (m: Record<string, unknown>) => {
+        m.symbols = 7;
+      },
+    ],
+    [
+      'a console that is not a list of lines',
+      (m: Record<string, unknown>) => {
+        m.console = { suspend: [1, 2] };
+      },
+    ],
+  ])('%s → DUMP_META', (_what, edit) => {
+    const e = formatError(() => loadDump(edited(edit), 'x.dump'));
+    expect(e.code).toBe('DUMP_META');
+    expect(e.location.file).toBe('x.dump');
+    expect(e.location.offset).toBeGreaterThan(0);
   });
 });

@@ -24,9 +24,10 @@ import {
   VM_FAULT_ERROR,
   VM_FAULT_RETRY,
 } from '../../mm/fault.js';
+import { userPfn } from '../../mm/gup.js';
 import type { MmStruct } from '../../mm/mm-struct.js';
-import { pmdIndex, pteIndex } from '../../mm/mm-struct.js';
-import { PTE_PSE, PTE_RW, pteNone, ptePfn, ptePresent, pteValue, swpType } from '../../mm/pte.js';
+import { pteIndex } from '../../mm/mm-struct.js';
+import { ptePresent, pteValue, swpType } from '../../mm/pte.js';
 import { VM_ACCESS_FLAGS, VM_WRITE } from '../../mm/vma.js';
 
 /** A signal delivered to the task by a failed access (SIGSEGV 11, SIGBUS 7). */
@@ -65,22 +66,6 @@ export class FaultLivelock extends HiblabError {
   }
 }
 
-/** Where a user address translates to now (no fault): pfn or -1, and whether it is writable. */
-function translate(mm: MmStruct, va: number, write: boolean): number {
-  const pmd = mm.pmdTable(va, false);
-  if (!pmd) return -1;
-  const pi = pmdIndex(va);
-  if (!pteNone(pmd, pi) && pmd[2 * pi]! & PTE_PSE) {
-    if (!(pmd[2 * pi]! & 1) || (write && !(pmd[2 * pi]! & PTE_RW))) return -1;
-    return ptePfn(pmd, pi) + (Math.floor(va / 4096) % 512);
-  }
-  const t = mm.pteTable(va, false);
-  if (!t) return -1;
-  const i = pteIndex(va);
-  if (!(t[2 * i]! & 1) || (write && !(t[2 * i]! & PTE_RW))) return -1;
-  return ptePfn(t, i);
-}
-
 /**
  * exc_page_fault → do_user_addr_fault for one access; throws UserSignal
  * when the kernel would deliver a signal.
@@ -111,7 +96,7 @@ function pteAt(mm: MmStruct, va: number): bigint {
 export function userTranslate(ctx: MmContext, mm: MmStruct, va: number, write: boolean): number {
   let stuck = 0;
   for (;;) {
-    const pfn = translate(mm, va, write);
+    const pfn = userPfn(mm, va, write);
     if (pfn >= 0) return pfn;
     const before = pteAt(mm, va);
     ctx.lastDeviceFault = null;
