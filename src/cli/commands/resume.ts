@@ -6,11 +6,7 @@
  * kernel reserved, or -EFAULT with the Firmware Bug line. The image file is
  * never written (the signature reset goes to an in-memory overlay).
  *
- * JSON keys (stable): image, e820 {file, boot}, profile, cmdline (string | null), via,
- *   verdict ('resumed'|'refused'|'oops'|'silent-corruption'|'no-image'), reason, errno | null,
- *   messages[], oops {function, offset, address, pfn | null} | null,
- *   silentWrites [{pfn, imagePfn, how, e820}], stats {streamPages, nrMetaPages, nrCopyPages,
- *   nrZeroPages, direct, viaPbe, loaded}, console[]
+ * JSON keys (stable): see src/report/resume.ts.
  * Exit: 0 when the kernel resumes the image, 1 otherwise, 2 for bad input.
  */
 import type { Command } from 'commander';
@@ -18,8 +14,8 @@ import { UsageError } from '../../errors.js';
 import { NodeChunkPool } from '../../node/compress-pool.js';
 import { readInput } from '../../node/files.js';
 import { FileSource } from '../../node/image-file.js';
+import { type ResumeReport, resumeJson, resumeText } from '../../report/resume.js';
 import { resumeImage } from '../../scenario/resume-image.js';
-import { hex } from '../../util/hex.js';
 import { type CliIo, toJson } from '../io.js';
 
 interface ResumeOpts {
@@ -75,57 +71,19 @@ export function register(program: Command, io: CliIo): void {
         const oops = res.oops;
         const pfn = oops ? r.machine.virtToPhys(oops.address) : undefined;
         io.exitCode = res.outcome === 'resumed' ? 0 : 1;
-        if (opts.json) {
-          io.out(
-            toJson({
-              image: imagePath,
-              e820: { file: opts.e820, boot: boot ?? null },
-              profile: r.profile.id,
-              cmdline: opts.cmdline ?? null,
-              via,
-              verdict: res.outcome,
-              reason: res.reason,
-              errno: res.errno ?? null,
-              messages: r.messages,
-              oops: oops
-                ? {
-                    function: oops.func,
-                    offset: oops.offset,
-                    address: hex(oops.address),
-                    pfn: pfn === undefined ? null : hex(Math.floor(pfn / 4096)),
-                  }
-                : null,
-              silentWrites: res.silentWrites.map((w) => ({
-                ...w,
-                pfn: hex(w.pfn),
-                imagePfn: hex(w.imagePfn),
-              })),
-              stats: {
-                streamPages: res.stats.streamPages,
-                nrMetaPages: res.stats.nrMetaPages,
-                nrCopyPages: res.stats.nrCopyPages,
-                nrZeroPages: res.stats.nrZeroPages,
-                direct: res.stats.direct,
-                viaPbe: res.stats.viaPbe,
-                loaded: res.stats.loaded,
-              },
-              console: r.console,
-            }),
-          );
-          return;
-        }
-        const L = [`== resume of ${imagePath} (${r.profile.id}) ==`, ...r.console, ''];
-        L.push(`verdict: ${res.outcome.toUpperCase()}`, `  ${res.reason}`);
-        for (const m of r.messages) L.push(`  kernel: ${m}`);
-        if (oops) {
-          L.push(
-            `  oops in ${oops.func}+0x${oops.offset.toString(16)} at ${hex(oops.address)}${pfn === undefined ? '' : ` (pfn ${hex(Math.floor(pfn / 4096))})`}`,
-          );
-        }
-        for (const w of res.silentWrites.slice(0, 5)) {
-          L.push(`  overwrote frame ${hex(w.pfn)} (${w.e820}) with image pfn ${hex(w.imagePfn)} by ${w.how}`);
-        }
-        io.out(`${L.join('\n')}\n`);
+        const report: ResumeReport = {
+          image: imagePath,
+          e820File: opts.e820,
+          boot: boot ?? null,
+          profileId: r.profile.id,
+          cmdline: opts.cmdline ?? null,
+          via,
+          result: res,
+          faultPaddr: pfn,
+          messages: r.messages,
+          console: r.console,
+        };
+        io.out(opts.json ? toJson(resumeJson(report)) : resumeText(report));
       } finally {
         await pool.close();
         src.close();
