@@ -94,6 +94,18 @@ export function symbolVirt(m: ImagePlacement, name: KernelSymbol): bigint {
   return m.kernelImage.pgdVirt + BigInt(LAYOUT[name]);
 }
 
+/**
+ * Frames of the model kernel's .data/.bss globals area ([PGD + 0x8000, the page
+ * after nosave_regions)), as [first, end) pfns. A real kernel's .bss is zeroed
+ * at boot (clear_bss() in arch/x86/kernel/head64.c): bytes no code has written
+ * read as zero, unlike the text around them.
+ */
+export function globalsPfnRange(m: ImagePlacement): [number, number] {
+  const first = Math.floor((m.kernelImage.pgdPhys + LAYOUT.orig_bm) / PAGE);
+  const end = Math.ceil((m.kernelImage.pgdPhys + LAYOUT.nosave_regions + 1) / PAGE);
+  return [first, end];
+}
+
 /** pfn_is_nosave(): [__pa_symbol(__nosave_begin) >> PAGE_SHIFT, PAGE_ALIGN(__pa_symbol(__nosave_end)) >> PAGE_SHIFT). */
 export function pfnIsNosave(m: ImagePlacement, pfn: number): boolean {
   const b = Math.floor(symbolPhys(m, '__nosave_begin') / PAGE);

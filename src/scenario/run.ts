@@ -12,6 +12,7 @@ import type { KaslrOptions } from '../arch/x86/kaslr.js';
 import { ScenarioError } from '../errors.js';
 import { bootMachine, type Machine } from '../machine/boot.js';
 import { type MmCounters, mmCounters } from '../machine/state.js';
+import { globalsPfnRange } from '../machine/symbols.js';
 import type { ChunkPool } from '../power/compress/pool.js';
 import { KernelConsole } from '../power/console.js';
 import { type ConsoleBoot, type EventSink, inPhase } from '../power/events.js';
@@ -107,7 +108,10 @@ function bootOne(
     machine.profile.build.calibration === null
       ? ContentKind.KERNEL
       : ContentKind.CALIBRATED + contentCalibration(machine.profile).kernel;
+  // The globals' .data/.bss frames read zero where nothing wrote them (clear_bss()).
+  const [gFirst, gEnd] = globalsPfnRange(machine);
   for (let pfn = Math.floor(img.textPhys / 4096); pfn < Math.ceil(img.endPhys / 4096); pfn++) {
+    if (pfn >= gFirst && pfn < gEnd) continue;
     if (!machine.mem.isMaterialised(pfn)) content.set(pfn, kernelKind, sc.seed, pfn);
   }
   const placer = new WorkloadPlacer(machine, content, spec.workload?.seed ?? sc.seed);
