@@ -342,7 +342,7 @@ export function diagnoseCase(inp: CaseInput): DiagnoseCase {
       const fw =
         rh.unpackFwBugMessage && rh.unpackRequiresPfnValid && raw !== null
           ? [
-              `[Firmware Bug]: Memory map mismatch at 0x${(BigInt.asUintN(64, raw * 4096n)).toString(16)} after hibernation`,
+              `${rh.messages.hibernatePrefix}[Firmware Bug]: Memory map mismatch at 0x${(BigInt.asUintN(64, raw * 4096n)).toString(16)} after hibernation`,
             ]
           : [];
       const m = [...fw, printk(rh.messages.errorResuming, -14), rh.messages.failedToLoad];

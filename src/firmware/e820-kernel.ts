@@ -40,6 +40,8 @@ export interface KernelE820 {
    * relocated; e820_add_kernel_range() made [_text, _end) RAM if it was not.
    */
   kernelFixed: boolean;
+  /** The command line the kernel parsed (the argument, else the log's). */
+  cmdline: string;
 }
 
 /** e820__mapped_all(): is every byte of [start, end) covered by entries of `type`? */
@@ -146,7 +148,7 @@ export function buildKernelE820(fw: ParsedE820, profile: KernelProfile, cmdline?
   const log: string[] = [];
   const notes: string[] = [];
   const firmware = sanitizeE820(fw.entries);
-  log.push('BIOS-provided physical RAM map:');
+  log.push(`${profile.bootLog.e820Prefix}BIOS-provided physical RAM map:`);
   for (const e of firmware) log.push(formatE820Line(e, 'BIOS-e820', known));
   let table = firmware.slice();
 
@@ -179,7 +181,7 @@ export function buildKernelE820(fw: ParsedE820, profile: KernelProfile, cmdline?
       );
     }
     table = sanitizeE820(table);
-    log.push('user-defined physical RAM map:');
+    log.push(`${profile.bootLog.e820Prefix}user-defined physical RAM map:`);
     for (const e of table) log.push(formatE820Line(e, 'user', known));
   }
 
@@ -206,5 +208,14 @@ export function buildKernelE820(fw: ParsedE820, profile: KernelProfile, cmdline?
   table = sanitizeE820(e820RangeRemove(table, BIOS_BEGIN, BIOS_END - BIOS_BEGIN, E820_TYPE.RAM));
 
   table = sanitizeE820(table);
-  return { firmware, kernel: table, setupData, userDefined: mem.userdef, log, notes, kernelFixed };
+  return {
+    firmware,
+    kernel: table,
+    setupData,
+    userDefined: mem.userdef,
+    log,
+    notes,
+    kernelFixed,
+    cmdline: cmd,
+  };
 }

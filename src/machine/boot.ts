@@ -52,6 +52,8 @@ export interface BootE820 {
   readonly log?: readonly string[];
   /** nokaslr: the kernel stays at its link address even on non-RAM (no relocation). */
   readonly kernelFixed?: boolean;
+  /** The command line this kernel parsed (pm_debug_messages, resume=, …). */
+  readonly cmdline?: string;
 }
 
 export interface BootOptions {
@@ -152,13 +154,17 @@ export interface SetupArch {
 export function setupArch(e820: BootE820, opts: BootOptions): SetupArch {
   const profile = opts.profile;
   const log: string[] = [];
-  log.push('BIOS-provided physical RAM map:');
-  for (const e of e820.firmware) {
-    log.push(
-      `BIOS-e820: [mem ${h18(e.addr)}-${h18(e.addr + e.size - 1n)}] ${e820TypeNameFor(e.type, profile.e820.knownTypes)}`,
-    );
+  // e820__memory_setup() prints the firmware map once; a table built by
+  // buildKernelE820() carries that block (and the kernel's edits) in its log.
+  if (e820.log) log.push(...e820.log);
+  else {
+    log.push(`${profile.bootLog.e820Prefix}BIOS-provided physical RAM map:`);
+    for (const e of e820.firmware) {
+      log.push(
+        `BIOS-e820: [mem ${h18(e.addr)}-${h18(e.addr + e.size - 1n)}] ${e820TypeNameFor(e.type, profile.e820.knownTypes)}`,
+      );
+    }
   }
-  for (const l of e820.log ?? []) log.push(l);
 
   // ---- max_pfn: e820_end_of_ram_pfn() (RAM entries only, capped at MAX_ARCH_PFN) ----
   const maxArchPfn = 2 ** (profile.paging.maxPhysmemBits - 12);

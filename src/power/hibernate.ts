@@ -24,6 +24,7 @@ import type { BlockSink } from './image/source.js';
 import type { ArchEra } from './image/swsusp-info.js';
 import { type PageRecord, type WriteImageResult, writeImage } from './image/writer.js';
 import { formatOops, type Oops, textAddr } from './oops.js';
+import { acpiNvs, acpiPreparing, disableNonbootCpus, pmDebugLog, pmDebugOn } from './pm-console.js';
 import { BM_END_OF_MAP } from './snapshot/bitmap.js';
 import { storeU64 } from './snapshot/kernel-heap.js';
 import { hibernatePreallocateMemory, type PreallocResult } from './snapshot/preallocate.js';
@@ -109,10 +110,12 @@ export async function hibernate(
   const log = (l: string) => con.print(l);
   for (const l of msg.hibernationEntry) log(l);
   for (const l of msg.freezeUser) log(printk(l, '0.002'));
+  // freeze_processes() → oom_killer_disable() (mm/oom_kill.c).
+  if (msg.pm.oomDisabled) log(msg.pm.oomDisabled);
   con.advanceMs(2);
 
   const s = new SwsuspMem(m, content);
-  s.createBasicMemoryBitmaps(log);
+  s.createBasicMemoryBitmaps(pmDebugLog(m, log));
   opts.beforePreallocate?.(() => countDataPages(s));
 
   const t0 = con.nowMs();
@@ -120,10 +123,14 @@ export async function hibernate(
   con.advanceMs(pre.allocNormal * 0.004);
   log(speedLine(FORMAT_ERAS[m.profile.swsuspImage.format], 'Allocated', pre.allocNormal, con.nowMs() - t0));
   for (const l of msg.freezeRest) log(printk(l, '0.001'));
-  log('PM: freeze of devices complete after 18.699 msecs');
-  log('PM: late freeze of devices complete after 0.963 msecs');
-  log('PM: noirq freeze of devices complete after 1.072 msecs');
-  log('Disabling non-boot CPUs ...');
+  // hibernation_snapshot(): dpm_suspend(PMSG_FREEZE) … dpm_suspend_end(); create_image():
+  // platform_pre_snapshot() (ACPI: acpi_pm_prepare() + NVS save), then pm_sleep_disable_secondary_cpus().
+  for (const l of msg.pm.freeze) log(l);
+  if (opts.platformMode) {
+    log(acpiPreparing(m, 4));
+    log(acpiNvs(m, 'save'));
+  }
+  disableNonbootCpus(m, log);
 
   // create_image(): in_suspend = 1; swsusp_arch_suspend() → swsusp_save()
   storeU64(s.heap, symbolPhys(m, 'in_suspend'), 1n);
@@ -174,8 +181,13 @@ export async function hibernate(
   storeU64(s.heap, symbolPhys(m, 'nr_meta_pages'), BigInt(save.nrMetaPages));
   if (m.profile.hibernation.zeroPages)
     storeU64(s.heap, symbolPhys(m, 'nr_zero_pages'), BigInt(save.nrZeroPages));
-  log('PM: noirq thaw of devices complete after 3.653 msecs');
-  log('PM: thaw of devices complete after 4.819 msecs');
+  // create_image() after swsusp_arch_suspend() returned in the hibernating kernel:
+  // platform_leave()/platform_finish() (ACPI NVS restore, wake), then dpm_resume(PMSG_THAW).
+  if (opts.platformMode) {
+    log(acpiNvs(m, 'restore'));
+    log(acpiNvs(m, 'wake'));
+  }
+  for (const l of msg.pm.thaw) log(l);
   if (msg.writingImage) log(msg.writingImage);
 
   // The image: the pfn list is orig_bm (+ zero_bm flags), the data the copy frames in order.
@@ -254,10 +266,20 @@ export async function hibernate(
       },
     ),
   );
-  log('PM: S|');
   // swsusp_free(): copy frames and the image bitmaps go back; power_down().
   if (!opts.deferSwsuspFree) s.swsuspFree();
-  log('reboot: Power down');
+  if (opts.platformMode) {
+    // hibernation_platform_enter(): dpm_suspend*(PMSG_HIBERNATE), the ACPI S4 prepare and
+    // NVS save, the other CPUs off, then the firmware powers the machine off in S4.
+    for (const l of msg.pm.hibernate) log(l);
+    log(acpiPreparing(m, 4));
+    log(acpiNvs(m, 'save'));
+    disableNonbootCpus(m, log);
+  } else {
+    // HIBERNATION_SHUTDOWN: kernel_power_off() → machine_power_off() after the ACPI S5 prepare.
+    log(acpiPreparing(m, 5));
+    log(msg.pm.powerDown);
+  }
   return {
     save,
     prealloc: { allocNormal: pre.allocNormal, saveable: pre.saveable },
@@ -267,4 +289,20 @@ export async function hibernate(
     numPhyspages,
     mem: s,
   };
+}
+
+/**
+ * hibernate() after hibernation_snapshot() failed (e.g. -ENOMEM from
+ * hibernate_preallocate_memory()): swsusp_free(), free_basic_memory_bitmaps()
+ * (pm_pr_dbg), thaw_processes() (oom_killer_enable(), "Restarting tasks"),
+ * and the exit line. The lines the kernel prints, in order.
+ */
+export function hibernateFailedLines(m: Machine): string[] {
+  const msg = m.profile.hibernation.messages;
+  return [
+    ...(pmDebugOn(m) ? [msg.bitmapsFreed] : []),
+    ...(msg.pm.oomEnabled ? [msg.pm.oomEnabled] : []),
+    'Restarting tasks ... done.',
+    ...msg.pm.hibernationExit,
+  ];
 }

@@ -67,6 +67,18 @@ function symOff(m: Machine, site: string): { addr: bigint; text: string } {
   return { addr, text: `${func}+0x${off.toString(16)}/0x${size.toString(16)}` };
 }
 
+/**
+ * oops_end() (arch/x86/kernel/dumpstack.c): panic_on_oops → panic("Fatal
+ * exception"); otherwise make_task_dead(SIGKILL) → do_exit(), which panics
+ * for the init task (kernel/exit.c: "Attempted to kill init! exitcode=0x%08x",
+ * SIGKILL = 9) and otherwise just ends the oopsing task.
+ */
+export function oopsEnd(m: Pick<Machine, 'profile'>, o: Pick<Oops, 'pid'>): string[] {
+  if (m.profile.build.panicOnOops) return ['Kernel panic - not syncing: Fatal exception'];
+  if (o.pid === 1) return ['Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000009'];
+  return [];
+}
+
 /** The oops text, one console line per element. */
 export function formatOops(m: Machine, o: Oops): string[] {
   const op = m.profile.hibernation.oops;
@@ -115,7 +127,7 @@ export function formatOops(m: Machine, o: Oops): string[] {
     out.push(` RSP <${h16(r.rsp)}>`);
     out.push(`CR2: ${h16(o.address)}`);
     out.push('---[ end trace 0000000000000000 ]---');
-    out.push('Kernel panic - not syncing: Fatal exception');
+    out.push(...oopsEnd(m, o));
   } else {
     out.push(`BUG: unable to handle page fault for address: ${h16(o.address)}`);
     out.push(`#PF: supervisor ${write ? 'write' : 'read'} access in kernel mode`);
@@ -135,7 +147,7 @@ export function formatOops(m: Machine, o: Oops): string[] {
     out.push(' </TASK>');
     out.push(`CR2: ${h16(o.address)}`);
     out.push('---[ end trace 0000000000000000 ]---');
-    out.push('Kernel panic - not syncing: Fatal exception');
+    out.push(...oopsEnd(m, o));
   }
   return out;
 }

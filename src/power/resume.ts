@@ -9,6 +9,7 @@
  * This file is the order of those steps, the console lines between them and
  * the verdict; the steps live in the files named above.
  */
+
 import { type ArchRestoreKernel, swsuspArchResume } from '../arch/x86/power/hibernate.js';
 import type { Machine } from '../machine/boot.js';
 import { symbolPhys } from '../machine/symbols.js';
@@ -18,9 +19,11 @@ import type { ChunkPool } from './compress/pool.js';
 import type { KernelConsole } from './console.js';
 import { type EventSink, inPhaseSync } from './events.js';
 import type { ImageManifest } from './hibernate.js';
+import { SF } from './image/swsusp-header.js';
 import type { ResumeTrigger } from './loader-oops.js';
 import type { Oops } from './oops.js';
 import { ImagePageStore, type SilentWrite } from './page-store.js';
+import { acpiNvs, disableNonbootCpus, pmDebugLog, pmDebugOn } from './pm-console.js';
 import { RestoreError, SnapshotRestore } from './snapshot/restore.js';
 import { SwsuspMem } from './snapshot/swsusp-mem.js';
 import { type SwapDevice, swsuspCheck, swsuspRead } from './swap-read.js';
@@ -120,17 +123,19 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
     log(`PM: Image not found (code -22)`);
     return result('no-image', `no hibernation signature on the resume device ("${found.header.sig}")`);
   }
-  log(msg.signatureFound);
+  // 6.x software_resume(): pm_pr_dbg("Image signature found, resuming").
+  pmDebugLog(m, log)(msg.signatureFound);
   for (const l of msg.afterSignature) log(l);
   log(msg.preparingRestore);
   for (const l of msg.freezeUser) log(printk(l, '0.000'));
+  if (msg.pm.oomDisabled) log(msg.pm.oomDisabled);
   for (const l of msg.freezeRest) log(printk(l, '0.002'));
   con.advanceMs(3);
   if (msg.loadingImage) log(msg.loadingImage);
   else log('PM: Loading hibernation image.');
 
   const s = new SwsuspMem(m, opts.content);
-  s.createBasicMemoryBitmaps(log);
+  s.createBasicMemoryBitmaps(pmDebugLog(m, log));
   const rs = new SnapshotRestore(s, log);
 
   if (!found.reader) {
@@ -163,23 +168,27 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
   log(msg.imageLoaded);
 
   // ---- hibernation_restore() → resume_target_kernel() → swsusp_arch_resume() ----
-  log('PM: quiesce of devices complete after 15.822 msecs');
-  log('PM: late quiesce of devices complete after 1.035 msecs');
-  log('PM: noirq quiesce of devices complete after 0.898 msecs');
-  log('Disabling non-boot CPUs ...');
+  for (const l of msg.pm.quiesce) log(l);
+  disableNonbootCpus(m, log);
   rs.flush();
   const restoreFault = inPhaseSync(opts.events, 'restore', () =>
     archResume(m, s, store, rs.viaPbe, stats, Boolean(opts.faults?.noTempPageTables), log),
   );
   if (restoreFault) return result('oops', restoreFault, { restore: rs });
   // The jump: the image kernel goes on from swsusp_arch_suspend() with in_suspend == 0.
+  // Its hibernation_snapshot() sees in_suspend == 0: platform_leave()/platform_finish()
+  // when the image was written in platform mode (SF_PLATFORM_MODE), dpm_resume(PMSG_RESTORE);
+  // then hibernate(): free_basic_memory_bitmaps() (pm_pr_dbg), thaw_processes()
+  // (oom_killer_enable(), "Restarting tasks"), and the exit line.
+  const platform = (found.header.flags & SF.PLATFORM_MODE) !== 0;
   const after = [
-    'PM: noirq restore of devices complete after 14.642 msecs',
-    'PM: early restore of devices complete after 0.841 msecs',
-    'PM: restore of devices complete after 37.120 msecs',
+    ...(platform ? [acpiNvs(m, 'restore'), acpiNvs(m, 'wake')] : []),
+    ...msg.pm.restore,
     msg.restoredSuccessfully,
-    msg.bitmapsFreed,
+    ...(pmDebugOn(m) ? [msg.bitmapsFreed] : []),
+    ...(msg.pm.oomEnabled ? [msg.pm.oomEnabled] : []),
     'Restarting tasks ... done.',
+    ...msg.pm.hibernationExit,
   ];
   const manifest = opts.manifest;
   const verify = manifest ? inPhaseSync(opts.events, 'verify', () => verifyRestore(m, manifest)) : undefined;
@@ -225,7 +234,11 @@ function refusalReason(errno: number, rs: SnapshotRestore): string {
 function failLines(m: Machine, log: (l: string) => void, errno: number): void {
   const msg = m.profile.hibernation.messages;
   log(msg.failedToLoad);
-  log(msg.bitmapsFreed);
+  // load_image_and_restore() → swsusp_free(), free_basic_memory_bitmaps() (pm_pr_dbg in 6.x);
+  // software_resume(): thaw_processes() (oom_killer_enable(), "Restarting tasks"); the error.
+  if (pmDebugOn(m)) log(msg.bitmapsFreed);
+  if (msg.pm.oomEnabled) log(msg.pm.oomEnabled);
+  log('Restarting tasks ... done.');
   if (msg.resumeFailed) log(printk(msg.resumeFailed, errno));
 }
 

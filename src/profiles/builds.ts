@@ -63,6 +63,9 @@ export const BUILDS: Readonly<Record<string, readonly BuildSpec[]>> = {
         numa: true,
         release: '3.10.0-1160.el7.x86_64',
         calibration: null,
+        panicOnOops: true,
+        smp: true,
+        pmSleepDebug: true,
       },
     },
   ],
@@ -84,6 +87,9 @@ export const BUILDS: Readonly<Record<string, readonly BuildSpec[]>> = {
         numa: true,
         release: '6.1.0-53-amd64',
         calibration: 'stock',
+        panicOnOops: false,
+        smp: true,
+        pmSleepDebug: true,
       },
       kernelImage: layout(0x1a00000, 0x3400000),
     },
@@ -104,6 +110,11 @@ export const BUILDS: Readonly<Record<string, readonly BuildSpec[]>> = {
         numa: false,
         release: '6.1.192-hiblab-tiny',
         calibration: 'tiny',
+        // tinyconfig: no SMP, no PM_SLEEP_DEBUG (the tiny consoles print neither
+        // "Disabling non-boot CPUs" nor any pm_pr_dbg() line).
+        panicOnOops: false,
+        smp: false,
+        pmSleepDebug: false,
       },
       kernelImage: layout(0xa00000, 0xc00000),
       paging: { physicalPaddingTb: 0 },
@@ -127,6 +138,9 @@ export const BUILDS: Readonly<Record<string, readonly BuildSpec[]>> = {
         numa: true,
         release: '6.12.117+deb12-amd64',
         calibration: 'stock',
+        panicOnOops: false,
+        smp: true,
+        pmSleepDebug: true,
       },
     },
     {
@@ -146,6 +160,11 @@ export const BUILDS: Readonly<Record<string, readonly BuildSpec[]>> = {
         numa: false,
         release: '6.12.117-hiblab-tiny',
         calibration: 'tiny',
+        // tinyconfig: no SMP, no PM_SLEEP_DEBUG (the tiny consoles print neither
+        // "Disabling non-boot CPUs" nor any pm_pr_dbg() line).
+        panicOnOops: false,
+        smp: false,
+        pmSleepDebug: false,
       },
       kernelImage: layout(0x800000, 0xa00000),
       paging: { physicalPaddingTb: 0 },

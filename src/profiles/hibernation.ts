@@ -38,6 +38,45 @@ export interface HibernationMessages {
   readonly signatureFound: string;
   readonly writingImage: string | null;
   readonly loadingImage: string | null;
+  /** Device PM, ACPI, OOM-killer and power-off lines around the snapshot (./hibernation.ts PmLines). */
+  readonly pm: PmLines;
+}
+
+/**
+ * What hibernate()/software_resume() print besides kernel/power's own lines:
+ * dpm_show_time() of each device-PM phase (drivers/base/power/main.c), the
+ * ACPI platform hooks (drivers/acpi/sleep.c), oom_killer_disable()/enable()
+ * (mm/oom_kill.c), power_down() (kernel/power/hibernate.c → kernel/reboot.c).
+ * Phase lines are printed verbatim; their msecs are the fixture consoles'.
+ */
+export interface PmLines {
+  /** dpm_suspend*(PMSG_FREEZE) before create_image(). */
+  readonly freeze: readonly string[];
+  /** dpm_resume*(PMSG_THAW) after create_image() (the hibernating kernel goes on to write). */
+  readonly thaw: readonly string[];
+  /** dpm_suspend*(PMSG_QUIESCE): the boot kernel before the jump (hibernation_restore()). */
+  readonly quiesce: readonly string[];
+  /** dpm_resume*(PMSG_RESTORE): the image kernel after the jump. */
+  readonly restore: readonly string[];
+  /** dpm_suspend*(PMSG_HIBERNATE): platform mode, hibernation_platform_enter(). */
+  readonly hibernate: readonly string[];
+  /** Prefix of drivers/acpi/sleep.c messages ("ACPI: PM: " in 6.x, "ACPI: " in 3.10). */
+  readonly acpiPrefix: string;
+  /** oom_killer_disable()/oom_killer_enable() lines (4.0+); null where they are silent. */
+  readonly oomDisabled: string | null;
+  readonly oomEnabled: string | null;
+  /** hibernate() exit lines (6.x "hibernation exit"). */
+  readonly hibernationExit: readonly string[];
+  /** kernel_power_off(). */
+  readonly powerDown: string;
+  /**
+   * 'always': "Marking nosave pages", "Basic memory bitmaps created/freed",
+   * "Image signature found, resuming" are
+   * printk()s (3.10). 'pm_debug_messages': they are pm_pr_dbg() (6.x) and print
+   * only with `pm_debug_messages` on the command line, on a build with
+   * CONFIG_PM_SLEEP_DEBUG (KernelBuild.pmSleepDebug).
+   */
+  readonly debugLines: 'always' | 'pm_debug_messages';
 }
 
 /** A text symbol of the model kernel: offset from _text and size (for oops lines "func+0xoff/0xsize"). */

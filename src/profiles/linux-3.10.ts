@@ -133,6 +133,7 @@ export const linux310: KernelProfile = {
   },
   bootLog: {
     lastPfnPrefix: 'e820: ',
+    e820Prefix: 'e820: ',
     totalPages: 'present-minus-memmap',
     zoneRangeWidth: 8,
   },
@@ -260,6 +261,43 @@ export const linux310: KernelProfile = {
       signatureFound: 'PM: Image signature found, resuming',
       writingImage: null,
       loadingImage: null,
+      // No RHEL 7 console of these phases is in the fixtures: the device-PM lines
+      // are the model's since the first release (3.10's dpm_show_time() prints
+      // "<phase> of devices complete after"; no "start"/"end" phases yet).
+      pm: {
+        freeze: [
+          'PM: freeze of devices complete after 18.699 msecs',
+          'PM: late freeze of devices complete after 0.963 msecs',
+          'PM: noirq freeze of devices complete after 1.072 msecs',
+        ],
+        thaw: [
+          'PM: noirq thaw of devices complete after 3.653 msecs',
+          'PM: thaw of devices complete after 4.819 msecs',
+        ],
+        quiesce: [
+          'PM: quiesce of devices complete after 15.822 msecs',
+          'PM: late quiesce of devices complete after 1.035 msecs',
+          'PM: noirq quiesce of devices complete after 0.898 msecs',
+        ],
+        restore: [
+          'PM: noirq restore of devices complete after 14.642 msecs',
+          'PM: early restore of devices complete after 0.841 msecs',
+          'PM: restore of devices complete after 37.120 msecs',
+        ],
+        hibernate: [
+          'PM: hibernate of devices complete after 12.595 msecs',
+          'PM: late hibernate of devices complete after 0.682 msecs',
+          'PM: noirq hibernate of devices complete after 0.664 msecs',
+        ],
+        // drivers/acpi/sleep.c: PREFIX "ACPI: " (the "PM: " pr_fmt came in 5.x).
+        acpiPrefix: 'ACPI: ',
+        // oom_killer_disable() printed nothing before 4.0.
+        oomDisabled: null,
+        oomEnabled: null,
+        hibernationExit: [],
+        powerDown: 'reboot: Power down',
+        debugLines: 'always',
+      },
     },
   } satisfies HibernationProfile,
 };

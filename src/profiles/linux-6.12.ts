@@ -129,6 +129,7 @@ export const linux612: KernelProfile = {
   },
   bootLog: {
     lastPfnPrefix: '',
+    e820Prefix: '',
     totalPages: 'present',
     zoneRangeWidth: 16,
   },
@@ -256,6 +257,46 @@ export const linux612: KernelProfile = {
       signatureFound: 'PM: Image signature found, resuming',
       writingImage: 'PM: hibernation: Writing hibernation image.',
       loadingImage: 'PM: hibernation: Loading hibernation image.',
+      // From the fixture consoles (runs/612-*, 612-platform): pm_debug_messages
+      // lines ("Calling …", "Checking wakeup interrupts") are not modelled.
+      pm: {
+        freeze: [
+          'PM: freeze of devices complete after 18.699 msecs',
+          'PM: late freeze of devices complete after 0.963 msecs',
+          'PM: noirq freeze of devices complete after 1.072 msecs',
+          'PM: end freeze of devices complete after 2.445 msecs',
+        ],
+        thaw: [
+          'PM: noirq thaw of devices complete after 3.653 msecs',
+          'PM: early thaw of devices complete after 0.729 msecs',
+          'PM: thaw of devices complete after 4.819 msecs',
+        ],
+        quiesce: [
+          'PM: quiesce of devices complete after 15.822 msecs',
+          'PM: start quiesce of devices complete after 16.846 msecs',
+          'PM: late quiesce of devices complete after 1.035 msecs',
+          'PM: noirq quiesce of devices complete after 0.898 msecs',
+          'PM: end quiesce of devices complete after 2.339 msecs',
+        ],
+        restore: [
+          'PM: noirq restore of devices complete after 14.642 msecs',
+          'PM: early restore of devices complete after 0.841 msecs',
+          'PM: restore of devices complete after 37.120 msecs',
+        ],
+        hibernate: [
+          'PM: hibernate of devices complete after 12.595 msecs',
+          'PM: start hibernate of devices complete after 13.025 msecs',
+          'PM: late hibernate of devices complete after 0.682 msecs',
+          'PM: noirq hibernate of devices complete after 0.664 msecs',
+          'PM: end hibernate of devices complete after 1.542 msecs',
+        ],
+        acpiPrefix: 'ACPI: PM: ',
+        oomDisabled: 'OOM killer disabled.',
+        oomEnabled: 'OOM killer enabled.',
+        hibernationExit: ['PM: hibernation: hibernation exit'],
+        powerDown: 'reboot: Power down',
+        debugLines: 'pm_debug_messages',
+      },
     },
   } satisfies HibernationProfile,
 };

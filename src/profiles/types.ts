@@ -163,6 +163,16 @@ export interface KernelBuild {
    * as ContentKind.KERNEL), as the 3.10 builtins were written.
    */
   readonly calibration: 'stock' | 'tiny' | null;
+  /**
+   * CONFIG_PANIC_ON_OOPS_VALUE (the panic_on_oops default): oops_end() panics
+   * with "Fatal exception" (RHEL kernels: 1), else make_task_dead() kills the
+   * task, which panics only for PID 1 ("Attempted to kill init!"): Debian: 0.
+   */
+  readonly panicOnOops: boolean;
+  /** CONFIG_SMP: freeze_secondary_cpus() prints "Disabling non-boot CPUs ..." (not on tiny kernels). */
+  readonly smp: boolean;
+  /** CONFIG_PM_SLEEP_DEBUG: pm_pr_dbg() lines can print (with pm_debug_messages); off on tiny kernels. */
+  readonly pmSleepDebug: boolean;
 }
 
 export interface KernelProfile {
@@ -286,6 +296,12 @@ export interface KernelProfile {
   readonly bootLog: {
     /** Prefix of "last_pfn = … max_arch_pfn = …" ('e820: ' in 3.10, none in 6.12). */
     readonly lastPfnPrefix: string;
+    /**
+     * Prefix of the "BIOS-provided / user-defined physical RAM map:" headers:
+     * 'e820: ' in 3.10 (printk "e820: BIOS-provided physical RAM map:" in
+     * setup_memory_map(), as el7 consoles show), none in 6.x.
+     */
+    readonly e820Prefix: string;
     /** Width of addresses in "Zone ranges:" lines (%#010lx in 3.10, %#018Lx in 6.x). */
     readonly zoneRangeWidth: number;
     /**

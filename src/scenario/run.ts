@@ -16,7 +16,7 @@ import { globalsPfnRange } from '../machine/symbols.js';
 import type { ChunkPool } from '../power/compress/pool.js';
 import { KernelConsole } from '../power/console.js';
 import { type ConsoleBoot, type EventSink, inPhase } from '../power/events.js';
-import { HibernateOops, type HibernateResult, hibernate } from '../power/hibernate.js';
+import { HibernateOops, type HibernateResult, hibernate, hibernateFailedLines } from '../power/hibernate.js';
 import type { BlockSink, ReadSource } from '../power/image/source.js';
 import type { Oops } from '../power/oops.js';
 import { type ResumeResult, softwareResume } from '../power/resume.js';
@@ -223,6 +223,7 @@ async function runStory(sc: Scenario, io: RunIo, events: EventSink | undefined):
     }
     if (e instanceof ScenarioError && e.code === 'HIBERNATE_ENOMEM') {
       s.con.print(e.message);
+      for (const l of hibernateFailedLines(s.machine)) s.con.print(l);
       return finish(sc, {
         scenario: sc,
         verdict: 'hibernate-failed',

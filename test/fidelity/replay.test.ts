@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { FileSource } from '../../src/node/image-file.js';
 import { resumeImage } from '../../src/scenario/resume-image.js';
 import { fixturePath, swapImagePath } from '../helpers/fixtures.js';
-import { CASES, modelClass, numbersOf, read, realClass, runCase } from './replay.js';
+import { CASES, modelClass, numbersOf, pmSequence, read, realClass, runCase } from './replay.js';
 
 /** Images shipped in the fixtures: these boots are also replayed from the real image itself. */
 const SHIPPED = new Set(['612-lzo', 'tiny612-lz4', 'tiny612-lzo', 'tiny612-nocompress']);
@@ -45,6 +45,16 @@ describe('replay of the real QEMU boots', () => {
         numbers.push(cmp('Need to copy', rh.needToCopy, mh.needToCopy));
         numbers.push(cmp('Image created', rh.imageCreated, mh.imageCreated));
         numbers.push(cmp('compressed kB', rh.compressedKb, mh.compressedKb));
+        // The power-management lines, in the kernel's order (timings dropped).
+        const HIB_FROM = /hibernation entry|Syncing filesystems/;
+        expect(pmSequence(r.suspend.console.join('\n'), HIB_FROM)).toEqual(
+          pmSequence(read(c.hibLog), HIB_FROM, /^(?:HIBLAB:|sh: )/),
+        );
+        if (c.resumeLog) {
+          const RES_FROM = /Image signature found|resume from hibernation|Image not found/;
+          const model = [...(r.resume?.console ?? []), ...r.restoredConsole].join('\n');
+          expect(pmSequence(model, RES_FROM)).toEqual(pmSequence(read(c.resumeLog), RES_FROM, /^HIBLAB:/));
+        }
         if (c.resumeLog) {
           const rr = numbersOf(read(c.resumeLog));
           const mr = numbersOf((r.resume?.console ?? []).join('\n'));

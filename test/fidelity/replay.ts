@@ -382,3 +382,26 @@ export function numbersOf(text: string): Record<string, string> {
   if (nosave.length) out.nosave = [...new Set(nosave)].join(' ');
   return out;
 }
+
+/**
+ * The power-management lines of a console in order, timings dropped: device
+ * PM phases, the OOM killer, ACPI sleep-state and NVS lines, the CPUs going
+ * down, pm_pr_dbg() bitmaps/nosave lines, "PM: S|", power-off, task restart
+ * and the hibernate() entry/exit lines. `from` and `until` cut the real
+ * console to one kernel's run (a resumed userspace dumps dmesg after it).
+ */
+const PM_LINE =
+  /^(?:OOM killer (?:dis|en)abled\.|PM: S\||ACPI: (?:PM: )?(?:Preparing to enter|Saving platform|Restoring platform|Waking up)|reboot: Power down|Disabling non-boot CPUs|PM: hibernation: hibernation (?:entry|exit)|Restarting tasks|PM: (?:\w+ )?(?:freeze|thaw|quiesce|restore|hibernate) of devices complete|PM: (?:hibernation: )?Basic memory bitmaps|PM: (?:hibernation: )?Marking nosave)/;
+
+export function pmSequence(text: string, from: RegExp, until?: RegExp): string[] {
+  const out: string[] = [];
+  let on = false;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/^.*?\[\s*\d+\.\d+\] /, '').trimEnd();
+    if (!on && from.test(line)) on = true;
+    if (!on) continue;
+    if (until?.test(raw)) break;
+    if (PM_LINE.test(line)) out.push(line.replace(/ after [\d.]+ msecs$/, ''));
+  }
+  return out;
+}

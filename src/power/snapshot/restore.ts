@@ -193,7 +193,8 @@ export class SnapshotRestore {
       } else {
         if (h.unpackFwBugMessage && !valid) {
           this.log(
-            `[Firmware Bug]: Memory map mismatch at 0x${(pfnBig * 4096n).toString(16)} after hibernation`,
+            // pr_err(FW_BUG …) under snapshot.c's pr_fmt: "PM: hibernation: [Firmware Bug]: …".
+            `${h.messages.hibernatePrefix}[Firmware Bug]: Memory map mismatch at 0x${(pfnBig * 4096n).toString(16)} after hibernation`,
           );
         }
         throw new RestoreError(
