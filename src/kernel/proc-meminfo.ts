@@ -5,8 +5,9 @@
  * pool of the default 2 MiB size. Values are "%8lu kB" right aligned after a
  * 16-column label (show_val_kb), the HugePages_ counts "%5lu".
  */
-import type { MmContext } from '../mm/context.js';
+
 import { copyToUser } from '../arch/x86/user-fault.js';
+import type { MmContext } from '../mm/context.js';
 import { HUGETLB_PAGE_SIZE } from '../mm/hugetlb.js';
 import type { CharDevice, OpenFile } from './files.js';
 import type { Task } from './task.js';

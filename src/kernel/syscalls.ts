@@ -100,7 +100,12 @@ export class Syscalls {
     if (this.heapTop + need > this.heapEnd) {
       if (this.heapEnd === 0) this.heapTop = this.heapEnd = HEAP_BASE;
       const grow = Math.ceil((need + TOP_PAD) / 4096) * 4096;
-      const r = this.mmap(this.heapEnd, grow, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+      const r = this.mmap(
+        this.heapEnd,
+        grow,
+        PROT_READ | PROT_WRITE,
+        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+      );
       if (r < 0) return 0;
       this.heapEnd += grow;
     }
@@ -225,7 +230,7 @@ export class Syscalls {
    * and exits with its return value; with no body the child spins until it
    * is killed (`while (1);`). Returns the child's pid.
    */
-  fork(child?: (sys: Syscalls) => number | undefined | void): number {
+  fork(child?: (sys: Syscalls) => unknown): number {
     const t = this.sys.tasks.fork(this.task);
     if (child) {
       const cs = new Syscalls(this.sys, t);
@@ -235,7 +240,8 @@ export class Syscalls {
       for (const [p, n] of this.mallocSizes) cs.mallocSizes.set(p, n);
       let status = 0;
       try {
-        status = ((child(cs) ?? 0) & 0xff) << 8;
+        const code = child(cs);
+        status = ((typeof code === 'number' ? code : 0) & 0xff) << 8;
       } catch (e) {
         if (!(e instanceof TaskExit)) {
           this.sys.tasks.exit(t, 1 << 8);

@@ -11,9 +11,9 @@
  */
 import type { MmContext } from './context.js';
 import { FAULT_FLAG_REMOTE, FAULT_FLAG_WRITE, handleMmFault, VM_FAULT_ERROR } from './fault.js';
+import { migrateDeviceCoherentFolio } from './migrate-device.js';
 import type { MmStruct } from './mm-struct.js';
 import { pmdIndex, pteIndex } from './mm-struct.js';
-import { migrateDeviceCoherentFolio } from './migrate-device.js';
 import { EBUSY, EFAULT, EINVAL } from './mmap.js';
 import { PTE_PSE, PTE_RW, PTE_SPECIAL, pteFlags, pteNone, ptePfn } from './pte.js';
 import { VM_ACCESS_FLAGS, VM_WRITE } from './vma.js';

@@ -10,9 +10,9 @@ import { GupTestDevice } from '../../drivers/gup-test.js';
 import { DmirrorDriver } from '../../drivers/test-hmm.js';
 import { hmmIoctl } from '../../drivers/test-hmm-uapi.js';
 import { bootMmContext } from '../../kernel/boot-mm.js';
+import { ProcMeminfo } from '../../kernel/proc-meminfo.js';
 import { Syscalls, type System } from '../../kernel/syscalls.js';
 import { Tasks } from '../../kernel/task.js';
-import { ProcMeminfo } from '../../kernel/proc-meminfo.js';
 import { hugetlbSetPool } from '../../mm/hugetlb.js';
 import type { KernelProfile } from '../../profiles/types.js';
 

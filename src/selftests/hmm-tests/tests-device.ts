@@ -14,9 +14,9 @@ import {
   ASSERT_NE,
   EXPECT_EQ,
   EXPECT_NE,
+  type HmmBuffer,
   hmm_buffer_free,
   hmm_dmirror_cmd,
-  type HmmBuffer,
   SKIP,
   type TestCtx,
 } from './harness.js';
@@ -165,7 +165,8 @@ export const DEVICE_TESTS: HmmTest[] = [
       EXPECT_EQ(t, SIGTERM, WTERMSIG(w.status), 'WTERMSIG');
       ASSERT_EQ(hmm_dmirror_cmd(t.s, t.fd, io(t).SNAPSHOT, b, npages), 0);
       ASSERT_EQ(b.cpages, npages);
-      for (let i = 0; i < npages; i++) ASSERT_EQ(U.HMM_DMIRROR_PROT_WRITE, t.s.getU8(b.mirror + i), `m[${i}]`);
+      for (let i = 0; i < npages; i++)
+        ASSERT_EQ(U.HMM_DMIRROR_PROT_WRITE, t.s.getU8(b.mirror + i), `m[${i}]`);
       hmm_buffer_free(t.s, b);
     },
   },

@@ -4,7 +4,17 @@
  */
 import * as U from '../../drivers/test-hmm-uapi.js';
 import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '../../mm/mmap.js';
-import { anonBuffer, check, fill, HMM_BUFFER_SIZE, io, MAP_FAILED, mapResult, NTIMES, TWOMEG } from './common.js';
+import {
+  anonBuffer,
+  check,
+  fill,
+  HMM_BUFFER_SIZE,
+  io,
+  MAP_FAILED,
+  mapResult,
+  NTIMES,
+  TWOMEG,
+} from './common.js';
 import {
   ALIGN,
   ASSERT_EQ,

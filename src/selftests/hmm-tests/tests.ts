@@ -8,17 +8,24 @@
 import * as U from '../../drivers/test-hmm-uapi.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_NONE, PROT_READ, PROT_WRITE } from '../../mm/mmap.js';
 import {
+  anonBuffer,
+  check,
   EFAULT,
   EINVAL,
   ENOENT,
   EPERM,
-  HMM_BUFFER_SIZE,
-  anonBuffer,
-  check,
   fill,
+  HMM_BUFFER_SIZE,
   io as ioOf,
 } from './common.js';
-import { ASSERT_EQ, ASSERT_GE, hmm_buffer_free, hmm_dmirror_cmd, newBuffer, type TestCtx } from './harness.js';
+import {
+  ASSERT_EQ,
+  ASSERT_GE,
+  hmm_buffer_free,
+  hmm_dmirror_cmd,
+  newBuffer,
+  type TestCtx,
+} from './harness.js';
 import { ANON_TESTS } from './tests-anon.js';
 import { DEVICE_TESTS } from './tests-device.js';
 import { MULTI_TESTS } from './tests-multi.js';
@@ -31,7 +38,13 @@ export interface HmmTest {
 
 const io = (t: TestCtx) => {
   const i = ioOf(t);
-  return { ...i, TO_DEV: i.MIGRATE_TO_DEV, TO_SYS: i.MIGRATE_TO_SYS, EXCL: i.EXCLUSIVE, CHECK: i.CHECK_EXCLUSIVE };
+  return {
+    ...i,
+    TO_DEV: i.MIGRATE_TO_DEV,
+    TO_SYS: i.MIGRATE_TO_SYS,
+    EXCL: i.EXCLUSIVE,
+    CHECK: i.CHECK_EXCLUSIVE,
+  };
 };
 
 const BASE_TESTS: HmmTest[] = [
