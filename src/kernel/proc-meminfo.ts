@@ -2,7 +2,9 @@
  * /proc/meminfo (fs/proc/meminfo.c meminfo_proc_show, with
  * hugetlb_report_meminfo() of mm/hugetlb.c): the lines the model can
  * fill — MemTotal/MemFree from the buddy allocator's zones and the hugetlb
- * pool of the default 2 MiB size. Values are "%8lu kB" right aligned after a
+ * pool of the default 2 MiB size (HugePages_Rsvd and _Surp stay 0: the model
+ * checks reservations at mmap without holding them, and has no surplus pages).
+ * Values are "%8lu kB" right aligned after a
  * 16-column label (show_val_kb), the HugePages_ counts "%5lu".
  */
 

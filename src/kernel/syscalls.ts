@@ -6,7 +6,7 @@
  * negative errno values like the raw syscalls; mmap failure is MAP_FAILED (-1
  * in the C library, here the negative errno).
  */
-import { copyFromUser, copyToUser } from '../arch/x86/user-fault.js';
+import { copyFromUser, copyToUser, userTranslate } from '../arch/x86/user-fault.js';
 import type { MmContext } from '../mm/context.js';
 import { doMadvise } from '../mm/madvise.js';
 import {
@@ -213,6 +213,19 @@ export class Syscalls {
   setU8(va: number, v: number): void {
     this.task.cpu.storeU8(va, v);
   }
+  /**
+   * The 1024 ints of the user page holding `va`, after the CPU's translation
+   * of one access to it (faulting as a load or store would). For loops over
+   * whole buffers: every later access to the same page in the same direction
+   * hits the same frame until the next fault elsewhere changes mappings, which
+   * a plain load or store loop cannot do.
+   */
+  userPageI32(va: number, write: boolean): Int32Array {
+    const pfn = userTranslate(this.ctx, this.task.mm, va, write);
+    const f = this.ctx.mem.frame(pfn);
+    return new Int32Array(f.buffer, f.byteOffset, 1024);
+  }
+
   /** memset(): whole aligned words at a time, bytes at the edges. */
   memset(va: number, b: number, n: number): void {
     const cpu = this.task.cpu;

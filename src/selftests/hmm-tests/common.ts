@@ -70,12 +70,25 @@ export function anonBuffer(
   return b;
 }
 
-/** for (i = 0, ptr = va; i < n; ++i) ptr[i] = f(i); */
+/** for (i = 0, ptr = va; i < n; ++i) ptr[i] = f(i); — page by page (one translation per page). */
 export function fill(s: Syscalls, va: number, n: number, f: (i: number) => number): void {
-  for (let i = 0; i < n; i++) s.setI32(va + 4 * i, f(i));
+  for (let i = 0; i < n; ) {
+    const a = va + 4 * i;
+    const v = s.userPageI32(a, true);
+    const end = Math.min(n, i + (4096 - (a % 4096)) / 4);
+    for (let k = (a % 4096) >> 2; i < end; i++, k++) v[k] = f(i);
+  }
 }
 
-/** for (i = 0, ptr = va; i < n; ++i) ASSERT_EQ(ptr[i], f(i)); */
+/** for (i = 0, ptr = va; i < n; ++i) ASSERT_EQ(ptr[i], f(i)); — page by page. */
 export function check(s: Syscalls, va: number, n: number, f: (i: number) => number, what: string): void {
-  for (let i = 0; i < n; i++) ASSERT_EQ(s.getI32(va + 4 * i), f(i) | 0, `${what}[${i}]`);
+  for (let i = 0; i < n; ) {
+    const a = va + 4 * i;
+    const v = s.userPageI32(a, false);
+    const end = Math.min(n, i + (4096 - (a % 4096)) / 4);
+    for (let k = (a % 4096) >> 2; i < end; i++, k++) {
+      const e = f(i) | 0;
+      if (v[k] !== e) ASSERT_EQ(v[k], e, `${what}[${i}]`);
+    }
+  }
 }
