@@ -18,14 +18,7 @@ import {
   HMM_BUFFER_SIZE,
   io as ioOf,
 } from './common.js';
-import {
-  ASSERT_EQ,
-  ASSERT_GE,
-  hmm_buffer_free,
-  hmm_dmirror_cmd,
-  newBuffer,
-  type TestCtx,
-} from './harness.js';
+import { ALIGN, ASSERT_EQ, ASSERT_NE, hmm_buffer_free, hmm_dmirror_cmd, type TestCtx } from './harness.js';
 import { ANON_TESTS } from './tests-anon.js';
 import { DEVICE_TESTS } from './tests-device.js';
 import { MULTI_TESTS } from './tests-multi.js';
@@ -53,14 +46,15 @@ const BASE_TESTS: HmmTest[] = [
     fixture: 'hmm',
     name: 'anon_read',
     body: (t) => {
-      const npages = HMM_BUFFER_SIZE >> t.page_shift;
+      const npages = ALIGN(HMM_BUFFER_SIZE, t.page_size) >> t.page_shift;
+      ASSERT_NE(npages, 0);
       const size = npages << t.page_shift;
       const b = anonBuffer(t, size);
       // Initialize buffer in system memory but leave the first two pages zero.
       for (let i = (2 * t.page_size) / 4; i < size / 4; i++) t.s.setI32(b.ptr + 4 * i, i);
       ASSERT_EQ(t.s.mprotect(b.ptr, size, PROT_READ), 0);
       // Fault in the second page by reading it: the zero page.
-      const val = t.s.getI32(b.ptr + t.page_size + 4 * 1);
+      const val = t.s.getI32(b.ptr + t.page_size);
       ASSERT_EQ(val, 0);
       ASSERT_EQ(hmm_dmirror_cmd(t.s, t.fd, io(t).READ, b, npages), 0);
       ASSERT_EQ(b.cpages, npages);
@@ -75,7 +69,8 @@ const BASE_TESTS: HmmTest[] = [
     fixture: 'hmm',
     name: 'anon_read_prot',
     body: (t) => {
-      const npages = HMM_BUFFER_SIZE >> t.page_shift;
+      const npages = ALIGN(HMM_BUFFER_SIZE, t.page_size) >> t.page_shift;
+      ASSERT_NE(npages, 0);
       const size = npages << t.page_shift;
       const b = anonBuffer(t, size);
       fill(t.s, b.ptr, size / 4, (i) => i);
@@ -92,7 +87,8 @@ const BASE_TESTS: HmmTest[] = [
     fixture: 'hmm',
     name: 'anon_write',
     body: (t) => {
-      const npages = HMM_BUFFER_SIZE >> t.page_shift;
+      const npages = ALIGN(HMM_BUFFER_SIZE, t.page_size) >> t.page_shift;
+      ASSERT_NE(npages, 0);
       const size = npages << t.page_shift;
       const b = anonBuffer(t, size);
       fill(t.s, b.mirror, size / 4, (i) => i);
@@ -107,7 +103,8 @@ const BASE_TESTS: HmmTest[] = [
     fixture: 'hmm',
     name: 'anon_write_prot',
     body: (t) => {
-      const npages = HMM_BUFFER_SIZE >> t.page_shift;
+      const npages = ALIGN(HMM_BUFFER_SIZE, t.page_size) >> t.page_shift;
+      ASSERT_NE(npages, 0);
       const size = npages << t.page_shift;
       const b = anonBuffer(t, size, PROT_READ);
       ASSERT_EQ(hmm_dmirror_cmd(t.s, t.fd, io(t).READ, b, 1), 0);
@@ -128,7 +125,8 @@ const BASE_TESTS: HmmTest[] = [
     fixture: 'hmm',
     name: 'migrate',
     body: (t) => {
-      const npages = HMM_BUFFER_SIZE >> t.page_shift;
+      const npages = ALIGN(HMM_BUFFER_SIZE, t.page_size) >> t.page_shift;
+      ASSERT_NE(npages, 0);
       const size = npages << t.page_shift;
       const b = anonBuffer(t, size);
       fill(t.s, b.ptr, size / 4, (i) => i);
@@ -142,7 +140,8 @@ const BASE_TESTS: HmmTest[] = [
     fixture: 'hmm',
     name: 'migrate_fault',
     body: (t) => {
-      const npages = HMM_BUFFER_SIZE >> t.page_shift;
+      const npages = ALIGN(HMM_BUFFER_SIZE, t.page_size) >> t.page_shift;
+      ASSERT_NE(npages, 0);
       const size = npages << t.page_shift;
       const b = anonBuffer(t, size);
       fill(t.s, b.ptr, size / 4, (i) => i);
@@ -161,7 +160,8 @@ const BASE_TESTS: HmmTest[] = [
     fixture: 'hmm',
     name: 'migrate_release',
     body: (t) => {
-      const npages = HMM_BUFFER_SIZE >> t.page_shift;
+      const npages = ALIGN(HMM_BUFFER_SIZE, t.page_size) >> t.page_shift;
+      ASSERT_NE(npages, 0);
       const size = npages << t.page_shift;
       const b = anonBuffer(t, size);
       fill(t.s, b.ptr, size / 4, (i) => i);
@@ -177,7 +177,8 @@ const BASE_TESTS: HmmTest[] = [
     fixture: 'hmm',
     name: 'migrate_shared',
     body: (t) => {
-      const npages = HMM_BUFFER_SIZE >> t.page_shift;
+      const npages = ALIGN(HMM_BUFFER_SIZE, t.page_size) >> t.page_shift;
+      ASSERT_NE(npages, 0);
       const size = npages << t.page_shift;
       const b = anonBuffer(t, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
       ASSERT_EQ(hmm_dmirror_cmd(t.s, t.fd, io(t).TO_DEV, b, npages), -ENOENT);
@@ -220,10 +221,7 @@ const BASE_TESTS: HmmTest[] = [
     body: (t) => {
       const npages = 7;
       const size = npages << t.page_shift;
-      const b = newBuffer(size);
-      b.ptr = t.s.mmap(0, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
-      ASSERT_GE(b.ptr, 0);
-      b.mirror = t.s.malloc(npages);
+      const b = anonBuffer(t, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, npages);
       const p = b.ptr;
       const ps = t.page_size;
       ASSERT_EQ(t.s.munmap(p + ps, ps), 0);
@@ -292,7 +290,8 @@ const BASE_TESTS: HmmTest[] = [
     fixture: 'hmm',
     name: 'exclusive',
     body: (t) => {
-      const npages = HMM_BUFFER_SIZE >> t.page_shift;
+      const npages = ALIGN(HMM_BUFFER_SIZE, t.page_size) >> t.page_shift;
+      ASSERT_NE(npages, 0);
       const size = npages << t.page_shift;
       const b = anonBuffer(t, size);
       fill(t.s, b.ptr, size / 4, (i) => i);
