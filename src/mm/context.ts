@@ -317,6 +317,11 @@ export class MmContext {
     return h;
   }
 
+  /** The process whose threads these were exited: they never run. */
+  cancelThreads(): void {
+    this.sleepers.length = 0;
+  }
+
   /** mmap_read_unlock(): a point where a sleeping thread that is due gets to run. */
   mmapReadUnlock(): void {
     this.lockDrops++;

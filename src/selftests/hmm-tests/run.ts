@@ -67,6 +67,8 @@ export function runHmmTests(
         if (e instanceof Skipped) r = { name, result: 'skip', message: e.message };
         else r = { name, result: 'fail', message: [...t.failures, (e as Error).message].join('; ') };
       }
+      // The test process ends: its threads (a failed anon_teardown's unmap_buffer) die with it.
+      sys.ctx.cancelThreads();
       sys.tasks.exit(s.task, 0);
       sys.tasks.waitpid(s.task.pid);
       out.push(r);
