@@ -431,7 +431,9 @@ export class DmirrorDriver {
   ): number {
     for (let tries = 0; tries < 1000; tries++) {
       range.notifierSeq = mmuIntervalReadBegin(range.notifier);
+      // mmap_read_lock(); hmm_range_fault(); mmap_read_unlock();
       const ret = hmmRangeFault(this.ctx, d.mm, range);
+      this.ctx.mmapReadUnlock();
       if (ret) {
         if (ret === -EBUSY) continue;
         return ret;

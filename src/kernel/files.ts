@@ -18,6 +18,8 @@ export interface CharDevice {
   ioctl(file: OpenFile, task: Task, cmd: number, arg: number): number;
   release(file: OpenFile): void;
   mmap?(file: OpenFile, vma: Vma): number;
+  /** read(fd, buf, count) into user memory: bytes read or a negative errno. */
+  read?(file: OpenFile, task: Task, buf: number, count: number): number;
 }
 
 export class OpenFile {

@@ -100,6 +100,13 @@ export class MmContext {
   lastCollectSkip: string | null = null;
   /** The current kernel call chain (innermost last), for fault traces. */
   readonly stack: Frame[] = [];
+  /**
+   * Other user threads of the model (a test's pthread_create): each runs once
+   * `after` more mmap_read_unlock() calls have happened — the points where the
+   * running kernel path lets a writer of mmap_lock (munmap, mprotect) in.
+   */
+  private readonly sleepers: { after: number; run: () => void }[] = [];
+  private lockDrops = 0;
 
   constructor(
     readonly machine: MmMachine,
@@ -284,6 +291,45 @@ export class MmContext {
 
   isDeviceCoherent(pfn: number): boolean {
     return this.pgmapOf(pfn)?.type === 'coherent';
+  }
+
+  /** Queue a thread body to run after `drops` more mmap_read_unlock() points. */
+  queueThread(drops: number, run: () => void): { done: boolean; join(): void } {
+    const h = {
+      done: false,
+      join: () => {
+        // pthread_join(): a thread still sleeping runs to completion now.
+        const i = this.sleepers.indexOf(e);
+        if (i >= 0) {
+          this.sleepers.splice(i, 1);
+          e.run();
+        }
+      },
+    };
+    const e = {
+      after: this.lockDrops + drops,
+      run: () => {
+        h.done = true;
+        run();
+      },
+    };
+    this.sleepers.push(e);
+    return h;
+  }
+
+  /** The process whose threads these were exited: they never run. */
+  cancelThreads(): void {
+    this.sleepers.length = 0;
+  }
+
+  /** mmap_read_unlock(): a point where a sleeping thread that is due gets to run. */
+  mmapReadUnlock(): void {
+    this.lockDrops++;
+    for (const e of [...this.sleepers]) {
+      if (e.after > this.lockDrops) continue;
+      this.sleepers.splice(this.sleepers.indexOf(e), 1);
+      e.run();
+    }
   }
 
   /** Run `fn` with `frame` on the reported call stack. */

@@ -88,8 +88,8 @@ function copyPageRange(ctx: MmContext, src: Vma, dst: Vma): void {
         const type = swpType(st, i);
         const pfn = swpOffset(st, i);
         if (type === sw.deviceExclusiveWrite || type === sw.deviceExclusiveRead) {
-          ctx.putPage(pfn);
-          ctx.getPage(pfn);
+          // copy_nonpresent_pte() → try_restore_exclusive_pte(): the entry's page
+          // reference becomes the restored PTE's; then copied as a present PTE.
           restoreExclusivePte(ctx, src, st, i, pfn, type === sw.deviceExclusiveWrite);
         } else {
           if (type === sw.deviceWrite || type === sw.deviceRead) {

@@ -11,9 +11,10 @@
  */
 import type { MmContext } from './context.js';
 import { FAULT_FLAG_REMOTE, FAULT_FLAG_WRITE, handleMmFault, VM_FAULT_ERROR } from './fault.js';
+import { migrateDeviceCoherentFolio } from './migrate-device.js';
 import type { MmStruct } from './mm-struct.js';
 import { pmdIndex, pteIndex } from './mm-struct.js';
-import { EFAULT, EINVAL } from './mmap.js';
+import { EBUSY, EFAULT, EINVAL } from './mmap.js';
 import { PTE_PSE, PTE_RW, PTE_SPECIAL, pteFlags, pteNone, ptePfn } from './pte.js';
 import { VM_ACCESS_FLAGS, VM_WRITE } from './vma.js';
 
@@ -92,8 +93,10 @@ export function getUserPages(
     let p = faultinPage(ctx, mm, va, write);
     if (p < 0) return { pages, error: pages.length ? 0 : p };
     if (longterm && ctx.isDeviceCoherent(p)) {
-      // check_and_migrate_movable_pages → migrate_device_coherent_folio().
-      migrateDeviceCoherentPage(ctx, mm, va, p);
+      // check_and_migrate_movable_pages → migrate_longterm_unpinnable_folios():
+      // folio_is_longterm_pinnable() is false for device-coherent memory, so the
+      // page moves to system RAM (migrate_device_coherent_folio) and GUP retries.
+      if (migrateDeviceCoherentFolio(ctx, p)) return { pages, error: pages.length ? 0 : -EBUSY };
       p = faultinPage(ctx, mm, va, write);
       if (p < 0) return { pages, error: p };
     }
@@ -111,11 +114,4 @@ export function putUserPages(ctx: MmContext, pages: number[], pin: boolean): voi
       ctx.putPage(p);
     } else ctx.putPage(p);
   }
-}
-
-/** Set by the model wiring (migrate-device imports gup indirectly): migrate one coherent page to RAM. */
-export let migrateDeviceCoherentPage: (ctx: MmContext, mm: MmStruct, va: number, pfn: number) => void =
-  () => {};
-export function setMigrateDeviceCoherent(fn: typeof migrateDeviceCoherentPage): void {
-  migrateDeviceCoherentPage = fn;
 }

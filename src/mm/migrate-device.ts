@@ -12,7 +12,7 @@ import type { MmContext } from './context.js';
 import { HPAGE_PMD_SIZE, splitHugePage, splitHugePmd } from './huge-memory.js';
 import { ownerName } from './memremap.js';
 import { pmdIndex, pteIndex } from './mm-struct.js';
-import { EINVAL } from './mmap.js';
+import { EBUSY, EINVAL } from './mmap.js';
 import { mmuNotifierInvalidate } from './mmu-notifier.js';
 import {
   PTE_ACCESSED,
@@ -428,6 +428,33 @@ export function migrateDevicePages(ctx: MmContext, src: Float64Array, dst: Float
 
 export function migrateDeviceFinalize(ctx: MmContext, src: Float64Array, dst: Float64Array, n: number): void {
   finalize(ctx, src, dst, n, -1);
+}
+
+/**
+ * migrate_device_coherent_folio() (mm/migrate_device.c): move one
+ * device-coherent page to a new system page without knowing its mappings —
+ * what check_and_migrate_movable_pages() does before a FOLL_LONGTERM pin.
+ * The caller's reference (its folio_get) is the one migrate_vma_collect
+ * would have taken; finalize drops it. 0, or -EBUSY when the page could not
+ * be unmapped (extra references) or no system page was free.
+ */
+export function migrateDeviceCoherentFolio(ctx: MmContext, pfn: number): number {
+  const src = new Float64Array(1);
+  const dst = new Float64Array(1);
+  ctx.getPage(pfn);
+  ctx.lockPage(pfn);
+  src[0] = migratePfn(pfn) + MIGRATE_PFN_MIGRATE;
+  unmapDevice(ctx, src, 1);
+  if (!hasFlag(src[0]!, MIGRATE_PFN_MIGRATE)) return -EBUSY;
+  const dpage = ctx.allocPages(0, false);
+  if (dpage >= 0) {
+    ctx.lockPage(dpage);
+    dst[0] = migratePfn(dpage);
+  }
+  migrateDevicePages(ctx, src, dst, 1);
+  if (hasFlag(src[0]!, MIGRATE_PFN_MIGRATE)) ctx.copyPage(dpage, pfn);
+  migrateDeviceFinalize(ctx, src, dst, 1);
+  return hasFlag(src[0]!, MIGRATE_PFN_MIGRATE) ? 0 : -EBUSY;
 }
 
 /** A fresh struct migrate_vma for [start, end) of vma. */

@@ -6,9 +6,11 @@
  * hmm_create_file, ...) over the model's syscall-shaped API.
  */
 
+import { GupTestDevice } from '../../drivers/gup-test.js';
 import { DmirrorDriver } from '../../drivers/test-hmm.js';
 import { hmmIoctl } from '../../drivers/test-hmm-uapi.js';
 import { bootMmContext } from '../../kernel/boot-mm.js';
+import { ProcMeminfo } from '../../kernel/proc-meminfo.js';
 import { Syscalls, type System } from '../../kernel/syscalls.js';
 import { Tasks } from '../../kernel/task.js';
 import { hugetlbSetPool } from '../../mm/hugetlb.js';
@@ -30,6 +32,8 @@ export interface TestCtx {
   device_number: number;
   device_number0: number;
   device_number1: number;
+  /** EXPECT_* failures: the test goes on and is reported as failed at the end. */
+  failures: string[];
 }
 
 export function ASSERT_EQ(a: unknown, b: unknown, what = ''): void {
@@ -40,6 +44,13 @@ export function ASSERT_NE(a: unknown, b: unknown, what = ''): void {
 }
 export function ASSERT_GE(a: number, b: number, what = ''): void {
   if (!(a >= b)) throw new AssertionFailed(`ASSERT_GE(${a}, ${b}) ${what}`);
+}
+/** EXPECT_EQ / EXPECT_NE: record the failure, keep running (kselftest_harness.h). */
+export function EXPECT_EQ(t: TestCtx, a: unknown, b: unknown, what = ''): void {
+  if (a !== b) t.failures.push(`EXPECT_EQ(${String(a)}, ${String(b)}) ${what}`);
+}
+export function EXPECT_NE(t: TestCtx, a: unknown, b: unknown, what = ''): void {
+  if (a === b) t.failures.push(`EXPECT_NE(${String(a)}, ${String(b)}) ${what}`);
 }
 export function SKIP(msg: string): never {
   throw new Skipped(msg);
@@ -53,6 +64,11 @@ export function bootHmmSystem(profile: KernelProfile): { sys: System; driver: Dm
   const sys: System = { ctx, tasks, devices: new Map() };
   const driver = new DmirrorDriver(ctx, { spmAddrDev0: 0x200000000, spmAddrDev1: 0x210000000 });
   for (const d of driver.init()) sys.devices.set(d.path, d);
+  // CONFIG_GUP_TEST's debugfs file and procfs' meminfo, which hmm-tests open.
+  const gup = new GupTestDevice(ctx);
+  sys.devices.set(gup.path, gup);
+  const meminfo = new ProcMeminfo(ctx);
+  sys.devices.set(meminfo.path, meminfo);
   return { sys, driver };
 }
 
@@ -133,4 +149,59 @@ export function newProcess(sys: System): Syscalls {
   const s = new Syscalls(sys, sys.tasks.spawn(true));
   stackOf(s);
   return s;
+}
+
+/**
+ * file_read_ulong(file, tag): read up to 2048 bytes, find `tag`, strtol() the
+ * number after it, which must be followed by a space; -1 on any failure.
+ */
+export function file_read_ulong(s: Syscalls, file: string, tag: string | null): number {
+  const fd = s.open(file, 0);
+  if (fd < 0) return -1;
+  const buf = s.malloc(2048);
+  const len = s.read(fd, buf, 2048);
+  s.close(fd);
+  if (len < 0 || len === 2048) {
+    s.free(buf);
+    return -1;
+  }
+  let text = '';
+  for (let i = 0; i < len; i++) text += String.fromCharCode(s.getU8(buf + i));
+  s.free(buf);
+  let p = 0;
+  if (tag) {
+    const at = text.indexOf(tag);
+    if (at < 0) return -1;
+    p = at + tag.length;
+  }
+  const m = /^\s*([+-]?\d+)/.exec(text.slice(p));
+  if (!m) return -1;
+  const q = p + m[0].length;
+  if (text[q] !== ' ') return -1;
+  return Number(m[1]);
+}
+
+/** hmm_random(): 4 bytes of /dev/urandom — here the model's seeded PRNG (deterministic runs). */
+export function hmm_random(s: Syscalls): number {
+  return s.ctx.rng.nextU32();
+}
+
+/**
+ * pthread_create() of a thread that first sleeps `ns` (hmm_nanosleep) and
+ * then runs `fn`. The model is single-threaded and has no clock for kernel
+ * work: the thread gets in where the running ioctl drops mmap_lock (the only
+ * points where its munmap can take the lock for writing), one such point per
+ * microsecond of sleep, or at pthread_join() when the ioctl finished first.
+ * The scale is a modelling choice, not a measured cost: with anon_teardown's
+ * 0-32 µs and a 1024-page READ (16 hmm_range_fault chunks, one unlock each)
+ * about half the runs unmap mid-read (-EFAULT) and half after it (0), the two
+ * outcomes the C test accepts.
+ */
+export function pthread_create(s: Syscalls, ns: number, fn: () => void): { join(): void } {
+  return s.ctx.queueThread(Math.floor(ns / 1000), fn);
+}
+
+/** ALIGN(x, a). */
+export function ALIGN(x: number, a: number): number {
+  return Math.ceil(x / a) * a;
 }

@@ -43,6 +43,7 @@ export function runHmmTests(
         device_number: d0,
         device_number0: d0,
         device_number1: d1,
+        failures: [],
       };
       let r: HmmTestResult;
       try {
@@ -59,11 +60,15 @@ export function runHmmTests(
         test.body(t);
         for (const fd of [t.fd, t.fd0, t.fd1])
           if (fd >= 0 && s.close(fd) !== 0) throw new AssertionFailed('close');
-        r = { name, result: 'pass' };
+        r = t.failures.length
+          ? { name, result: 'fail', message: t.failures.join('; ') }
+          : { name, result: 'pass' };
       } catch (e) {
         if (e instanceof Skipped) r = { name, result: 'skip', message: e.message };
-        else r = { name, result: 'fail', message: (e as Error).message };
+        else r = { name, result: 'fail', message: [...t.failures, (e as Error).message].join('; ') };
       }
+      // The test process ends: its threads (a failed anon_teardown's unmap_buffer) die with it.
+      sys.ctx.cancelThreads();
       sys.tasks.exit(s.task, 0);
       sys.tasks.waitpid(s.task.pid);
       out.push(r);
