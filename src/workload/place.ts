@@ -153,7 +153,22 @@ export class WorkloadPlacer {
     m.mem.discard(pfn);
   }
 
-  /** A group pinned to exact frames: take_page_off_buddy() each free one. */
+  /** Who holds a RAM frame that is not free: an earlier workload group, or the booted kernel. */
+  private ownerOf(pfn: number): string {
+    for (const g of this.placed.groups) {
+      for (let i = 0; i < g.count; i++) if (g.pfns[i] === pfn) return `workload group "${g.label}"`;
+    }
+    if (this.machine.memblock.isReserved(pfn * 4096))
+      return 'memblock-reserved at boot: kernel image, page tables, memmap, initrd or firmware data';
+    return 'allocated by the booted kernel';
+  }
+
+  /**
+   * A group pinned to exact frames: take_page_off_buddy() each one. Every RAM
+   * frame of the pin must be free (a WORKLOAD_FRAME_BUSY error names the first
+   * that is not, and its owner); frames that are not RAM (holes, firmware
+   * ranges inside a pinned range) are skipped.
+   */
   private placeFrames(
     group: WorkloadGroup,
     flags: number,
@@ -168,13 +183,22 @@ export class WorkloadPlacer {
     // earlier range already covered are skipped (their free frames were taken then), so
     // '0-0xfffffffffe' costs what the machine's memory costs, not 2^40 steps.
     const done: [number, number][] = []; // sorted, disjoint [start, end)
+    // RAM frames of the pin that someone else owns: the first is named in the error.
+    let busy = 0;
+    let firstBusy = -1;
     const visit = (a: number, b: number): void => {
       for (let s = sec.sectionOf(a); s <= sec.sectionOf(b - 1); s++) {
         if (!sec.isPresent(s)) continue;
         const lo = Math.max(a, sec.sectionStart(s));
         const hi = Math.min(b, sec.sectionStart(s + 1));
         for (let pfn = lo; pfn < hi; pfn++) {
-          if (!m.buddy.takePage(pfn)) continue;
+          if (!m.buddy.takePage(pfn)) {
+            // Holes and firmware ranges are not frames anyone allocates: a range may span them.
+            if (m.memblock.isMemory(pfn * 4096)) {
+              if (busy++ === 0) firstBusy = pfn;
+            }
+            continue;
+          }
           this.claim(pfn, group.kind, flags, cum, total, kinds);
           got.push(pfn);
         }
@@ -201,6 +225,12 @@ export class WorkloadPlacer {
           done.splice(i--, 1);
         }
       }
+    }
+    if (busy > 0) {
+      throw new ScenarioError(
+        'WORKLOAD_FRAME_BUSY',
+        `workload group "${group.name ?? group.kind}": frame 0x${firstBusy.toString(16)} is not free at boot (${this.ownerOf(firstBusy)})${busy > 1 ? `; ${busy} of its pinned RAM frames are not` : ''} — pin free RAM frames only`,
+      );
     }
     const g: PlacedGroup = {
       kind: group.kind,

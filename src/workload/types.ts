@@ -50,7 +50,9 @@ export interface WorkloadGroup {
   name?: string;
   /**
    * Exact frames this group occupies: pfn ranges "0xSTART-0xEND" (inclusive) or
-   * single pfns "0xPFN"; frames that are not free at boot are skipped. Use it to
+   * single pfns "0xPFN". Every RAM frame of the pin must be free at boot (else a
+   * WORKLOAD_FRAME_BUSY error names the frame and its owner); holes and firmware
+   * ranges inside a range are skipped. Use it to
    * pin memory where a real system had it (seed 000: pfn 0xbe142 was saved).
    */
   frames?: { start: number; end: number }[];
