@@ -105,6 +105,8 @@ export interface WriteImageResult {
   /** Highest swap page written (excluding page 0). */
   lastSwapPage: number;
   threads: number;
+  /** Plan mode (../plan/): compressedBytes, lastSwapPage, mapPages are estimates, crc32 was not computed. */
+  estimated?: boolean;
 }
 
 /** Pages per writePages() call when the sink supports it (1 MiB). */
