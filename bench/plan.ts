@@ -44,7 +44,7 @@ hibernate: { compressor: lzo, cpus: 3, imageSize: ${gib}G }
   );
 }
 
-/** The 12 TiB HP Superdome 2 table on both boots, a 64 GiB workload. */
+/** The 12 TiB HP Superdome 2 table on both boots, an 8 GiB workload. */
 function superdome(): Scenario {
   const sc = loadScenario(
     `
@@ -55,8 +55,8 @@ suspend:
   e820: { file: superdome.txt }
   workload:
     groups:
-      - { kind: pagecache, size: 16G }
-      - { kind: anon, size: 48G }
+      - { kind: pagecache, size: 2G, placement: compact }
+      - { kind: anon, size: 6G, placement: compact }
 resume:
   e820: { file: superdome.txt }
 hibernate: { compressor: lzo }
