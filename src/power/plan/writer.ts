@@ -28,7 +28,7 @@ import {
   type WriteImageResult,
 } from '../image/writer.js';
 import { BM_END_OF_MAP } from '../snapshot/bitmap.js';
-import { estimatedPageBytes, KERNEL_OBJECT_BYTES } from './estimate.js';
+import { estimatedPageBytes, KERNEL_OBJECT_BYTES, META_PAGE_BYTES } from './estimate.js';
 import { PLAN_CRC, PlannedImage } from './image.js';
 import type { PlannedSave } from './types.js';
 
@@ -84,7 +84,7 @@ export async function planWriteImage(save: PlannedSave, opts: WriteImageOptions)
 
   // The data pages: copy_bm in order, as runs of copy frames; their compressed size, estimated.
   const codec: CompressorName | null = L.compressed ? (opts.compressor as CompressorName) : null;
-  let estimate = codec ? L.nrMeta * KERNEL_OBJECT_BYTES[codec] : 0;
+  let estimate = codec ? L.nrMeta * META_PAGE_BYTES[codec] : 0;
   copy.positionReset();
   for (let k = 0; k < L.imagePages; k++) {
     const c = copy.nextPfn();
