@@ -13,7 +13,7 @@ import { FileSwapDevice } from '../src/node/swap-file.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/scenario/run.js';
 
-function e820For(gib: number): string {
+export function e820For(gib: number): string {
   const lines = [
     'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
     'BIOS-e820: [mem 0x000000000009fc00-0x000000000009ffff] reserved',

@@ -14,6 +14,7 @@ const runs: [string, string[]][] = [
   ['boot.js', []],
   ['diagnose.js', []],
   ['engine.js', ['4']],
+  ['plan.js', ['seed-000', '4g', '64g', 'superdome']],
 ];
 for (const [file, args] of runs) {
   console.log(`\n### ${file.replace(/\.js$/, '')}`);

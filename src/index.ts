@@ -65,7 +65,14 @@ export {
   resolveBoot,
   resolveE820,
 } from './scenario/index.js';
-export { type RunIo, type RunResult, runScenario } from './scenario/run.js';
+export {
+  type PlanIo,
+  planScenario,
+  type RunIo,
+  type RunOptions,
+  type RunResult,
+  runScenario,
+} from './scenario/run.js';
 export type { BootSpec, Outcome, Scenario, WorkloadGroup, WorkloadSpec } from './scenario/types.js';
 export { ContentMap } from './workload/content-map.js';
 export { WorkloadPlacer } from './workload/place.js';

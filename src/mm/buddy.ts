@@ -127,28 +127,20 @@ export class Buddy {
 
   /** set_page_order + __SetPageBuddy on the head. */
   private markHead(pfn: number, order: number, node: number): void {
-    const st = this.pages.get(pfn);
-    st.mapcount = this.pages.buddyMapcount;
-    st.private = order;
-    st.node = node;
-    st.refcount = 0;
-    this.pages.set(pfn, st);
+    this.pages.setBuddyFields(pfn, this.pages.buddyMapcount, order, node);
+    this.pages.setRefcount(pfn, 0);
   }
 
   /** rmv_page_order: clear PageBuddy and private. */
   private clearHead(pfn: number): void {
-    const st = this.pages.get(pfn);
-    st.mapcount = -1;
-    st.private = 0;
-    st.node = NIL;
-    this.pages.set(pfn, st);
+    this.pages.setBuddyFields(pfn, -1, 0, NIL);
   }
 
   /** page_is_buddy(page, buddy, order): valid, same zone, PageBuddy, same order. */
   private isFreeBuddy(buddyPfn: number, order: number, zone: number): boolean {
     if (!this.pages.sections.pfnValid(buddyPfn)) return false;
     if (this.zones.zoneIndexOf(buddyPfn) !== zone) return false;
-    const st = this.pages.get(buddyPfn);
+    const st = this.pages.peek(buddyPfn);
     return st.mapcount === this.pages.buddyMapcount && st.private === order;
   }
 
@@ -164,8 +156,7 @@ export class Buddy {
     while (order < this.maxOrder) {
       const buddy = buddyOf(pfn, order);
       if (!this.isFreeBuddy(buddy, order, zone)) break;
-      const st = this.pages.get(buddy);
-      this.unlink(st.node);
+      this.unlink(this.pages.peek(buddy).node);
       this.clearHead(buddy);
       pfn = Math.min(pfn, buddy);
       order++;
@@ -257,9 +248,7 @@ export class Buddy {
         this.markHead(half, high, nid);
         this.link(nid, false);
       }
-      const st = this.pages.get(pfn);
-      st.refcount = 1;
-      this.pages.set(pfn, st);
+      this.pages.setRefcount(pfn, 1);
       return pfn;
     }
     return -1;
@@ -282,32 +271,28 @@ export class Buddy {
    * long-running workload at scattered frames deterministically.
    */
   takePage(pfn: number): boolean {
-    for (let o = 0; o <= this.maxOrder; o++) {
-      const head = pfn - (pfn % 2 ** o);
-      if (!this.pages.sections.pfnValid(head)) return false;
-      const st = this.pages.get(head);
-      if (st.mapcount !== this.pages.buddyMapcount || st.private !== o) continue;
-      const zone = this.zoneOfNode[st.node]!;
-      this.unlink(st.node);
-      this.clearHead(head);
-      // break_down_buddy_pages(): keep halving towards the target page.
-      let lo = head;
-      let high = o;
-      while (high > 0) {
-        high--;
-        const size = 2 ** high;
-        const other = pfn < lo + size ? lo + size : lo;
-        if (pfn >= lo + size) lo += size;
-        const nid = this.newNode(other, high, zone);
-        this.markHead(other, high, nid);
-        this.link(nid, false);
-      }
-      const p = this.pages.get(pfn);
-      p.refcount = 1;
-      this.pages.set(pfn, p);
-      return true;
+    if (!this.pages.sections.pfnValid(pfn)) return false;
+    const o = this.pages.freeHeadOrder(pfn);
+    if (o < 0) return false;
+    const head = pfn - (pfn % 2 ** o);
+    const node = this.pages.peek(head).node;
+    const zone = this.zoneOfNode[node]!;
+    this.unlink(node);
+    this.clearHead(head);
+    // break_down_buddy_pages(): keep halving towards the target page.
+    let lo = head;
+    let high = o;
+    while (high > 0) {
+      high--;
+      const size = 2 ** high;
+      const other = pfn < lo + size ? lo + size : lo;
+      if (pfn >= lo + size) lo += size;
+      const nid = this.newNode(other, high, zone);
+      this.markHead(other, high, nid);
+      this.link(nid, false);
     }
-    return false;
+    this.pages.setRefcount(pfn, 1);
+    return true;
   }
 
   /** __free_pages(page, order): drop the reference and return the block. */
@@ -366,6 +351,12 @@ export class Buddy {
   }
 
   /** Iterate a free list from head to tail: [pfn, ...]. */
+  /** The heads of one free list, in list order, without a generator (hot: mark_free_pages). */
+  forEachFreeHead(zone: number, order: number, fn: (pfn: number) => void): void {
+    for (let id = this.heads[this.listIndex(zone, order)]!; id !== NIL; id = this.next[id]!)
+      fn(this.pfnOf[id]!);
+  }
+
   *listPfns(zone: number, order: number): Generator<number> {
     for (let id = this.heads[this.listIndex(zone, order)]!; id !== NIL; id = this.next[id]!)
       yield this.pfnOf[id]!;
@@ -376,7 +367,7 @@ export class Buddy {
     for (let o = 0; o <= this.maxOrder; o++) {
       const head = pfn - (pfn % 2 ** o);
       if (!this.pages.sections.pfnValid(head)) return false;
-      const st = this.pages.get(head);
+      const st = this.pages.peek(head);
       if (st.mapcount === this.pages.buddyMapcount && st.private >= o) return true;
     }
     return false;

@@ -345,6 +345,45 @@ export class StructPages {
 
   // ---- per-page access ----
 
+  private readonly scratch: PageState = { flags: 0, refcount: 0, mapcount: -1, private: 0, node: -1 };
+
+  /**
+   * A page's state without an object per call: one shared record, valid until
+   * the next peek() (read-only hot paths: the allocator's buddy checks, the
+   * snapshot's saveable test). get() returns a copy the caller may keep.
+   */
+  peek(pfn: number): Readonly<PageState> {
+    const st = this.scratch;
+    const sec = this.secOf(pfn);
+    const k = this.kind[sec];
+    if (k === KIND_UNIFORM) {
+      st.flags = this.uFlags[sec]!;
+      st.refcount = this.uRef[sec]!;
+      st.mapcount = this.uMap[sec]!;
+      st.private = this.uPriv[sec]!;
+      st.node = -1;
+      return st;
+    }
+    const off = pfn - sec * this.sections.pfnsPerSection;
+    if (k === KIND_FREE_MAX) {
+      const block = 2 ** this.maxOrder;
+      const head = off % block === 0;
+      st.flags = PG_INIT;
+      st.refcount = 0;
+      st.mapcount = head ? this.buddyMapcount : -1;
+      st.private = head ? this.maxOrder : 0;
+      st.node = head ? this.nodeBase[sec]! + off / block : -1;
+      return st;
+    }
+    const a = this.arrays[sec]!;
+    st.flags = a.flags[off]!;
+    st.refcount = a.ref[off]!;
+    st.mapcount = a.map[off]!;
+    st.private = a.priv[off]!;
+    st.node = a.node[off]!;
+    return st;
+  }
+
   /** The page's state (copy). */
   get(pfn: number): PageState {
     const sec = this.secOf(pfn);
@@ -374,6 +413,59 @@ export class StructPages {
     };
   }
 
+  /**
+   * The lowest order o at which pfn's aligned head is a free block of order
+   * o (PageBuddy, private == o), or -1: the test take_page_off_buddy() makes
+   * at each order, without an object per order. A head lies in pfn's own
+   * section (a section spans at least one max-order block).
+   */
+  freeHeadOrder(pfn: number): number {
+    const per = this.sections.pfnsPerSection;
+    const sec = Math.floor(pfn / per);
+    if (sec < 0 || sec >= this.kind.length) return -1;
+    const k = this.kind[sec];
+    if (k === KIND_ABSENT) return -1;
+    const base = sec * per;
+    const buddy = this.buddyMapcount;
+    const block = 2 ** this.maxOrder;
+    const a = this.arrays[sec];
+    for (let o = 0, size = 1; o <= this.maxOrder; o++, size *= 2) {
+      const off = pfn - (pfn % size) - base;
+      let map: number;
+      let priv: number;
+      if (k === KIND_UNIFORM) {
+        map = this.uMap[sec]!;
+        priv = this.uPriv[sec]!;
+      } else if (k === KIND_FREE_MAX) {
+        const head = off % block === 0;
+        map = head ? buddy : -1;
+        priv = head ? this.maxOrder : 0;
+      } else {
+        map = a!.map[off]!;
+        priv = a!.priv[off]!;
+      }
+      if (map === buddy && priv === o) return o;
+    }
+    return -1;
+  }
+
+  /** Set the buddy fields (_mapcount, private, the free-list node) without an object per call. */
+  setBuddyFields(pfn: number, mapcount: number, priv: number, node: number): void {
+    const sec = this.secOf(pfn);
+    const a = this.materialise(sec);
+    const off = pfn - sec * this.sections.pfnsPerSection;
+    a.map[off] = mapcount;
+    a.priv[off] = priv;
+    a.node[off] = node;
+  }
+
+  /** set_page_count() without an object per call. */
+  setRefcount(pfn: number, v: number): void {
+    const sec = this.secOf(pfn);
+    const a = this.materialise(sec);
+    a.ref[pfn - sec * this.sections.pfnsPerSection] = v;
+  }
+
   /** Overwrite a page's state. */
   set(pfn: number, st: PageState): void {
     const sec = this.secOf(pfn);
@@ -387,11 +479,11 @@ export class StructPages {
   }
 
   flagBits(pfn: number): number {
-    return this.get(pfn).flags;
+    return this.peek(pfn).flags;
   }
 
   testFlag(pfn: number, bit: number): boolean {
-    return ((this.get(pfn).flags >>> bit) & 1) === 1;
+    return ((this.peek(pfn).flags >>> bit) & 1) === 1;
   }
 
   setFlag(pfn: number, bit: number, on: boolean): void {
@@ -405,12 +497,12 @@ export class StructPages {
   }
 
   refcount(pfn: number): number {
-    return this.get(pfn).refcount;
+    return this.peek(pfn).refcount;
   }
 
   /** PageBuddy(): the _mapcount/page_type field holds the buddy marker. */
   isBuddy(pfn: number): boolean {
-    return this.sections.pfnValid(pfn) && this.get(pfn).mapcount === this.buddyMapcount;
+    return this.sections.pfnValid(pfn) && this.peek(pfn).mapcount === this.buddyMapcount;
   }
 
   /**

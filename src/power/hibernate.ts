@@ -22,8 +22,14 @@ import { FORMAT_ERAS } from './image/format-era.js';
 import { speedLine } from './image/log.js';
 import type { BlockSink } from './image/source.js';
 import type { ArchEra } from './image/swsusp-info.js';
-import { type PageRecord, type WriteImageResult, writeImage } from './image/writer.js';
+import {
+  type PageRecord,
+  type WriteImageOptions,
+  type WriteImageResult,
+  writeImage,
+} from './image/writer.js';
 import { formatOops, type Oops, textAddr } from './oops.js';
+import type { PlanImageWriter } from './plan/types.js';
 import { acpiNvs, acpiPreparing, disableNonbootCpus, pmDebugLog, pmDebugOn } from './pm-console.js';
 import { BM_END_OF_MAP } from './snapshot/bitmap.js';
 import { storeU64 } from './snapshot/kernel-heap.js';
@@ -61,6 +67,12 @@ export interface HibernateOptions {
    * while the resume boot loads copies of its kernel-data frames.
    */
   deferSwsuspFree?: boolean;
+  /**
+   * Plan mode (./plan/): this writer replaces writeImage(). It gets the pfn
+   * list and the copy frames (copy_bm) instead of page bytes and prints the
+   * writer's lines; no page is generated, digested, compressed or written.
+   */
+  planWriter?: PlanImageWriter;
 }
 
 /** Hibernation died: an oops while creating the image (nothing was written). */
@@ -225,46 +237,49 @@ export async function hibernate(
   const numPhyspages = numPhyspagesOf(m);
   const diskMs = (1000 / ((opts.diskMBps ?? 200) * 1024 * 1024)) * 4096;
   const events = opts.events;
-  const write = await inPhase(events, 'write-image', () =>
-    writeImage(
-      opts.sink,
-      { pfns: manifest.pfns, zero: m.profile.hibernation.zeroPages ? manifest.zero : undefined, count },
-      data(),
-      {
-        format: m.profile.swsuspImage.format,
-        arch: {
-          era: archEra(m),
-          // restore_registers of this build (System.map / the fixture images' jump_address).
-          jumpAddress: m.kernelImage.textVirt + BigInt(m.profile.build.restoreRegistersOffset),
-          jumpAddressPhys: BigInt(m.kernelImage.textPhys + m.profile.build.restoreRegistersOffset),
-          cr3: BigInt(m.kernelImage.pgdPhys),
-          e820Checksum: e820Crc,
-        },
-        numPhyspages,
-        compressor: opts.compressor,
-        platformMode: opts.platformMode,
-        fresh: {
-          devicePages:
-            typeof opts.devicePages === 'number'
-              ? opts.devicePages
-              : opts.devicePages(1 + save.nrMetaPages + save.nrCopyPages),
-          label: 'HIBLABSWAP',
-          uuidSeed: opts.swapUuidSeed ?? 1,
-        },
-        cpus: opts.cpus ?? 2,
-        threads: opts.threads,
-        pool: opts.pool,
-        clock: con.nowMs,
-        log: (l) => {
-          if (l.startsWith('PM: Image saving progress'))
-            con.advanceMs(((save.nrCopyPages + save.nrMetaPages) / 10) * diskMs);
-          log(l);
-        },
-        onProgress: events
-          ? (done, total) => events({ type: 'progress', phase: 'write-image', done, total })
-          : undefined,
-      },
-    ),
+  const writeOpts: WriteImageOptions = {
+    format: m.profile.swsuspImage.format,
+    arch: {
+      era: archEra(m),
+      // restore_registers of this build (System.map / the fixture images' jump_address).
+      jumpAddress: m.kernelImage.textVirt + BigInt(m.profile.build.restoreRegistersOffset),
+      jumpAddressPhys: BigInt(m.kernelImage.textPhys + m.profile.build.restoreRegistersOffset),
+      cr3: BigInt(m.kernelImage.pgdPhys),
+      e820Checksum: e820Crc,
+    },
+    numPhyspages,
+    compressor: opts.compressor,
+    platformMode: opts.platformMode,
+    fresh: {
+      devicePages:
+        typeof opts.devicePages === 'number'
+          ? opts.devicePages
+          : opts.devicePages(1 + save.nrMetaPages + save.nrCopyPages),
+      label: 'HIBLABSWAP',
+      uuidSeed: opts.swapUuidSeed ?? 1,
+    },
+    cpus: opts.cpus ?? 2,
+    threads: opts.threads,
+    pool: opts.pool,
+    clock: con.nowMs,
+    log: (l) => {
+      if (l.startsWith('PM: Image saving progress'))
+        con.advanceMs(((save.nrCopyPages + save.nrMetaPages) / 10) * diskMs);
+      log(l);
+    },
+    onProgress: events
+      ? (done, total) => events({ type: 'progress', phase: 'write-image', done, total })
+      : undefined,
+  };
+  const list = {
+    pfns: manifest.pfns,
+    zero: m.profile.hibernation.zeroPages ? manifest.zero : undefined,
+    count,
+  };
+  const write = await inPhase(events, 'write-image', async () =>
+    opts.planWriter
+      ? opts.planWriter({ machine: m, content, copy: pre.copy, list }, writeOpts)
+      : writeImage(opts.sink, list, data(), writeOpts),
   );
   // swsusp_free(): copy frames and the image bitmaps go back; power_down().
   if (!opts.deferSwsuspFree) s.swsuspFree();

@@ -39,11 +39,11 @@ export class ImagePageStore {
   private readonly scratch = new Uint8Array(PAGE_SIZE);
 
   constructor(
-    private readonly m: Machine,
+    protected readonly m: Machine,
     /** The boot machine's content descriptors. */
-    private readonly content: ContentMap,
+    protected readonly content: ContentMap,
     /** The hibernated machine's descriptors: a restored page that equals one is kept as a descriptor. */
-    private readonly imageContent: ContentMap | undefined,
+    protected readonly imageContent: ContentMap | undefined,
   ) {}
 
   /** The one-page `buffer` (header, meta pages): a kernel allocation, written as bytes. */
@@ -88,8 +88,12 @@ export class ImagePageStore {
     }
   }
 
-  /** Put a page's bytes into a frame, as a descriptor when they are the image page's generated contents. */
-  private put(pfn: number, imagePfn: number, bytes: Uint8Array | null): void {
+  /**
+   * Put a page's bytes into a frame, as a descriptor when they are the image
+   * page's generated contents. (Plan mode's store, ./plan/store.ts, puts the
+   * image page's descriptor without bytes.)
+   */
+  protected put(pfn: number, imagePfn: number, bytes: Uint8Array | null): void {
     const m = this.m;
     if (bytes === null || isZeroPage(bytes)) {
       m.mem.discard(pfn);

@@ -26,7 +26,7 @@ import { ImagePageStore, type SilentWrite } from './page-store.js';
 import { acpiNvs, disableNonbootCpus, pmDebugLog, pmDebugOn } from './pm-console.js';
 import { RestoreError, SnapshotRestore } from './snapshot/restore.js';
 import { SwsuspMem } from './snapshot/swsusp-mem.js';
-import { type SwapDevice, swsuspCheck, swsuspRead } from './swap-read.js';
+import { type OpenImage, type SwapDevice, swsuspCheck, swsuspRead } from './swap-read.js';
 import { type VerifyResult, verifyRestore } from './verify.js';
 
 export type { ResumeTrigger } from './loader-oops.js';
@@ -53,6 +53,15 @@ export interface ResumeOptions {
   diskMBps?: number;
   /** Structured events: load-image / restore / verify phases, load progress, the oops. */
   events?: EventSink;
+  /** The steps that need page bytes, swapped in plan mode (./plan/): nothing else changes. */
+  pageIo?: ResumePageIo;
+}
+
+/** How the image is opened, where a loaded page lands, how the restore is checked. */
+export interface ResumePageIo {
+  openImage: OpenImage;
+  store: (m: Machine, content: ContentMap, imageContent: ContentMap | undefined) => ImagePageStore;
+  verify: (m: Machine, manifest: ImageManifest) => VerifyResult;
 }
 
 export interface ResumeStats {
@@ -101,7 +110,9 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
     threads: 0,
     compressor: '',
   };
-  const store = new ImagePageStore(m, opts.content, opts.imageContent);
+  const store =
+    opts.pageIo?.store(m, opts.content, opts.imageContent) ??
+    new ImagePageStore(m, opts.content, opts.imageContent);
   const silentWrites = store.silentWrites;
   const result = (
     outcome: ResumeOutcome,
@@ -118,7 +129,7 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
 
   if (opts.trigger.via === 'sysfs' && msg.resumeManual) log(msg.resumeManual);
 
-  const found = await swsuspCheck(m, opts.device);
+  const found = await swsuspCheck(m, opts.device, opts.pageIo?.openImage);
   if (!found.found) {
     log(`PM: Image not found (code -22)`);
     return result('no-image', `no hibernation signature on the resume device ("${found.header.sig}")`);
@@ -191,7 +202,8 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
     ...msg.pm.hibernationExit,
   ];
   const manifest = opts.manifest;
-  const verify = manifest ? inPhaseSync(opts.events, 'verify', () => verifyRestore(m, manifest)) : undefined;
+  const check = opts.pageIo?.verify ?? verifyRestore;
+  const verify = manifest ? inPhaseSync(opts.events, 'verify', () => check(m, manifest)) : undefined;
   if (silentWrites.length) {
     const w = silentWrites[0]!;
     return result(

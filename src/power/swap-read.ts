@@ -19,11 +19,12 @@ import { CMP_SIZE, UNC_PAGES, UNC_SIZE } from './compress/compressor.js';
 import type { ChunkPool } from './compress/pool.js';
 import type { KernelConsole } from './console.js';
 import type { EventSink } from './events.js';
-import { FORMAT_ERAS } from './image/format-era.js';
+import { FORMAT_ERAS, type ImageFormatEra } from './image/format-era.js';
 import { kernelThreads, ProgressPrinter, speedLine, threadsLine } from './image/log.js';
-import { ImageReader } from './image/reader.js';
+import { ImageReader, type StreamChunk } from './image/reader.js';
 import type { BlockSink, ReadSource } from './image/source.js';
 import { decodeSwsuspHeader, HDR, HIBERNATE_SIG, SF, type SwsuspHeader } from './image/swsusp-header.js';
+import type { SwsuspInfo } from './image/swsusp-info.js';
 import { type LoaderFault, loaderOops, type ResumeTrigger } from './loader-oops.js';
 import { formatOops, type Oops } from './oops.js';
 import type { ImagePageStore } from './page-store.js';
@@ -32,12 +33,26 @@ import { RestoreError, type SnapshotRestore, type WriteTarget } from './snapshot
 
 export type SwapDevice = ReadSource & BlockSink;
 
+/** What the loaders read of an image: ImageReader, or plan mode's PlanReader (./plan/image.ts). */
+export interface LoaderImage {
+  readonly info: SwsuspInfo;
+  /** entries[0]: the swap slot of the header page. */
+  readonly map: { readonly entries: ArrayLike<number> };
+  streamPage(s: number): Uint8Array;
+  stream(opts: { pool?: ChunkPool; threads?: number }): AsyncGenerator<StreamChunk, number>;
+}
+
+/** Opens the image on the device (ImageReader.open; plan mode opens its planned image). */
+export type OpenImage = (device: SwapDevice, format: ImageFormatEra) => LoaderImage;
+
+const openReader: OpenImage = (device, format) => ImageReader.open(device, { format });
+
 export interface SwsuspCheckResult {
   header: SwsuspHeader;
   /** HIBERNATE_SIG was there (and has been reset). */
   found: boolean;
   /** The image reader, or why the swap map / header page cannot be read. */
-  reader: ImageReader | null;
+  reader: LoaderImage | null;
   readerError: Error | null;
 }
 
@@ -47,15 +62,19 @@ export interface SwsuspCheckResult {
  * original swap signature and written back at once, before the image is
  * read, so a crash while loading leaves a plain swap device.
  */
-export async function swsuspCheck(m: Machine, device: SwapDevice): Promise<SwsuspCheckResult> {
+export async function swsuspCheck(
+  m: Machine,
+  device: SwapDevice,
+  open: OpenImage = openReader,
+): Promise<SwsuspCheckResult> {
   const page0 = device.readAt(0, PAGE_SIZE).slice();
   const header = decodeSwsuspHeader(page0, m.profile.swsuspImage.format);
   if (header.sig !== HIBERNATE_SIG) return { header, found: false, reader: null, readerError: null };
   // The reader validates the map and header page now; the kernel reads them later, after the reset.
-  let reader: ImageReader | null = null;
+  let reader: LoaderImage | null = null;
   let readerError: Error | null = null;
   try {
-    reader = ImageReader.open(device, { format: m.profile.swsuspImage.format });
+    reader = open(device, m.profile.swsuspImage.format);
   } catch (e) {
     readerError = e as Error;
   }
@@ -102,7 +121,7 @@ class FaultSignal extends Error {
  */
 export async function swsuspRead(
   m: Machine,
-  reader: ImageReader,
+  reader: LoaderImage,
   header: SwsuspHeader,
   rs: SnapshotRestore,
   store: ImagePageStore,
@@ -204,7 +223,7 @@ interface Loader {
   m: Machine;
   rs: SnapshotRestore;
   store: ImagePageStore;
-  reader: ImageReader;
+  reader: LoaderImage;
   progress: ProgressPrinter;
   trigger: ResumeTrigger;
   /** Base of the loading task's kernel stack. */

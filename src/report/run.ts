@@ -5,9 +5,11 @@
  *
  * JSON keys (stable):
  *   scenario, verdict ('resumed'|'refused'|'oops'|'silent-corruption'|'hibernate-failed'),
- *   reason, expected {outcome, ok, missing[]} | null,
+ *   reason, plan (true for `--plan`: no page contents, compression or I/O),
+ *   expected {outcome, ok, missing[]} | null,
  *   suspend {profile, console[], image {nrCopyPages, nrMetaPages, nrZeroPages, pages,
- *            flags, crc32, compressedBytes, chunks} | null, oops | null},
+ *            flags, crc32 (null in plan mode: not computed), compressedBytes, chunks,
+ *            estimated (true: compressedBytes is plan mode's estimate)} | null, oops | null},
  *   resume {profile, console[], stats {streamPages, nrMetaPages, nrCopyPages, nrZeroPages,
  *           direct, viaPbe, loaded, threads, compressor}, oops | null,
  *           silentWrites[{pfn, imagePfn, how, e820}], verify {checked, ok, bad, firstBad} | null} | null,
@@ -31,6 +33,7 @@ export interface RunReportInput {
   resume?: { profile: string; console: string[]; result: ResumeResult };
   restoredConsole: string[];
   expectation?: { ok: boolean; expected: string; missing: string[] };
+  plan?: boolean;
 }
 
 /** An oops as JSON: addresses and registers as 0x strings, the page walk's entries. */
@@ -59,11 +62,15 @@ export function oopsJson(o: Oops | undefined) {
 /** The verdict block: outcome, reason, image and resume counts, silent writes, expectation. */
 export function verdictLines(r: RunReportInput): string[] {
   const out = [`verdict: ${r.verdict.toUpperCase()}`, `  ${r.reason}`];
+  if (r.plan) out.push('  plan mode: no page contents, compression or I/O; numbers marked ~ are estimates');
   const h = r.suspend.hibernate;
   if (h) {
+    const size = h.write.estimated
+      ? `~${h.write.compressedBytes} bytes compressed (estimate)`
+      : `${h.write.compressedBytes} bytes compressed`;
     out.push(
       `  image: ${h.save.nrCopyPages} pages copied, ${h.save.nrZeroPages} zero pages, ${h.save.nrMetaPages} meta pages; ` +
-        `${h.write.chunks ? `${h.write.chunks} chunks, ${h.write.compressedBytes} bytes compressed` : 'uncompressed'}`,
+        `${h.write.chunks ? `${h.write.chunks} chunks, ${size}` : 'uncompressed'}`,
     );
   }
   const rr = r.resume?.result;
@@ -114,6 +121,7 @@ export function runJson(r: RunReportInput) {
     scenario: r.scenario.name,
     verdict: r.verdict,
     reason: r.reason,
+    plan: Boolean(r.plan),
     expected: r.expectation
       ? { outcome: r.expectation.expected, ok: r.expectation.ok, missing: r.expectation.missing }
       : null,
@@ -127,9 +135,10 @@ export function runJson(r: RunReportInput) {
             nrZeroPages: h.save.nrZeroPages,
             pages: h.write.pages,
             flags: h.write.flags,
-            crc32: `0x${(h.write.crc32 >>> 0).toString(16).padStart(8, '0')}`,
+            crc32: h.write.estimated ? null : `0x${(h.write.crc32 >>> 0).toString(16).padStart(8, '0')}`,
             compressedBytes: h.write.compressedBytes,
             chunks: h.write.chunks,
+            estimated: Boolean(h.write.estimated),
           }
         : null,
       oops: oopsJson(r.suspend.oops),

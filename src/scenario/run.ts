@@ -19,6 +19,7 @@ import { type ConsoleBoot, type EventSink, inPhase } from '../power/events.js';
 import { HibernateOops, type HibernateResult, hibernate, hibernateFailedLines } from '../power/hibernate.js';
 import type { BlockSink, ReadSource } from '../power/image/source.js';
 import type { Oops } from '../power/oops.js';
+import { PlanSession } from '../power/plan/index.js';
 import { type ResumeResult, softwareResume } from '../power/resume.js';
 import { contentCalibration } from '../workload/calibration.js';
 import { ContentKind } from '../workload/content.js';
@@ -64,7 +65,21 @@ export interface RunResult {
   restoredConsole: string[];
   /** Does the verdict match scenario.expect? (undefined when it has none) */
   expectation?: { ok: boolean; expected: Outcome; missing: string[] };
+  /** Plan mode (runScenario(…, {plan: true}) / planScenario()): no page contents, compression or I/O. */
+  plan?: boolean;
 }
+
+export interface RunOptions {
+  /**
+   * Plan mode: the same boots, snapshot and resume decisions, checks and
+   * faults, without generating, compressing, writing or reading page data
+   * (src/power/plan/). The compressed image size is an estimate.
+   */
+  plan?: boolean;
+}
+
+/** What a plan-mode run needs of RunIo: no swap device, no worker pool. */
+export type PlanIo = Pick<RunIo, 'readFile' | 'baseDir'>;
 
 export function kaslrOptions(spec: KaslrSpec | undefined): KaslrOptions {
   if (spec === undefined) return {};
@@ -136,13 +151,33 @@ const SYSFS_WRITER = { pid: 318, process: 'bash' };
  * Run the story. `events` receives the run's structured events (phases,
  * progress, every console line, oops, verdict — see ../power/events.ts).
  */
-export async function runScenario(sc: Scenario, io: RunIo, events?: EventSink): Promise<RunResult> {
-  const r = await runStory(sc, io, events);
+export async function runScenario(
+  sc: Scenario,
+  io: RunIo,
+  events?: EventSink,
+  opts: RunOptions = {},
+): Promise<RunResult> {
+  const plan = opts.plan ? new PlanSession() : undefined;
+  const r = await runStory(sc, io, events, plan);
+  if (plan) r.plan = true;
   events?.({ type: 'verdict', verdict: r.verdict, reason: r.reason });
   return r;
 }
 
-async function runStory(sc: Scenario, io: RunIo, events: EventSink | undefined): Promise<RunResult> {
+/** runScenario() in plan mode: the run's decisions and verdict in a fraction of the time. */
+export function planScenario(sc: Scenario, io: PlanIo, events?: EventSink): Promise<RunResult> {
+  const noDevice = (): SwapDevice => {
+    throw new ScenarioError('DEVICE', 'plan mode writes no swap device');
+  };
+  return runScenario(sc, { ...io, device: noDevice }, events, { plan: true });
+}
+
+async function runStory(
+  sc: Scenario,
+  io: RunIo,
+  events: EventSink | undefined,
+  plan: PlanSession | undefined,
+): Promise<RunResult> {
   // ---- the hibernating boot ----
   const s = await inPhase(events, 'suspend-boot', async () => bootOne(sc, 'suspend', io, 120, events));
   const hib = sc.hibernate ?? {};
@@ -181,9 +216,10 @@ async function runStory(sc: Scenario, io: RunIo, events: EventSink | undefined):
         deferSwsuspFree: true,
         faults: { cpaSplitFails: sc.faults?.cpaSplitFails, fixmapSave: sc.faults?.fixmapSave },
         devicePages: (n) => {
-          device = io.device(devicePagesFor(n));
+          if (!plan) device = io.device(devicePagesFor(n));
           return devicePagesFor(n);
         },
+        planWriter: plan?.writer,
         sink: {
           writePage: (p, b) => {
             if (!device) throw new ScenarioError('DEVICE', 'swap device not created');
@@ -243,7 +279,8 @@ async function runStory(sc: Scenario, io: RunIo, events: EventSink | undefined):
     mmBefore,
     mmAfter: undefined as MmCounters | undefined,
   };
-  if (device) io.onImageWritten?.(device);
+  if (plan) device = plan.device();
+  else if (device) io.onImageWritten?.(device);
 
   // ---- the resuming boot ----
   const b = await inPhase(events, 'resume-boot', async () => bootOne(sc, 'resume', io, 6.9, events));
@@ -267,6 +304,7 @@ async function runStory(sc: Scenario, io: RunIo, events: EventSink | undefined):
       manifest: hres.manifest,
       faults: { noTempPageTables: sc.faults?.noTempPageTables },
       events,
+      pageIo: plan?.resumeIo(),
     }),
   );
   // After a successful jump the image kernel prints on, in its own time line.

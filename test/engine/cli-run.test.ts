@@ -26,6 +26,7 @@ describe('hiblab run', () => {
       'scenario',
       'verdict',
       'reason',
+      'plan',
       'expected',
       'suspend',
       'resume',
@@ -60,6 +61,39 @@ describe('hiblab run', () => {
     expect(again.err).toMatch(/output file exists/);
     expect(readFileSync(dump, 'utf8')).toBe('mine');
   }, 120_000);
+
+  it('--plan: the same story and verdict, marked as a plan, the size as an estimate', async () => {
+    const t = await cli(['run', 'seed-000', '--plan']);
+    expect(t.code).toBe(0);
+    expect(t.out).toContain('BUG: unable to handle kernel paging request');
+    expect(t.out).toContain('verdict: OOPS');
+    expect(t.out).toContain(
+      '  plan mode: no page contents, compression or I/O; numbers marked ~ are estimates',
+    );
+    expect(t.out).toMatch(/chunks, ~\d+ bytes compressed \(estimate\)/);
+    const j = JSON.parse((await cli(['run', 'seed-000-6.12', '--plan', '--json'])).out);
+    expect([j.plan, j.verdict, j.suspend.image.estimated, j.suspend.image.crc32]).toEqual([
+      true,
+      'refused',
+      true,
+      null,
+    ]);
+    expect(j.suspend.console).toContainEqual(
+      expect.stringMatching(/PM: Image size after compression: ~\d+ kbytes \(estimate\)$/),
+    );
+  }, 120_000);
+
+  it('--plan refuses --image and --dump (no page bytes are made): one line, exit 2, no file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hiblab-plan-'));
+    for (const flag of ['--image', '--dump']) {
+      const out = join(dir, 'out.bin');
+      const r = await cli(['run', 'seed-000', '--plan', flag, out]);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(new RegExp(`${flag} needs .*plan mode does not make`));
+      expect(existsSync(out)).toBe(false);
+    }
+  });
 
   it('bad input: unknown builtin / missing file → one line, exit 2', async () => {
     const a = await cli(['run', 'seed-999']);

@@ -7,6 +7,10 @@
  * input.
  *
  * JSON keys (stable): see src/report/run.ts, which builds both reports.
+ *
+ * `--plan` runs the same story in plan mode (src/power/plan/): no page is
+ * generated, compressed, written or read, the compressed size is an
+ * estimate; `--image` and `--dump` need page bytes and are refused with it.
  */
 
 import type { Command } from 'commander';
@@ -47,6 +51,7 @@ interface RunOpts {
   profile?: string;
   threads?: string;
   quiet?: boolean;
+  plan?: boolean;
 }
 
 export function loadScenarioArg(arg: string): {
@@ -98,16 +103,33 @@ export function register(program: Command, io: CliIo): void {
       'worker threads for compression/decompression (default: the kernel rule, 1 on 2 CPUs)',
     )
     .option('--quiet', 'print only the verdict (text mode)')
+    .option(
+      '--plan',
+      'plan mode: the same boots, decisions, checks and verdict without page contents, compression or I/O (the compressed size is an estimate, marked ~); not with --image / --dump',
+    )
     .action(async (arg: string, opts: RunOpts) => {
       let { sc, yaml, baseDir, readFile } = loadScenarioArg(arg);
       if (opts.profile) sc = withProfile(sc, opts.profile);
+      // The image and the dumped machine's restored frames are page bytes, which plan mode does not make.
+      for (const [flag, what] of [
+        ['image', 'the image bytes'],
+        ['dump', 'the restored page bytes'],
+      ] as const) {
+        if (opts.plan && opts[flag]) {
+          throw new UsageError(
+            'PLAN_NEEDS_BYTES',
+            `--${flag} needs ${what}, which plan mode does not make; run without --plan to write it`,
+          );
+        }
+      }
       if (opts.image) assertWritable(opts.image, Boolean(opts.force));
       if (opts.dump) assertWritable(opts.dump, Boolean(opts.force));
       const threads = opts.threads ? Number(opts.threads) : undefined;
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 16)) {
         throw new UsageError('BAD_ARGUMENT', `--threads expects 1..16, got '${opts.threads}'`);
       }
-      const pool = new NodeChunkPool({ threads: threads ?? 1 });
+      // Plan mode compresses nothing: no worker pool.
+      const pool = opts.plan ? undefined : new NodeChunkPool({ threads: threads ?? 1 });
       // A bar on a terminal for the two long phases, driven by the engine's progress events.
       const bars = {
         'write-image': progressBar(io, 'writing image'),
@@ -134,6 +156,7 @@ export function register(program: Command, io: CliIo): void {
             onImageWritten: () => dev?.seal(),
           },
           events,
+          { plan: opts.plan },
         );
         if (opts.image && dev) {
           dev.close();
@@ -164,7 +187,7 @@ export function register(program: Command, io: CliIo): void {
         if (r.expectation && !r.expectation.ok) io.exitCode = 1;
         io.out(opts.json ? toJson(runJson(r)) : runText(r, { quiet: opts.quiet }));
       } finally {
-        await pool.close();
+        await pool?.close();
         dev?.remove();
       }
     });

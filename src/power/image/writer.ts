@@ -27,7 +27,7 @@ import { ModelError, ScenarioError, UsageError } from '../../errors.js';
 import { crc32LeCombine } from '../../lib/crc32.js';
 import { CMP_HEADER, type CompressorName, UNC_SIZE } from '../compress/compressor.js';
 import { type ChunkJob, type ChunkPool, type ChunkResult, InlineChunkPool } from '../compress/pool.js';
-import { FORMAT_ERAS, type ImageFormatEra } from './format-era.js';
+import { FORMAT_ERAS, type FormatEraRules, type ImageFormatEra } from './format-era.js';
 import {
   type Clock,
   defaultClock,
@@ -105,6 +105,8 @@ export interface WriteImageResult {
   /** Highest swap page written (excluding page 0). */
   lastSwapPage: number;
   threads: number;
+  /** Plan mode (../plan/): compressedBytes, lastSwapPage, mapPages are estimates, crc32 was not computed. */
+  estimated?: boolean;
 }
 
 /** Pages per writePages() call when the sink supports it (1 MiB). */
@@ -279,20 +281,30 @@ async function* records(data: Iterable<PageRecord> | AsyncIterable<PageRecord>):
   yield* data as AsyncIterable<PageRecord>;
 }
 
+/** The image's shape before any page is written: counts, flags, page 0 (shared with plan mode, src/power/plan/). */
+export interface ImageLayout {
+  rules: FormatEraRules;
+  zeroPages: number;
+  imagePages: number;
+  nrMeta: number;
+  /** swsusp_info.pages: header + meta + data pages. */
+  pages: number;
+  /** Stream pages after the header (the writer's nr_to_write). */
+  nrToWrite: number;
+  /** Page 0 as found (or made fresh), before mark_swapfiles(). */
+  page0: Uint8Array;
+  bad: Set<number>;
+  flags: number;
+  compressed: boolean;
+}
+
 /**
- * Write an image: `list` is the full pfn list (known before the data, as the
- * kernel's bitmaps are), `data` yields one record per pfn of `list` in the
- * same order (zero-flagged ones with bytes = null).
+ * Check the pfn list against the format (zero-page flag, LZ4) and compute the
+ * image's counts, header flags and page 0 — everything swsusp_write() knows
+ * before its first page, without the data.
  */
-export async function writeImage(
-  sink: BlockSink,
-  list: PfnList,
-  data: Iterable<PageRecord> | AsyncIterable<PageRecord>,
-  opts: WriteImageOptions,
-): Promise<WriteImageResult> {
+export function imageLayout(list: PfnList, opts: WriteImageOptions): ImageLayout {
   const rules = FORMAT_ERAS[opts.format];
-  const log = opts.log;
-  const clock = opts.clock ?? defaultClock;
   checkPfnList(list);
   let zeroPages = 0;
   if (list.zero) for (let i = 0; i < list.count; i++) if (list.zero[i]) zeroPages++;
@@ -308,15 +320,13 @@ export async function writeImage(
   const imagePages = list.count - zeroPages;
   const nrMeta = nrMetaPages(list.count);
   const pages = imagePages + nrMeta + 1;
-  const nrToWrite = pages - 1;
 
   // Page 0: the original swap header, or a fresh mkswap page.
   let page0: Uint8Array;
   if (opts.swapHeader) page0 = opts.swapHeader.slice(0, PAGE_SIZE);
   else if (opts.fresh) page0 = makeMkswapPage(opts.fresh);
   else throw new UsageError('SWAP_HEADER_REQUIRED', 'writeImage needs swapHeader or fresh');
-  const mk = decodeMkswapHeader(page0);
-  const bad = new Set(mk.badpages);
+  const bad = new Set(decodeMkswapHeader(page0).badpages);
 
   let flags = 0;
   if (opts.platformMode) flags |= SF.PLATFORM_MODE;
@@ -326,17 +336,39 @@ export async function writeImage(
     flags |= SF.CRC32_MODE;
     if (opts.compressor === 'lz4') flags |= SF.COMPRESSION_ALG_LZ4;
   }
+  return { rules, zeroPages, imagePages, nrMeta, pages, nrToWrite: pages - 1, page0, bad, flags, compressed };
+}
 
-  const map = new SwapMapWriter(sink, mk.lastPage, bad);
+/** enough_swap() (nocompress): free swap pages must exceed PAGES_FOR_IO + nr_pages. */
+export function checkEnoughSwap(free: number, pages: number): void {
+  if (!(free > PAGES_FOR_IO + pages)) {
+    throw new ScenarioError(
+      'NOT_ENOUGH_SWAP',
+      `Not enough free swap: ${free} pages free, need more than ${PAGES_FOR_IO} + ${pages}`,
+    );
+  }
+}
+
+/**
+ * Write an image: `list` is the full pfn list (known before the data, as the
+ * kernel's bitmaps are), `data` yields one record per pfn of `list` in the
+ * same order (zero-flagged ones with bytes = null).
+ */
+export async function writeImage(
+  sink: BlockSink,
+  list: PfnList,
+  data: Iterable<PageRecord> | AsyncIterable<PageRecord>,
+  opts: WriteImageOptions,
+): Promise<WriteImageResult> {
+  const log = opts.log;
+  const clock = opts.clock ?? defaultClock;
+  const { rules, zeroPages, imagePages, nrMeta, pages, nrToWrite, page0, bad, flags, compressed } =
+    imageLayout(list, opts);
+
+  const map = new SwapMapWriter(sink, decodeMkswapHeader(page0).lastPage, bad);
   if (!compressed && opts.checkEnoughSwap !== false) {
     // enough_swap(): free swap must exceed PAGES_FOR_IO + nr_pages (free counted before any slot is taken).
-    const free = map.free + 1;
-    if (!(free > PAGES_FOR_IO + pages)) {
-      throw new ScenarioError(
-        'NOT_ENOUGH_SWAP',
-        `Not enough free swap: ${free} pages free, need more than ${PAGES_FOR_IO} + ${pages}`,
-      );
-    }
+    checkEnoughSwap(map.free + 1, pages);
   }
 
   // Stream page 0: the header, written synchronously and uncompressed.

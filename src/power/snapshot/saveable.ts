@@ -26,8 +26,9 @@ export function markFreePages(s: SwsuspMem, zone: Zone): void {
   const buddy = s.machine.buddy;
   for (let order = 0; order <= buddy.maxOrder; order++) {
     const n = 2 ** order;
-    for (const head of buddy.listPfns(zone.index, order))
+    buddy.forEachFreeHead(zone.index, order, (head) => {
       for (let i = 0; i < n; i++) free.setBitQuiet(head + i);
+    });
   }
 }
 

@@ -1,0 +1,119 @@
+/**
+ * Plan mode (issue 14 item 3): runs per second of `runScenario(…, {plan: true})`
+ * on seed-000 and on bigger models, with the wall time of one run and peak RSS.
+ * Budgets: seed-000 < 300 ms, a 64 GiB model < 2 s, the 12 TiB HP Superdome 2
+ * table booted and planned < 5 s and < 1 GiB RSS.
+ *
+ *   npx tsx bench/plan.ts [what ...]     # seed-000 | 4g | 64g | superdome (default: all)
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { builtinReader, getBuiltin } from '../src/scenario/index.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { planScenario } from '../src/scenario/run.js';
+import type { Scenario } from '../src/scenario/types.js';
+import { e820For } from './engine.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shared = process.env.HIBLAB_SHARED ?? resolve(here, '..', '..', 'shared');
+
+/** The engine bench's synthetic model (bench/engine.ts): ~45% of RAM saved. */
+function model(gib: number): Scenario {
+  const pages = gib * 262144;
+  const half = Math.floor(pages * 0.45);
+  const e820 = e820For(gib).replace(/\n/g, '\\n');
+  return loadScenario(
+    `
+name: plan-${gib}g
+seed: 42
+profile: linux-6.12
+suspend:
+  e820: { inline: "${e820}" }
+  workload:
+    targetCopyPages: ${half}
+    groups:
+      - { kind: pagecache, pages: ${Math.floor(half / 4)} }
+      - { kind: slab, pages: ${Math.floor(half / 16)} }
+      - { kind: anon, fill: true }
+resume:
+  e820: { inline: "${e820}" }
+hibernate: { compressor: lzo, cpus: 3, imageSize: ${gib}G }
+`,
+    `plan-${gib}g.yaml`,
+  );
+}
+
+/** The 12 TiB HP Superdome 2 table on both boots, an 8 GiB workload. */
+function superdome(): Scenario {
+  const sc = loadScenario(
+    `
+name: plan-superdome
+seed: 7
+profile: linux-6.12
+suspend:
+  e820: { file: superdome.txt }
+  workload:
+    groups:
+      - { kind: pagecache, size: 2G, placement: compact }
+      - { kind: anon, size: 6G, placement: compact }
+resume:
+  e820: { file: superdome.txt }
+hibernate: { compressor: lzo }
+`,
+    'plan-superdome.yaml',
+  );
+  return sc;
+}
+
+const superdomeText = () =>
+  readFileSync(resolve(shared, 'fixtures/e820/hp-superdome2-16s-12tib-uefi-unusable-efimap.txt'), 'utf8');
+
+export async function runPlanBench(what: string, log: (s: string) => void = console.log): Promise<void> {
+  const make = (): Scenario =>
+    what === 'seed-000'
+      ? getBuiltin('seed-000')
+      : what === 'superdome'
+        ? superdome()
+        : model(Number.parseInt(what, 10));
+  const readFile = what === 'superdome' ? () => superdomeText() : builtinReader;
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  try {
+    const times: number[] = [];
+    // Small models: a warm-up run, then runs for ~3 s; big ones: one run (the first is the budget).
+    const rounds = what === 'seed-000' ? 8 : 1;
+    let verdict = '';
+    let saved = 0;
+    for (let i = 0; i <= (rounds > 1 ? rounds : 0); i++) {
+      const sc = make();
+      const t0 = performance.now();
+      const r = await planScenario(sc, { readFile, baseDir: '.' });
+      const ms = performance.now() - t0;
+      if (rounds > 1 && i === 0) continue;
+      times.push(ms);
+      verdict = r.verdict;
+      saved = (r.suspend.hibernate?.save.nrCopyPages ?? 0) + (r.suspend.hibernate?.save.nrZeroPages ?? 0);
+    }
+    peak = Math.max(peak, process.memoryUsage().rss);
+    times.sort((a, b) => a - b);
+    const med = times[Math.floor(times.length / 2)]!;
+    log(
+      `plan ${what.padEnd(9)} ${verdict.padEnd(17)} ${saved} pages saved; ${med.toFixed(0)} ms per run ` +
+        `(${(1000 / med).toFixed(2)} runs/s, median of ${times.length}); peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`,
+    );
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  for (const w of args.length ? args : ['seed-000', '4g', '64g', 'superdome']) {
+    // Each model in its own process keeps the RSS figures apart; here they run in turn.
+    await runPlanBench(w);
+    (globalThis as { gc?: () => void }).gc?.();
+  }
+}

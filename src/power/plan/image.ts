@@ -1,0 +1,207 @@
+/**
+ * The image of a plan-mode run: what swsusp_write() would have put on the
+ * swap device, without the data.
+ *
+ *   page 0        the real mkswap page + struct swsusp_header (mark_swapfiles()),
+ *                 CRC32 field = PLAN_CRC (no stream is hashed)
+ *   header page   the real struct swsusp_info (encodeSwsuspInfo()), at the swap
+ *                 slot the writer would give it
+ *   meta pages    packed on demand from the pfn list (packMetaPage())
+ *   data pages    not bytes: data page k is "the contents of copy frame k" of the
+ *                 hibernated machine, kept as runs (index, frame) of copy_bm
+ *
+ * It is its own swap device (page 0 and the header page; swsusp_check()'s
+ * signature reset lands in memory) and its own reader: the subset of
+ * ImageReader the loaders use (info, the header page's slot, stream pages,
+ * the chunk stream). The loaders get a zero page for each data page — they
+ * pass it to the page store, and plan mode's store (./store.ts) looks up the
+ * page's copy frame by its image pfn instead of reading bytes.
+ */
+import { ScenarioError } from '../../errors.js';
+import type { Machine } from '../../machine/boot.js';
+import type { ContentMap } from '../../workload/content-map.js';
+import { UNC_PAGES } from '../compress/compressor.js';
+import type { PfnList } from '../image/meta.js';
+import { packMetaPage } from '../image/meta.js';
+import { PAGE_SIZE } from '../image/page.js';
+import type { StreamChunk } from '../image/reader.js';
+import { decodeSwsuspHeader } from '../image/swsusp-header.js';
+import { decodeSwsuspInfo, type SwsuspInfo } from '../image/swsusp-info.js';
+import type { LoaderImage } from '../swap-read.js';
+
+/** The CRC32 a plan image's header carries and its stream "computes" (no bytes are hashed). */
+export const PLAN_CRC = 0x504c414e;
+
+export class PlannedImage {
+  /** Data pages by copy frame: run r covers data pages [runIdx[r], runIdx[r+1]) from frame runPfn[r] on. */
+  private runIdx = new Float64Array(64);
+  private runPfn = new Float64Array(64);
+  private runs = 0;
+  private dataPages = 0;
+  /** Lookup cursor: list index, its data-page index, its run. */
+  private curList = 0;
+  private curData = 0;
+  private curRun = 0;
+  private readonly page0: Uint8Array;
+
+  constructor(
+    /** The hibernated machine and its content map (the copy frames live there). */
+    readonly machine: Machine,
+    readonly content: ContentMap,
+    readonly list: PfnList,
+    page0: Uint8Array,
+    readonly headerPage: Uint8Array,
+    /** Swap slot of the header page (swap map entry 0). */
+    readonly headerSlot: number,
+    readonly nrMetaPages: number,
+  ) {
+    this.page0 = page0.slice();
+  }
+
+  /** Record the copy frame of the next data page (in copy_bm order). */
+  addCopyFrame(pfn: number): void {
+    const r = this.runs;
+    if (r > 0 && this.runPfn[r - 1]! + (this.dataPages - this.runIdx[r - 1]!) === pfn) {
+      this.dataPages++;
+      return;
+    }
+    if (r === this.runIdx.length) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.runIdx = grow(this.runIdx);
+      this.runPfn = grow(this.runPfn);
+    }
+    this.runIdx[r] = this.dataPages;
+    this.runPfn[r] = pfn;
+    this.runs++;
+    this.dataPages++;
+  }
+
+  /**
+   * The copy frame holding image pfn `pfn`'s data, or -1 (not in the image /
+   * a zero page). The loaders ask in ascending pfn order (orig_bm order), so a
+   * cursor makes this O(1); an earlier pfn restarts the walk.
+   */
+  copyFrameOf(pfn: number): number {
+    const L = this.list;
+    if (this.curList > 0 && (this.curList >= L.count || L.pfns[this.curList - 1]! >= pfn)) {
+      this.curList = 0;
+      this.curData = 0;
+      this.curRun = 0;
+    }
+    while (this.curList < L.count && L.pfns[this.curList]! < pfn) {
+      if (!L.zero?.[this.curList]) this.curData++;
+      this.curList++;
+    }
+    if (this.curList >= L.count || L.pfns[this.curList]! !== pfn || L.zero?.[this.curList]) return -1;
+    const k = this.curData;
+    while (this.curRun + 1 < this.runs && this.runIdx[this.curRun + 1]! <= k) this.curRun++;
+    if (this.runIdx[this.curRun]! > k) this.curRun = 0;
+    while (this.curRun + 1 < this.runs && this.runIdx[this.curRun + 1]! <= k) this.curRun++;
+    return this.runPfn[this.curRun]! + (k - this.runIdx[this.curRun]!);
+  }
+
+  /** Copy frames of data pages [0, n) in order, for the plan's verification. */
+  *copyFrames(): Generator<number> {
+    for (let r = 0; r < this.runs; r++) {
+      const end = r + 1 < this.runs ? this.runIdx[r + 1]! : this.dataPages;
+      for (let k = this.runIdx[r]!; k < end; k++) yield this.runPfn[r]! + (k - this.runIdx[r]!);
+    }
+  }
+
+  get copyRuns(): number {
+    return this.runs;
+  }
+
+  /** The swap device: page 0 and the header page are bytes; nothing else was written. */
+  device(): PlanDevice {
+    return new PlanDevice(this);
+  }
+
+  /** ImageReader.open() for plan mode: the same decoding of page 0 and the header page. */
+  open(format: Parameters<typeof decodeSwsuspHeader>[1]): PlanReader {
+    return new PlanReader(this, decodeSwsuspHeader(this.page0, format).crc32);
+  }
+
+  readPage0(): Uint8Array {
+    return this.page0;
+  }
+
+  writePage0(bytes: Uint8Array): void {
+    this.page0.set(bytes.subarray(0, PAGE_SIZE));
+  }
+}
+
+/** The planned image as a swap device: page 0 (read/write) and the header page (read). */
+export class PlanDevice {
+  constructor(readonly image: PlannedImage) {}
+  get size(): number {
+    return (this.image.headerSlot + 1) * PAGE_SIZE;
+  }
+  readAt(offset: number, length: number): Uint8Array {
+    const page = Math.floor(offset / PAGE_SIZE);
+    const src =
+      page === 0 ? this.image.readPage0() : page === this.image.headerSlot ? this.image.headerPage : null;
+    if (!src || offset % PAGE_SIZE !== 0 || length > PAGE_SIZE) {
+      throw new ScenarioError(
+        'PLAN_NO_BYTES',
+        `plan mode: swap page ${page} holds no bytes (only page 0 and the header page are planned)`,
+      );
+    }
+    return src.subarray(0, length);
+  }
+  writePage(swapPage: number, bytes: Uint8Array): void {
+    if (swapPage !== 0) {
+      throw new ScenarioError('PLAN_NO_BYTES', `plan mode: no write to swap page ${swapPage} expected`);
+    }
+    this.image.writePage0(bytes);
+  }
+}
+
+/** What the loaders read of a planned image (LoaderImage, as ImageReader gives it). */
+export class PlanReader implements LoaderImage {
+  readonly info: SwsuspInfo;
+  readonly map: { entries: ArrayLike<number> };
+  private readonly zero = new Uint8Array(PAGE_SIZE);
+  private readonly chunk = new Uint8Array(UNC_PAGES * PAGE_SIZE);
+
+  constructor(
+    private readonly image: PlannedImage,
+    /** The CRC32 field as the resume kernel decodes page 0: what the plan's stream "computes". */
+    private readonly headerCrc: number,
+  ) {
+    const base = image.headerSlot * PAGE_SIZE;
+    this.info = decodeSwsuspInfo(image.headerPage, base);
+    this.map = { entries: [image.headerSlot] };
+  }
+
+  get streamPages(): number {
+    return this.info.pages - 1;
+  }
+
+  /** Stream page s: a meta page's bytes, or a zero page standing for a data page. */
+  streamPage(s: number): Uint8Array {
+    if (s < this.image.nrMetaPages) return packMetaPage(this.image.list, s);
+    return this.zero;
+  }
+
+  /** The decompressed chunks (one reused buffer: meta pages packed in, data pages zero); returns the CRC. */
+  async *stream(_opts: { pool?: unknown; threads?: number } = {}): AsyncGenerator<StreamChunk, number> {
+    const total = this.streamPages;
+    const meta = this.image.nrMetaPages;
+    for (let first = 0; first < total; first += UNC_PAGES) {
+      const n = Math.min(UNC_PAGES, total - first);
+      const data = this.chunk.subarray(0, n * PAGE_SIZE);
+      if (first < meta) {
+        data.fill(0);
+        for (let s = first; s < Math.min(meta, first + n); s++)
+          data.set(packMetaPage(this.image.list, s), (s - first) * PAGE_SIZE);
+      } else if (first - UNC_PAGES < meta) data.fill(0);
+      yield { firstStreamPage: first, data };
+    }
+    return this.headerCrc;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Where a loaded page lands in plan mode: the same ImagePageStore (the CPU
+ * store's real page walk and its fault, block I/O, the silent-write record,
+ * restore_image's frame copies), but a data page is not bytes: its frame
+ * takes the content of the hibernated kernel's copy frame for that image pfn
+ * — its descriptor, or its bytes when that frame is materialised (page
+ * tables, bitmaps: few and cheap).
+ */
+import { ModelError } from '../../errors.js';
+import type { Machine } from '../../machine/boot.js';
+import { ContentKind } from '../../workload/content.js';
+import type { ContentMap } from '../../workload/content-map.js';
+import { ImagePageStore } from '../page-store.js';
+import type { PlannedImage } from './image.js';
+
+export class PlanPageStore extends ImagePageStore {
+  constructor(
+    m: Machine,
+    content: ContentMap,
+    imageContent: ContentMap | undefined,
+    private readonly image: PlannedImage,
+  ) {
+    super(m, content, imageContent);
+  }
+
+  /** The boot machine's content map (where restored descriptors went). */
+  get bootContent(): ContentMap {
+    return this.content;
+  }
+
+  protected override put(pfn: number, imagePfn: number, bytes: Uint8Array | null): void {
+    // A memset (6.6+ zero page) or a page without an image pfn: as in a full run.
+    if (bytes === null || imagePfn < 0) {
+      super.put(pfn, imagePfn, bytes);
+      return;
+    }
+    const src = this.image.copyFrameOf(imagePfn);
+    if (src < 0) {
+      throw new ModelError(
+        'PLAN_NO_PAGE',
+        `plan mode: image pfn 0x${imagePfn.toString(16)} has no data page in the planned image`,
+      );
+    }
+    const from = this.image.machine.mem;
+    if (from.isMaterialised(src)) {
+      super.put(pfn, imagePfn, from.frame(src));
+      return;
+    }
+    const d = this.image.content.get(src);
+    this.m.mem.discard(pfn);
+    if (d && d.kind !== ContentKind.ZERO) this.content.setDescriptor(pfn, d);
+    else this.content.clear(pfn);
+  }
+}
