@@ -79,6 +79,13 @@ export interface DmirrorParams {
   faultOwner?: (dev: DmirrorDevice) => unknown;
   /** pgmap_owner of migrations to the device; default: the device. */
   migrateOwner?: (dev: DmirrorDevice) => unknown;
+  /**
+   * Not upstream: a private device page keeps its data in the device's own
+   * memory (the ZONE_DEVICE frame) instead of a system rpage, as a real
+   * device's VRAM does — so it is not in the hibernation image (the HMM
+   * hibernation stories). zone_device_data then names the mirror directly.
+   */
+  devmemInDevice?: boolean;
 }
 
 interface Chunk {
@@ -164,7 +171,9 @@ export class DmirrorDriver {
 
   /** BACKING_PAGE(): the rpage of a private device page, else the page itself. */
   backing(pfn: number): number {
-    return this.ctx.isDevicePrivate(pfn) ? this.ctx.fields.zoneDeviceData(pfn) : pfn;
+    return this.ctx.isDevicePrivate(pfn) && !this.params.devmemInDevice
+      ? this.ctx.fields.zoneDeviceData(pfn)
+      : pfn;
   }
 
   /** dmirror_allocate_chunk(): returns the popped page when `want`, true/false otherwise. */
@@ -210,7 +219,7 @@ export class DmirrorDriver {
   private devmemAllocPage(dev: DmirrorDevice): number {
     const ctx = this.ctx;
     let rpage = -1;
-    if (this.isPrivate(dev)) {
+    if (this.isPrivate(dev) && !this.params.devmemInDevice) {
       rpage = ctx.allocPages(0, false);
       if (rpage < 0) return -1;
     }
@@ -235,7 +244,7 @@ export class DmirrorDriver {
   /** dmirror_devmem_free(): ops->page_free. */
   private devmemFree(dev: DmirrorDevice, pfn: number): void {
     const ctx = this.ctx;
-    if (this.isPrivate(dev)) {
+    if (this.isPrivate(dev) && !this.params.devmemInDevice) {
       const rpage = ctx.fields.zoneDeviceData(pfn);
       if (rpage >= 0) ctx.putPage(rpage);
     }
@@ -538,7 +547,7 @@ export class DmirrorDriver {
   /** dmirror_devmem_fault(): pgmap->ops->migrate_to_ram — one page back to RAM. */
   private devmemFault(vmf: VmFault): number {
     const ctx = this.ctx;
-    const rpage = ctx.fields.zoneDeviceData(vmf.page);
+    const rpage = this.backing(vmf.page);
     const d = this.mirrors.get(ctx.fields.zoneDeviceData(rpage));
     const dev = (ctx.pgmapOf(vmf.page)!.owner as DmirrorDevice) ?? d?.mdevice;
     const owner = this.params.faultOwner ? this.params.faultOwner(dev) : (d?.mdevice ?? dev);

@@ -11,12 +11,16 @@
  *   resume {profile, console[], stats {streamPages, nrMetaPages, nrCopyPages, nrZeroPages,
  *           direct, viaPbe, loaded, threads, compressor}, oops | null,
  *           silentWrites[{pfn, imagePfn, how, e820}], verify {checked, ok, bad, firstBad} | null} | null,
- *   restoredConsole[] (what the image kernel prints after the jump back)
+ *   restoredConsole[] (what the image kernel prints after the jump back),
+ *   hmm (an HMM story's driver, processes, steps, livelock, signal — src/report/hmm-story.ts) | null
+ * Verdicts of HMM stories: 'completed', 'livelock', 'sigbus', 'sigsegv', 'data-lost' (and
+ * 'resumed' etc. when the story hibernates). A story without a hibernate step has resume: null.
  */
 import type { HibernateResult } from '../power/hibernate.js';
 import type { Oops } from '../power/oops.js';
 import type { ResumeResult } from '../power/resume.js';
 import { hex } from '../util/hex.js';
+import { type HmmStoryReport, hmmStoryJson, hmmStoryLines } from './hmm-story.js';
 
 /**
  * What the run report reads of a run: scenario/run.ts's RunResult has this
@@ -31,6 +35,7 @@ export interface RunReportInput {
   resume?: { profile: string; console: string[]; result: ResumeResult };
   restoredConsole: string[];
   expectation?: { ok: boolean; expected: string; missing: string[] };
+  hmm?: HmmStoryReport;
 }
 
 /** An oops as JSON: addresses and registers as 0x strings, the page walk's entries. */
@@ -91,7 +96,8 @@ export function verdictLines(r: RunReportInput): string[] {
 export function runText(r: RunReportInput, opts: { quiet?: boolean } = {}): string {
   let out = '';
   if (!opts.quiet) {
-    out += `== ${r.scenario.name}: hibernating boot (${r.suspend.profile}) ==\n`;
+    const hibernated = !r.hmm || Boolean(r.suspend.hibernate);
+    out += `== ${r.scenario.name}: ${hibernated ? 'hibernating boot' : 'boot'} (${r.suspend.profile}) ==\n`;
     out += `${r.suspend.console.join('\n')}\n`;
     if (r.resume) {
       out += `\n== resume boot (${r.resume.profile}) ==\n`;
@@ -103,6 +109,7 @@ export function runText(r: RunReportInput, opts: { quiet?: boolean } = {}): stri
     }
     out += '\n';
   }
+  if (r.hmm) out += `${hmmStoryLines(r.hmm).join('\n')}\n\n`;
   return `${out}${verdictLines(r).join('\n')}\n`;
 }
 
@@ -168,5 +175,6 @@ export function runJson(r: RunReportInput) {
           }
         : null,
     restoredConsole: r.restoredConsole,
+    hmm: hmmStoryJson(r.hmm),
   };
 }

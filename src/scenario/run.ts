@@ -20,10 +20,12 @@ import { HibernateOops, type HibernateResult, hibernate } from '../power/hiberna
 import type { BlockSink, ReadSource } from '../power/image/source.js';
 import type { Oops } from '../power/oops.js';
 import { type ResumeResult, softwareResume } from '../power/resume.js';
+import type { HmmStoryReport } from '../report/hmm-story.js';
 import { contentCalibration } from '../workload/calibration.js';
 import { ContentKind } from '../workload/content.js';
 import { ContentMap } from '../workload/content-map.js';
 import { WorkloadPlacer } from '../workload/place.js';
+import { runHmmStory } from './hmm-story.js';
 import { type FileReader, resolveBoot } from './resolve.js';
 import type { BootSpec, KaslrSpec, Outcome, Scenario } from './types.js';
 
@@ -64,6 +66,21 @@ export interface RunResult {
   restoredConsole: string[];
   /** Does the verdict match scenario.expect? (undefined when it has none) */
   expectation?: { ok: boolean; expected: Outcome; missing: string[] };
+  /** An HMM story's steps and findings (scenarios with `hmm:`). */
+  hmm?: HmmStoryReport;
+}
+
+/** The booted hibernating machine, as an HMM story sees it. */
+export type SuspendBoot = ReturnType<typeof bootOne>;
+
+/** Where an HMM story (hmm-story.ts) runs inside the engine's story. */
+export interface RunHooks {
+  /** After the suspend boot; a result ends the run there (no hibernate step, a livelock, …). */
+  suspendBooted?(s: SuspendBoot): RunResult | undefined;
+  /** The devices' freeze callbacks (dpm_suspend(PMSG_FREEZE)); the model runs them before preallocation. */
+  freezeDevices?(): void;
+  /** After the resume boot; the restored kernel goes on — returns the final result. */
+  resumed?(r: RunResult, s: SuspendBoot): RunResult;
 }
 
 export function kaslrOptions(spec: KaslrSpec | undefined): KaslrOptions {
@@ -137,14 +154,23 @@ const SYSFS_WRITER = { pid: 318, process: 'bash' };
  * progress, every console line, oops, verdict — see ../power/events.ts).
  */
 export async function runScenario(sc: Scenario, io: RunIo, events?: EventSink): Promise<RunResult> {
-  const r = await runStory(sc, io, events);
+  const r = sc.hmm
+    ? await runHmmStory(sc, (hooks) => runStory(sc, io, events, hooks))
+    : await runStory(sc, io, events);
   events?.({ type: 'verdict', verdict: r.verdict, reason: r.reason });
   return r;
 }
 
-async function runStory(sc: Scenario, io: RunIo, events: EventSink | undefined): Promise<RunResult> {
+async function runStory(
+  sc: Scenario,
+  io: RunIo,
+  events: EventSink | undefined,
+  hooks?: RunHooks,
+): Promise<RunResult> {
   // ---- the hibernating boot ----
   const s = await inPhase(events, 'suspend-boot', async () => bootOne(sc, 'suspend', io, 120, events));
+  const early = hooks?.suspendBooted?.(s);
+  if (early) return finish(sc, early);
   const hib = sc.hibernate ?? {};
   // Pages made not-present in the direct map before hibernation (secretmem-like users):
   // they are in use, so a free frame is taken for the purpose.
@@ -191,6 +217,7 @@ async function runStory(sc: Scenario, io: RunIo, events: EventSink | undefined):
           },
         },
         beforePreallocate: (saveableNow) => {
+          hooks?.freezeDevices?.();
           if (target === undefined || !s.fill) return;
           const now = saveableNow();
           const need = target - now;
@@ -283,7 +310,7 @@ async function runStory(sc: Scenario, io: RunIo, events: EventSink | undefined):
   for (const l of rres.afterRestore) s.con.print(l);
   const restoredConsole = s.con.lines.splice(mark);
   const verdict: Outcome = rres.outcome === 'no-image' ? 'refused' : rres.outcome;
-  return finish(sc, {
+  const result: RunResult = {
     scenario: sc,
     verdict,
     reason: rres.reason,
@@ -297,7 +324,8 @@ async function runStory(sc: Scenario, io: RunIo, events: EventSink | undefined):
     },
     restoredConsole,
     device,
-  });
+  };
+  return finish(sc, hooks?.resumed ? hooks.resumed(result, s) : result);
 }
 
 function finish(sc: Scenario, r: RunResult): RunResult {
