@@ -4,7 +4,7 @@
  * mappings, one line per step, and a livelock or signal report. Platform
  * neutral; text and JSON from the same record.
  *
- * JSON (key `hmm` of the run report; null for scenarios without a story), stable keys:
+ * JSON (key `hmm` of the run report, present only for scenarios with a story), stable keys:
  *   driver {faultOwner, migrateOwner, deviceMemory ('rpage'|'device'), freeze ('none'|'evict')},
  *   processes [{name, pid, capSysAdmin, mappings [{name, start (0x hex), size}]}],
  *   steps [{index, when ('before-hibernate'|'after-resume'), action, process (name) | null,
@@ -96,8 +96,7 @@ export function hmmStoryLines(h: HmmStoryReport): string[] {
 }
 
 /** The `hmm` object of the JSON report. */
-export function hmmStoryJson(h: HmmStoryReport | undefined) {
-  if (!h) return null;
+export function hmmStoryJson(h: HmmStoryReport) {
   return {
     driver: { ...h.driver },
     processes: h.processes.map((p) => ({

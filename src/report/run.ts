@@ -12,7 +12,7 @@
  *           direct, viaPbe, loaded, threads, compressor}, oops | null,
  *           silentWrites[{pfn, imagePfn, how, e820}], verify {checked, ok, bad, firstBad} | null} | null,
  *   restoredConsole[] (what the image kernel prints after the jump back),
- *   hmm (an HMM story's driver, processes, steps, livelock, signal — src/report/hmm-story.ts) | null
+ *   hmm (HMM stories only: the driver, processes, steps, livelock, signal — src/report/hmm-story.ts)
  * Verdicts of HMM stories: 'completed', 'livelock', 'sigbus', 'sigsegv', 'data-lost' (and
  * 'resumed' etc. when the story hibernates). A story without a hibernate step has resume: null.
  */
@@ -109,7 +109,7 @@ export function runText(r: RunReportInput, opts: { quiet?: boolean } = {}): stri
     }
     out += '\n';
   }
-  if (r.hmm) out += `${hmmStoryLines(r.hmm).join('\n')}\n\n`;
+  if (r.hmm && !opts.quiet) out += `${hmmStoryLines(r.hmm).join('\n')}\n\n`;
   return `${out}${verdictLines(r).join('\n')}\n`;
 }
 
@@ -175,6 +175,7 @@ export function runJson(r: RunReportInput) {
           }
         : null,
     restoredConsole: r.restoredConsole,
-    hmm: hmmStoryJson(r.hmm),
+    // Only HMM stories have the key, so the other runs' JSON stays as it was.
+    ...(r.hmm ? { hmm: hmmStoryJson(r.hmm) } : {}),
   };
 }

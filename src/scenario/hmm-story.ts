@@ -77,17 +77,7 @@ class Story {
     this.ctx = new MmContext(m, sc.seed, X86_MM_ARCH_OPS);
     // empty_zero_page is in the kernel image's .bss: it reads zero, not generated kernel text.
     boot.content.clear(this.ctx.zeroPfn);
-    // Free frames keep no generated contents (free_initmem gave the kernel image's init pages
-    // back with their descriptors): the mm allocates with __GFP_ZERO by dropping a frame's
-    // bytes, which must then read zero.
-    const buddy = m.buddy;
-    for (const z of m.zones.zones) {
-      for (let order = 0; order <= buddy.maxOrder; order++) {
-        for (const head of buddy.listPfns(z.index, order)) {
-          for (let i = 0; i < 2 ** order; i++) if (boot.content.get(head + i)) boot.content.clear(head + i);
-        }
-      }
-    }
+    this.clearFreeContent();
     const params: DmirrorParams = { devmemInDevice: spec.driver.deviceMemory === 'device' };
     if (spec.driver.faultOwner !== 'device') {
       const t = this.owner(spec.driver.faultOwner);
@@ -127,6 +117,26 @@ class Story {
       });
     }
     this.flushLog();
+  }
+
+  /**
+   * Free frames keep no generated contents: the mm model zeroes a page
+   * (__GFP_ZERO, or copy_highpage from an all-zero page) by dropping its
+   * bytes, which must then read zero — but free_initmem() gave the kernel
+   * image's init pages back with their descriptors, and swsusp_free() gives
+   * back the snapshot's copy frames with theirs.
+   */
+  private clearFreeContent(): void {
+    const m = this.boot.machine;
+    const content = this.boot.content;
+    const buddy = m.buddy;
+    for (const z of m.zones.zones) {
+      for (let order = 0; order <= buddy.maxOrder; order++) {
+        for (const head of buddy.listPfns(z.index, order)) {
+          for (let i = 0; i < 2 ** order; i++) if (content.get(head + i)) content.clear(head + i);
+        }
+      }
+    }
   }
 
   /** One token per owner name, so equal names are the same owner (pointer equality in the kernel). */
@@ -409,6 +419,7 @@ class Story {
     }
     // A new CR3 after the jump: no cached translation survives.
     this.ctx.tlbGen++;
+    this.clearFreeContent();
     this.report.deviceMemoryLost = { pages: lost };
   }
 }
