@@ -17,7 +17,7 @@
  *       - { read: buf }                          # the CPU reads it all, compared with the writes
  *       - hibernate: {}                          # hibernate → resume through the engine
  */
-import type { Node } from 'yaml';
+import { isScalar, type Node } from 'yaml';
 import { getProfile } from '../profiles/index.js';
 import type { Reader } from './load.js';
 import type {
@@ -165,7 +165,9 @@ function readStep(r: Reader, node: Node | null, path: string, procs: HmmProcessS
   }
   if (action === 'hibernate') {
     const h = m.get('hibernate')!;
-    if (h.value !== null) r.map(h.value, `${path}.hibernate`, []);
+    // `hibernate:` (null) or `hibernate: {}`: it takes no parameters.
+    if (h.value !== null && !(isScalar(h.value) && h.value.value === null))
+      r.map(h.value, `${path}.hibernate`, []);
     if (m.has('process'))
       r.fail(
         'SCENARIO_CONFLICT',
