@@ -10,9 +10,11 @@
  *
  * Hibernation and ZONE_DEVICE (kernel/power/snapshot.c): the snapshot walks
  * for_each_populated_zone() and saveable_page() rejects a pfn for which
- * pfn_to_online_page() is NULL; ZONE_DEVICE has no present pages and its
- * sections are never onlined, so device memory is never in the image
- * (saveable.ts implements both rules). What is saved is RAM: the user page
+ * pfn_to_online_page() is NULL (since "PM / Hibernate: use
+ * pfn_to_online_page()", v5.0); pfn_to_online_page() (mm/memory_hotplug.c)
+ * returns NULL for any pfn with a dev_pagemap ("the presence of a pgmap
+ * indicates ZONE_DEVICE offline pfn"), and ZONE_DEVICE has no present pages,
+ * so device memory is never in the image (saveable.ts implements both rules). What is saved is RAM: the user page
  * tables with their device-private swap entries, the memmap and the driver's
  * state. Upstream test_hmm has no dev_pm_ops, and its "device memory" is a
  * system page per device page (rpage), which is saved like any kernel
