@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark, one after the other, each in its own
  * process (so one's heap does not slow the next). Prints numbers; never fails
- * a build. Sizes can be raised with HIBLAB_BENCH_MIB (codec/image MiB).
+ * a build. Sizes can be raised with HIBLAB_BENCH_MIB (codec/image MiB);
+ * HIBLAB_BENCH_HMM_MIB sizes the HMM region (default 1024).
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -15,6 +16,7 @@ const runs: [string, string[]][] = [
   ['diagnose.js', []],
   ['engine.js', ['4']],
   ['plan.js', ['seed-000', '4g', '64g', 'superdome']],
+  ['hmm.js', [process.env.HIBLAB_BENCH_HMM_MIB ?? '1024']],
 ];
 for (const [file, args] of runs) {
   console.log(`\n### ${file.replace(/\.js$/, '')}`);

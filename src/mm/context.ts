@@ -233,14 +233,15 @@ export class MmContext {
       this.pages.setMapRaw(head + i, -1);
       this.pages.setBit(head + i, this.pgLocked, false);
       this.pages.setBit(head + i, this.pgSwapbacked, false);
-      this.mem.discard(head + i);
+      // A freed folio is unmapped (its PTEs cleared, the TLB generation bumped): no view of it lives on.
+      this.mem.recycle(head + i);
     }
     this.machine.buddy.free(head, order);
   }
 
   /** copy_highpage(). */
   copyPage(dst: number, src: number): void {
-    if (this.mem.isMaterialised(src)) this.mem.frame(dst).set(this.mem.frame(src));
+    if (this.mem.isMaterialised(src)) this.mem.copyFrame(dst, src);
     else this.mem.discard(dst);
   }
 

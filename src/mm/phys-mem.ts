@@ -35,12 +35,85 @@ export interface PageContentProvider {
   attachKernel?(kernel: PageContentProvider | null): void;
 }
 
+/** Frames per leaf of the frame table (16 MiB of physical address space). */
+const LEAF_SHIFT = 12;
+const LEAF = 1 << LEAF_SHIFT;
+
+/**
+ * pfn → materialised frame: a Map of 4096-entry leaves with a one-leaf cache.
+ * A flat Map<pfn, frame> hashed every access; with a million frames (a 1 GiB
+ * user region, its mirror and device rpages) its lookups dominated page copies.
+ */
+class FrameTable {
+  private readonly leaves = new Map<number, (Uint8Array | undefined)[]>();
+  private lastKey = -1;
+  private last: (Uint8Array | undefined)[] | undefined;
+  size = 0;
+
+  private leaf(pfn: number, create: boolean): (Uint8Array | undefined)[] | undefined {
+    const k = Math.floor(pfn / LEAF);
+    if (k === this.lastKey) return this.last;
+    let l = this.leaves.get(k);
+    if (!l) {
+      if (!create) return undefined;
+      l = new Array<Uint8Array | undefined>(LEAF).fill(undefined);
+      this.leaves.set(k, l);
+    }
+    this.lastKey = k;
+    this.last = l;
+    return l;
+  }
+
+  get(pfn: number): Uint8Array | undefined {
+    return this.leaf(pfn, false)?.[pfn % LEAF];
+  }
+
+  has(pfn: number): boolean {
+    return this.get(pfn) !== undefined;
+  }
+
+  set(pfn: number, f: Uint8Array): void {
+    const l = this.leaf(pfn, true)!;
+    const i = pfn % LEAF;
+    if (l[i] === undefined) this.size++;
+    l[i] = f;
+  }
+
+  delete(pfn: number): void {
+    const l = this.leaf(pfn, false);
+    const i = pfn % LEAF;
+    if (l?.[i] === undefined) return;
+    l[i] = undefined;
+    this.size--;
+  }
+
+  /** Materialised pfns, ascending. */
+  keys(): number[] {
+    const out: number[] = [];
+    for (const k of [...this.leaves.keys()].sort((a, b) => a - b)) {
+      const l = this.leaves.get(k)!;
+      for (let i = 0; i < LEAF; i++) if (l[i] !== undefined) out.push(k * LEAF + i);
+    }
+    return out;
+  }
+}
+
+/** Recycled frame buffers kept at most (16 MiB). */
+const MAX_SPARE = 4096;
+
 export class PhysMem {
-  private readonly pages = new Map<number, Uint8Array>();
+  private readonly pages = new FrameTable();
   private provider: PageContentProvider | null = null;
   private kernel: PageContentProvider | null = null;
   /** Scratch for reads of generated frames. */
   private readonly scratch = new Uint8Array(PAGE_SIZE);
+  /**
+   * Buffers of recycled frames (recycle()), handed to the next frame that
+   * materialises: a new ArrayBuffer per 4 KiB frame costs an allocation, its
+   * first-touch page faults and external-memory GC pressure, which dominated
+   * migrating a large user region (bench/hmm.ts).
+   */
+  private readonly spare: Uint8Array[] = [];
 
   setProvider(p: PageContentProvider | null): void {
     this.provider = p;
@@ -81,7 +154,7 @@ export class PhysMem {
 
   /** Materialised frame numbers, ascending. */
   materialisedPfns(): number[] {
-    return [...this.pages.keys()].sort((a, b) => a - b);
+    return this.pages.keys();
   }
 
   /** Read-only view of a frame's bytes (a shared scratch buffer for non-materialised frames). */
@@ -100,7 +173,7 @@ export class PhysMem {
   frame(pfn: number): Uint8Array {
     let p = this.pages.get(pfn);
     if (!p) {
-      p = new Uint8Array(PAGE_SIZE);
+      p = this.newBuffer();
       this.fillFromProviders(pfn, p);
       this.pages.set(pfn, p);
     }
@@ -111,12 +184,44 @@ export class PhysMem {
   zeroPage(pfn: number): void {
     const p = this.pages.get(pfn);
     if (p) p.fill(0);
-    else this.pages.set(pfn, new Uint8Array(PAGE_SIZE));
+    else this.pages.set(pfn, this.newBuffer());
   }
 
   /** Drop a frame's backing so it reads as zero / generated again. */
   discard(pfn: number): void {
     this.pages.delete(pfn);
+  }
+
+  /**
+   * discard() for a frame whose buffer nobody holds a view of any more (a
+   * freed user folio): the buffer is kept (up to MAX_SPARE) for the next
+   * frame that materialises.
+   */
+  recycle(pfn: number): void {
+    const p = this.pages.get(pfn);
+    if (!p) return;
+    this.pages.delete(pfn);
+    if (this.spare.length < MAX_SPARE) this.spare.push(p);
+  }
+
+  /** Copy a materialised frame `src` to `dst` (copy_highpage), materialising dst without zeroing it first. */
+  copyFrame(dst: number, src: number): void {
+    const from = this.pages.get(src);
+    if (!from) throw new Error(`copyFrame: pfn 0x${src.toString(16)} is not materialised`);
+    let to = this.pages.get(dst);
+    if (!to) {
+      to = this.spare.pop() ?? new Uint8Array(PAGE_SIZE);
+      this.pages.set(dst, to);
+    }
+    to.set(from);
+  }
+
+  /** A zeroed 4 KiB buffer: a recycled one, else a new one. */
+  private newBuffer(): Uint8Array {
+    const p = this.spare.pop();
+    if (!p) return new Uint8Array(PAGE_SIZE);
+    p.fill(0);
+    return p;
   }
 
   /** Copy frame `pfn` into `dst` (4096 bytes) without allocating: materialised, generated or zero. */

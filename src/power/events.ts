@@ -36,7 +36,18 @@ export type Phase =
 export type ProgressPhase = 'write-image' | 'load-image';
 
 /** How a run ended (the same values as a scenario's expect.outcome). */
-export type RunVerdict = 'resumed' | 'refused' | 'oops' | 'silent-corruption' | 'hibernate-failed';
+export type RunVerdict =
+  | 'resumed'
+  | 'refused'
+  | 'oops'
+  | 'silent-corruption'
+  | 'hibernate-failed'
+  // HMM stories (src/scenario/hmm-story.ts)
+  | 'completed'
+  | 'livelock'
+  | 'sigbus'
+  | 'sigsegv'
+  | 'data-lost';
 
 export type EngineEvent =
   | { type: 'phase-start'; phase: Phase }

@@ -13,12 +13,16 @@
  *   resume {profile, console[], stats {streamPages, nrMetaPages, nrCopyPages, nrZeroPages,
  *           direct, viaPbe, loaded, threads, compressor}, oops | null,
  *           silentWrites[{pfn, imagePfn, how, e820}], verify {checked, ok, bad, firstBad} | null} | null,
- *   restoredConsole[] (what the image kernel prints after the jump back)
+ *   restoredConsole[] (what the image kernel prints after the jump back),
+ *   hmm (HMM stories only: the driver, processes, steps, livelock, signal — src/report/hmm-story.ts)
+ * Verdicts of HMM stories: 'completed', 'livelock', 'sigbus', 'sigsegv', 'data-lost' (and
+ * 'resumed' etc. when the story hibernates). A story without a hibernate step has resume: null.
  */
 import type { HibernateResult } from '../power/hibernate.js';
 import type { Oops } from '../power/oops.js';
 import type { ResumeResult } from '../power/resume.js';
 import { hex } from '../util/hex.js';
+import { type HmmStoryReport, hmmStoryJson, hmmStoryLines } from './hmm-story.js';
 
 /**
  * What the run report reads of a run: scenario/run.ts's RunResult has this
@@ -34,6 +38,7 @@ export interface RunReportInput {
   restoredConsole: string[];
   expectation?: { ok: boolean; expected: string; missing: string[] };
   plan?: boolean;
+  hmm?: HmmStoryReport;
 }
 
 /** An oops as JSON: addresses and registers as 0x strings, the page walk's entries. */
@@ -98,7 +103,8 @@ export function verdictLines(r: RunReportInput): string[] {
 export function runText(r: RunReportInput, opts: { quiet?: boolean } = {}): string {
   let out = '';
   if (!opts.quiet) {
-    out += `== ${r.scenario.name}: hibernating boot (${r.suspend.profile}) ==\n`;
+    const hibernated = !r.hmm || Boolean(r.suspend.hibernate);
+    out += `== ${r.scenario.name}: ${hibernated ? 'hibernating boot' : 'boot'} (${r.suspend.profile}) ==\n`;
     out += `${r.suspend.console.join('\n')}\n`;
     if (r.resume) {
       out += `\n== resume boot (${r.resume.profile}) ==\n`;
@@ -110,6 +116,7 @@ export function runText(r: RunReportInput, opts: { quiet?: boolean } = {}): stri
     }
     out += '\n';
   }
+  if (r.hmm && !opts.quiet) out += `${hmmStoryLines(r.hmm).join('\n')}\n\n`;
   return `${out}${verdictLines(r).join('\n')}\n`;
 }
 
@@ -177,5 +184,7 @@ export function runJson(r: RunReportInput) {
           }
         : null,
     restoredConsole: r.restoredConsole,
+    // Only HMM stories have the key, so the other runs' JSON stays as it was.
+    ...(r.hmm ? { hmm: hmmStoryJson(r.hmm) } : {}),
   };
 }

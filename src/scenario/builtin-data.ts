@@ -97,6 +97,74 @@ Sep 17 16:16:05 20250902-instance kernel: BIOS-e820: [mem 0x00000000feffc000-0x0
 Sep 17 16:16:05 20250902-instance kernel: BIOS-e820: [mem 0x00000000ffc00000-0x00000000ffffffff] reserved
 Sep 17 16:16:05 20250902-instance kernel: BIOS-e820: [mem 0x0000000100000000-0x000000013fffffff] usable
 `,
+  'scenarios/hmm-hibernate-evict.yaml': `# Device memory across hibernation, with eviction: the same story as hmm-hibernate-lost, but the
+# driver's freeze callback (\`freeze: evict\`; a model addition — upstream test_hmm has no
+# dev_pm_ops) migrates every device page back to system RAM before the image is made
+# (migrate_device_range + migrate_device_pages/finalize over each chunk, as
+# dmirror_device_evict_chunk does). The process's PTEs are ordinary present PTEs again, the
+# pages are saved in the image and restored, and the read after resume sees what was written.
+name: hmm-hibernate-evict
+description: device-private data evicted to RAM at freeze is saved in the image and read back intact after resume
+seed: 13
+profile: linux-6.12
+suspend:
+  e820: { file: "data:e820/qemu-pc-384m.txt" }
+  cmdline: nokaslr resume=/dev/vda
+resume:
+  e820: { file: "data:e820/qemu-pc-384m.txt" }
+  cmdline: nokaslr resume=/dev/vda
+hmm:
+  driver: { deviceMemory: device, freeze: evict }
+  processes:
+    - name: gpu_app
+      mappings: [ { name: buf, size: 256K } ]
+  steps:
+    - { write: buf, pattern: index }
+    - { migrate: buf, to: device, device: 0 }
+    - { pagemap: buf }
+    - hibernate: {}
+    - { pagemap: buf }
+    - { read: buf }
+expect:
+  outcome: resumed
+`,
+  'scenarios/hmm-hibernate-lost.yaml': `# Device memory across hibernation, without eviction. A process's 64 pages are migrated to a
+# device-private device whose data lives in the device's own memory (\`deviceMemory: device\`, a
+# real GPU's VRAM; upstream test_hmm backs each device page with a system page instead). The
+# snapshot walks the populated zones and saveable_page() rejects every pfn that
+# pfn_to_online_page() does not return (kernel/power/snapshot.c): ZONE_DEVICE is neither, so the
+# device's memory is not in the image. What is saved is RAM: the user page table with its
+# device-private swap entries, the struct pages and the driver's state. test_hmm has no
+# dev_pm_ops (\`freeze: none\`), so nothing moves the data to RAM at freeze; S4 powers the device
+# off. After resume the PTE is still the device-private entry (pagemap: swap bit, no present
+# bit, frame 0), the CPU read runs dmirror_devmem_fault, which succeeds and copies what the
+# device memory holds now: zeros. No SIGBUS — the data is silently lost.
+name: hmm-hibernate-lost
+description: device-private data not evicted at freeze is not in the image; after resume the CPU reads zeros
+seed: 13
+profile: linux-6.12
+suspend:
+  e820: { file: "data:e820/qemu-pc-384m.txt" }
+  cmdline: nokaslr resume=/dev/vda
+resume:
+  e820: { file: "data:e820/qemu-pc-384m.txt" }
+  cmdline: nokaslr resume=/dev/vda
+hmm:
+  driver: { deviceMemory: device, freeze: none }
+  processes:
+    - name: gpu_app
+      mappings: [ { name: buf, size: 256K } ]
+  steps:
+    - { write: buf, pattern: index }
+    - { migrate: buf, to: device, device: 0 }
+    - { pagemap: buf }
+    - hibernate: {}
+    - { pagemap: buf }
+    - { read: buf }
+    - { pagemap: buf }
+expect:
+  outcome: data-lost
+`,
   'scenarios/qemu-384m-to-512m.yaml': `# Real fixture run 612-lzo: an image written by Debian's 6.12.117 kernel in QEMU -m 384 -M pc,
 # resumed with -m 512. The kernel printed "Hibernate inconsistent memory map detected!"
 # (e820 CRC32 0xa5445455 stored, 0x7e8c3bd0 at resume) and went on with a fresh boot.
@@ -295,6 +363,80 @@ faults:
   cpaSplitFails: true
 expect:
   outcome: hibernate-failed
+`,
+  'scenarios/seed-002-owner-fixed.yaml': `# Seed 002's fix ("set both migrations' pgmap_owner to the same value"): dmirror_devmem_fault
+# selects the device-private pages of the owner the pages were created with, so the CPU load
+# migrates the page back to system RAM and reads what mmap_test wrote.
+name: seed-002-owner-fixed
+description: seed 002 fixed, the same pgmap_owner in both directions; the CPU read brings the data back to RAM
+seed: 2
+profile: linux-6.12
+suspend:
+  e820: { file: "data:e820/qemu-pc-384m.txt" }
+  cmdline: nokaslr
+hmm:
+  driver: { faultOwner: device, migrateOwner: device }
+  processes:
+    - name: mmap_test
+      mappings: [ { name: ptr, size: 4096 } ]
+  steps:
+    - { write: ptr, u32: 0x66616365 }
+    - { migrate: ptr, to: device, device: 0 }
+    - { pagemap: ptr }
+    - { read: ptr }
+    - { pagemap: ptr }
+expect:
+  outcome: completed
+`,
+  'scenarios/seed-002-owner-mismatch.yaml': `# Seed 002's endless dmirror_devmem_fault calls: the page went to the device with the device as
+# pgmap owner, but the module's migrate_to_ram handler (dmirror_devmem_fault) asks
+# migrate_vma_setup for MIGRATE_VMA_SELECT_DEVICE_PRIVATE pages of another owner
+# ("&dmirror_device"). migrate_vma_collect skips the entry, the handler returns 0, do_swap_page
+# returns 0 and the CPU re-executes the load: it faults again, for ever (hmm-facts §2.10). The
+# model stops after the livelock threshold and reports the fault trace the seed's dump_stack shows.
+name: seed-002-owner-mismatch
+description: seed 002, migrate_to_ram with another pgmap_owner than the device's never migrates; the CPU fault livelocks
+seed: 2
+profile: linux-6.12
+suspend:
+  e820: { file: "data:e820/qemu-pc-384m.txt" }
+  cmdline: nokaslr
+hmm:
+  driver: { faultOwner: "&dmirror_device" }
+  processes:
+    - name: mmap_test
+      mappings: [ { name: ptr, size: 4096 } ]
+  steps:
+    - { write: ptr, u32: 0x66616365 }
+    - { migrate: ptr, to: device, device: 0 }
+    - { pagemap: ptr }
+    - { read: ptr }
+expect:
+  outcome: livelock
+`,
+  'scenarios/seed-002-pagemap.yaml': `# Seed 002 (../shared/seeds/002_*.txt): mmap_test writes 0x66616365 into an anonymous page, the
+# test module (built on lib/test_hmm.c, "dmirror") migrates it to device memory, and
+# /proc/self/pagemap then says "Zero page frame number": the PTE now holds a device-private swap
+# entry (fs/proc/task_mmu.c pte_to_pagemap_entry: PM_SWAP set, PM_PRESENT clear), and a reader
+# without CAP_SYS_ADMIN sees frame 0. As root the frame is the swap type | device pfn << 5.
+name: seed-002-pagemap
+description: seed 002, a page migrated to dmirror device memory reads PFN 0 with the swap bit in pagemap
+seed: 2
+profile: linux-6.12
+suspend:
+  e820: { file: "data:e820/qemu-pc-384m.txt" }
+  cmdline: nokaslr
+hmm:
+  processes:
+    - name: mmap_test
+      mappings: [ { name: ptr, size: 4096 } ]
+  steps:
+    - { write: ptr, u32: 0x66616365 }
+    - { pagemap: ptr }
+    - { migrate: ptr, to: device, device: 0 }
+    - { pagemap: ptr }
+expect:
+  outcome: completed
 `,
   'scenarios/seed-003-fixed.yaml': `# Seed 003 as the kernel does it since 2.6.14: set_up_temporary_mappings() builds the page
 # tables for the final copy in safe pages, so the restore succeeds.

@@ -22,6 +22,11 @@ export const BUILTIN_NAMES = [
   'seed-003',
   'seed-003-fixed',
   'seed-004',
+  'seed-002-pagemap',
+  'seed-002-owner-mismatch',
+  'seed-002-owner-fixed',
+  'hmm-hibernate-evict',
+  'hmm-hibernate-lost',
 ] as const;
 
 export type BuiltinName = (typeof BUILTIN_NAMES)[number];

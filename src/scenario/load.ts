@@ -27,6 +27,7 @@ import { memparse, splitCmdline } from '../firmware/cmdline.js';
 import { getProfile, PROFILE_IDS } from '../profiles/index.js';
 import { Prng } from '../util/prng.js';
 import { hint } from './did-you-mean.js';
+import { HMM_KEYS, readHmm } from './load-hmm.js';
 import {
   type BootSpec,
   type Compressor,
@@ -61,7 +62,18 @@ const MAX_PAGES = 2 ** 40;
 
 /** The keys each mapping accepts (exported for the schema consistency test). */
 export const SCENARIO_KEYS = {
-  scenario: ['name', 'description', 'seed', 'profile', 'suspend', 'resume', 'hibernate', 'faults', 'expect'],
+  scenario: [
+    'name',
+    'description',
+    'seed',
+    'profile',
+    'suspend',
+    'resume',
+    'hibernate',
+    'faults',
+    'expect',
+    'hmm',
+  ],
   boot: ['e820', 'profile', 'cmdline', 'kaslr', 'workload', 'resumeTrigger'],
   e820: ['file', 'boot', 'inline'],
   kaslrSeed: ['seed'],
@@ -74,12 +86,13 @@ export const SCENARIO_KEYS = {
   faults: ['cpaSplitFails', 'fixmapSave', 'unmapPagesAtSave', 'noTempPageTables'],
   unmap: ['pfn', 'pages', 'huge'],
   expect: ['outcome', 'contains'],
+  ...HMM_KEYS,
 } as const;
 
 type Loc = { file: string; line?: number; column?: number };
 
 /** Walks one YAML document; every accessor reports errors at the node it was given. */
-class Reader {
+export class Reader {
   constructor(
     readonly file: string,
     readonly doc: YamlDocument,
@@ -682,7 +695,10 @@ export function loadScenario(text: string, file: string): Scenario {
       'empty scenario: expected a mapping with name, profile, suspend, resume',
       { file, line: 1, column: 1 },
     );
-  const m = r.map(root, 'scenario', SCENARIO_KEYS.scenario, ['name', 'profile', 'suspend', 'resume']);
+  const m = r.map(root, 'scenario', SCENARIO_KEYS.scenario, ['name', 'profile', 'suspend']);
+  // An HMM story may leave out the resume boot (it is the suspend boot again); others need it.
+  if (!m.has('resume') && !m.has('hmm'))
+    r.fail('SCENARIO_MISSING', `scenario: missing required key 'resume'`, root);
   const name = r.str(m.get('name')!.value, 'name', {
     maxLength: 80,
     pattern: NAME_RE,
@@ -696,10 +712,25 @@ export function loadScenario(text: string, file: string): Scenario {
   sc.seed = seed;
   sc.profile = profile;
   sc.suspend = readBoot(r, m.get('suspend')!.value, 'suspend', { profile, seed });
-  sc.resume = readBoot(r, m.get('resume')!.value, 'resume', { profile, seed });
+  const resumeNode = m.get('resume')?.value;
+  sc.resume =
+    resumeNode === undefined
+      ? { ...structuredClone(sc.suspend), resumeTrigger: { via: 'initcall' } }
+      : readBoot(r, resumeNode, 'resume', { profile, seed });
   sc.hibernate = readHibernate(r, m.get('hibernate')?.value ?? undefined, sc.suspend);
   if (m.get('faults')) sc.faults = readFaults(r, m.get('faults')!.value);
   if (m.get('expect')) sc.expect = readExpect(r, m.get('expect')!.value);
+  const hmm = m.get('hmm');
+  if (hmm) {
+    sc.hmm = readHmm(r, hmm.value, sc.suspend);
+    if (resumeNode === undefined && sc.hmm.steps.some((st) => st.action === 'hibernate')) {
+      r.fail(
+        'SCENARIO_MISSING',
+        "hmm.steps: a 'hibernate' step needs the scenario's 'resume' boot (the machine that reads the image)",
+        hmm.key,
+      );
+    }
+  }
   sc.source = { file };
   return sc;
 }

@@ -21,10 +21,12 @@ import type { BlockSink, ReadSource } from '../power/image/source.js';
 import type { Oops } from '../power/oops.js';
 import { PlanSession } from '../power/plan/index.js';
 import { type ResumeResult, softwareResume } from '../power/resume.js';
+import type { HmmStoryReport } from '../report/hmm-story.js';
 import { contentCalibration } from '../workload/calibration.js';
 import { ContentKind } from '../workload/content.js';
 import { ContentMap } from '../workload/content-map.js';
 import { WorkloadPlacer } from '../workload/place.js';
+import { runHmmStory } from './hmm-story.js';
 import { type FileReader, resolveBoot } from './resolve.js';
 import type { BootSpec, KaslrSpec, Outcome, Scenario } from './types.js';
 
@@ -67,6 +69,21 @@ export interface RunResult {
   expectation?: { ok: boolean; expected: Outcome; missing: string[] };
   /** Plan mode (runScenario(…, {plan: true}) / planScenario()): no page contents, compression or I/O. */
   plan?: boolean;
+  /** An HMM story's steps and findings (scenarios with `hmm:`). */
+  hmm?: HmmStoryReport;
+}
+
+/** The booted hibernating machine, as an HMM story sees it. */
+export type SuspendBoot = ReturnType<typeof bootOne>;
+
+/** Where an HMM story (hmm-story.ts) runs inside the engine's story. */
+export interface RunHooks {
+  /** After the suspend boot; a result ends the run there (no hibernate step, a livelock, …). */
+  suspendBooted?(s: SuspendBoot): RunResult | undefined;
+  /** The devices' freeze callbacks (dpm_suspend(PMSG_FREEZE)); the model runs them before preallocation. */
+  freezeDevices?(): void;
+  /** After the resume boot; the restored kernel goes on — returns the final result. */
+  resumed?(r: RunResult, s: SuspendBoot): RunResult;
 }
 
 export interface RunOptions {
@@ -157,8 +174,15 @@ export async function runScenario(
   events?: EventSink,
   opts: RunOptions = {},
 ): Promise<RunResult> {
+  if (opts.plan && sc.hmm)
+    throw new ScenarioError(
+      'PLAN_HMM',
+      `${sc.name}: plan mode does not run HMM stories (their steps read page bytes)`,
+    );
   const plan = opts.plan ? new PlanSession() : undefined;
-  const r = await runStory(sc, io, events, plan);
+  const r = sc.hmm
+    ? await runHmmStory(sc, (hooks) => runStory(sc, io, events, plan, hooks))
+    : await runStory(sc, io, events, plan);
   if (plan) r.plan = true;
   events?.({ type: 'verdict', verdict: r.verdict, reason: r.reason });
   return r;
@@ -177,9 +201,12 @@ async function runStory(
   io: RunIo,
   events: EventSink | undefined,
   plan: PlanSession | undefined,
+  hooks?: RunHooks,
 ): Promise<RunResult> {
   // ---- the hibernating boot ----
   const s = await inPhase(events, 'suspend-boot', async () => bootOne(sc, 'suspend', io, 120, events));
+  const early = hooks?.suspendBooted?.(s);
+  if (early) return finish(sc, early);
   const hib = sc.hibernate ?? {};
   // Pages made not-present in the direct map before hibernation (secretmem-like users):
   // they are in use, so a free frame is taken for the purpose.
@@ -227,6 +254,7 @@ async function runStory(
           },
         },
         beforePreallocate: (saveableNow) => {
+          hooks?.freezeDevices?.();
           if (target === undefined || !s.fill) return;
           const now = saveableNow();
           const need = target - now;
@@ -322,7 +350,7 @@ async function runStory(
   for (const l of rres.afterRestore) s.con.print(l);
   const restoredConsole = s.con.lines.splice(mark);
   const verdict: Outcome = rres.outcome === 'no-image' ? 'refused' : rres.outcome;
-  return finish(sc, {
+  const result: RunResult = {
     scenario: sc,
     verdict,
     reason: rres.reason,
@@ -336,7 +364,8 @@ async function runStory(
     },
     restoredConsole,
     device,
-  });
+  };
+  return finish(sc, hooks?.resumed ? hooks.resumed(result, s) : result);
 }
 
 function finish(sc: Scenario, r: RunResult): RunResult {

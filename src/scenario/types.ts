@@ -6,7 +6,27 @@
  * fills the defaults documented here, so consumers never see a missing default.
  */
 
-export type Outcome = 'resumed' | 'refused' | 'oops' | 'silent-corruption' | 'hibernate-failed';
+/**
+ * How a run ends. The first five are the hibernate/resume verdicts; the rest
+ * end HMM stories (`hmm:`, hmm-story.ts): `completed` (every step ran, every
+ * CPU read saw what the process wrote), `livelock` (a CPU access kept faulting
+ * into migrate_to_ram without progress), `sigbus`/`sigsegv` (a signal ended the
+ * process), `data-lost` (a CPU read after the story's steps did not see what
+ * the process wrote, e.g. device memory that did not survive hibernation).
+ * A story with a hibernate step that resumes and reads its data back intact
+ * ends `resumed`.
+ */
+export type Outcome =
+  | 'resumed'
+  | 'refused'
+  | 'oops'
+  | 'silent-corruption'
+  | 'hibernate-failed'
+  | 'completed'
+  | 'livelock'
+  | 'sigbus'
+  | 'sigsegv'
+  | 'data-lost';
 
 export const OUTCOMES: readonly Outcome[] = [
   'resumed',
@@ -14,6 +34,11 @@ export const OUTCOMES: readonly Outcome[] = [
   'oops',
   'silent-corruption',
   'hibernate-failed',
+  'completed',
+  'livelock',
+  'sigbus',
+  'sigsegv',
+  'data-lost',
 ];
 
 /** Where a boot's e820 table comes from. Exactly one of `file` / `inline`. */
@@ -102,6 +127,78 @@ export interface ExpectSpec {
   contains?: string[];
 }
 
+/**
+ * An HMM story (issue 13, seed 002): processes with anonymous mappings on the
+ * suspend boot's machine, the lib/test_hmm.c dmirror driver, and steps run in
+ * order — CPU writes and reads, device migrations through the driver's ioctls,
+ * /proc/PID/pagemap reads, and optionally a hibernate → resume cycle through
+ * the engine (which needs the scenario's `resume` boot).
+ */
+export interface HmmStorySpec {
+  driver: HmmDriverSpec;
+  processes: HmmProcessSpec[];
+  steps: HmmStep[];
+}
+
+export type HmmFreeze = 'none' | 'evict';
+export type HmmDeviceMemory = 'rpage' | 'device';
+
+export interface HmmDriverSpec {
+  /**
+   * pgmap_owner of dmirror_devmem_fault's migrate_vma: 'device' (the pgmap's
+   * owner, as upstream) or the name of another owner token (seed 002's
+   * '&dmirror_device'). Default 'device'.
+   */
+  faultOwner: string;
+  /** pgmap_owner of migrations to the device (MIGRATE_VMA_SELECT_SYSTEM ignores it); default 'device'. */
+  migrateOwner: string;
+  /**
+   * Where a device-private page's data lives: 'rpage' (upstream test_hmm: a
+   * system page allocated per device page) or 'device' (a real device: the
+   * device's own memory, lost when the machine powers off). Default 'rpage'.
+   */
+  deviceMemory: HmmDeviceMemory;
+  /**
+   * The driver's PM freeze callback: 'none' (upstream test_hmm has no
+   * dev_pm_ops) or 'evict' (migrate every device page back to system RAM
+   * before the image is made). Default 'none'.
+   */
+  freeze: HmmFreeze;
+}
+
+export interface HmmMappingSpec {
+  name: string;
+  /** Bytes, rounded up to pages. */
+  size: number;
+  /** 'rw' (PROT_READ|PROT_WRITE, default) or 'r'. */
+  prot: 'rw' | 'r';
+}
+
+export interface HmmProcessSpec {
+  /** comm, at most 15 characters. */
+  name: string;
+  /** CAP_SYS_ADMIN: pagemap shows frame numbers only then. Default false. */
+  capSysAdmin: boolean;
+  /** mmap(MAP_PRIVATE | MAP_ANONYMOUS) regions, mapped at the start in this order. */
+  mappings: HmmMappingSpec[];
+}
+
+/** One step; `process` is the index into processes (default 0). */
+export type HmmStep =
+  | {
+      action: 'write';
+      process: number;
+      mapping: string;
+      offset: number;
+      u32?: number;
+      fill?: number;
+      pattern?: 'index';
+    }
+  | { action: 'migrate'; process: number; mapping: string; to: 'device' | 'system'; device: number }
+  | { action: 'pagemap'; process: number; mapping: string; page: number }
+  | { action: 'read'; process: number; mapping: string }
+  | { action: 'hibernate' };
+
 export interface Scenario {
   name: string;
   description?: string;
@@ -110,10 +207,13 @@ export interface Scenario {
   /** Default kernel profile id. */
   profile: string;
   suspend: BootSpec;
+  /** In an HMM story the file may omit it: it is then the suspend boot again (same e820, profile, cmdline). */
   resume: BootSpec;
   hibernate?: HibernateSpec;
   faults?: FaultSpec;
   expect?: ExpectSpec;
+  /** An HMM story on the suspend boot's machine (runHmmStory). */
+  hmm?: HmmStorySpec;
   /** where the scenario came from, for messages */
   source?: { file?: string; builtin?: string };
 }

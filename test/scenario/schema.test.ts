@@ -24,7 +24,16 @@ describe('docs/scenario.schema.json', () => {
   it('declares exactly the keys the loader accepts, mapping by mapping', () => {
     const top = schema;
     expect(props(top)).toEqual(sorted(SCENARIO_KEYS.scenario));
-    expect(top.required).toEqual(['name', 'profile', 'suspend', 'resume']);
+    // resume is required unless the scenario is an HMM story (anyOf)
+    expect(top.required).toEqual(['name', 'profile', 'suspend']);
+    expect(top.anyOf).toEqual([{ required: ['resume'] }, { required: ['hmm'] }]);
+    expect(props(defs.hmm!)).toEqual(sorted(SCENARIO_KEYS.hmm));
+    expect(props((defs.hmm!.properties as Record<string, Schema>).driver!)).toEqual(
+      sorted(SCENARIO_KEYS.hmmDriver),
+    );
+    expect(props(defs.hmmProcess!)).toEqual(sorted(SCENARIO_KEYS.hmmProcess));
+    expect(props(defs.hmmMapping!)).toEqual(sorted(SCENARIO_KEYS.hmmMapping));
+    expect(props(defs.hmmStep!)).toEqual(sorted(SCENARIO_KEYS.hmmStep));
     expect(props(defs.resumeBoot!)).toEqual(sorted(SCENARIO_KEYS.boot));
     expect(props(defs.suspendBoot!)).toEqual(sorted(SCENARIO_KEYS.boot.filter((k) => k !== 'resumeTrigger')));
     expect(props(defs.e820!)).toEqual(sorted(SCENARIO_KEYS.e820));
