@@ -16,17 +16,7 @@
  * A story with a hibernate step that resumes and reads its data back intact
  * ends `resumed`.
  */
-export type Outcome =
-  | 'resumed'
-  | 'refused'
-  | 'oops'
-  | 'silent-corruption'
-  | 'hibernate-failed'
-  | 'completed'
-  | 'livelock'
-  | 'sigbus'
-  | 'sigsegv'
-  | 'data-lost';
+export type Outcome = RunVerdict;
 
 export const OUTCOMES: readonly Outcome[] = [
   'resumed',
@@ -77,6 +67,7 @@ export {
   type WorkloadZone,
 } from '../workload/types.js';
 
+import type { RunVerdict } from '../power/events.js';
 import type { WorkloadSpec } from '../workload/types.js';
 
 export type ResumeVia = 'initcall' | 'sysfs';
