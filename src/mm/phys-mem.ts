@@ -33,6 +33,12 @@ export interface PageContentProvider {
    * workload provider answers for kernel frames too (ContentMap: KDATA).
    */
   attachKernel?(kernel: PageContentProvider | null): void;
+  /**
+   * Optional: if the frame's bytes are a pure function of a content
+   * descriptor (workload/content.ts generatePage()), write (kind, seed, src)
+   * at out[at..at+2] and return true; else false.
+   */
+  generatedDescriptor?(pfn: number, out: Uint32Array, at: number): boolean;
 }
 
 export class PhysMem {
@@ -68,6 +74,16 @@ export class PhysMem {
       return true;
     }
     return false;
+  }
+
+  /**
+   * The generated-page descriptor of a non-materialised frame (see
+   * PageContentProvider.generatedDescriptor()): true when out[at..at+2] now
+   * say how to make its bytes, false when they must be read (readPageInto()).
+   */
+  generatedDescriptor(pfn: number, out: Uint32Array, at: number): boolean {
+    if (this.pages.has(pfn)) return false;
+    return this.provider?.generatedDescriptor?.(pfn, out, at) === true;
   }
 
   isMaterialised(pfn: number): boolean {

@@ -24,7 +24,7 @@
  * Clearing a kernel-data frame makes it an explicit ZERO frame.
  */
 import type { PageContentProvider } from '../mm/phys-mem.js';
-import { ContentKind, generatePage, PAGE_SIZE } from './content.js';
+import { ContentKind, generatePage, isGeneratedKind, PAGE_SIZE } from './content.js';
 
 const SECTION_SHIFT = 15;
 const PER_SECTION = 1 << SECTION_SHIFT;
@@ -145,6 +145,25 @@ export class ContentMap implements PageContentProvider {
     if (kind === ContentKind.KDATA)
       return { kind, seed: 0, src: d!.src[i]!, source: this.sources[d!.seed[i]!]! };
     return { kind, seed: this.seeds[d!.seed[i]!]!, src: d!.src[i]! };
+  }
+
+  /**
+   * PageContentProvider.generatedDescriptor(): when frame `pfn` holds a page
+   * generatePage() makes from its descriptor alone (not kernel data), write
+   * (kind, seed value, src) at out[at..at+2] and return true — without
+   * allocating, so the image writer can ship descriptors to the compression
+   * workers instead of bytes.
+   */
+  generatedDescriptor(pfn: number, out: Uint32Array, at: number): boolean {
+    const d = this.sections.get(Math.floor(pfn / PER_SECTION));
+    if (!d) return false;
+    const i = pfn % PER_SECTION;
+    const kind = d.kind[i]!;
+    if (!isGeneratedKind(kind)) return false;
+    out[at] = kind;
+    out[at + 1] = this.seeds[d.seed[i]!]!;
+    out[at + 2] = d.src[i]!;
+    return true;
   }
 
   kind(pfn: number): number {
