@@ -13,7 +13,7 @@ const runs: [string, string[]][] = [
   ['image-io.js', [process.env.HIBLAB_BENCH_MIB ?? '256']],
   ['boot.js', []],
   ['diagnose.js', []],
-  ['engine.js', ['4']],
+  ['engine.js', ['4', 'same-map']],
 ];
 for (const [file, args] of runs) {
   console.log(`\n### ${file.replace(/\.js$/, '')}`);

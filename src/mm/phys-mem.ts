@@ -188,6 +188,16 @@ export class PhysMem {
     this.frame(pfn)[a - pfn * PAGE_SIZE] = v & 0xff;
   }
 
+  /** u32 at a 4-byte aligned physical address, without allocating (page-walk fast path). */
+  u32Aligned(paddr: number): number {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const o = paddr - pfn * PAGE_SIZE;
+    const p = this.pages.get(pfn);
+    if (p) return (p[o]! | (p[o + 1]! << 8) | (p[o + 2]! << 16) | (p[o + 3]! << 24)) >>> 0;
+    const f = this.frameForRead(pfn);
+    return f ? (f[o]! | (f[o + 1]! << 8) | (f[o + 2]! << 16) | (f[o + 3]! << 24)) >>> 0 : 0;
+  }
+
   u32(paddr: number | bigint): number {
     const b = this.read(paddr, 4);
     return new DataView(b.buffer).getUint32(0, true);

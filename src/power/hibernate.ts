@@ -199,15 +199,24 @@ export async function hibernate(
   const pageBuf = new Uint8Array(4096);
   const desc = new Uint32Array(3);
   const rec: PageRecord = { pfn: 0, bytes: null, genKind: 0, genSeed: 0, genSrc: 0 };
-  const data = function* (): Generator<PageRecord> {
-    pre.copy.positionReset();
-    for (let i = 0; i < count; i++) {
+  // An iterator that hands out the same record and result object every time
+  // (a generator would allocate an iterator result per page).
+  let i = 0;
+  const step: IteratorResult<PageRecord> = { value: rec, done: false };
+  const end: IteratorResult<PageRecord> = { value: undefined, done: true };
+  const data: Iterable<PageRecord> & Iterator<PageRecord> = {
+    [Symbol.iterator]() {
+      i = 0;
+      pre.copy.positionReset();
+      return this;
+    },
+    next(): IteratorResult<PageRecord> {
+      if (i >= count) return end;
       rec.pfn = manifest.pfns[i]!;
       rec.genKind = 0;
-      if (manifest.zero[i]) {
+      if (manifest.zero[i++]) {
         rec.bytes = null;
-        yield rec;
-        continue;
+        return step;
       }
       const copyPfn = pre.copy.nextPfn();
       if (copyPfn === BM_END_OF_MAP) throw new Error('copy_bm ran out before orig_bm');
@@ -220,8 +229,8 @@ export async function hibernate(
         m.mem.readPageInto(copyPfn, pageBuf);
         rec.bytes = pageBuf;
       }
-      yield rec;
-    }
+      return step;
+    },
   };
   const e820Crc = e820Crc32(m.e820.firmware);
   const numPhyspages = numPhyspagesOf(m);
@@ -231,7 +240,7 @@ export async function hibernate(
     writeImage(
       opts.sink,
       { pfns: manifest.pfns, zero: m.profile.hibernation.zeroPages ? manifest.zero : undefined, count },
-      data(),
+      data,
       {
         format: m.profile.swsuspImage.format,
         arch: {

@@ -16,7 +16,7 @@ import { printk } from '../util/printk.js';
 import type { ContentMap } from '../workload/content-map.js';
 import type { ChunkPool } from './compress/pool.js';
 import type { KernelConsole } from './console.js';
-import { type EventSink, inPhaseSync } from './events.js';
+import { type EventSink, inPhase, inPhaseSync } from './events.js';
 import type { ImageManifest } from './hibernate.js';
 import type { ResumeTrigger } from './loader-oops.js';
 import type { Oops } from './oops.js';
@@ -24,11 +24,11 @@ import { ImagePageStore, type SilentWrite } from './page-store.js';
 import { RestoreError, SnapshotRestore } from './snapshot/restore.js';
 import { SwsuspMem } from './snapshot/swsusp-mem.js';
 import { type SwapDevice, swsuspCheck, swsuspRead } from './swap-read.js';
-import { type VerifyResult, verifyRestore } from './verify.js';
+import { type VerifyResult, verifyRestoreAsync } from './verify.js';
 
 export type { ResumeTrigger } from './loader-oops.js';
 export { e820TypeAt, type SilentWrite } from './page-store.js';
-export { type VerifyResult, verifyRestore } from './verify.js';
+export { type VerifyResult, verifyRestore, verifyRestoreAsync } from './verify.js';
 
 export type ResumeOutcome = 'resumed' | 'refused' | 'oops' | 'silent-corruption' | 'no-image';
 
@@ -182,7 +182,9 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
     'Restarting tasks ... done.',
   ];
   const manifest = opts.manifest;
-  const verify = manifest ? inPhaseSync(opts.events, 'verify', () => verifyRestore(m, manifest)) : undefined;
+  const verify = manifest
+    ? await inPhase(opts.events, 'verify', () => verifyRestoreAsync(m, manifest, opts.pool))
+    : undefined;
   if (silentWrites.length) {
     const w = silentWrites[0]!;
     return result(

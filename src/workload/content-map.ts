@@ -115,6 +115,19 @@ export class ContentMap implements PageContentProvider {
 
   /** Copy frame `from`'s descriptor to frame `to` (a page copy in the model). */
   copy(from: number, to: number): void {
+    // Fast path, no descriptor object: a workload descriptor of this map moves as its three fields.
+    const s = this.section(from, false);
+    const i = from % PER_SECTION;
+    const kind = s ? s.kind[i]! : ContentKind.NONE;
+    if (kind !== ContentKind.NONE && kind !== ContentKind.KDATA) {
+      const d = this.section(to, true);
+      const j = to % PER_SECTION;
+      if (d.kind[j] === ContentKind.NONE) this.count++;
+      d.kind[j] = kind;
+      d.seed[j] = s!.seed[i]!;
+      d.src[j] = s!.src[i]!;
+      return;
+    }
     const d = this.get(from);
     if (d) this.setDescriptor(to, d);
     else this.clear(to);
