@@ -241,6 +241,7 @@ class SwapMapWriter {
   async writeChunk(cmp: Uint8Array): Promise<void> {
     const cmpLen = cmp.length;
     const nPages = Math.ceil((CMP_HEADER + cmpLen) / PAGE_SIZE);
+    if (this.fastChunk(cmp, nPages)) return;
     let from = -CMP_HEADER; // offset in cmp of the page's first byte
     for (let p = 0; p < nPages; p++, from += PAGE_SIZE) {
       const slot = this.alloc();
@@ -285,6 +286,38 @@ class SwapMapWriter {
       const r = this.addEntry(slot);
       if (r) await r;
     }
+  }
+
+  /**
+   * The common case of writeChunk() in one copy: no bad slots, the chunk's
+   * slots extend the pending run (or start one) and fit in it, and no map
+   * page is due inside the chunk. Same slots, entries and bytes as the
+   * page-by-page path; returns false when that path must run.
+   */
+  private fastChunk(cmp: Uint8Array, nPages: number): boolean {
+    const run = this.run;
+    if (!run || this.bad.size > 0 || this.k + nPages >= MAP_PAGE_ENTRIES) return false;
+    if (this.next + nPages - 1 > this.lastPage) return false;
+    if (this.runLen > 0 && (this.next !== this.runStart + this.runLen || this.runLen + nPages > RUN_PAGES))
+      return false;
+    if (this.runLen === 0) this.runStart = this.next;
+    const o = this.runLen * PAGE_SIZE;
+    const cmpLen = cmp.length;
+    run[o] = cmpLen & 0xff;
+    run[o + 1] = (cmpLen >>> 8) & 0xff;
+    run[o + 2] = (cmpLen >>> 16) & 0xff;
+    run[o + 3] = cmpLen >>> 24;
+    run[o + 4] = 0;
+    run[o + 5] = 0;
+    run[o + 6] = 0;
+    run[o + 7] = 0;
+    run.set(cmp, o + CMP_HEADER);
+    const end = o + nPages * PAGE_SIZE;
+    if (o + CMP_HEADER + cmpLen < end) run.fill(0, o + CMP_HEADER + cmpLen, end);
+    for (let p = 0; p < nPages; p++) this.entries[this.k++] = this.next++;
+    this.lastSlot = this.next - 1;
+    this.runLen += nPages;
+    return true;
   }
 
   /** flush_swap_writer(): the last (partial) map page, next_swap = 0. */
