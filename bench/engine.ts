@@ -1,17 +1,34 @@
 /**
- * Hibernate + resume of a large model end to end (issue 4 budget): a
- * synthetic machine of N GiB with about half of its pages saved, full page
- * contents (generated from descriptors, not held), an LZO image in a sparse
- * temp file, 2 compression workers. Prints wall time, image MB/s written and
- * read, and peak RSS.
+ * The engine at codec speed (issue 14): hibernate + resume of a synthetic
+ * N GiB model (linux-6.12, ~45% of RAM saved: page cache, slab and anonymous
+ * memory with generated contents — the bytes are produced when written and
+ * verified, never held), an LZO image in a sparse temp file, 2 compression
+ * workers; then, in the same process, native liblzo2 on ONE thread over the
+ * data pages of the image that run wrote (bench/native-image.ts). Prints wall
+ * times, the ratios against native, and peak RSS.
  *
- *   npx tsx bench/engine.ts [GiB ...]     # default: 4   (e.g. `4 64`)
+ *   npx tsx bench/engine.ts [GiB ...]     # default: 4   (e.g. `4 16 64`)
+ *   npx tsx bench/engine.ts same-map      # `hiblab run same-map` end to end vs native
+ *
+ * Ratios (targets of issue 14):
+ *   hibernate       native compress time / the hibernate phase (bitmaps,
+ *                   preallocation, swsusp_save, image write)      ≥ 0.8×
+ *   resume+verify   native decompress time / the resume phase (swsusp_check,
+ *                   load, restore_image, verify of every page)    ≥ 0.8×
+ *   run same-map    wall time of the whole run (both boots, worker start-up
+ *                   included) / (native compress + decompress)   ≤ 1.25×
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { NodeChunkPool } from '../src/node/compress-pool.js';
+import { FileSource } from '../src/node/image-file.js';
 import '../src/node/install-fast-paths.js';
 import { FileSwapDevice } from '../src/node/swap-file.js';
+import type { EngineEvent } from '../src/power/events.js';
+import { builtinReader, getBuiltin } from '../src/scenario/index.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/scenario/run.js';
+import type { Scenario } from '../src/scenario/types.js';
+import { mibPerS, nativeOnImage } from './native-image.js';
 
 export function e820For(gib: number): string {
   const lines = [
@@ -29,7 +46,7 @@ export function e820For(gib: number): string {
   return lines.join('\n');
 }
 
-export async function runEngineBench(gib: number, log: (s: string) => void = console.log): Promise<void> {
+export function engineScenario(gib: number): Scenario {
   const pages = gib * 262144;
   // ~45% of RAM saved: the copy frames need the other half (swsusp_save needs free > saved + PAGES_FOR_IO).
   const half = Math.floor(pages * 0.45);
@@ -49,44 +66,155 @@ resume:
   e820: { inline: "${e820For(gib).replace(/\n/g, '\\n')}" }
 hibernate: { compressor: lzo, cpus: 3, imageSize: ${gib}G }
 `;
-  const sc = loadScenario(yaml, `bench-${gib}g.yaml`);
-  const pool = new NodeChunkPool({ threads: 2 });
+  return loadScenario(yaml, `bench-${gib}g.yaml`);
+}
+
+/**
+ * CPU seconds (user + system) of this process's threads from /proc: the main
+ * thread and all the others (the two compression workers, plus V8's GC and
+ * compiler helpers). On a shared machine wall time includes waiting for a
+ * core; CPU time says what each side costs. null off Linux.
+ */
+function threadCpu(): { main: number; other: number } | null {
+  try {
+    const tick = 100; // USER_HZ
+    let main = 0;
+    let other = 0;
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpu = (Number(f[11]) + Number(f[12])) / tick;
+      if (Number(tid) === process.pid) main += cpu;
+      else other += cpu;
+    }
+    return { main, other };
+  } catch {
+    return null;
+  }
+}
+
+export interface EngineBenchResult {
+  name: string;
+  verdict: string;
+  dataPages: number;
+  /** Phase wall times (s). */
+  hibernateS: number;
+  resumeS: number;
+  totalS: number;
+  nativeCompressS: number;
+  nativeDecompressS: number;
+  hibernateRatio: number;
+  resumeRatio: number;
+  /** total / (native compress + decompress). */
+  runRatio: number;
+  peakRssMiB: number;
+}
+
+/** Run `sc` with 2 workers and a file device, then native liblzo on its image's data pages. */
+export async function runEngineCase(
+  name: string,
+  sc: Scenario,
+  log: (s: string) => void = console.log,
+): Promise<EngineBenchResult> {
   let dev: FileSwapDevice | undefined;
   let peak = 0;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 50);
+  const phase = new Map<string, number>();
+  const cpu = new Map<string, { main: number; other: number } | null>();
+  const events = (e: EngineEvent) => {
+    if (e.type === 'phase-start') {
+      phase.set(`${e.phase}<`, performance.now());
+      cpu.set(`${e.phase}<`, threadCpu());
+    } else if (e.type === 'phase-end') {
+      phase.set(`${e.phase}>`, performance.now());
+      cpu.set(`${e.phase}>`, threadCpu());
+    }
+  };
+  const span = (p: string) =>
+    ((phase.get(`${p}>`) ?? Number.NaN) - (phase.get(`${p}<`) ?? Number.NaN)) / 1000;
+  const cpuOf = (p: string) => {
+    const a = cpu.get(`${p}<`);
+    const b = cpu.get(`${p}>`);
+    return a && b ? { main: b.main - a.main, other: b.other - a.other } : null;
+  };
   const t0 = performance.now();
-  let tImage = 0;
+  const pool = new NodeChunkPool({ threads: 2 });
   try {
-    const r = await runScenario(sc, {
-      readFile: () => '',
-      baseDir: '.',
-      pool,
-      device: (n) => {
-        dev = new FileSwapDevice(n);
-        return dev;
+    const r = await runScenario(
+      sc,
+      {
+        readFile: builtinReader,
+        baseDir: 'data/scenarios',
+        pool,
+        device: (n) => {
+          dev = new FileSwapDevice(n);
+          return dev;
+        },
+        // The file keeps the image as written (resume's writes go to an overlay), for the native pass.
+        onImageWritten: () => dev?.seal(),
       },
-      onImageWritten: () => {
-        tImage = performance.now();
-      },
-    });
-    const t1 = performance.now();
+      events,
+    );
+    const totalS = (performance.now() - t0) / 1000;
     peak = Math.max(peak, process.memoryUsage().rss);
+    clearInterval(timer);
     if (!r.suspend.hibernate) throw new Error(`hibernation failed: ${r.reason}`);
     const h = r.suspend.hibernate;
-    const imageMiB = (h.write.pages * 4096) / 2 ** 20;
-    const hibS = (tImage - t0) / 1000;
-    const resS = (t1 - tImage) / 1000;
+    const src = new FileSource(dev!.path);
+    const nat = await nativeOnImage(src);
+    src.close();
+    const hibernateS = span('hibernate');
+    const resumeS = span('resume');
+    const res: EngineBenchResult = {
+      name,
+      verdict: r.verdict,
+      dataPages: nat.pages,
+      hibernateS,
+      resumeS,
+      totalS,
+      nativeCompressS: nat.compressS,
+      nativeDecompressS: nat.decompressS,
+      hibernateRatio: nat.compressS / hibernateS,
+      resumeRatio: nat.decompressS / resumeS,
+      runRatio: totalS / (nat.compressS + nat.decompressS),
+      peakRssMiB: peak / 2 ** 20,
+    };
+    const dataMiB = (nat.pages * 4096) / 2 ** 20;
     log(
-      `${gib} GiB model: ${r.verdict}; ${h.save.nrCopyPages} pages copied + ${h.save.nrZeroPages} zero; ` +
-        `image ${imageMiB.toFixed(0)} MiB stream, ${(h.write.compressedBytes / 2 ** 20).toFixed(0)} MiB compressed`,
+      `${name}: ${r.verdict}; ${h.save.nrCopyPages} pages copied + ${h.save.nrZeroPages} zero; ` +
+        `${dataMiB.toFixed(0)} MiB of data pages, ${(h.write.compressedBytes / 2 ** 20).toFixed(0)} MiB compressed; ` +
+        `verify ${r.resume?.result.verify?.ok}/${r.resume?.result.verify?.checked}; peak RSS ${res.peakRssMiB.toFixed(0)} MiB`,
     );
     log(
-      `  boot+hibernate ${hibS.toFixed(1)} s (${(imageMiB / hibS).toFixed(0)} MiB/s of image written), ` +
-        `boot+resume+verify ${resS.toFixed(1)} s (${(imageMiB / resS).toFixed(0)} MiB/s read), total ${((t1 - t0) / 1000).toFixed(1)} s; ` +
-        `peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB; verify ${r.resume?.result.verify?.ok}/${r.resume?.result.verify?.checked}`,
+      `  native liblzo 1 thread: compress ${nat.compressS.toFixed(2)} s (${mibPerS(nat.pages, nat.compressS).toFixed(0)} MiB/s), ` +
+        `decompress ${nat.decompressS.toFixed(2)} s (${mibPerS(nat.pages, nat.decompressS).toFixed(0)} MiB/s)`,
     );
+    log(
+      `  hibernate phase ${hibernateS.toFixed(2)} s (${mibPerS(nat.pages, hibernateS).toFixed(0)} MiB/s) = ${res.hibernateRatio.toFixed(2)}× native compress; ` +
+        `resume+verify phase ${resumeS.toFixed(2)} s (${mibPerS(nat.pages, resumeS).toFixed(0)} MiB/s) = ${res.resumeRatio.toFixed(2)}× native decompress`,
+    );
+    // CPU view (load-independent): each phase's main-thread and other-thread CPU
+    // seconds, and what they would take on 2 idle cores — max(main, all / 2),
+    // as the main thread and the 2 workers overlap — against native CPU seconds.
+    for (const [p, natCpu, what] of [
+      ['hibernate', nat.compressCpuS, 'compress'],
+      ['resume', nat.decompressCpuS, 'decompress'],
+    ] as const) {
+      const c = cpuOf(p);
+      if (!c) continue;
+      const idle2 = Math.max(c.main, (c.main + c.other) / 2);
+      log(
+        `  ${p} CPU: main thread ${c.main.toFixed(2)} s, other threads ${c.other.toFixed(2)} s ` +
+          `→ on 2 idle cores ≥ ${idle2.toFixed(2)} s = ${(natCpu / idle2).toFixed(2)}× native ${what} CPU (${natCpu.toFixed(2)} s)`,
+      );
+    }
+    log(
+      `  whole run ${totalS.toFixed(2)} s (boots ${span('suspend-boot').toFixed(2)} + ${span('resume-boot').toFixed(2)} s) = ` +
+        `${res.runRatio.toFixed(2)}× native compress+decompress (${(nat.compressS + nat.decompressS).toFixed(2)} s)`,
+    );
+    return res;
   } finally {
     clearInterval(timer);
     await pool.close();
@@ -94,10 +222,17 @@ hibernate: { compressor: lzo, cpus: 3, imageSize: ${gib}G }
   }
 }
 
-const args = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((x) => x > 0);
+export async function runEngineBench(
+  gib: number,
+  log: (s: string) => void = console.log,
+): Promise<EngineBenchResult> {
+  return runEngineCase(`${gib} GiB model`, engineScenario(gib), log);
+}
+
+const args = process.argv.slice(2);
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const g of args.length ? args : [4]) await runEngineBench(g);
+  for (const a of args.length ? args : ['4']) {
+    if (Number(a) > 0) await runEngineBench(Number(a));
+    else await runEngineCase(`run ${a}`, getBuiltin(a));
+  }
 }

@@ -14,7 +14,7 @@ const runs: [string, string[]][] = [
   ['image-io.js', [process.env.HIBLAB_BENCH_MIB ?? '256']],
   ['boot.js', []],
   ['diagnose.js', []],
-  ['engine.js', ['4']],
+  ['engine.js', ['4', 'same-map']],
   ['plan.js', ['seed-000', '4g', '64g', 'superdome']],
   ['hmm.js', [process.env.HIBLAB_BENCH_HMM_MIB ?? '1024']],
 ];

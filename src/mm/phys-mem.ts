@@ -33,6 +33,12 @@ export interface PageContentProvider {
    * workload provider answers for kernel frames too (ContentMap: KDATA).
    */
   attachKernel?(kernel: PageContentProvider | null): void;
+  /**
+   * Optional: if the frame's bytes are a pure function of a content
+   * descriptor (workload/content.ts generatePage()), write (kind, seed, src)
+   * at out[at..at+2] and return true; else false.
+   */
+  generatedDescriptor?(pfn: number, out: Uint32Array, at: number): boolean;
 }
 
 /** Frames per leaf of the frame table (16 MiB of physical address space). */
@@ -141,6 +147,16 @@ export class PhysMem {
       return true;
     }
     return false;
+  }
+
+  /**
+   * The generated-page descriptor of a non-materialised frame (see
+   * PageContentProvider.generatedDescriptor()): true when out[at..at+2] now
+   * say how to make its bytes, false when they must be read (readPageInto()).
+   */
+  generatedDescriptor(pfn: number, out: Uint32Array, at: number): boolean {
+    if (this.pages.has(pfn)) return false;
+    return this.provider?.generatedDescriptor?.(pfn, out, at) === true;
   }
 
   isMaterialised(pfn: number): boolean {
@@ -275,6 +291,16 @@ export class PhysMem {
     const a = Number(paddr);
     const pfn = Math.floor(a / PAGE_SIZE);
     this.frame(pfn)[a - pfn * PAGE_SIZE] = v & 0xff;
+  }
+
+  /** u32 at a 4-byte aligned physical address, without allocating (page-walk fast path). */
+  u32Aligned(paddr: number): number {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const o = paddr - pfn * PAGE_SIZE;
+    const p = this.pages.get(pfn);
+    if (p) return (p[o]! | (p[o + 1]! << 8) | (p[o + 2]! << 16) | (p[o + 3]! << 24)) >>> 0;
+    const f = this.frameForRead(pfn);
+    return f ? (f[o]! | (f[o + 1]! << 8) | (f[o + 2]! << 16) | (f[o + 3]! << 24)) >>> 0 : 0;
   }
 
   u32(paddr: number | bigint): number {

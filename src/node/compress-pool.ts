@@ -30,19 +30,27 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ModelError } from '../errors.js';
 import { CodecError, type CodecErrorCode } from '../lib/codec-errors.js';
-import { CMP_THREADS, type CompressorName, getChunkCodec, UNC_SIZE } from '../power/compress/compressor.js';
-import type {
-  ChunkJob,
-  ChunkPool,
-  ChunkResult,
-  DecompressJob,
-  DecompressResult,
+import {
+  CMP_THREADS,
+  type CompressorName,
+  getChunkCodec,
+  UNC_PAGES,
+  UNC_SIZE,
+} from '../power/compress/compressor.js';
+import {
+  type ChunkJob,
+  type ChunkPool,
+  type ChunkResult,
+  type DecompressJob,
+  type DecompressResult,
+  GEN_WORDS,
 } from '../power/compress/pool.js';
 
 /** Message to a worker: a batch of chunks packed in `buf`. */
 export interface WorkerRequest {
   id: number;
-  op: 'compress' | 'decompress';
+  /** 'digest': each chunk is GEN_WORDS-u32 page descriptors; the result is their pages' pageDigest()s. */
+  op: 'compress' | 'decompress' | 'digest';
   codec: CompressorName;
   buf: ArrayBuffer;
   offsets: number[];
@@ -51,6 +59,12 @@ export interface WorkerRequest {
   uncLens?: number[];
   /** A recycled result buffer the worker may write the results into (see ChunkPool.recycle()). */
   outBuf?: ArrayBuffer;
+  /** Page descriptors of the batch (ChunkJob.gen / DecompressJob.expect), GEN_WORDS per page. */
+  aux?: Uint32Array;
+  /** Word offset in `aux` of each chunk's first page, −1 = none. */
+  auxOffsets?: number[];
+  /** compress: return pageDigest() of every page (reply.info, offsets in reply.infoOffsets). */
+  digests?: boolean;
 }
 
 /** Reply from a worker: results packed in `buf`, or the first error of the batch. */
@@ -61,6 +75,10 @@ export type WorkerReply =
       offsets: number[];
       lens: number[];
       crcs: number[];
+      /** compress with `digests`: Uint32Array of page digests; decompress with `aux`: Uint8Array match flags. */
+      info?: Uint32Array | Uint8Array;
+      /** Offset in `info` of each chunk's first page. */
+      infoOffsets?: number[];
       /** The request's input buffer, handed back for reuse. */
       inBuf?: ArrayBuffer;
       /** The request's outBuf when the worker did not use it. */
@@ -94,6 +112,8 @@ interface Batch {
   outBytes: number;
   /** Job indexes (caller's `index` field) of the chunks in this batch. */
   indexes: number[];
+  /** Pages per chunk (compress) or UNC_PAGES (decompress): the reply's `info` stride. */
+  pages: number[];
   done: (reply: WorkerReply) => void;
   fail: (e: Error) => void;
 }
@@ -196,17 +216,22 @@ export class NodeChunkPool implements ChunkPool {
     const replies = await this.run(
       'compress',
       codec,
-      jobs.map((j) => ({ index: j.index, data: j.data, uncLen: -1 })),
+      jobs.map((j) => ({ index: j.index, data: j.data, uncLen: -1, aux: j.gen, digests: j.digests })),
     );
     const out: ChunkResult[] = [];
     for (const { batch, reply } of replies) {
       const buf = new Uint8Array(reply.buf);
       for (let i = 0; i < batch.indexes.length; i++) {
-        out.push({
+        const r: ChunkResult = {
           index: batch.indexes[i]!,
           compressed: buf.subarray(reply.offsets[i]!, reply.offsets[i]! + reply.lens[i]!),
           crc: reply.crcs[i]!,
-        });
+        };
+        if (reply.info && reply.infoOffsets && reply.infoOffsets[i]! >= 0) {
+          const o = reply.infoOffsets[i]!;
+          r.digests = (reply.info as Uint32Array).subarray(o, o + batch.pages[i]!);
+        }
+        out.push(r);
       }
     }
     return out.sort((a, b) => a.index - b.index);
@@ -217,20 +242,52 @@ export class NodeChunkPool implements ChunkPool {
     const replies = await this.run(
       'decompress',
       codec,
-      chunks.map((c) => ({ index: c.index, data: c.compressed, uncLen: c.uncLen ?? -1 })),
+      chunks.map((c) => ({ index: c.index, data: c.compressed, uncLen: c.uncLen ?? -1, aux: c.expect })),
     );
     const out: DecompressResult[] = [];
     for (const { batch, reply } of replies) {
       const buf = new Uint8Array(reply.buf);
       for (let i = 0; i < batch.indexes.length; i++) {
-        out.push({
+        const r: DecompressResult = {
           index: batch.indexes[i]!,
           data: buf.subarray(reply.offsets[i]!, reply.offsets[i]! + reply.lens[i]!),
           crc: reply.crcs[i]!,
-        });
+        };
+        if (reply.info && reply.infoOffsets && reply.infoOffsets[i]! >= 0) {
+          const o = reply.infoOffsets[i]!;
+          r.match = (reply.info as Uint8Array).subarray(o, o + Math.floor(reply.lens[i]! / 4096));
+        }
+        out.push(r);
       }
     }
     return out.sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * ChunkPool.digestGenerated(): the descriptors are cut into one piece per
+   * worker call (a multiple of GEN_WORDS words each) and digested in parallel.
+   */
+  async digestGenerated(descs: Uint32Array): Promise<Uint32Array> {
+    const n = Math.floor(descs.length / GEN_WORDS);
+    const out = new Uint32Array(n);
+    if (n === 0) return out;
+    const bytes = new Uint8Array(descs.buffer, descs.byteOffset, n * GEN_WORDS * 4);
+    // ~4096 pages a piece: each is ~16 MiB of generated bytes for a worker.
+    const per = 4096 * GEN_WORDS * 4;
+    const items: { index: number; data: Uint8Array; uncLen: number }[] = [];
+    for (let o = 0, k = 0; o < bytes.length; o += per, k++)
+      items.push({ index: k, data: bytes.subarray(o, Math.min(bytes.length, o + per)), uncLen: -1 });
+    const replies = await this.run('digest', 'lzo', items);
+    for (const { batch, reply } of replies) {
+      for (let i = 0; i < batch.indexes.length; i++) {
+        const k = batch.indexes[i]!;
+        out.set(
+          new Uint32Array(reply.buf, reply.offsets[i]!, reply.lens[i]! >>> 2),
+          (k * per) / (GEN_WORDS * 4),
+        );
+      }
+    }
+    return out;
   }
 
   /**
@@ -262,9 +319,9 @@ export class NodeChunkPool implements ChunkPool {
 
   /** Pack items into batches, run them all, and return the replies (first error rejects). */
   private run(
-    op: 'compress' | 'decompress',
+    op: 'compress' | 'decompress' | 'digest',
     codec: CompressorName,
-    items: { index: number; data: Uint8Array; uncLen: number }[],
+    items: { index: number; data: Uint8Array; uncLen: number; aux?: Uint32Array; digests?: boolean }[],
   ): Promise<{ batch: Batch; reply: Extract<WorkerReply, { buf: ArrayBuffer }> }[]> {
     if (this.closed) return Promise.reject(new ModelError('POOL_CLOSED', 'compression pool is closed'));
     if (items.length === 0) return Promise.resolve([]);
@@ -300,14 +357,33 @@ export class NodeChunkPool implements ChunkPool {
         if (op === 'decompress') {
           req.uncLens = group.map((g) => g.uncLen);
           for (const g of group) outBytes += g.uncLen >= 0 ? g.uncLen : UNC_SIZE;
+        } else if (op === 'digest') {
+          for (const g of group) outBytes += g.data.length / GEN_WORDS;
         } else {
           const c = getChunkCodec(codec);
           for (const g of group) outBytes += c.worstCompress(g.data.length);
         }
+        // Compress: pages per chunk; decompress: at most UNC_PAGES.
+        const pages = group.map((g) => (op === 'compress' ? Math.floor(g.data.length / 4096) : UNC_PAGES));
+        if (group.some((g) => g.aux)) {
+          let words = 0;
+          for (const p of pages) words += p * GEN_WORDS;
+          const aux = new Uint32Array(words);
+          const auxOffsets: number[] = new Array(group.length);
+          for (let j = 0, w = 0; j < group.length; w += pages[j]! * GEN_WORDS, j++) {
+            const a = group[j]!.aux;
+            if (a) aux.set(a.subarray(0, Math.min(a.length, pages[j]! * GEN_WORDS)), w);
+            auxOffsets[j] = a ? w : -1;
+          }
+          req.aux = aux;
+          req.auxOffsets = auxOffsets;
+        }
+        if (op === 'compress' && group.some((g) => g.digests)) req.digests = true;
         pending++;
         const batch: Batch = {
           req,
           outBytes,
+          pages,
           indexes: group.map((g) => g.index),
           done: (reply) => {
             if (failed) return;

@@ -17,10 +17,20 @@
 import { parentPort } from 'node:worker_threads';
 import { CodecError } from '../lib/codec-errors.js';
 import { crc32Le } from '../lib/crc32.js';
-import { getChunkCodec, UNC_SIZE } from '../power/compress/compressor.js';
-import { decompressChunk } from '../power/compress/pool.js';
+import { getChunkCodec, UNC_PAGES, UNC_SIZE } from '../power/compress/compressor.js';
+import {
+  decompressChunk,
+  digestGenerated,
+  digestInto,
+  GEN_WORDS,
+  generateInto,
+  matchGenerated,
+} from '../power/compress/pool.js';
 import type { WorkerReply, WorkerRequest } from './compress-pool.js';
 import './install-fast-paths.js';
+
+/** One page of scratch for generated pages (matchGenerated, digestGenerated). */
+const scratch = new Uint8Array(4096);
 
 function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
   const input = new Uint8Array(req.buf);
@@ -34,9 +44,24 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     total +=
       req.op === 'compress'
         ? codec.worstCompress(req.lens[i]!)
-        : (req.uncLens?.[i] ?? -1) >= 0
-          ? req.uncLens![i]!
-          : UNC_SIZE;
+        : req.op === 'digest'
+          ? req.lens[i]! / GEN_WORDS
+          : (req.uncLens?.[i] ?? -1) >= 0
+            ? req.uncLens![i]!
+            : UNC_SIZE;
+  }
+  // Per-page results: compress digests (Uint32) or decompress match flags (Uint8).
+  let info: Uint32Array | Uint8Array | undefined;
+  let infoOffsets: number[] | undefined;
+  let infoPos = 0;
+  if (req.op === 'compress' && req.digests) {
+    let pages = 0;
+    for (let i = 0; i < count; i++) pages += Math.floor(req.lens[i]! / 4096);
+    info = new Uint32Array(pages);
+    infoOffsets = new Array(count);
+  } else if (req.op === 'decompress' && req.aux) {
+    info = new Uint8Array(count * UNC_PAGES);
+    infoOffsets = new Array(count);
   }
   // A recycled output buffer sent with the request when it is big enough,
   // else an own (unpooled) ArrayBuffer of exactly `total` bytes, so it can be transferred.
@@ -52,10 +77,25 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     try {
       if (req.op === 'compress') {
         const cap = codec.worstCompress(src.length);
+        const ao = req.auxOffsets?.[i] ?? -1;
+        if (ao >= 0) generateInto(src, req.aux!, ao);
         const n = codec.compress(src, out.subarray(pos, pos + cap));
         crcs[i] = crc32Le(0, src);
+        if (info) {
+          infoOffsets![i] = infoPos;
+          digestInto(src, info as Uint32Array, infoPos);
+          infoPos += Math.floor(src.length / 4096);
+        }
         offsets[i] = pos;
         lens[i] = n;
+        pos += cap;
+      } else if (req.op === 'digest') {
+        const cap = src.length / GEN_WORDS;
+        const descs = new Uint32Array(src.buffer, src.byteOffset, src.length >>> 2);
+        digestGenerated(descs, new Uint32Array(out.buffer, out.byteOffset + pos, cap >>> 2), scratch);
+        crcs[i] = 0;
+        offsets[i] = pos;
+        lens[i] = cap;
         pos += cap;
       } else {
         const want = req.uncLens?.[i] ?? -1;
@@ -63,6 +103,19 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
         const dst = out.subarray(pos, pos + cap);
         const n = decompressChunk(req.codec, src, dst, want >= 0 ? want : undefined);
         crcs[i] = crc32Le(0, dst.subarray(0, n));
+        if (info) {
+          const ao = req.auxOffsets?.[i] ?? -1;
+          infoOffsets![i] = ao >= 0 ? i * UNC_PAGES : -1;
+          if (ao >= 0)
+            matchGenerated(
+              dst.subarray(0, Math.min(n, UNC_SIZE)),
+              req.aux!,
+              ao,
+              info as Uint8Array,
+              i * UNC_PAGES,
+              scratch,
+            );
+        }
         offsets[i] = pos;
         lens[i] = n;
         pos += cap;
@@ -101,6 +154,8 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
       offsets,
       lens,
       crcs,
+      info,
+      infoOffsets,
       inBuf: req.buf,
       outBuf: spareOut,
     },

@@ -65,6 +65,25 @@ export class FileSwapDevice implements ReadSource, BlockSink {
     this.pendCount++;
   }
 
+  /**
+   * BlockSink.writePages(): consecutive pages in one pwrite (after the
+   * gathered ones); page by page once sealed (the overlay).
+   */
+  writePages(swapPage: number, bytes: Uint8Array): void {
+    const n = Math.floor(bytes.length / 4096);
+    if (swapPage < 0 || swapPage + n > this.devicePages) {
+      throw new RangeError(
+        `swap pages ${swapPage}..${swapPage + n - 1} outside a ${this.devicePages}-page device`,
+      );
+    }
+    if (this.sealed) {
+      for (let i = 0; i < n; i++) this.writePage(swapPage + i, bytes.subarray(i * 4096, (i + 1) * 4096));
+      return;
+    }
+    this.flush();
+    pwriteFull(this.fd, bytes.subarray(0, n * 4096), swapPage * 4096);
+  }
+
   /** Write out the gathered pages. */
   flush(): void {
     if (this.pendCount === 0) return;
@@ -86,6 +105,18 @@ export class FileSwapDevice implements ReadSource, BlockSink {
       buf.set(data.subarray(s - a, e - a), s - start);
     }
     return buf;
+  }
+
+  /** ReadSource.readInto(): readAt() into a caller's buffer (no allocation per read when nothing is overlaid). */
+  readInto(offset: number, dst: Uint8Array): number {
+    if (this.overlay.size > 0) {
+      const b = this.readAt(offset, dst.length);
+      dst.set(b);
+      return b.length;
+    }
+    this.flush();
+    const [start, len] = clampRange(this.size, offset, dst.length);
+    return preadFull(this.fd, dst.subarray(0, len), start);
   }
 
   /** From now on, writes stay in memory (the file keeps the image as written). */

@@ -12,7 +12,6 @@ import { e820Crc32 } from '../firmware/index.js';
 import type { Machine } from '../machine/boot.js';
 import { symbolPhys } from '../machine/symbols.js';
 import { printk } from '../util/printk.js';
-import { pageDigest } from '../workload/content.js';
 import type { ContentMap } from '../workload/content-map.js';
 import type { CompressorName } from './compress/compressor.js';
 import type { ChunkPool } from './compress/pool.js';
@@ -216,22 +215,46 @@ export async function hibernate(
     manifest.pfns[i] = pfn;
     if (pre.zero?.testBitQuiet(pfn)) manifest.zero[i] = 1;
   }
-  // One page buffer, refilled per record: the writer consumes a record before pulling the next.
+  // One record and one page buffer, refilled per page: the writer consumes a
+  // record before pulling the next. A copy frame whose contents are a
+  // generated page goes as its descriptor (the pool makes the bytes and their
+  // digest off this thread); materialised and kernel-data frames as bytes.
+  // The writer fills manifest.digest from the pool's per-page digests.
   const pageBuf = new Uint8Array(4096);
-  const data = function* (): Generator<PageRecord> {
-    pre.copy.positionReset();
-    for (let i = 0; i < count; i++) {
-      const pfn = manifest.pfns[i]!;
-      if (manifest.zero[i]) {
-        yield { pfn, bytes: null };
-        continue;
+  const desc = new Uint32Array(3);
+  const rec: PageRecord = { pfn: 0, bytes: null, genKind: 0, genSeed: 0, genSrc: 0 };
+  // An iterator that hands out the same record and result object every time
+  // (a generator would allocate an iterator result per page).
+  let i = 0;
+  const step: IteratorResult<PageRecord> = { value: rec, done: false };
+  const end: IteratorResult<PageRecord> = { value: undefined, done: true };
+  const data: Iterable<PageRecord> & Iterator<PageRecord> = {
+    [Symbol.iterator]() {
+      i = 0;
+      pre.copy.positionReset();
+      return this;
+    },
+    next(): IteratorResult<PageRecord> {
+      if (i >= count) return end;
+      rec.pfn = manifest.pfns[i]!;
+      rec.genKind = 0;
+      if (manifest.zero[i++]) {
+        rec.bytes = null;
+        return step;
       }
       const copyPfn = pre.copy.nextPfn();
       if (copyPfn === BM_END_OF_MAP) throw new Error('copy_bm ran out before orig_bm');
-      m.mem.readPageInto(copyPfn, pageBuf);
-      manifest.digest[i] = pageDigest(pageBuf);
-      yield { pfn, bytes: pageBuf };
-    }
+      if (m.mem.generatedDescriptor(copyPfn, desc, 0)) {
+        rec.bytes = null;
+        rec.genKind = desc[0]!;
+        rec.genSeed = desc[1]!;
+        rec.genSrc = desc[2]!;
+      } else {
+        m.mem.readPageInto(copyPfn, pageBuf);
+        rec.bytes = pageBuf;
+      }
+      return step;
+    },
   };
   const e820Crc = e820Crc32(m.e820.firmware);
   const numPhyspages = numPhyspagesOf(m);
@@ -270,6 +293,7 @@ export async function hibernate(
     onProgress: events
       ? (done, total) => events({ type: 'progress', phase: 'write-image', done, total })
       : undefined,
+    digests: manifest.digest,
   };
   const list = {
     pfns: manifest.pfns,
@@ -279,7 +303,7 @@ export async function hibernate(
   const write = await inPhase(events, 'write-image', async () =>
     opts.planWriter
       ? opts.planWriter({ machine: m, content, copy: pre.copy, list }, writeOpts)
-      : writeImage(opts.sink, list, data(), writeOpts),
+      : writeImage(opts.sink, list, data, writeOpts),
   );
   // swsusp_free(): copy frames and the image bitmaps go back; power_down().
   if (!opts.deferSwsuspFree) s.swsuspFree();

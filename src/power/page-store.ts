@@ -10,10 +10,10 @@
  * A page loaded straight into a frame the boot kernel registered as nosave
  * (firmware-owned) is recorded as a silent write.
  */
-import { type WalkResult, walk } from '../arch/x86/walk.js';
+import { translate, type WalkResult, walk } from '../arch/x86/walk.js';
 import { e820TypeName } from '../firmware/e820-types.js';
 import type { Machine } from '../machine/boot.js';
-import { isZeroPage } from '../workload/content.js';
+import { ContentKind, isZeroPage } from '../workload/content.js';
 import type { ContentMap } from '../workload/content-map.js';
 import { PAGE_SIZE } from './snapshot/kernel-heap.js';
 import type { WriteTarget } from './snapshot/restore.js';
@@ -37,6 +37,9 @@ export function e820TypeAt(m: Machine, pfn: number): string {
 export class ImagePageStore {
   readonly silentWrites: SilentWrite[] = [];
   private readonly scratch = new Uint8Array(PAGE_SIZE);
+  private readonly desc = new Uint32Array(3);
+  /** Low 48 bits of page_offset_base: the direct-map address of pfn p is that + p·4096 (mod 2^48 for the walk). */
+  private readonly pageOffsetLow48: number;
 
   constructor(
     protected readonly m: Machine,
@@ -44,7 +47,62 @@ export class ImagePageStore {
     protected readonly content: ContentMap,
     /** The hibernated machine's descriptors: a restored page that equals one is kept as a descriptor. */
     protected readonly imageContent: ContentMap | undefined,
-  ) {}
+  ) {
+    this.pageOffsetLow48 = Number(BigInt.asUintN(48, m.kaslr.pageOffsetBase));
+  }
+
+  /**
+   * The frame the direct-map address of `pfn` translates to in the boot
+   * kernel's page tables (the walk the memcpy's MMU does), or -1 when it is
+   * not mapped. Allocation-free; walk() is run only to describe a fault.
+   */
+  private directFrame(pfn: number): number {
+    const low48 = (this.pageOffsetLow48 + pfn * PAGE_SIZE) % 2 ** 48;
+    const pa = translate(this.m.mem, this.m.kernelImage.pgdPhys, low48);
+    return pa < 0 ? -1 : Math.floor(pa / PAGE_SIZE);
+  }
+
+  /** The hibernated machine's generated-page descriptor of `imagePfn` (kind > 0 and not ZERO), else null. */
+  private imageDescriptor(imagePfn: number | undefined): Uint32Array | null {
+    if (imagePfn === undefined || !this.imageContent) return null;
+    if (!this.imageContent.generatedDescriptor(imagePfn, this.desc, 0)) return null;
+    return this.desc[0] === ContentKind.ZERO ? null : this.desc;
+  }
+
+  /**
+   * The pool's view for ReadOptions.expect: write image pfn `imagePfn`'s
+   * generated-page descriptor at out[at..at+2] (kind 0 when there is none, or
+   * it is a ZERO page, which put() keeps as "no descriptor").
+   */
+  expectFor(imagePfn: number, out: Uint32Array, at: number): void {
+    const d = this.imageDescriptor(imagePfn);
+    if (!d) {
+      out[at] = 0;
+      return;
+    }
+    out[at] = d[0]!;
+    out[at + 1] = d[1]!;
+    out[at + 2] = d[2]!;
+  }
+
+  /**
+   * cpu() for a page the pool found equal to the generated page exp[at..at+2]:
+   * when that is the image page's own descriptor, the frame keeps it as a
+   * descriptor (what put() decides after comparing the bytes itself) and no
+   * byte is made on this thread. Returns undefined when the caller must
+   * store the bytes with cpu() instead.
+   */
+  cpuGenerated(t: WriteTarget, exp: Uint32Array, at: number): WalkResult | null | undefined {
+    const d = this.imageDescriptor(t.imagePfn);
+    if (!d || d[0] !== exp[at] || d[1] !== exp[at + 1] || d[2] !== exp[at + 2]) return undefined;
+    const m = this.m;
+    const phys = this.directFrame(t.pfn);
+    if (phys < 0) return walk(m.mem, m.kernelImage.pgdPhys, m.ptov(t.pfn * PAGE_SIZE));
+    m.mem.discard(phys);
+    this.content.set(phys, d[0]!, d[1]!, d[2]!);
+    if (t.kind === 'direct' && m.nosave.contains(phys)) this.silent(phys, t.imagePfn ?? -1, 'cpu');
+    return null;
+  }
 
   /** The one-page `buffer` (header, meta pages): a kernel allocation, written as bytes. */
   buffer(pfn: number, bytes: Uint8Array): void {
@@ -58,9 +116,8 @@ export class ImagePageStore {
    */
   cpu(t: WriteTarget, bytes: Uint8Array | null): WalkResult | null {
     const m = this.m;
-    const w = walk(m.mem, m.kernelImage.pgdPhys, m.ptov(t.pfn * PAGE_SIZE));
-    if (w.paddr === undefined) return w;
-    const phys = Math.floor(w.paddr / PAGE_SIZE);
+    const phys = this.directFrame(t.pfn);
+    if (phys < 0) return walk(m.mem, m.kernelImage.pgdPhys, m.ptov(t.pfn * PAGE_SIZE));
     this.put(phys, t.imagePfn ?? -1, bytes);
     if (t.kind === 'direct' && m.nosave.contains(phys)) this.silent(phys, t.imagePfn ?? -1, 'cpu');
     return null;

@@ -17,7 +17,7 @@ import { printk } from '../util/printk.js';
 import type { ContentMap } from '../workload/content-map.js';
 import type { ChunkPool } from './compress/pool.js';
 import type { KernelConsole } from './console.js';
-import { type EventSink, inPhaseSync } from './events.js';
+import { type EventSink, inPhase, inPhaseSync } from './events.js';
 import type { ImageManifest } from './hibernate.js';
 import { SF } from './image/swsusp-header.js';
 import type { ResumeTrigger } from './loader-oops.js';
@@ -27,11 +27,11 @@ import { acpiNvs, disableNonbootCpus, pmDebugLog, pmDebugOn } from './pm-console
 import { RestoreError, SnapshotRestore } from './snapshot/restore.js';
 import { SwsuspMem } from './snapshot/swsusp-mem.js';
 import { type OpenImage, type SwapDevice, swsuspCheck, swsuspRead } from './swap-read.js';
-import { type VerifyResult, verifyRestore } from './verify.js';
+import { type VerifyResult, verifyRestoreAsync } from './verify.js';
 
 export type { ResumeTrigger } from './loader-oops.js';
 export { e820TypeAt, type SilentWrite } from './page-store.js';
-export { type VerifyResult, verifyRestore } from './verify.js';
+export { type VerifyResult, verifyRestore, verifyRestoreAsync } from './verify.js';
 
 export type ResumeOutcome = 'resumed' | 'refused' | 'oops' | 'silent-corruption' | 'no-image';
 
@@ -202,8 +202,13 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
     ...msg.pm.hibernationExit,
   ];
   const manifest = opts.manifest;
-  const check = opts.pageIo?.verify ?? verifyRestore;
-  const verify = manifest ? inPhaseSync(opts.events, 'verify', () => check(m, manifest)) : undefined;
+  // Plan mode verifies descriptors (its own check); a full run digests pages in the pool.
+  const planVerify = opts.pageIo?.verify;
+  const verify = manifest
+    ? planVerify
+      ? inPhaseSync(opts.events, 'verify', () => planVerify(m, manifest))
+      : await inPhase(opts.events, 'verify', () => verifyRestoreAsync(m, manifest, opts.pool))
+    : undefined;
   if (silentWrites.length) {
     const w = silentWrites[0]!;
     return result(

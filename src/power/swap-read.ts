@@ -16,18 +16,19 @@ import type { Machine } from '../machine/boot.js';
 import { VmallocArea } from '../mm/vmalloc.js';
 import { printk } from '../util/printk.js';
 import { CMP_SIZE, UNC_PAGES, UNC_SIZE } from './compress/compressor.js';
-import type { ChunkPool } from './compress/pool.js';
+import { type ChunkPool, GEN_WORDS } from './compress/pool.js';
 import type { KernelConsole } from './console.js';
 import type { EventSink } from './events.js';
 import { FORMAT_ERAS, type ImageFormatEra } from './image/format-era.js';
 import { kernelThreads, ProgressPrinter, speedLine, threadsLine } from './image/log.js';
-import { ImageReader, type StreamChunk } from './image/reader.js';
+import { ImageReader, type ReadOptions as ImageReadOptions, type StreamChunk } from './image/reader.js';
 import type { BlockSink, ReadSource } from './image/source.js';
 import { decodeSwsuspHeader, HDR, HIBERNATE_SIG, SF, type SwsuspHeader } from './image/swsusp-header.js';
 import type { SwsuspInfo } from './image/swsusp-info.js';
 import { type LoaderFault, loaderOops, type ResumeTrigger } from './loader-oops.js';
 import { formatOops, type Oops } from './oops.js';
 import type { ImagePageStore } from './page-store.js';
+import { type BitBlock, findNextBit } from './snapshot/bitmap.js';
 import { PAGE_SIZE } from './snapshot/kernel-heap.js';
 import { RestoreError, type SnapshotRestore, type WriteTarget } from './snapshot/restore.js';
 
@@ -39,7 +40,7 @@ export interface LoaderImage {
   /** entries[0]: the swap slot of the header page. */
   readonly map: { readonly entries: ArrayLike<number> };
   streamPage(s: number): Uint8Array;
-  stream(opts: { pool?: ChunkPool; threads?: number }): AsyncGenerator<StreamChunk, number>;
+  stream(opts: ImageReadOptions): AsyncGenerator<StreamChunk, number>;
 }
 
 /** Opens the image on the device (ImageReader.open; plan mode opens its planned image). */
@@ -230,16 +231,93 @@ interface Loader {
   stack: bigint;
 }
 
+/**
+ * Which generated page each data page of the stream should be, for the pool
+ * (ReadOptions.expect): data page j is the j-th pfn of orig_bm that is not
+ * in zero_bm — the order get_buffer() hands them out. Known once
+ * prepare_image() has built orig_bm (after the last meta page); chunks handed
+ * to the pool before that get no hint. Reads the bitmap words without moving
+ * the bitmap's own position.
+ */
+class ExpectHints {
+  private blocks: readonly BitBlock[] | null = null;
+  private block = 0;
+  private bit = 0;
+  /** Stream page the cursor stands at. */
+  private stream = 0;
+
+  constructor(
+    private readonly rs: SnapshotRestore,
+    private readonly store: ImagePageStore,
+    private readonly nrMeta: number,
+  ) {}
+
+  /** The next data pfn of orig_bm (skipping zero_bm pfns), or -1. */
+  private nextPfn(): number {
+    const bl = this.blocks!;
+    const zero = this.rs.zeroBm;
+    while (this.block < bl.length) {
+      const b = bl[this.block]!;
+      const i = findNextBit(b.words, b.end - b.start, this.bit);
+      if (i >= b.end - b.start) {
+        this.block++;
+        this.bit = 0;
+        continue;
+      }
+      this.bit = i + 1;
+      const pfn = b.start + i;
+      if (zero?.testBitQuiet(pfn)) continue;
+      return pfn;
+    }
+    return -1;
+  }
+
+  fill(first: number, pages: number, out: Uint32Array): boolean {
+    const orig = this.rs.origBm;
+    if (!orig || first + pages <= this.nrMeta) return false;
+    if (!this.blocks) {
+      this.blocks = orig.blocks32();
+      this.stream = this.nrMeta;
+    }
+    if (first < this.stream) return false;
+    while (this.stream < first) {
+      this.nextPfn();
+      this.stream++;
+    }
+    let any = false;
+    for (let p = 0; p < pages; p++) {
+      const pfn = this.nextPfn();
+      this.stream++;
+      if (pfn < 0) out[p * GEN_WORDS] = 0;
+      else {
+        this.store.expectFor(pfn, out, p * GEN_WORDS);
+        if (out[p * GEN_WORDS] !== 0) any = true;
+      }
+    }
+    return any;
+  }
+}
+
 /** A CPU store through the direct map; on a fault, the oops with the loader's registers. */
-function cpuStore(L: Loader, t: WriteTarget, bytes: Uint8Array | null, fault: () => LoaderFault): void {
+/** The loader's state for an oops: what it was doing and nr_pages (no closure per page). */
+type FaultInfo = (what: LoaderFault['what'], nrPages: number) => LoaderFault;
+
+function cpuStore(
+  L: Loader,
+  t: WriteTarget,
+  bytes: Uint8Array | null,
+  fault: FaultInfo,
+  what: LoaderFault['what'],
+  nrPages: number,
+): void {
   const w = L.store.cpu(t, bytes);
-  if (w) throw new FaultSignal(loaderOops(L.m, L.trigger, w.vaddr, w, fault()));
+  if (w) throw new FaultSignal(loaderOops(L.m, L.trigger, w.vaddr, w, fault(what, nrPages)));
 }
 
 /** snapshot_write_next()'s memset of the 6.6+ zero pages it passed while advancing. */
-function drainZeroFills(L: Loader, fault: () => LoaderFault): void {
+function drainZeroFills(L: Loader, fault: FaultInfo, nrPages: number): void {
   const zf = L.rs.zeroFills;
-  while (zf.length) cpuStore(L, zf.shift()!, null, fault);
+  while (zf.length) cpuStore(L, zf.shift()!, null, fault, 'zero-fill', nrPages);
 }
 
 /**
@@ -250,14 +328,14 @@ function loadImage(L: Loader): void {
   const { rs, store, reader, progress } = L;
   // The first call after the header: cur 1 → load_header()/check_header().
   let target = rs.writeNext();
-  const zeroFault = (): LoaderFault => ({ what: 'zero-fill', compressed: false, nrPages: progress.count });
+  const fault: FaultInfo = (what, nrPages) => ({ what, compressed: false, nrPages });
   for (let n = 0; target; n++) {
     const bytes = reader.streamPage(n);
     if (target.kind === 'buffer') store.buffer(target.pfn, bytes);
     else store.dma(target, bytes);
     progress.tick();
     target = rs.writeNext(bytes);
-    drainZeroFills(L, zeroFault);
+    drainZeroFills(L, fault, progress.count);
   }
 }
 
@@ -280,7 +358,7 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
   const data = vm.vmalloc(decSize * threads);
   let chunkIndex = 0;
   let off = 0;
-  const fault = (what: LoaderFault['what'], nrPages: number) => (): LoaderFault => {
+  const fault: FaultInfo = (what, nrPages) => {
     const unc = data + BigInt(decSize * (chunkIndex % threads) + op.decUncOffset);
     return {
       what,
@@ -290,7 +368,17 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
       stack: L.stack,
     };
   };
-  const stream = reader.stream({ pool, threads });
+  // The pool checks each data page against the image page's generated
+  // contents as it decompresses it (a hint: cpuGenerated() re-checks the
+  // descriptor against the page's real target), so matching pages are stored
+  // as descriptors without making their bytes here.
+  const hints = new ExpectHints(rs, store, reader.info.nrMetaPages);
+  const stream = reader.stream({
+    pool,
+    threads,
+    reuse: true,
+    expect: pool ? (first, pages, out) => hints.fill(first, pages, out) : undefined,
+  });
   // The first call after the header: cur 1 → load_header()/check_header().
   let target = rs.writeNext();
   let crc = 0;
@@ -299,17 +387,28 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
     if (it.done) return it.value;
     const chunk = it.value;
     const pages = chunk.data.length / PAGE_SIZE;
+    const match = chunk.match;
     for (let k = 0; k < pages; k++) {
       if (!target) break outer;
-      const bytes = chunk.data.subarray(k * PAGE_SIZE, (k + 1) * PAGE_SIZE);
+      // A view of the page only when its bytes are used (not for a pool-matched page).
+      let bytes: Uint8Array | undefined;
       const n = progress.count;
       off = (n % UNC_PAGES) * PAGE_SIZE;
       // memcpy(data_of(*snapshot), data[thr].unc + off, PAGE_SIZE)
-      if (target.kind === 'buffer') store.buffer(target.pfn, bytes);
-      else cpuStore(L, target, bytes, fault('copy', n));
+      if (target.kind === 'buffer') {
+        bytes = chunk.data.subarray(k * PAGE_SIZE, (k + 1) * PAGE_SIZE);
+        store.buffer(target.pfn, bytes);
+      } else {
+        const w = match?.[k] ? store.cpuGenerated(target, chunk.expect!, k * GEN_WORDS) : undefined;
+        if (w === undefined) {
+          bytes = chunk.data.subarray(k * PAGE_SIZE, (k + 1) * PAGE_SIZE);
+          cpuStore(L, target, bytes, fault, 'copy', n);
+        } else if (w) throw new FaultSignal(loaderOops(m, L.trigger, w.vaddr, w, fault('copy', n)));
+      }
       progress.tick();
+      // Only header/meta pages ('buffer' targets) are read by snapshot_write_next().
       target = rs.writeNext(bytes);
-      drainZeroFills(L, fault('zero-fill', n));
+      drainZeroFills(L, fault, n);
       if (!target) break outer;
     }
   }

@@ -24,7 +24,7 @@
  * Clearing a kernel-data frame makes it an explicit ZERO frame.
  */
 import type { PageContentProvider } from '../mm/phys-mem.js';
-import { ContentKind, generatePage, PAGE_SIZE } from './content.js';
+import { ContentKind, generatePage, isGeneratedKind, PAGE_SIZE } from './content.js';
 
 const SECTION_SHIFT = 15;
 const PER_SECTION = 1 << SECTION_SHIFT;
@@ -115,6 +115,19 @@ export class ContentMap implements PageContentProvider {
 
   /** Copy frame `from`'s descriptor to frame `to` (a page copy in the model). */
   copy(from: number, to: number): void {
+    // Fast path, no descriptor object: a workload descriptor of this map moves as its three fields.
+    const s = this.section(from, false);
+    const i = from % PER_SECTION;
+    const kind = s ? s.kind[i]! : ContentKind.NONE;
+    if (kind !== ContentKind.NONE && kind !== ContentKind.KDATA) {
+      const d = this.section(to, true);
+      const j = to % PER_SECTION;
+      if (d.kind[j] === ContentKind.NONE) this.count++;
+      d.kind[j] = kind;
+      d.seed[j] = s!.seed[i]!;
+      d.src[j] = s!.src[i]!;
+      return;
+    }
     const d = this.get(from);
     if (d) this.setDescriptor(to, d);
     else this.clear(to);
@@ -145,6 +158,25 @@ export class ContentMap implements PageContentProvider {
     if (kind === ContentKind.KDATA)
       return { kind, seed: 0, src: d!.src[i]!, source: this.sources[d!.seed[i]!]! };
     return { kind, seed: this.seeds[d!.seed[i]!]!, src: d!.src[i]! };
+  }
+
+  /**
+   * PageContentProvider.generatedDescriptor(): when frame `pfn` holds a page
+   * generatePage() makes from its descriptor alone (not kernel data), write
+   * (kind, seed value, src) at out[at..at+2] and return true — without
+   * allocating, so the image writer can ship descriptors to the compression
+   * workers instead of bytes.
+   */
+  generatedDescriptor(pfn: number, out: Uint32Array, at: number): boolean {
+    const d = this.sections.get(Math.floor(pfn / PER_SECTION));
+    if (!d) return false;
+    const i = pfn % PER_SECTION;
+    const kind = d.kind[i]!;
+    if (!isGeneratedKind(kind)) return false;
+    out[at] = kind;
+    out[at + 1] = this.seeds[d.seed[i]!]!;
+    out[at + 2] = d.src[i]!;
+    return true;
   }
 
   kind(pfn: number): number {

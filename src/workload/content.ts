@@ -226,14 +226,30 @@ export function generatePage(
 }
 
 /**
- * 32-bit FNV-1a-style digest of a page, computed over 32-bit words (fast).
- * Used to compare restored frames with what their descriptor says.
+ * 32-bit FNV-1a-style digest of a page over 32-bit words, in four
+ * interleaved lanes (word i feeds lane i mod 4) so the multiplications do
+ * not wait on each other, folded at the end in lane order. Used to compare
+ * restored frames with what they held at hibernation (the manifest; never
+ * stored or shown).
  */
 export function pageDigest(page: Uint8Array): number {
   const w = new Uint32Array(page.buffer, page.byteOffset, PAGE_SIZE >>> 2);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < 1024; i++) h = Math.imul(h ^ w[i]!, 0x01000193);
-  return h >>> 0;
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  let c = 0x1b873593;
+  let d = 0x6b43a9b5;
+  for (let i = 0; i < 1024; i += 4) {
+    a = Math.imul(a ^ w[i]!, 0x01000193);
+    b = Math.imul(b ^ w[i + 1]!, 0x01000193);
+    c = Math.imul(c ^ w[i + 2]!, 0x01000193);
+    d = Math.imul(d ^ w[i + 3]!, 0x01000193);
+  }
+  // Fold in lane order: mix (a bijection: xor-shift, odd multiplier), then xor the next whole lane.
+  let h = Math.imul(a, 0x85ebca6b) ^ b;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ c;
+  h = Math.imul(h ^ (h >>> 16), 0x01000193) ^ d;
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+  return (h ^ (h >>> 13)) >>> 0;
 }
 
 /** True when all 4096 bytes are zero (6.6+ do_copy_page() zero detection). */

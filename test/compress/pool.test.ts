@@ -3,7 +3,8 @@ import { CodecError } from '../../src/lib/codec-errors.js';
 import { crc32Le, crc32LeCombine } from '../../src/lib/crc32.js';
 import { NodeChunkPool } from '../../src/node/compress-pool.js';
 import { getChunkCodec, UNC_SIZE } from '../../src/power/compress/compressor.js';
-import { type ChunkJob, InlineChunkPool } from '../../src/power/compress/pool.js';
+import { type ChunkJob, GEN_WORDS, InlineChunkPool } from '../../src/power/compress/pool.js';
+import { ContentKind, generatePage, pageDigest } from '../../src/workload/content.js';
 import { pageMix, same } from './data.js';
 
 /** 70 chunks of page data; the last is short (5 pages), as the final chunk of a stream may be. */
@@ -96,5 +97,78 @@ describe('chunk pools', () => {
 
   it('handles an empty job list', async () => {
     expect(await pool.compress('lzo', [])).toEqual([]);
+  });
+
+  it('generates described pages in the pool: same stream and digests as the bytes made here, inline and in workers', async () => {
+    // 3 chunks of 32 pages: every third page a descriptor (kinds cycle), the rest bytes.
+    const kinds = [
+      ContentKind.TEXT,
+      ContentKind.POINTER,
+      ContentKind.RANDOM,
+      ContentKind.CALIBRATED + 20,
+      ContentKind.PATTERN,
+    ];
+    const pages = 96;
+    const made = pageMix(pages, 99);
+    const gen = new Uint32Array(pages * GEN_WORDS);
+    for (let p = 0; p < pages; p += 3) {
+      const kind = kinds[(p / 3) % kinds.length]!;
+      gen.set([kind, 0xabc + p, 0x1000 + p], p * GEN_WORDS);
+      generatePage(kind, 0xabc + p, 0x1000 + p, 0, made.subarray(p * 4096, (p + 1) * 4096));
+    }
+    const mk = (garbage: boolean): ChunkJob[] => {
+      const data = made.slice();
+      // Described pages hold garbage: the pool must overwrite them.
+      if (garbage) for (let p = 0; p < pages; p += 3) data.fill(0x5a, p * 4096, (p + 1) * 4096);
+      return [0, 1, 2].map((i) => ({
+        index: i,
+        data: data.subarray(i * UNC_SIZE, (i + 1) * UNC_SIZE),
+        gen: garbage ? gen.subarray(i * 32 * GEN_WORDS, (i + 1) * 32 * GEN_WORDS) : undefined,
+        digests: true,
+      }));
+    };
+    const ref = await new InlineChunkPool().compress('lzo', mk(false));
+    for (const got of [
+      await new InlineChunkPool().compress('lzo', mk(true)),
+      await pool.compress('lzo', mk(true)),
+    ]) {
+      for (let i = 0; i < 3; i++) {
+        expect(same(got[i]!.compressed, ref[i]!.compressed)).toBe(true);
+        expect(got[i]!.crc).toBe(crc32Le(0, made.subarray(i * UNC_SIZE, (i + 1) * UNC_SIZE)));
+        for (let k = 0; k < 32; k++)
+          expect(got[i]!.digests![k]).toBe(
+            pageDigest(made.subarray((i * 32 + k) * 4096, (i * 32 + k + 1) * 4096)),
+          );
+      }
+    }
+    // Decompress with expectations: a page matches only when its bytes are its descriptor's page.
+    const expect3 = gen.slice();
+    expect3[3 * GEN_WORDS + 1]! ^= 1; // page 3: a wrong seed
+    expect3[1 * GEN_WORDS] = ContentKind.RANDOM; // page 1: bytes from pageMix, never a generated page
+    const djobs = [0, 1, 2].map((i) => ({
+      index: i,
+      compressed: ref[i]!.compressed,
+      expect: expect3.subarray(i * 32 * GEN_WORDS, (i + 1) * 32 * GEN_WORDS),
+    }));
+    const want = new Uint8Array(pages);
+    for (let p = 0; p < pages; p += 3) want[p] = p === 3 ? 0 : 1;
+    for (const res of [
+      await new InlineChunkPool().decompress('lzo', djobs),
+      await pool.decompress('lzo', djobs),
+    ]) {
+      const got = new Uint8Array(pages);
+      for (let i = 0; i < 3; i++) got.set(res[i]!.match!, i * 32);
+      expect([...got]).toEqual([...want]);
+    }
+    // digestGenerated(): the digest of each descriptor's page, in order.
+    const descs = new Uint32Array(10001 * GEN_WORDS);
+    for (let i = 0; i < 10001; i++) descs.set([kinds[i % kinds.length]!, 7, i * 13], i * GEN_WORDS);
+    const viaWorkers = await pool.digestGenerated(descs);
+    const page = new Uint8Array(4096);
+    for (const i of [0, 1, 4095, 4096, 8191, 8192, 10000]) {
+      generatePage(kinds[i % kinds.length]!, 7, i * 13, 0, page);
+      expect(viaWorkers[i]).toBe(pageDigest(page));
+    }
+    expect([...(await new InlineChunkPool().digestGenerated(descs))]).toEqual([...viaWorkers]);
   });
 });

@@ -38,6 +38,33 @@ export interface WalkResult {
 
 const LEVELS: Level[] = ['PGD', 'PUD', 'PMD', 'PTE'];
 
+/**
+ * walk()'s translation alone, allocating nothing: the physical address that
+ * the virtual address with low 48 bits `low48` maps to, or -1 when an entry on
+ * the way is not present (walk() then gives the steps). Same rules as walk():
+ * PGD → PUD (1G leaf) → PMD (2M leaf) → PTE, present bit and PSE only; an
+ * entry's address is bits 12..51.
+ */
+export function translate(mem: PhysMem, pgdPhys: number, low48: number): number {
+  let table = pgdPhys;
+  for (let level = 0; level < 4; level++) {
+    const shift = 39 - level * 9;
+    const index = Math.floor(low48 / 2 ** shift) % 512;
+    const ea = table + index * 8;
+    const lo = mem.u32Aligned(ea);
+    if ((lo & 1) === 0) return -1;
+    const hi = mem.u32Aligned(ea + 4);
+    const addr = (hi & 0xfffff) * 0x100000000 + ((lo & 0xfffff000) >>> 0);
+    if ((level === 1 || level === 2) && (lo & 0x80) !== 0) {
+      const size = 2 ** shift;
+      return addr - (addr % size) + (low48 % size);
+    }
+    if (level === 3) return addr + (low48 % PAGE_SIZE);
+    table = addr;
+  }
+  return -1;
+}
+
 /** Walk `vaddr` from the PGD at `pgdPhys`. */
 export function walk(mem: PhysMem, pgdPhys: number, vaddr: bigint): WalkResult {
   const steps: WalkStep[] = [];

@@ -16,12 +16,26 @@
 
 import { CodecError } from '../../lib/codec-errors.js';
 import { crc32Le } from '../../lib/crc32.js';
+import { generatePage, PAGE_SIZE, pageDigest } from '../../workload/content.js';
 import { type CompressorName, getChunkCodec, UNC_SIZE } from './compressor.js';
+
+/**
+ * Page descriptors travel with a job as GEN_WORDS u32 per page of the chunk:
+ * (content kind, seed, src pfn) of workload/content.ts generatePage(); kind 0
+ * means "no descriptor" (the page's bytes are in the job). This is how the
+ * per-page work leaves the caller's thread: the pool makes the bytes it
+ * compresses, and checks the bytes it decompresses, from 12 bytes a page.
+ */
+export const GEN_WORDS = 3;
 
 export interface ChunkJob {
   index: number;
-  /** ≤ 131072 bytes, page multiple */
+  /** ≤ 131072 bytes, page multiple. Pages with a `gen` descriptor are generated into it by the pool. */
   data: Uint8Array;
+  /** Optional: GEN_WORDS per page of `data`; a page of kind > 0 is made by generatePage() (its bytes in `data` are ignored). */
+  gen?: Uint32Array;
+  /** Return pageDigest() of every page of the chunk (ChunkResult.digests). */
+  digests?: boolean;
 }
 
 export interface ChunkResult {
@@ -29,6 +43,8 @@ export interface ChunkResult {
   compressed: Uint8Array;
   /** crc32_le(0, data) of this chunk */
   crc: number;
+  /** pageDigest() per page, when the job asked for them. */
+  digests?: Uint32Array;
   zeroPages?: never;
 }
 
@@ -37,6 +53,12 @@ export interface DecompressJob {
   compressed: Uint8Array;
   /** Expected decompressed length; the output buffer is UNC_SIZE when absent. */
   uncLen?: number;
+  /**
+   * Optional: GEN_WORDS per page (UNC_PAGES pages at most) — the generated
+   * page each decompressed page is expected to be (kind 0: no expectation).
+   * DecompressResult.match says which pages equal it byte for byte.
+   */
+  expect?: Uint32Array;
 }
 
 export interface DecompressResult {
@@ -44,6 +66,8 @@ export interface DecompressResult {
   data: Uint8Array;
   /** crc32_le(0, data) of this chunk */
   crc: number;
+  /** With `expect`: 1 per page that equals its expected generated page, else 0. */
+  match?: Uint8Array;
 }
 
 export interface ChunkPool {
@@ -65,7 +89,84 @@ export interface ChunkPool {
    * its views' lengths (it may be detached). Get a new one for each call.
    */
   inputBuffer?(minBytes: number): Uint8Array;
+  /**
+   * Optional: pageDigest() of the generated page of each descriptor in
+   * `descs` (GEN_WORDS u32 each, kind > 0), computed off the caller's thread.
+   * Without it callers use digestGenerated() inline.
+   */
+  digestGenerated?(descs: Uint32Array): Promise<Uint32Array>;
   close(): Promise<void>;
+}
+
+/** Make the pages of `data` that `gen` (GEN_WORDS per page, from word `at`) describes. */
+export function generateInto(data: Uint8Array, gen: Uint32Array, at: number): void {
+  const pages = Math.floor(data.length / PAGE_SIZE);
+  for (let p = 0, g = at; p < pages; p++, g += GEN_WORDS) {
+    const kind = gen[g]!;
+    if (kind !== 0)
+      generatePage(kind, gen[g + 1]!, gen[g + 2]!, 0, data.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+  }
+}
+
+/** pageDigest() of every page of `data` into out[at..]. */
+export function digestInto(data: Uint8Array, out: Uint32Array, at: number): void {
+  const pages = Math.floor(data.length / PAGE_SIZE);
+  for (let p = 0; p < pages; p++) out[at + p] = pageDigest(data.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+}
+
+/**
+ * For each page of `data` with an expectation in `expect` (GEN_WORDS per
+ * page from word `at`): 1 in out[outAt + p] when its bytes equal the
+ * generated page, else 0. `scratch` is one page.
+ */
+export function matchGenerated(
+  data: Uint8Array,
+  expect: Uint32Array,
+  at: number,
+  out: Uint8Array,
+  outAt: number,
+  scratch: Uint8Array,
+): void {
+  const pages = Math.floor(data.length / PAGE_SIZE);
+  const want = new Uint32Array(scratch.buffer, scratch.byteOffset, PAGE_SIZE >>> 2);
+  const aligned = data.byteOffset % 4 === 0;
+  const got = aligned ? new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2) : null;
+  for (let p = 0, g = at; p < pages; p++, g += GEN_WORDS) {
+    const kind = g < expect.length ? expect[g]! : 0;
+    let ok = 0;
+    if (kind !== 0) {
+      generatePage(kind, expect[g + 1]!, expect[g + 2]!, 0, scratch);
+      ok = 1;
+      if (got) {
+        const base = p * (PAGE_SIZE >>> 2);
+        for (let i = 0; i < PAGE_SIZE >>> 2; i++)
+          if (got[base + i] !== want[i]) {
+            ok = 0;
+            break;
+          }
+      } else {
+        const base = p * PAGE_SIZE;
+        for (let i = 0; i < PAGE_SIZE; i++)
+          if (data[base + i] !== scratch[i]) {
+            ok = 0;
+            break;
+          }
+      }
+    }
+    out[outAt + p] = ok;
+  }
+}
+
+/** pageDigest() of each descriptor's generated page (the inline digestGenerated()). */
+export function digestGenerated(descs: Uint32Array, out?: Uint32Array, scratch?: Uint8Array): Uint32Array {
+  const n = Math.floor(descs.length / GEN_WORDS);
+  const res = out ?? new Uint32Array(n);
+  const page = scratch ?? new Uint8Array(PAGE_SIZE);
+  for (let i = 0, g = 0; i < n; i++, g += GEN_WORDS) {
+    generatePage(descs[g]!, descs[g + 1]!, descs[g + 2]!, 0, page);
+    res[i] = pageDigest(page);
+  }
+  return res;
 }
 
 /**
@@ -114,8 +215,14 @@ export class InlineChunkPool implements ChunkPool {
     for (const job of jobs) {
       const need = c.worstCompress(job.data.length);
       if (scratch.length < need) scratch = new Uint8Array(need);
+      if (job.gen) generateInto(job.data, job.gen, 0);
       const n = c.compress(job.data, scratch);
-      out.push({ index: job.index, compressed: scratch.slice(0, n), crc: crc32Le(0, job.data) });
+      const r: ChunkResult = { index: job.index, compressed: scratch.slice(0, n), crc: crc32Le(0, job.data) };
+      if (job.digests) {
+        r.digests = new Uint32Array(Math.floor(job.data.length / PAGE_SIZE));
+        digestInto(job.data, r.digests, 0);
+      }
+      out.push(r);
     }
     return out.sort(byIndex);
   }
@@ -126,10 +233,21 @@ export class InlineChunkPool implements ChunkPool {
       const buf = new Uint8Array(ch.uncLen ?? UNC_SIZE);
       const n = decompressChunk(codec, ch.compressed, buf, ch.uncLen);
       const data = buf.subarray(0, n);
-      out.push({ index: ch.index, data, crc: crc32Le(0, data) });
+      const r: DecompressResult = { index: ch.index, data, crc: crc32Le(0, data) };
+      if (ch.expect) {
+        r.match = new Uint8Array(Math.floor(n / PAGE_SIZE));
+        matchGenerated(data, ch.expect, 0, r.match, 0, this.page);
+      }
+      out.push(r);
     }
     return out.sort(byIndex);
   }
+
+  async digestGenerated(descs: Uint32Array): Promise<Uint32Array> {
+    return digestGenerated(descs, undefined, this.page);
+  }
+
+  private readonly page = new Uint8Array(PAGE_SIZE);
 
   async close(): Promise<void> {}
 }

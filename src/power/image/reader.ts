@@ -23,7 +23,7 @@ import {
   UNC_PAGES,
   UNC_SIZE,
 } from '../compress/compressor.js';
-import type { ChunkPool, DecompressResult } from '../compress/pool.js';
+import { type ChunkPool, type DecompressJob, type DecompressResult, GEN_WORDS } from '../compress/pool.js';
 import { FORMAT_ERAS, type FormatEraRules, type ImageFormatEra } from './format-era.js';
 import { type Clock, defaultClock, type LogSink, ProgressPrinter, speedLine, threadsLine } from './log.js';
 import { DEFAULT_MAX_PFN, MetaDecoder, type MetaList } from './meta.js';
@@ -67,6 +67,10 @@ export interface StreamChunk {
   firstStreamPage: number;
   /** Whole uncompressed stream pages. */
   data: Uint8Array;
+  /** With ReadOptions.expect (pool path): the descriptors asked for, GEN_WORDS per page. */
+  expect?: Uint32Array;
+  /** 1 per page whose bytes equal its `expect` descriptor's generated page (checked in the pool). */
+  match?: Uint8Array;
 }
 
 export interface ReadOptions {
@@ -85,6 +89,15 @@ export interface ReadOptions {
    * go back to the pool through ChunkPool.recycle()). verify() sets it.
    */
   reuse?: boolean;
+  /**
+   * Optional, pool path: called when a chunk is handed to the pool with its
+   * first stream page and page count; may write GEN_WORDS u32 per page into
+   * `out` (kind, seed, src of the generated page it is expected to be; kind
+   * 0 = none) and return true. The pool then compares each decompressed page
+   * with its descriptor's page off the caller's thread (StreamChunk.match), so
+   * a consumer that keeps pages as descriptors need not regenerate them.
+   */
+  expect?: (firstStreamPage: number, pages: number, out: Uint32Array) => boolean;
 }
 
 export interface PageOut {
@@ -492,6 +505,8 @@ export class ImageReader {
       p: Promise<DecompressResult[]> | null;
       err: unknown;
       scratch: Uint8Array | undefined;
+      /** Per chunk, the `expect` descriptors sent with it. */
+      expects?: (Uint32Array | undefined)[];
     };
     const slots: Slot[] = [];
     const freeScratch: Uint8Array[] = [];
@@ -510,10 +525,18 @@ export class ImageReader {
       const slot: Slot = { cs, p: null, err: undefined, scratch: lend ? undefined : scratch };
       try {
         // No uncLen: like the kernel, decompress into a UNC_SIZE buffer and check the length after.
-        const inputs = this.groupBytes(cs, scratch).map((compressed, j) => ({
+        const inputs: DecompressJob[] = this.groupBytes(cs, scratch).map((compressed, j) => ({
           index: cs[j]!.index,
           compressed,
         }));
+        if (opts.expect) {
+          for (let j = 0; j < cs.length; j++) {
+            const c = cs[j]!;
+            const exp = new Uint32Array(c.uncPages * GEN_WORDS);
+            if (opts.expect(c.firstStreamPage, c.uncPages, exp)) inputs[j]!.expect = exp;
+          }
+        }
+        if (opts.expect) slot.expects = inputs.map((x) => x.expect);
         slot.p = pool.decompress(this.compressor!, inputs);
         slot.p.catch(() => undefined);
       } catch (e) {
@@ -546,7 +569,10 @@ export class ImageReader {
         this.checkUnc(c, res.data.length);
         crc = crc32LeCombine(crc, res.crc, res.data.length);
         done += c.uncPages;
-        yield { firstStreamPage: c.firstStreamPage, data: res.data };
+        const inp = cur.expects?.[r];
+        yield inp && res.match
+          ? { firstStreamPage: c.firstStreamPage, data: res.data, expect: inp, match: res.match }
+          : { firstStreamPage: c.firstStreamPage, data: res.data };
         opts.onProgress?.(done, total);
       }
       // The consumer has moved past every chunk of this group.

@@ -25,8 +25,15 @@
  */
 import { ModelError, ScenarioError, UsageError } from '../../errors.js';
 import { crc32LeCombine } from '../../lib/crc32.js';
-import { CMP_HEADER, type CompressorName, UNC_SIZE } from '../compress/compressor.js';
-import { type ChunkJob, type ChunkPool, type ChunkResult, InlineChunkPool } from '../compress/pool.js';
+import { generatePage, pageDigest } from '../../workload/content.js';
+import { CMP_HEADER, type CompressorName, UNC_PAGES, UNC_SIZE } from '../compress/compressor.js';
+import {
+  type ChunkJob,
+  type ChunkPool,
+  type ChunkResult,
+  GEN_WORDS,
+  InlineChunkPool,
+} from '../compress/pool.js';
 import { FORMAT_ERAS, type FormatEraRules, type ImageFormatEra } from './format-era.js';
 import {
   type Clock,
@@ -48,12 +55,19 @@ import { type ArchHeaderInput, encodeSwsuspInfo } from './swsusp-info.js';
 
 /**
  * One saved page, in ascending pfn order. `bytes` null = zero page (6.6+
- * zero-page mode). The writer is done with `bytes` once it pulls the next
- * record, so a producer may refill one buffer for every record.
+ * zero-page mode), unless `genKind` is set: then the page is the generated
+ * page of that descriptor (workload/content.ts generatePage(kind, genSeed,
+ * genSrc)), made by the compression pool rather than on this thread. The
+ * writer is done with a record once it pulls the next one, so a producer may
+ * refill one record object and one buffer for every page.
  */
 export interface PageRecord {
   pfn: number;
   bytes: Uint8Array | null;
+  /** > 0: a generated page (bytes must be null). */
+  genKind?: number;
+  genSeed?: number;
+  genSrc?: number;
 }
 
 /** PAGES_FOR_IO (kernel/power/power.h): 4 MiB of pages kept free for I/O. */
@@ -89,6 +103,11 @@ export interface WriteImageOptions {
   clock?: Clock;
   /** (done, total) stream pages after every 1% and at the end, for a progress bar or event sink. */
   onProgress?: ProgressSink;
+  /**
+   * Filled with pageDigest() of each data page's bytes, at its index in the
+   * pfn list (zero pages untouched); computed by the pool with the compression.
+   */
+  digests?: Uint32Array;
 }
 
 export interface WriteImageResult {
@@ -224,6 +243,7 @@ class SwapMapWriter {
   async writeChunk(cmp: Uint8Array): Promise<void> {
     const cmpLen = cmp.length;
     const nPages = Math.ceil((CMP_HEADER + cmpLen) / PAGE_SIZE);
+    if (this.fastChunk(cmp, nPages)) return;
     let from = -CMP_HEADER; // offset in cmp of the page's first byte
     for (let p = 0; p < nPages; p++, from += PAGE_SIZE) {
       const slot = this.alloc();
@@ -268,6 +288,38 @@ class SwapMapWriter {
       const r = this.addEntry(slot);
       if (r) await r;
     }
+  }
+
+  /**
+   * The common case of writeChunk() in one copy: no bad slots, the chunk's
+   * slots extend the pending run (or start one) and fit in it, and no map
+   * page is due inside the chunk. Same slots, entries and bytes as the
+   * page-by-page path; returns false when that path must run.
+   */
+  private fastChunk(cmp: Uint8Array, nPages: number): boolean {
+    const run = this.run;
+    if (!run || this.bad.size > 0 || this.k + nPages >= MAP_PAGE_ENTRIES) return false;
+    if (this.next + nPages - 1 > this.lastPage) return false;
+    if (this.runLen > 0 && (this.next !== this.runStart + this.runLen || this.runLen + nPages > RUN_PAGES))
+      return false;
+    if (this.runLen === 0) this.runStart = this.next;
+    const o = this.runLen * PAGE_SIZE;
+    const cmpLen = cmp.length;
+    run[o] = cmpLen & 0xff;
+    run[o + 1] = (cmpLen >>> 8) & 0xff;
+    run[o + 2] = (cmpLen >>> 16) & 0xff;
+    run[o + 3] = cmpLen >>> 24;
+    run[o + 4] = 0;
+    run[o + 5] = 0;
+    run[o + 6] = 0;
+    run[o + 7] = 0;
+    run.set(cmp, o + CMP_HEADER);
+    const end = o + nPages * PAGE_SIZE;
+    if (o + CMP_HEADER + cmpLen < end) run.fill(0, o + CMP_HEADER + cmpLen, end);
+    for (let p = 0; p < nPages; p++) this.entries[this.k++] = this.next++;
+    this.lastSlot = this.next - 1;
+    this.runLen += nPages;
+    return true;
   }
 
   /** flush_swap_writer(): the last (partial) map page, next_swap = 0. */
@@ -380,7 +432,9 @@ export async function writeImage(
   // handed to `put` (awaited only when it returns a promise). A synchronous
   // `data` iterable is walked without an await per page.
   let idx = 0;
-  const check = (rec: PageRecord): Uint8Array | null => {
+  /** List index of the record check() accepted last. */
+  let recIdx = -1;
+  const check = (rec: PageRecord): Uint8Array | null | false => {
     if (idx >= list.count) {
       throw new UsageError(
         'PAGE_STREAM_TOO_LONG',
@@ -394,7 +448,16 @@ export async function writeImage(
       );
     }
     const isZero = Boolean(list.zero?.[idx]);
+    recIdx = idx;
     idx++;
+    const gen = (rec.genKind ?? 0) > 0;
+    if (gen && (isZero || rec.bytes !== null)) {
+      throw new UsageError(
+        'PAGE_STREAM_MISMATCH',
+        `pfn 0x${rec.pfn.toString(16)} has a generated-page descriptor but is ${isZero ? 'flagged zero' : 'given bytes too'}`,
+      );
+    }
+    if (gen) return false;
     if (isZero) {
       if (rec.bytes !== null) {
         throw new UsageError(
@@ -409,23 +472,27 @@ export async function writeImage(
     }
     return rec.bytes;
   };
-  const feed = async (put: (page: Uint8Array) => void | Promise<void>): Promise<void> => {
+  // put(page, null, -1) for a meta page; put(bytes, rec, i) for data page i of the
+  // list; put(null, rec, i) for a generated one (rec.genKind/genSeed/genSrc).
+  const feed = async (
+    put: (page: Uint8Array | null, rec: PageRecord | null, listIdx: number) => void | Promise<void>,
+  ): Promise<void> => {
     for (let i = 0; i < nrMeta; i++) {
-      const r = put(packMetaPage(list, i));
+      const r = put(packMetaPage(list, i), null, -1);
       if (r) await r;
     }
     if (Symbol.iterator in data) {
       for (const rec of data as Iterable<PageRecord>) {
         const page = check(rec);
-        if (page) {
-          const r = put(page);
+        if (page !== null) {
+          const r = put(page || null, rec, recIdx);
           if (r) await r;
         }
       }
     } else {
       for await (const rec of records(data)) {
         const page = check(rec);
-        if (page) await put(page);
+        if (page !== null) await put(page || null, rec, recIdx);
       }
     }
     if (idx !== list.count) {
@@ -443,7 +510,14 @@ export async function writeImage(
     // save_image()
     log?.(`PM: Saving image data pages (${nrToWrite} pages)...`);
     const progress = new ProgressPrinter(nrToWrite, 'saving', log, opts.onProgress);
-    await feed((page) => {
+    const genBuf = new Uint8Array(PAGE_SIZE);
+    await feed((bytes, rec, li) => {
+      let page = bytes;
+      if (!page) {
+        generatePage(rec!.genKind!, rec!.genSeed!, rec!.genSrc!, 0, genBuf);
+        page = genBuf;
+      }
+      if (opts.digests && li >= 0) opts.digests[li] = pageDigest(page);
       const r = map.writePage(page);
       if (r) return r.then(() => progress.tick());
       progress.tick();
@@ -463,12 +537,26 @@ export async function writeImage(
     // 1 MiB calls left each worker ~15% idle between batches (bench/image-io.ts).
     const batchChunks = Math.max(1, opts.batchChunks ?? 32);
 
-    const writeResults = async (uncs: number[], pending: Promise<ChunkResult[]>) => {
+    const digestsOut = opts.digests;
+    const writeResults = async (
+      uncs: number[],
+      pending: Promise<ChunkResult[]>,
+      listIdx: Int32Array | null,
+    ) => {
       const results = await pending;
       results.sort((a, b) => a.index - b.index);
       for (let r = 0; r < results.length; r++) {
         const res = results[r]!;
         const unc = uncs[r]!;
+        if (digestsOut && listIdx) {
+          const d = res.digests;
+          if (!d) throw new ModelError('NO_DIGESTS', 'the compression pool returned no page digests');
+          const base = r * UNC_PAGES;
+          for (let k = 0; k < d.length; k++) {
+            const li = listIdx[base + k]!;
+            if (li >= 0) digestsOut[li] = d[k]!;
+          }
+        }
         const cmpLen = res.compressed.length;
         if (cmpLen === 0 || cmpLen > worst(unc)) {
           throw new ModelError(
@@ -508,29 +596,52 @@ export async function writeImage(
     let cur = nextBuffer();
     let fill = 0;
     let nextIndex = 0;
-    const inflight: { uncs: number[]; pending: Promise<ChunkResult[]> }[] = [];
+    // Per call, made on first use: generated-page descriptors (GEN_WORDS per
+    // page, kind 0 = bytes in `cur`) and the list index of each page (−1 meta),
+    // fresh arrays per call since the pool may hold them until it replies.
+    const callPages = batchChunks * UNC_PAGES;
+    let gen: Uint32Array | null = null;
+    let listIdx: Int32Array | null = digestsOut ? new Int32Array(callPages) : null;
+    const inflight: { uncs: number[]; pending: Promise<ChunkResult[]>; listIdx: Int32Array | null }[] = [];
     const submit = async () => {
       const jobs: ChunkJob[] = [];
       const uncs: number[] = [];
       for (let o = 0; o < fill; o += UNC_SIZE) {
         const data = cur.subarray(o, Math.min(fill, o + UNC_SIZE));
-        jobs.push({ index: nextIndex++, data });
+        const job: ChunkJob = { index: nextIndex++, data };
+        const p0 = o / PAGE_SIZE;
+        if (gen) job.gen = gen.subarray(p0 * GEN_WORDS, (p0 + data.length / PAGE_SIZE) * GEN_WORDS);
+        if (digestsOut) job.digests = true;
+        jobs.push(job);
         uncs.push(data.length);
       }
       const pending = pool.compress(codecName, jobs);
       // Catch early so an error in this batch is not an unhandled rejection while earlier ones are written.
       pending.catch(() => undefined);
-      inflight.push({ uncs, pending });
+      inflight.push({ uncs, pending, listIdx });
       fill = 0;
+      gen = null;
+      if (digestsOut) listIdx = new Int32Array(callPages);
       // Write out the oldest batch first (with the ring, its buffer is the one filled next).
       if (inflight.length > IN_FLIGHT) {
         const old = inflight.shift()!;
-        await writeResults(old.uncs, old.pending);
+        await writeResults(old.uncs, old.pending, old.listIdx);
       }
       cur = nextBuffer();
     };
-    await feed((page) => {
-      cur.set(page, fill);
+    await feed((page, rec, li) => {
+      const p = fill / PAGE_SIZE;
+      if (page) {
+        cur.set(page, fill);
+        if (gen) gen[p * GEN_WORDS] = 0;
+      } else {
+        if (!gen) gen = new Uint32Array(callPages * GEN_WORDS);
+        const g = p * GEN_WORDS;
+        gen[g] = rec!.genKind!;
+        gen[g + 1] = rec!.genSeed!;
+        gen[g + 2] = rec!.genSrc!;
+      }
+      if (listIdx) listIdx[p] = li;
       fill += PAGE_SIZE;
       progress.tick();
       if (fill === full) return submit();
@@ -538,7 +649,7 @@ export async function writeImage(
     if (fill > 0) await submit();
     while (inflight.length > 0) {
       const old = inflight.shift()!;
-      await writeResults(old.uncs, old.pending);
+      await writeResults(old.uncs, old.pending, old.listIdx);
     }
     if (rules.namesCompressor) {
       log?.(speedLine(rules, 'Wrote', nrToWrite, clock() - start));

@@ -17,7 +17,7 @@ import { symbolPhys } from '../../machine/symbols.js';
 import { printk } from '../../util/printk.js';
 import type { SwsuspInfo } from '../image/swsusp-info.js';
 import { BM_END_OF_MAP, type MemoryBitmap } from './bitmap.js';
-import { ChainAllocator, PAGE_SIZE, storeU64 } from './kernel-heap.js';
+import { ChainAllocator, PAGE_SIZE, putU32, storeU64 } from './kernel-heap.js';
 import { forEachValidPfn, populatedZones } from './saveable.js';
 import { PG_ANY, PG_SAFE, PG_UNSAFE_CLEAR, PG_UNSAFE_KEEP, type SwsuspMem } from './swsusp-mem.js';
 
@@ -318,19 +318,56 @@ export class SnapshotRestore {
         throw new RestoreError(-12, 'get_buffer: safe_pages_list is empty (NULL dereference)');
       copy = p;
     }
-    const heap = s.heap;
-    storeU64(heap, pbeAt, heap.ptov(copy * PAGE_SIZE));
-    storeU64(heap, pbeAt + 8, heap.ptov(pfn * PAGE_SIZE));
-    const prev = this.viaPbe ? this.pbeAddr : 0n;
-    storeU64(heap, pbeAt + 16, prev);
-    this.pbeAddr = heap.ptov(pbeAt);
-    storeU64(heap, symbolPhys(this.m, 'restore_pblist'), this.pbeAddr);
+    // pbe->address = __va(copy), pbe->orig_address = __va(pfn), pbe->next = restore_pblist;
+    // restore_pblist = pbe — stored as u64s without a BigInt per store (one per page otherwise).
+    this.storeVa(pbeAt, copy * PAGE_SIZE);
+    this.storeVa(pbeAt + 8, pfn * PAGE_SIZE);
+    if (this.viaPbe) this.storeVa(pbeAt + 16, this.pbePhys);
+    else this.storeVa(pbeAt + 16, -1);
+    this.pbePhys = pbeAt;
+    this.storeVa(this.restorePblistPhys(), pbeAt);
     this.viaPbe++;
     return { pfn: copy, kind: 'pbe', imagePfn: pfn };
   }
 
-  /** Kernel virtual address of the newest PBE (restore_pblist). */
-  pbeAddr = 0n;
+  /** Physical address of the newest PBE, −1 before the first. */
+  private pbePhys = -1;
+  private pblistPhys = -1;
+  /** __va(0) as two u32 halves (the direct map is linear). */
+  private vaLo = -1;
+  private vaHi = 0;
+
+  private restorePblistPhys(): number {
+    if (this.pblistPhys < 0) this.pblistPhys = symbolPhys(this.m, 'restore_pblist');
+    return this.pblistPhys;
+  }
+
+  /** *(u64 *)__va(at) = __va(phys), or NULL for phys −1. */
+  private storeVa(at: number, phys: number): void {
+    const heap = this.s.heap;
+    const pfn = Math.floor(at / PAGE_SIZE);
+    const f = heap.phys.frame(pfn);
+    const o = at - pfn * PAGE_SIZE;
+    if (phys < 0) {
+      putU32(f, o, 0);
+      putU32(f, o + 4, 0);
+      return;
+    }
+    if (this.vaLo < 0) {
+      const base = heap.ptov(0);
+      this.vaLo = Number(base & 0xffffffffn);
+      this.vaHi = Number((base >> 32n) & 0xffffffffn);
+    }
+    const lo = this.vaLo + (phys % 0x100000000);
+    const hi = (this.vaHi + Math.floor(phys / 0x100000000) + (lo >= 0x100000000 ? 1 : 0)) % 0x100000000;
+    putU32(f, o, lo % 0x100000000);
+    putU32(f, o + 4, hi);
+  }
+
+  /** Kernel virtual address of the newest PBE (restore_pblist), 0 before the first. */
+  get pbeAddr(): bigint {
+    return this.pbePhys < 0 ? 0n : this.s.heap.ptov(this.pbePhys);
+  }
 
   /** Flush bitmap positions into memory (for the inspector / a dump). */
   flush(): void {
