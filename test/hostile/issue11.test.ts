@@ -290,12 +290,20 @@ describe('issue 11: hostile input and interrupted runs', () => {
     const free = m.buddy.nrFreePages.reduce((a, b) => a + b, 0);
     const t0 = Date.now();
     const placer = new WorkloadPlacer(m, new ContentMap(), 1);
-    const g = placer.placeFixed(sc.suspend.workload!);
-    expect(g).toBeUndefined();
+    // The range spans the kernel's own RAM frames: a pin of frames that are not
+    // free is an error (issue 10), named after the first busy frame — and it is
+    // reached walking sections, not 2^40 pfns.
+    let err: unknown;
+    try {
+      placer.placeFixed(sc.suspend.workload!);
+    } catch (e) {
+      err = e;
+    }
     expect(Date.now() - t0).toBeLessThan(20_000);
-    // Every frame free at boot is taken once (the overlapping second range adds nothing).
-    expect(placer.placed.pages).toBe(free);
+    expect((err as { code?: string }).code).toBe('WORKLOAD_FRAME_BUSY');
+    // Every frame free at boot was taken once on the way (the overlapping second range adds nothing).
     expect(m.buddy.nrFreePages.reduce((a, b) => a + b, 0)).toBe(0);
+    expect(free).toBeGreaterThan(0);
   });
 
   it('11. no overwrite at the final rename; temporaries removed on SIGTERM/SIGINT; stale ones cleaned', async () => {
