@@ -3,6 +3,7 @@
  * __e820__range_update() and e820__range_remove() print, and the reverse map
  * from a printed type name to the type value.
  */
+import { flat } from '../util/flat.js';
 import { hexRaw } from '../util/hex.js';
 import { E820_TYPE, type E820Entry, type E820TypeValue, e820End, e820TypeNameFor } from './e820-types.js';
 
@@ -22,7 +23,9 @@ export function hex010(v: bigint): string {
  * `knownTypes` (from the kernel profile) turns types that kernel does not know into "type N".
  */
 export function formatE820Line(e: E820Entry, prefix = 'BIOS-e820', knownTypes?: readonly number[]): string {
-  return `${prefix}: [mem ${hex018(e.addr)}-${hex018(e820End(e))}] ${e820TypeNameFor(e.type, knownTypes)}`;
+  return flat(
+    `${prefix}: [mem ${hex018(e.addr)}-${hex018(e820End(e))}] ${e820TypeNameFor(e.type, knownTypes)}`,
+  );
 }
 
 /** `e820: update [mem %#010Lx-%#010Lx] old ==> new` (__e820__range_update). */
@@ -33,7 +36,9 @@ export function formatUpdateLine(
   to: E820TypeValue,
   knownTypes?: readonly number[],
 ): string {
-  return `e820: update [mem ${hex010(start)}-${hex010(start + size - 1n)}] ${e820TypeNameFor(from, knownTypes)} ==> ${e820TypeNameFor(to, knownTypes)}`;
+  return flat(
+    `e820: update [mem ${hex010(start)}-${hex010(start + size - 1n)}] ${e820TypeNameFor(from, knownTypes)} ==> ${e820TypeNameFor(to, knownTypes)}`,
+  );
 }
 
 /** `e820: remove [mem %#010Lx-%#010Lx] [type]` (e820__range_remove; type printed only with check_type). */
@@ -44,7 +49,7 @@ export function formatRemoveLine(
   knownTypes?: readonly number[],
 ): string {
   const t = from === null ? '' : ` ${e820TypeNameFor(from, knownTypes)}`;
-  return `e820: remove [mem ${hex010(start)}-${hex010(start + size - 1n)}]${t}`;
+  return flat(`e820: remove [mem ${hex010(start)}-${hex010(start + size - 1n)}]${t}`);
 }
 
 /**

@@ -17,8 +17,9 @@
  */
 import { ScenarioError } from '../errors.js';
 import type { KernelProfile } from '../profiles/types.js';
+import { flat } from '../util/flat.js';
 import { parseKernelCmdline } from './cmdline.js';
-import { formatE820Line, formatRemoveLine, formatUpdateLine } from './e820-format.js';
+import { formatE820Line, formatRemoveLine, formatUpdateLine, hex010 } from './e820-format.js';
 import { e820RangeAdd, e820RangeRemove, e820RangeUpdate, sanitizeE820, U64_MAX } from './e820-table.js';
 import { E820_TYPE, type E820Entry, type ParsedE820 } from './e820-types.js';
 
@@ -143,11 +144,37 @@ function applyMemOptions(
   return { table, userdef };
 }
 
+/**
+ * append_e820_table() → __e820__range_add() (3.10 append_e820_map → __e820_add_region):
+ * the firmware entries go into e820_table in their order until it is full; each entry
+ * past KernelBuild.e820MaxEntries is dropped with an error line. Simplified: the
+ * 128-entry zeropage / SETUP_E820_EXT split (sanitize between the two appends) is not
+ * modelled; every table in ../shared/fixtures has at most 38 entries. This bound is also
+ * what keeps a 100k-entry hostile table from costing 100k entries in every later step.
+ */
+function appendE820Table(
+  entries: readonly E820Entry[],
+  profile: KernelProfile,
+  log: string[],
+): readonly E820Entry[] {
+  const cap = profile.build.e820MaxEntries;
+  if (entries.length <= cap) return entries;
+  for (let i = cap; i < entries.length; i++) {
+    const e = entries[i]!;
+    log.push(
+      flat(
+        `${profile.e820.tooManyEntries} [mem ${hex010(e.addr)}-${hex010((e.addr + e.size - 1n) & U64_MAX)}]`,
+      ),
+    );
+  }
+  return entries.slice(0, cap);
+}
+
 export function buildKernelE820(fw: ParsedE820, profile: KernelProfile, cmdline?: string): KernelE820 {
   const known = profile.e820.knownTypes;
   const log: string[] = [];
   const notes: string[] = [];
-  const firmware = sanitizeE820(fw.entries);
+  const firmware = sanitizeE820(appendE820Table(fw.entries, profile, log));
   log.push(`${profile.bootLog.e820Prefix}BIOS-provided physical RAM map:`);
   for (const e of firmware) log.push(formatE820Line(e, 'BIOS-e820', known));
   let table = firmware.slice();

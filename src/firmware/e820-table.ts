@@ -26,6 +26,43 @@ export function sanitizeE820(entries: readonly E820Entry[], _profile?: KernelPro
   if (entries.length < 2) return entries.map((e) => ({ addr: e.addr, size: e.size, type: e.type }));
   for (const e of entries)
     if (e.addr < 0n || e.size < 0n || e.addr + e.size - 1n > U64_MAX) return [...entries];
+  return sortedDisjoint(entries) ? mergeTouching(entries) : changePoints(entries);
+}
+
+/**
+ * Are the non-empty entries in address order without overlaps (and no type 0,
+ * which the change-point loop reads as "no entry")? Real firmware tables are:
+ * for them the change-point result is just the entries with touching
+ * same-type neighbours merged, computed in one pass without the 2n change
+ * points (a 100k-entry table sanitized several times per boot).
+ */
+function sortedDisjoint(entries: readonly E820Entry[]): boolean {
+  let end = -1n;
+  for (const e of entries) {
+    if (e.size === 0n) continue;
+    if (e.type === 0 || e.addr < end) return false;
+    end = e.addr + e.size;
+  }
+  return true;
+}
+
+function mergeTouching(entries: readonly E820Entry[]): E820Entry[] {
+  const out: { addr: bigint; size: bigint; type: E820TypeValue }[] = [];
+  let last: { addr: bigint; size: bigint; type: E820TypeValue } | undefined;
+  for (const e of entries) {
+    if (e.size === 0n) continue;
+    if (last && last.type === e.type && last.addr + last.size === e.addr) {
+      last.size += e.size;
+      continue;
+    }
+    last = { addr: e.addr, size: e.size, type: e.type };
+    out.push(last);
+  }
+  return out;
+}
+
+/** The kernel's change-point loop (any table; exported for the property test of the fast path). */
+export function changePoints(entries: readonly E820Entry[]): E820Entry[] {
   // Change points: +type at start, -type at end. Sorted by address; at one address
   // all changes apply before the type of the following interval is read.
   const points: { at: bigint; type: number; delta: 1 | -1 }[] = [];
@@ -36,7 +73,7 @@ export function sanitizeE820(entries: readonly E820Entry[], _profile?: KernelPro
   }
   points.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   const active = new Map<number, number>();
-  const out: { addr: bigint; size: bigint; type: number }[] = [];
+  const out: E820Entry[] = [];
   let lastType = 0;
   let lastStart = 0n;
   let i = 0;

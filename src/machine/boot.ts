@@ -37,6 +37,7 @@ import { PG_INIT, StructPages } from '../mm/struct-page.js';
 import { Zones, zoneEndPfn } from '../mm/zones.js';
 import { sizeOf } from '../profiles/structs/define.js';
 import type { KernelImageLayout, KernelProfile } from '../profiles/types.js';
+import { flat } from '../util/flat.js';
 import { KernelData } from './kernel-data.js';
 import { writeKernelGlobals } from './kernel-globals.js';
 
@@ -285,7 +286,7 @@ export function setupArch(e820: BootE820, opts: BootOptions): SetupArch {
   log.push('Movable zone start for each node');
   log.push('Early memory node ranges');
   for (const r of mb.memory.regions) {
-    log.push(`  node   0: [mem ${hw(r.base, w)}-${hw(r.base + r.size - 1, w)}]`);
+    log.push(flat(`  node   0: [mem ${hw(r.base, w)}-${hw(r.base + r.size - 1, w)}]`));
   }
   log.push(`On node 0 totalpages: ${zones.totalPresent}`);
   return {

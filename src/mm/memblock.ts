@@ -35,7 +35,19 @@ export function roundDown(x: number, a: number): number {
 }
 
 export class MemblockType {
-  regions: MemblockRegion[] = [];
+  private list: MemblockRegion[] = [];
+  /** Bumped on every change that can grow a free range: any wholesale replacement or removal. */
+  shrinks = 0;
+  /** Bumped on every addition. */
+  grows = 0;
+  get regions(): MemblockRegion[] {
+    return this.list;
+  }
+  set regions(r: MemblockRegion[]) {
+    this.list = r;
+    this.shrinks++;
+    this.grows++;
+  }
   constructor(readonly name: 'memory' | 'reserved') {}
 
   get totalSize(): number {
@@ -71,6 +83,7 @@ export class MemblockType {
     }
     if (cur < end) pieces.push({ base: cur, size: end - cur, flags, nid });
     if (pieces.length === 0) return;
+    this.grows++;
     // memblock_merge_regions() over the touched window and its two neighbours.
     const a = Math.max(0, lo - 1);
     const b = Math.min(R.length, j + 1);
@@ -102,7 +115,7 @@ export class MemblockType {
       if (r.base < base) out.push({ ...r, size: base - r.base });
       if (rend > end) out.push({ ...r, base: end, size: rend - end });
     }
-    this.regions = out;
+    this.regions = out; // counts as a shrink (and a grow)
   }
 
   /** Index of the region containing addr, or -1 (memblock_search()). */
@@ -139,6 +152,24 @@ export class Memblock {
   currentLimit = Number.MAX_SAFE_INTEGER;
   /** Labelled allocations in the order they happened. */
   readonly allocations: MemblockAllocation[] = [];
+  /**
+   * The last top-down search and its answer. A repeat of the same search (same
+   * window, size, align) cannot find a fit above the last answer + size while
+   * no memory was added or removed and no reservation was dropped: the free
+   * space only shrank. So the repeat searches [start, last + size) and returns
+   * what the full search would. This is what keeps 50k back-to-back
+   * register_nosave_region() allocations (a 100k-entry e820 table) linear; the
+   * kernel walks the whole reserved array each time, to the same result.
+   */
+  private hint = {
+    start: -1,
+    end: -1,
+    size: -1,
+    align: -1,
+    found: 0,
+    memGrows: -1,
+    resShrinks: -1,
+  };
 
   /** memblock_add(). */
   add(base: number, size: number): void {
@@ -218,70 +249,103 @@ export class Memblock {
   findInRange(start: number, end: number, size: number, align: number): number {
     start = Math.max(start, PAGE_SIZE);
     end = Math.max(start, end);
+    if (this.bottomUp) return this.findBottomUp(start, end, size, align);
+    const h = this.hint;
+    const same =
+      h.start === start &&
+      h.end === end &&
+      h.size === size &&
+      h.align === align &&
+      h.memGrows === this.memory.grows &&
+      h.resShrinks === this.reserved.shrinks;
+    const found = this.findTopDown(
+      start,
+      same && h.found !== 0 ? Math.min(end, h.found + size) : end,
+      size,
+      align,
+    );
+    h.start = start;
+    h.end = end;
+    h.size = size;
+    h.align = align;
+    h.memGrows = this.memory.grows;
+    h.resShrinks = this.reserved.shrinks;
+    h.found = found;
+    return found;
+  }
+
+  /** First index in `list` whose region ends after `addr`. */
+  private static firstEndingAfter(list: readonly MemblockRegion[], addr: number): number {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.base + list[mid]!.size <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** First index in `list` whose region starts at or after `addr`. */
+  private static firstStartingAt(list: readonly MemblockRegion[], addr: number): number {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.base < addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** __memblock_find_range_bottom_up(). */
+  private findBottomUp(start: number, end: number, size: number, align: number): number {
     // The free ranges (memory minus reserved, as freeRanges()) are walked lazily from the
     // end the search starts at, with binary searches to get there: an allocation costs
     // what it looks at, not a pass over a 100k-region table.
     const mem = this.memory.regions;
     const res = this.reserved.regions;
-    /** First index in `list` whose region ends after `addr`. */
-    const firstEndingAfter = (list: readonly MemblockRegion[], addr: number): number => {
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid]!.base + list[mid]!.size <= addr) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
+    const fitUp = (s: number, e: number): number => {
+      const cand = roundUp(s, align);
+      return cand < e && e - cand >= size ? cand : -1;
     };
-    /** First index in `list` whose region starts at or after `addr`. */
-    const firstStartingAt = (list: readonly MemblockRegion[], addr: number): number => {
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid]!.base < addr) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-    const first = firstEndingAfter(mem, start);
-    if (this.bottomUp) {
-      const fitUp = (s: number, e: number): number => {
-        const cand = roundUp(s, align);
-        return cand < e && e - cand >= size ? cand : -1;
-      };
-      for (let i = first; i < mem.length && mem[i]!.base < end; i++) {
-        const m = mem[i]!;
-        const cs = Math.max(m.base, start);
-        const ce = Math.min(m.base + m.size, end);
-        let cur = cs;
-        for (let k = firstEndingAfter(res, cs); k < res.length && res[k]!.base < ce && cur < ce; k++) {
-          const r = res[k]!;
-          if (r.base > cur) {
-            const c = fitUp(cur, r.base);
-            if (c >= 0) return c;
-          }
-          cur = Math.max(cur, r.base + r.size);
-        }
-        if (cur < ce) {
-          const c = fitUp(cur, ce);
+    for (let i = Memblock.firstEndingAfter(mem, start); i < mem.length && mem[i]!.base < end; i++) {
+      const m = mem[i]!;
+      const cs = Math.max(m.base, start);
+      const ce = Math.min(m.base + m.size, end);
+      let cur = cs;
+      for (let k = Memblock.firstEndingAfter(res, cs); k < res.length && res[k]!.base < ce && cur < ce; k++) {
+        const r = res[k]!;
+        if (r.base > cur) {
+          const c = fitUp(cur, r.base);
           if (c >= 0) return c;
         }
+        cur = Math.max(cur, r.base + r.size);
       }
-      return 0;
+      if (cur < ce) {
+        const c = fitUp(cur, ce);
+        if (c >= 0) return c;
+      }
     }
+    return 0;
+  }
+
+  /** __memblock_find_range_top_down(). */
+  private findTopDown(start: number, end: number, size: number, align: number): number {
+    const mem = this.memory.regions;
+    const res = this.reserved.regions;
+    const first = Memblock.firstEndingAfter(mem, start);
     const fitDown = (s: number, e: number): number => {
       if (e < size) return -1;
       const cand = roundDown(e - size, align);
       return e > s && cand >= s ? cand : -1;
     };
-    for (let i = firstStartingAt(mem, end) - 1; i >= first; i--) {
+    for (let i = Memblock.firstStartingAt(mem, end) - 1; i >= first; i--) {
       const m = mem[i]!;
       const cs = Math.max(m.base, start);
       const ce = Math.min(m.base + m.size, end);
       let top = ce;
-      for (let k = firstStartingAt(res, ce) - 1; k >= 0 && top > cs; k--) {
+      for (let k = Memblock.firstStartingAt(res, ce) - 1; k >= 0 && top > cs; k--) {
         const r = res[k]!;
         const rend = r.base + r.size;
         if (rend <= cs) break;

@@ -3,6 +3,8 @@
  * "[%5lu.%06lu] " from a clock the model advances by modelled costs, so the
  * same scenario prints the same console on every machine.
  */
+import { flat } from '../util/flat.js';
+
 export class KernelConsole {
   readonly lines: string[] = [];
   /** Simulated time in microseconds since this kernel booted. */
@@ -25,7 +27,7 @@ export class KernelConsole {
   print(line: string): void {
     const s = Math.floor(this.us / 1e6);
     const frac = String(this.us % 1e6).padStart(6, '0');
-    const stamped = `[${String(s).padStart(5)}.${frac}] ${line}`;
+    const stamped = flat(`[${String(s).padStart(5)}.${frac}] ${line}`);
     this.lines.push(stamped);
     this.onLine?.(stamped);
     this.us += 37; // printk itself takes time; keeps timestamps strictly increasing

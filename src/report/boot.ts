@@ -21,6 +21,7 @@
 import { formatVtopLines } from '../arch/x86/walk.js';
 import { e820TypeNameFor } from '../firmware/e820-types.js';
 import type { Machine } from '../machine/boot.js';
+import { flat } from '../util/flat.js';
 import { hex } from '../util/hex.js';
 
 /** What was asked besides the tables: --vtop, --ptov, --page. */
@@ -132,11 +133,13 @@ export function bootText(m: Machine, file: string, boot: number, crc: number, x:
   L.push('');
   L.push(`Firmware e820 (${m.e820.firmware.length} entries, CRC32 ${hex(crc, 8)}):`);
   for (const e of m.e820.firmware)
-    L.push(`  [mem ${h16(e.addr)}-${h16(e.addr + e.size - 1n)}] ${e820TypeNameFor(e.type, known)}`);
+    L.push(flat(`  [mem ${h16(e.addr)}-${h16(e.addr + e.size - 1n)}] ${e820TypeNameFor(e.type, known)}`));
   L.push(`Kernel e820 (${m.e820.kernel.length} entries):`);
   for (const e of m.e820.kernel) {
     const kern = e.type === 128 ? ' (RESERVED_KERN)' : '';
-    L.push(`  [mem ${h16(e.addr)}-${h16(e.addr + e.size - 1n)}] ${e820TypeNameFor(e.type, known)}${kern}`);
+    L.push(
+      flat(`  [mem ${h16(e.addr)}-${h16(e.addr + e.size - 1n)}] ${e820TypeNameFor(e.type, known)}${kern}`),
+    );
   }
   L.push('');
   L.push(`max_pfn ${hex(m.maxPfn)}  max_arch_pfn ${hex(m.maxArchPfn)}`);
@@ -144,9 +147,11 @@ export function bootText(m: Machine, file: string, boot: number, crc: number, x:
   L.push(
     `memblock.memory (${m.memblock.memory.regions.length} regions, ${m.memblock.memory.totalSize / 1024}K):`,
   );
-  for (const r of m.memblock.memory.regions) L.push(`  base ${hex(r.base).padEnd(12)} size ${hex(r.size)}`);
+  for (const r of m.memblock.memory.regions)
+    L.push(flat(`  base ${hex(r.base).padEnd(12)} size ${hex(r.size)}`));
   L.push(`memblock.reserved (${m.memblock.reserved.regions.length} regions):`);
-  for (const r of m.memblock.reserved.regions) L.push(`  base ${hex(r.base).padEnd(12)} size ${hex(r.size)}`);
+  for (const r of m.memblock.reserved.regions)
+    L.push(flat(`  base ${hex(r.base).padEnd(12)} size ${hex(r.size)}`));
   L.push('Boot allocations:');
   const seen = new Map<string, { base: number; size: number; n: number }>();
   for (const a of m.memblock.allocations) {
@@ -185,7 +190,7 @@ export function bootText(m: Machine, file: string, boot: number, crc: number, x:
   L.push('');
   L.push(`Nosave regions (${m.nosave.regions.length}):`);
   for (const r of m.nosave.regions)
-    L.push(`  start_pfn ${hex(r.startPfn).padEnd(10)} end_pfn ${hex(r.endPfn)}`);
+    L.push(flat(`  start_pfn ${hex(r.startPfn).padEnd(10)} end_pfn ${hex(r.endPfn)}`));
   L.push('');
   L.push(
     `KASLR (${m.kaslr.source}): page_offset_base ${hex(m.kaslr.pageOffsetBase)}  vmalloc_base ${hex(m.kaslr.vmallocBase)}  vmemmap_base ${hex(m.kaslr.vmemmapBase)}`,
@@ -199,7 +204,7 @@ export function bootText(m: Machine, file: string, boot: number, crc: number, x:
   L.push(
     `Direct map: ${dm.leafCount['4k']} × 4k, ${dm.leafCount['2M']} × 2M, ${dm.leafCount['1G']} × 1G leaf entries; ${dm.pgtPages.length} page-table pages (${dm.pgtPages.filter((p) => p.source === 'brk').length} brk, ${dm.pgtPages.filter((p) => p.source === 'memblock').length} memblock)`,
   );
-  for (const r of dm.ranges) L.push(`  [mem ${hex(r.start)}-${hex(r.end - 1)}] page ${r.pageSize}`);
+  for (const r of dm.ranges) L.push(flat(`  [mem ${hex(r.start)}-${hex(r.end - 1)}] page ${r.pageSize}`));
   if (x.ptov) {
     L.push('');
     L.push('VIRTUAL           PHYSICAL');

@@ -102,22 +102,39 @@ export function verdictLines(r: RunReportInput): string[] {
 /** The text report: both consoles (unless `quiet`), then the verdict block. */
 export function runText(r: RunReportInput, opts: { quiet?: boolean } = {}): string {
   let out = '';
+  for (const c of runTextChunks(r, opts)) out += c;
+  return out;
+}
+
+/**
+ * The text report in pieces of at most a few thousand console lines, for a
+ * writer that should not hold the whole report (two consoles of a 100k-entry
+ * e820 table are ~45 MB of text). Concatenated, the pieces are runText().
+ */
+export function* runTextChunks(r: RunReportInput, opts: { quiet?: boolean } = {}): Generator<string> {
   if (!opts.quiet) {
     const hibernated = !r.hmm || Boolean(r.suspend.hibernate);
-    out += `== ${r.scenario.name}: ${hibernated ? 'hibernating boot' : 'boot'} (${r.suspend.profile}) ==\n`;
-    out += `${r.suspend.console.join('\n')}\n`;
+    yield `== ${r.scenario.name}: ${hibernated ? 'hibernating boot' : 'boot'} (${r.suspend.profile}) ==\n`;
+    yield* linesChunks(r.suspend.console);
     if (r.resume) {
-      out += `\n== resume boot (${r.resume.profile}) ==\n`;
-      out += `${r.resume.console.join('\n')}\n`;
+      yield `\n== resume boot (${r.resume.profile}) ==\n`;
+      yield* linesChunks(r.resume.console);
     }
     if (r.restoredConsole.length) {
-      out += `\n== the restored (image) kernel goes on ==\n`;
-      out += `${r.restoredConsole.join('\n')}\n`;
+      yield `\n== the restored (image) kernel goes on ==\n`;
+      yield* linesChunks(r.restoredConsole);
     }
-    out += '\n';
+    yield '\n';
   }
-  if (r.hmm && !opts.quiet) out += `${hmmStoryLines(r.hmm).join('\n')}\n\n`;
-  return `${out}${verdictLines(r).join('\n')}\n`;
+  if (r.hmm && !opts.quiet) yield `${hmmStoryLines(r.hmm).join('\n')}\n\n`;
+  yield `${verdictLines(r).join('\n')}\n`;
+}
+
+/** Lines, each with its newline, joined 4096 at a time. */
+function* linesChunks(lines: readonly string[]): Generator<string> {
+  const N = 4096;
+  if (lines.length === 0) yield '\n';
+  for (let i = 0; i < lines.length; i += N) yield `${lines.slice(i, i + N).join('\n')}\n`;
 }
 
 /** The JSON report (keys above). */

@@ -16,7 +16,7 @@ import {
   parseE820,
   parseKernelCmdline,
 } from '../../src/firmware/index.js';
-import { linux310, linux612 } from '../../src/profiles/index.js';
+import { getProfile, linux310, linux612 } from '../../src/profiles/index.js';
 import { fixturePath } from '../helpers/fixtures.js';
 
 const { RAM, RESERVED: RES, ACPI, NVS, PRAM } = E820_TYPE;
@@ -216,5 +216,38 @@ describe('e820_add_kernel_range (arch/x86/kernel/setup.c)', () => {
     const k = kernel('memmap=64M$20M');
     expect(k.kernelFixed).toBe(false);
     expect(k.kernel).toContainEqual(E(0x1400000n, 0x53fffffn, RES));
+  });
+});
+
+describe('a table larger than e820_table (E820_MAX_ENTRIES, __e820__range_add)', () => {
+  /** 2 RAM anchors, then `n` alternating 4 KiB RAM/reserved entries from 1 GiB. */
+  const big = (n: number): E820Entry[] => {
+    const t = [E(0n, 0x9fbffn, RAM), E(0x100000n, 0x3fffffffn, RAM)];
+    for (let i = 0; i < n; i++) {
+      const a = 0x40000000n + BigInt(i) * 0x1000n;
+      t.push(E(a, a + 0xfffn, i % 2 ? RES : RAM));
+    }
+    return t;
+  };
+  it('keeps the first 3200 entries on MAXSMP builds (128 + 3 * 1024), one error line per dropped entry', () => {
+    const k612 = buildKernelE820(parsed(big(3300)), linux612, '');
+    const dropped = k612.log.filter((l) => l.startsWith('too many entries; ignoring [mem '));
+    expect(dropped).toHaveLength(3302 - 3200);
+    // Entry 3200 is alternating entry 3198 (RAM) at 1 GiB + 3198 * 4 KiB; %#010llx, inclusive end.
+    expect(dropped[0]).toBe('too many entries; ignoring [mem 0x40c7e000-0x40c7efff]');
+    // The error lines come from append_e820_table(), before the table is printed.
+    expect(k612.log.indexOf(dropped[0]!)).toBeLessThan(k612.log.indexOf('BIOS-provided physical RAM map:'));
+    // Touching RAM entries merge: what survives ends at the last kept entry (3199 → alternating 3197, reserved).
+    const last = k612.firmware[k612.firmware.length - 1]!;
+    expect(last.addr + last.size).toBe(0x40000000n + 3198n * 0x1000n);
+    const k310 = buildKernelE820(parsed(big(3300)), linux310, '');
+    expect(k310.log.filter((l) => l.startsWith('e820: too many entries; ignoring [mem '))).toHaveLength(102);
+  });
+  it('a tiny (no NUMA) build holds 131 entries', () => {
+    const tiny = buildKernelE820(parsed(big(200)), getProfile('linux-6.12/tiny'), '');
+    expect(tiny.log.filter((l) => l.startsWith('too many entries; ignoring'))).toHaveLength(202 - 131);
+    expect(buildKernelE820(parsed(big(129)), getProfile('linux-6.12/tiny'), '').log.join('\n')).not.toContain(
+      'too many entries',
+    );
   });
 });

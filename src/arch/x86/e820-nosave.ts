@@ -15,6 +15,7 @@
  */
 import { E820_TYPE, type E820Entry } from '../../firmware/e820-types.js';
 import type { KernelProfile } from '../../profiles/types.js';
+import { flat } from '../../util/flat.js';
 
 export interface NosaveRegion {
   startPfn: number;
@@ -64,11 +65,13 @@ export function nosaveLogLine(profile: KernelProfile, startPfn: number, endPfn: 
   const e = BigInt(endPfn) * PAGE;
   switch (profile.e820.nosaveLog) {
     case 'exclusive-016lx':
-      return `PM: Registered nosave memory: ${s.toString(16).padStart(16, '0')} - ${e.toString(16).padStart(16, '0')}`;
+      return flat(
+        `PM: Registered nosave memory: ${s.toString(16).padStart(16, '0')} - ${e.toString(16).padStart(16, '0')}`,
+      );
     case 'mem-inclusive':
-      return `PM: Registered nosave memory: [mem ${fmt010(s)}-${fmt010(e - 1n)}]`;
+      return flat(`PM: Registered nosave memory: [mem ${fmt010(s)}-${fmt010(e - 1n)}]`);
     case 'mem-inclusive-hibernation-prefix':
-      return `PM: hibernation: Registered nosave memory: [mem ${fmt010(s)}-${fmt010(e - 1n)}]`;
+      return flat(`PM: hibernation: Registered nosave memory: [mem ${fmt010(s)}-${fmt010(e - 1n)}]`);
   }
 }
 

@@ -28,7 +28,7 @@ import { FileSwapDevice } from '../../node/swap-file.js';
 import { makeDump } from '../../power/dump.js';
 import type { EventSink } from '../../power/events.js';
 import { getProfile } from '../../profiles/index.js';
-import { runJson, runText } from '../../report/run.js';
+import { runJson, runTextChunks } from '../../report/run.js';
 import {
   BUILTIN_BASE_DIR,
   builtinReader,
@@ -185,7 +185,8 @@ export function register(program: Command, io: CliIo): void {
           );
         }
         if (r.expectation && !r.expectation.ok) io.exitCode = 1;
-        io.out(opts.json ? toJson(runJson(r)) : runText(r, { quiet: opts.quiet }));
+        if (opts.json) io.out(toJson(runJson(r)));
+        else for (const chunk of runTextChunks(r, { quiet: opts.quiet })) io.out(chunk);
       } finally {
         await pool?.close();
         dev?.remove();
