@@ -29,7 +29,15 @@ import {
 } from './image/writer.js';
 import { formatOops, type Oops, textAddr } from './oops.js';
 import type { PlanImageWriter } from './plan/types.js';
-import { acpiNvs, acpiPreparing, disableNonbootCpus, pmDebugLog, pmDebugOn } from './pm-console.js';
+import {
+  acpiNvs,
+  acpiPreparing,
+  disableNonbootCpus,
+  pmDebugLog,
+  pmDebugOn,
+  syscoreResumeLines,
+  syscoreSuspend,
+} from './pm-console.js';
 import { BM_END_OF_MAP } from './snapshot/bitmap.js';
 import { storeU64 } from './snapshot/kernel-heap.js';
 import { hibernatePreallocateMemory, type PreallocResult } from './snapshot/preallocate.js';
@@ -142,6 +150,7 @@ export async function hibernate(
     log(acpiNvs(m, 'save'));
   }
   disableNonbootCpus(m, log);
+  syscoreSuspend(m, log);
 
   // create_image(): in_suspend = 1; swsusp_arch_suspend() → swsusp_save()
   storeU64(s.heap, symbolPhys(m, 'in_suspend'), 1n);
@@ -193,11 +202,11 @@ export async function hibernate(
   if (m.profile.hibernation.zeroPages)
     storeU64(s.heap, symbolPhys(m, 'nr_zero_pages'), BigInt(save.nrZeroPages));
   // create_image() after swsusp_arch_suspend() returned in the hibernating kernel:
-  // platform_leave()/platform_finish() (ACPI NVS restore, wake), then dpm_resume(PMSG_THAW).
-  if (opts.platformMode) {
-    log(acpiNvs(m, 'restore'));
-    log(acpiNvs(m, 'wake'));
-  }
+  // platform_leave() (ACPI NVS restore), syscore_resume(), platform_finish() (wake),
+  // then dpm_resume(PMSG_THAW).
+  if (opts.platformMode) log(acpiNvs(m, 'restore'));
+  for (const l of syscoreResumeLines(m)) log(l);
+  if (opts.platformMode) log(acpiNvs(m, 'wake'));
   for (const l of msg.pm.thaw) log(l);
   if (msg.writingImage) log(msg.writingImage);
 
@@ -314,6 +323,7 @@ export async function hibernate(
     log(acpiPreparing(m, 4));
     log(acpiNvs(m, 'save'));
     disableNonbootCpus(m, log);
+    syscoreSuspend(m, log);
   } else {
     // HIBERNATION_SHUTDOWN: kernel_power_off() → machine_power_off() after the ACPI S5 prepare.
     log(acpiPreparing(m, 5));

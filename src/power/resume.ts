@@ -23,7 +23,14 @@ import { SF } from './image/swsusp-header.js';
 import type { ResumeTrigger } from './loader-oops.js';
 import type { Oops } from './oops.js';
 import { ImagePageStore, type SilentWrite } from './page-store.js';
-import { acpiNvs, disableNonbootCpus, pmDebugLog, pmDebugOn } from './pm-console.js';
+import {
+  acpiNvs,
+  disableNonbootCpus,
+  pmDebugLog,
+  pmDebugOn,
+  syscoreResumeLines,
+  syscoreSuspend,
+} from './pm-console.js';
 import { RestoreError, SnapshotRestore } from './snapshot/restore.js';
 import { SwsuspMem } from './snapshot/swsusp-mem.js';
 import { type OpenImage, type SwapDevice, swsuspCheck, swsuspRead } from './swap-read.js';
@@ -55,6 +62,12 @@ export interface ResumeOptions {
   events?: EventSink;
   /** The steps that need page bytes, swapped in plan mode (./plan/): nothing else changes. */
   pageIo?: ResumePageIo;
+  /**
+   * The kernel that wrote the image (its build, command line and text address): after the
+   * jump it is the one printing (syscore_resume()'s "Calling …" lines). Unknown for a real
+   * image: then the boot kernel stands in.
+   */
+  imageKernel?: Pick<Machine, 'profile' | 'e820' | 'kernelImage'>;
 }
 
 /** How the image is opened, where a loaded page lands, how the restore is checked. */
@@ -181,6 +194,7 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
   // ---- hibernation_restore() → resume_target_kernel() → swsusp_arch_resume() ----
   for (const l of msg.pm.quiesce) log(l);
   disableNonbootCpus(m, log);
+  syscoreSuspend(m, log);
   rs.flush();
   const restoreFault = inPhaseSync(opts.events, 'restore', () =>
     archResume(m, s, store, rs.viaPbe, stats, Boolean(opts.faults?.noTempPageTables), log),
@@ -193,10 +207,13 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
   // (oom_killer_enable(), "Restarting tasks"), and the exit line.
   const platform = (found.header.flags & SF.PLATFORM_MODE) !== 0;
   const after = [
-    ...(platform ? [acpiNvs(m, 'restore'), acpiNvs(m, 'wake')] : []),
+    // The image kernel's create_image() goes on: platform_leave(), syscore_resume(), platform_finish().
+    ...(platform ? [acpiNvs(m, 'restore')] : []),
+    ...syscoreResumeLines(opts.imageKernel ?? m),
+    ...(platform ? [acpiNvs(m, 'wake')] : []),
     ...msg.pm.restore,
     msg.restoredSuccessfully,
-    ...(pmDebugOn(m) ? [msg.bitmapsFreed] : []),
+    ...(pmDebugOn(opts.imageKernel ?? m) ? [msg.bitmapsFreed] : []),
     ...(msg.pm.oomEnabled ? [msg.pm.oomEnabled] : []),
     'Restarting tasks ... done.',
     ...msg.pm.hibernationExit,

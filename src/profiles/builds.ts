@@ -66,6 +66,10 @@ export const BUILDS: Readonly<Record<string, readonly BuildSpec[]>> = {
         panicOnOops: true,
         smp: true,
         pmSleepDebug: true,
+        dynamicDebug: true,
+        // 128 + 3 * (1 << CONFIG_NODES_SHIFT=10): RHEL 7's config (not visible in the seed logs)
+        e820MaxEntries: 3200,
+        syscoreOps: null,
       },
     },
   ],
@@ -90,6 +94,36 @@ export const BUILDS: Readonly<Record<string, readonly BuildSpec[]>> = {
         panicOnOops: false,
         smp: true,
         pmSleepDebug: true,
+        dynamicDebug: true,
+        // 128 + 3 * (1 << CONFIG_NODES_SHIFT=10): MAXSMP (NR_CPUS:8192 in the fixtures' logs)
+        e820MaxEntries: 3200,
+        // runs/61-lzo consoles (pm_debug_messages): syscore_suspend() / syscore_resume().
+        syscoreOps: {
+          suspend: [
+            'mce_syscore_suspend+0x0/0x20',
+            'ledtrig_cpu_syscore_suspend+0x0/0x20',
+            'timekeeping_suspend+0x0/0x2f0',
+            'irq_gc_suspend+0x0/0x70',
+            'save_ioapic_entries+0x0/0xd0',
+            'i8259A_suspend+0x0/0x30',
+            'fw_suspend+0x0/0x20',
+            'acpi_save_bm_rld+0x0/0x20',
+            'lapic_suspend+0x0/0x210',
+          ],
+          resume: [
+            'lapic_resume+0x0/0x360',
+            'acpi_restore_bm_rld+0x0/0x70',
+            'irqrouter_resume+0x0/0x50',
+            'i8259A_resume+0x0/0x30',
+            'i8237A_resume+0x0/0xb0',
+            'ioapic_resume+0x0/0xb0',
+            'irq_gc_resume+0x0/0x70',
+            'irq_pm_syscore_resume+0x0/0x10',
+            'timekeeping_resume+0x0/0x1a0',
+            'ledtrig_cpu_syscore_resume+0x0/0x10',
+            'mce_syscore_resume+0x0/0x30',
+          ],
+        },
       },
       kernelImage: layout(0x1a00000, 0x3400000),
     },
@@ -110,11 +144,19 @@ export const BUILDS: Readonly<Record<string, readonly BuildSpec[]>> = {
         numa: false,
         release: '6.1.192-hiblab-tiny',
         calibration: 'tiny',
-        // tinyconfig: no SMP, no PM_SLEEP_DEBUG (the tiny consoles print neither
-        // "Disabling non-boot CPUs" nor any pm_pr_dbg() line).
+        // tinyconfig + fragment: no SMP (no "Disabling non-boot CPUs"), CONFIG_PM_SLEEP_DEBUG=y
+        // (syscore's pm_pr_dbg() lines print), no DYNAMIC_DEBUG (snapshot.c/swap.c pr_debug() do not).
         panicOnOops: false,
         smp: false,
-        pmSleepDebug: false,
+        pmSleepDebug: true,
+        dynamicDebug: false,
+        // 128 + 3 * 1: no CONFIG_NUMA, MAX_NUMNODES 1
+        e820MaxEntries: 131,
+        // runs/tiny61-nocompress console (pm_debug_messages, no KALLSYMS): raw addresses − _text (nokaslr 0xffffffff81000000).
+        syscoreOps: {
+          suspend: [0x6415b, 0x25ca7, 0x18106, 0x15467f, 0x24c1b],
+          resume: [0x247a9, 0x154693, 0x15e2ac, 0x18127, 0x2688a, 0x5d965, 0x6403c],
+        },
       },
       kernelImage: layout(0xa00000, 0xc00000),
       paging: { physicalPaddingTb: 0 },
@@ -141,6 +183,36 @@ export const BUILDS: Readonly<Record<string, readonly BuildSpec[]>> = {
         panicOnOops: false,
         smp: true,
         pmSleepDebug: true,
+        dynamicDebug: true,
+        // 128 + 3 * (1 << CONFIG_NODES_SHIFT=10): MAXSMP (NR_CPUS:8192 in the fixtures' logs)
+        e820MaxEntries: 3200,
+        // runs/612-lzo and 612-platform consoles (pm_debug_messages): syscore_suspend() / syscore_resume().
+        syscoreOps: {
+          suspend: [
+            'mce_syscore_suspend+0x0/0x20',
+            'ledtrig_cpu_syscore_suspend+0x0/0x20',
+            'timekeeping_syscore_suspend+0x0/0x10',
+            'irq_gc_suspend+0x0/0x80',
+            'ioapic_suspend+0x0/0x10',
+            'i8259A_suspend+0x0/0x30',
+            'fw_suspend+0x0/0x20',
+            'acpi_save_bm_rld+0x0/0x30',
+            'lapic_suspend+0x0/0x160',
+          ],
+          resume: [
+            'lapic_resume+0x0/0x2b0',
+            'acpi_restore_bm_rld+0x0/0x70',
+            'irqrouter_resume+0x0/0x50',
+            'i8259A_resume+0x0/0x40',
+            'i8237A_resume+0x0/0xb0',
+            'ioapic_resume+0x0/0xc0',
+            'irq_gc_resume+0x0/0x70',
+            'irq_pm_syscore_resume+0x0/0x20',
+            'timekeeping_syscore_resume+0x0/0x10',
+            'ledtrig_cpu_syscore_resume+0x0/0x20',
+            'mce_syscore_resume+0x0/0x30',
+          ],
+        },
       },
     },
     {
@@ -160,11 +232,19 @@ export const BUILDS: Readonly<Record<string, readonly BuildSpec[]>> = {
         numa: false,
         release: '6.12.117-hiblab-tiny',
         calibration: 'tiny',
-        // tinyconfig: no SMP, no PM_SLEEP_DEBUG (the tiny consoles print neither
-        // "Disabling non-boot CPUs" nor any pm_pr_dbg() line).
+        // tinyconfig + fragment: no SMP (no "Disabling non-boot CPUs"), CONFIG_PM_SLEEP_DEBUG=y
+        // (syscore's pm_pr_dbg() lines print), no DYNAMIC_DEBUG (snapshot.c/swap.c pr_debug() do not).
         panicOnOops: false,
         smp: false,
-        pmSleepDebug: false,
+        pmSleepDebug: true,
+        dynamicDebug: false,
+        // 128 + 3 * 1: no CONFIG_NUMA, MAX_NUMNODES 1
+        e820MaxEntries: 131,
+        // runs/tiny612-lzo console (pm_debug_messages, no KALLSYMS): raw addresses − _text (nokaslr 0xffffffff81000000).
+        syscoreOps: {
+          suspend: [0x6cfc4, 0x2a509, 0x1a010, 0x172b6d, 0x2893a],
+          resume: [0x285eb, 0x172b81, 0x17d8cc, 0x1a031, 0x2a5a8, 0x661fb, 0x6cde5],
+        },
       },
       kernelImage: layout(0x800000, 0xa00000),
       paging: { physicalPaddingTb: 0 },

@@ -70,13 +70,18 @@ export interface PmLines {
   /** kernel_power_off(). */
   readonly powerDown: string;
   /**
-   * 'always': "Marking nosave pages", "Basic memory bitmaps created/freed",
-   * "Image signature found, resuming" are
-   * printk()s (3.10). 'pm_debug_messages': they are pm_pr_dbg() (6.x) and print
-   * only with `pm_debug_messages` on the command line, on a build with
-   * CONFIG_PM_SLEEP_DEBUG (KernelBuild.pmSleepDebug).
+   * "Marking nosave pages", "Basic memory bitmaps created/freed", "Image signature
+   * found, resuming": 'always' = printk()s (3.10); 'dynamic-debug' = pr_debug() in
+   * swap.c/snapshot.c (6.x), printed by default on a CONFIG_DYNAMIC_DEBUG build
+   * (KernelBuild.dynamicDebug), compiled out otherwise. pm_debug_messages does not gate them.
    */
-  readonly debugLines: 'always' | 'pm_debug_messages';
+  readonly debugLines: 'always' | 'dynamic-debug';
+  /**
+   * syscore_suspend() (drivers/base/syscore.c) first line, a pm_pr_dbg() in 6.x
+   * ("Checking wakeup interrupts"); null where it is pr_debug() (3.10: never printed
+   * without dynamic debug). Each op then prints "Calling %pS" (KernelBuild.syscoreOps).
+   */
+  readonly syscoreCheck: string | null;
 }
 
 /** A text symbol of the model kernel: offset from _text and size (for oops lines "func+0xoff/0xsize"). */

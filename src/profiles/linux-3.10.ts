@@ -49,6 +49,7 @@ export const linux310: KernelProfile = {
     // RHEL 7 backports PMEM/PRAM and with it memmap=nn!ss; '%' (4.16) is absent.
     memmapOperators: '@#$!',
     kernelNotRamWarning: '.text .data .bss are not marked as E820_RAM!',
+    tooManyEntries: 'e820: too many entries; ignoring',
   },
   memblock: {
     memoryTypes: [E820_TYPE.RAM, E820_TYPE.RESERVED_KERN],
@@ -297,6 +298,8 @@ export const linux310: KernelProfile = {
         hibernationExit: [],
         powerDown: 'reboot: Power down',
         debugLines: 'always',
+        // 3.10 syscore_suspend(): pr_debug(), and "PM: Calling %pF" only with initcall_debug.
+        syscoreCheck: null,
       },
     },
   } satisfies HibernationProfile,

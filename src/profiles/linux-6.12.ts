@@ -46,6 +46,7 @@ export const linux612: KernelProfile = {
     nosaveLog: 'mem-inclusive-hibernation-prefix',
     memmapOperators: '@#$!%',
     kernelNotRamWarning: '.text .data .bss are not marked as E820_TYPE_RAM!',
+    tooManyEntries: 'too many entries; ignoring',
   },
   memblock: {
     memoryTypes: [E820_TYPE.RAM],
@@ -295,7 +296,8 @@ export const linux612: KernelProfile = {
         oomEnabled: 'OOM killer enabled.',
         hibernationExit: ['PM: hibernation: hibernation exit'],
         powerDown: 'reboot: Power down',
-        debugLines: 'pm_debug_messages',
+        debugLines: 'dynamic-debug',
+        syscoreCheck: 'Checking wakeup interrupts',
       },
     },
   } satisfies HibernationProfile,

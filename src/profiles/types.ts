@@ -133,6 +133,9 @@ export interface KernelImageLayout {
  * a real boot log + System.map). The version decides the algorithms; the
  * build decides sizes, addresses and which optional lines print. See ./builds.ts.
  */
+/** A syscore op as "%pS" prints it: `func+0x0/0xsize` (kallsyms), or its offset from _text (raw address). */
+export type SyscoreOp = string | number;
+
 export interface KernelBuild {
   /** `stock`, `tiny`, … (`linux-6.12/tiny` names version + build). */
   readonly id: string;
@@ -171,8 +174,38 @@ export interface KernelBuild {
   readonly panicOnOops: boolean;
   /** CONFIG_SMP: freeze_secondary_cpus() prints "Disabling non-boot CPUs ..." (not on tiny kernels). */
   readonly smp: boolean;
-  /** CONFIG_PM_SLEEP_DEBUG: pm_pr_dbg() lines can print (with pm_debug_messages); off on tiny kernels. */
+  /**
+   * CONFIG_PM_SLEEP_DEBUG: pm_pr_dbg() lines (syscore_suspend()'s "Checking wakeup
+   * interrupts", "Calling %pS") print with `pm_debug_messages` on the command line.
+   * On in the stock and the tiny configs (config-*-hiblab-tiny: CONFIG_PM_SLEEP_DEBUG=y).
+   */
   readonly pmSleepDebug: boolean;
+  /**
+   * CONFIG_DYNAMIC_DEBUG: kernel/power/Makefile then builds swap.c and snapshot.c with
+   * -DDEBUG, so their pr_debug() lines ("Marking nosave pages", "Basic memory bitmaps
+   * created/freed", "Image signature found, resuming") print by default; without it
+   * they are compiled out (the tiny kernels never print them, pm_debug_messages or not).
+   */
+  readonly dynamicDebug: boolean;
+  /**
+   * Entries e820_table holds: E820_MAX_ENTRIES = 128 (the zeropage's) + 3 * MAX_NUMNODES
+   * (asm/e820/types.h; 3.10's E820_X_MAX with CONFIG_EFI is the same sum). MAX_NUMNODES =
+   * 1 << CONFIG_NODES_SHIFT: 10 on MAXSMP distro kernels (3200), 0 without NUMA (131).
+   * Firmware entries past it are ignored, one error line each.
+   */
+  readonly e820MaxEntries: number;
+  /**
+   * The syscore_ops a suspend and a resume call, in call order, as "%pS" prints them
+   * (`func+0x0/0xsize`): syscore_suspend() walks the list in reverse, syscore_resume()
+   * forward; 6.x prints "Calling …" for each with pm_debug_messages. They depend on the
+   * build (sizes) and the machine's drivers: these are the QEMU `-M pc` boots of
+   * ../shared/fixtures/kernel-images. null = not printed (3.10: only with initcall_debug).
+   * Without CONFIG_KALLSYMS %pS prints the raw address: such ops are offsets from _text.
+   */
+  readonly syscoreOps: {
+    readonly suspend: readonly SyscoreOp[];
+    readonly resume: readonly SyscoreOp[];
+  } | null;
 }
 
 export interface KernelProfile {
@@ -202,6 +235,12 @@ export interface KernelProfile {
     readonly memmapOperators: string;
     /** e820_add_kernel_range() warning (setup.c): "E820_RAM" in 3.10, "E820_TYPE_RAM" in 4.12+. */
     readonly kernelNotRamWarning: string;
+    /**
+     * __e820__range_add() / __e820_add_region() when e820_table is full:
+     * "e820: too many entries; ignoring" (3.10 printk), "too many entries; ignoring"
+     * (6.x pr_err, no pr_fmt; 6.15 says "too many E820 table entries"), then " [mem %#010llx-%#010llx]".
+     */
+    readonly tooManyEntries: string;
   };
 
   /** HMM / ZONE_DEVICE / test_hmm data (profiles/hmm.ts); absent for kernels without DEVICE_PRIVATE (3.10). */

@@ -329,6 +329,7 @@ async function runStory(
       cpus: hib.cpus ?? 2,
       content: b.content,
       imageContent: s.content,
+      imageKernel: s.machine,
       manifest: hres.manifest,
       faults: { noTempPageTables: sc.faults?.noTempPageTables },
       events,
