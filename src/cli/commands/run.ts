@@ -14,7 +14,7 @@
  */
 
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { ModelError, UsageError } from '../../errors.js';
 import { NodeChunkPool } from '../../node/compress-pool.js';
 import {
   assertWritable,
@@ -24,6 +24,7 @@ import {
   tempPathFor,
   writeFileAtomic,
 } from '../../node/files.js';
+import { openImageSource } from '../../node/image-file.js';
 import { FileSwapDevice } from '../../node/swap-file.js';
 import { makeDump } from '../../power/dump.js';
 import type { EventSink } from '../../power/events.js';
@@ -35,6 +36,7 @@ import {
   dirName,
   getBuiltinEntry,
   isBuiltin,
+  isImageSuspend,
   loadScenario,
   SCENARIO_MAX_BYTES,
   type Scenario,
@@ -74,10 +76,14 @@ export function loadScenarioArg(arg: string): {
   return { sc: loadScenario(yaml, arg), yaml, baseDir: dirName(arg), readFile: readE820Input };
 }
 
-/** Override the kernel profile of both boots (e.g. run same-map on linux-6.12). */
+/**
+ * Override the kernel profile of both boots (e.g. run same-map on linux-6.12).
+ * A real image (suspend.image) was written by its own kernel: only the resume boot changes.
+ */
 export function withProfile(sc: Scenario, profile: string): Scenario {
   getProfile(profile);
-  return { ...sc, profile, suspend: { ...sc.suspend, profile }, resume: { ...sc.resume, profile } };
+  const suspend = isImageSuspend(sc.suspend) ? sc.suspend : { ...sc.suspend, profile };
+  return { ...sc, profile, suspend, resume: { ...sc.resume, profile } };
 }
 
 export function register(program: Command, io: CliIo): void {
@@ -122,6 +128,20 @@ export function register(program: Command, io: CliIo): void {
           );
         }
       }
+      // A real image as the hibernated state: there is no image being written to keep, and
+      // plan mode (no page bytes) cannot read one.
+      if (isImageSuspend(sc.suspend)) {
+        if (opts.plan)
+          throw new UsageError(
+            'PLAN_IMAGE',
+            `--plan: ${arg} resumes a real image (suspend.image), whose bytes are the input; run without --plan`,
+          );
+        if (opts.image)
+          throw new UsageError(
+            'IMAGE_SCENARIO',
+            `--image keeps the image a modelled hibernation writes; ${arg} resumes the real image '${sc.suspend.image}' (never written), which is already a file`,
+          );
+      }
       if (opts.image) assertWritable(opts.image, Boolean(opts.force));
       if (opts.dump) assertWritable(opts.dump, Boolean(opts.force));
       const threads = opts.threads ? Number(opts.threads) : undefined;
@@ -154,6 +174,7 @@ export function register(program: Command, io: CliIo): void {
               return dev;
             },
             onImageWritten: () => dev?.seal(),
+            openImage: openImageSource,
           },
           events,
           { plan: opts.plan },
@@ -167,7 +188,9 @@ export function register(program: Command, io: CliIo): void {
         }
         if (opts.dump) {
           const rr = r.resume?.result;
-          const last = r.resume ?? r.suspend;
+          // The last machine that ran: the resume boot, else the modelled hibernating boot.
+          const last = r.resume ?? (r.suspend.machine ? r.suspend : undefined);
+          if (!last) throw new ModelError('DUMP_NO_MACHINE', `${sc.name}: no machine ran to dump`);
           writeFileAtomic(
             opts.dump,
             makeDump({
