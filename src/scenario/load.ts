@@ -728,12 +728,27 @@ export function loadScenario(text: string, file: string): Scenario {
     throw new ParseError('SCENARIO_TOO_LARGE', `scenario larger than ${SCENARIO_MAX_BYTES} bytes`, { file });
   }
   const lc = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lc,
-    intAsBigInt: true,
-    prettyErrors: false,
-    uniqueKeys: true,
-  });
+  let doc: YamlDocument;
+  try {
+    doc = parseDocument(text, {
+      lineCounter: lc,
+      intAsBigInt: true,
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
+  } catch (e) {
+    // The yaml parser recurses once per item while it recovers from some broken
+    // indentation (a fuzzed list of ~1800 items with two mis-indented lines): the stack
+    // runs out. That is bad input, not a crash.
+    if (e instanceof RangeError) {
+      throw new ParseError(
+        'YAML_TOO_COMPLEX',
+        'YAML: the parser ran out of stack on this text (mis-indented lines in a long block?)',
+        { file },
+      );
+    }
+    throw e;
+  }
   const err = doc.errors[0];
   if (err) {
     const p = err.linePos?.[0] ?? lc.linePos(err.pos[0]);

@@ -11,14 +11,22 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSource } from '../../src/node/image-file.js';
 import { loadDump } from '../../src/power/dump-load.js';
 import { ImageReader } from '../../src/power/image/reader.js';
-import { fixturePath, swapImagePath } from '../helpers/fixtures.js';
+import { fixturePath, REPO_ROOT, readFixtureText, swapImagePath } from '../helpers/fixtures.js';
 import { cli } from '../image/helpers.js';
 
 type Obj = Record<string, unknown>;
@@ -195,6 +203,27 @@ describe('suspend.image: resume command lines that take a frame of the image', (
     expect(con.some((l) => l.includes('Hibernate inconsistent memory map detected!'))).toBe(false);
     expect((j.expected as Obj).ok).toBe(true);
     expectSameAsResume(j, await resumeJson('tiny612-lzo', 'nokaslr mem=256M'));
+  });
+});
+
+describe('data/examples/real-image.yaml', () => {
+  it('with the 612-lzo image as its swap.img: refused by the e820 CRC, as the real -m 512 boot was', {
+    timeout: 300_000,
+  }, async () => {
+    // Staged as the repository lays it out: examples/real-image.yaml beside e820/.
+    mkdirSync(join(dir, 'examples'));
+    mkdirSync(join(dir, 'e820'));
+    copyFileSync(join(REPO_ROOT, 'data/examples/real-image.yaml'), join(dir, 'examples/real-image.yaml'));
+    copyFileSync(join(REPO_ROOT, 'data/e820/qemu-pc-512m.txt'), join(dir, 'e820/qemu-pc-512m.txt'));
+    symlinkSync(swapImagePath('612-lzo'), join(dir, 'examples/swap.img'));
+    expect(readFixtureText('kernel-images/runs/612-lzo/console-resume-mem512.log')).toContain(
+      'Hibernate inconsistent memory map detected!',
+    );
+    const r = await cli(['run', join(dir, 'examples/real-image.yaml'), '--json']);
+    const j = JSON.parse(r.out) as Obj;
+    expect(j.verdict).toBe('refused');
+    expect((j.expected as Obj).ok).toBe(true);
+    expect(r.code).toBe(0);
   });
 });
 

@@ -11,6 +11,11 @@
  * `--plan` runs the same story in plan mode (src/power/plan/): no page is
  * generated, compressed, written or read, the compressed size is an
  * estimate; `--image` and `--dump` need page bytes and are refused with it.
+ *
+ * A scenario with `suspend: { image: FILE }` resumes a real image (no
+ * hibernating boot): `--plan` (no bytes to read the image with) and `--image`
+ * (nothing is written to keep) are refused; `--dump` writes the resume boot;
+ * `--profile` sets the resume kernel only.
  */
 
 import type { Command } from 'commander';
@@ -94,7 +99,10 @@ export function register(program: Command, io: CliIo): void {
     )
     .argument('<scenario>', "a builtin scenario name (see 'hiblab scenarios') or a scenario .yaml file")
     .option('--json', 'print JSON with stable keys instead of text')
-    .option('--image <file>', 'keep the swap device with the image as hibernation wrote it')
+    .option(
+      '--image <file>',
+      'keep the swap device with the image as hibernation wrote it (not with suspend.image: that image is already a file)',
+    )
     .option(
       '--dump <file>',
       'write the final machine (hiblab-dump v2: memory, symbols, consoles, oops) for post-mortem inspection',
@@ -111,7 +119,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--quiet', 'print only the verdict (text mode)')
     .option(
       '--plan',
-      'plan mode: the same boots, decisions, checks and verdict without page contents, compression or I/O (the compressed size is an estimate, marked ~); not with --image / --dump',
+      'plan mode: the same boots, decisions, checks and verdict without page contents, compression or I/O (the compressed size is an estimate, marked ~); not with --image / --dump, nor a scenario with suspend.image',
     )
     .action(async (arg: string, opts: RunOpts) => {
       let { sc, yaml, baseDir, readFile } = loadScenarioArg(arg);
