@@ -62,6 +62,8 @@ export {
   getBuiltin,
   listBuiltins,
   loadScenario,
+  openScenarioImage,
+  type RealImageInfo,
   resolveBoot,
   resolveE820,
 } from './scenario/index.js';
@@ -73,6 +75,14 @@ export {
   type RunResult,
   runScenario,
 } from './scenario/run.js';
-export type { BootSpec, Outcome, Scenario, WorkloadGroup, WorkloadSpec } from './scenario/types.js';
+export {
+  type BootSpec,
+  type ImageSuspendSpec,
+  isImageSuspend,
+  type Outcome,
+  type Scenario,
+  type WorkloadGroup,
+  type WorkloadSpec,
+} from './scenario/types.js';
 export { ContentMap } from './workload/content-map.js';
 export { WorkloadPlacer } from './workload/place.js';

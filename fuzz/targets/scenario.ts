@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../src/errors.js';
-import { builtinReader, loadScenario, resolveBoot } from '../../src/scenario/index.js';
+import { openScenarioImage } from '../../src/scenario/image-suspend.js';
+import { builtinReader, isImageSuspend, loadScenario, resolveBoot } from '../../src/scenario/index.js';
 import { REPO_ROOT } from '../../test/helpers/fixtures.js';
 import { filesUnder, readBytes } from '../lib/corpus.js';
 import { FUZZ_FILE, type FuzzTarget } from '../lib/types.js';
@@ -65,6 +66,12 @@ export const scenario: FuzzTarget = {
     '    - { pagemap: m, page: 0, process: 0 }\n',
     '    - hibernate: {}\n',
     'driver: { faultOwner: "&dmirror_device", deviceMemory: device, freeze: evict }',
+    // A real image as the hibernated state (image-suspend.ts): no profile, no hibernate/hmm keys
+    'suspend: { image: swap.img }\n',
+    'suspend:\n  image: ../swap.img\n  workload: {}\n',
+    'image: data:x.img',
+    'image: /dev/zero',
+    'faults: { noTempPageTables: true, cpaSplitFails: true }',
     'size: 64M',
     '{ ',
     '- ',
@@ -86,6 +93,18 @@ export const scenario: FuzzTarget = {
       readFile: (p: string) => (p.startsWith('data:') ? builtinReader(p) : readFile(p)),
       baseDir: 'data/examples',
     };
+    if (isImageSuspend(sc.suspend)) {
+      // A real image as the hibernated state: the resume boot, then the image file as
+      // `scenarios check` opens it (the fuzzer has no images: a clean unreadable-file error).
+      resolveBoot(sc, 'resume', io);
+      openScenarioImage(sc, {
+        baseDir: io.baseDir,
+        openImage: (p) => {
+          throw new UsageError('INPUT_UNREADABLE', 'cannot open: ENOENT', { file: p });
+        },
+      });
+      return sc;
+    }
     resolveBoot(sc, 'suspend', io);
     resolveBoot(sc, 'resume', io);
     return sc;

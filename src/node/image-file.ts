@@ -63,6 +63,14 @@ export class FileSink implements BlockSink {
   }
 }
 
+/**
+ * RunIo.openImage for Node (a scenario's `suspend.image`): the file through
+ * pread, never read whole, whatever its size; close() releases the descriptor.
+ */
+export function openImageSource(path: string): FileSource {
+  return new FileSource(path);
+}
+
 /** Open an image file; file errors and "no image" come back as HiblabErrors naming the path. */
 export function openImageFile(
   path: string,

@@ -14,14 +14,21 @@
  *           direct, viaPbe, loaded, threads, compressor}, oops | null,
  *           silentWrites[{pfn, imagePfn, how, e820}], verify {checked, ok, bad, firstBad} | null} | null,
  *   restoredConsole[] (what the image kernel prints after the jump back),
+ * A scenario whose hibernated state is a real image (`suspend: { image: FILE }`) ran no
+ * suspend boot: its suspend is {profile: null, console: [], oops: null, image {real: true,
+ *   path, format, compressor, flags, flagNames[], crc32, nrCopyPages, nrMetaPages,
+ *   nrZeroPages | null, pages, numPhyspages, compressedBytes | null, chunks | null,
+ *   e820Checksum | null, estimated: false}}, and restoredConsole lines carry no timestamp
+ *   (the image kernel's clock is in the image). The other keys are as above.
  *   hmm (HMM stories only: the driver, processes, steps, livelock, signal — src/report/hmm-story.ts)
  * Verdicts of HMM stories: 'completed', 'livelock', 'sigbus', 'sigsegv', 'data-lost' (and
  * 'resumed' etc. when the story hibernates). A story without a hibernate step has resume: null.
  */
 import type { HibernateResult } from '../power/hibernate.js';
+import type { RealImageInfo } from '../power/image/summary.js';
 import type { Oops } from '../power/oops.js';
 import type { ResumeResult } from '../power/resume.js';
-import { hex } from '../util/hex.js';
+import { hex, hex32 } from '../util/hex.js';
 import { type HmmStoryReport, hmmStoryJson, hmmStoryLines } from './hmm-story.js';
 
 /**
@@ -33,7 +40,15 @@ export interface RunReportInput {
   scenario: { name: string };
   verdict: string;
   reason: string;
-  suspend: { profile: string; console: string[]; hibernate?: HibernateResult; oops?: Oops };
+  suspend:
+    | { image?: undefined; profile: string; console: string[]; hibernate?: HibernateResult; oops?: Oops }
+    | {
+        image: RealImageInfo;
+        profile?: undefined;
+        console: string[];
+        hibernate?: undefined;
+        oops?: undefined;
+      };
   resume?: { profile: string; console: string[]; result: ResumeResult };
   restoredConsole: string[];
   expectation?: { ok: boolean; expected: string; missing: string[] };
@@ -68,6 +83,14 @@ export function oopsJson(o: Oops | undefined) {
 export function verdictLines(r: RunReportInput): string[] {
   const out = [`verdict: ${r.verdict.toUpperCase()}`, `  ${r.reason}`];
   if (r.plan) out.push('  plan mode: no page contents, compression or I/O; numbers marked ~ are estimates');
+  const real = r.suspend.image;
+  if (real) {
+    out.push(`  hibernated state: the real image ${real.path} (no suspend boot was modelled)`);
+    out.push(
+      `  image: ${real.nrCopyPages} pages copied, ${real.nrZeroPages ?? '?'} zero pages, ${real.nrMetaPages} meta pages; ` +
+        `${real.compressor === 'none' ? 'uncompressed' : `${real.chunks ?? '?'} chunks, ${real.compressedBytes ?? '?'} bytes compressed (${real.compressor})`}`,
+    );
+  }
   const h = r.suspend.hibernate;
   if (h) {
     const size = h.write.estimated
@@ -112,16 +135,23 @@ export function runText(r: RunReportInput, opts: { quiet?: boolean } = {}): stri
  * e820 table are ~45 MB of text). Concatenated, the pieces are runText().
  */
 export function* runTextChunks(r: RunReportInput, opts: { quiet?: boolean } = {}): Generator<string> {
+  const real = r.suspend.image;
   if (!opts.quiet) {
-    const hibernated = !r.hmm || Boolean(r.suspend.hibernate);
-    yield `== ${r.scenario.name}: ${hibernated ? 'hibernating boot' : 'boot'} (${r.suspend.profile}) ==\n`;
-    yield* linesChunks(r.suspend.console);
+    if (real) {
+      yield `== ${r.scenario.name}: the hibernated state is a real image (no hibernating boot modelled) ==\n`;
+      yield `${real.path}: ${real.format}; ${real.compressor}, flags 0x${real.flags.toString(16)}${real.flagNames.length ? ` (${real.flagNames.join(' ')})` : ''}\n`;
+      yield `  ${real.nrCopyPages} image pages${real.nrZeroPages ? ` + ${real.nrZeroPages} zero pages (pfns only)` : ''}, ${real.nrMetaPages} meta pages, ${real.pages} pages in all; num_physpages ${real.numPhyspages}${real.e820Checksum === null ? '' : `, e820 CRC32 ${hex32(real.e820Checksum)}`}\n`;
+    } else {
+      const hibernated = !r.hmm || Boolean(r.suspend.hibernate);
+      yield `== ${r.scenario.name}: ${hibernated ? 'hibernating boot' : 'boot'} (${r.suspend.profile}) ==\n`;
+      yield* linesChunks(r.suspend.console);
+    }
     if (r.resume) {
       yield `\n== resume boot (${r.resume.profile}) ==\n`;
       yield* linesChunks(r.resume.console);
     }
     if (r.restoredConsole.length) {
-      yield `\n== the restored (image) kernel goes on ==\n`;
+      yield `\n== the restored (image) kernel goes on${real ? ' (no timestamps: its clock is in the image)' : ''} ==\n`;
       yield* linesChunks(r.restoredConsole);
     }
     yield '\n';
@@ -137,6 +167,33 @@ function* linesChunks(lines: readonly string[]): Generator<string> {
   for (let i = 0; i < lines.length; i += N) yield `${lines.slice(i, i + N).join('\n')}\n`;
 }
 
+/** `suspend` of a run whose hibernated state is a real image: no boot, the image. */
+function realImageSuspendJson(i: RealImageInfo) {
+  return {
+    profile: null,
+    console: [] as string[],
+    image: {
+      real: true,
+      path: i.path,
+      format: i.format,
+      compressor: i.compressor,
+      flags: i.flags,
+      flagNames: i.flagNames,
+      crc32: hex32(i.crc32),
+      nrCopyPages: i.nrCopyPages,
+      nrMetaPages: i.nrMetaPages,
+      nrZeroPages: i.nrZeroPages,
+      pages: i.pages,
+      numPhyspages: i.numPhyspages,
+      compressedBytes: i.compressedBytes,
+      chunks: i.chunks,
+      e820Checksum: i.e820Checksum === null ? null : hex32(i.e820Checksum),
+      estimated: false,
+    },
+    oops: null,
+  };
+}
+
 /** The JSON report (keys above). */
 export function runJson(r: RunReportInput) {
   const h = r.suspend.hibernate;
@@ -149,24 +206,26 @@ export function runJson(r: RunReportInput) {
     expected: r.expectation
       ? { outcome: r.expectation.expected, ok: r.expectation.ok, missing: r.expectation.missing }
       : null,
-    suspend: {
-      profile: r.suspend.profile,
-      console: r.suspend.console,
-      image: h
-        ? {
-            nrCopyPages: h.save.nrCopyPages,
-            nrMetaPages: h.save.nrMetaPages,
-            nrZeroPages: h.save.nrZeroPages,
-            pages: h.write.pages,
-            flags: h.write.flags,
-            crc32: h.write.estimated ? null : `0x${(h.write.crc32 >>> 0).toString(16).padStart(8, '0')}`,
-            compressedBytes: h.write.compressedBytes,
-            chunks: h.write.chunks,
-            estimated: Boolean(h.write.estimated),
-          }
-        : null,
-      oops: oopsJson(r.suspend.oops),
-    },
+    suspend: r.suspend.image
+      ? realImageSuspendJson(r.suspend.image)
+      : {
+          profile: r.suspend.profile,
+          console: r.suspend.console,
+          image: h
+            ? {
+                nrCopyPages: h.save.nrCopyPages,
+                nrMetaPages: h.save.nrMetaPages,
+                nrZeroPages: h.save.nrZeroPages,
+                pages: h.write.pages,
+                flags: h.write.flags,
+                crc32: h.write.estimated ? null : `0x${(h.write.crc32 >>> 0).toString(16).padStart(8, '0')}`,
+                compressedBytes: h.write.compressedBytes,
+                chunks: h.write.chunks,
+                estimated: Boolean(h.write.estimated),
+              }
+            : null,
+          oops: oopsJson(r.suspend.oops),
+        },
     resume:
       r.resume && rr
         ? {

@@ -13,11 +13,19 @@ export {
   isBuiltin,
   listBuiltins,
 } from './builtins.js';
+export {
+  type ImageFile,
+  type ImageOpener,
+  type OpenedImage,
+  openScenarioImage,
+  type RealImageInfo,
+} from './image-suspend.js';
 export { deriveSeed, loadScenario, SCENARIO_KEYS, SCENARIO_MAX_BYTES } from './load.js';
 export {
   dirName,
   type FileReader,
   joinPath,
+  profileForLog,
   type ResolveContext,
   type ResolvedBoot,
   type ResolvedE820,

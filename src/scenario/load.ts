@@ -29,6 +29,7 @@ import { Prng } from '../util/prng.js';
 import { hint } from './did-you-mean.js';
 import { HMM_KEYS, readHmm } from './load-hmm.js';
 import {
+  AUTO_PROFILE,
   type BootSpec,
   type Compressor,
   type ContentWeights,
@@ -37,6 +38,7 @@ import {
   type ExpectSpec,
   type FaultSpec,
   type HibernateSpec,
+  type ImageSuspendSpec,
   type KaslrSpec,
   OUTCOMES,
   type Scenario,
@@ -75,6 +77,8 @@ export const SCENARIO_KEYS = {
     'hmm',
   ],
   boot: ['e820', 'profile', 'cmdline', 'kaslr', 'workload', 'resumeTrigger'],
+  /** `suspend: { image: FILE }`: a real image is the hibernated state (no other suspend key). */
+  imageSuspend: ['image'],
   e820: ['file', 'boot', 'inline'],
   kaslrSeed: ['seed'],
   kaslrBases: ['pageOffsetBase', 'vmemmapBase', 'vmallocBase'],
@@ -481,13 +485,14 @@ function readBoot(
   r: Reader,
   node: Node | null,
   which: 'suspend' | 'resume',
-  defaults: { profile: string; seed: number },
+  defaults: { profile: string; seed: number; imageScenario?: boolean },
 ): BootSpec {
   const m = r.map(node, which, SCENARIO_KEYS.boot, ['e820']);
   const boot: BootSpec = { e820: readE820(r, m.get('e820')!.value, `${which}.e820`) };
   const p = m.get('profile');
   boot.profile = p ? readProfile(r, p.value, `${which}.profile`) : defaults.profile;
-  const profile = getProfile(boot.profile);
+  // AUTO_PROFILE (an image scenario without a profile) is decided once the log is read.
+  const profile = boot.profile === AUTO_PROFILE ? undefined : getProfile(boot.profile);
   const c = m.get('cmdline');
   if (c) boot.cmdline = r.str(c.value, `${which}.cmdline`, { maxLength: 4096 });
   const words = splitCmdline(boot.cmdline ?? '');
@@ -502,8 +507,10 @@ function readBoot(
         k.key,
       );
     }
-  } else if (nokaslr || !profile.paging.kaslrMemoryDefault) boot.kaslr = 'off';
-  else boot.kaslr = { seed: deriveSeed(defaults.seed, `${which}.kaslr`) };
+  } else if (nokaslr || (profile && !profile.paging.kaslrMemoryDefault)) boot.kaslr = 'off';
+  // An image scenario's resume boot: decided at run time from the effective command line
+  // (the scenario's, else the log's own), as `hiblab resume` does (run-image.ts).
+  else if (!defaults.imageScenario) boot.kaslr = { seed: deriveSeed(defaults.seed, `${which}.kaslr`) };
   const w = m.get('workload');
   if (w)
     boot.workload = readWorkload(
@@ -552,6 +559,55 @@ function readBoot(
   }
   return boot;
 }
+
+/** Keys of a modelled suspend boot, refused next to `image` (the image fixes what they would model). */
+const MODELLED_SUSPEND_KEYS = SCENARIO_KEYS.boot.filter((k) => k !== 'resumeTrigger');
+
+/** Does this `suspend:` node name a real image (a mapping with an `image` key)? */
+function hasImageKey(node: Node | null): boolean {
+  return isMap(node) && (node as YAMLMap).items.some((p) => isScalar(p.key) && p.key.value === 'image');
+}
+
+/**
+ * `suspend: { image: FILE }`. The image is the whole hibernated state, so the
+ * modelled suspend boot's keys are refused beside it (at the key), with the
+ * reason; unknown keys get the usual hint.
+ */
+function readImageSuspend(r: Reader, node: Node | null): { spec: ImageSuspendSpec; at: Node | null } {
+  const m = r.map(node, 'suspend', [...SCENARIO_KEYS.imageSuspend, ...SCENARIO_KEYS.boot]);
+  for (const [k, e] of m) {
+    if (k === 'image') continue;
+    r.fail(
+      'SCENARIO_CONFLICT',
+      k === 'resumeTrigger'
+        ? 'suspend.resumeTrigger: only the resume boot has a resume trigger'
+        : `suspend.${k}: a real image (suspend.image) is the hibernated state; the modelled suspend boot's keys (${MODELLED_SUSPEND_KEYS.join(', ')}) do not apply beside it`,
+      e.key,
+    );
+  }
+  const v = m.get('image')!.value;
+  const file = r.str(v, 'suspend.image', {
+    maxLength: 4096,
+    pattern: /\S/,
+    what: 'a path to a swap image file, relative to the scenario file',
+  });
+  if (file.startsWith('data:')) {
+    r.fail(
+      'SCENARIO_VALUE',
+      `suspend.image: hiblab ships no swap images under data/; give the image's path relative to the scenario file, got '${file}'`,
+      v,
+    );
+  }
+  return { spec: { image: file }, at: v };
+}
+
+/** Top-level keys that model the hibernating side, refused in an image scenario. */
+const IMAGE_SCENARIO_REFUSED: Record<string, string> = {
+  hibernate: 'how the image is written is fixed by the image itself (its flags, compressor and size)',
+  hmm: 'an HMM story runs on the modelled suspend boot, which an image scenario does not have',
+};
+/** Faults injected while the image is made (the resume-side noTempPageTables stays). */
+const SUSPEND_FAULTS = ['cpaSplitFails', 'fixmapSave', 'unmapPagesAtSave'] as const;
 
 function readProfile(r: Reader, node: Node | null, path: string): string {
   return r.oneOf(node, path, PROFILE_IDS);
@@ -672,12 +728,27 @@ export function loadScenario(text: string, file: string): Scenario {
     throw new ParseError('SCENARIO_TOO_LARGE', `scenario larger than ${SCENARIO_MAX_BYTES} bytes`, { file });
   }
   const lc = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lc,
-    intAsBigInt: true,
-    prettyErrors: false,
-    uniqueKeys: true,
-  });
+  let doc: YamlDocument;
+  try {
+    doc = parseDocument(text, {
+      lineCounter: lc,
+      intAsBigInt: true,
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
+  } catch (e) {
+    // The yaml parser recurses once per item while it recovers from some broken
+    // indentation (a fuzzed list of ~1800 items with two mis-indented lines): the stack
+    // runs out. That is bad input, not a crash.
+    if (e instanceof RangeError) {
+      throw new ParseError(
+        'YAML_TOO_COMPLEX',
+        'YAML: the parser ran out of stack on this text (mis-indented lines in a long block?)',
+        { file },
+      );
+    }
+    throw e;
+  }
   const err = doc.errors[0];
   if (err) {
     const p = err.linePos?.[0] ?? lc.linePos(err.pos[0]);
@@ -695,7 +766,24 @@ export function loadScenario(text: string, file: string): Scenario {
       'empty scenario: expected a mapping with name, profile, suspend, resume',
       { file, line: 1, column: 1 },
     );
-  const m = r.map(root, 'scenario', SCENARIO_KEYS.scenario, ['name', 'profile', 'suspend']);
+  const m = r.map(root, 'scenario', SCENARIO_KEYS.scenario, ['name', 'suspend']);
+  // A real image as the hibernated state: no profile needed (the resume boot's log names its
+  // kernel), a resume boot needed, and nothing that models the hibernating side.
+  const imageScenario = hasImageKey(m.get('suspend')!.value);
+  if (!imageScenario && !m.has('profile'))
+    r.fail('SCENARIO_MISSING', `scenario: missing required key 'profile'`, root);
+  if (imageScenario) {
+    for (const [k, why] of Object.entries(IMAGE_SCENARIO_REFUSED)) {
+      const e = m.get(k);
+      if (e) r.fail('SCENARIO_CONFLICT', `${k}: not with suspend.image: ${why}`, e.key);
+    }
+    if (!m.has('resume'))
+      r.fail(
+        'SCENARIO_MISSING',
+        `scenario: missing required key 'resume' (the boot that resumes suspend.image)`,
+        root,
+      );
+  }
   // An HMM story may leave out the resume boot (it is the suspend boot again); others need it.
   if (!m.has('resume') && !m.has('hmm'))
     r.fail('SCENARIO_MISSING', `scenario: missing required key 'resume'`, root);
@@ -704,25 +792,53 @@ export function loadScenario(text: string, file: string): Scenario {
     pattern: NAME_RE,
     what: 'a name of letters, digits, ".", "_" and "-"',
   });
-  const profile = readProfile(r, m.get('profile')!.value, 'profile');
+  const pn = m.get('profile');
+  const profile = pn ? readProfile(r, pn.value, 'profile') : AUTO_PROFILE;
   const seed = m.get('seed') ? r.int(m.get('seed')!.value, 'seed', 0, Number.MAX_SAFE_INTEGER) : 0;
   const d = m.get('description');
   const sc = { name } as Scenario;
   if (d) sc.description = r.str(d.value, 'description', { maxLength: 4096 });
   sc.seed = seed;
   sc.profile = profile;
-  sc.suspend = readBoot(r, m.get('suspend')!.value, 'suspend', { profile, seed });
+  if (imageScenario) {
+    const { spec, at } = readImageSuspend(r, m.get('suspend')!.value);
+    sc.suspend = spec;
+    const loc = r.loc(at);
+    sc.resume = readBoot(r, m.get('resume')!.value, 'resume', { profile, seed, imageScenario });
+    const f = m.get('faults');
+    if (f) {
+      sc.faults = readFaults(r, f.value);
+      const fm = r.map(f.value, 'faults', SCENARIO_KEYS.faults);
+      for (const k of SUSPEND_FAULTS) {
+        const e = fm.get(k);
+        if (e)
+          r.fail(
+            'SCENARIO_CONFLICT',
+            `faults.${k}: not with suspend.image: it is injected while the image is made, and a real image is already made`,
+            e.key,
+          );
+      }
+    }
+    if (m.get('expect')) sc.expect = readExpect(r, m.get('expect')!.value);
+    sc.source = {
+      file,
+      ...(loc.line !== undefined ? { image: { line: loc.line, column: loc.column! } } : {}),
+    };
+    return sc;
+  }
+  const suspend = readBoot(r, m.get('suspend')!.value, 'suspend', { profile, seed });
+  sc.suspend = suspend;
   const resumeNode = m.get('resume')?.value;
   sc.resume =
     resumeNode === undefined
-      ? { ...structuredClone(sc.suspend), resumeTrigger: { via: 'initcall' } }
+      ? { ...structuredClone(suspend), resumeTrigger: { via: 'initcall' } }
       : readBoot(r, resumeNode, 'resume', { profile, seed });
-  sc.hibernate = readHibernate(r, m.get('hibernate')?.value ?? undefined, sc.suspend);
+  sc.hibernate = readHibernate(r, m.get('hibernate')?.value ?? undefined, suspend);
   if (m.get('faults')) sc.faults = readFaults(r, m.get('faults')!.value);
   if (m.get('expect')) sc.expect = readExpect(r, m.get('expect')!.value);
   const hmm = m.get('hmm');
   if (hmm) {
-    sc.hmm = readHmm(r, hmm.value, sc.suspend);
+    sc.hmm = readHmm(r, hmm.value, suspend);
     if (resumeNode === undefined && sc.hmm.steps.some((st) => st.action === 'hibernate')) {
       r.fail(
         'SCENARIO_MISSING',

@@ -9,9 +9,9 @@
  */
 import { FormatError, HiblabError, ParseError, ScenarioError, UsageError } from '../errors.js';
 import { buildKernelE820, type KernelE820, type ParsedE820, parseE820Boot } from '../firmware/index.js';
-import { getProfile, type KernelProfile } from '../profiles/index.js';
+import { getProfile, type KernelProfile, profileIdForRelease } from '../profiles/index.js';
 import { builtinReader, DATA_PREFIX } from './builtin-reader.js';
-import type { BootSpec, E820Source, Scenario } from './types.js';
+import { AUTO_PROFILE, type BootSpec, type E820Source, modelledSuspend, type Scenario } from './types.js';
 
 export type FileReader = (path: string) => string | Uint8Array;
 
@@ -65,8 +65,11 @@ function withContext(e: unknown, note: string): never {
   throw e;
 }
 
-/** Parse and build the kernel tables for one e820 source. */
-export function resolveE820(src: E820Source, ctx: ResolveContext): ResolvedE820 {
+/** The bytes of one e820 source (inline text, a data: file or a file by path) and its name for messages. */
+function readE820Source(
+  src: E820Source,
+  ctx: Pick<ResolveContext, 'readFile' | 'baseDir' | 'scenarioFile' | 'which'>,
+): { input: string | Uint8Array; name: string } {
   const where = `${ctx.which ? `${ctx.which}.` : ''}e820`;
   const scen = ctx.scenarioFile ?? 'scenario';
   let input: string | Uint8Array;
@@ -91,6 +94,26 @@ export function resolveE820(src: E820Source, ctx: ResolveContext): ResolvedE820 
   } else {
     throw new ScenarioError('SCENARIO_MISSING', `${where}: no 'file' or 'inline' source`, { file: scen });
   }
+  return { input, name };
+}
+
+/**
+ * The kernel a log shows: the profile of its first `Linux version <release>`
+ * line (profileIdForRelease: version, and the tiny build by its release
+ * suffix), else linux-6.12. `hiblab resume` and an image scenario's resume boot
+ * without a profile pick their kernel this way.
+ */
+export function profileForLog(text: string | Uint8Array): KernelProfile {
+  const s = typeof text === 'string' ? text : new TextDecoder('latin1').decode(text.subarray(0, 1 << 20));
+  const rel = /Linux version (\S+)/.exec(s)?.[1];
+  return getProfile((rel ? profileIdForRelease(rel) : undefined) ?? 'linux-6.12');
+}
+
+/** Parse and build the kernel tables for one e820 source. */
+export function resolveE820(src: E820Source, ctx: ResolveContext): ResolvedE820 {
+  const where = `${ctx.which ? `${ctx.which}.` : ''}e820`;
+  const scen = ctx.scenarioFile ?? 'scenario';
+  const { input, name } = readE820Source(src, ctx);
   let parsed: ParsedE820;
   const i = src.boot ?? 0;
   try {
@@ -120,15 +143,24 @@ export function resolveBoot(
   which: 'suspend' | 'resume',
   io: { readFile: FileReader; baseDir: string },
 ): ResolvedBoot {
-  const boot: BootSpec = sc[which];
-  const profile = getProfile(boot.profile ?? sc.profile);
-  const ctx: ResolveContext = {
+  const boot: BootSpec = which === 'suspend' ? modelledSuspend(sc) : sc.resume;
+  const id = boot.profile ?? sc.profile;
+  const base = {
     readFile: io.readFile,
     baseDir: io.baseDir,
-    profile,
     which,
     scenarioFile: sc.source?.file ?? sc.name,
   };
+  let readFile = io.readFile;
+  let profile: KernelProfile;
+  if (id === AUTO_PROFILE) {
+    // An image scenario's resume boot without a profile: the kernel its log names. The
+    // source is read once; resolveE820 below gets the same bytes.
+    const { input } = readE820Source(boot.e820, base);
+    profile = profileForLog(input);
+    readFile = () => input;
+  } else profile = getProfile(id);
+  const ctx: ResolveContext = { ...base, readFile, profile };
   if (boot.cmdline !== undefined) ctx.cmdline = boot.cmdline;
   return { ...resolveE820(boot.e820, ctx), profile };
 }

@@ -16,9 +16,9 @@ import type { ChunkPool } from '../power/compress/pool.js';
 import { KernelConsole } from '../power/console.js';
 import { OverlayDevice, type ReadSource } from '../power/image/source.js';
 import { type ResumeResult, softwareResume } from '../power/resume.js';
-import { getProfile, type KernelProfile, profileIdForRelease } from '../profiles/index.js';
+import { getProfile, type KernelProfile } from '../profiles/index.js';
 import { ContentMap } from '../workload/content-map.js';
-import { resolveE820 } from './resolve.js';
+import { profileForLog, resolveE820 } from './resolve.js';
 import type { ResumeVia } from './types.js';
 
 export interface ResumeImageOptions {
@@ -43,15 +43,8 @@ export interface ResumeImageResult {
   messages: string[];
 }
 
-/** "Linux version <release>" of a log, if it has one. */
-function releaseOf(text: string | Uint8Array): string | undefined {
-  const s = typeof text === 'string' ? text : new TextDecoder('latin1').decode(text.subarray(0, 1 << 20));
-  return /Linux version (\S+)/.exec(s)?.[1];
-}
-
 export async function resumeImage(image: ReadSource, o: ResumeImageOptions): Promise<ResumeImageResult> {
-  const rel = releaseOf(o.e820.text);
-  const profile = getProfile(o.profile ?? (rel ? profileIdForRelease(rel) : undefined) ?? 'linux-6.12');
+  const profile = o.profile !== undefined ? getProfile(o.profile) : profileForLog(o.e820.text);
   const r = resolveE820(
     { file: o.e820.name, ...(o.e820.boot !== undefined ? { boot: o.e820.boot } : {}) },
     {

@@ -17,7 +17,7 @@ import type { ChunkPool } from '../power/compress/pool.js';
 import { KernelConsole } from '../power/console.js';
 import { type ConsoleBoot, type EventSink, inPhase } from '../power/events.js';
 import { HibernateOops, type HibernateResult, hibernate, hibernateFailedLines } from '../power/hibernate.js';
-import type { BlockSink, ReadSource } from '../power/image/source.js';
+import { type BlockSink, OverlayDevice, type ReadSource } from '../power/image/source.js';
 import type { Oops } from '../power/oops.js';
 import { PlanSession } from '../power/plan/index.js';
 import { type ResumeResult, softwareResume } from '../power/resume.js';
@@ -27,8 +27,17 @@ import { ContentKind } from '../workload/content.js';
 import { ContentMap } from '../workload/content-map.js';
 import { WorkloadPlacer } from '../workload/place.js';
 import { runHmmStory } from './hmm-story.js';
+import { type ImageOpener, openScenarioImage, type RealImageInfo } from './image-suspend.js';
+import { deriveSeed } from './load.js';
 import { type FileReader, resolveBoot } from './resolve.js';
-import type { BootSpec, KaslrSpec, Outcome, Scenario } from './types.js';
+import {
+  type BootSpec,
+  isImageSuspend,
+  type KaslrSpec,
+  modelledSuspend,
+  type Outcome,
+  type Scenario,
+} from './types.js';
 
 export type SwapDevice = ReadSource & BlockSink;
 
@@ -41,6 +50,12 @@ export interface RunIo {
   pool?: ChunkPool;
   /** Called once the image is on the device, before the resume boot touches it. */
   onImageWritten?: (device: SwapDevice) => void;
+  /**
+   * Opens a real swap image by path (`suspend.image` joined to baseDir) as a
+   * ReadSource read page by page, never slurped (Node: openImageSource of
+   * src/node/image-file.ts). Needed only by scenarios with `suspend.image`.
+   */
+  openImage?: ImageOpener;
 }
 
 export interface BootReport {
@@ -50,17 +65,41 @@ export interface BootReport {
   content: ContentMap;
 }
 
+/** The modelled hibernating boot of a run. */
+export type ModelSuspendReport = BootReport & {
+  image?: undefined;
+  hibernate?: HibernateResult;
+  oops?: Oops;
+  /** Page allocator state just before hibernate() and, when resumed, in the restored kernel. */
+  mmBefore?: MmCounters;
+  mmAfter?: MmCounters;
+};
+
+/**
+ * A run whose hibernated state is a real image (`suspend.image`): no suspend
+ * boot ran, so there is no machine, console, hibernate result or profile —
+ * only the image. The absent members are typed `undefined` so a reader of a
+ * modelled run's fields sees "absent", not a type error.
+ */
+export interface ImageSuspendReport {
+  image: RealImageInfo;
+  profile?: undefined;
+  /** Always empty: the hibernating kernel's console is not part of an image. */
+  console: string[];
+  machine?: undefined;
+  content?: undefined;
+  hibernate?: undefined;
+  oops?: undefined;
+  mmBefore?: undefined;
+  mmAfter?: undefined;
+}
+
 export interface RunResult {
   scenario: Scenario;
   verdict: Outcome;
   reason: string;
-  suspend: BootReport & {
-    hibernate?: HibernateResult;
-    oops?: Oops;
-    /** Page allocator state just before hibernate() and, when resumed, in the restored kernel. */
-    mmBefore?: MmCounters;
-    mmAfter?: MmCounters;
-  };
+  /** The modelled hibernating boot, or (`suspend.image`) the real image that stands for it. */
+  suspend: ModelSuspendReport | ImageSuspendReport;
   resume?: BootReport & { result: ResumeResult };
   device?: SwapDevice;
   /** What the image kernel prints after the jump back (resumed runs). */
@@ -122,9 +161,13 @@ function bootOne(
   startSeconds: number,
   events: EventSink | undefined,
 ) {
-  const spec: BootSpec = sc[which];
+  const spec: BootSpec = which === 'suspend' ? modelledSuspend(sc) : sc.resume;
   const r = resolveBoot(sc, which, io);
-  const machine = bootMachine(r.kernel, { profile: r.profile, kaslr: kaslrOptions(spec.kaslr) });
+  // Unset only on an image scenario's resume boot: nokaslr on the effective command line
+  // (the scenario's, else the log's own) turns memory KASLR off, as `hiblab resume` does.
+  const kaslr =
+    spec.kaslr ?? (r.kernel.kernelFixed ? 'off' : { seed: deriveSeed(sc.seed, `${which}.kaslr`) });
+  const machine = bootMachine(r.kernel, { profile: r.profile, kaslr: kaslrOptions(kaslr) });
   const con = new KernelConsole(0);
   consoleEvents(con, which, events);
   for (const l of machine.log) con.print(l);
@@ -179,10 +222,17 @@ export async function runScenario(
       'PLAN_HMM',
       `${sc.name}: plan mode does not run HMM stories (their steps read page bytes)`,
     );
+  if (opts.plan && isImageSuspend(sc.suspend))
+    throw new ScenarioError(
+      'PLAN_IMAGE',
+      `${sc.name}: plan mode does not run scenarios with suspend.image (the real image's bytes are the input: run without plan mode)`,
+    );
   const plan = opts.plan ? new PlanSession() : undefined;
-  const r = sc.hmm
-    ? await runHmmStory(sc, (hooks) => runStory(sc, io, events, plan, hooks))
-    : await runStory(sc, io, events, plan);
+  const r = isImageSuspend(sc.suspend)
+    ? await runImageStory(sc, io, events)
+    : sc.hmm
+      ? await runHmmStory(sc, (hooks) => runStory(sc, io, events, plan, hooks))
+      : await runStory(sc, io, events, plan);
   if (plan) r.plan = true;
   events?.({ type: 'verdict', verdict: r.verdict, reason: r.reason });
   return r;
@@ -222,7 +272,7 @@ async function runStory(
       }
     }
   }
-  const target = sc.suspend.workload?.targetCopyPages;
+  const target = modelledSuspend(sc).workload?.targetCopyPages;
   let device: SwapDevice | undefined;
   let hres: HibernateResult;
   // Without a fill group nothing is allocated between here and the snapshot, so this
@@ -367,6 +417,68 @@ async function runStory(
     device,
   };
   return finish(sc, hooks?.resumed ? hooks.resumed(result, s) : result);
+}
+
+/**
+ * The story of an image scenario: no hibernating boot — the real image
+ * (`suspend.image`) is the hibernated state. The resume boot is booted as in
+ * any scenario and runs software_resume() over the image through an overlay
+ * (the kernel's signature reset goes to memory, never to the file), so the
+ * image's own pfn set, zero pages and page contents are what it loads.
+ * Nothing to verify against: a model run's digests come from its own suspend
+ * boot; the image's CRC32 is checked by the loader (6.x compressed images).
+ */
+async function runImageStory(sc: Scenario, io: RunIo, events: EventSink | undefined): Promise<RunResult> {
+  const img = openScenarioImage(sc, io);
+  try {
+    const device = new OverlayDevice(img.src);
+    const b = await inPhase(events, 'resume-boot', async () => bootOne(sc, 'resume', io, 6.9, events));
+    const trig = sc.resume.resumeTrigger ?? { via: 'initcall' as const };
+    const rres = await inPhase(events, 'resume', () =>
+      softwareResume(b.machine, {
+        console: b.con,
+        device,
+        trigger:
+          trig.via === 'sysfs'
+            ? {
+                via: 'sysfs',
+                process: trig.process ?? SYSFS_WRITER.process,
+                pid: trig.pid ?? SYSFS_WRITER.pid,
+              }
+            : { via: 'initcall' },
+        pool: io.pool,
+        // The resume boot's CPUs (the decompression thread rule): one, as `hiblab resume`.
+        cpus: 1,
+        content: b.content,
+        faults: { noTempPageTables: sc.faults?.noTempPageTables },
+        events,
+      }),
+    );
+    // The image kernel's clock is in the image, not in the model: its lines after the jump
+    // back are printed without a timestamp.
+    const restoredConsole: string[] = [];
+    for (const l of rres.afterRestore) {
+      restoredConsole.push(l);
+      events?.({ type: 'console', boot: 'restored', line: l });
+    }
+    return finish(sc, {
+      scenario: sc,
+      verdict: rres.outcome === 'no-image' ? 'refused' : rres.outcome,
+      reason: rres.reason,
+      suspend: { image: img.info, console: [] },
+      resume: {
+        profile: b.r.profile.id,
+        console: b.con.lines,
+        machine: b.machine,
+        content: b.content,
+        result: rres,
+      },
+      restoredConsole,
+      device,
+    });
+  } finally {
+    img.src.close?.();
+  }
 }
 
 function finish(sc: Scenario, r: RunResult): RunResult {

@@ -67,18 +67,28 @@ export {
   type WorkloadZone,
 } from '../workload/types.js';
 
+import { ScenarioError } from '../errors.js';
 import type { RunVerdict } from '../power/events.js';
 import type { WorkloadSpec } from '../workload/types.js';
 
 export type ResumeVia = 'initcall' | 'sysfs';
 
 export interface BootSpec {
+  image?: undefined;
   e820: E820Source;
-  /** Kernel profile id; default (and always set after loading): scenario.profile. */
+  /**
+   * Kernel profile id; default (and always set after loading): scenario.profile.
+   * The resume boot of an image scenario may have AUTO_PROFILE, decided when its log is read.
+   */
   profile?: string;
   /** memmap=, mem=, nokaslr, hibernate=nocompress, hibernate.compressor=, resume=, resume_offset= */
   cmdline?: string;
-  /** Default: 'off' with `nokaslr` on the cmdline or a profile without memory KASLR, else a seed derived from scenario.seed. */
+  /**
+   * Default: 'off' with `nokaslr` on the cmdline or a profile without memory KASLR, else a seed
+   * derived from scenario.seed. Always set after loading, except on the resume boot of an image
+   * scenario: left unset there, the run decides it from the effective command line (the
+   * scenario's, else the log's own `Command line:`), as `hiblab resume` does.
+   */
   kaslr?: KaslrSpec;
   /** Suspend boot: what is in memory at hibernation; resume boot: the boot kernel's own use (e.g. dracut). */
   workload?: WorkloadSpec;
@@ -190,14 +200,41 @@ export type HmmStep =
   | { action: 'read'; process: number; mapping: string }
   | { action: 'hibernate' };
 
+/**
+ * `suspend: { image: FILE }`: a real swap image (a raw copy of the swap
+ * device, as `hiblab image` reads) is the hibernated state. No modelled
+ * suspend boot runs: the image's pfn set, zero pages and page contents are
+ * what the resume kernel loads. The other BootSpec keys are absent (typed
+ * `undefined` so code reading a modelled boot's key needs no narrowing).
+ */
+export interface ImageSuspendSpec {
+  /** Path relative to the scenario file (like e820.file; no `data:` form: hiblab ships no images). */
+  image: string;
+  e820?: undefined;
+  profile?: undefined;
+  cmdline?: undefined;
+  kaslr?: undefined;
+  workload?: undefined;
+  resumeTrigger?: undefined;
+}
+
+/** Profile id of a resume boot that takes its kernel from its log's `Linux version` (image scenarios). */
+export const AUTO_PROFILE = 'auto';
+
 export interface Scenario {
   name: string;
   description?: string;
   /** Master seed (KASLR, workload, swap uuid); default 0. */
   seed: number;
-  /** Default kernel profile id. */
+  /**
+   * Default kernel profile id. In a scenario with `suspend.image` it may be
+   * left out: it is then AUTO_PROFILE ('auto'), and the resume boot's kernel is
+   * the profile of its e820 log's `Linux version` line, else linux-6.12 — what
+   * `hiblab resume` picks (resolve.ts profileForLog()).
+   */
   profile: string;
-  suspend: BootSpec;
+  /** The modelled hibernating boot, or a real image as the hibernated state. */
+  suspend: BootSpec | ImageSuspendSpec;
   /** In an HMM story the file may omit it: it is then the suspend boot again (same e820, profile, cmdline). */
   resume: BootSpec;
   hibernate?: HibernateSpec;
@@ -205,6 +242,29 @@ export interface Scenario {
   expect?: ExpectSpec;
   /** An HMM story on the suspend boot's machine (runHmmStory). */
   hmm?: HmmStorySpec;
-  /** where the scenario came from, for messages */
-  source?: { file?: string; builtin?: string };
+  /**
+   * Where the scenario came from, for messages; `image`: where `suspend.image`
+   * is written in the file (errors about the image file point there).
+   */
+  source?: { file?: string; builtin?: string; image?: { line: number; column: number } };
+}
+
+/**
+ * The modelled suspend boot of a scenario; a scenario whose hibernated state
+ * is a real image has none (for code paths that need one).
+ */
+export function modelledSuspend(sc: Scenario): BootSpec {
+  if (isImageSuspend(sc.suspend)) {
+    throw new ScenarioError(
+      'SCENARIO_IMAGE_SUSPEND',
+      `${sc.name}: the hibernated state is a real image (suspend.image), there is no modelled suspend boot`,
+      { file: sc.source?.file ?? sc.name },
+    );
+  }
+  return sc.suspend;
+}
+
+/** Is the hibernated state a real image (`suspend: { image: FILE }`)? */
+export function isImageSuspend(s: BootSpec | ImageSuspendSpec): s is ImageSuspendSpec {
+  return (s as ImageSuspendSpec).image !== undefined;
 }

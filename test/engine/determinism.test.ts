@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NodeChunkPool } from '../../src/node/compress-pool.js';
+import { modelledSuspend } from '../../src/scenario/types.js';
 import { runBuiltin } from './helpers.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -43,17 +44,14 @@ describe('determinism', () => {
 
   it('a different scenario seed gives a different image', async () => {
     const a = await runBuiltin('seed-001-fixmap');
-    const c = await runBuiltin('seed-001-fixmap', (sc) => ({
-      ...sc,
-      seed: sc.seed + 1,
-      suspend: {
-        ...sc.suspend,
-        workload: sc.suspend.workload && {
-          ...sc.suspend.workload,
-          seed: (sc.suspend.workload.seed ?? 0) + 1,
-        },
-      },
-    }));
+    const c = await runBuiltin('seed-001-fixmap', (sc) => {
+      const s = modelledSuspend(sc);
+      return {
+        ...sc,
+        seed: sc.seed + 1,
+        suspend: { ...s, workload: s.workload && { ...s.workload, seed: (s.workload.seed ?? 0) + 1 } },
+      };
+    });
     expect(sha(a.dev.readAt(0, a.dev.size))).not.toBe(sha(c.dev.readAt(0, Math.min(a.dev.size, c.dev.size))));
   }, 180_000);
 });

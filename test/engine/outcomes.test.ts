@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { withProfile } from '../../src/cli/commands/run.js';
+import { modelledSuspend } from '../../src/scenario/types.js';
 import { readFixtureText } from '../helpers/fixtures.js';
 import { runBuiltin, text } from './helpers.js';
 
@@ -146,7 +147,7 @@ describe('memmap= on the resume boot edits the kernel table, not the checksummed
   it('linux-3.10: max_pfn is unchanged, so a saved page that memmap= reserved is loaded into an unmapped frame → oops', async () => {
     const r = await runBuiltin('seed-000', (sc) => ({
       ...sc,
-      resume: { ...sc.resume, e820: sc.suspend.e820, cmdline: 'memmap=4K$0xbe142000' },
+      resume: { ...sc.resume, e820: modelledSuspend(sc).e820, cmdline: 'memmap=4K$0xbe142000' },
     }));
     expect(r.verdict).toBe('oops');
     expect(r.resume!.result.oops!.address).toBe(0xffff9263fe142000n);

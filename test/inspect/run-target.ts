@@ -9,7 +9,7 @@ import { kernelMemoryOf } from '../../src/machine/kernel-memory-live.js';
 import type { RunResult } from '../../src/scenario/run.js';
 
 export function runTarget(r: RunResult, name: string): InspectTarget {
-  const machine = r.resume?.machine ?? r.suspend.machine;
+  const machine = (r.resume?.machine ?? r.suspend.machine)!;
   const oops = r.resume?.result.oops ?? r.suspend.oops;
   return dumpTarget(
     {

@@ -63,7 +63,7 @@ describe('seed-000 (linux-3.10): the crashed resume kernel and the hibernating o
   beforeAll(async () => {
     r = await runBuiltin('seed-000');
     k = kernelMemoryOf(r.resume!.machine);
-    ks = kernelMemoryOf(r.suspend.machine);
+    ks = kernelMemoryOf(r.suspend.machine!);
   }, 300_000);
 
   it("reads the ACPI-data page's struct page at vmemmap_base + 0xbe142 * 64 as crash's kmem -p shows it", () => {
@@ -252,7 +252,7 @@ describe('seed-000-6.12: the same in the 6.12 layout', () => {
   });
 
   it('nr_copy_pages at its symbol is what the hibernating kernel copied', () => {
-    const ks = kernelMemoryOf(r.suspend.machine);
+    const ks = kernelMemoryOf(r.suspend.machine!);
     const h = r.suspend.hibernate!;
     expect(ks.u32(ks.symbol('nr_copy_pages')!.addr)).toBe(h.save.nrCopyPages);
     expect(ks.u32(ks.symbol('nr_zero_pages')!.addr)).toBe(h.save.nrZeroPages);

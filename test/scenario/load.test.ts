@@ -142,6 +142,17 @@ describe('loadScenario: errors name file:line:column', () => {
     expect(errorAt('a:\n\t- b\n').e).toBeInstanceOf(ParseError);
   });
 
+  it('text that makes the yaml parser run out of stack is a ParseError, not a crash (fuzz finding)', () => {
+    // A long block list after a mis-indented line: the parser's recovery recurses per item.
+    const item = '      - { kind: pagecache, size: 256M }';
+    const text = ['profile: linux-3.10', 'suspend:', '  e820: { file: x }', item, item, ' e: 256M }']
+      .concat(Array(20000).fill(item), ['resume:'])
+      .join('\n');
+    const { e, where } = errorAt(text);
+    expect(e).toBeInstanceOf(ParseError);
+    expect([e.code, where]).toEqual(['YAML_TOO_COMPLEX', 'x.yaml']);
+  });
+
   it('duplicate keys are rejected', () => {
     const { e, where } = errorAt(`${BASE}\nname: u\n`);
     expect(e).toBeInstanceOf(ParseError);

@@ -24,9 +24,14 @@ describe('docs/scenario.schema.json', () => {
   it('declares exactly the keys the loader accepts, mapping by mapping', () => {
     const top = schema;
     expect(props(top)).toEqual(sorted(SCENARIO_KEYS.scenario));
-    // resume is required unless the scenario is an HMM story (anyOf)
-    expect(top.required).toEqual(['name', 'profile', 'suspend']);
-    expect(top.anyOf).toEqual([{ required: ['resume'] }, { required: ['hmm'] }]);
+    // A modelled suspend boot needs profile, and resume unless the scenario is an HMM story;
+    // a real image (suspend.image) needs resume and refuses hibernate / hmm (oneOf).
+    expect(top.required).toEqual(['name', 'suspend']);
+    const [modelled, image] = top.oneOf as Schema[];
+    expect(modelled!.required).toEqual(['profile']);
+    expect(modelled!.anyOf).toEqual([{ required: ['resume'] }, { required: ['hmm'] }]);
+    expect(image!.required).toEqual(['resume']);
+    expect(props(defs.imageSuspend!)).toEqual(sorted(SCENARIO_KEYS.imageSuspend));
     expect(props(defs.hmm!)).toEqual(sorted(SCENARIO_KEYS.hmm));
     expect(props((defs.hmm!.properties as Record<string, Schema>).driver!)).toEqual(
       sorted(SCENARIO_KEYS.hmmDriver),
@@ -103,6 +108,34 @@ describe('docs/scenario.schema.json', () => {
           ),
         what,
       ).toThrow();
+    }
+  });
+
+  it('image scenarios: the schema and the loader agree on what is valid', () => {
+    const base = {
+      name: 'img',
+      suspend: { image: 'swap.img' },
+      resume: { e820: { file: 'after.log' }, cmdline: 'nokaslr' },
+      faults: { noTempPageTables: true },
+      expect: { outcome: 'resumed' },
+    };
+    expect(v.validate(base)).toEqual([]);
+    expect(() => loadScenario(JSON.stringify(base), 'i.yaml')).not.toThrow();
+    const bad: [string, (d: Loose) => void][] = [
+      ['image and workload', (d) => (d.suspend.workload = { groups: [{ kind: 'anon', pages: 1 }] })],
+      ['image and e820', (d) => (d.suspend.e820 = { file: 'a.log' })],
+      ['no resume', (d) => delete d.resume],
+      ['hibernate', (d) => (d.hibernate = { compressor: 'lzo' })],
+      ['hmm', (d) => (d.hmm = { processes: [], steps: [] })],
+      ['suspend-side fault', (d) => (d.faults.cpaSplitFails = true)],
+      ['data: image', (d) => (d.suspend.image = 'data:x.img')],
+      ['empty image', (d) => (d.suspend.image = '')],
+    ];
+    for (const [what, mutate] of bad) {
+      const d = structuredClone(base) as Loose;
+      mutate(d);
+      expect(v.validate(d).length, `schema: ${what}`).toBeGreaterThan(0);
+      expect(() => loadScenario(JSON.stringify(d), 'i.yaml'), what).toThrow();
     }
   });
 

@@ -11,10 +11,15 @@
  * `--plan` runs the same story in plan mode (src/power/plan/): no page is
  * generated, compressed, written or read, the compressed size is an
  * estimate; `--image` and `--dump` need page bytes and are refused with it.
+ *
+ * A scenario with `suspend: { image: FILE }` resumes a real image (no
+ * hibernating boot): `--plan` (no bytes to read the image with) and `--image`
+ * (nothing is written to keep) are refused; `--dump` writes the resume boot;
+ * `--profile` sets the resume kernel only.
  */
 
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { ModelError, UsageError } from '../../errors.js';
 import { NodeChunkPool } from '../../node/compress-pool.js';
 import {
   assertWritable,
@@ -24,6 +29,7 @@ import {
   tempPathFor,
   writeFileAtomic,
 } from '../../node/files.js';
+import { openImageSource } from '../../node/image-file.js';
 import { FileSwapDevice } from '../../node/swap-file.js';
 import { makeDump } from '../../power/dump.js';
 import type { EventSink } from '../../power/events.js';
@@ -35,6 +41,7 @@ import {
   dirName,
   getBuiltinEntry,
   isBuiltin,
+  isImageSuspend,
   loadScenario,
   SCENARIO_MAX_BYTES,
   type Scenario,
@@ -74,10 +81,14 @@ export function loadScenarioArg(arg: string): {
   return { sc: loadScenario(yaml, arg), yaml, baseDir: dirName(arg), readFile: readE820Input };
 }
 
-/** Override the kernel profile of both boots (e.g. run same-map on linux-6.12). */
+/**
+ * Override the kernel profile of both boots (e.g. run same-map on linux-6.12).
+ * A real image (suspend.image) was written by its own kernel: only the resume boot changes.
+ */
 export function withProfile(sc: Scenario, profile: string): Scenario {
   getProfile(profile);
-  return { ...sc, profile, suspend: { ...sc.suspend, profile }, resume: { ...sc.resume, profile } };
+  const suspend = isImageSuspend(sc.suspend) ? sc.suspend : { ...sc.suspend, profile };
+  return { ...sc, profile, suspend, resume: { ...sc.resume, profile } };
 }
 
 export function register(program: Command, io: CliIo): void {
@@ -88,7 +99,10 @@ export function register(program: Command, io: CliIo): void {
     )
     .argument('<scenario>', "a builtin scenario name (see 'hiblab scenarios') or a scenario .yaml file")
     .option('--json', 'print JSON with stable keys instead of text')
-    .option('--image <file>', 'keep the swap device with the image as hibernation wrote it')
+    .option(
+      '--image <file>',
+      'keep the swap device with the image as hibernation wrote it (not with suspend.image: that image is already a file)',
+    )
     .option(
       '--dump <file>',
       'write the final machine (hiblab-dump v2: memory, symbols, consoles, oops) for post-mortem inspection',
@@ -105,7 +119,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--quiet', 'print only the verdict (text mode)')
     .option(
       '--plan',
-      'plan mode: the same boots, decisions, checks and verdict without page contents, compression or I/O (the compressed size is an estimate, marked ~); not with --image / --dump',
+      'plan mode: the same boots, decisions, checks and verdict without page contents, compression or I/O (the compressed size is an estimate, marked ~); not with --image / --dump, nor a scenario with suspend.image',
     )
     .action(async (arg: string, opts: RunOpts) => {
       let { sc, yaml, baseDir, readFile } = loadScenarioArg(arg);
@@ -121,6 +135,20 @@ export function register(program: Command, io: CliIo): void {
             `--${flag} needs ${what}, which plan mode does not make; run without --plan to write it`,
           );
         }
+      }
+      // A real image as the hibernated state: there is no image being written to keep, and
+      // plan mode (no page bytes) cannot read one.
+      if (isImageSuspend(sc.suspend)) {
+        if (opts.plan)
+          throw new UsageError(
+            'PLAN_IMAGE',
+            `--plan: ${arg} resumes a real image (suspend.image), whose bytes are the input; run without --plan`,
+          );
+        if (opts.image)
+          throw new UsageError(
+            'IMAGE_SCENARIO',
+            `--image keeps the image a modelled hibernation writes; ${arg} resumes the real image '${sc.suspend.image}' (never written), which is already a file`,
+          );
       }
       if (opts.image) assertWritable(opts.image, Boolean(opts.force));
       if (opts.dump) assertWritable(opts.dump, Boolean(opts.force));
@@ -154,6 +182,7 @@ export function register(program: Command, io: CliIo): void {
               return dev;
             },
             onImageWritten: () => dev?.seal(),
+            openImage: openImageSource,
           },
           events,
           { plan: opts.plan },
@@ -167,7 +196,9 @@ export function register(program: Command, io: CliIo): void {
         }
         if (opts.dump) {
           const rr = r.resume?.result;
-          const last = r.resume ?? r.suspend;
+          // The last machine that ran: the resume boot, else the modelled hibernating boot.
+          const last = r.resume ?? (r.suspend.machine ? r.suspend : undefined);
+          if (!last) throw new ModelError('DUMP_NO_MACHINE', `${sc.name}: no machine ran to dump`);
           writeFileAtomic(
             opts.dump,
             makeDump({

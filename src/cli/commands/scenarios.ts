@@ -6,12 +6,17 @@
  *   list:  scenarios[{name, profile, expect, description, file}]   (expect = outcome or null)
  *   show:  name, file, yaml, scenario (the loaded scenario with every default filled)
  *   check: file, name, valid (true), scenario, boots{suspend, resume} each
- *          {profile, source, origin, firmwareEntries, kernelEntries, crc32, ramPages}
+ *          {profile, source, origin, firmwareEntries, kernelEntries, crc32, ramPages};
+ *          with suspend.image: boots.suspend is null and image {path, format, compressor,
+ *          flags, nrCopyPages, nrMetaPages, nrZeroPages, pages, numPhyspages, e820Checksum}
+ *          (the image file is opened and its swap header, map and header page checked)
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { e820Crc32, ramPages } from '../../firmware/index.js';
 import { readE820Input, readTextInput } from '../../node/files.js';
+import { openImageSource } from '../../node/image-file.js';
+import { openScenarioImage } from '../../scenario/image-suspend.js';
 import {
   BUILTIN_BASE_DIR,
   BUILTINS,
@@ -19,6 +24,7 @@ import {
   dirName,
   getBuiltinEntry,
   isBuiltin,
+  isImageSuspend,
   listBuiltins,
   loadScenario,
   type ResolvedBoot,
@@ -136,6 +142,47 @@ export function register(program: Command, io: CliIo): void {
         sc = loadScenario(readTextInput(file, SCENARIO_MAX_BYTES, 'SCENARIO_TOO_LARGE'), file);
         baseDir = dirName(file);
         readFile = readE820Input;
+      }
+      if (isImageSuspend(sc.suspend)) {
+        // The hibernated state is a real image: check that file is one, and the resume boot.
+        const img = openScenarioImage(sc, { baseDir, openImage: openImageSource });
+        img.src.close?.();
+        const i = img.info;
+        const resume = bootJson(resolveBoot(sc, 'resume', { readFile, baseDir }));
+        const e820 = i.e820Checksum === null ? null : crcHex(i.e820Checksum);
+        if (opts.json) {
+          const image = {
+            path: i.path,
+            format: i.format,
+            compressor: i.compressor,
+            flags: i.flags,
+            nrCopyPages: i.nrCopyPages,
+            nrMetaPages: i.nrMetaPages,
+            nrZeroPages: i.nrZeroPages,
+            pages: i.pages,
+            numPhyspages: i.numPhyspages,
+            e820Checksum: e820,
+          };
+          io.out(
+            toJson({
+              file,
+              name: sc.name,
+              valid: true,
+              scenario: sc,
+              boots: { suspend: null, resume },
+              image,
+            }),
+          );
+          return;
+        }
+        io.out(
+          `${[
+            `${file}: scenario '${sc.name}' is valid (real image, expect ${sc.expect?.outcome ?? '-'})`,
+            `  suspend: the real image ${i.path}: ${i.format}; ${i.compressor}, ${i.nrCopyPages} image pages, ${i.pages} pages in all${e820 ? `, e820 CRC32 ${e820}` : ''}`,
+            `  resume: ${resume.profile}, ${resume.source} (${resume.origin}), ${resume.firmwareEntries} firmware / ${resume.kernelEntries} kernel entries, e820 CRC32 ${resume.crc32}, ${resume.ramPages} RAM pages`,
+          ].join('\n')}\n`,
+        );
+        return;
       }
       const boots = {
         suspend: resolveBoot(sc, 'suspend', { readFile, baseDir }),

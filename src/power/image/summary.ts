@@ -4,6 +4,7 @@
  * stable (documented on the CLI command).
  */
 
+import { HiblabError } from '../../errors.js';
 import { hex32 } from '../../util/hex.js';
 import { UNC_PAGES } from '../compress/compressor.js';
 import type { MkswapHeader } from './mkswap-header.js';
@@ -140,4 +141,73 @@ export function summarizeImage(r: ImageReader): ImageSummary {
 /** Chunks needed for n stream pages when every chunk but the last is full. */
 export function expectedChunks(streamPages: number): number {
   return Math.ceil(streamPages / UNC_PAGES);
+}
+
+/**
+ * What the run report says of the real image (the `hiblab image info`
+ * numbers). The header page holds no kernel release on x86-64: the arch
+ * record of arch_hibernation_header_save() is written over its `uts` field,
+ * so the format era (from the arch record's magic) is what the image tells.
+ */
+export interface RealImageInfo {
+  /** The path the image was read from (the scenario's value joined to its directory). */
+  path: string;
+  /** The image format, e.g. "5.13+ (e820 CRC32 in the arch header), zero pages (6.6+)". */
+  format: string;
+  compressor: 'lzo' | 'lz4' | 'none';
+  /** swsusp_header.flags and their names (SF_*). */
+  flags: number;
+  flagNames: string[];
+  /** swsusp_header.crc32 (0 for a nocompress image). */
+  crc32: number;
+  /** swsusp_info: image_pages (nr_copy_pages), meta pages, pages (copy + meta + 1), num_physpages. */
+  nrCopyPages: number;
+  nrMetaPages: number;
+  pages: number;
+  numPhyspages: number;
+  /** 6.6+ zero pages (pfns with the zero flag in the meta pages); null when the meta pages do not decode. */
+  nrZeroPages: number | null;
+  /** Compressed bytes and chunks of the stream; null for nocompress (or when the chunk headers do not decode). */
+  compressedBytes: number | null;
+  chunks: number | null;
+  /** The e820 CRC32 the 5.13+ arch record holds, or null. */
+  e820Checksum: number | null;
+}
+
+/**
+ * The short description of a real image that stands for a scenario's
+ * hibernated state (`suspend.image`): the header's counts, and the meta/chunk
+ * numbers when they decode (a broken meta page is the loader's to meet).
+ */
+export function describeRealImage(r: ImageReader, path: string): RealImageInfo {
+  const info: RealImageInfo = {
+    path,
+    format: r.info.arch.era ? ARCH_ERA_LABEL[r.info.arch.era] : 'unknown arch header magic',
+    compressor: r.compressor ?? 'none',
+    flags: r.swsusp.flags,
+    flagNames: flagNames(r.swsusp.flags),
+    crc32: r.swsusp.crc32 >>> 0,
+    nrCopyPages: r.info.imagePages,
+    nrMetaPages: r.info.nrMetaPages,
+    pages: r.info.pages,
+    numPhyspages: r.info.numPhyspages,
+    nrZeroPages: null,
+    compressedBytes: null,
+    chunks: null,
+    e820Checksum: r.info.arch.e820Checksum,
+  };
+  // The meta pages and chunk headers are the loader's business: a broken one is what the
+  // resume kernel meets (and reports), not a reason to refuse the scenario.
+  try {
+    const s = summarizeImage(r);
+    info.format = s.format.label;
+    info.nrZeroPages = s.stream.zeroPages;
+    if (s.compression) {
+      info.compressedBytes = s.compression.compressedBytes;
+      info.chunks = s.compression.chunks;
+    }
+  } catch (e) {
+    if (!(e instanceof HiblabError)) throw e;
+  }
+  return info;
 }
