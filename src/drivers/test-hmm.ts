@@ -65,6 +65,7 @@ import {
 import { PTE_ACCESSED, PTE_PRESENT, PTE_USER, setPte } from '../mm/pte.js';
 import { pageAddRmap } from '../mm/rmap.js';
 import { VM_MIXEDMAP, VM_READ, VM_WRITE, type Vma } from '../mm/vma.js';
+import { DmirrorPt } from './dmirror-pt.js';
 import * as U from './test-hmm-uapi.js';
 
 export const DEVMEM_CHUNK_SIZE = 256 * 1024 * 1024;
@@ -127,7 +128,7 @@ export class DmirrorDevice implements CharDevice {
 /** struct dmirror (per open file). */
 export class Dmirror {
   /** The simulated device page table: user pfn → page pfn * 4 + tag. */
-  readonly pt = new Map<number, number>();
+  readonly pt = new DmirrorPt();
   notifier!: IntervalNotifier;
   constructor(
     readonly id: number,
@@ -248,7 +249,8 @@ export class DmirrorDriver {
       const rpage = ctx.fields.zoneDeviceData(pfn);
       if (rpage >= 0) ctx.putPage(rpage);
     }
-    const chunk = dev.chunks.find((c) => pfn >= c.pagemap.startPfn && pfn < c.pagemap.endPfn);
+    let chunk: Chunk | undefined;
+    for (const c of dev.chunks) if (pfn >= c.pagemap.startPfn && pfn < c.pagemap.endPfn) chunk = c;
     if (chunk && !chunk.remove) {
       dev.cfree++;
       ctx.fields.setZoneDeviceData(pfn, dev.freeHead);
@@ -276,10 +278,7 @@ export class DmirrorDriver {
   /** dmirror_do_update(): erase [start>>12, end>>12] — inclusive end (xa_for_each_range): one page too many. */
   private invalidate(d: Dmirror, start: number, end: number): void {
     const s = Math.floor(start / 4096);
-    const e = Math.floor(end / 4096);
-    if (e - s < d.pt.size) {
-      for (let p = s; p <= e; p++) d.pt.delete(p);
-    } else for (const k of [...d.pt.keys()]) if (k >= s && k <= e) d.pt.delete(k);
+    d.pt.eraseRange(s, Math.floor(end / 4096));
   }
 
   release(d: Dmirror): void {
@@ -349,9 +348,8 @@ export class DmirrorDriver {
     const end = c.addr + c.npages * 4096;
     for (let va = start; va < end; va += 4096) {
       const e = d.pt.get(va / 4096);
-      if (e === undefined) return -ENOENT;
-      const page = Math.floor(e / 4);
-      this.ctx.mem.readPageInto(page, bounce.subarray(va - c.addr, va - c.addr + 4096));
+      if (e < 0) return -ENOENT;
+      this.ctx.mem.readPageInto(Math.floor(e / 4), bounce, va - c.addr);
       c.cpages++;
     }
     return 0;
@@ -366,7 +364,7 @@ export class DmirrorDriver {
     const end = c.addr + c.npages * 4096;
     for (let va = start; va < end; va += 4096) {
       const e = d.pt.get(va / 4096);
-      if (e === undefined || e % 4 !== DPT_XA_TAG_WRITE) return -ENOENT;
+      if (e < 0 || e % 4 !== DPT_XA_TAG_WRITE) return -ENOENT;
       this.ctx.mem.frame(Math.floor(e / 4)).set(bounce.subarray(va - c.addr, va - c.addr + 4096));
       c.cpages++;
     }
@@ -687,7 +685,7 @@ export class DmirrorDriver {
   private checkExclusive(d: Dmirror, c: Cmd): number {
     for (let p = c.addr / 4096; p < c.addr / 4096 + c.npages; p++) {
       const e = d.pt.get(p);
-      if (e !== undefined && e % 4 === DPT_XA_TAG_ATOMIC) return -EPERM;
+      if (e >= 0 && e % 4 === DPT_XA_TAG_ATOMIC) return -EPERM;
     }
     return 0;
   }

@@ -303,12 +303,10 @@ export class Buddy {
         `free of order-${order} block at unaligned pfn 0x${pfn.toString(16)}`,
       );
     }
-    const st = this.pages.get(pfn);
-    if (st.mapcount === this.pages.buddyMapcount) {
+    if (this.pages.peek(pfn).mapcount === this.pages.buddyMapcount) {
       throw new ModelError('BUDDY_DOUBLE_FREE', `pfn 0x${pfn.toString(16)} is already free`);
     }
-    st.refcount = 0;
-    this.pages.set(pfn, st);
+    this.pages.setRefcount(pfn, 0);
     this.freeOne(pfn, order, false);
   }
 

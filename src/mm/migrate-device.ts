@@ -31,7 +31,14 @@ import {
   swpOffset,
   swpType,
 } from './pte.js';
-import { pageAddNewAnonRmap, pageAddRmap, pageMapcount, pageRemoveRmap, rmapWalk } from './rmap.js';
+import {
+  pageAddNewAnonRmap,
+  pageAddRmap,
+  pageMapcount,
+  pageRemoveRmap,
+  rmapAnchor,
+  rmapWalk,
+} from './rmap.js';
 import { VM_HUGETLB, VM_SPECIAL, VM_WRITE, type Vma } from './vma.js';
 
 export const MIGRATE_PFN_VALID = 1;
@@ -194,28 +201,50 @@ function collect(ctx: MmContext, m: MigrateVma): void {
   m.end = m.start + k * 4096;
 }
 
-/** Replace the migration entries for `old` by mappings of `neu` (remove_migration_ptes). */
+/**
+ * Replace the migration entries for `old` by mappings of `neu`
+ * (remove_migration_ptes → rmap_walk → remove_migration_pte). The walk is
+ * inlined (no callback per page): nothing here changes the anon_vma's VMAs,
+ * which the kernel's walk holds the anon_vma lock for.
+ */
 function removeMigrationPtes(ctx: MmContext, old: number, neu: number): void {
+  const anchor = rmapAnchor(ctx, old);
+  if (!anchor) return;
+  const index = ctx.fields.index(old);
+  const toPrivate = ctx.isDevicePrivate(neu);
+  for (const vma of anchor.vmas) {
+    const va = vma.addressOf(index);
+    if (va >= 0) removeMigrationPte(ctx, vma, va, old, neu, toPrivate);
+  }
+}
+
+/** remove_migration_pte(): one migration entry for `old` at va becomes a mapping of `neu`. */
+function removeMigrationPte(
+  ctx: MmContext,
+  vma: Vma,
+  va: number,
+  old: number,
+  neu: number,
+  toPrivate: boolean,
+): void {
   const sw = ctx.hmm.swap;
-  rmapWalk(ctx, old, (vma, va) => {
-    const t = vma.mm.pteTable(va, false);
-    if (!t) return;
-    const i = pteIndex(va);
-    if (ptePresent(t, i) || pteNone(t, i)) return;
-    const type = swpType(t, i);
-    if (type !== sw.migrationRead && type !== sw.migrationReadExclusive && type !== sw.migrationWrite) return;
-    if (swpOffset(t, i) !== old) return;
-    const writable = type === sw.migrationWrite;
-    if (ctx.isDevicePrivate(neu)) setSwapPte(t, i, writable ? sw.deviceWrite : sw.deviceRead, neu);
-    else {
-      let f = PTE_PRESENT | PTE_USER | PTE_ACCESSED;
-      if (writable && vma.flags & VM_WRITE) f |= PTE_RW | PTE_DIRTY;
-      setPte(t, i, neu, f);
-    }
-    ctx.getPage(neu);
-    pageAddRmap(ctx, neu);
-    ctx.tlbGen++;
-  });
+  const t = vma.mm.pteTable(va, false);
+  if (!t) return;
+  const i = pteIndex(va);
+  if (ptePresent(t, i) || pteNone(t, i)) return;
+  const type = swpType(t, i);
+  if (type !== sw.migrationRead && type !== sw.migrationReadExclusive && type !== sw.migrationWrite) return;
+  if (swpOffset(t, i) !== old) return;
+  const writable = type === sw.migrationWrite;
+  if (toPrivate) setSwapPte(t, i, writable ? sw.deviceWrite : sw.deviceRead, neu);
+  else {
+    let f = PTE_PRESENT | PTE_USER | PTE_ACCESSED;
+    if (writable && vma.flags & VM_WRITE) f |= PTE_RW | PTE_DIRTY;
+    setPte(t, i, neu, f);
+  }
+  ctx.getPage(neu);
+  pageAddRmap(ctx, neu);
+  ctx.tlbGen++;
 }
 
 /** migrate_vma_setup(): 0 or -EINVAL. */

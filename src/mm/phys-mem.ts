@@ -240,15 +240,19 @@ export class PhysMem {
     return p;
   }
 
-  /** Copy frame `pfn` into `dst` (4096 bytes) without allocating: materialised, generated or zero. */
-  readPageInto(pfn: number, dst: Uint8Array): void {
+  /**
+   * Copy frame `pfn` into dst[at, at + 4096) without allocating (for a
+   * materialised or zero frame): materialised, generated or zero.
+   */
+  readPageInto(pfn: number, dst: Uint8Array, at = 0): void {
     const p = this.pages.get(pfn);
     if (p) {
-      dst.set(p);
+      dst.set(p, at);
       return;
     }
-    dst.fill(0, 0, PAGE_SIZE);
-    this.fillFromProviders(pfn, dst);
+    dst.fill(0, at, at + PAGE_SIZE);
+    if (this.provider?.covers(pfn) || this.kernel?.covers(pfn))
+      this.fillFromProviders(pfn, at ? dst.subarray(at, at + PAGE_SIZE) : dst);
   }
 
   read(paddr: number | bigint, len: number): Uint8Array {
