@@ -43,7 +43,7 @@ export class DmirrorPt {
   /** xa_load(): the entry, or -1 when there is none. */
   get(upfn: number): number {
     const l = this.leaf(upfn, false);
-    return l ? l.e[upfn % LEAF]! - 1 : -1;
+    return l ? l.e[upfn & (LEAF - 1)]! - 1 : -1;
   }
 
   has(upfn: number): boolean {
@@ -53,7 +53,7 @@ export class DmirrorPt {
   /** xa_store(). */
   set(upfn: number, entry: number): void {
     const l = this.leaf(upfn, true)!;
-    const i = upfn % LEAF;
+    const i = upfn & (LEAF - 1);
     if (l.e[i] === 0) {
       l.n++;
       this.size++;
@@ -66,7 +66,7 @@ export class DmirrorPt {
     const k = Math.floor(upfn / LEAF);
     const l = this.leaf(upfn, false);
     if (!l) return;
-    const i = upfn % LEAF;
+    const i = upfn & (LEAF - 1);
     if (l.e[i] === 0) return;
     l.e[i] = 0;
     this.size--;

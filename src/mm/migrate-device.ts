@@ -8,6 +8,7 @@
  * MIGRATE_PFN_VALID 1<<0, MIGRATE_PFN_MIGRATE 1<<1, MIGRATE_PFN_WRITE 1<<3
  * (bit 2, the old MIGRATE_PFN_LOCKED, is unused in 6.12).
  */
+import { ModelError } from '../errors.js';
 import type { MmContext } from './context.js';
 import { HPAGE_PMD_SIZE, splitHugePage, splitHugePmd } from './huge-memory.js';
 import { ownerName } from './memremap.js';
@@ -54,12 +55,20 @@ export const MIGRATE_VMA_SELECT_DEVICE_COHERENT = 4;
 export function migratePfn(pfn: number): number {
   return pfn * 64 + MIGRATE_PFN_VALID;
 }
+/**
+ * The MIGRATE_PFN_* bits of an entry. `& 63` on the double is exact (ToInt32
+ * keeps the low 32 bits of an integer below 2^53) and, unlike `% 64` on a
+ * value past 2^31, needs no floating-point remainder: these run per page.
+ */
+export function migratePfnFlags(e: number): number {
+  return e & 63;
+}
 /** migrate_pfn_to_page(): the pfn, or -1 unless VALID. */
 export function migratePfnToPage(e: number): number {
-  return e % 2 === 1 ? Math.floor(e / 64) : -1;
+  return e & MIGRATE_PFN_VALID ? Math.floor(e / 64) : -1;
 }
 function hasFlag(e: number, f: number): boolean {
-  return ((e % 64) & f) !== 0;
+  return (e & 63 & f) !== 0;
 }
 function clearFlag(e: number, f: number): number {
   return hasFlag(e, f) ? e - f : e;
@@ -257,6 +266,13 @@ export function migrateVmaSetup(ctx: MmContext, m: MigrateVma): number {
     if (!v || v.flags & VM_HUGETLB || v.flags & VM_SPECIAL) return -EINVAL;
     if (n <= 0 || m.start < v.start || m.start >= v.end || m.end <= v.start || m.end > v.end) return -EINVAL;
     if (!m.src || !m.dst) return -EINVAL;
+    // The kernel trusts the caller's arrays to hold npages entries; here a short one is a model bug.
+    if (m.src.length < n || m.dst.length < n) {
+      throw new ModelError(
+        'HMM_MIGRATE_ARRAYS',
+        `migrate_vma_setup: src/dst hold fewer than the ${n} pages of the range`,
+      );
+    }
     if (m.faultPage >= 0 && !ctx.isDevicePrivate(m.faultPage)) return -EINVAL;
     m.src.fill(0, 0, n);
     m.cpages = 0;
@@ -486,21 +502,27 @@ export function migrateDeviceCoherentFolio(ctx: MmContext, pfn: number): number 
   return hasFlag(src[0]!, MIGRATE_PFN_MIGRATE) ? 0 : -EBUSY;
 }
 
-/** A fresh struct migrate_vma for [start, end) of vma. */
+/**
+ * A fresh struct migrate_vma for [start, end) of vma. `src`/`dst` are the
+ * caller's pfn arrays (a driver's on-stack `src_pfns[64]`, reused for every
+ * step of one ioctl); new ones of the range's size when omitted.
+ */
 export function newMigrateVma(
   vma: Vma,
   start: number,
   end: number,
   owner: unknown,
   flags: number,
+  src?: Float64Array,
+  dst?: Float64Array,
 ): MigrateVma {
   const n = Math.max(0, (end - start) / 4096);
   return {
     vma,
     start,
     end,
-    src: new Float64Array(n),
-    dst: new Float64Array(n),
+    src: src ?? new Float64Array(n),
+    dst: dst ?? new Float64Array(n),
     cpages: 0,
     npages: 0,
     pgmapOwner: owner,
