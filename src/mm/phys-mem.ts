@@ -185,51 +185,98 @@ export class PhysMem {
     return null;
   }
 
-  /** The frame's buffer, materialising it (with generated content, if any) first. */
+  /**
+   * The frame's buffer, to read or write, materialising it (with generated
+   * content, if any) first. A buffer shared by copyFrame() is copied first:
+   * the caller gets one only this frame holds.
+   */
   frame(pfn: number): Uint8Array {
     let p = this.pages.get(pfn);
     if (!p) {
       p = this.newBuffer();
       this.fillFromProviders(pfn, p);
       this.pages.set(pfn, p);
-    }
+    } else if (this.shared.size !== 0 && this.shared.has(p)) p = this.unshare(pfn, p);
     return p;
   }
 
   /** Zero a whole frame (clear_page); materialises it. */
   zeroPage(pfn: number): void {
     const p = this.pages.get(pfn);
-    if (p) p.fill(0);
-    else this.pages.set(pfn, this.newBuffer());
+    if (p && !this.shared.has(p)) p.fill(0);
+    else {
+      if (p) this.release(p);
+      this.pages.set(pfn, this.newBuffer());
+    }
   }
 
   /** Drop a frame's backing so it reads as zero / generated again. */
   discard(pfn: number): void {
+    const p = this.pages.get(pfn);
+    if (p && this.shared.size !== 0 && this.shared.has(p)) this.release(p);
     this.pages.delete(pfn);
   }
 
   /**
    * discard() for a frame whose buffer nobody holds a view of any more (a
    * freed user folio): the buffer is kept (up to MAX_SPARE) for the next
-   * frame that materialises.
+   * frame that materialises — unless another frame still shares it.
    */
   recycle(pfn: number): void {
     const p = this.pages.get(pfn);
     if (!p) return;
     this.pages.delete(pfn);
-    if (this.spare.length < MAX_SPARE) this.spare.push(p);
+    if (this.shared.size !== 0 && this.shared.has(p)) this.release(p);
+    else if (this.spare.length < MAX_SPARE) this.spare.push(p);
   }
 
-  /** Copy a materialised frame `src` to `dst` (copy_highpage), materialising dst without zeroing it first. */
+  /**
+   * Copy a materialised frame `src` to `dst` (copy_highpage). A dst that is
+   * not materialised (a freshly allocated page: nobody can hold a view of it)
+   * shares src's buffer instead of copying 4 KiB: the two read the same bytes
+   * until either is written through frame(), which gives the writer its own
+   * copy, or freed. The copy migrate_vma makes before freeing the source
+   * (every page of a device migration) so costs no bytes. Holders of a view
+   * of src from before the copy must not write through it afterwards: every
+   * caller unmaps or write-protects src first, and the CPU model's views die
+   * with the TLB generation that bumps.
+   */
   copyFrame(dst: number, src: number): void {
     const from = this.pages.get(src);
     if (!from) throw new Error(`copyFrame: pfn 0x${src.toString(16)} is not materialised`);
-    let to = this.pages.get(dst);
-    if (!to) {
-      to = this.spare.pop() ?? new Uint8Array(PAGE_SIZE);
-      this.pages.set(dst, to);
+    if (dst === src) return;
+    const to = this.pages.get(dst);
+    if (to && !(this.shared.size !== 0 && this.shared.has(to))) {
+      to.set(from);
+      return;
     }
-    to.set(from);
+    if (to) this.release(to);
+    this.pages.set(dst, from);
+    this.shared.set(from, (this.shared.get(from) ?? 1) + 1);
+  }
+
+  /** Buffers held by more than one frame (copyFrame), with their number of holders. */
+  private readonly shared = new Map<Uint8Array, number>();
+
+  /** Buffers currently held by more than one frame (copyFrame). */
+  get sharedBuffers(): number {
+    return this.shared.size;
+  }
+
+  /** One holder of a shared buffer fewer. */
+  private release(p: Uint8Array): void {
+    const n = this.shared.get(p)! - 1;
+    if (n <= 1) this.shared.delete(p);
+    else this.shared.set(p, n);
+  }
+
+  /** Give `pfn` its own copy of the shared buffer `p`. */
+  private unshare(pfn: number, p: Uint8Array): Uint8Array {
+    this.release(p);
+    const q = this.spare.pop() ?? new Uint8Array(PAGE_SIZE);
+    q.set(p);
+    this.pages.set(pfn, q);
+    return q;
   }
 
   /** A zeroed 4 KiB buffer: a recycled one, else a new one. */
