@@ -46,7 +46,10 @@ describe('PhysMem.copyFrame shares buffers copy-on-write', () => {
         const ref = new Map<number, Uint8Array>();
         const refFrame = (p: number): Uint8Array => {
           let f = ref.get(p);
-          if (!f) ref.set(p, (f = new Uint8Array(PAGE_SIZE)));
+          if (!f) {
+            f = new Uint8Array(PAGE_SIZE);
+            ref.set(p, f);
+          }
           return f;
         };
         for (const o of ops) {
