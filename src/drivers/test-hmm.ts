@@ -46,6 +46,7 @@ import {
   migrateDevicePages,
   migrateDeviceRange,
   migratePfn,
+  migratePfnFlags,
   migratePfnToPage,
   migrateVmaFinalize,
   migrateVmaPages,
@@ -65,6 +66,7 @@ import {
 import { PTE_ACCESSED, PTE_PRESENT, PTE_USER, setPte } from '../mm/pte.js';
 import { pageAddRmap } from '../mm/rmap.js';
 import { VM_MIXEDMAP, VM_READ, VM_WRITE, type Vma } from '../mm/vma.js';
+import { DmirrorPt } from './dmirror-pt.js';
 import * as U from './test-hmm-uapi.js';
 
 export const DEVMEM_CHUNK_SIZE = 256 * 1024 * 1024;
@@ -127,7 +129,7 @@ export class DmirrorDevice implements CharDevice {
 /** struct dmirror (per open file). */
 export class Dmirror {
   /** The simulated device page table: user pfn → page pfn * 4 + tag. */
-  readonly pt = new Map<number, number>();
+  readonly pt = new DmirrorPt();
   notifier!: IntervalNotifier;
   constructor(
     readonly id: number,
@@ -248,7 +250,8 @@ export class DmirrorDriver {
       const rpage = ctx.fields.zoneDeviceData(pfn);
       if (rpage >= 0) ctx.putPage(rpage);
     }
-    const chunk = dev.chunks.find((c) => pfn >= c.pagemap.startPfn && pfn < c.pagemap.endPfn);
+    let chunk: Chunk | undefined;
+    for (const c of dev.chunks) if (pfn >= c.pagemap.startPfn && pfn < c.pagemap.endPfn) chunk = c;
     if (chunk && !chunk.remove) {
       dev.cfree++;
       ctx.fields.setZoneDeviceData(pfn, dev.freeHead);
@@ -276,10 +279,7 @@ export class DmirrorDriver {
   /** dmirror_do_update(): erase [start>>12, end>>12] — inclusive end (xa_for_each_range): one page too many. */
   private invalidate(d: Dmirror, start: number, end: number): void {
     const s = Math.floor(start / 4096);
-    const e = Math.floor(end / 4096);
-    if (e - s < d.pt.size) {
-      for (let p = s; p <= e; p++) d.pt.delete(p);
-    } else for (const k of [...d.pt.keys()]) if (k >= s && k <= e) d.pt.delete(k);
+    d.pt.eraseRange(s, Math.floor(end / 4096));
   }
 
   release(d: Dmirror): void {
@@ -349,9 +349,8 @@ export class DmirrorDriver {
     const end = c.addr + c.npages * 4096;
     for (let va = start; va < end; va += 4096) {
       const e = d.pt.get(va / 4096);
-      if (e === undefined) return -ENOENT;
-      const page = Math.floor(e / 4);
-      this.ctx.mem.readPageInto(page, bounce.subarray(va - c.addr, va - c.addr + 4096));
+      if (e < 0) return -ENOENT;
+      this.ctx.mem.readPageInto(Math.floor(e / 4), bounce, va - c.addr);
       c.cpages++;
     }
     return 0;
@@ -366,7 +365,7 @@ export class DmirrorDriver {
     const end = c.addr + c.npages * 4096;
     for (let va = start; va < end; va += 4096) {
       const e = d.pt.get(va / 4096);
-      if (e === undefined || e % 4 !== DPT_XA_TAG_WRITE) return -ENOENT;
+      if (e < 0 || (e & 3) !== DPT_XA_TAG_WRITE) return -ENOENT;
       this.ctx.mem.frame(Math.floor(e / 4)).set(bounce.subarray(va - c.addr, va - c.addr + 4096));
       c.cpages++;
     }
@@ -462,11 +461,15 @@ export class DmirrorDriver {
     const ctx = this.ctx;
     const end = c.addr + c.npages * 4096;
     const step = ctx.hmm.dmirrorMigrateChunk * 4096;
+    // unsigned long src_pfns[64], dst_pfns[64] on the kernel stack: one pair for every step.
+    const src = new Float64Array(ctx.hmm.dmirrorMigrateChunk);
+    const dst = new Float64Array(ctx.hmm.dmirrorMigrateChunk);
     for (let addr = c.addr; addr < end; ) {
       const vma = d.mm.vmaLookup(addr);
       if (!vma || !(vma.flags & VM_READ)) return -EINVAL;
       const next = Math.min(end, addr + step, vma.end);
-      const m = newMigrateVma(vma, addr, next, this.migrateOwner(d.mdevice), MIGRATE_VMA_SELECT_SYSTEM);
+      const owner = this.migrateOwner(d.mdevice);
+      const m = newMigrateVma(vma, addr, next, owner, MIGRATE_VMA_SELECT_SYSTEM, src, dst);
       const ret = migrateVmaSetup(ctx, m);
       if (ret) return ret;
       this.migrateAllocAndCopy(d, m);
@@ -496,7 +499,7 @@ export class DmirrorDriver {
     const ctx = this.ctx;
     for (let k = 0; k < m.npages; k++) {
       const s = m.src[k]!;
-      if (!((s % 64) & MIGRATE_PFN_MIGRATE)) continue;
+      if (!(migratePfnFlags(s) & MIGRATE_PFN_MIGRATE)) continue;
       const spage = migratePfnToPage(s);
       if (spage >= 0 && ctx.pgmapOf(spage)) {
         ctx.pr('WARNING: dmirror_migrate_alloc_and_copy: source is a device page');
@@ -514,7 +517,8 @@ export class DmirrorDriver {
       );
       if (!this.isPrivate(d.mdevice)) this.coherentOwner.set(dpage, d.id);
       let dst = migratePfn(dpage);
-      if ((s % 64) & MIGRATE_PFN_WRITE || (spage < 0 && m.vma.flags & VM_WRITE)) dst += MIGRATE_PFN_WRITE;
+      if (migratePfnFlags(s) & MIGRATE_PFN_WRITE || (spage < 0 && m.vma.flags & VM_WRITE))
+        dst += MIGRATE_PFN_WRITE;
       m.dst[k] = dst;
     }
   }
@@ -527,8 +531,8 @@ export class DmirrorDriver {
     for (let k = 0; k < m.npages; k++) {
       const s = m.src[k]!;
       const dpage = migratePfnToPage(m.dst[k]!);
-      if (!((s % 64) & MIGRATE_PFN_MIGRATE) || dpage < 0) continue;
-      const tag = (m.dst[k]! % 64) & MIGRATE_PFN_WRITE ? DPT_XA_TAG_WRITE : 0;
+      if (!(migratePfnFlags(s) & MIGRATE_PFN_MIGRATE) || dpage < 0) continue;
+      const tag = migratePfnFlags(m.dst[k]!) & MIGRATE_PFN_WRITE ? DPT_XA_TAG_WRITE : 0;
       d.pt.set(m.start / 4096 + k, this.backing(dpage) * 4 + tag);
     }
   }
@@ -543,14 +547,14 @@ export class DmirrorDriver {
     for (let k = 0; k < m.npages; k++) {
       const s = m.src[k]!;
       const spage = migratePfnToPage(s);
-      if (spage < 0 || !((s % 64) & MIGRATE_PFN_MIGRATE)) continue;
+      if (spage < 0 || !(migratePfnFlags(s) & MIGRATE_PFN_MIGRATE)) continue;
       const dpage = ctx.allocPages(0, false);
       if (dpage < 0) continue;
       ctx.lockPage(dpage);
       d?.pt.delete(m.start / 4096 + k);
       ctx.copyPage(dpage, this.backing(spage));
       let dst = migratePfn(dpage);
-      if ((s % 64) & MIGRATE_PFN_WRITE) dst += MIGRATE_PFN_WRITE;
+      if (migratePfnFlags(s) & MIGRATE_PFN_WRITE) dst += MIGRATE_PFN_WRITE;
       m.dst[k] = dst;
     }
   }
@@ -576,17 +580,19 @@ export class DmirrorDriver {
     const ctx = this.ctx;
     const end = c.addr + c.npages * 4096;
     const step = ctx.hmm.dmirrorMigrateChunk * 4096;
+    const src = new Float64Array(ctx.hmm.dmirrorMigrateChunk);
+    const dst = new Float64Array(ctx.hmm.dmirrorMigrateChunk);
     for (let addr = c.addr; addr < end; ) {
       const vma = d.mm.vmaLookup(addr);
       if (!vma || !(vma.flags & VM_READ)) return -EINVAL;
       const next = Math.min(end, addr + step, vma.end);
-      const m = newMigrateVma(vma, addr, next, d.mdevice, this.selectDevice(d.mdevice));
+      const m = newMigrateVma(vma, addr, next, d.mdevice, this.selectDevice(d.mdevice), src, dst);
       const ret = migrateVmaSetup(ctx, m);
       if (ret) return ret;
       this.faultAllocAndCopy(d, m);
       migrateVmaPages(ctx, m);
       for (let k = 0; k < m.npages; k++) {
-        const f = m.src[k]! % 64;
+        const f = migratePfnFlags(m.src[k]!);
         if (f & MIGRATE_PFN_VALID && f & MIGRATE_PFN_MIGRATE) c.cpages++;
       }
       migrateVmaFinalize(ctx, m);
@@ -687,7 +693,7 @@ export class DmirrorDriver {
   private checkExclusive(d: Dmirror, c: Cmd): number {
     for (let p = c.addr / 4096; p < c.addr / 4096 + c.npages; p++) {
       const e = d.pt.get(p);
-      if (e !== undefined && e % 4 === DPT_XA_TAG_ATOMIC) return -EPERM;
+      if (e >= 0 && (e & 3) === DPT_XA_TAG_ATOMIC) return -EPERM;
     }
     return 0;
   }
@@ -714,7 +720,7 @@ export class DmirrorDriver {
     migrateDeviceRange(ctx, src, startPfn, n);
     for (let k = 0; k < n; k++) {
       const s = src[k]!;
-      if (!((s % 64) & MIGRATE_PFN_VALID) || !((s % 64) & MIGRATE_PFN_MIGRATE)) continue;
+      if (!(migratePfnFlags(s) & MIGRATE_PFN_VALID) || !(migratePfnFlags(s) & MIGRATE_PFN_MIGRATE)) continue;
       const dpage = ctx.allocPages(0, false);
       ctx.lockPage(dpage);
       ctx.copyPage(dpage, this.backing(migratePfnToPage(s)));

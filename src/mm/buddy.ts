@@ -139,9 +139,8 @@ export class Buddy {
   /** page_is_buddy(page, buddy, order): valid, same zone, PageBuddy, same order. */
   private isFreeBuddy(buddyPfn: number, order: number, zone: number): boolean {
     if (!this.pages.sections.pfnValid(buddyPfn)) return false;
-    if (this.zones.zoneIndexOf(buddyPfn) !== zone) return false;
-    const st = this.pages.peek(buddyPfn);
-    return st.mapcount === this.pages.buddyMapcount && st.private === order;
+    if (this.pages.buddyOrder(buddyPfn) !== order) return false;
+    return this.zones.zoneIndexOf(buddyPfn) === zone;
   }
 
   /**
@@ -156,14 +155,14 @@ export class Buddy {
     while (order < this.maxOrder) {
       const buddy = buddyOf(pfn, order);
       if (!this.isFreeBuddy(buddy, order, zone)) break;
-      this.unlink(this.pages.peek(buddy).node);
+      this.unlink(this.pages.buddyNode(buddy));
       this.clearHead(buddy);
       pfn = Math.min(pfn, buddy);
       order++;
     }
     let tail = toTail;
     if (!tail && order < this.maxOrder - 1) {
-      const higher = pfn - (pfn % 2 ** (order + 1));
+      const higher = pfn - (pfn % POW2[order + 1]!);
       const higherBuddy = buddyOf(higher, order + 1);
       if (this.isFreeBuddy(higherBuddy, order + 1, zone)) tail = true;
     }
@@ -303,12 +302,10 @@ export class Buddy {
         `free of order-${order} block at unaligned pfn 0x${pfn.toString(16)}`,
       );
     }
-    const st = this.pages.get(pfn);
-    if (st.mapcount === this.pages.buddyMapcount) {
+    if (this.pages.peek(pfn).mapcount === this.pages.buddyMapcount) {
       throw new ModelError('BUDDY_DOUBLE_FREE', `pfn 0x${pfn.toString(16)} is already free`);
     }
-    st.refcount = 0;
-    this.pages.set(pfn, st);
+    this.pages.setRefcount(pfn, 0);
     this.freeOne(pfn, order, false);
   }
 
@@ -374,10 +371,13 @@ export class Buddy {
   }
 }
 
+/** 2^order, looked up (per merge step: no Math.pow). */
+const POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);
+
 /** __find_buddy_pfn(): pfn ^ (1 << order), in double arithmetic (pfns can exceed 2^31). */
 export function buddyOf(pfn: number, order: number): number {
-  const size = 2 ** order;
-  return Math.floor(pfn / size) % 2 === 0 ? pfn + size : pfn - size;
+  const size = POW2[order]!;
+  return (Math.floor(pfn / size) & 1) === 0 ? pfn + size : pfn - size;
 }
 
 /** __ffs(): index of the lowest set bit (x > 0, up to 2^52). */

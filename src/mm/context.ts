@@ -218,7 +218,7 @@ export class MmContext {
       pgmap.refs--;
       return;
     }
-    if (this.hugetlbPages.has(head)) {
+    if (this.hugetlbPages.size && this.hugetlbPages.has(head)) {
       // free_huge_folio(): back to the pool's free list.
       this.fields.setMapping(head, 0);
       this.entireMapcount.delete(head);
@@ -227,7 +227,7 @@ export class MmContext {
     }
     const order = this.fields.order(head);
     if (order) this.fields.clearCompound(head, order);
-    this.entireMapcount.delete(head);
+    if (this.entireMapcount.size) this.entireMapcount.delete(head);
     for (let i = 0; i < 2 ** order; i++) {
       this.fields.reset(head + i);
       this.pages.setMapRaw(head + i, -1);

@@ -29,7 +29,7 @@ export function userPfn(mm: MmStruct, va: number, write: boolean): number {
   const pi = pmdIndex(va);
   if (!pteNone(pmd, pi) && pmd[2 * pi]! & PTE_PSE) {
     if (!(pmd[2 * pi]! & 1) || (write && !(pmd[2 * pi]! & PTE_RW))) return -1;
-    return ptePfn(pmd, pi) + (Math.floor(va / 4096) % 512);
+    return ptePfn(pmd, pi) + (Math.floor(va / 4096) & 511);
   }
   const t = mm.pteTable(va, false);
   if (!t) return -1;

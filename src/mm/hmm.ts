@@ -82,7 +82,7 @@ export function hmmRangeFault(ctx: MmContext, mm: MmStruct, r: HmmRange): number
       if (pmd && !pteNone(pmd, pi) && pmd[2 * pi]! & PTE_PSE) {
         if (pmd[2 * pi]! & 1) {
           cpu = HMM_PFN_VALID | (pmd[2 * pi]! & PTE_RW ? HMM_PFN_WRITE : 0);
-          pfn = ptePfn(pmd, pi) + (Math.floor(va / 4096) % 512);
+          pfn = ptePfn(pmd, pi) + (Math.floor(va / 4096) & 511);
           order = 9;
         }
       } else {

@@ -8,6 +8,7 @@
  * MIGRATE_PFN_VALID 1<<0, MIGRATE_PFN_MIGRATE 1<<1, MIGRATE_PFN_WRITE 1<<3
  * (bit 2, the old MIGRATE_PFN_LOCKED, is unused in 6.12).
  */
+import { ModelError } from '../errors.js';
 import type { MmContext } from './context.js';
 import { HPAGE_PMD_SIZE, splitHugePage, splitHugePmd } from './huge-memory.js';
 import { ownerName } from './memremap.js';
@@ -31,7 +32,14 @@ import {
   swpOffset,
   swpType,
 } from './pte.js';
-import { pageAddNewAnonRmap, pageAddRmap, pageMapcount, pageRemoveRmap, rmapWalk } from './rmap.js';
+import {
+  pageAddNewAnonRmap,
+  pageAddRmap,
+  pageMapcount,
+  pageRemoveRmap,
+  rmapAnchor,
+  rmapWalk,
+} from './rmap.js';
 import { VM_HUGETLB, VM_SPECIAL, VM_WRITE, type Vma } from './vma.js';
 
 export const MIGRATE_PFN_VALID = 1;
@@ -47,12 +55,20 @@ export const MIGRATE_VMA_SELECT_DEVICE_COHERENT = 4;
 export function migratePfn(pfn: number): number {
   return pfn * 64 + MIGRATE_PFN_VALID;
 }
+/**
+ * The MIGRATE_PFN_* bits of an entry. `& 63` on the double is exact (ToInt32
+ * keeps the low 32 bits of an integer below 2^53) and, unlike `% 64` on a
+ * value past 2^31, needs no floating-point remainder: these run per page.
+ */
+export function migratePfnFlags(e: number): number {
+  return e & 63;
+}
 /** migrate_pfn_to_page(): the pfn, or -1 unless VALID. */
 export function migratePfnToPage(e: number): number {
-  return e % 2 === 1 ? Math.floor(e / 64) : -1;
+  return e & MIGRATE_PFN_VALID ? Math.floor(e / 64) : -1;
 }
 function hasFlag(e: number, f: number): boolean {
-  return ((e % 64) & f) !== 0;
+  return (e & 63 & f) !== 0;
 }
 function clearFlag(e: number, f: number): number {
   return hasFlag(e, f) ? e - f : e;
@@ -194,28 +210,50 @@ function collect(ctx: MmContext, m: MigrateVma): void {
   m.end = m.start + k * 4096;
 }
 
-/** Replace the migration entries for `old` by mappings of `neu` (remove_migration_ptes). */
+/**
+ * Replace the migration entries for `old` by mappings of `neu`
+ * (remove_migration_ptes → rmap_walk → remove_migration_pte). The walk is
+ * inlined (no callback per page): nothing here changes the anon_vma's VMAs,
+ * which the kernel's walk holds the anon_vma lock for.
+ */
 function removeMigrationPtes(ctx: MmContext, old: number, neu: number): void {
+  const anchor = rmapAnchor(ctx, old);
+  if (!anchor) return;
+  const index = ctx.fields.index(old);
+  const toPrivate = ctx.isDevicePrivate(neu);
+  for (const vma of anchor.vmas) {
+    const va = vma.addressOf(index);
+    if (va >= 0) removeMigrationPte(ctx, vma, va, old, neu, toPrivate);
+  }
+}
+
+/** remove_migration_pte(): one migration entry for `old` at va becomes a mapping of `neu`. */
+function removeMigrationPte(
+  ctx: MmContext,
+  vma: Vma,
+  va: number,
+  old: number,
+  neu: number,
+  toPrivate: boolean,
+): void {
   const sw = ctx.hmm.swap;
-  rmapWalk(ctx, old, (vma, va) => {
-    const t = vma.mm.pteTable(va, false);
-    if (!t) return;
-    const i = pteIndex(va);
-    if (ptePresent(t, i) || pteNone(t, i)) return;
-    const type = swpType(t, i);
-    if (type !== sw.migrationRead && type !== sw.migrationReadExclusive && type !== sw.migrationWrite) return;
-    if (swpOffset(t, i) !== old) return;
-    const writable = type === sw.migrationWrite;
-    if (ctx.isDevicePrivate(neu)) setSwapPte(t, i, writable ? sw.deviceWrite : sw.deviceRead, neu);
-    else {
-      let f = PTE_PRESENT | PTE_USER | PTE_ACCESSED;
-      if (writable && vma.flags & VM_WRITE) f |= PTE_RW | PTE_DIRTY;
-      setPte(t, i, neu, f);
-    }
-    ctx.getPage(neu);
-    pageAddRmap(ctx, neu);
-    ctx.tlbGen++;
-  });
+  const t = vma.mm.pteTable(va, false);
+  if (!t) return;
+  const i = pteIndex(va);
+  if (ptePresent(t, i) || pteNone(t, i)) return;
+  const type = swpType(t, i);
+  if (type !== sw.migrationRead && type !== sw.migrationReadExclusive && type !== sw.migrationWrite) return;
+  if (swpOffset(t, i) !== old) return;
+  const writable = type === sw.migrationWrite;
+  if (toPrivate) setSwapPte(t, i, writable ? sw.deviceWrite : sw.deviceRead, neu);
+  else {
+    let f = PTE_PRESENT | PTE_USER | PTE_ACCESSED;
+    if (writable && vma.flags & VM_WRITE) f |= PTE_RW | PTE_DIRTY;
+    setPte(t, i, neu, f);
+  }
+  ctx.getPage(neu);
+  pageAddRmap(ctx, neu);
+  ctx.tlbGen++;
 }
 
 /** migrate_vma_setup(): 0 or -EINVAL. */
@@ -228,6 +266,13 @@ export function migrateVmaSetup(ctx: MmContext, m: MigrateVma): number {
     if (!v || v.flags & VM_HUGETLB || v.flags & VM_SPECIAL) return -EINVAL;
     if (n <= 0 || m.start < v.start || m.start >= v.end || m.end <= v.start || m.end > v.end) return -EINVAL;
     if (!m.src || !m.dst) return -EINVAL;
+    // The kernel trusts the caller's arrays to hold npages entries; here a short one is a model bug.
+    if (m.src.length < n || m.dst.length < n) {
+      throw new ModelError(
+        'HMM_MIGRATE_ARRAYS',
+        `migrate_vma_setup: src/dst hold fewer than the ${n} pages of the range`,
+      );
+    }
     if (m.faultPage >= 0 && !ctx.isDevicePrivate(m.faultPage)) return -EINVAL;
     m.src.fill(0, 0, n);
     m.cpages = 0;
@@ -457,21 +502,27 @@ export function migrateDeviceCoherentFolio(ctx: MmContext, pfn: number): number 
   return hasFlag(src[0]!, MIGRATE_PFN_MIGRATE) ? 0 : -EBUSY;
 }
 
-/** A fresh struct migrate_vma for [start, end) of vma. */
+/**
+ * A fresh struct migrate_vma for [start, end) of vma. `src`/`dst` are the
+ * caller's pfn arrays (a driver's on-stack `src_pfns[64]`, reused for every
+ * step of one ioctl); new ones of the range's size when omitted.
+ */
 export function newMigrateVma(
   vma: Vma,
   start: number,
   end: number,
   owner: unknown,
   flags: number,
+  src?: Float64Array,
+  dst?: Float64Array,
 ): MigrateVma {
   const n = Math.max(0, (end - start) / 4096);
   return {
     vma,
     start,
     end,
-    src: new Float64Array(n),
-    dst: new Float64Array(n),
+    src: src ?? new Float64Array(n),
+    dst: dst ?? new Float64Array(n),
     cpages: 0,
     npages: 0,
     pgmapOwner: owner,

@@ -72,20 +72,35 @@ export class MmStruct {
     return this.ctx.table(ptePfn(table, idx));
   }
 
-  /** The PMD table covering va (pud_alloc/pmd_alloc when `alloc`). */
+  /**
+   * The PMD table covering va (pud_alloc/pmd_alloc when `alloc`). The last
+   * one found is cached per 1 GiB of address space until the page-table
+   * structure changes (pgtGen): walks of consecutive pages skip the upper levels.
+   */
   pmdTable(va: number, alloc: boolean): Uint32Array | null {
+    const gib = Math.floor(va / 2 ** 30);
+    if (gib === this.lastPmdGib && this.lastPmdGen === this.ctx.pgtGen) return this.lastPmd;
     const pgd = this.ctx.table(this.pgdPfn);
     const pud = this.next(pgd, Math.floor(va / 2 ** 39) % 512, alloc);
     if (!pud) return null;
-    return this.next(pud, Math.floor(va / 2 ** 30) % 512, alloc);
+    const pmd = this.next(pud, gib % 512, alloc);
+    if (pmd) {
+      this.lastPmdGib = gib;
+      this.lastPmd = pmd;
+      this.lastPmdGen = this.ctx.pgtGen;
+    }
+    return pmd;
   }
+  private lastPmdGib = -1;
+  private lastPmd: Uint32Array | null = null;
+  private lastPmdGen = -1;
 
   /**
    * pte_offset_map() (+ __pte_alloc when `alloc`): the PTE table covering va,
    * or null when the PMD is none (and !alloc) or is a huge leaf.
    */
   pteTable(va: number, alloc: boolean): Uint32Array | null {
-    const base = va - (va % 0x200000);
+    const base = va - (va & 0x1fffff);
     if (base === this.lastPteVa && this.lastGen === this.ctx.pgtGen) return this.lastPte;
     const pmd = this.pmdTable(va, alloc);
     if (!pmd) return null;
@@ -105,6 +120,7 @@ export class MmStruct {
     for (const pfn of this.tablePfns) this.ctx.freeTable(pfn);
     this.tablePfns.length = 0;
     this.lastPteVa = -1;
+    this.lastPmdGib = -1;
   }
 
   /** Detach a PTE table from its PMD (a huge PMD replaces it: collapse is not modelled; used by zap of a whole PMD range). */
@@ -115,10 +131,11 @@ export class MmStruct {
   }
 }
 
+/** (va >> 12) & 511; `&` is exact on the double and avoids a floating-point remainder per call. */
 export function pteIndex(va: number): number {
-  return Math.floor(va / 4096) % 512;
+  return Math.floor(va / 4096) & 511;
 }
 
 export function pmdIndex(va: number): number {
-  return Math.floor(va / 0x200000) % 512;
+  return Math.floor(va / 0x200000) & 511;
 }

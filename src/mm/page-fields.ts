@@ -20,8 +20,14 @@ interface FieldArrays {
 
 export class PageFields {
   private readonly secs = new Map<number, FieldArrays>();
+  /**
+   * Two most recently used sections: a migration alternates between a
+   * system page and a device page (sections far apart) on every step.
+   */
   private lastSec = -1;
   private last: FieldArrays | undefined;
+  private prevSec = -1;
+  private prev: FieldArrays | undefined;
   private off = 0;
 
   constructor(private readonly pfnsPerSection: number) {}
@@ -30,6 +36,14 @@ export class PageFields {
     const sec = Math.floor(pfn / this.pfnsPerSection);
     this.off = pfn - sec * this.pfnsPerSection;
     if (sec === this.lastSec) return this.last!;
+    if (sec === this.prevSec) {
+      const a = this.prev!;
+      this.prevSec = this.lastSec;
+      this.prev = this.last;
+      this.lastSec = sec;
+      this.last = a;
+      return a;
+    }
     let a = this.secs.get(sec);
     if (!a) {
       const n = this.pfnsPerSection;
@@ -42,6 +56,8 @@ export class PageFields {
       };
       this.secs.set(sec, a);
     }
+    this.prevSec = this.lastSec;
+    this.prev = this.last;
     this.lastSec = sec;
     this.last = a;
     return a;
@@ -110,5 +126,6 @@ export class PageFields {
   dropSection(sec: number): void {
     this.secs.delete(sec);
     if (this.lastSec === sec) this.lastSec = -1;
+    if (this.prevSec === sec) this.prevSec = -1;
   }
 }

@@ -104,6 +104,60 @@ class FrameTable {
   }
 }
 
+/**
+ * pfn → the one other frame that shares its buffer (PhysMem.copyFrame), held
+ * as entry + 1 in 4096-entry Float64Array leaves (0 = not shared) with a
+ * one-leaf cache: no object-keyed lookups on the per-page paths. A leaf,
+ * once made, stays (8 bytes per frame of the 16 MiB it covers: 0.2%).
+ */
+class Partners {
+  private readonly leaves = new Map<number, Float64Array>();
+  private lastKey = -1;
+  private last: Float64Array | undefined;
+  /** Pairs of frames currently sharing a buffer. */
+  pairs = 0;
+
+  private leaf(pfn: number, create: boolean): Float64Array | undefined {
+    const k = Math.floor(pfn / LEAF);
+    if (k === this.lastKey) return this.last;
+    let l = this.leaves.get(k);
+    if (!l) {
+      if (!create) return undefined;
+      l = new Float64Array(LEAF);
+      this.leaves.set(k, l);
+    }
+    this.lastKey = k;
+    this.last = l;
+    return l;
+  }
+
+  /** The frame sharing pfn's buffer, or -1. */
+  get(pfn: number): number {
+    if (this.pairs === 0) return -1;
+    const l = this.leaf(pfn, false);
+    return l ? l[pfn & (LEAF - 1)]! - 1 : -1;
+  }
+
+  private put(pfn: number, v: number): void {
+    this.leaf(pfn, true)![pfn & (LEAF - 1)] = v + 1;
+  }
+
+  link(a: number, b: number): void {
+    this.put(a, b);
+    this.put(b, a);
+    this.pairs++;
+  }
+
+  /** pfn and its partner stop sharing (nothing when pfn shares with none). */
+  unlink(pfn: number): void {
+    const q = this.get(pfn);
+    if (q < 0) return;
+    this.put(pfn, -1);
+    this.put(q, -1);
+    this.pairs--;
+  }
+}
+
 /** Recycled frame buffers kept at most (16 MiB). */
 const MAX_SPARE = 4096;
 
@@ -185,51 +239,99 @@ export class PhysMem {
     return null;
   }
 
-  /** The frame's buffer, materialising it (with generated content, if any) first. */
+  /**
+   * The frame's buffer, to read or write, materialising it (with generated
+   * content, if any) first. A buffer shared by copyFrame() is copied first:
+   * the caller gets one only this frame holds.
+   */
   frame(pfn: number): Uint8Array {
     let p = this.pages.get(pfn);
     if (!p) {
       p = this.newBuffer();
       this.fillFromProviders(pfn, p);
       this.pages.set(pfn, p);
-    }
+    } else if (this.partners.pairs !== 0 && this.partners.get(pfn) >= 0) p = this.unshare(pfn, p);
     return p;
   }
 
   /** Zero a whole frame (clear_page); materialises it. */
   zeroPage(pfn: number): void {
     const p = this.pages.get(pfn);
-    if (p) p.fill(0);
-    else this.pages.set(pfn, this.newBuffer());
+    if (p && this.partners.get(pfn) < 0) p.fill(0);
+    else {
+      this.partners.unlink(pfn);
+      this.pages.set(pfn, this.newBuffer());
+    }
   }
 
   /** Drop a frame's backing so it reads as zero / generated again. */
   discard(pfn: number): void {
+    this.partners.unlink(pfn);
     this.pages.delete(pfn);
   }
 
   /**
    * discard() for a frame whose buffer nobody holds a view of any more (a
    * freed user folio): the buffer is kept (up to MAX_SPARE) for the next
-   * frame that materialises.
+   * frame that materialises — unless another frame still shares it.
    */
   recycle(pfn: number): void {
     const p = this.pages.get(pfn);
     if (!p) return;
     this.pages.delete(pfn);
-    if (this.spare.length < MAX_SPARE) this.spare.push(p);
+    if (this.partners.get(pfn) >= 0) this.partners.unlink(pfn);
+    else if (this.spare.length < MAX_SPARE) this.spare.push(p);
   }
 
-  /** Copy a materialised frame `src` to `dst` (copy_highpage), materialising dst without zeroing it first. */
+  /**
+   * Copy a materialised frame `src` to `dst` (copy_highpage). A dst that is
+   * not materialised (a freshly allocated page: nobody can hold a view of it)
+   * shares src's buffer instead of copying 4 KiB, when src shares with no
+   * other frame yet: the two read the same bytes until either is written
+   * through frame(), which gives the writer its own copy, or freed. The copy
+   * migrate_vma makes before freeing the source (every page of a device
+   * migration) so costs no bytes. Holders of a view of src from before the
+   * copy must not write through it afterwards: every caller unmaps or
+   * write-protects src first, and the CPU model's views die with the TLB
+   * generation that bumps.
+   */
   copyFrame(dst: number, src: number): void {
     const from = this.pages.get(src);
     if (!from) throw new Error(`copyFrame: pfn 0x${src.toString(16)} is not materialised`);
-    let to = this.pages.get(dst);
-    if (!to) {
-      to = this.spare.pop() ?? new Uint8Array(PAGE_SIZE);
-      this.pages.set(dst, to);
+    if (dst === src) return;
+    const to = this.pages.get(dst);
+    if (to) {
+      if (this.partners.get(dst) < 0) {
+        to.set(from);
+        return;
+      }
+      this.partners.unlink(dst);
     }
-    to.set(from);
+    if (this.partners.get(src) >= 0) {
+      const q = this.spare.pop() ?? new Uint8Array(PAGE_SIZE);
+      q.set(from);
+      this.pages.set(dst, q);
+      return;
+    }
+    this.pages.set(dst, from);
+    this.partners.link(dst, src);
+  }
+
+  /** Frames that share their buffer with another frame (copyFrame), by pfn. */
+  private readonly partners = new Partners();
+
+  /** Buffers currently held by two frames (copyFrame). */
+  get sharedBuffers(): number {
+    return this.partners.pairs;
+  }
+
+  /** Give `pfn` its own copy of the buffer `p` it shares. */
+  private unshare(pfn: number, p: Uint8Array): Uint8Array {
+    this.partners.unlink(pfn);
+    const q = this.spare.pop() ?? new Uint8Array(PAGE_SIZE);
+    q.set(p);
+    this.pages.set(pfn, q);
+    return q;
   }
 
   /** A zeroed 4 KiB buffer: a recycled one, else a new one. */
@@ -240,15 +342,19 @@ export class PhysMem {
     return p;
   }
 
-  /** Copy frame `pfn` into `dst` (4096 bytes) without allocating: materialised, generated or zero. */
-  readPageInto(pfn: number, dst: Uint8Array): void {
+  /**
+   * Copy frame `pfn` into dst[at, at + 4096) without allocating (for a
+   * materialised or zero frame): materialised, generated or zero.
+   */
+  readPageInto(pfn: number, dst: Uint8Array, at = 0): void {
     const p = this.pages.get(pfn);
     if (p) {
-      dst.set(p);
+      dst.set(p, at);
       return;
     }
-    dst.fill(0, 0, PAGE_SIZE);
-    this.fillFromProviders(pfn, dst);
+    dst.fill(0, at, at + PAGE_SIZE);
+    if (this.provider?.covers(pfn) || this.kernel?.covers(pfn))
+      this.fillFromProviders(pfn, at ? dst.subarray(at, at + PAGE_SIZE) : dst);
   }
 
   read(paddr: number | bigint, len: number): Uint8Array {

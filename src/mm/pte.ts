@@ -60,7 +60,7 @@ export function pteWrite(t: Uint32Array, i: number): boolean {
 
 /** set_pte(): a present (or PROTNONE) entry for `pfn` with low flag bits `flags`. */
 export function setPte(t: Uint32Array, i: number, pfn: number, flags: number, nx = true): void {
-  t[2 * i] = (((pfn % TWO20) << 12) | (flags & 0xfff)) >>> 0;
+  t[2 * i] = (((pfn & (TWO20 - 1)) << 12) | (flags & 0xfff)) >>> 0;
   t[2 * i + 1] = ((Math.floor(pfn / TWO20) & 0xfffff) | (nx ? PTE_HI_NX : 0)) >>> 0;
 }
 
@@ -76,7 +76,7 @@ export function setPteFlags(t: Uint32Array, i: number, set: number, clear: numbe
 /** A swap-format entry (__swp_entry_to_pte). `flags` are the _PAGE_SWP_* bits (1..3). */
 export function setSwapPte(t: Uint32Array, i: number, type: number, offset: number, flags = 0): void {
   const inv = SWP_OFFSET_MAX - offset;
-  t[2 * i] = (((inv % TWO23) << 9) | (flags & 0xe)) >>> 0;
+  t[2 * i] = (((inv & (TWO23 - 1)) << 9) | (flags & 0xe)) >>> 0;
   t[2 * i + 1] = (Math.floor(inv / TWO23) | (type << 27)) >>> 0;
 }
 

@@ -7,7 +7,7 @@
  * folio->_entire_mapcount: the first tail page's _mapcount slot.
  */
 import type { MmContext } from './context.js';
-import { AnonVma, type Vma } from './vma.js';
+import { type AddressSpace, AnonVma, type Vma } from './vma.js';
 
 /** anon_vma_prepare(). */
 export function anonVmaPrepare(ctx: MmContext, vma: Vma): AnonVma {
@@ -50,11 +50,15 @@ export function pageAnon(ctx: MmContext, pfn: number): boolean {
   return ctx.fields.mapping(pfn) < 0;
 }
 
+/** The anon_vma / address_space page->mapping names (folio_anon_vma / folio_mapping), or undefined. */
+export function rmapAnchor(ctx: MmContext, pfn: number): AnonVma | AddressSpace | undefined {
+  const m = ctx.fields.mapping(pfn);
+  return m === 0 ? undefined : ctx.mappings.get(Math.abs(m));
+}
+
 /** rmap_walk(): call fn(vma, va) for every VMA/address that may map pfn. */
 export function rmapWalk(ctx: MmContext, pfn: number, fn: (vma: Vma, va: number) => void): void {
-  const m = ctx.fields.mapping(pfn);
-  if (m === 0) return;
-  const owner = ctx.mappings.get(Math.abs(m));
+  const owner = rmapAnchor(ctx, pfn);
   if (!owner) return;
   const index = ctx.fields.index(pfn);
   for (const vma of [...owner.vmas]) {

@@ -135,13 +135,21 @@ export class StructPages {
       this.materialisedCount--;
     }
     this.kind[sec] = KIND_ABSENT;
-    if (this.lastSec === sec) this.lastSec = -1;
+    this.forgetCached(sec);
   }
 
   // ---- fast per-page accessors (hot paths of the user-mm model: no object per call) ----
 
+  /** The two most recently used sections (a migration alternates system and device pages). */
   private lastSec = -1;
   private lastArr: SectionArrays | undefined;
+  private prevSec = -1;
+  private prevArr: SectionArrays | undefined;
+
+  private forgetCached(sec: number): void {
+    if (this.lastSec === sec) this.lastSec = -1;
+    if (this.prevSec === sec) this.prevSec = -1;
+  }
 
   /** The section arrays holding `pfn` (materialised), offset in `this.off`. */
   private at(pfn: number): SectionArrays {
@@ -149,8 +157,18 @@ export class StructPages {
     const sec = Math.floor(pfn / per);
     this.off = pfn - sec * per;
     if (sec === this.lastSec) return this.lastArr!;
+    if (sec === this.prevSec) {
+      const a = this.prevArr!;
+      this.prevSec = this.lastSec;
+      this.prevArr = this.lastArr;
+      this.lastSec = sec;
+      this.lastArr = a;
+      return a;
+    }
     this.secOf(pfn);
     const a = this.materialise(sec);
+    this.prevSec = this.lastSec;
+    this.prevArr = this.lastArr;
     this.lastSec = sec;
     this.lastArr = a;
     return a;
@@ -268,7 +286,7 @@ export class StructPages {
   /** Set every page of a present section to one state (__init_single_page for a uniform section). */
   setSectionUniform(sec: number, st: Omit<PageState, 'node'>): void {
     if (this.kind[sec] === KIND_ABSENT) return;
-    if (this.lastSec === sec) this.lastSec = -1;
+    this.forgetCached(sec);
     if (this.arrays[sec]) {
       this.arrays[sec] = undefined;
       this.materialisedCount--;
@@ -296,7 +314,7 @@ export class StructPages {
 
   /** Mark a whole section as free max-order buddy blocks whose list nodes are nodeBase.. (buddy.ts). */
   setSectionFreeMax(sec: number, nodeBase: number): void {
-    if (this.lastSec === sec) this.lastSec = -1;
+    this.forgetCached(sec);
     if (this.arrays[sec]) {
       this.arrays[sec] = undefined;
       this.materialisedCount--;
@@ -447,6 +465,31 @@ export class StructPages {
       if (map === buddy && priv === o) return o;
     }
     return -1;
+  }
+
+  /**
+   * PageBuddy(page) ? buddy_order(page) : -1 — read straight from the
+   * section's arrays when it has them (the allocator's merge loop), without
+   * filling peek()'s record. The pfn must have a memmap (pfn_valid).
+   */
+  buddyOrder(pfn: number): number {
+    const per = this.sections.pfnsPerSection;
+    const sec = Math.floor(pfn / per);
+    if (this.kind[sec] === KIND_ARRAYS) {
+      const a = this.arrays[sec]!;
+      const off = pfn - sec * per;
+      return a.map[off] === this.buddyMapcount ? a.priv[off]! : -1;
+    }
+    const st = this.peek(pfn);
+    return st.mapcount === this.buddyMapcount ? st.private : -1;
+  }
+
+  /** The free-list node a free block head carries (peek().node without the record). */
+  buddyNode(pfn: number): number {
+    const per = this.sections.pfnsPerSection;
+    const sec = Math.floor(pfn / per);
+    if (this.kind[sec] === KIND_ARRAYS) return this.arrays[sec]!.node[pfn - sec * per]!;
+    return this.peek(pfn).node;
   }
 
   /** Set the buddy fields (_mapcount, private, the free-list node) without an object per call. */

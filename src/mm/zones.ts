@@ -90,8 +90,8 @@ export class Zones {
 
   /** Zone index of a pfn by the fixed boundaries (set_page_links() — every memmap pfn has one). */
   zoneIndexOf(pfn: number): number {
-    if (this.deviceRanges.length)
-      for (const [s, e] of this.deviceRanges) if (pfn >= s && pfn < e) return ZONE_DEVICE_IDX;
+    const dr = this.deviceRanges;
+    for (let k = 0; k < dr.length; k++) if (pfn >= dr[k]![0] && pfn < dr[k]![1]) return ZONE_DEVICE_IDX;
     if (pfn < MAX_DMA_PFN) return 0;
     if (pfn < MAX_DMA32_PFN) return 1;
     return 2;

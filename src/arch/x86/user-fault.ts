@@ -164,23 +164,23 @@ export class UserCpu {
 
   /** mov eax, [va] (4-byte aligned). */
   loadI32(va: number): number {
-    return this.view(va, false)[(va % 4096) >> 2]!;
+    return this.view(va, false)[(va & 4095) >> 2]!;
   }
 
   /** mov [va], eax. */
   storeI32(va: number, v: number): void {
-    this.view(va, true)[(va % 4096) >> 2] = v;
+    this.view(va, true)[(va & 4095) >> 2] = v;
   }
 
   loadU8(va: number): number {
-    const w = this.view(va - (va % 4), false)[(va % 4096) >> 2]!;
-    return (w >>> ((va % 4) * 8)) & 0xff;
+    const w = this.view(va - (va & 3), false)[(va & 4095) >> 2]!;
+    return (w >>> ((va & 3) * 8)) & 0xff;
   }
 
   storeU8(va: number, b: number): void {
-    const v = this.view(va - (va % 4), true);
-    const k = (va % 4096) >> 2;
-    const sh = (va % 4) * 8;
+    const v = this.view(va - (va & 3), true);
+    const k = (va & 4095) >> 2;
+    const sh = (va & 3) * 8;
     v[k] = (v[k]! & ~(0xff << sh)) | ((b & 0xff) << sh);
   }
 }
@@ -192,9 +192,9 @@ export function copyFromUser(ctx: MmContext, mm: MmStruct, va: number, len: numb
   try {
     while (done < len) {
       const a = va + done;
-      const n = Math.min(len - done, 4096 - (a % 4096));
+      const n = Math.min(len - done, 4096 - (a & 4095));
       const pfn = userTranslate(ctx, mm, a, false);
-      out.set(ctx.mem.read(pfn * 4096 + (a % 4096), n), done);
+      out.set(ctx.mem.read(pfn * 4096 + (a & 4095), n), done);
       done += n;
     }
   } catch (e) {
@@ -210,9 +210,9 @@ export function copyToUser(ctx: MmContext, mm: MmStruct, va: number, bytes: Uint
   try {
     while (done < bytes.length) {
       const a = va + done;
-      const n = Math.min(bytes.length - done, 4096 - (a % 4096));
+      const n = Math.min(bytes.length - done, 4096 - (a & 4095));
       const pfn = userTranslate(ctx, mm, a, true);
-      ctx.mem.frame(pfn).set(bytes.subarray(done, done + n), a % 4096);
+      ctx.mem.frame(pfn).set(bytes.subarray(done, done + n), a & 4095);
       done += n;
     }
   } catch (e) {
