@@ -190,6 +190,22 @@ export class KernelData implements PageContentProvider {
     return [...out].sort((a, b) => a - b);
   }
 
+  /**
+   * A memmap frame's zero test without serialising its 64 struct pages
+   * (snapshot save asks it for every memmap frame: 6.6+ zero pages); other
+   * objects, and initialised pages whose fields all read zero, are left to
+   * the bytes (undefined).
+   */
+  isZeroFrame(pfn: number): boolean | undefined {
+    if (this.placed.has(pfn)) return undefined;
+    const sec = this.vmemmapSectionOf(pfn);
+    if (sec < 0) return undefined;
+    const perFrame = PAGE_SIZE / this.L.size;
+    const first = sec * this.st.sections.pfnsPerSection + (pfn % PMD_PAGES) * perFrame;
+    const z = this.st.pages.memmapZeroness(first, perFrame);
+    return z === 2 ? undefined : z === 0;
+  }
+
   fill(pfn: number, dst: Uint8Array): void {
     const sec = this.vmemmapSectionOf(pfn);
     if (sec >= 0) {
