@@ -372,6 +372,17 @@ export class Buddy {
     }
   }
 
+  /** forEachFreeBlock() for the zones whose bit is set in `zoneMask`, in one scan. */
+  forEachFreeBlockIn(zoneMask: number, fn: (pfn: number, order: number) => void): void {
+    const order = this.orderOf;
+    const zn = this.zoneOfNode;
+    const pfns = this.pfnOf;
+    for (let id = 0, n = this.used; id < n; id++) {
+      const o = order[id]!;
+      if (o >= 0 && (zoneMask >> zn[id]!) & 1) fn(pfns[id]!, o);
+    }
+  }
+
   *listPfns(zone: number, order: number): Generator<number> {
     for (let id = this.heads[this.listIndex(zone, order)]!; id !== NIL; id = this.next[id]!)
       yield this.pfnOf[id]!;

@@ -110,12 +110,15 @@ export class RtreeBitmap implements MemoryBitmap {
     };
     const nrBlocks = Math.ceil((ext.end - ext.start) / BM_BITS_PER_BLOCK);
     const ptr = (n: RtreeNode) => this.heap.ptov(n.phys);
+    /** Inner nodes by the physical address of their struct (what a slot's pointer names). */
+    const innerAt = new Map<number, RtreeNode>();
     for (let blockNr = 0; blockNr < nrBlocks; blockNr++) {
       let levelsNeeded = 0;
       for (let b = blockNr; b; b >>>= BM_RTREE_LEVEL_SHIFT) levelsNeeded++;
       for (let i = z.levels; i < levelsNeeded; i++) {
         const node = this.allocNode(ca);
         z.inner.push(node);
+        innerAt.set(node.phys, node);
         if (z.root) storeU64(this.heap, node.dataPfn * PAGE_SIZE, ptr(z.root));
         z.root = node;
         z.levels++;
@@ -138,10 +141,12 @@ export class RtreeBitmap implements MemoryBitmap {
           break;
         }
         const childVirt = this.heap.phys.u64(slot);
-        let child = z.inner.find((n) => ptr(n) === childVirt);
+        // The inner node that slot points at (by its struct's address), or a new one.
+        let child = childVirt === 0n ? undefined : innerAt.get(this.heap.vtoDirectPhys(childVirt));
         if (!child) {
           child = this.allocNode(ca);
           z.inner.push(child);
+          innerAt.set(child.phys, child);
           storeU64(this.heap, slot, ptr(child));
         }
         node = child;

@@ -16,7 +16,7 @@ import { printk } from '../../util/printk.js';
 import { ContentKind, isZeroPage } from '../../workload/content.js';
 import { BM_END_OF_MAP } from './bitmap.js';
 import { PAGES_FOR_IO, type PreallocResult } from './preallocate.js';
-import { countDataPages, forEachSaveablePage, markFreePages, populatedZones } from './saveable.js';
+import { countDataPages, forEachSaveablePage, markFreePagesAllZones, populatedZones } from './saveable.js';
 import type { SwsuspMem } from './swsusp-mem.js';
 
 export interface SaveResult {
@@ -142,10 +142,9 @@ export function swsuspSave(
     }
   }
   // copy_data_pages()
-  for (const z of populatedZones(s)) {
-    markFreePages(s, z);
-    forEachSaveablePage(s, z, (pfn) => pre.orig.setBitQuiet(pfn));
-  }
+  const zones = populatedZones(s);
+  markFreePagesAllZones(s, zones);
+  for (const z of zones) forEachSaveablePage(s, z, (pfn) => pre.orig.setBitQuiet(pfn));
   pre.orig.positionReset();
   pre.copy.positionReset();
   let copyPfn = pre.copy.nextPfn();

@@ -33,6 +33,27 @@ export function markFreePages(s: SwsuspMem, zone: Zone): void {
   });
 }
 
+/**
+ * mark_free_pages() for each populated zone, in one scan of the free blocks:
+ * the zones' pfn spans are disjoint and each zone's pass only touches its own
+ * span, so marking all zones before reading any gives every zone the bits its
+ * own mark_free_pages() would (count_data_pages() and copy_data_pages() run
+ * it for every zone before they look at that zone's bits).
+ */
+export function markFreePagesAllZones(s: SwsuspMem, zones: readonly Zone[]): void {
+  const free = s.free!;
+  let zoneMask = 0;
+  for (const z of zones) {
+    andRange(free, s.forbidden!, z.startPfn, z.startPfn + z.spannedPages);
+    zoneMask |= 1 << z.index;
+  }
+  const w = new BitWriter(free);
+  s.machine.buddy.forEachFreeBlockIn(zoneMask, (head, order) => {
+    if (order === 0) w.set(head);
+    else setRange(free, head, head + (1 << order));
+  });
+}
+
 /** saveable_page(zone, pfn) per profile (3.10 / RHEL 7 / 6.x rules of kernel/power/snapshot.c). */
 export function saveablePage(s: SwsuspMem, zone: Zone, pfn: number): boolean {
   if (!s.machine.sections.pfnValid(pfn)) return false;
@@ -73,8 +94,9 @@ function saveableCandidate(s: SwsuspMem, zone: Zone, pfn: number): boolean {
 /** count_data_pages(): mark_free_pages + saveable_page over every populated zone. */
 export function countDataPages(s: SwsuspMem): number {
   let n = 0;
-  for (const z of populatedZones(s)) {
-    markFreePages(s, z);
+  const zones = populatedZones(s);
+  markFreePagesAllZones(s, zones);
+  for (const z of zones) {
     forEachSaveableCandidate(s, z, (pfn) => {
       if (saveableCandidate(s, z, pfn)) n++;
     });
