@@ -120,8 +120,18 @@ export class BmBlockListBitmap implements MemoryBitmap {
     return nw;
   }
 
+  /** The block of the last lookup (consecutive lookups are mostly in one block). */
+  private lastB = 0;
   /** Block index holding pfn, or -1 (binary search; the kernel walks the list from cur). */
   private blockOf(pfn: number): number {
+    const c = this.lastB;
+    if (c < this.starts.length && pfn >= this.starts[c]! && pfn < this.ends[c]!) return c;
+    const b = this.searchBlock(pfn);
+    if (b >= 0) this.lastB = b;
+    return b;
+  }
+
+  private searchBlock(pfn: number): number {
     let lo = 0;
     let hi = this.starts.length - 1;
     while (lo <= hi) {
