@@ -15,7 +15,7 @@ const runs: [string, string[]][] = [
   ['boot.js', []],
   ['diagnose.js', []],
   ['engine.js', ['4', 'same-map']],
-  ['plan.js', ['seed-000', '4g', '64g', 'superdome']],
+  ['plan.js', ['seed-000', 'seed-000-6.12', '4g', '64g', 'superdome']],
   ['hmm.js', [process.env.HIBLAB_BENCH_HMM_MIB ?? '1024']],
 ];
 for (const [file, args] of runs) {

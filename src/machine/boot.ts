@@ -26,7 +26,7 @@ import {
   tableIndex,
   writeEntry,
 } from '../arch/x86/pgtable.js';
-import { type WalkResult, walk } from '../arch/x86/walk.js';
+import { translate, type WalkResult, walk } from '../arch/x86/walk.js';
 import { ScenarioError } from '../errors.js';
 import { E820_TYPE, type E820Entry, e820TypeNameFor } from '../firmware/e820-types.js';
 import { Buddy } from '../mm/buddy.js';
@@ -365,6 +365,7 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
   mem.setKernelProvider(kdata);
   writeKernelGlobals(mem, kdata);
 
+  const pageOffsetLow48 = Number(BigInt.asUintN(48, kaslr.pageOffsetBase));
   const machine: Machine = {
     profile,
     e820,
@@ -394,8 +395,9 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
       return undefined;
     },
     vtop: (vaddr) => walk(mem, img.pgdPhys, vaddr),
-    isDirectMapped: (pfn) =>
-      walk(mem, img.pgdPhys, kaslr.pageOffsetBase + BigInt(pfn) * 4096n).paddr !== undefined,
+    // The walk's answer without its record: translate() reads the same entries, allocating nothing
+    // (saveable_page()'s kernel_page_present() asks this for every reserved page).
+    isDirectMapped: (pfn) => translate(mem, img.pgdPhys, (pageOffsetLow48 + pfn * 4096) % 2 ** 48) >= 0,
     pfnToPage: (pfn) => pages.pfnToPage(pfn),
     pageToPfn: (page) => pages.pageToPfn(page),
     pfnValid: (pfn) => sections.pfnValid(pfn),

@@ -93,6 +93,11 @@ export class KernelData implements PageContentProvider {
   private readonly vmemmapBlocks = new Map<number, number>();
   /** Frames holding other kernel objects. */
   private readonly placed = new Map<number, Placed[]>();
+  /** Bounds of the two maps' keys: covers() answers most frames (workload pages) with compares. */
+  private blkLo = Number.POSITIVE_INFINITY;
+  private blkHi = -1;
+  private placedLo = Number.POSITIVE_INFINITY;
+  private placedHi = -1;
   readonly pgdatPhys: number;
   readonly usemap: { phys: number; bytesPerSection: number };
   /** Root number → physical address of its page of struct mem_section. */
@@ -128,7 +133,10 @@ export class KernelData implements PageContentProvider {
       const base = st.vmemmap.phys ? st.vmemmap.phys + k * sectionBytes : blocks[k];
       if (base !== undefined) {
         for (let b = 0; b < sectionBytes; b += PMD_PAGES * PAGE_SIZE) {
-          this.vmemmapBlocks.set(Math.floor((base + b) / (PMD_PAGES * PAGE_SIZE)), s);
+          const blk = Math.floor((base + b) / (PMD_PAGES * PAGE_SIZE));
+          this.vmemmapBlocks.set(blk, s);
+          this.blkLo = Math.min(this.blkLo, blk);
+          this.blkHi = Math.max(this.blkHi, blk);
         }
       }
       k++;
@@ -161,6 +169,8 @@ export class KernelData implements PageContentProvider {
       const l = this.placed.get(pfn);
       if (l) l.push(o);
       else this.placed.set(pfn, [o]);
+      this.placedLo = Math.min(this.placedLo, pfn);
+      this.placedHi = Math.max(this.placedHi, pfn);
     }
   }
 
@@ -175,11 +185,17 @@ export class KernelData implements PageContentProvider {
 
   /** Section whose memmap the vmemmap frame `pfn` holds, or -1. */
   vmemmapSectionOf(pfn: number): number {
-    return this.vmemmapBlocks.get(Math.floor(pfn / PMD_PAGES)) ?? -1;
+    const blk = Math.floor(pfn / PMD_PAGES);
+    if (blk < this.blkLo || blk > this.blkHi) return -1;
+    return this.vmemmapBlocks.get(blk) ?? -1;
   }
 
   covers(pfn: number): boolean {
-    return this.vmemmapBlocks.has(Math.floor(pfn / PMD_PAGES)) || this.placed.has(pfn);
+    const blk = Math.floor(pfn / PMD_PAGES);
+    return (
+      (blk >= this.blkLo && blk <= this.blkHi && this.vmemmapBlocks.has(blk)) ||
+      (pfn >= this.placedLo && pfn <= this.placedHi && this.placed.has(pfn))
+    );
   }
 
   /** Frames this provider produces, ascending (for dumps and tests). */
@@ -188,6 +204,22 @@ export class KernelData implements PageContentProvider {
     for (const blk of this.vmemmapBlocks.keys())
       for (let i = 0; i < PMD_PAGES; i++) out.add(blk * PMD_PAGES + i);
     return [...out].sort((a, b) => a - b);
+  }
+
+  /**
+   * A memmap frame's zero test without serialising its 64 struct pages
+   * (snapshot save asks it for every memmap frame: 6.6+ zero pages); other
+   * objects, and initialised pages whose fields all read zero, are left to
+   * the bytes (undefined).
+   */
+  isZeroFrame(pfn: number): boolean | undefined {
+    if (this.placed.has(pfn)) return undefined;
+    const sec = this.vmemmapSectionOf(pfn);
+    if (sec < 0) return undefined;
+    const perFrame = PAGE_SIZE / this.L.size;
+    const first = sec * this.st.sections.pfnsPerSection + (pfn % PMD_PAGES) * perFrame;
+    const z = this.st.pages.memmapZeroness(first, perFrame);
+    return z === 2 ? undefined : z === 0;
   }
 
   fill(pfn: number, dst: Uint8Array): void {

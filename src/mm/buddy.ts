@@ -108,7 +108,7 @@ export class Buddy {
       this.heads[li] = id;
     }
     this.nrFreeBlocks[li]!++;
-    this.nrFreePages[this.zoneOfNode[id]!]! += 2 ** this.orderOf[id]!;
+    this.nrFreePages[this.zoneOfNode[id]!]! += 1 << this.orderOf[id]!;
   }
 
   /** list_del + recycle the node. */
@@ -121,14 +121,14 @@ export class Buddy {
     if (n === NIL) this.tails[li] = p;
     else this.prev[n] = p;
     this.nrFreeBlocks[li]!--;
-    this.nrFreePages[this.zoneOfNode[id]!]! -= 2 ** this.orderOf[id]!;
+    this.nrFreePages[this.zoneOfNode[id]!]! -= 1 << this.orderOf[id]!;
+    this.orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
     this.recycled.push(id);
   }
 
   /** set_page_order + __SetPageBuddy on the head. */
   private markHead(pfn: number, order: number, node: number): void {
-    this.pages.setBuddyFields(pfn, this.pages.buddyMapcount, order, node);
-    this.pages.setRefcount(pfn, 0);
+    this.pages.setFreeHead(pfn, this.pages.buddyMapcount, order, node, 0);
   }
 
   /** rmv_page_order: clear PageBuddy and private. */
@@ -274,7 +274,7 @@ export class Buddy {
     const o = this.pages.freeHeadOrder(pfn);
     if (o < 0) return false;
     const head = pfn - (pfn % 2 ** o);
-    const node = this.pages.peek(head).node;
+    const node = this.pages.nodeOf(head);
     const zone = this.zoneOfNode[node]!;
     this.unlink(node);
     this.clearHead(head);
@@ -352,6 +352,32 @@ export class Buddy {
   forEachFreeHead(zone: number, order: number, fn: (pfn: number) => void): void {
     for (let id = this.heads[this.listIndex(zone, order)]!; id !== NIL; id = this.next[id]!)
       fn(this.pfnOf[id]!);
+  }
+
+  /**
+   * Every free block of a zone as (head pfn, order), in node order rather than
+   * list order: a linear scan of the node arrays instead of chasing list links,
+   * for callers that only mark pages (mark_free_pages()).
+   */
+  forEachFreeBlock(zone: number, fn: (pfn: number, order: number) => void): void {
+    const order = this.orderOf;
+    const zn = this.zoneOfNode;
+    const pfns = this.pfnOf;
+    for (let id = 0, n = this.used; id < n; id++) {
+      const o = order[id]!;
+      if (o >= 0 && zn[id] === zone) fn(pfns[id]!, o);
+    }
+  }
+
+  /** forEachFreeBlock() for the zones whose bit is set in `zoneMask`, in one scan. */
+  forEachFreeBlockIn(zoneMask: number, fn: (pfn: number, order: number) => void): void {
+    const order = this.orderOf;
+    const zn = this.zoneOfNode;
+    const pfns = this.pfnOf;
+    for (let id = 0, n = this.used; id < n; id++) {
+      const o = order[id]!;
+      if (o >= 0 && (zoneMask >> zn[id]!) & 1) fn(pfns[id]!, o);
+    }
   }
 
   *listPfns(zone: number, order: number): Generator<number> {

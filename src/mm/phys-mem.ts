@@ -39,6 +39,11 @@ export interface PageContentProvider {
    * at out[at..at+2] and return true; else false.
    */
   generatedDescriptor?(pfn: number, out: Uint32Array, at: number): boolean;
+  /**
+   * Optional: does frame `pfn` read as all zero bytes? true / false when the
+   * provider knows without producing the bytes, undefined when it does not.
+   */
+  isZeroFrame?(pfn: number): boolean | undefined;
 }
 
 /** Frames per leaf of the frame table (16 MiB of physical address space). */

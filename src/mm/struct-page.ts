@@ -361,6 +361,98 @@ export class StructPages {
     }
   }
 
+  /**
+   * Runs of equal (flags, _refcount, _mapcount, private) over the valid pfns of
+   * [spfn, epfn) in ascending order — `fn(flags, refcount, mapcount, private, n)`
+   * for n consecutive valid pfns with that state (absent sections are skipped,
+   * so a run may span them). The same sequence of states as get() pfn by pfn,
+   * at the cost of the sections' forms: O(1) for a UNIFORM section, one call
+   * per block head or tail run for FREE_MAX, per page only for ARRAYS.
+   */
+  forEachStateRun(
+    spfn: number,
+    epfn: number,
+    fn: (flags: number, refcount: number, mapcount: number, priv: number, n: number) => void,
+  ): void {
+    const per = this.sections.pfnsPerSection;
+    let cf = 0;
+    let cr = 0;
+    let cm = 0;
+    let cp = 0;
+    let cn = 0;
+    const put = (f: number, r: number, m: number, p: number, n: number): void => {
+      if (n <= 0) return;
+      if (cn > 0 && f === cf && r === cr && m === cm && p === cp) {
+        cn += n;
+        return;
+      }
+      if (cn > 0) fn(cf, cr, cm, cp, cn);
+      cf = f;
+      cr = r;
+      cm = m;
+      cp = p;
+      cn = n;
+    };
+    const block = 2 ** this.maxOrder;
+    for (let pfn = spfn; pfn < epfn; ) {
+      const sec = Math.floor(pfn / per);
+      const secEnd = Math.min(epfn, (sec + 1) * per);
+      const k = sec < this.kind.length ? this.kind[sec] : KIND_ABSENT;
+      if (k === KIND_UNIFORM) {
+        put(this.uFlags[sec]!, this.uRef[sec]!, this.uMap[sec]!, this.uPriv[sec]!, secEnd - pfn);
+      } else if (k === KIND_FREE_MAX) {
+        for (let p = pfn; p < secEnd; ) {
+          if (p % block === 0) {
+            put(PG_INIT, 0, this.buddyMapcount, this.maxOrder, 1);
+            p++;
+            continue;
+          }
+          const e = Math.min(secEnd, p - (p % block) + block);
+          put(PG_INIT, 0, -1, 0, e - p);
+          p = e;
+        }
+      } else if (k === KIND_ARRAYS) {
+        const a = this.arrays[sec]!;
+        for (let i = pfn - sec * per, e = secEnd - sec * per; i < e; i++)
+          put(a.flags[i]!, a.ref[i]!, a.map[i]!, a.priv[i]!, 1);
+      }
+      pfn = secEnd;
+    }
+    if (cn > 0) fn(cf, cr, cm, cp, cn);
+  }
+
+  /**
+   * How the struct pages of [pfn, pfn + n) — within one section — read as
+   * bytes (kernel-data.ts writeStructPage()): 0 = none is initialised, so all
+   * are zero; 1 = an initialised page has a nonzero field for certain (a flag
+   * bit, _refcount, _mapcount, private or free-list links; or last_cpupid,
+   * all ones when the profile has it); 2 = only the bytes can tell. Decided
+   * from the section's form, per page only for ARRAYS sections.
+   */
+  memmapZeroness(pfn: number, n: number): 0 | 1 | 2 {
+    const per = this.sections.pfnsPerSection;
+    const sec = Math.floor(pfn / per);
+    const k = sec < this.kind.length ? this.kind[sec] : KIND_ABSENT;
+    if (k === KIND_ABSENT) return 0;
+    const cpupid = this.profile.mm.pageFlags.lastCpupidWidth > 0;
+    const one = (f: number, r: number, m: number, p: number, node: number): 0 | 1 | 2 => {
+      if (!(f & PG_INIT)) return 0;
+      if (cpupid || (f & ~PG_INIT) !== 0 || r !== 0 || m !== 0 || p !== 0 || node >= 0) return 1;
+      return 2;
+    };
+    if (k === KIND_UNIFORM)
+      return one(this.uFlags[sec]!, this.uRef[sec]!, this.uMap[sec]!, this.uPriv[sec]!, -1);
+    if (k === KIND_FREE_MAX) return 1; // initialised free pages: _mapcount -1 (tails) or the buddy marker
+    const a = this.arrays[sec]!;
+    let unsure = false;
+    for (let i = pfn - sec * per, e = i + n; i < e; i++) {
+      const z = one(a.flags[i]!, a.ref[i]!, a.map[i]!, a.priv[i]!, a.node[i]!);
+      if (z === 1) return 1;
+      if (z === 2) unsure = true;
+    }
+    return unsure ? 2 : 0;
+  }
+
   // ---- per-page access ----
 
   private readonly scratch: PageState = { flags: 0, refcount: 0, mapcount: -1, private: 0, node: -1 };
@@ -443,26 +535,22 @@ export class StructPages {
     if (sec < 0 || sec >= this.kind.length) return -1;
     const k = this.kind[sec];
     if (k === KIND_ABSENT) return -1;
-    const base = sec * per;
     const buddy = this.buddyMapcount;
-    const block = 2 ** this.maxOrder;
-    const a = this.arrays[sec];
-    for (let o = 0, size = 1; o <= this.maxOrder; o++, size *= 2) {
-      const off = pfn - (pfn % size) - base;
-      let map: number;
-      let priv: number;
-      if (k === KIND_UNIFORM) {
-        map = this.uMap[sec]!;
-        priv = this.uPriv[sec]!;
-      } else if (k === KIND_FREE_MAX) {
-        const head = off % block === 0;
-        map = head ? buddy : -1;
-        priv = head ? this.maxOrder : 0;
-      } else {
-        map = a!.map[off]!;
-        priv = a!.priv[off]!;
-      }
-      if (map === buddy && priv === o) return o;
+    const max = this.maxOrder;
+    // Every page of a UNIFORM section has the same fields, so the head test holds at order
+    // `private` or never; a FREE_MAX section's pfn lies in a max-order free block.
+    if (k === KIND_UNIFORM) {
+      const p = this.uPriv[sec]!;
+      return this.uMap[sec] === buddy && p >= 0 && p <= max ? p : -1;
+    }
+    if (k === KIND_FREE_MAX) return max;
+    const a = this.arrays[sec]!;
+    const map = a.map;
+    const priv = a.priv;
+    const rel = pfn - sec * per; // < pfnsPerSection: a small integer
+    for (let o = 0; o <= max; o++) {
+      const off = rel & -(1 << o); // the order-o aligned head, relative to the section
+      if (map[off] === buddy && priv[off] === o) return o;
     }
     return -1;
   }
@@ -490,6 +578,36 @@ export class StructPages {
     const sec = Math.floor(pfn / per);
     if (this.kind[sec] === KIND_ARRAYS) return this.arrays[sec]!.node[pfn - sec * per]!;
     return this.peek(pfn).node;
+  }
+
+  /** The buddy free-list node of a free block head (-1 when `pfn` is not one), without an object. */
+  nodeOf(pfn: number): number {
+    const sec = this.secOf(pfn);
+    const k = this.kind[sec];
+    if (k === KIND_UNIFORM) return -1;
+    const off = pfn - sec * this.sections.pfnsPerSection;
+    if (k === KIND_FREE_MAX) {
+      const block = 2 ** this.maxOrder;
+      return off % block === 0 ? this.nodeBase[sec]! + off / block : -1;
+    }
+    return this.arrays[sec]!.node[off]!;
+  }
+
+  /** page->flags |= flags; _mapcount = mapcount (a page handed to a user), without an object. */
+  orFlagsSetMapcount(pfn: number, flags: number, mapcount: number): void {
+    const a = this.at(pfn);
+    a.flags[this.off] = (a.flags[this.off]! | flags) >>> 0;
+    a.map[this.off] = mapcount;
+  }
+
+  /** A free block head's fields in one call: _mapcount, private, node and _refcount. */
+  setFreeHead(pfn: number, mapcount: number, priv: number, node: number, refcount: number): void {
+    const a = this.at(pfn);
+    const o = this.off;
+    a.map[o] = mapcount;
+    a.priv[o] = priv;
+    a.node[o] = node;
+    a.ref[o] = refcount;
   }
 
   /** Set the buddy fields (_mapcount, private, the free-list node) without an object per call. */

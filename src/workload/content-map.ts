@@ -45,6 +45,9 @@ export interface ContentDescriptor {
 
 export class ContentMap implements PageContentProvider {
   private readonly sections = new Map<number, SectionDesc>();
+  /** The last section looked up (descriptor runs are per-page hot paths). */
+  private lastSec = -1;
+  private lastDesc: SectionDesc | undefined;
   private readonly seeds: number[] = [];
   /** Kernel-data providers KDATA descriptors refer to (index in the seed byte). */
   private readonly sources: PageContentProvider[] = [];
@@ -82,7 +85,12 @@ export class ContentMap implements PageContentProvider {
   private section(pfn: number, create: false): SectionDesc | undefined;
   private section(pfn: number, create: boolean): SectionDesc | undefined {
     const s = Math.floor(pfn / PER_SECTION);
+    if (s === this.lastSec) return this.lastDesc;
     let d = this.sections.get(s);
+    if (d) {
+      this.lastSec = s;
+      this.lastDesc = d;
+    }
     if (!d && create) {
       d = {
         kind: new Uint8Array(PER_SECTION),
@@ -177,6 +185,22 @@ export class ContentMap implements PageContentProvider {
     out[at + 1] = this.seeds[d.seed[i]!]!;
     out[at + 2] = d.src[i]!;
     return true;
+  }
+
+  /**
+   * A KDATA frame's zero test from its provider (PageContentProvider.isZeroFrame),
+   * without its bytes: undefined when the frame is not KDATA or the provider cannot tell.
+   */
+  kdataIsZero(pfn: number): boolean | undefined {
+    const d = this.section(pfn, false);
+    const i = pfn % PER_SECTION;
+    const kind = d ? d.kind[i]! : ContentKind.NONE;
+    if (kind === ContentKind.NONE) {
+      const k = this.kernelSource;
+      return k?.covers(pfn) ? k.isZeroFrame?.(pfn) : undefined;
+    }
+    if (kind !== ContentKind.KDATA) return undefined;
+    return this.sources[d!.seed[i]!]!.isZeroFrame?.(d!.src[i]!);
   }
 
   kind(pfn: number): number {

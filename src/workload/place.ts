@@ -99,19 +99,24 @@ export class WorkloadPlacer {
     let freeInSpans = 0;
     for (let z = 0; z <= highest; z++)
       if (spans.some(([s]) => m.zones.zoneIndexOf(s) === z)) freeInSpans += m.buddy.nrFreePages[z]!;
+    // The spans as plain numbers for the per-try loop (no tuple destructuring per try).
+    const spanLo = Float64Array.from(spans, ([s]) => s);
+    const spanLen = Float64Array.from(spans, ([s, e]) => e - s);
+    const drawBelow = Math.min(spanTotal, 0xffffffff);
     for (let i = 0; i < pages; i++) {
       let pfn = -1;
       if (scattered && spanTotal > 0 && freeInSpans > pages - i) {
         // Random frames until a free one is found (bounded: fall back to compact).
         for (let tries = 0; tries < 64 && pfn < 0; tries++) {
-          let r = this.prng.below(Math.min(spanTotal, 0xffffffff));
-          for (const [s, e] of spans) {
-            if (r < e - s) {
-              const cand = s + r;
+          let r = this.prng.below(drawBelow);
+          for (let k = 0; k < spanLo.length; k++) {
+            const len = spanLen[k]!;
+            if (r < len) {
+              const cand = spanLo[k]! + r;
               if (m.buddy.takePage(cand)) pfn = cand;
               break;
             }
-            r -= e - s;
+            r -= len;
           }
         }
       }
@@ -142,10 +147,7 @@ export class WorkloadPlacer {
     kinds: number[],
   ): void {
     const m = this.machine;
-    const st = m.pages.get(pfn);
-    st.flags |= flags;
-    st.mapcount = kind === 'anon' ? 0 : -1;
-    m.pages.set(pfn, st);
+    m.pages.orFlagsSetMapcount(pfn, flags, kind === 'anon' ? 0 : -1);
     const x = this.prng.float() * total;
     let k = 0;
     while (k < kinds.length - 1 && x >= cum[k]!) k++;

@@ -7,7 +7,9 @@
  * each (the writer's chunk size, CMP_HEADER excluded), bytes per page
  * rounded; test/power/plan-estimate.test.ts re-measures every entry.
  * Frames that are not generated — page tables, bitmaps, kernel data such
- * as struct pages — get one flat figure (KERNEL_OBJECT_BYTES), and meta
+ * as struct pages — get one flat figure (KERNEL_OBJECT_BYTES) (a bitmap
+ * page that was never written is not materialised and counts as a zero
+ * page), and meta
  * pages another (META_PAGE_BYTES), both measured the same way on the
  * builtins' images (seed-000: 16530 such frames, 286 / 330 bytes with
  * LZO / LZ4; seed-000-6.12: 347 / 375; qemu-384m-to-512m: 213 / 232;

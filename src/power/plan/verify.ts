@@ -25,6 +25,8 @@ function readsZero(mem: PhysMem, content: ContentMap, pfn: number): boolean {
     const k = content.kind(pfn);
     if (k === ContentKind.NONE || k === ContentKind.ZERO) return true;
     if (k !== ContentKind.KDATA) return false; // generated kinds other than ZERO are never all zero
+    const z = content.kdataIsZero(pfn); // a memmap frame: its provider knows without the bytes
+    if (z !== undefined) return z;
   }
   mem.readPageInto(pfn, bufA);
   return isZeroPage(bufA);

@@ -70,7 +70,26 @@ export interface MemoryBitmap {
 export interface BitBlock {
   start: number;
   end: number;
-  words: Uint32Array;
+  /**
+   * The bits (bit i = pfn start + i), or null while the block's data page was
+   * never written: a zeroed page (get_image_page) that reads as zero. Kept
+   * unmaterialised so a 12 TiB map's sparse bitmaps cost their written pages.
+   */
+  readonly words: Uint32Array | null;
+  /** The words for writing: the data page materialised on first use. */
+  write(): Uint32Array;
+}
+
+/** Index of the first block that ends after `pfn` (blocks are ascending and disjoint). */
+function firstBlockEndingAfter(B: readonly BitBlock[], pfn: number): number {
+  let lo = 0;
+  let hi = B.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (B[mid]!.end <= pfn) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
@@ -88,8 +107,9 @@ export function forEachClearInBoth(
 ): void {
   const A = a.blocks32();
   const B = b.blocks32();
-  for (let k = 0; k < A.length; k++) {
+  for (let k = firstBlockEndingAfter(A, from); k < A.length && A[k]!.start < to; k++) {
     const blk = A[k]!;
+    const wa = blk.words;
     const wb = B[k]!.words;
     const lo = Math.max(from, blk.start);
     const hi = Math.min(to, blk.end);
@@ -97,7 +117,7 @@ export function forEachClearInBoth(
     const first = lo - blk.start;
     const last = hi - blk.start; // exclusive
     for (let wi = first >>> 5; wi <= (last - 1) >>> 5; wi++) {
-      let w = ~(blk.words[wi]! | wb[wi]!);
+      let w = ~((wa === null ? 0 : wa[wi]!) | (wb === null ? 0 : wb[wi]!));
       const base = wi << 5;
       if (base < first) w &= 0xffffffff << (first - base);
       if (base + 32 > last) w &= last - base >= 32 ? 0xffffffff : (1 << (last - base)) - 1;
@@ -114,12 +134,14 @@ export function forEachClearInBoth(
 export function andRange(dst: MemoryBitmap, src: MemoryBitmap, from: number, to: number): void {
   const D = dst.blocks32();
   const S = src.blocks32();
-  for (let k = 0; k < D.length; k++) {
+  for (let k = firstBlockEndingAfter(D, from); k < D.length && D[k]!.start < to; k++) {
     const blk = D[k]!;
+    const wd = blk.words;
     const ws = S[k]!.words;
     const lo = Math.max(from, blk.start);
     const hi = Math.min(to, blk.end);
-    if (lo >= hi) continue;
+    // A zero block stays zero; against a zero source the range is cleared.
+    if (lo >= hi || wd === null) continue;
     const first = lo - blk.start;
     const last = hi - blk.start;
     for (let wi = first >>> 5; wi <= (last - 1) >>> 5; wi++) {
@@ -128,8 +150,77 @@ export function andRange(dst: MemoryBitmap, src: MemoryBitmap, from: number, to:
       if (base < first) keep &= 0xffffffff << (first - base);
       if (base + 32 > last) keep &= last - base >= 32 ? 0xffffffff : (1 << (last - base)) - 1;
       // bits inside the range: AND with src; outside: unchanged
-      blk.words[wi] = (blk.words[wi]! & ~keep) | (blk.words[wi]! & ws[wi]! & keep);
+      wd[wi] = (wd[wi]! & ~keep) | (wd[wi]! & (ws === null ? 0 : ws[wi]!) & keep);
     }
+  }
+}
+
+/**
+ * Set the bits of [from, to) (pfns outside the bitmap are skipped), a word at
+ * a time: the same bits as one set_bit per pfn, with no position change
+ * (mark_free_pages()' swsusp_set_page_free() over a free block).
+ */
+export function setRange(bm: MemoryBitmap, from: number, to: number): void {
+  const B = bm.blocks32();
+  for (let k = firstBlockEndingAfter(B, from); k < B.length && B[k]!.start < to; k++) {
+    const blk = B[k]!;
+    const first = Math.max(from, blk.start) - blk.start;
+    const last = Math.min(to, blk.end) - blk.start; // exclusive
+    if (first >= last) continue;
+    const w = blk.write();
+    const fw = first >>> 5;
+    const lw = (last - 1) >>> 5;
+    const headMask = (0xffffffff << (first & 31)) >>> 0;
+    const tailMask = (last & 31) === 0 ? 0xffffffff : (1 << (last & 31)) - 1;
+    if (fw === lw) {
+      w[fw]! |= headMask & tailMask;
+      continue;
+    }
+    w[fw]! |= headMask;
+    if (lw > fw + 1) w.fill(0xffffffff, fw + 1, lw);
+    w[lw]! |= tailMask;
+  }
+}
+
+/**
+ * Quiet set_bit for runs of pfns in no particular order (the pages of free
+ * blocks): the block of the last pfn is tried first, then a binary search.
+ * Pfns outside the bitmap are skipped.
+ */
+export class BitWriter {
+  private readonly B: readonly BitBlock[];
+  private k = -1;
+  private start = 0;
+  private end = 0;
+  private w: Uint32Array | null = null;
+
+  constructor(bm: MemoryBitmap) {
+    this.B = bm.blocks32();
+  }
+
+  set(pfn: number): void {
+    if (pfn < this.start || pfn >= this.end) {
+      const B = this.B;
+      let lo = 0;
+      let hi = B.length - 1;
+      this.k = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        if (pfn < B[mid]!.start) hi = mid - 1;
+        else if (pfn >= B[mid]!.end) lo = mid + 1;
+        else {
+          this.k = mid;
+          break;
+        }
+      }
+      if (this.k < 0) return;
+      this.start = B[this.k]!.start;
+      this.end = B[this.k]!.end;
+      this.w = null;
+    }
+    this.w ??= this.B[this.k]!.write();
+    const o = pfn - this.start;
+    this.w[o >>> 5]! |= 1 << (o & 31);
   }
 }
 
@@ -146,8 +237,8 @@ export function createMemExtents(zoneSpans: readonly MemExtent[]): MemExtent[] {
 }
 
 /** find_next_bit() over `nbits` bits of a block's 32-bit words, from `from`. Returns nbits if none. */
-export function findNextBit(words: Uint32Array, nbits: number, from: number): number {
-  if (from >= nbits) return nbits;
+export function findNextBit(words: Uint32Array | null, nbits: number, from: number): number {
+  if (from >= nbits || words === null) return nbits;
   let wi = from >>> 5;
   let w = words[wi]! & (0xffffffff << (from & 31));
   const lastWord = (nbits - 1) >>> 5;
@@ -162,8 +253,9 @@ export function findNextBit(words: Uint32Array, nbits: number, from: number): nu
 }
 
 /** Population count of a block's words (first nbits bits). */
-export function popcountWords(words: Uint32Array, nbits: number): number {
+export function popcountWords(words: Uint32Array | null, nbits: number): number {
   let n = 0;
+  if (words === null) return 0;
   const full = nbits >>> 5;
   for (let i = 0; i < full; i++) {
     let v = words[i]!;

@@ -50,7 +50,8 @@ export class BmBlockListBitmap implements MemoryBitmap {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   private readonly blockPhys: number[] = [];
-  private readonly words: Uint32Array[] = [];
+  /** Per block: its bits, null while the zeroed data page was never written (reads zero). */
+  private readonly words: (Uint32Array | null)[] = [];
   /** cur.block as an index into the list; === nblocks means the list head. */
   private curBlock = 0;
   private curBit = 0;
@@ -88,8 +89,8 @@ export class BmBlockListBitmap implements MemoryBitmap {
     for (let i = 0; i < this.blockPhys.length; i++) {
       const dpfn = allocPage();
       this.dataPfns.push(dpfn);
-      const f = heap.phys.frame(dpfn);
-      this.words.push(new Uint32Array(f.buffer, f.byteOffset, PAGE_SIZE >>> 2));
+      // A zeroed page (get_image_page): its words materialise on the first write.
+      this.words.push(null);
     }
     this.metaPfns = ca.pages;
     // Link the list and fill each bm_block.
@@ -109,8 +110,28 @@ export class BmBlockListBitmap implements MemoryBitmap {
     this.positionReset();
   }
 
+  /** Block b's words for writing (its data page materialised on first use). */
+  private wordsOf(b: number): Uint32Array {
+    const w = this.words[b];
+    if (w) return w;
+    const f = this.heap.phys.frame(this.dataPfns[b]!);
+    const nw = new Uint32Array(f.buffer, f.byteOffset, PAGE_SIZE >>> 2);
+    this.words[b] = nw;
+    return nw;
+  }
+
+  /** The block of the last lookup (consecutive lookups are mostly in one block). */
+  private lastB = 0;
   /** Block index holding pfn, or -1 (binary search; the kernel walks the list from cur). */
   private blockOf(pfn: number): number {
+    const c = this.lastB;
+    if (c < this.starts.length && pfn >= this.starts[c]! && pfn < this.ends[c]!) return c;
+    const b = this.searchBlock(pfn);
+    if (b >= 0) this.lastB = b;
+    return b;
+  }
+
+  private searchBlock(pfn: number): number {
     let lo = 0;
     let hi = this.starts.length - 1;
     while (lo <= hi) {
@@ -135,14 +156,14 @@ export class BmBlockListBitmap implements MemoryBitmap {
     const b = this.findBit(pfn);
     if (b < 0) throw new ModelError('BM_BUG', `memory_bm_set_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
     const o = pfn - this.starts[b]!;
-    this.words[b]![o >>> 5]! |= 1 << (o & 31);
+    this.wordsOf(b)[o >>> 5]! |= 1 << (o & 31);
   }
 
   setBitCheck(pfn: number): boolean {
     const b = this.findBit(pfn);
     if (b < 0) return false;
     const o = pfn - this.starts[b]!;
-    this.words[b]![o >>> 5]! |= 1 << (o & 31);
+    this.wordsOf(b)[o >>> 5]! |= 1 << (o & 31);
     return true;
   }
 
@@ -150,14 +171,16 @@ export class BmBlockListBitmap implements MemoryBitmap {
     const b = this.findBit(pfn);
     if (b < 0) throw new ModelError('BM_BUG', `memory_bm_clear_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
     const o = pfn - this.starts[b]!;
-    this.words[b]![o >>> 5]! &= ~(1 << (o & 31));
+    const w = this.words[b];
+    if (w) w[o >>> 5]! &= ~(1 << (o & 31));
   }
 
   testBit(pfn: number): boolean {
     const b = this.findBit(pfn);
     if (b < 0) throw new ModelError('BM_BUG', `memory_bm_test_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
     const o = pfn - this.starts[b]!;
-    return (this.words[b]![o >>> 5]! & (1 << (o & 31))) !== 0;
+    const w = this.words[b];
+    return w !== null && w !== undefined && (w[o >>> 5]! & (1 << (o & 31))) !== 0;
   }
 
   pfnPresent(pfn: number): boolean {
@@ -169,7 +192,7 @@ export class BmBlockListBitmap implements MemoryBitmap {
     while (this.curBlock < n) {
       const b = this.curBlock;
       const bits = this.ends[b]! - this.starts[b]!;
-      const bit = findNextBit(this.words[b]!, bits, this.curBit);
+      const bit = findNextBit(this.words[b] ?? null, bits, this.curBit);
       if (bit < bits) {
         this.curBit = bit + 1;
         return this.starts[b]! + bit;
@@ -218,27 +241,29 @@ export class BmBlockListBitmap implements MemoryBitmap {
     const b = this.blockOf(pfn);
     if (b < 0) return false;
     const o = pfn - this.starts[b]!;
-    return (this.words[b]![o >>> 5]! & (1 << (o & 31))) !== 0;
+    const w = this.words[b];
+    return w !== null && w !== undefined && (w[o >>> 5]! & (1 << (o & 31))) !== 0;
   }
 
   setBitQuiet(pfn: number): void {
     const b = this.blockOf(pfn);
     if (b < 0) throw new ModelError('BM_BUG', `pfn 0x${pfn.toString(16)} not in bitmap`);
     const o = pfn - this.starts[b]!;
-    this.words[b]![o >>> 5]! |= 1 << (o & 31);
+    this.wordsOf(b)[o >>> 5]! |= 1 << (o & 31);
   }
 
   clearBitQuiet(pfn: number): void {
     const b = this.blockOf(pfn);
     if (b < 0) return;
     const o = pfn - this.starts[b]!;
-    this.words[b]![o >>> 5]! &= ~(1 << (o & 31));
+    const w = this.words[b];
+    if (w) w[o >>> 5]! &= ~(1 << (o & 31));
   }
 
   forEachSet(fn: (pfn: number) => void): void {
     for (let b = 0; b < this.starts.length; b++) {
       const bits = this.ends[b]! - this.starts[b]!;
-      const w = this.words[b]!;
+      const w = this.words[b] ?? null;
       let bit = findNextBit(w, bits, 0);
       while (bit < bits) {
         fn(this.starts[b]! + bit);
@@ -250,15 +275,26 @@ export class BmBlockListBitmap implements MemoryBitmap {
   count(): number {
     let n = 0;
     for (let b = 0; b < this.starts.length; b++)
-      n += popcountWords(this.words[b]!, this.ends[b]! - this.starts[b]!);
+      n += popcountWords(this.words[b] ?? null, this.ends[b]! - this.starts[b]!);
     return n;
   }
 
   clearAll(): void {
-    for (const w of this.words) w.fill(0);
+    for (const w of this.words) w?.fill(0);
   }
 
+  private blockList: BitBlock[] | null = null;
   blocks32(): BitBlock[] {
-    return this.starts.map((start, i) => ({ start, end: this.ends[i]!, words: this.words[i]! }));
+    if (this.blockList) return this.blockList;
+    const words = this.words;
+    this.blockList = this.starts.map((start, b) => ({
+      start,
+      end: this.ends[b]!,
+      get words() {
+        return words[b]!;
+      },
+      write: () => this.wordsOf(b),
+    }));
+    return this.blockList;
   }
 }

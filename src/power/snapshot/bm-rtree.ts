@@ -38,7 +38,6 @@ import {
 export const RTREE_NODE_SIZE = 24;
 export const MEM_ZONE_BM_RTREE_SIZE = 80;
 export const MEMORY_BITMAP_SIZE_6X = 64;
-const BM_BLOCK_SHIFT = 15;
 const BM_RTREE_LEVEL_SHIFT = 9;
 const BM_RTREE_LEVEL_MASK = 511;
 
@@ -57,7 +56,8 @@ interface Zone {
   root: RtreeNode | null;
   inner: RtreeNode[];
   leaves: RtreeNode[];
-  words: Uint32Array[];
+  /** Leaf bits; null while the leaf's data page was never written (reads zero). */
+  words: (Uint32Array | null)[];
 }
 
 export class RtreeBitmap implements MemoryBitmap {
@@ -110,20 +110,23 @@ export class RtreeBitmap implements MemoryBitmap {
     };
     const nrBlocks = Math.ceil((ext.end - ext.start) / BM_BITS_PER_BLOCK);
     const ptr = (n: RtreeNode) => this.heap.ptov(n.phys);
+    /** Inner nodes by the physical address of their struct (what a slot's pointer names). */
+    const innerAt = new Map<number, RtreeNode>();
     for (let blockNr = 0; blockNr < nrBlocks; blockNr++) {
       let levelsNeeded = 0;
       for (let b = blockNr; b; b >>>= BM_RTREE_LEVEL_SHIFT) levelsNeeded++;
       for (let i = z.levels; i < levelsNeeded; i++) {
         const node = this.allocNode(ca);
         z.inner.push(node);
+        innerAt.set(node.phys, node);
         if (z.root) storeU64(this.heap, node.dataPfn * PAGE_SIZE, ptr(z.root));
         z.root = node;
         z.levels++;
       }
       const block = this.allocNode(ca);
       z.leaves.push(block);
-      const f = this.heap.phys.frame(block.dataPfn);
-      z.words.push(new Uint32Array(f.buffer, f.byteOffset, PAGE_SIZE >>> 2));
+      // The leaf's page is zeroed (get_image_page): its words materialise on the first write.
+      z.words.push(null);
       if (z.levels === 0) {
         z.root = block;
         continue;
@@ -138,10 +141,12 @@ export class RtreeBitmap implements MemoryBitmap {
           break;
         }
         const childVirt = this.heap.phys.u64(slot);
-        let child = z.inner.find((n) => ptr(n) === childVirt);
+        // The inner node that slot points at (by its struct's address), or a new one.
+        let child = childVirt === 0n ? undefined : innerAt.get(this.heap.vtoDirectPhys(childVirt));
         if (!child) {
           child = this.allocNode(ca);
           z.inner.push(child);
+          innerAt.set(child.phys, child);
           storeU64(this.heap, slot, ptr(child));
         }
         node = child;
@@ -186,72 +191,109 @@ export class RtreeBitmap implements MemoryBitmap {
     }
   }
 
+  /** Zone (extent) index holding pfn, or -1; the last hit is tried first. */
+  private lastZone = 0;
   private zoneOf(pfn: number): number {
-    for (let i = 0; i < this.zones.length; i++) {
-      const z = this.zones[i]!;
-      if (pfn >= z.start && pfn < z.end) return i;
+    const zs = this.zones;
+    const lz = zs[this.lastZone];
+    if (lz !== undefined && pfn >= lz.start && pfn < lz.end) return this.lastZone;
+    for (let i = 0; i < zs.length; i++) {
+      const z = zs[i]!;
+      if (pfn >= z.start && pfn < z.end) {
+        this.lastZone = i;
+        return i;
+      }
     }
     return -1;
   }
 
-  /** memory_bm_find_bit(): updates zone, node, node_pfn and cur_pfn — but not node_bit. */
-  private findBit(pfn: number): { words: Uint32Array; bit: number } | null {
+  /**
+   * The leaf words and bit of `pfn` (in `hitWords` / `hitBit`), false when the
+   * pfn is outside the bitmap. No object per lookup: these run per page.
+   */
+  private hitWords: Uint32Array | null = null;
+  private hitBit = 0;
+  private hitZone: Zone | null = null;
+  private hitBlock = 0;
+  private locate(pfn: number): boolean {
     const zi = this.zoneOf(pfn);
-    if (zi < 0) return null;
+    if (zi < 0) return false;
     const z = this.zones[zi]!;
-    const block = (pfn - z.start) >>> BM_BLOCK_SHIFT;
+    const rel = pfn - z.start;
+    this.hitZone = z;
+    this.hitBlock = Math.floor(rel / BM_BITS_PER_BLOCK);
+    this.hitWords = z.words[this.hitBlock]!;
+    this.hitBit = rel % BM_BITS_PER_BLOCK;
+    return true;
+  }
+
+  /** Leaf b of zone z for writing: its data page as words (materialised on first use). */
+  private leafWords(z: Zone, b: number): Uint32Array {
+    const w = z.words[b];
+    if (w) return w;
+    const f = this.heap.phys.frame(z.leaves[b]!.dataPfn);
+    const nw = new Uint32Array(f.buffer, f.byteOffset, PAGE_SIZE >>> 2);
+    z.words[b] = nw;
+    return nw;
+  }
+
+  /** The words of the last located leaf, for writing. */
+  private hitForWrite(): Uint32Array {
+    this.hitWords ??= this.leafWords(this.hitZone!, this.hitBlock);
+    return this.hitWords;
+  }
+
+  /** memory_bm_find_bit(): updates zone, node, node_pfn and cur_pfn — but not node_bit. */
+  private findBit(pfn: number): boolean {
+    const zi = this.zoneOf(pfn);
+    if (zi < 0) return false;
+    const z = this.zones[zi]!;
+    const block = Math.floor((pfn - z.start) / BM_BITS_PER_BLOCK);
     this.curZone = zi;
     this.curNode = block;
     this.nodePfn = block * BM_BITS_PER_BLOCK;
     this.curPfn = pfn;
-    return { words: z.words[block]!, bit: (pfn - z.start) & (BM_BITS_PER_BLOCK - 1) };
-  }
-
-  private quiet(pfn: number): { words: Uint32Array; bit: number } | null {
-    const zi = this.zoneOf(pfn);
-    if (zi < 0) return null;
-    const z = this.zones[zi]!;
-    return {
-      words: z.words[(pfn - z.start) >>> BM_BLOCK_SHIFT]!,
-      bit: (pfn - z.start) & (BM_BITS_PER_BLOCK - 1),
-    };
+    this.hitZone = z;
+    this.hitBlock = block;
+    this.hitWords = z.words[block]!;
+    this.hitBit = (pfn - z.start) % BM_BITS_PER_BLOCK;
+    return true;
   }
 
   setBit(pfn: number): void {
-    const r = this.findBit(pfn);
-    if (!r) throw new ModelError('BM_BUG', `memory_bm_set_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
-    r.words[r.bit >>> 5]! |= 1 << (r.bit & 31);
+    if (!this.findBit(pfn))
+      throw new ModelError('BM_BUG', `memory_bm_set_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
+    this.hitForWrite()[this.hitBit >>> 5]! |= 1 << (this.hitBit & 31);
   }
 
   setBitCheck(pfn: number): boolean {
-    const r = this.findBit(pfn);
-    if (!r) return false;
-    r.words[r.bit >>> 5]! |= 1 << (r.bit & 31);
+    if (!this.findBit(pfn)) return false;
+    this.hitForWrite()[this.hitBit >>> 5]! |= 1 << (this.hitBit & 31);
     return true;
   }
 
   clearBit(pfn: number): void {
-    const r = this.findBit(pfn);
-    if (!r) throw new ModelError('BM_BUG', `memory_bm_clear_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
-    r.words[r.bit >>> 5]! &= ~(1 << (r.bit & 31));
+    if (!this.findBit(pfn))
+      throw new ModelError('BM_BUG', `memory_bm_clear_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
+    if (this.hitWords) this.hitWords[this.hitBit >>> 5]! &= ~(1 << (this.hitBit & 31));
   }
 
   testBit(pfn: number): boolean {
-    const r = this.findBit(pfn);
-    if (!r) throw new ModelError('BM_BUG', `memory_bm_test_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
-    return (r.words[r.bit >>> 5]! & (1 << (r.bit & 31))) !== 0;
+    if (!this.findBit(pfn))
+      throw new ModelError('BM_BUG', `memory_bm_test_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
+    return this.hitWords !== null && (this.hitWords[this.hitBit >>> 5]! & (1 << (this.hitBit & 31))) !== 0;
   }
 
   pfnPresent(pfn: number): boolean {
-    return this.findBit(pfn) !== null;
+    return this.findBit(pfn);
   }
 
   /** memory_bm_clear_current(): clear bit node_bit - 1 of the current leaf. */
   clearCurrent(): void {
     const bit = this.nodeBit - 1;
     if (bit < 0) return;
-    const w = this.zones[this.curZone]!.words[this.curNode]!;
-    w[bit >>> 5]! &= ~(1 << (bit & 31));
+    const w = this.zones[this.curZone]!.words[this.curNode];
+    if (w) w[bit >>> 5]! &= ~(1 << (bit & 31));
   }
 
   nextPfn(): number {
@@ -313,19 +355,17 @@ export class RtreeBitmap implements MemoryBitmap {
   }
 
   testBitQuiet(pfn: number): boolean {
-    const r = this.quiet(pfn);
-    return r ? (r.words[r.bit >>> 5]! & (1 << (r.bit & 31))) !== 0 : false;
+    if (!this.locate(pfn)) return false;
+    return this.hitWords !== null && (this.hitWords[this.hitBit >>> 5]! & (1 << (this.hitBit & 31))) !== 0;
   }
 
   setBitQuiet(pfn: number): void {
-    const r = this.quiet(pfn);
-    if (!r) throw new ModelError('BM_BUG', `pfn 0x${pfn.toString(16)} not in bitmap`);
-    r.words[r.bit >>> 5]! |= 1 << (r.bit & 31);
+    if (!this.locate(pfn)) throw new ModelError('BM_BUG', `pfn 0x${pfn.toString(16)} not in bitmap`);
+    this.hitForWrite()[this.hitBit >>> 5]! |= 1 << (this.hitBit & 31);
   }
 
   clearBitQuiet(pfn: number): void {
-    const r = this.quiet(pfn);
-    if (r) r.words[r.bit >>> 5]! &= ~(1 << (r.bit & 31));
+    if (this.locate(pfn) && this.hitWords) this.hitWords[this.hitBit >>> 5]! &= ~(1 << (this.hitBit & 31));
   }
 
   forEachSet(fn: (pfn: number) => void): void {
@@ -352,17 +392,29 @@ export class RtreeBitmap implements MemoryBitmap {
   }
 
   clearAll(): void {
-    for (const z of this.zones) for (const w of z.words) w.fill(0);
+    for (const z of this.zones) for (const w of z.words) w?.fill(0);
   }
 
+  /** The leaves as bit blocks (stable: the words are views of the leaves' data pages). */
+  private blockList: BitBlock[] | null = null;
   blocks32(): BitBlock[] {
+    if (this.blockList) return this.blockList;
     const out: BitBlock[] = [];
     for (const z of this.zones) {
-      z.words.forEach((words, b) => {
+      for (let b = 0; b < z.words.length; b++) {
         const start = z.start + b * BM_BITS_PER_BLOCK;
-        out.push({ start, end: Math.min(z.end, start + BM_BITS_PER_BLOCK), words });
-      });
+        const leafWords = (): Uint32Array => this.leafWords(z, b);
+        out.push({
+          start,
+          end: Math.min(z.end, start + BM_BITS_PER_BLOCK),
+          get words() {
+            return z.words[b]!;
+          },
+          write: leafWords,
+        });
+      }
     }
+    this.blockList = out;
     return out;
   }
 

@@ -24,8 +24,9 @@ import { PG_ANY, PG_SAFE, PG_UNSAFE_CLEAR, PG_UNSAFE_KEEP, type SwsuspMem } from
 /** struct pbe { void *address; void *orig_address; struct pbe *next; } */
 export const PBE_SIZE = 24;
 export const PBES_PER_LINKED_PAGE = Math.floor(4088 / PBE_SIZE);
-const ENCODED_PFN_ZERO_FLAG = 2n ** 63n;
-const END = 0xffffffffffffffffn;
+// A meta page entry: the pfn as a u64, ENCODED_PFN_ZERO_FLAG = bit 63 (6.6+ zero page), ~0 ends the page.
+/** The exact pfn of a meta entry's halves (error messages). */
+const exactPfn = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
 
 export class RestoreError extends Error {
   constructor(
@@ -178,11 +179,17 @@ export class SnapshotRestore {
     const h = m.profile.hibernation;
     const dv = new DataView(page.buffer, page.byteOffset, PAGE_SIZE);
     for (let j = 0; j < 512; j++) {
-      const raw = dv.getBigUint64(j * 8, true);
-      if (raw === END) break;
-      const zero = h.zeroPages && (raw & ENCODED_PFN_ZERO_FLAG) !== 0n;
-      const pfnBig = h.zeroPages ? raw & ~ENCODED_PFN_ZERO_FLAG : raw;
-      const pfn = pfnBig > 2n ** 52n ? Number.MAX_SAFE_INTEGER : Number(pfnBig);
+      // The u64 as two u32 halves (no BigInt per entry); the exact value only for the error paths.
+      const lo = dv.getUint32(j * 8, true);
+      const hi = dv.getUint32(j * 8 + 4, true);
+      if (lo === 0xffffffff && hi === 0xffffffff) break;
+      const zero = h.zeroPages && hi >= 0x80000000;
+      const hiPfn = h.zeroPages ? hi & 0x7fffffff : hi;
+      // Above 2^52 a pfn is no frame (and not exact in a double): the largest safe integer.
+      const pfn =
+        hiPfn > 0x100000 || (hiPfn === 0x100000 && lo > 0)
+          ? Number.MAX_SAFE_INTEGER
+          : hiPfn * 0x100000000 + lo;
       const valid = m.sections.pfnValid(pfn);
       if ((!h.unpackRequiresPfnValid || valid) && this.copyBm!.pfnPresent(pfn)) {
         this.copyBm!.setBit(pfn);
@@ -194,12 +201,12 @@ export class SnapshotRestore {
         if (h.unpackFwBugMessage && !valid) {
           this.log(
             // pr_err(FW_BUG …) under snapshot.c's pr_fmt: "PM: hibernation: [Firmware Bug]: …".
-            `${h.messages.hibernatePrefix}[Firmware Bug]: Memory map mismatch at 0x${(pfnBig * 4096n).toString(16)} after hibernation`,
+            `${h.messages.hibernatePrefix}[Firmware Bug]: Memory map mismatch at 0x${(exactPfn(hiPfn, lo) * 4096n).toString(16)} after hibernation`,
           );
         }
         throw new RestoreError(
           -14,
-          `unpack_orig_pfns: pfn 0x${pfnBig.toString(16)} is not in this kernel's memory bitmap`,
+          `unpack_orig_pfns: pfn 0x${exactPfn(hiPfn, lo).toString(16)} is not in this kernel's memory bitmap`,
         );
       }
     }

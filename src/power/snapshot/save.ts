@@ -16,13 +16,7 @@ import { printk } from '../../util/printk.js';
 import { ContentKind, isZeroPage } from '../../workload/content.js';
 import { BM_END_OF_MAP } from './bitmap.js';
 import { PAGES_FOR_IO, type PreallocResult } from './preallocate.js';
-import {
-  countDataPages,
-  forEachSaveableCandidate,
-  markFreePages,
-  populatedZones,
-  saveablePage,
-} from './saveable.js';
+import { countDataPages, forEachSaveablePage, markFreePagesAllZones, populatedZones } from './saveable.js';
 import type { SwsuspMem } from './swsusp-mem.js';
 
 export interface SaveResult {
@@ -45,7 +39,10 @@ export function frameIsZero(s: SwsuspMem, pfn: number): boolean {
   }
   const k = s.content.kind(pfn);
   if (k === ContentKind.KDATA) {
-    // A kernel object frame (struct pages of a hole may well be all zero): look at its bytes.
+    // A kernel object frame (struct pages of a hole may well be all zero): the provider
+    // knows for a memmap frame from its sections' forms; else look at its bytes.
+    const z = s.content.kdataIsZero(pfn);
+    if (z !== undefined) return z;
     mem.readPageInto(pfn, zeroScratch);
     return isZeroPage(zeroScratch);
   }
@@ -145,12 +142,9 @@ export function swsuspSave(
     }
   }
   // copy_data_pages()
-  for (const z of populatedZones(s)) {
-    markFreePages(s, z);
-    forEachSaveableCandidate(s, z, (pfn) => {
-      if (saveablePage(s, z, pfn)) pre.orig.setBitQuiet(pfn);
-    });
-  }
+  const zones = populatedZones(s);
+  markFreePagesAllZones(s, zones);
+  for (const z of zones) forEachSaveablePage(s, z, (pfn) => pre.orig.setBitQuiet(pfn));
   pre.orig.positionReset();
   pre.copy.positionReset();
   let copyPfn = pre.copy.nextPfn();

@@ -14,7 +14,7 @@ import { symbolPhys } from '../../machine/symbols.js';
 import type { KernelProfile } from '../../profiles/types.js';
 import { hex } from '../../util/hex.js';
 import type { ContentMap } from '../../workload/content-map.js';
-import { createMemExtents, type MemExtent, type MemoryBitmap } from './bitmap.js';
+import { createMemExtents, type MemExtent, type MemoryBitmap, setRange } from './bitmap.js';
 import { BmBlockListBitmap } from './bm-block-list.js';
 import { RtreeBitmap } from './bm-rtree.js';
 import { type KernelHeap, PAGE_SIZE, storeU64 } from './kernel-heap.js';
@@ -245,11 +245,13 @@ export class SwsuspMem {
       while (pfn < r.endPfn) {
         const secEnd = Math.min(r.endPfn, (Math.floor(pfn / per) + 1) * per);
         if (secs.pfnValid(pfn)) {
-          for (let p = pfn; p < secEnd; p++) {
-            if (bm.pfnPresent(p)) {
-              bm.setBitQuiet(p);
-              last = p;
-            }
+          // mem_bm_set_bit_check() on each pfn: the bits inside the bitmap's extents get set.
+          for (const e of bm.extents) {
+            const lo = Math.max(pfn, e.start);
+            const hi = Math.min(secEnd, e.end);
+            if (lo >= hi) continue;
+            setRange(bm, lo, hi);
+            last = hi - 1;
           }
         }
         pfn = secEnd;

@@ -13,7 +13,9 @@
  */
 import type { PhysMem } from '../../../mm/phys-mem.js';
 import { entryAddr, PAGE_SIZE, PMD_SIZE, readEntry, tableIndex, writeEntry } from '../pgtable.js';
-import { walk } from '../walk.js';
+import { translate, walk } from '../walk.js';
+
+const LOW48 = 0xffffffffffffn;
 
 /** struct pbe { void *address; void *orig_address; struct pbe *next; } (include/linux/suspend.h). */
 const PBE_ADDRESS = 0;
@@ -120,17 +122,18 @@ export function restoreImage(
     const pa = pbePagePhys + Number(pbeV - pv);
     const srcV = k.mem.u64(pa + PBE_ADDRESS);
     const dstV = k.mem.u64(pa + PBE_ORIG_ADDRESS);
-    const wd = walk(k.mem, pgd, dstV);
-    const ws = walk(k.mem, pgd, srcV);
-    if (wd.paddr === undefined || ws.paddr === undefined) {
-      r.fault = { address: wd.paddr === undefined ? dstV : srcV, index: i, what: 'copying' };
+    // The same walks as walk(), without a record per page (translate() allocates nothing).
+    const dPa = translate(k.mem, pgd, Number(dstV & LOW48));
+    const sPa = dPa < 0 ? -1 : translate(k.mem, pgd, Number(srcV & LOW48));
+    if (dPa < 0 || sPa < 0) {
+      r.fault = { address: dPa < 0 ? dstV : srcV, index: i, what: 'copying' };
       return r;
     }
-    const dst = Math.floor(wd.paddr / PAGE_SIZE);
-    k.copyPage(dst, Math.floor(ws.paddr / PAGE_SIZE));
+    const dst = Math.floor(dPa / PAGE_SIZE);
+    k.copyPage(dst, Math.floor(sPa / PAGE_SIZE));
     r.pbesCopied++;
     pbeV = k.mem.u64(pa + PBE_NEXT);
-    const origPfn = Math.floor((k.virtToPhys(dstV) ?? wd.paddr) / PAGE_SIZE);
+    const origPfn = Math.floor((k.virtToPhys(dstV) ?? dPa) / PAGE_SIZE);
     if (dst !== origPfn) onMisplaced(dst, origPfn);
   }
   return r;
