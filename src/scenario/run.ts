@@ -20,7 +20,7 @@ import { HibernateOops, type HibernateResult, hibernate, hibernateFailedLines } 
 import { type BlockSink, OverlayDevice, type ReadSource } from '../power/image/source.js';
 import type { Oops } from '../power/oops.js';
 import { PlanSession } from '../power/plan/index.js';
-import { type ResumeResult, softwareResume } from '../power/resume.js';
+import { type ResumeResult, type ResumeTrigger, softwareResume } from '../power/resume.js';
 import type { HmmStoryReport } from '../report/hmm-story.js';
 import { contentCalibration } from '../workload/calibration.js';
 import { ContentKind } from '../workload/content.js';
@@ -362,19 +362,11 @@ async function runStory(
 
   // ---- the resuming boot ----
   const b = await inPhase(events, 'resume-boot', async () => bootOne(sc, 'resume', io, 6.9, events));
-  const trig = sc.resume.resumeTrigger ?? { via: 'initcall' as const };
   const rres = await inPhase(events, 'resume', () =>
     softwareResume(b.machine, {
       console: b.con,
       device: device!,
-      trigger:
-        trig.via === 'sysfs'
-          ? {
-              via: 'sysfs',
-              process: trig.process ?? SYSFS_WRITER.process,
-              pid: trig.pid ?? SYSFS_WRITER.pid,
-            }
-          : { via: 'initcall' },
+      trigger: resumeTrigger(sc),
       pool: io.pool,
       cpus: hib.cpus ?? 2,
       content: b.content,
@@ -419,6 +411,14 @@ async function runStory(
   return finish(sc, hooks?.resumed ? hooks.resumed(result, s) : result);
 }
 
+/** Who calls software_resume(): the late initcall, or PID 1 writing /sys/power/resume. */
+function resumeTrigger(sc: Scenario): ResumeTrigger {
+  const trig = sc.resume.resumeTrigger ?? { via: 'initcall' as const };
+  return trig.via === 'sysfs'
+    ? { via: 'sysfs', process: trig.process ?? SYSFS_WRITER.process, pid: trig.pid ?? SYSFS_WRITER.pid }
+    : { via: 'initcall' };
+}
+
 /**
  * The story of an image scenario: no hibernating boot — the real image
  * (`suspend.image`) is the hibernated state. The resume boot is booted as in
@@ -433,19 +433,11 @@ async function runImageStory(sc: Scenario, io: RunIo, events: EventSink | undefi
   try {
     const device = new OverlayDevice(img.src);
     const b = await inPhase(events, 'resume-boot', async () => bootOne(sc, 'resume', io, 6.9, events));
-    const trig = sc.resume.resumeTrigger ?? { via: 'initcall' as const };
     const rres = await inPhase(events, 'resume', () =>
       softwareResume(b.machine, {
         console: b.con,
         device,
-        trigger:
-          trig.via === 'sysfs'
-            ? {
-                via: 'sysfs',
-                process: trig.process ?? SYSFS_WRITER.process,
-                pid: trig.pid ?? SYSFS_WRITER.pid,
-              }
-            : { via: 'initcall' },
+        trigger: resumeTrigger(sc),
         pool: io.pool,
         // The resume boot's CPUs (the decompression thread rule): one, as `hiblab resume`.
         cpus: 1,
