@@ -56,7 +56,7 @@ function run(name: string, make: (profileId: string) => BootE820): void {
     const rss = process.memoryUsage().rss;
     console.log(
       `${name.padEnd(44)} ${profile.id.padEnd(11)} ${median(walls).toFixed(0).padStart(6)} ms  cpu ${median(cpus).toFixed(0).padStart(5)} ms  RSS ${mib(rss)} (+${mib(rss - rss0)})  ` +
-        `max_pfn 0x${m.maxPfn.toString(16)} sections ${m.sections.presentCount} materialised ${m.pages.materialisedSections} ` +
+        `max_pfn 0x${m.maxPfn.toString(16)} sections ${m.sections.presentCount} materialised ${m.pages.materialisedChunks} ` +
         `pt-pages ${m.directMap.pgtPages.length} phys-frames ${m.mem.materialisedCount} free ${m.buddy.totalFreePages}`,
     );
   }

@@ -2,16 +2,41 @@
  * struct page state, per pfn, without 64 bytes per page.
  *
  * Every present section (sparse.ts) has a memmap of 32768 pages. A section is
- * stored in one of three forms, converted to the full form lazily on the first
- * change that breaks its uniformity:
+ * held in one of three forms:
  *   UNIFORM  — every page has the same (flags, _refcount, _mapcount, private),
  *              e.g. a section of reserved RAM, or of firmware hole;
  *   FREE_MAX — every page is free RAM in max-order buddy blocks: the block heads
  *              (pfn % 2^maxOrder == 0) are PageBuddy with private = maxOrder and
  *              free-list node nodeBase + k; the tails are plain free pages;
- *   ARRAYS   — typed arrays per page: flags (u32), refcount, mapcount, private,
- *              buddy free-list node (i32 each) = 20 bytes/page, 640 KiB/section.
+ *   CHUNKED  — a chunk table: the section cut into chunks of 2^maxOrder pages
+ *              (one max-order buddy block, 1024 pages, 4 MiB), each chunk in
+ *              one of three forms of its own:
+ *                UNIFORM  — the chunk's pages share one state;
+ *                FREE_MAX — the chunk is one free max-order block (head +
+ *                           tails) whose free-list node is the chunk's node;
+ *                ARRAYS   — typed arrays per page: flags (u32), refcount,
+ *                           mapcount, private, buddy free-list node (i32
+ *                           each) = 20 bytes/page, 20 KiB/chunk.
+ * A section goes UNIFORM/FREE_MAX → CHUNKED on the first change that breaks
+ * its form, and a chunk goes UNIFORM/FREE_MAX → ARRAYS on the first change
+ * that breaks its own, so a memmap edited in one place costs one chunk, not a
+ * section: a hostile e820 table whose thousands of entries each cut a
+ * different section costs ~21 KiB per cut instead of 640 KiB. Two changes
+ * keep a chunk compact that would otherwise break it, because boot and the
+ * allocator make them for every max-order block: a UNIFORM chunk of free
+ * tail pages whose head becomes a max-order free block (__free_one_page at
+ * MAX_ORDER-1 / MAX_PAGE_ORDER) turns FREE_MAX, and a FREE_MAX chunk whose
+ * head leaves the free list (rmv_page_order / del_page_from_free_list) turns
+ * UNIFORM. A chunk never crosses a section, and every buddy block lies inside
+ * one chunk, so a block head's fields are read in its own chunk.
+ *
  * A 12 TiB map is almost all FREE_MAX or UNIFORM sections after boot.
+ *
+ * Chunk table layout (one Int32Array, CHUNK_FIELDS words per chunk):
+ *   [kind, flags, _refcount, _mapcount, private, node]
+ * where flags/_refcount/_mapcount/private are the UNIFORM chunk's state and
+ * node the FREE_MAX chunk's free-list node; ARRAYS chunks keep their pages in
+ * `arrs[chunk]`.
  *
  * `flags` holds the enum pageflags bits (profile.mm.pageFlags.bits) plus the
  * model's INIT bit (31): set once the kernel initialised the struct page
@@ -31,17 +56,33 @@ import type { Sections } from './sparse.js';
 /** Model-internal: the struct page was initialised (not a kernel flag). */
 export const PG_INIT = 0x80000000;
 
+// section forms
 const KIND_ABSENT = 0;
 const KIND_UNIFORM = 1;
 const KIND_FREE_MAX = 2;
-const KIND_ARRAYS = 3;
+const KIND_CHUNKED = 3;
 
-interface SectionArrays {
+// chunk forms
+const CK_UNIFORM = 1;
+const CK_FREE_MAX = 2;
+const CK_ARRAYS = 3;
+
+/** Words per chunk in ChunkTable.st: kind, flags, refcount, mapcount, private, node. */
+const CHUNK_FIELDS = 6;
+
+interface PageArrays {
   flags: Uint32Array;
   ref: Int32Array;
   map: Int32Array;
   priv: Int32Array;
   node: Int32Array;
+}
+
+interface ChunkTable {
+  /** CHUNK_FIELDS words per chunk (layout at the top of the file). */
+  st: Int32Array;
+  /** The ARRAYS chunks' pages. */
+  arrs: (PageArrays | undefined)[];
 }
 
 /** One page's state as plain numbers (for reads and the synthesiser). */
@@ -64,13 +105,16 @@ export class StructPages {
   private uMap: Int32Array;
   private uPriv: Int32Array;
   private nodeBase: Int32Array;
-  private readonly arrays: (SectionArrays | undefined)[];
+  private readonly tables: (ChunkTable | undefined)[];
   /** Raw _mapcount / page_type value that means PageBuddy. */
   readonly buddyMapcount: number;
   readonly maxOrder: number;
+  /** Pages per chunk: one max-order buddy block. */
+  readonly chunkPages: number;
+  private readonly chunksPerSection: number;
   /** Zone index lookup for the flags word (set_page_links). */
   private readonly zoneOfPfn: (pfn: number) => number;
-  private materialisedCount = 0;
+  private arraysCount = 0;
 
   constructor(
     profile: KernelProfile,
@@ -82,6 +126,18 @@ export class StructPages {
     this.sections = sections;
     this.vmemmapBase = vmemmapBase;
     this.zoneOfPfn = zoneOfPfn;
+    this.buddyMapcount = profile.mm.buddyMapcount;
+    this.maxOrder = profile.mm.maxOrder;
+    this.chunkPages = 2 ** this.maxOrder;
+    // A max-order block never crosses a section (MAX_ORDER <= SECTION_SIZE_BITS - PAGE_SHIFT,
+    // the kernel's own build check in include/linux/mmzone.h).
+    if (sections.pfnsPerSection % this.chunkPages !== 0) {
+      throw new ModelError(
+        'PAGE_SECTION_ORDER',
+        `a section of ${sections.pfnsPerSection} pages does not hold whole max-order blocks of ${this.chunkPages}`,
+      );
+    }
+    this.chunksPerSection = sections.pfnsPerSection / this.chunkPages;
     const n = sections.count;
     this.kind = new Uint8Array(n);
     this.uFlags = new Uint32Array(n);
@@ -89,10 +145,8 @@ export class StructPages {
     this.uMap = new Int32Array(n).fill(-1);
     this.uPriv = new Int32Array(n);
     this.nodeBase = new Int32Array(n).fill(-1);
-    this.arrays = new Array(n);
+    this.tables = new Array(n);
     for (let s = 0; s < n; s++) if (sections.isPresent(s)) this.kind[s] = KIND_UNIFORM;
-    this.buddyMapcount = profile.mm.buddyMapcount;
-    this.maxOrder = profile.mm.maxOrder;
   }
 
   /**
@@ -123,62 +177,148 @@ export class StructPages {
     this.uMap = g(this.uMap, Int32Array, -1);
     this.uPriv = g(this.uPriv, Int32Array, 0);
     this.nodeBase = g(this.nodeBase, Int32Array, -1);
-    this.arrays.length = n;
+    this.tables.length = n;
     for (let s = old; s < n; s++) if (this.sections.isPresent(s)) this.kind[s] = KIND_UNIFORM;
   }
 
   /** A section was hot-removed (memunmap_pages): drop its memmap. */
   dropSection(sec: number): void {
     if (sec >= this.kind.length) return;
-    if (this.arrays[sec]) {
-      this.arrays[sec] = undefined;
-      this.materialisedCount--;
-    }
+    this.dropTable(sec);
     this.kind[sec] = KIND_ABSENT;
+  }
+
+  /** Forget a section's chunk table (its pages take a section form next). */
+  private dropTable(sec: number): void {
+    const t = this.tables[sec];
+    if (!t) return;
+    for (const a of t.arrs) if (a) this.arraysCount--;
+    this.tables[sec] = undefined;
     this.forgetCached(sec);
+  }
+
+  // ---- chunk tables ----
+
+  /** The section's chunk table, converting a UNIFORM / FREE_MAX section to CHUNKED. */
+  private chunked(sec: number): ChunkTable {
+    const have = this.tables[sec];
+    if (have) return have;
+    const C = this.chunksPerSection;
+    const st = new Int32Array(C * CHUNK_FIELDS);
+    const k = this.kind[sec];
+    for (let c = 0, o = 0; c < C; c++, o += CHUNK_FIELDS) {
+      if (k === KIND_FREE_MAX) {
+        st[o] = CK_FREE_MAX;
+        st[o + 1] = PG_INIT | 0;
+        st[o + 3] = -1;
+        st[o + 5] = this.nodeBase[sec]! + c;
+      } else {
+        st[o] = CK_UNIFORM;
+        st[o + 1] = this.uFlags[sec]! | 0;
+        st[o + 2] = this.uRef[sec]!;
+        st[o + 3] = this.uMap[sec]!;
+        st[o + 4] = this.uPriv[sec]!;
+        st[o + 5] = -1;
+      }
+    }
+    const t: ChunkTable = { st, arrs: new Array(C) };
+    this.tables[sec] = t;
+    this.kind[sec] = KIND_CHUNKED;
+    return t;
+  }
+
+  /** Convert chunk `c` of a table to per-page arrays (stable until the section's form is reset). */
+  private chunkArrays(t: ChunkTable, c: number): PageArrays {
+    const existing = t.arrs[c];
+    if (existing) return existing;
+    const n = this.chunkPages;
+    const a: PageArrays = {
+      flags: new Uint32Array(n),
+      ref: new Int32Array(n),
+      map: new Int32Array(n),
+      priv: new Int32Array(n),
+      node: new Int32Array(n).fill(-1),
+    };
+    const st = t.st;
+    const o = c * CHUNK_FIELDS;
+    if (st[o] === CK_UNIFORM) {
+      a.flags.fill(st[o + 1]! >>> 0);
+      a.ref.fill(st[o + 2]!);
+      a.map.fill(st[o + 3]!);
+      a.priv.fill(st[o + 4]!);
+    } else {
+      // CK_FREE_MAX: one max-order block; the tails are plain free pages.
+      a.flags.fill(PG_INIT);
+      a.map.fill(-1);
+      a.map[0] = this.buddyMapcount;
+      a.priv[0] = this.maxOrder;
+      a.node[0] = st[o + 5]!;
+    }
+    st[o] = CK_ARRAYS;
+    t.arrs[c] = a;
+    this.arraysCount++;
+    return a;
   }
 
   // ---- fast per-page accessors (hot paths of the user-mm model: no object per call) ----
 
-  /** The two most recently used sections (a migration alternates system and device pages). */
-  private lastSec = -1;
-  private lastArr: SectionArrays | undefined;
-  private prevSec = -1;
-  private prevArr: SectionArrays | undefined;
+  /** The two most recently used materialised chunks (a migration alternates system and device pages). */
+  private lastChunk = -1;
+  private lastArr: PageArrays | undefined;
+  private prevChunk = -1;
+  private prevArr: PageArrays | undefined;
 
   private forgetCached(sec: number): void {
-    if (this.lastSec === sec) this.lastSec = -1;
-    if (this.prevSec === sec) this.prevSec = -1;
+    const C = this.chunksPerSection;
+    if (this.lastChunk >= 0 && Math.floor(this.lastChunk / C) === sec) this.lastChunk = -1;
+    if (this.prevChunk >= 0 && Math.floor(this.prevChunk / C) === sec) this.prevChunk = -1;
   }
 
-  /** The section arrays holding `pfn` (materialised), offset in `this.off`. */
-  private at(pfn: number): SectionArrays {
-    const per = this.sections.pfnsPerSection;
-    const sec = Math.floor(pfn / per);
-    this.off = pfn - sec * per;
-    if (sec === this.lastSec) return this.lastArr!;
-    if (sec === this.prevSec) {
+  /** Remember chunk `id`'s arrays as the most recent. */
+  private cache(id: number, a: PageArrays): void {
+    this.prevChunk = this.lastChunk;
+    this.prevArr = this.lastArr;
+    this.lastChunk = id;
+    this.lastArr = a;
+  }
+
+  /**
+   * The arrays of pfn's chunk if it has them (offset in `this.off`), without
+   * materialising anything; undefined for a page in a compact form.
+   */
+  private arraysOf(pfn: number): PageArrays | undefined {
+    const cp = this.chunkPages;
+    const id = Math.floor(pfn / cp);
+    this.off = pfn - id * cp;
+    if (id === this.lastChunk) return this.lastArr!;
+    if (id === this.prevChunk) {
       const a = this.prevArr!;
-      this.prevSec = this.lastSec;
-      this.prevArr = this.lastArr;
-      this.lastSec = sec;
-      this.lastArr = a;
+      this.cache(id, a);
       return a;
     }
-    this.secOf(pfn);
-    const a = this.materialise(sec);
-    this.prevSec = this.lastSec;
-    this.prevArr = this.lastArr;
-    this.lastSec = sec;
-    this.lastArr = a;
+    const sec = Math.floor(id / this.chunksPerSection);
+    if (sec < 0 || sec >= this.kind.length || this.kind[sec] !== KIND_CHUNKED) return undefined;
+    const a = this.tables[sec]!.arrs[id - sec * this.chunksPerSection];
+    if (a) this.cache(id, a);
+    return a;
+  }
+
+  /** The arrays holding `pfn`, materialised; offset in `this.off`. */
+  private at(pfn: number): PageArrays {
+    const have = this.arraysOf(pfn);
+    if (have) return have;
+    const sec = this.secOf(pfn);
+    const id = Math.floor(pfn / this.chunkPages);
+    const a = this.chunkArrays(this.chunked(sec), id - sec * this.chunksPerSection);
+    this.cache(id, a);
     return a;
   }
   private off = 0;
 
   /** page_ref_count(). */
   ref(pfn: number): number {
-    const a = this.at(pfn);
-    return a.ref[this.off]!;
+    const a = this.arraysOf(pfn);
+    return a ? a.ref[this.off]! : this.peek(pfn).refcount;
   }
 
   /** page_ref_add() (negative d = page_ref_sub); returns the new count. */
@@ -197,8 +337,8 @@ export class StructPages {
 
   /** Raw _mapcount (-1 = not mapped). */
   mapRaw(pfn: number): number {
-    const a = this.at(pfn);
-    return a.map[this.off]!;
+    const a = this.arraysOf(pfn);
+    return a ? a.map[this.off]! : this.peek(pfn).mapcount;
   }
 
   /** atomic_add on _mapcount; returns the new raw value. */
@@ -216,8 +356,9 @@ export class StructPages {
 
   /** test_bit(bit, &page->flags). */
   bit(pfn: number, bit: number): boolean {
-    const a = this.at(pfn);
-    return ((a.flags[this.off]! >>> bit) & 1) === 1;
+    const a = this.arraysOf(pfn);
+    const f = a ? a.flags[this.off]! : this.peek(pfn).flags;
+    return ((f >>> bit) & 1) === 1;
   }
 
   /** set_bit / clear_bit on page->flags. */
@@ -227,9 +368,9 @@ export class StructPages {
     a.flags[this.off] = (on ? f | (1 << bit) : f & ~(1 << bit)) >>> 0;
   }
 
-  /** Sections currently held as full per-page arrays (memory cost). */
-  get materialisedSections(): number {
-    return this.materialisedCount;
+  /** Chunks currently held as per-page arrays (memory cost: 20 KiB each). */
+  get materialisedChunks(): number {
+    return this.arraysCount;
   }
 
   hasMemmap(pfn: number): boolean {
@@ -247,50 +388,12 @@ export class StructPages {
     return s;
   }
 
-  /** Convert a section to per-page arrays (callers of set/updateRange invalidate nothing: arrays are stable). */
-  private materialise(sec: number): SectionArrays {
-    const existing = this.arrays[sec];
-    if (existing) return existing;
-    const n = this.sections.pfnsPerSection;
-    const a: SectionArrays = {
-      flags: new Uint32Array(n),
-      ref: new Int32Array(n),
-      map: new Int32Array(n),
-      priv: new Int32Array(n),
-      node: new Int32Array(n).fill(-1),
-    };
-    if (this.kind[sec] === KIND_UNIFORM) {
-      a.flags.fill(this.uFlags[sec]!);
-      a.ref.fill(this.uRef[sec]!);
-      a.map.fill(this.uMap[sec]!);
-      a.priv.fill(this.uPriv[sec]!);
-    } else if (this.kind[sec] === KIND_FREE_MAX) {
-      a.flags.fill(PG_INIT);
-      a.map.fill(-1);
-      const block = 2 ** this.maxOrder;
-      const base = this.nodeBase[sec]!;
-      for (let off = 0, k = 0; off < n; off += block, k++) {
-        a.map[off] = this.buddyMapcount;
-        a.priv[off] = this.maxOrder;
-        a.node[off] = base + k;
-      }
-    }
-    this.arrays[sec] = a;
-    this.kind[sec] = KIND_ARRAYS;
-    this.materialisedCount++;
-    return a;
-  }
-
   // ---- whole-section operations used at boot (keep sections compact) ----
 
   /** Set every page of a present section to one state (__init_single_page for a uniform section). */
   setSectionUniform(sec: number, st: Omit<PageState, 'node'>): void {
     if (this.kind[sec] === KIND_ABSENT) return;
-    this.forgetCached(sec);
-    if (this.arrays[sec]) {
-      this.arrays[sec] = undefined;
-      this.materialisedCount--;
-    }
+    this.dropTable(sec);
     this.kind[sec] = KIND_UNIFORM;
     this.uFlags[sec] = st.flags >>> 0;
     this.uRef[sec] = st.refcount;
@@ -314,50 +417,74 @@ export class StructPages {
 
   /** Mark a whole section as free max-order buddy blocks whose list nodes are nodeBase.. (buddy.ts). */
   setSectionFreeMax(sec: number, nodeBase: number): void {
-    this.forgetCached(sec);
-    if (this.arrays[sec]) {
-      this.arrays[sec] = undefined;
-      this.materialisedCount--;
-    }
+    this.dropTable(sec);
     this.kind[sec] = KIND_FREE_MAX;
     this.nodeBase[sec] = nodeBase;
   }
 
-  /** Apply `fn` to every page in [spfn, epfn) (present sections only), keeping uniform sections uniform. */
+  /** Apply `fn` to every page in [spfn, epfn) (present sections only), keeping uniform sections and chunks uniform. */
   updateRange(spfn: number, epfn: number, fn: (st: PageState) => void): void {
     const per = this.sections.pfnsPerSection;
+    const cp = this.chunkPages;
     let pfn = spfn;
     const st: PageState = { flags: 0, refcount: 0, mapcount: -1, private: 0, node: -1 };
     while (pfn < epfn) {
       const sec = Math.floor(pfn / per);
-      const secEnd = Math.min((sec + 1) * per, epfn);
+      const base = sec * per;
+      const secEnd = Math.min(base + per, epfn);
       if (sec >= this.kind.length) break;
       if (this.kind[sec] === KIND_ABSENT) {
         pfn = secEnd;
         continue;
       }
-      if (this.kind[sec] === KIND_UNIFORM && pfn === sec * per && secEnd === (sec + 1) * per) {
-        Object.assign(st, this.uniformState(sec), { node: -1 });
+      if (this.kind[sec] === KIND_UNIFORM && pfn === base && secEnd === base + per) {
+        st.flags = this.uFlags[sec]!;
+        st.refcount = this.uRef[sec]!;
+        st.mapcount = this.uMap[sec]!;
+        st.private = this.uPriv[sec]!;
+        st.node = -1;
         fn(st);
         this.setSectionUniform(sec, st);
         pfn = secEnd;
         continue;
       }
-      const a = this.materialise(sec);
-      for (let i = pfn - sec * per, e = secEnd - sec * per; i < e; i++) {
-        st.flags = a.flags[i]!;
-        st.refcount = a.ref[i]!;
-        st.mapcount = a.map[i]!;
-        st.private = a.priv[i]!;
-        st.node = a.node[i]!;
-        fn(st);
-        a.flags[i] = st.flags >>> 0;
-        a.ref[i] = st.refcount;
-        a.map[i] = st.mapcount;
-        a.priv[i] = st.private;
-        a.node[i] = st.node;
+      const t = this.chunked(sec);
+      const s = t.st;
+      while (pfn < secEnd) {
+        const c = Math.floor((pfn - base) / cp);
+        const cs = base + c * cp;
+        const ce = Math.min(cs + cp, secEnd);
+        const o = c * CHUNK_FIELDS;
+        if (s[o] === CK_UNIFORM && pfn === cs && ce === cs + cp) {
+          st.flags = s[o + 1]! >>> 0;
+          st.refcount = s[o + 2]!;
+          st.mapcount = s[o + 3]!;
+          st.private = s[o + 4]!;
+          st.node = -1;
+          fn(st);
+          s[o + 1] = st.flags | 0;
+          s[o + 2] = st.refcount;
+          s[o + 3] = st.mapcount;
+          s[o + 4] = st.private;
+          pfn = ce;
+          continue;
+        }
+        const a = this.chunkArrays(t, c);
+        for (let i = pfn - cs, e = ce - cs; i < e; i++) {
+          st.flags = a.flags[i]!;
+          st.refcount = a.ref[i]!;
+          st.mapcount = a.map[i]!;
+          st.private = a.priv[i]!;
+          st.node = a.node[i]!;
+          fn(st);
+          a.flags[i] = st.flags >>> 0;
+          a.ref[i] = st.refcount;
+          a.map[i] = st.mapcount;
+          a.priv[i] = st.private;
+          a.node[i] = st.node;
+        }
+        pfn = ce;
       }
-      pfn = secEnd;
     }
   }
 
@@ -366,8 +493,8 @@ export class StructPages {
    * [spfn, epfn) in ascending order — `fn(flags, refcount, mapcount, private, n)`
    * for n consecutive valid pfns with that state (absent sections are skipped,
    * so a run may span them). The same sequence of states as get() pfn by pfn,
-   * at the cost of the sections' forms: O(1) for a UNIFORM section, one call
-   * per block head or tail run for FREE_MAX, per page only for ARRAYS.
+   * at the cost of the forms: O(1) for a UNIFORM section or chunk, one call
+   * per block head or tail run for FREE_MAX, per page only for ARRAYS chunks.
    */
   forEachStateRun(
     spfn: number,
@@ -375,50 +502,70 @@ export class StructPages {
     fn: (flags: number, refcount: number, mapcount: number, priv: number, n: number) => void,
   ): void {
     const per = this.sections.pfnsPerSection;
+    const cp = this.chunkPages;
+    const buddy = this.buddyMapcount;
+    const max = this.maxOrder;
     let cf = 0;
     let cr = 0;
     let cm = 0;
-    let cp = 0;
+    let cpv = 0;
     let cn = 0;
     const put = (f: number, r: number, m: number, p: number, n: number): void => {
       if (n <= 0) return;
-      if (cn > 0 && f === cf && r === cr && m === cm && p === cp) {
+      if (cn > 0 && f === cf && r === cr && m === cm && p === cpv) {
         cn += n;
         return;
       }
-      if (cn > 0) fn(cf, cr, cm, cp, cn);
+      if (cn > 0) fn(cf, cr, cm, cpv, cn);
       cf = f;
       cr = r;
       cm = m;
-      cp = p;
+      cpv = p;
       cn = n;
     };
-    const block = 2 ** this.maxOrder;
+    // [p, e) of one max-order free block (a head at p when p is aligned).
+    const freeMax = (p: number, e: number): void => {
+      if (p % cp === 0) {
+        put(PG_INIT, 0, buddy, max, 1);
+        p++;
+      }
+      put(PG_INIT, 0, -1, 0, e - p);
+    };
     for (let pfn = spfn; pfn < epfn; ) {
       const sec = Math.floor(pfn / per);
-      const secEnd = Math.min(epfn, (sec + 1) * per);
+      const base = sec * per;
+      const secEnd = Math.min(epfn, base + per);
       const k = sec < this.kind.length ? this.kind[sec] : KIND_ABSENT;
       if (k === KIND_UNIFORM) {
         put(this.uFlags[sec]!, this.uRef[sec]!, this.uMap[sec]!, this.uPriv[sec]!, secEnd - pfn);
       } else if (k === KIND_FREE_MAX) {
         for (let p = pfn; p < secEnd; ) {
-          if (p % block === 0) {
-            put(PG_INIT, 0, this.buddyMapcount, this.maxOrder, 1);
-            p++;
-            continue;
-          }
-          const e = Math.min(secEnd, p - (p % block) + block);
-          put(PG_INIT, 0, -1, 0, e - p);
+          const e = Math.min(secEnd, p - (p % cp) + cp);
+          freeMax(p, e);
           p = e;
         }
-      } else if (k === KIND_ARRAYS) {
-        const a = this.arrays[sec]!;
-        for (let i = pfn - sec * per, e = secEnd - sec * per; i < e; i++)
-          put(a.flags[i]!, a.ref[i]!, a.map[i]!, a.priv[i]!, 1);
+      } else if (k === KIND_CHUNKED) {
+        const t = this.tables[sec]!;
+        const s = t.st;
+        for (let p = pfn; p < secEnd; ) {
+          const c = Math.floor((p - base) / cp);
+          const cs = base + c * cp;
+          const e = Math.min(secEnd, cs + cp);
+          const o = c * CHUNK_FIELDS;
+          const ck = s[o];
+          if (ck === CK_UNIFORM) put(s[o + 1]! >>> 0, s[o + 2]!, s[o + 3]!, s[o + 4]!, e - p);
+          else if (ck === CK_FREE_MAX) freeMax(p, e);
+          else {
+            const a = t.arrs[c]!;
+            for (let i = p - cs, ie = e - cs; i < ie; i++)
+              put(a.flags[i]!, a.ref[i]!, a.map[i]!, a.priv[i]!, 1);
+          }
+          p = e;
+        }
       }
       pfn = secEnd;
     }
-    if (cn > 0) fn(cf, cr, cm, cp, cn);
+    if (cn > 0) fn(cf, cr, cm, cpv, cn);
   }
 
   /**
@@ -427,7 +574,7 @@ export class StructPages {
    * are zero; 1 = an initialised page has a nonzero field for certain (a flag
    * bit, _refcount, _mapcount, private or free-list links; or last_cpupid,
    * all ones when the profile has it); 2 = only the bytes can tell. Decided
-   * from the section's form, per page only for ARRAYS sections.
+   * from the forms, per page only for ARRAYS chunks.
    */
   memmapZeroness(pfn: number, n: number): 0 | 1 | 2 {
     const per = this.sections.pfnsPerSection;
@@ -443,12 +590,31 @@ export class StructPages {
     if (k === KIND_UNIFORM)
       return one(this.uFlags[sec]!, this.uRef[sec]!, this.uMap[sec]!, this.uPriv[sec]!, -1);
     if (k === KIND_FREE_MAX) return 1; // initialised free pages: _mapcount -1 (tails) or the buddy marker
-    const a = this.arrays[sec]!;
+    const t = this.tables[sec]!;
+    const s = t.st;
+    const cp = this.chunkPages;
+    const base = sec * per;
     let unsure = false;
-    for (let i = pfn - sec * per, e = i + n; i < e; i++) {
-      const z = one(a.flags[i]!, a.ref[i]!, a.map[i]!, a.priv[i]!, a.node[i]!);
-      if (z === 1) return 1;
-      if (z === 2) unsure = true;
+    for (let p = pfn, end = pfn + n; p < end; ) {
+      const c = Math.floor((p - base) / cp);
+      const cs = base + c * cp;
+      const e = Math.min(end, cs + cp);
+      const o = c * CHUNK_FIELDS;
+      const ck = s[o];
+      if (ck === CK_FREE_MAX) return 1;
+      if (ck === CK_UNIFORM) {
+        const z = one(s[o + 1]! >>> 0, s[o + 2]!, s[o + 3]!, s[o + 4]!, -1);
+        if (z === 1) return 1;
+        if (z === 2) unsure = true;
+      } else {
+        const a = t.arrs[c]!;
+        for (let i = p - cs, ie = e - cs; i < ie; i++) {
+          const z = one(a.flags[i]!, a.ref[i]!, a.map[i]!, a.priv[i]!, a.node[i]!);
+          if (z === 1) return 1;
+          if (z === 2) unsure = true;
+        }
+      }
+      p = e;
     }
     return unsure ? 2 : 0;
   }
@@ -474,60 +640,56 @@ export class StructPages {
       st.node = -1;
       return st;
     }
-    const off = pfn - sec * this.sections.pfnsPerSection;
-    if (k === KIND_FREE_MAX) {
-      const block = 2 ** this.maxOrder;
-      const head = off % block === 0;
-      st.flags = PG_INIT;
-      st.refcount = 0;
-      st.mapcount = head ? this.buddyMapcount : -1;
-      st.private = head ? this.maxOrder : 0;
-      st.node = head ? this.nodeBase[sec]! + off / block : -1;
-      return st;
+    const cp = this.chunkPages;
+    const rel = pfn - sec * this.sections.pfnsPerSection;
+    const c = Math.floor(rel / cp);
+    const inChunk = rel - c * cp;
+    let ck = CK_FREE_MAX;
+    let node = this.nodeBase[sec]! + c;
+    if (k === KIND_CHUNKED) {
+      const t = this.tables[sec]!;
+      const o = c * CHUNK_FIELDS;
+      ck = t.st[o]!;
+      if (ck === CK_UNIFORM) {
+        st.flags = t.st[o + 1]! >>> 0;
+        st.refcount = t.st[o + 2]!;
+        st.mapcount = t.st[o + 3]!;
+        st.private = t.st[o + 4]!;
+        st.node = -1;
+        return st;
+      }
+      if (ck === CK_ARRAYS) {
+        const a = t.arrs[c]!;
+        st.flags = a.flags[inChunk]!;
+        st.refcount = a.ref[inChunk]!;
+        st.mapcount = a.map[inChunk]!;
+        st.private = a.priv[inChunk]!;
+        st.node = a.node[inChunk]!;
+        return st;
+      }
+      node = t.st[o + 5]!;
     }
-    const a = this.arrays[sec]!;
-    st.flags = a.flags[off]!;
-    st.refcount = a.ref[off]!;
-    st.mapcount = a.map[off]!;
-    st.private = a.priv[off]!;
-    st.node = a.node[off]!;
+    // FREE_MAX section or chunk: one max-order free block per chunk.
+    const head = inChunk === 0;
+    st.flags = PG_INIT;
+    st.refcount = 0;
+    st.mapcount = head ? this.buddyMapcount : -1;
+    st.private = head ? this.maxOrder : 0;
+    st.node = head ? node : -1;
     return st;
   }
 
   /** The page's state (copy). */
   get(pfn: number): PageState {
-    const sec = this.secOf(pfn);
-    const k = this.kind[sec];
-    if (k === KIND_UNIFORM) return { ...this.uniformState(sec), node: -1 };
-    const off = pfn - sec * this.sections.pfnsPerSection;
-    if (k === KIND_FREE_MAX) {
-      const block = 2 ** this.maxOrder;
-      if (off % block === 0) {
-        return {
-          flags: PG_INIT,
-          refcount: 0,
-          mapcount: this.buddyMapcount,
-          private: this.maxOrder,
-          node: this.nodeBase[sec]! + off / block,
-        };
-      }
-      return { flags: PG_INIT, refcount: 0, mapcount: -1, private: 0, node: -1 };
-    }
-    const a = this.arrays[sec]!;
-    return {
-      flags: a.flags[off]!,
-      refcount: a.ref[off]!,
-      mapcount: a.map[off]!,
-      private: a.priv[off]!,
-      node: a.node[off]!,
-    };
+    const s = this.peek(pfn);
+    return { flags: s.flags, refcount: s.refcount, mapcount: s.mapcount, private: s.private, node: s.node };
   }
 
   /**
    * The lowest order o at which pfn's aligned head is a free block of order
    * o (PageBuddy, private == o), or -1: the test take_page_off_buddy() makes
    * at each order, without an object per order. A head lies in pfn's own
-   * section (a section spans at least one max-order block).
+   * chunk (a chunk is one max-order block).
    */
   freeHeadOrder(pfn: number): number {
     const per = this.sections.pfnsPerSection;
@@ -537,60 +699,58 @@ export class StructPages {
     if (k === KIND_ABSENT) return -1;
     const buddy = this.buddyMapcount;
     const max = this.maxOrder;
-    // Every page of a UNIFORM section has the same fields, so the head test holds at order
-    // `private` or never; a FREE_MAX section's pfn lies in a max-order free block.
+    // Every page of a UNIFORM section or chunk has the same fields, so the head test holds at
+    // order `private` or never; a FREE_MAX section's or chunk's pfn lies in a max-order free block.
     if (k === KIND_UNIFORM) {
       const p = this.uPriv[sec]!;
       return this.uMap[sec] === buddy && p >= 0 && p <= max ? p : -1;
     }
     if (k === KIND_FREE_MAX) return max;
-    const a = this.arrays[sec]!;
+    const cp = this.chunkPages;
+    const rel = pfn - sec * per;
+    const c = Math.floor(rel / cp);
+    const t = this.tables[sec]!;
+    const o = c * CHUNK_FIELDS;
+    const ck = t.st[o];
+    if (ck === CK_FREE_MAX) return max;
+    if (ck === CK_UNIFORM) {
+      const p = t.st[o + 4]!;
+      return t.st[o + 3] === buddy && p >= 0 && p <= max ? p : -1;
+    }
+    const a = t.arrs[c]!;
     const map = a.map;
     const priv = a.priv;
-    const rel = pfn - sec * per; // < pfnsPerSection: a small integer
-    for (let o = 0; o <= max; o++) {
-      const off = rel & -(1 << o); // the order-o aligned head, relative to the section
-      if (map[off] === buddy && priv[off] === o) return o;
+    const inChunk = rel - c * cp; // < chunkPages: a small integer
+    for (let o2 = 0; o2 <= max; o2++) {
+      const off = inChunk & -(1 << o2); // the order-o2 aligned head, relative to the chunk
+      if (map[off] === buddy && priv[off] === o2) return o2;
     }
     return -1;
   }
 
   /**
    * PageBuddy(page) ? buddy_order(page) : -1 — read straight from the
-   * section's arrays when it has them (the allocator's merge loop), without
+   * chunk's arrays when it has them (the allocator's merge loop), without
    * filling peek()'s record. The pfn must have a memmap (pfn_valid).
    */
   buddyOrder(pfn: number): number {
-    const per = this.sections.pfnsPerSection;
-    const sec = Math.floor(pfn / per);
-    if (this.kind[sec] === KIND_ARRAYS) {
-      const a = this.arrays[sec]!;
-      const off = pfn - sec * per;
-      return a.map[off] === this.buddyMapcount ? a.priv[off]! : -1;
-    }
+    const a = this.arraysOf(pfn);
+    if (a) return a.map[this.off] === this.buddyMapcount ? a.priv[this.off]! : -1;
     const st = this.peek(pfn);
     return st.mapcount === this.buddyMapcount ? st.private : -1;
   }
 
   /** The free-list node a free block head carries (peek().node without the record). */
   buddyNode(pfn: number): number {
-    const per = this.sections.pfnsPerSection;
-    const sec = Math.floor(pfn / per);
-    if (this.kind[sec] === KIND_ARRAYS) return this.arrays[sec]!.node[pfn - sec * per]!;
+    const a = this.arraysOf(pfn);
+    if (a) return a.node[this.off]!;
     return this.peek(pfn).node;
   }
 
   /** The buddy free-list node of a free block head (-1 when `pfn` is not one), without an object. */
   nodeOf(pfn: number): number {
-    const sec = this.secOf(pfn);
-    const k = this.kind[sec];
-    if (k === KIND_UNIFORM) return -1;
-    const off = pfn - sec * this.sections.pfnsPerSection;
-    if (k === KIND_FREE_MAX) {
-      const block = 2 ** this.maxOrder;
-      return off % block === 0 ? this.nodeBase[sec]! + off / block : -1;
-    }
-    return this.arrays[sec]!.node[off]!;
+    this.secOf(pfn);
+    return this.buddyNode(pfn);
   }
 
   /** page->flags |= flags; _mapcount = mapcount (a page handed to a user), without an object. */
@@ -600,8 +760,56 @@ export class StructPages {
     a.map[this.off] = mapcount;
   }
 
+  /**
+   * Where pfn's chunk is in a compact form: its table and word offset, with
+   * a UNIFORM / FREE_MAX section converted to CHUNKED (cheap: no page
+   * arrays). undefined when the chunk already has arrays.
+   */
+  private compactChunk(pfn: number): { t: ChunkTable; o: number } | undefined {
+    const sec = this.secOf(pfn);
+    const t = this.chunked(sec);
+    const c = Math.floor((pfn - sec * this.sections.pfnsPerSection) / this.chunkPages);
+    const o = c * CHUNK_FIELDS;
+    return t.st[o] === CK_ARRAYS ? undefined : { t, o };
+  }
+
+  /** Is the chunk at word `o` a UNIFORM chunk of plain free pages (the tails of a free block)? */
+  private static isFreeTails(s: Int32Array, o: number): boolean {
+    return (
+      s[o] === CK_UNIFORM &&
+      s[o + 1]! >>> 0 === PG_INIT &&
+      s[o + 2] === 0 &&
+      s[o + 3] === -1 &&
+      s[o + 4] === 0
+    );
+  }
+
   /** A free block head's fields in one call: _mapcount, private, node and _refcount. */
   setFreeHead(pfn: number, mapcount: number, priv: number, node: number, refcount: number): void {
+    // set_page_order + __SetPageBuddy of a max-order block over plain free pages: the
+    // chunk becomes (or stays) FREE_MAX — __free_pages_core at boot does this per block.
+    if (
+      pfn % this.chunkPages === 0 &&
+      mapcount === this.buddyMapcount &&
+      priv === this.maxOrder &&
+      refcount === 0 &&
+      node >= 0 &&
+      this.arraysOf(pfn) === undefined
+    ) {
+      const cc = this.compactChunk(pfn);
+      if (cc) {
+        const s = cc.t.st;
+        if (s[cc.o] === CK_FREE_MAX || StructPages.isFreeTails(s, cc.o)) {
+          s[cc.o] = CK_FREE_MAX;
+          s[cc.o + 1] = PG_INIT | 0;
+          s[cc.o + 2] = 0;
+          s[cc.o + 3] = -1;
+          s[cc.o + 4] = 0;
+          s[cc.o + 5] = node;
+          return;
+        }
+      }
+    }
     const a = this.at(pfn);
     const o = this.off;
     a.map[o] = mapcount;
@@ -612,26 +820,40 @@ export class StructPages {
 
   /** Set the buddy fields (_mapcount, private, the free-list node) without an object per call. */
   setBuddyFields(pfn: number, mapcount: number, priv: number, node: number): void {
-    const sec = this.secOf(pfn);
-    const a = this.materialise(sec);
-    const off = pfn - sec * this.sections.pfnsPerSection;
-    a.map[off] = mapcount;
-    a.priv[off] = priv;
-    a.node[off] = node;
+    // rmv_page_order / del_page_from_free_list of a FREE_MAX chunk's block: its head
+    // becomes a plain free page like its tails, so the chunk is UNIFORM.
+    if (
+      pfn % this.chunkPages === 0 &&
+      mapcount === -1 &&
+      priv === 0 &&
+      node === -1 &&
+      this.arraysOf(pfn) === undefined
+    ) {
+      const cc = this.compactChunk(pfn);
+      if (cc && cc.t.st[cc.o] === CK_FREE_MAX) {
+        const s = cc.t.st;
+        s[cc.o] = CK_UNIFORM;
+        s[cc.o + 5] = -1;
+        return;
+      }
+    }
+    const a = this.at(pfn);
+    const o = this.off;
+    a.map[o] = mapcount;
+    a.priv[o] = priv;
+    a.node[o] = node;
   }
 
   /** set_page_count() without an object per call. */
   setRefcount(pfn: number, v: number): void {
-    const sec = this.secOf(pfn);
-    const a = this.materialise(sec);
-    a.ref[pfn - sec * this.sections.pfnsPerSection] = v;
+    const a = this.at(pfn);
+    a.ref[this.off] = v;
   }
 
   /** Overwrite a page's state. */
   set(pfn: number, st: PageState): void {
-    const sec = this.secOf(pfn);
-    const a = this.materialise(sec);
-    const off = pfn - sec * this.sections.pfnsPerSection;
+    const a = this.at(pfn);
+    const off = this.off;
     a.flags[off] = st.flags >>> 0;
     a.ref[off] = st.refcount;
     a.map[off] = st.mapcount;

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { escapeControls, HiblabError } from '../../src/errors.js';
 import { e820RangeFits } from '../../src/firmware/e820-limits.js';
+import { E820_TYPE, type E820Entry } from '../../src/firmware/e820-types.js';
 import { parseE820 } from '../../src/firmware/index.js';
 import { bootMachine } from '../../src/machine/boot.js';
 import { publishFile, readInput, registerTemp, tempPathFor } from '../../src/node/files.js';
@@ -143,6 +144,41 @@ describe('issue 11: hostile input and interrupted runs', () => {
     // > 60 s before (n^2 fits() checks); a few seconds now, even on a loaded 2-core box.
     // The booted kernel keeps the first 3200 entries (E820_MAX_ENTRIES) and says so for the rest.
     expect(ms).toBeLessThan(30_000);
+  });
+
+  it('2b. a table whose entries each cut a different section costs one 1024-page chunk per cut, not a section', () => {
+    // 1500 one-page firmware holes, one per GiB of a 1.5 TiB map, each in the middle of a
+    // 128 MiB section: every cut section holds free max-order blocks around one reserved
+    // page. The struct pages of such a section were 640 KiB of arrays (a 3200-entry table
+    // with 1600 cuts held 1.35 GiB); now only the 4 MiB chunk around the hole has per-page
+    // arrays (20 KiB), and the max-order blocks around it stay compact.
+    const cuts = 1500;
+    const GiB = 2n ** 30n;
+    const t: E820Entry[] = [
+      { addr: 0n, size: 0x9f000n, type: E820_TYPE.RAM },
+      { addr: 0x100000n, size: GiB - 0x100000n, type: E820_TYPE.RAM },
+    ];
+    for (let i = 1; i <= cuts; i++) {
+      const hole = BigInt(i) * GiB + 0x4123000n;
+      const prevEnd = t[t.length - 1]!.addr + t[t.length - 1]!.size;
+      t.push({ addr: prevEnd, size: hole - prevEnd, type: E820_TYPE.RAM });
+      t.push({ addr: hole, size: 0x1000n, type: E820_TYPE.RESERVED });
+    }
+    const last = t[t.length - 1]!.addr + 0x1000n;
+    t.push({ addr: last, size: BigInt(cuts + 1) * GiB - last, type: E820_TYPE.RAM });
+    const profile = getProfile('linux-6.12');
+    const m = bootMachine({ firmware: t, kernel: t }, { profile, kaslr: { nokaslr: true } });
+    const flat = [{ addr: 0n, size: BigInt(cuts + 1) * GiB, type: E820_TYPE.RAM }];
+    const base = bootMachine({ firmware: flat, kernel: flat }, { profile, kaslr: { nokaslr: true } });
+    // the same boot allocations either way; each hole breaks its own chunk (one of them lands
+    // in a chunk the boot allocations broke anyway)
+    const extra = m.pages.materialisedChunks - base.pages.materialisedChunks;
+    expect(extra).toBeLessThanOrEqual(cuts);
+    expect(extra).toBeGreaterThan(cuts - 10);
+    const hole = Number((7n * GiB + 0x4123000n) / 4096n);
+    expect(m.pages.isReserved(hole)).toBe(true);
+    expect(m.pages.isBuddy(hole + 1)).toBe(true); // __free_pages_memory: an order-0 block after the hole
+    expect(m.pages.freeHeadOrder(hole + 0x400 + 5)).toBe(profile.mm.maxOrder);
   });
 
   it('3. a JSON syntax error gives line:column and what was expected, without pasting the input', async () => {
