@@ -810,12 +810,7 @@ export class StructPages {
         }
       }
     }
-    const a = this.at(pfn);
-    const o = this.off;
-    a.map[o] = mapcount;
-    a.priv[o] = priv;
-    a.node[o] = node;
-    a.ref[o] = refcount;
+    this.writeBuddy(pfn, mapcount, priv, node).ref[this.off] = refcount;
   }
 
   /** Set the buddy fields (_mapcount, private, the free-list node) without an object per call. */
@@ -837,11 +832,17 @@ export class StructPages {
         return;
       }
     }
+    this.writeBuddy(pfn, mapcount, priv, node);
+  }
+
+  /** The buddy fields into pfn's page arrays (materialised); returns them, offset in `this.off`. */
+  private writeBuddy(pfn: number, mapcount: number, priv: number, node: number): PageArrays {
     const a = this.at(pfn);
     const o = this.off;
     a.map[o] = mapcount;
     a.priv[o] = priv;
     a.node[o] = node;
+    return a;
   }
 
   /** set_page_count() without an object per call. */
