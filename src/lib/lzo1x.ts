@@ -60,9 +60,10 @@ let sharedDict: Uint16Array | undefined;
  * Returns the number of bytes written, end marker included.
  *
  * Speed (this is the image writer's hot loop, run by every compression
- * worker): everything per match is inline — the first word of the match
- * extension is tested before the 16-byte loop (most matches on page data are
- * short), and literal runs of 4..31 bytes are moved as 32-bit words. A word
+ * worker): everything per match is inline, and literal runs of 4..31 bytes
+ * are moved as 32-bit words. A block's first position is never probed (its
+ * dictionary is empty, every slot pointing at that position itself), so the
+ * probe needs no "reference before the current position" test. A word
  * copy may write up to 3 bytes past the run; the next match or the end
  * marker always overwrites them, so the stream is byte-identical to the
  * bytewise version. Output never depends on speed choices.
@@ -94,25 +95,27 @@ export function lzo1xCompress(src: Uint8Array, dst: Uint8Array, work?: Uint16Arr
   const sv = new DataView(src.buffer, src.byteOffset, n);
   const dv = new DataView(dst.buffer, dst.byteOffset, dst.length);
   const lastWord = n - 4;
-  const lastWord16 = n - 16;
 
   while (ip < limit) {
     const base = ip;
     const bEnd = Math.min(limit, base + BLOCK);
     dict.fill(0, 0, D_SIZE);
+    // The block's first position only enters the (empty) dictionary: 0 = itself.
+    ip += 1 + ((ip - ii) >> 5);
     while (ip < bEnd) {
       const seq = sv.getInt32(ip, true);
       const h = Math.imul(seq, 0x1824429d) >>> (32 - D_BITS);
       const ref = base + dict[h]!;
       dict[h] = ip - base;
-      if (ref >= ip || sv.getInt32(ref, true) !== seq) {
+      if (sv.getInt32(ref, true) !== seq) {
         ip += 1 + ((ip - ii) >> 5);
         continue;
       }
-      // A match of ≥ 4 bytes at distance ip − ref (< 49152). Extend it a
-      // word, then 16 and 4 bytes at a time; the first differing byte of a
-      // word comes from the lowest set bit of the XOR (little-endian loads).
-      // Bytewise only in the last 3 bytes of the input.
+      // A match of ≥ 4 bytes at distance ip − ref (< 49152). Extend it 4
+      // bytes at a time (the first word apart: most matches on page data end
+      // in it); the first differing byte of a word comes from the lowest set
+      // bit of the XOR (little-endian loads). Bytewise only in the last 3
+      // bytes of the input.
       let mEnd = ip + 4;
       let r = ref + 4;
       if (mEnd <= lastWord) {
@@ -121,16 +124,6 @@ export function lzo1xCompress(src: Uint8Array, dst: Uint8Array, work?: Uint16Arr
         else {
           mEnd += 4;
           r += 4;
-          while (
-            mEnd <= lastWord16 &&
-            sv.getInt32(mEnd, true) === sv.getInt32(r, true) &&
-            sv.getInt32(mEnd + 4, true) === sv.getInt32(r + 4, true) &&
-            sv.getInt32(mEnd + 8, true) === sv.getInt32(r + 8, true) &&
-            sv.getInt32(mEnd + 12, true) === sv.getInt32(r + 12, true)
-          ) {
-            mEnd += 16;
-            r += 16;
-          }
           for (;;) {
             if (mEnd > lastWord) {
               while (mEnd < n && src[mEnd] === src[r]) {
