@@ -18,9 +18,18 @@
  * Both sides get one untimed warm-up pass; then `rounds` timed rounds run
  * native and hiblab back to back, and each ratio printed is the median of
  * the rounds' ratios (single runs on a shared VM vary by ±20%).
- * Targets (issue 3): both ratios ≥ 0.8×. Prints numbers; exit status 0 either way.
+ * CPU time is printed too (medians): the whole process (writer/reader thread
+ * plus both workers) and, on Linux, the calling thread alone
+ * (/proc/self/task/<pid>/stat, 10 ms ticks); on 2 vCPUs the write ratio can
+ * be at most ≈ 2 × native CPU / hiblab CPU, and CPU time is what other load
+ * on a shared machine disturbs least.
+ * The swap file is made by the warm-up write and rewritten in place by the
+ * timed ones, as a swap device exists before hibernation (re-creating a
+ * tmpfs file measured tmpfs page allocation on the writer's thread).
+ * Targets: both ratios ≥ 0.8× (issue 3); write ≥ 0.9× (issue 14). Prints
+ * numbers; exit status 0 either way.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +47,20 @@ const lzo = require('lzo') as { compress(b: Buffer): Buffer; decompress(b: Buffe
 
 const MIB = 1 << 20;
 
+/** CPU seconds of this process (all threads) and of the calling thread (Linux; NaN elsewhere). */
+function cpuNow(): { process: number; thread: number } {
+  const u = process.cpuUsage();
+  let thread = Number.NaN;
+  try {
+    // Fields after "(comm) ": state is [0], utime [11], stime [12], in clock ticks (USER_HZ = 100).
+    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    thread = (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    // not Linux: process time only
+  }
+  return { process: (u.user + u.system) / 1e6, thread };
+}
+
 export interface ImageIoResult {
   mib: number;
   writeMibPerS: number;
@@ -51,6 +74,15 @@ export interface ImageIoResult {
   rounds: number;
   /** The untimed first write: worker start-up and JIT included. */
   warmupMibPerS: number;
+  /** CPU seconds per round (medians): native compress, hiblab write (process), its calling thread; same for read. */
+  cpu: {
+    nativeCompress: number;
+    write: number;
+    writeThread: number;
+    nativeDecompress: number;
+    read: number;
+    readThread: number;
+  };
 }
 
 export async function runImageIoBench(
@@ -96,10 +128,17 @@ export async function runImageIoBench(
     const apiC = Number(process.hrtime.bigint() - t0) / 1e9;
 
     function* records(count: number): Generator<PageRecord> {
-      for (let i = 0; i < count; i++) yield { pfn: pfns[i]!, bytes: data.subarray(i * 4096, (i + 1) * 4096) };
+      // One record object refilled per page, as the PageRecord contract allows (the engine does so too).
+      const rec: PageRecord = { pfn: 0, bytes: null };
+      for (let i = 0; i < count; i++) {
+        rec.pfn = pfns[i]!;
+        rec.bytes = data.subarray(i * 4096, (i + 1) * 4096);
+        yield rec;
+      }
     }
     const write = async (count: number) => {
-      const fd = openSync(file, 'w+');
+      // The first write makes the swap file; later ones rewrite it in place (a device exists already).
+      const fd = openSync(file, existsSync(file) ? 'r+' : 'w+');
       try {
         return await writeImage(new FileSink(fd), { pfns, count }, records(count), {
           format: '6.x',
@@ -118,6 +157,13 @@ export async function runImageIoBench(
       const t = process.hrtime.bigint();
       await fn();
       return Number(process.hrtime.bigint() - t) / 1e9;
+    };
+    /** Wall seconds, process CPU seconds and calling-thread CPU seconds of fn(). */
+    const timeCpu = async (fn: () => unknown): Promise<{ wall: number; cpu: number; thread: number }> => {
+      const c0 = cpuNow();
+      const wall = await time(fn);
+      const c1 = cpuNow();
+      return { wall, cpu: c1.process - c0.process, thread: c1.thread - c0.thread };
     };
     const nativeCompressAll = () => {
       for (const c of chunks) {
@@ -163,21 +209,22 @@ export async function runImageIoBench(
     // Timed rounds, each native then hiblab back to back, so both see the
     // same machine: on a shared 2-vCPU VM single runs of either side vary by
     // ±20%; the ratio reported is the median of the rounds' ratios.
-    const rounds: { nativeC: number; writeS: number; nativeD: number; readS: number }[] = [];
+    type T = { wall: number; cpu: number; thread: number };
+    const rounds: { nativeC: number; writeS: number; nativeD: number; readS: number; c: T[] }[] = [];
     let res: Awaited<ReturnType<typeof write>> | undefined;
     for (let k = 0; k < nRounds; k++) {
-      const nativeC = await time(nativeCompressAll);
-      const writeS = await time(async () => {
+      const nc = await timeCpu(nativeCompressAll);
+      const w = await timeCpu(async () => {
         res = await write(nPages);
       });
-      const nativeD = await time(nativeDecompressAll);
+      const nd = await timeCpu(nativeDecompressAll);
       let crc = -1;
-      const readS = await time(async () => {
+      const r = await timeCpu(async () => {
         crc = await readAll();
       });
       if (crc !== res!.crc32)
         throw new Error(`CRC mismatch after read: 0x${crc.toString(16)} vs 0x${res!.crc32.toString(16)}`);
-      rounds.push({ nativeC, writeS, nativeD, readS });
+      rounds.push({ nativeC: nc.wall, writeS: w.wall, nativeD: nd.wall, readS: r.wall, c: [nc, w, nd, r] });
     }
     const median = (xs: number[]) => {
       const v = [...xs].sort((x, y) => x - y);
@@ -196,6 +243,14 @@ export async function runImageIoBench(
       readRatio: median(readRatios),
       imageBytes: (res!.lastSwapPage + 1) * 4096,
       warmupMibPerS: mib / warmS,
+      cpu: {
+        nativeCompress: median(rounds.map((r) => r.c[0]!.cpu)),
+        write: median(rounds.map((r) => r.c[1]!.cpu)),
+        writeThread: median(rounds.map((r) => r.c[1]!.thread)),
+        nativeDecompress: median(rounds.map((r) => r.c[2]!.cpu)),
+        read: median(rounds.map((r) => r.c[3]!.cpu)),
+        readThread: median(rounds.map((r) => r.c[3]!.thread)),
+      },
     };
     const f = (v: number) => v.toFixed(0).padStart(7);
     const range = (xs: number[]) =>
@@ -211,8 +266,16 @@ export async function runImageIoBench(
     log(
       `(info) allocating lzo.compress()/decompress() API: ${f(mib / apiC)} / ${f(mib / apiD)} MiB/s (the pre-fix baseline)`,
     );
+    const s2 = (v: number) => (Number.isNaN(v) ? '   n/a' : v.toFixed(2).padStart(6));
+    const c = out.cpu;
     log(
-      `write ratio ${out.writeRatio.toFixed(2)}x median, ${range(writeRatios)} (target >= 0.8x) ${out.writeRatio >= 0.8 ? 'PASS' : 'MISS'}`,
+      `CPU s (median): native compress ${s2(c.nativeCompress)} | write ${s2(c.write)} (writer thread ${s2(c.writeThread)}, workers ${s2(c.write - c.writeThread)})`,
+    );
+    log(
+      `CPU s (median): native decomp.  ${s2(c.nativeDecompress)} | read  ${s2(c.read)} (reader thread ${s2(c.readThread)}, workers ${s2(c.read - c.readThread)})`,
+    );
+    log(
+      `write ratio ${out.writeRatio.toFixed(2)}x median, ${range(writeRatios)} (target >= 0.9x) ${out.writeRatio >= 0.9 ? 'PASS' : 'MISS'}; CPU bound 2 x native/write CPU = ${((2 * c.nativeCompress) / c.write).toFixed(2)}x`,
     );
     log(
       `read ratio  ${out.readRatio.toFixed(2)}x median, ${range(readRatios)} (target >= 0.8x) ${out.readRatio >= 0.8 ? 'PASS' : 'MISS'}`,

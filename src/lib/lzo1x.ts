@@ -55,8 +55,18 @@ let sharedDict: Uint16Array | undefined;
 
 /**
  * Compress `src` into `dst` (which must hold lzo1xWorstCompress(src.length)
- * bytes). `work` is an optional dictionary of ≥ 8192 entries to reuse.
+ * bytes). `work` is an optional dictionary of ≥ 8192 entries to reuse (only
+ * a Uint16Array is used: one element type keeps the hot loop monomorphic).
  * Returns the number of bytes written, end marker included.
+ *
+ * Speed (this is the image writer's hot loop, run by every compression
+ * worker): everything per match is inline, and literal runs of 4..31 bytes
+ * are moved as 32-bit words. A block's first position is never probed (its
+ * dictionary is empty, every slot pointing at that position itself), so the
+ * probe needs no "reference before the current position" test. A word
+ * copy may write up to 3 bytes past the run; the next match or the end
+ * marker always overwrites them, so the stream is byte-identical to the
+ * bytewise version. Output never depends on speed choices.
  */
 export function lzo1xCompress(src: Uint8Array, dst: Uint8Array, work?: Uint16Array | Uint32Array): number {
   const n = src.length;
@@ -67,8 +77,8 @@ export function lzo1xCompress(src: Uint8Array, dst: Uint8Array, work?: Uint16Arr
       0,
     );
   }
-  let dict: Uint16Array | Uint32Array;
-  if (work && work.length >= D_SIZE) dict = work;
+  let dict: Uint16Array;
+  if (work instanceof Uint16Array && work.length >= D_SIZE) dict = work;
   else {
     sharedDict ??= new Uint16Array(D_SIZE);
     dict = sharedDict;
@@ -83,58 +93,66 @@ export function lzo1xCompress(src: Uint8Array, dst: Uint8Array, work?: Uint16Arr
   // Unaligned little-endian 32-bit loads (one DataView op instead of four
   // byte loads and shifts); the hash and the match test work on these words.
   const sv = new DataView(src.buffer, src.byteOffset, n);
+  const dv = new DataView(dst.buffer, dst.byteOffset, dst.length);
   const lastWord = n - 4;
-  const lastWord16 = n - 16;
 
   while (ip < limit) {
     const base = ip;
     const bEnd = Math.min(limit, base + BLOCK);
     dict.fill(0, 0, D_SIZE);
+    // The block's first position only enters the (empty) dictionary: 0 = itself.
+    ip += 1 + ((ip - ii) >> 5);
     while (ip < bEnd) {
       const seq = sv.getInt32(ip, true);
       const h = Math.imul(seq, 0x1824429d) >>> (32 - D_BITS);
       const ref = base + dict[h]!;
       dict[h] = ip - base;
-      if (ref >= ip || sv.getInt32(ref, true) !== seq) {
+      if (sv.getInt32(ref, true) !== seq) {
         ip += 1 + ((ip - ii) >> 5);
         continue;
       }
-      // A match of ≥ 4 bytes at distance ip − ref (< 49152). Extend it 16,
-      // then 4 bytes at a time; the first differing byte of a word comes from
-      // the lowest set bit of the XOR (little-endian loads). Bytewise only in
-      // the last 3 bytes of the input.
+      // A match of ≥ 4 bytes at distance ip − ref (< 49152). Extend it 4
+      // bytes at a time (the first word apart: most matches on page data end
+      // in it); the first differing byte of a word comes from the lowest set
+      // bit of the XOR (little-endian loads). Bytewise only in the last 3
+      // bytes of the input.
       let mEnd = ip + 4;
       let r = ref + 4;
-      while (
-        mEnd <= lastWord16 &&
-        (sv.getInt32(mEnd, true) ^ sv.getInt32(r, true)) === 0 &&
-        (sv.getInt32(mEnd + 4, true) ^ sv.getInt32(r + 4, true)) === 0 &&
-        (sv.getInt32(mEnd + 8, true) ^ sv.getInt32(r + 8, true)) === 0 &&
-        (sv.getInt32(mEnd + 12, true) ^ sv.getInt32(r + 12, true)) === 0
-      ) {
-        mEnd += 16;
-        r += 16;
-      }
-      for (;;) {
-        if (mEnd > lastWord) {
-          while (mEnd < n && src[mEnd] === src[r]) {
-            mEnd++;
-            r++;
+      if (mEnd <= lastWord) {
+        const x0 = sv.getInt32(mEnd, true) ^ sv.getInt32(r, true);
+        if (x0 !== 0) mEnd += (31 - Math.clz32(x0 & -x0)) >>> 3;
+        else {
+          mEnd += 4;
+          r += 4;
+          for (;;) {
+            if (mEnd > lastWord) {
+              while (mEnd < n && src[mEnd] === src[r]) {
+                mEnd++;
+                r++;
+              }
+              break;
+            }
+            const x = sv.getInt32(mEnd, true) ^ sv.getInt32(r, true);
+            if (x !== 0) {
+              mEnd += (31 - Math.clz32(x & -x)) >>> 3;
+              break;
+            }
+            mEnd += 4;
+            r += 4;
           }
-          break;
         }
-        const x = sv.getInt32(mEnd, true) ^ sv.getInt32(r, true);
-        if (x !== 0) {
-          mEnd += (31 - Math.clz32(x & -x)) >>> 3;
-          break;
+      } else {
+        while (mEnd < n && src[mEnd] === src[r]) {
+          mEnd++;
+          r++;
         }
-        mEnd += 4;
-        r += 4;
       }
+
+      // The literals before the match (emitLiterals() inline for the common runs).
       const t = ip - ii;
       if (t !== 0) {
         if (t <= 3 && op !== 0) {
-          // Folded into the S bits of the previous match (emitLiterals' case, inline: the common one).
+          // Folded into the S bits of the previous match (its second-to-last byte).
           dst[op - 2]! |= t;
           dst[op] = src[ii]!;
           if (t > 1) {
@@ -142,9 +160,28 @@ export function lzo1xCompress(src: Uint8Array, dst: Uint8Array, work?: Uint16Arr
             if (t > 2) dst[op + 2] = src[ii + 2]!;
           }
           op += t;
+        } else if (t < SHORT_COPY && op !== 0) {
+          // 4..31 literals: 0000LLLL (t ≤ 18) or 0000 0000 + (t − 18), then whole words.
+          if (t <= 18) dst[op++] = t - 3;
+          else {
+            dst[op] = 0;
+            dst[op + 1] = t - 18;
+            op += 2;
+          }
+          for (let k = 0; k < t; k += 4) dv.setInt32(op + k, sv.getInt32(ii + k, true), true);
+          op += t;
         } else op = emitLiterals(src, ii, t, dst, op);
       }
-      op = emitMatch(dst, op, mEnd - ip, ip - ref);
+
+      // The match (emitMatch() inline): M2 for ≤ 8 bytes within 2 KiB, else M3 / M4.
+      const len = mEnd - ip;
+      const dist = ip - ref;
+      if (len <= M2_MAX_LEN && dist <= M2_MAX_OFFSET) {
+        const d = dist - 1;
+        dst[op] = ((len - 1) << 5) | ((d & 7) << 2);
+        dst[op + 1] = d >>> 3;
+        op += 2;
+      } else op = emitMatch(dst, op, len, dist);
       ip = mEnd;
       ii = ip;
     }

@@ -31,6 +31,7 @@ import { Worker } from 'node:worker_threads';
 import { ModelError } from '../errors.js';
 import { CodecError, type CodecErrorCode } from '../lib/codec-errors.js';
 import {
+  CMP_HEADER,
   CMP_THREADS,
   type CompressorName,
   getChunkCodec,
@@ -41,6 +42,8 @@ import {
   type ChunkJob,
   type ChunkPool,
   type ChunkResult,
+  chunkRecordCap,
+  chunkRecordPages,
   type DecompressJob,
   type DecompressResult,
   GEN_WORDS,
@@ -65,6 +68,8 @@ export interface WorkerRequest {
   auxOffsets?: number[];
   /** compress: return pageDigest() of every page (reply.info, offsets in reply.infoOffsets). */
   digests?: boolean;
+  /** compress: write each chunk as its swap-page record (ChunkJob.record); offsets point past the u64 header. */
+  record?: boolean;
 }
 
 /** Reply from a worker: results packed in `buf`, or the first error of the batch. */
@@ -216,17 +221,27 @@ export class NodeChunkPool implements ChunkPool {
     const replies = await this.run(
       'compress',
       codec,
-      jobs.map((j) => ({ index: j.index, data: j.data, uncLen: -1, aux: j.gen, digests: j.digests })),
+      jobs.map((j) => ({
+        index: j.index,
+        data: j.data,
+        uncLen: -1,
+        aux: j.gen,
+        digests: j.digests,
+        record: j.record,
+      })),
     );
     const out: ChunkResult[] = [];
     for (const { batch, reply } of replies) {
       const buf = new Uint8Array(reply.buf);
       for (let i = 0; i < batch.indexes.length; i++) {
+        const at = reply.offsets[i]!;
         const r: ChunkResult = {
           index: batch.indexes[i]!,
-          compressed: buf.subarray(reply.offsets[i]!, reply.offsets[i]! + reply.lens[i]!),
+          compressed: buf.subarray(at, at + reply.lens[i]!),
           crc: reply.crcs[i]!,
         };
+        if (batch.req.record)
+          r.record = buf.subarray(at - CMP_HEADER, at - CMP_HEADER + chunkRecordPages(reply.lens[i]!) * 4096);
         if (reply.info && reply.infoOffsets && reply.infoOffsets[i]! >= 0) {
           const o = reply.infoOffsets[i]!;
           r.digests = (reply.info as Uint32Array).subarray(o, o + batch.pages[i]!);
@@ -321,7 +336,14 @@ export class NodeChunkPool implements ChunkPool {
   private run(
     op: 'compress' | 'decompress' | 'digest',
     codec: CompressorName,
-    items: { index: number; data: Uint8Array; uncLen: number; aux?: Uint32Array; digests?: boolean }[],
+    items: {
+      index: number;
+      data: Uint8Array;
+      uncLen: number;
+      aux?: Uint32Array;
+      digests?: boolean;
+      record?: boolean;
+    }[],
   ): Promise<{ batch: Batch; reply: Extract<WorkerReply, { buf: ArrayBuffer }> }[]> {
     if (this.closed) return Promise.reject(new ModelError('POOL_CLOSED', 'compression pool is closed'));
     if (items.length === 0) return Promise.resolve([]);
@@ -361,7 +383,11 @@ export class NodeChunkPool implements ChunkPool {
           for (const g of group) outBytes += g.data.length / GEN_WORDS;
         } else {
           const c = getChunkCodec(codec);
-          for (const g of group) outBytes += c.worstCompress(g.data.length);
+          req.record = group.some((g) => g.record);
+          for (const g of group)
+            outBytes += req.record
+              ? chunkRecordCap(c.worstCompress(g.data.length))
+              : c.worstCompress(g.data.length);
         }
         // Compress: pages per chunk; decompress: at most UNC_PAGES.
         const pages = group.map((g) => (op === 'compress' ? Math.floor(g.data.length / 4096) : UNC_PAGES));

@@ -9,16 +9,22 @@
  * pages per GiB read was measurable.
  *
  * Messages (see WorkerRequest / WorkerReply in compress-pool.ts):
- *   request: { id, op: 'compress'|'decompress', codec, buf, offsets, lens, uncLens?, outBuf? }
+ *   request: { id, op: 'compress'|'decompress', codec, buf, offsets, lens, uncLens?, outBuf?, record? }
  *   reply:   { id, buf, offsets, lens, crcs, inBuf, outBuf? } or { id, inBuf, outBuf?, error: {…} }
  * `outBuf` is a recycled result buffer (ChunkPool.recycle()); it is used for
- * the results when big enough, else handed back unused.
+ * the results when big enough, else handed back unused. With `record`, each
+ * compressed chunk is written as its swap pages (u64 cmp_len, stream, zero
+ * pad; compressRecordInto()), page aligned and back to back, and offsets[i]
+ * points at the stream, 8 bytes into its record.
  */
 import { parentPort } from 'node:worker_threads';
 import { CodecError } from '../lib/codec-errors.js';
 import { crc32Le } from '../lib/crc32.js';
-import { getChunkCodec, UNC_PAGES, UNC_SIZE } from '../power/compress/compressor.js';
+import { CMP_HEADER, getChunkCodec, UNC_PAGES, UNC_SIZE } from '../power/compress/compressor.js';
 import {
+  chunkRecordCap,
+  chunkRecordPages,
+  compressRecordInto,
   decompressChunk,
   digestGenerated,
   digestInto,
@@ -43,7 +49,9 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
   for (let i = 0; i < count; i++) {
     total +=
       req.op === 'compress'
-        ? codec.worstCompress(req.lens[i]!)
+        ? req.record
+          ? chunkRecordCap(codec.worstCompress(req.lens[i]!))
+          : codec.worstCompress(req.lens[i]!)
         : req.op === 'digest'
           ? req.lens[i]! / GEN_WORDS
           : (req.uncLens?.[i] ?? -1) >= 0
@@ -76,19 +84,27 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     const src = input.subarray(req.offsets[i]!, req.offsets[i]! + req.lens[i]!);
     try {
       if (req.op === 'compress') {
-        const cap = codec.worstCompress(src.length);
         const ao = req.auxOffsets?.[i] ?? -1;
         if (ao >= 0) generateInto(src, req.aux!, ao);
-        const n = codec.compress(src, out.subarray(pos, pos + cap));
+        if (req.record) {
+          // The chunk's swap pages, records back to back (the writer writes many in one call).
+          const n = compressRecordInto(req.codec, src, out, pos);
+          offsets[i] = pos + CMP_HEADER;
+          lens[i] = n;
+          pos += chunkRecordPages(n) * 4096;
+        } else {
+          const cap = codec.worstCompress(src.length);
+          const n = codec.compress(src, out.subarray(pos, pos + cap));
+          offsets[i] = pos;
+          lens[i] = n;
+          pos += cap;
+        }
         crcs[i] = crc32Le(0, src);
         if (info) {
           infoOffsets![i] = infoPos;
           digestInto(src, info as Uint32Array, infoPos);
           infoPos += Math.floor(src.length / 4096);
         }
-        offsets[i] = pos;
-        lens[i] = n;
-        pos += cap;
       } else if (req.op === 'digest') {
         const cap = src.length / GEN_WORDS;
         const descs = new Uint32Array(src.buffer, src.byteOffset, src.length >>> 2);

@@ -112,3 +112,15 @@ describe('crc32LeCombine', () => {
     expect(crc32LeCombine(crc32Le(0, a), crc32Le(0, b), b.length)).toBe(bitwiseCrc32Le(0, concat(a, b)));
   });
 });
+
+describe('crc32_le TS path on views at any alignment', () => {
+  it('equals the bitwise reference for every byte offset and length around the 16-byte step', () => {
+    const base = new Uint8Array(300);
+    for (let i = 0; i < base.length; i++) base[i] = (i * 151 + 7) & 0xff;
+    for (let off = 0; off < 8; off++)
+      for (let len = 0; len <= 70; len++) {
+        const v = base.subarray(off, off + len);
+        expect(crc32LeTs(0x12345678, v)).toBe(bitwiseCrc32Le(0x12345678, v));
+      }
+  });
+});

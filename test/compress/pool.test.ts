@@ -95,6 +95,50 @@ describe('chunk pools', () => {
     ).rejects.toBeInstanceOf(CodecError);
   });
 
+  it('lays chunks out as swap-page records on request (save_compressed_image() layout), back to back', async () => {
+    // In index order, as the writer hands them in (records follow the order of the call's jobs).
+    const js = jobs().jobs.reverse();
+    const plain = await new InlineChunkPool().compress('lzo', js);
+    // Stale bytes in recycled result buffers must not reach the padding.
+    const first = await pool.compress(
+      'lzo',
+      js.map((j) => ({ ...j, record: true })),
+    );
+    for (const r of first) r.record!.fill(0xa5);
+    pool.recycle(first[0]!.record!.buffer);
+    for (const got of [
+      await new InlineChunkPool().compress(
+        'lzo',
+        js.map((j) => ({ ...j, record: true })),
+      ),
+      await pool.compress(
+        'lzo',
+        js.map((j) => ({ ...j, record: true })),
+      ),
+    ]) {
+      let adjacent = 0;
+      for (let i = 0; i < 70; i++) {
+        const { record, compressed } = got[i]!;
+        const n = plain[i]!.compressed.length;
+        expect(same(compressed, plain[i]!.compressed)).toBe(true);
+        expect(got[i]!.crc).toBe(plain[i]!.crc);
+        // u64 LE cmp_len, the stream, zeros to the next page (DIV_ROUND_UP(8 + n, 4096) pages).
+        expect(record!.length).toBe(Math.ceil((8 + n) / 4096) * 4096);
+        const dv = new DataView(record!.buffer, record!.byteOffset, record!.length);
+        expect(dv.getUint32(0, true)).toBe(n);
+        expect(dv.getUint32(4, true)).toBe(0);
+        expect(record!.buffer).toBe(compressed.buffer);
+        expect(compressed.byteOffset).toBe(record!.byteOffset + 8);
+        expect(record!.subarray(8 + n).every((b) => b === 0)).toBe(true);
+        const prev = got[i - 1]?.record;
+        if (prev && prev.buffer === record!.buffer && prev.byteOffset + prev.length === record!.byteOffset)
+          adjacent++;
+      }
+      // Inline: one buffer per call; workers: one per batch of 3 chunks.
+      expect(adjacent).toBeGreaterThanOrEqual(70 - Math.ceil(70 / 3));
+    }
+  });
+
   it('handles an empty job list', async () => {
     expect(await pool.compress('lzo', [])).toEqual([]);
   });

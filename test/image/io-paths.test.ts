@@ -92,13 +92,15 @@ describe('image I/O fast paths', () => {
   it('batched, lent and recycled writes give the same device bytes as the plain path', async () => {
     const plain = new MemoryDevice(DEVICE_PAGES * 4096);
     const ref = await write(new PageOnlySink(plain), syncRecords(), { pool: new InlineChunkPool() });
-    for (const [records, batchChunks] of [
-      [syncRecords, undefined],
-      [asyncRecords, 3],
-      [syncRecords, 1],
+    for (const [records, batchChunks, p] of [
+      [syncRecords, undefined, pool],
+      [asyncRecords, 3, pool],
+      [syncRecords, 1, pool],
+      // The inline pool's chunk records (a sink with writePages() asks for them).
+      [syncRecords, undefined, new InlineChunkPool()],
     ] as const) {
       const dev = new MemoryDevice(DEVICE_PAGES * 4096);
-      const res = await write(dev, records(), { pool, batchChunks });
+      const res = await write(dev, records(), { pool: p, batchChunks });
       expect(res.crc32).toBe(ref.crc32);
       expect(same(dev.bytes, plain.bytes)).toBe(true);
     }

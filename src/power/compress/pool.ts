@@ -17,7 +17,7 @@
 import { CodecError } from '../../lib/codec-errors.js';
 import { crc32Le } from '../../lib/crc32.js';
 import { generatePage, PAGE_SIZE, pageDigest } from '../../workload/content.js';
-import { type CompressorName, getChunkCodec, UNC_SIZE } from './compressor.js';
+import { CMP_HEADER, type CompressorName, getChunkCodec, UNC_SIZE } from './compressor.js';
 
 /**
  * Page descriptors travel with a job as GEN_WORDS u32 per page of the chunk:
@@ -36,6 +36,11 @@ export interface ChunkJob {
   gen?: Uint32Array;
   /** Return pageDigest() of every page of the chunk (ChunkResult.digests). */
   digests?: boolean;
+  /**
+   * Also lay the result out as the chunk's swap pages (ChunkResult.record),
+   * so a writer can hand them to the device without copying them again.
+   */
+  record?: boolean;
 }
 
 export interface ChunkResult {
@@ -45,6 +50,13 @@ export interface ChunkResult {
   crc: number;
   /** pageDigest() per page, when the job asked for them. */
   digests?: Uint32Array;
+  /**
+   * With ChunkJob.record: the chunk as save_compressed_image() puts it on
+   * swap — u64 LE cmp_len, the `compressed` bytes, zeros to a whole page
+   * (chunkRecordPages(cmp_len) pages); `compressed` is a view into it.
+   * Records of one call may be adjacent in one buffer (one write for many).
+   */
+  record?: Uint8Array;
   zeroPages?: never;
 }
 
@@ -96,6 +108,39 @@ export interface ChunkPool {
    */
   digestGenerated?(descs: Uint32Array): Promise<Uint32Array>;
   close(): Promise<void>;
+}
+
+/** Pages of a chunk record with `cmpLen` compressed bytes: DIV_ROUND_UP(CMP_HEADER + cmp_len, PAGE_SIZE). */
+export function chunkRecordPages(cmpLen: number): number {
+  return Math.ceil((CMP_HEADER + cmpLen) / PAGE_SIZE);
+}
+
+/** Bytes to reserve for the record of a chunk of `worst` worst-case compressed bytes. */
+export function chunkRecordCap(worst: number): number {
+  return chunkRecordPages(worst) * PAGE_SIZE;
+}
+
+/**
+ * Compress `data` into a chunk record at out[at..]: u64 LE cmp_len (the high
+ * half 0), the stream, zero padding to a page. `out` must hold
+ * chunkRecordCap(codec.worstCompress(data.length)) bytes from `at`.
+ * Returns cmp_len; the stream is out[at + CMP_HEADER, +cmp_len).
+ */
+export function compressRecordInto(
+  codec: CompressorName,
+  data: Uint8Array,
+  out: Uint8Array,
+  at: number,
+): number {
+  const c = getChunkCodec(codec);
+  const n = c.compress(data, out.subarray(at + CMP_HEADER, at + CMP_HEADER + c.worstCompress(data.length)));
+  out[at] = n & 0xff;
+  out[at + 1] = (n >>> 8) & 0xff;
+  out[at + 2] = (n >>> 16) & 0xff;
+  out[at + 3] = n >>> 24;
+  out.fill(0, at + 4, at + CMP_HEADER);
+  out.fill(0, at + CMP_HEADER + n, at + chunkRecordPages(n) * PAGE_SIZE);
+  return n;
 }
 
 /** Make the pages of `data` that `gen` (GEN_WORDS per page, from word `at`) describes. */
@@ -212,12 +257,26 @@ export class InlineChunkPool implements ChunkPool {
     const out: ChunkResult[] = [];
     const c = getChunkCodec(codec);
     let scratch = new Uint8Array(c.worstCompress(UNC_SIZE));
+    // Records go back to back in one buffer, as the worker pool lays them out.
+    let recCap = 0;
+    for (const job of jobs) if (job.record) recCap += chunkRecordCap(c.worstCompress(job.data.length));
+    const recs = new Uint8Array(recCap);
+    let recPos = 0;
     for (const job of jobs) {
       const need = c.worstCompress(job.data.length);
       if (scratch.length < need) scratch = new Uint8Array(need);
       if (job.gen) generateInto(job.data, job.gen, 0);
-      const n = c.compress(job.data, scratch);
-      const r: ChunkResult = { index: job.index, compressed: scratch.slice(0, n), crc: crc32Le(0, job.data) };
+      let r: ChunkResult;
+      if (job.record) {
+        const n = compressRecordInto(codec, job.data, recs, recPos);
+        const record = recs.subarray(recPos, recPos + chunkRecordPages(n) * PAGE_SIZE);
+        const compressed = recs.subarray(recPos + CMP_HEADER, recPos + CMP_HEADER + n);
+        recPos += record.length;
+        r = { index: job.index, compressed, record, crc: crc32Le(0, job.data) };
+      } else {
+        const n = c.compress(job.data, scratch);
+        r = { index: job.index, compressed: scratch.slice(0, n), crc: crc32Le(0, job.data) };
+      }
       if (job.digests) {
         r.digests = new Uint32Array(Math.floor(job.data.length / PAGE_SIZE));
         digestInto(job.data, r.digests, 0);

@@ -18,10 +18,12 @@
  * uncompressed each, one being filled and four in the pool, plus their
  * compressed output) are held at a time. Pages are copied straight into
  * those batch buffers (reused, or lent by the pool and transferred); with a
- * sink that has writePages(), runs of consecutive swap slots are assembled
- * in one reused buffer and written with one call, so the calling thread does
- * little more than two memcpys per page (the compression and CRC run in the
- * pool).
+ * sink that has writePages(), the pool returns each chunk already laid out
+ * as its swap pages (ChunkJob.record), back to back, so runs of consecutive
+ * slots are written straight from the pool's result buffer with one call.
+ * The calling thread does one memcpy per page (the compression, CRC and the
+ * chunk framing run in the pool); chunks that cross a swap map page or a bad
+ * slot take the page-by-page path, with the same slots and bytes.
  */
 import { ModelError, ScenarioError, UsageError } from '../../errors.js';
 import { crc32LeCombine } from '../../lib/crc32.js';
@@ -149,6 +151,11 @@ class SwapMapWriter {
   private readonly run: Uint8Array | null;
   private runStart = 0;
   private runLen = 0;
+  /**
+   * Or: the pending run is pool-made chunk records (ChunkResult.record), back
+   * to back in one result buffer; this views them and nothing is copied.
+   */
+  private span: Uint8Array | null = null;
 
   constructor(
     private readonly sink: BlockSink,
@@ -187,7 +194,10 @@ class SwapMapWriter {
 
   /** True when the page for `slot` cannot join the pending run. */
   private breaksRun(slot: number): boolean {
-    return this.runLen > 0 && (slot !== this.runStart + this.runLen || this.runLen === RUN_PAGES);
+    return (
+      this.runLen > 0 &&
+      (slot !== this.runStart + this.runLen || this.runLen === RUN_PAGES || this.span !== null)
+    );
   }
 
   /** Byte offset in `run` for `slot` (the caller flushed when breaksRun()). */
@@ -196,10 +206,16 @@ class SwapMapWriter {
     return this.runLen++ * PAGE_SIZE;
   }
 
-  private flushRun(): void | Promise<void> {
+  /** Write the pending run; the writer calls it before a span's result buffer goes back to the pool. */
+  flushRun(): void | Promise<void> {
     if (this.runLen === 0) return;
     const n = this.runLen;
     this.runLen = 0;
+    const span = this.span;
+    if (span) {
+      this.span = null;
+      return this.sink.writePages!(this.runStart, span);
+    }
     return this.sink.writePages!(this.runStart, this.run!.subarray(0, n * PAGE_SIZE));
   }
 
@@ -240,10 +256,61 @@ class SwapMapWriter {
    * One compressed chunk: u64 LE cmp_len, the data, zero padding to a page
    * (save_compressed_image()), one slot per page.
    */
-  async writeChunk(cmp: Uint8Array): Promise<void> {
-    const cmpLen = cmp.length;
-    const nPages = Math.ceil((CMP_HEADER + cmpLen) / PAGE_SIZE);
+  writeChunk(cmp: Uint8Array, record?: Uint8Array): void | Promise<void> {
+    const nPages = Math.ceil((CMP_HEADER + cmp.length) / PAGE_SIZE);
+    if (record && this.canTakeRecord(nPages)) {
+      if (this.runLen > 0 && !this.extendsSpan(record)) {
+        const r = this.flushRun();
+        if (r) return r.then(() => this.takeRecord(record, nPages));
+      }
+      this.takeRecord(record, nPages);
+      return;
+    }
     if (this.fastChunk(cmp, nPages)) return;
+    return this.slowChunk(cmp, nPages);
+  }
+
+  /**
+   * A pool-made record can be written as it is: no bad slots, no map page
+   * due inside the chunk (the same slots as the page-by-page path).
+   */
+  private canTakeRecord(nPages: number): boolean {
+    return (
+      this.run !== null &&
+      this.bad.size === 0 &&
+      this.k + nPages < MAP_PAGE_ENTRIES &&
+      this.next + nPages - 1 <= this.lastPage
+    );
+  }
+
+  /** The record's slots continue the pending span and its bytes follow the span's in the same buffer. */
+  private extendsSpan(record: Uint8Array): boolean {
+    const span = this.span;
+    return (
+      span !== null &&
+      this.next === this.runStart + this.runLen &&
+      span.buffer === record.buffer &&
+      span.byteOffset + span.length === record.byteOffset
+    );
+  }
+
+  /** Take the record's slots and entries; its bytes join (or start) the pending span. */
+  private takeRecord(record: Uint8Array, nPages: number): void {
+    if (this.runLen === 0) {
+      this.runStart = this.next;
+      this.span = record;
+    } else {
+      const span = this.span!;
+      this.span = new Uint8Array(span.buffer, span.byteOffset, span.length + record.length);
+    }
+    for (let p = 0; p < nPages; p++) this.entries[this.k++] = this.next++;
+    this.lastSlot = this.next - 1;
+    this.runLen += nPages;
+  }
+
+  /** writeChunk() one page at a time (bad slots, a map page inside the chunk, or a sink without writePages()). */
+  private async slowChunk(cmp: Uint8Array, nPages: number): Promise<void> {
+    const cmpLen = cmp.length;
     let from = -CMP_HEADER; // offset in cmp of the page's first byte
     for (let p = 0; p < nPages; p++, from += PAGE_SIZE) {
       const slot = this.alloc();
@@ -298,7 +365,7 @@ class SwapMapWriter {
    */
   private fastChunk(cmp: Uint8Array, nPages: number): boolean {
     const run = this.run;
-    if (!run || this.bad.size > 0 || this.k + nPages >= MAP_PAGE_ENTRIES) return false;
+    if (!run || this.span || this.bad.size > 0 || this.k + nPages >= MAP_PAGE_ENTRIES) return false;
     if (this.next + nPages - 1 > this.lastPage) return false;
     if (this.runLen > 0 && (this.next !== this.runStart + this.runLen || this.runLen + nPages > RUN_PAGES))
       return false;
@@ -569,10 +636,13 @@ export async function writeImage(
         crc = crc32LeCombine(crc, res.crc, unc);
         compressedBytes += cmpLen;
         chunks++;
-        await map.writeChunk(res.compressed);
+        const w = map.writeChunk(res.compressed, res.record);
+        if (w) await w;
       }
       // Every result is on its way to the device: the pool may reuse its buffers.
       if (pool.recycle) {
+        const f = map.flushRun();
+        if (f) await f;
         let last: ArrayBufferLike | null = null;
         for (const res of results) {
           if (res.compressed.buffer !== last) pool.recycle(res.compressed.buffer);
@@ -612,6 +682,8 @@ export async function writeImage(
         const p0 = o / PAGE_SIZE;
         if (gen) job.gen = gen.subarray(p0 * GEN_WORDS, (p0 + data.length / PAGE_SIZE) * GEN_WORDS);
         if (digestsOut) job.digests = true;
+        // The pool lays the chunk out as its swap pages: written from its buffer, no copy here.
+        if (sink.writePages) job.record = true;
         jobs.push(job);
         uncs.push(data.length);
       }
