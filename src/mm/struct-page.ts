@@ -70,13 +70,13 @@ const CK_ARRAYS = 3;
 /** Words per chunk in ChunkTable.st: kind, flags, refcount, mapcount, private, node. */
 const CHUNK_FIELDS = 6;
 
-interface PageArrays {
-  flags: Uint32Array;
-  ref: Int32Array;
-  map: Int32Array;
-  priv: Int32Array;
-  node: Int32Array;
-}
+/**
+ * An ARRAYS chunk's pages: one Int32Array of 5 × chunkPages words, field by
+ * field — flags (read as u32) at [0, cp), _refcount at oR, _mapcount at oM,
+ * private at oP, free-list node at oN (oX = k × cp). One allocation per
+ * chunk: creating typed arrays, not filling them, is what a chunk costs.
+ */
+type PageArrays = Int32Array;
 
 interface ChunkTable {
   /** CHUNK_FIELDS words per chunk (layout at the top of the file). */
@@ -112,6 +112,11 @@ export class StructPages {
   /** Pages per chunk: one max-order buddy block. */
   readonly chunkPages: number;
   private readonly chunksPerSection: number;
+  /** Field offsets in a chunk's PageArrays: _refcount, _mapcount, private, node. */
+  private readonly oR: number;
+  private readonly oM: number;
+  private readonly oP: number;
+  private readonly oN: number;
   /** Zone index lookup for the flags word (set_page_links). */
   private readonly zoneOfPfn: (pfn: number) => number;
   private arraysCount = 0;
@@ -138,6 +143,10 @@ export class StructPages {
       );
     }
     this.chunksPerSection = sections.pfnsPerSection / this.chunkPages;
+    this.oR = this.chunkPages;
+    this.oM = 2 * this.chunkPages;
+    this.oP = 3 * this.chunkPages;
+    this.oN = 4 * this.chunkPages;
     const n = sections.count;
     this.kind = new Uint8Array(n);
     this.uFlags = new Uint32Array(n);
@@ -232,27 +241,22 @@ export class StructPages {
     const existing = t.arrs[c];
     if (existing) return existing;
     const n = this.chunkPages;
-    const a: PageArrays = {
-      flags: new Uint32Array(n),
-      ref: new Int32Array(n),
-      map: new Int32Array(n),
-      priv: new Int32Array(n),
-      node: new Int32Array(n).fill(-1),
-    };
+    const a: PageArrays = new Int32Array(5 * n);
+    a.fill(-1, this.oN);
     const st = t.st;
     const o = c * CHUNK_FIELDS;
     if (st[o] === CK_UNIFORM) {
-      a.flags.fill(st[o + 1]! >>> 0);
-      a.ref.fill(st[o + 2]!);
-      a.map.fill(st[o + 3]!);
-      a.priv.fill(st[o + 4]!);
+      if (st[o + 1]) a.fill(st[o + 1]!, 0, n);
+      if (st[o + 2]) a.fill(st[o + 2]!, this.oR, this.oM);
+      if (st[o + 3]) a.fill(st[o + 3]!, this.oM, this.oP);
+      if (st[o + 4]) a.fill(st[o + 4]!, this.oP, this.oN);
     } else {
       // CK_FREE_MAX: one max-order block; the tails are plain free pages.
-      a.flags.fill(PG_INIT);
-      a.map.fill(-1);
-      a.map[0] = this.buddyMapcount;
-      a.priv[0] = this.maxOrder;
-      a.node[0] = st[o + 5]!;
+      a.fill(PG_INIT | 0, 0, n);
+      a.fill(-1, this.oM, this.oP);
+      a[this.oM] = this.buddyMapcount;
+      a[this.oP] = this.maxOrder;
+      a[this.oN] = st[o + 5]!;
     }
     st[o] = CK_ARRAYS;
     t.arrs[c] = a;
@@ -318,54 +322,54 @@ export class StructPages {
   /** page_ref_count(). */
   ref(pfn: number): number {
     const a = this.arraysOf(pfn);
-    return a ? a.ref[this.off]! : this.peek(pfn).refcount;
+    return a ? a[this.oR + this.off]! : this.peek(pfn).refcount;
   }
 
   /** page_ref_add() (negative d = page_ref_sub); returns the new count. */
   refAdd(pfn: number, d: number): number {
     const a = this.at(pfn);
-    const v = a.ref[this.off]! + d;
-    a.ref[this.off] = v;
+    const v = a[this.oR + this.off]! + d;
+    a[this.oR + this.off] = v;
     return v;
   }
 
   /** set_page_count(). */
   setRef(pfn: number, v: number): void {
     const a = this.at(pfn);
-    a.ref[this.off] = v;
+    a[this.oR + this.off] = v;
   }
 
   /** Raw _mapcount (-1 = not mapped). */
   mapRaw(pfn: number): number {
     const a = this.arraysOf(pfn);
-    return a ? a.map[this.off]! : this.peek(pfn).mapcount;
+    return a ? a[this.oM + this.off]! : this.peek(pfn).mapcount;
   }
 
   /** atomic_add on _mapcount; returns the new raw value. */
   mapAdd(pfn: number, d: number): number {
     const a = this.at(pfn);
-    const v = a.map[this.off]! + d;
-    a.map[this.off] = v;
+    const v = a[this.oM + this.off]! + d;
+    a[this.oM + this.off] = v;
     return v;
   }
 
   setMapRaw(pfn: number, v: number): void {
     const a = this.at(pfn);
-    a.map[this.off] = v;
+    a[this.oM + this.off] = v;
   }
 
   /** test_bit(bit, &page->flags). */
   bit(pfn: number, bit: number): boolean {
     const a = this.arraysOf(pfn);
-    const f = a ? a.flags[this.off]! : this.peek(pfn).flags;
+    const f = a ? a[this.off]! >>> 0 : this.peek(pfn).flags;
     return ((f >>> bit) & 1) === 1;
   }
 
   /** set_bit / clear_bit on page->flags. */
   setBit(pfn: number, bit: number, on: boolean): void {
     const a = this.at(pfn);
-    const f = a.flags[this.off]!;
-    a.flags[this.off] = (on ? f | (1 << bit) : f & ~(1 << bit)) >>> 0;
+    const f = a[this.off]! >>> 0;
+    a[this.off] = (on ? f | (1 << bit) : f & ~(1 << bit)) >>> 0;
   }
 
   /** Chunks currently held as per-page arrays (memory cost: 20 KiB each). */
@@ -471,17 +475,17 @@ export class StructPages {
         }
         const a = this.chunkArrays(t, c);
         for (let i = pfn - cs, e = ce - cs; i < e; i++) {
-          st.flags = a.flags[i]!;
-          st.refcount = a.ref[i]!;
-          st.mapcount = a.map[i]!;
-          st.private = a.priv[i]!;
-          st.node = a.node[i]!;
+          st.flags = a[i]! >>> 0;
+          st.refcount = a[this.oR + i]!;
+          st.mapcount = a[this.oM + i]!;
+          st.private = a[this.oP + i]!;
+          st.node = a[this.oN + i]!;
           fn(st);
-          a.flags[i] = st.flags >>> 0;
-          a.ref[i] = st.refcount;
-          a.map[i] = st.mapcount;
-          a.priv[i] = st.private;
-          a.node[i] = st.node;
+          a[i] = st.flags >>> 0;
+          a[this.oR + i] = st.refcount;
+          a[this.oM + i] = st.mapcount;
+          a[this.oP + i] = st.private;
+          a[this.oN + i] = st.node;
         }
         pfn = ce;
       }
@@ -558,7 +562,7 @@ export class StructPages {
           else {
             const a = t.arrs[c]!;
             for (let i = p - cs, ie = e - cs; i < ie; i++)
-              put(a.flags[i]!, a.ref[i]!, a.map[i]!, a.priv[i]!, 1);
+              put(a[i]! >>> 0, a[this.oR + i]!, a[this.oM + i]!, a[this.oP + i]!, 1);
           }
           p = e;
         }
@@ -609,7 +613,7 @@ export class StructPages {
       } else {
         const a = t.arrs[c]!;
         for (let i = p - cs, ie = e - cs; i < ie; i++) {
-          const z = one(a.flags[i]!, a.ref[i]!, a.map[i]!, a.priv[i]!, a.node[i]!);
+          const z = one(a[i]! >>> 0, a[this.oR + i]!, a[this.oM + i]!, a[this.oP + i]!, a[this.oN + i]!);
           if (z === 1) return 1;
           if (z === 2) unsure = true;
         }
@@ -660,11 +664,11 @@ export class StructPages {
       }
       if (ck === CK_ARRAYS) {
         const a = t.arrs[c]!;
-        st.flags = a.flags[inChunk]!;
-        st.refcount = a.ref[inChunk]!;
-        st.mapcount = a.map[inChunk]!;
-        st.private = a.priv[inChunk]!;
-        st.node = a.node[inChunk]!;
+        st.flags = a[inChunk]! >>> 0;
+        st.refcount = a[this.oR + inChunk]!;
+        st.mapcount = a[this.oM + inChunk]!;
+        st.private = a[this.oP + inChunk]!;
+        st.node = a[this.oN + inChunk]!;
         return st;
       }
       node = t.st[o + 5]!;
@@ -718,12 +722,12 @@ export class StructPages {
       return t.st[o + 3] === buddy && p >= 0 && p <= max ? p : -1;
     }
     const a = t.arrs[c]!;
-    const map = a.map;
-    const priv = a.priv;
+    const oM = this.oM;
+    const oP = this.oP;
     const inChunk = rel - c * cp; // < chunkPages: a small integer
     for (let o2 = 0; o2 <= max; o2++) {
       const off = inChunk & -(1 << o2); // the order-o2 aligned head, relative to the chunk
-      if (map[off] === buddy && priv[off] === o2) return o2;
+      if (a[oM + off] === buddy && a[oP + off] === o2) return o2;
     }
     return -1;
   }
@@ -735,7 +739,7 @@ export class StructPages {
    */
   buddyOrder(pfn: number): number {
     const a = this.arraysOf(pfn);
-    if (a) return a.map[this.off] === this.buddyMapcount ? a.priv[this.off]! : -1;
+    if (a) return a[this.oM + this.off] === this.buddyMapcount ? a[this.oP + this.off]! : -1;
     const st = this.peek(pfn);
     return st.mapcount === this.buddyMapcount ? st.private : -1;
   }
@@ -743,7 +747,7 @@ export class StructPages {
   /** The free-list node a free block head carries (peek().node without the record). */
   buddyNode(pfn: number): number {
     const a = this.arraysOf(pfn);
-    if (a) return a.node[this.off]!;
+    if (a) return a[this.oN + this.off]!;
     return this.peek(pfn).node;
   }
 
@@ -756,8 +760,8 @@ export class StructPages {
   /** page->flags |= flags; _mapcount = mapcount (a page handed to a user), without an object. */
   orFlagsSetMapcount(pfn: number, flags: number, mapcount: number): void {
     const a = this.at(pfn);
-    a.flags[this.off] = (a.flags[this.off]! | flags) >>> 0;
-    a.map[this.off] = mapcount;
+    a[this.off] = ((a[this.off]! >>> 0) | flags) >>> 0;
+    a[this.oM + this.off] = mapcount;
   }
 
   /**
@@ -810,7 +814,7 @@ export class StructPages {
         }
       }
     }
-    this.writeBuddy(pfn, mapcount, priv, node).ref[this.off] = refcount;
+    this.writeBuddy(pfn, mapcount, priv, node)[this.oR + this.off] = refcount;
   }
 
   /** Set the buddy fields (_mapcount, private, the free-list node) without an object per call. */
@@ -839,27 +843,27 @@ export class StructPages {
   private writeBuddy(pfn: number, mapcount: number, priv: number, node: number): PageArrays {
     const a = this.at(pfn);
     const o = this.off;
-    a.map[o] = mapcount;
-    a.priv[o] = priv;
-    a.node[o] = node;
+    a[this.oM + o] = mapcount;
+    a[this.oP + o] = priv;
+    a[this.oN + o] = node;
     return a;
   }
 
   /** set_page_count() without an object per call. */
   setRefcount(pfn: number, v: number): void {
     const a = this.at(pfn);
-    a.ref[this.off] = v;
+    a[this.oR + this.off] = v;
   }
 
   /** Overwrite a page's state. */
   set(pfn: number, st: PageState): void {
     const a = this.at(pfn);
     const off = this.off;
-    a.flags[off] = st.flags >>> 0;
-    a.ref[off] = st.refcount;
-    a.map[off] = st.mapcount;
-    a.priv[off] = st.private;
-    a.node[off] = st.node;
+    a[off] = st.flags >>> 0;
+    a[this.oR + off] = st.refcount;
+    a[this.oM + off] = st.mapcount;
+    a[this.oP + off] = st.private;
+    a[this.oN + off] = st.node;
   }
 
   flagBits(pfn: number): number {
