@@ -237,17 +237,17 @@ export class Buddy {
       if (id === NIL) continue;
       const pfn = this.pfnOf[id]!;
       this.unlink(id);
-      this.clearHead(pfn);
       // expand(): hand back the upper halves, largest first, at the list head.
       let high = cur;
       while (high > order) {
         high--;
-        const half = pfn + 2 ** high;
+        const half = pfn + POW2[high]!;
         const nid = this.newNode(half, high, zone);
         this.markHead(half, high, nid);
         this.link(nid, false);
       }
-      this.pages.setRefcount(pfn, 1);
+      // rmv_page_order() on the head and set_page_refcounted(), in one store.
+      this.pages.setFreeHead(pfn, -1, 0, NIL, 1);
       return pfn;
     }
     return -1;
@@ -270,27 +270,30 @@ export class Buddy {
    * long-running workload at scattered frames deterministically.
    */
   takePage(pfn: number): boolean {
-    if (!this.pages.sections.pfnValid(pfn)) return false;
-    const o = this.pages.freeHeadOrder(pfn);
+    const pages = this.pages;
+    if (!pages.sections.pfnValid(pfn)) return false;
+    const o = pages.freeHeadOrder(pfn);
     if (o < 0) return false;
-    const head = pfn - (pfn % 2 ** o);
-    const node = this.pages.nodeOf(head);
+    const head = Math.floor(pfn / POW2[o]!) * POW2[o]!; // exact: a power-of-two divisor
+    const node = pages.nodeOf(head);
     const zone = this.zoneOfNode[node]!;
     this.unlink(node);
-    this.clearHead(head);
-    // break_down_buddy_pages(): keep halving towards the target page.
+    // break_down_buddy_pages(): keep halving towards the target page. The head's own fields
+    // are rewritten below (it heads the lower half at some level, or it is the target).
+    const mark = pages.buddyMapcount;
     let lo = head;
-    let high = o;
-    while (high > 0) {
-      high--;
-      const size = 2 ** high;
-      const other = pfn < lo + size ? lo + size : lo;
-      if (pfn >= lo + size) lo += size;
+    for (let high = o - 1; high >= 0; high--) {
+      const size = POW2[high]!;
+      let other = lo;
+      if (pfn < lo + size) other = lo + size;
+      else lo += size;
       const nid = this.newNode(other, high, zone);
-      this.markHead(other, high, nid);
+      pages.setFreeHead(other, mark, high, nid, 0);
       this.link(nid, false);
     }
-    this.pages.setRefcount(pfn, 1);
+    // rmv_page_order() on the old head when it is the target, and set_page_refcounted().
+    if (pfn === head) pages.setFreeHead(pfn, -1, 0, NIL, 1);
+    else pages.setRef(pfn, 1);
     return true;
   }
 

@@ -194,8 +194,38 @@ export class BitWriter {
   private end = 0;
   private w: Uint32Array | null = null;
 
-  constructor(bm: MemoryBitmap) {
+  constructor(private readonly bm: MemoryBitmap) {
     this.B = bm.blocks32();
+  }
+
+  /**
+   * setRange() for a range that usually lies in the block of the last write
+   * (a free block of at most 2^MAX_ORDER pages): word ops on the cached block,
+   * the general setRange() otherwise.
+   */
+  setRange(from: number, to: number): void {
+    if (from < this.start || to > this.end || this.k < 0) {
+      this.set(from);
+      if (from < this.start || to > this.end || this.k < 0) {
+        setRange(this.bm, from, to);
+        return;
+      }
+    }
+    this.w ??= this.B[this.k]!.write();
+    const w = this.w;
+    const first = from - this.start;
+    const last = to - this.start; // exclusive
+    const fw = first >>> 5;
+    const lw = (last - 1) >>> 5;
+    const headMask = (0xffffffff << (first & 31)) >>> 0;
+    const tailMask = (last & 31) === 0 ? 0xffffffff : (1 << (last & 31)) - 1;
+    if (fw === lw) {
+      w[fw]! |= headMask & tailMask;
+      return;
+    }
+    w[fw]! |= headMask;
+    for (let i = fw + 1; i < lw; i++) w[i] = 0xffffffff;
+    w[lw]! |= tailMask;
   }
 
   set(pfn: number): void {
