@@ -112,6 +112,11 @@ export class TranslateCache {
     );
   }
 
+  /** Drop the cached walk (a mapping changed). */
+  forgetAll(): void {
+    this.base = -1;
+  }
+
   /** Frame `pfn` was written: a cached walk that read an entry there is dropped. */
   forgetFrame(pfn: number): void {
     if (pfn === this.t0 || pfn === this.t1 || pfn === this.t2) this.base = -1;

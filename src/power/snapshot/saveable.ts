@@ -64,14 +64,33 @@ export function saveablePage(s: SwsuspMem, zone: Zone, pfn: number): boolean {
 }
 
 /**
- * machine.isDirectMapped() for one pass over the pfns that changes no mapping
- * (count_data_pages(), copy_data_pages()' marking of orig_bm): the same walk
- * with a TranslateCache, so the pages of one 2 MiB region cost one upper walk.
+ * machine.isDirectMapped() for one pass over the pfns (count_data_pages(),
+ * copy_data_pages()): the same walk with a TranslateCache, so the pages of
+ * one 2 MiB region cost one upper walk. The pass calls reset() after it
+ * changes a mapping (safe_copy_page()'s hibernate_map_page()).
  */
+export class DirectMapProbe {
+  private readonly wc: TranslateCache;
+  private readonly pageOffsetLow48: number;
+
+  constructor(m: Machine) {
+    this.wc = new TranslateCache(m.mem, m.kernelImage.pgdPhys);
+    this.pageOffsetLow48 = Number(BigInt.asUintN(48, m.kaslr.pageOffsetBase));
+  }
+
+  mapped(pfn: number): boolean {
+    return this.wc.translate((this.pageOffsetLow48 + pfn * 4096) % 2 ** 48) >= 0;
+  }
+
+  /** The page tables changed: walk again. */
+  reset(): void {
+    this.wc.forgetAll();
+  }
+}
+
 function directMapProbe(m: Machine): (pfn: number) => boolean {
-  const wc = new TranslateCache(m.mem, m.kernelImage.pgdPhys);
-  const pageOffsetLow48 = Number(BigInt.asUintN(48, m.kaslr.pageOffsetBase));
-  return (pfn) => wc.translate((pageOffsetLow48 + pfn * 4096) % 2 ** 48) >= 0;
+  const p = new DirectMapProbe(m);
+  return (pfn) => p.mapped(pfn);
 }
 
 /** [__nosave_begin, __nosave_end) as pfns, per machine (pfn_is_nosave() asks it per reserved page). */
