@@ -315,7 +315,7 @@ export class Buddy {
   takePagesSorted(pfns: Float64Array, when: Float64Array, n: number): void {
     const pages = this.pages;
     const mark = pages.buddyMapcount;
-    const sv = new Survivors(n * 2);
+    const sv = new Survivors(Math.max(16, Math.min(2 * n, 65536)));
     for (let i = 0; i < n; ) {
       const first = pfns[i]!;
       const o = pages.sections.pfnValid(first) ? pages.freeHeadOrder(first) : -1;
