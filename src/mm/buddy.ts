@@ -237,17 +237,17 @@ export class Buddy {
       if (id === NIL) continue;
       const pfn = this.pfnOf[id]!;
       this.unlink(id);
-      this.clearHead(pfn);
       // expand(): hand back the upper halves, largest first, at the list head.
       let high = cur;
       while (high > order) {
         high--;
-        const half = pfn + 2 ** high;
+        const half = pfn + POW2[high]!;
         const nid = this.newNode(half, high, zone);
         this.markHead(half, high, nid);
         this.link(nid, false);
       }
-      this.pages.setRefcount(pfn, 1);
+      // rmv_page_order() on the head and set_page_refcounted(), in one store.
+      this.pages.setFreeHead(pfn, -1, 0, NIL, 1);
       return pfn;
     }
     return -1;
@@ -270,28 +270,103 @@ export class Buddy {
    * long-running workload at scattered frames deterministically.
    */
   takePage(pfn: number): boolean {
-    if (!this.pages.sections.pfnValid(pfn)) return false;
-    const o = this.pages.freeHeadOrder(pfn);
+    const pages = this.pages;
+    if (!pages.sections.pfnValid(pfn)) return false;
+    const o = pages.freeHeadOrder(pfn);
     if (o < 0) return false;
-    const head = pfn - (pfn % 2 ** o);
-    const node = this.pages.nodeOf(head);
+    const head = Math.floor(pfn / POW2[o]!) * POW2[o]!; // exact: a power-of-two divisor
+    const node = pages.nodeOf(head);
     const zone = this.zoneOfNode[node]!;
     this.unlink(node);
-    this.clearHead(head);
-    // break_down_buddy_pages(): keep halving towards the target page.
+    // break_down_buddy_pages(): keep halving towards the target page. The head's own fields
+    // are rewritten below (it heads the lower half at some level, or it is the target).
+    const mark = pages.buddyMapcount;
     let lo = head;
-    let high = o;
-    while (high > 0) {
-      high--;
-      const size = 2 ** high;
-      const other = pfn < lo + size ? lo + size : lo;
-      if (pfn >= lo + size) lo += size;
+    for (let high = o - 1; high >= 0; high--) {
+      const size = POW2[high]!;
+      let other = lo;
+      if (pfn < lo + size) other = lo + size;
+      else lo += size;
       const nid = this.newNode(other, high, zone);
-      this.markHead(other, high, nid);
+      pages.setFreeHead(other, mark, high, nid, 0);
       this.link(nid, false);
     }
-    this.pages.setRefcount(pfn, 1);
+    // rmv_page_order() on the old head when it is the target, and set_page_refcounted().
+    if (pfn === head) pages.setFreeHead(pfn, -1, 0, NIL, 1);
+    else pages.setRef(pfn, 1);
     return true;
+  }
+
+  /**
+   * take_page_off_buddy() of n free, distinct pages, given in ascending pfn
+   * order with `when[i]` = the position of pfns[i] in the sequence the calls
+   * are made in (0 .. n-1): the same struct pages and free lists as n
+   * takePage() calls in that sequence (free-list node ids aside, which nothing
+   * reads), done block by block in pfn order instead of at random frames.
+   *
+   * Why it is the same: break_down_buddy_pages() never merges, so a free block
+   * ends as the maximal aligned sub-blocks holding no taken page; each of those
+   * was list_add()ed to its order's head when its parent was split, i.e. at
+   * the parent's first take. The lists end as those survivors, latest first,
+   * then the untouched blocks in their old order. A survivor head carries
+   * PageBuddy/order/node, a taken page is cleared with _refcount 1, and every
+   * other page of the block is the clean tail it was.
+   */
+  takePagesSorted(pfns: Float64Array, when: Float64Array, n: number): void {
+    const pages = this.pages;
+    const mark = pages.buddyMapcount;
+    const sv = new Survivors(Math.max(16, Math.min(2 * n, 65536)));
+    for (let i = 0; i < n; ) {
+      const first = pfns[i]!;
+      const o = pages.sections.pfnValid(first) ? pages.freeHeadOrder(first) : -1;
+      if (o < 0) {
+        throw new ModelError('BUDDY_NOT_FREE', `take of pfn 0x${first.toString(16)}: the page is not free`);
+      }
+      const size = POW2[o]!;
+      const head = Math.floor(first / size) * size;
+      const node = pages.nodeOf(head);
+      const zone = this.zoneOfNode[node]!;
+      let j = i + 1;
+      while (j < n && pfns[j]! < head + size) j++;
+      this.unlink(node);
+      const s0 = sv.n;
+      splitOut(sv, pfns, when, head, o, i, j);
+      // rmv_page_order() (a taken block head) and set_page_refcounted().
+      for (let k = i; k < j; k++) pages.setFreeHead(pfns[k]!, -1, 0, NIL, 1);
+      // The survivors' heads, in pfn order (their nodes are linked below, in time order).
+      for (let k = s0; k < sv.n; k++) {
+        const nid = this.newNode(sv.pfn[k]!, sv.order[k]!, zone);
+        sv.node[k] = nid;
+        pages.setFreeHead(sv.pfn[k]!, mark, sv.order[k]!, nid, 0);
+      }
+      i = j;
+    }
+    // list_add() of the survivors in creation order (one take adds at most one block per
+    // order, largest first): a counting sort on the time, then by descending order.
+    const ns = sv.n;
+    const st = sv.time;
+    const so = sv.order;
+    const start = new Int32Array(n + 1);
+    for (let k = 0; k < ns; k++) start[st[k]! + 1]!++;
+    for (let t = 0; t < n; t++) start[t + 1]! += start[t]!;
+    const byTime = new Int32Array(ns);
+    const fillAt = start.slice(0, n);
+    for (let k = 0; k < ns; k++) byTime[fillAt[st[k]!]!++] = k;
+    for (let t = 0; t < n; t++) {
+      const a = start[t]!;
+      const b = start[t + 1]!;
+      // at most maxOrder survivors per take: insertion sort, larger order first
+      for (let x = a + 1; x < b; x++) {
+        const v = byTime[x]!;
+        let y = x - 1;
+        while (y >= a && so[byTime[y]!]! < so[v]!) {
+          byTime[y + 1] = byTime[y]!;
+          y--;
+        }
+        byTime[y + 1] = v;
+      }
+      for (let x = a; x < b; x++) this.link(sv.node[byTime[x]!]!, false);
+    }
   }
 
   /** __free_pages(page, order): drop the reference and return the block. */
@@ -395,6 +470,71 @@ export class Buddy {
     }
     return false;
   }
+}
+
+/** takePagesSorted()'s surviving free blocks: pfn, order, node, creation time (growable columns). */
+class Survivors {
+  n = 0;
+  pfn: Float64Array;
+  order: Int8Array;
+  /** The free-list node (set by takePagesSorted()). */
+  node: Int32Array;
+  time: Float64Array;
+
+  constructor(cap: number) {
+    this.pfn = new Float64Array(cap);
+    this.order = new Int8Array(cap);
+    this.node = new Int32Array(cap);
+    this.time = new Float64Array(cap);
+  }
+
+  add(pfn: number, order: number, time: number): void {
+    if (this.n === this.pfn.length) {
+      const cap = this.n * 2;
+      const f = new Float64Array(cap);
+      f.set(this.pfn);
+      this.pfn = f;
+      const o = new Int8Array(cap);
+      o.set(this.order);
+      this.order = o;
+      const nd = new Int32Array(cap);
+      nd.set(this.node);
+      this.node = nd;
+      const t = new Float64Array(cap);
+      t.set(this.time);
+      this.time = t;
+    }
+    const k = this.n++;
+    this.pfn[k] = pfn;
+    this.order[k] = order;
+    this.time[k] = time;
+  }
+}
+
+/**
+ * break_down_buddy_pages() of the free block [lo, lo + 2^order) for all the
+ * takes pfns[i..j) in it at once: each half without a take survives, added
+ * when the block was split (its first take); a half with takes splits again.
+ */
+function splitOut(
+  sv: Survivors,
+  pfns: Float64Array,
+  when: Float64Array,
+  lo: number,
+  order: number,
+  i: number,
+  j: number,
+): void {
+  if (order === 0) return; // the taken page itself
+  let t = when[i]!;
+  for (let k = i + 1; k < j; k++) if (when[k]! < t) t = when[k]!;
+  const half = POW2[order - 1]!;
+  let m = i;
+  while (m < j && pfns[m]! < lo + half) m++;
+  if (m === i) sv.add(lo, order - 1, t);
+  else splitOut(sv, pfns, when, lo, order - 1, i, m);
+  if (m === j) sv.add(lo + half, order - 1, t);
+  else splitOut(sv, pfns, when, lo + half, order - 1, m, j);
 }
 
 /** 2^order, looked up (per merge step: no Math.pow). */

@@ -10,7 +10,7 @@
  * A page loaded straight into a frame the boot kernel registered as nosave
  * (firmware-owned) is recorded as a silent write.
  */
-import { translate, type WalkResult, walk } from '../arch/x86/walk.js';
+import { TranslateCache, type WalkResult, walk } from '../arch/x86/walk.js';
 import { e820TypeName } from '../firmware/e820-types.js';
 import type { Machine } from '../machine/boot.js';
 import { ContentKind, isZeroPage } from '../workload/content.js';
@@ -40,6 +40,13 @@ export class ImagePageStore {
   private readonly desc = new Uint32Array(3);
   /** Low 48 bits of page_offset_base: the direct-map address of pfn p is that + p·4096 (mod 2^48 for the walk). */
   private readonly pageOffsetLow48: number;
+  /**
+   * The loader's walks, cached per 2 MiB region: nothing changes the boot
+   * kernel's mappings while it loads (no CPA on this path), and a store into a
+   * frame the cached walk read (a page-table page, which only a stray write
+   * can reach) drops it — see wrote().
+   */
+  private readonly walks: TranslateCache;
 
   constructor(
     protected readonly m: Machine,
@@ -49,6 +56,12 @@ export class ImagePageStore {
     protected readonly imageContent: ContentMap | undefined,
   ) {
     this.pageOffsetLow48 = Number(BigInt.asUintN(48, m.kaslr.pageOffsetBase));
+    this.walks = new TranslateCache(m.mem, m.kernelImage.pgdPhys);
+  }
+
+  /** Frame `pfn` gets new contents: a cached walk through it is stale. */
+  protected wrote(pfn: number): void {
+    this.walks.forgetFrame(pfn);
   }
 
   /**
@@ -58,7 +71,7 @@ export class ImagePageStore {
    */
   private directFrame(pfn: number): number {
     const low48 = (this.pageOffsetLow48 + pfn * PAGE_SIZE) % 2 ** 48;
-    const pa = translate(this.m.mem, this.m.kernelImage.pgdPhys, low48);
+    const pa = this.walks.translate(low48);
     return pa < 0 ? -1 : Math.floor(pa / PAGE_SIZE);
   }
 
@@ -98,6 +111,7 @@ export class ImagePageStore {
     const m = this.m;
     const phys = this.directFrame(t.pfn);
     if (phys < 0) return walk(m.mem, m.kernelImage.pgdPhys, m.ptov(t.pfn * PAGE_SIZE));
+    this.wrote(phys);
     m.mem.discard(phys);
     this.content.set(phys, d[0]!, d[1]!, d[2]!);
     if (t.kind === 'direct' && m.nosave.contains(phys)) this.silent(phys, t.imagePfn ?? -1, 'cpu');
@@ -106,6 +120,7 @@ export class ImagePageStore {
 
   /** The one-page `buffer` (header, meta pages): a kernel allocation, written as bytes. */
   buffer(pfn: number, bytes: Uint8Array): void {
+    this.wrote(pfn);
     this.m.mem.frame(pfn).set(bytes);
   }
 
@@ -136,6 +151,7 @@ export class ImagePageStore {
   /** restore_image's copy of frame `src` into `dst` (descriptors travel as descriptors). */
   copyFrame(dst: number, src: number): void {
     const m = this.m;
+    this.wrote(dst);
     if (m.mem.isMaterialised(src)) {
       this.content.clear(dst);
       m.mem.frame(dst).set(m.mem.frame(src));
@@ -152,6 +168,7 @@ export class ImagePageStore {
    */
   protected put(pfn: number, imagePfn: number, bytes: Uint8Array | null): void {
     const m = this.m;
+    this.wrote(pfn);
     if (bytes === null || isZeroPage(bytes)) {
       m.mem.discard(pfn);
       this.content.clear(pfn);

@@ -32,6 +32,26 @@ export interface PlacedWorkload {
 
 const ZONE_LIMIT: Record<string, number> = { DMA: 0, DMA32: 1, Normal: 2, any: 2 };
 
+/** Set bits [from, to) of a bitmap, a word at a time. */
+function setBits(w: Uint32Array, from: number, to: number): void {
+  const fw = from >>> 5;
+  const lw = (to - 1) >>> 5;
+  const head = (0xffffffff << (from & 31)) >>> 0;
+  const tail = (to & 31) === 0 ? 0xffffffff : (1 << (to & 31)) - 1;
+  if (fw === lw) {
+    w[fw]! |= head & tail;
+    return;
+  }
+  w[fw]! |= head;
+  for (let i = fw + 1; i < lw; i++) w[i] = 0xffffffff;
+  w[lw]! |= tail;
+}
+
+/** Bits needed for the numbers 0 .. n-1 (at least 1). */
+function bitsFor(n: number): number {
+  return Math.max(1, Math.ceil(Math.log2(Math.max(2, n))));
+}
+
 export class WorkloadPlacer {
   private readonly prng: Prng;
   readonly placed: PlacedWorkload;
@@ -103,38 +123,194 @@ export class WorkloadPlacer {
     const spanLo = Float64Array.from(spans, ([s]) => s);
     const spanLen = Float64Array.from(spans, ([s, e]) => e - s);
     const drawBelow = Math.min(spanTotal, 0xffffffff);
+    const kindFlags = flagsOf[group.kind];
+    // The two-step placement needs ascending spans, a free-page bitmap of at most 128 MiB
+    // (2^30 frames: 4 TiB of spans) and sort keys exact in a double.
+    const ascending = spans.every((sp, k) => k === 0 || sp[0] >= spans[k - 1]![1]);
+    if (
+      scattered &&
+      spanTotal > 0 &&
+      ascending &&
+      spanTotal <= 2 ** 30 &&
+      spanTotal * 2 ** bitsFor(pages) <= 2 ** 53
+    ) {
+      this.placeScattered(
+        group,
+        pages,
+        highest,
+        spanLo,
+        spanLen,
+        freeInSpans,
+        out,
+        kindFlags,
+        cum,
+        total,
+        kinds,
+      );
+    } else
+      for (let i = 0; i < pages; i++) {
+        let pfn = -1;
+        if (scattered && spanTotal > 0 && freeInSpans > pages - i) {
+          // Random frames until a free one is found (bounded: fall back to compact).
+          for (let tries = 0; tries < 64 && pfn < 0; tries++) {
+            let r = this.prng.below(drawBelow);
+            for (let k = 0; k < spanLo.length; k++) {
+              const len = spanLen[k]!;
+              if (r < len) {
+                const cand = spanLo[k]! + r;
+                if (m.buddy.takePage(cand)) pfn = cand;
+                break;
+              }
+              r -= len;
+            }
+          }
+        }
+        if (pfn < 0) pfn = m.buddy.alloc(0, highest);
+        if (pfn < 0) {
+          throw new ScenarioError(
+            'WORKLOAD_OOM',
+            `workload group '${group.name ?? group.kind}' needs ${pages} pages but memory ran out after ${i}`,
+          );
+        }
+        if (scattered) freeInSpans--;
+        this.claim(pfn, group.kind, flagsOf[group.kind], cum, total, kinds);
+        out[i] = pfn;
+      }
+    const g: PlacedGroup = { kind: group.kind, label: group.name ?? group.kind, pfns: out, count: pages };
+    this.placed.groups.push(g);
+    this.placed.pages += pages;
+    return g;
+  }
+
+  /**
+   * place() for scattered placement, the same decisions in two steps. The draws
+   * run first against a bitmap of the spans' free pages (a try at pfn p
+   * succeeds iff take_page_off_buddy(p) would: p is in a free block), with
+   * each placed page's content kind drawn right after its frame as claim()
+   * does; then the takes are applied block by block in pfn order
+   * (Buddy.takePagesSorted(): the struct pages and free lists the takes in
+   * draw order give) and the pages claimed in pfn order (claims touch only
+   * their own page). A fallback alloc() applies the takes before it first.
+   */
+  private placeScattered(
+    group: WorkloadGroup,
+    pages: number,
+    highest: number,
+    spanLo: Float64Array,
+    spanLen: Float64Array,
+    freeInSpans: number,
+    out: Float64Array,
+    flags: number,
+    cum: number[],
+    total: number,
+    kinds: number[],
+  ): void {
+    const m = this.machine;
+    const nspan = spanLo.length;
+    const spanOff = new Float64Array(nspan);
+    let spanTotal = 0;
+    for (let k = 0; k < nspan; k++) {
+      spanOff[k] = spanTotal;
+      spanTotal += spanLen[k]!;
+    }
+    // Span position of a pfn (-1 outside the spans); spans are ascending and disjoint.
+    const posOf = (pfn: number): number => {
+      for (let k = 0; k < nspan; k++) {
+        const d = pfn - spanLo[k]!;
+        if (d >= 0 && d < spanLen[k]!) return spanOff[k]! + d;
+      }
+      return -1;
+    };
+    const free = new Uint32Array(Math.ceil(spanTotal / 32));
+    m.buddy.forEachFreeBlockIn(-1, (head, order) => {
+      const end = head + 2 ** order;
+      for (let k = 0; k < nspan; k++) {
+        const lo = Math.max(head, spanLo[k]!);
+        const hi = Math.min(end, spanLo[k]! + spanLen[k]!);
+        if (lo < hi) setBits(free, spanOff[k]! + lo - spanLo[k]!, spanOff[k]! + hi - spanLo[k]!);
+      }
+    });
+    const kindOf = new Uint8Array(pages);
+    // Pending takes of the current batch: span position · 2^tb + draw index.
+    const tb = bitsFor(pages);
+    const scale = 2 ** tb;
+    const keys = new Float64Array(pages);
+    let nkeys = 0;
+    let batchStart = 0;
+    const flush = (): void => {
+      if (nkeys === 0) return;
+      const sorted = keys.subarray(0, nkeys).sort();
+      const pfns = new Float64Array(nkeys);
+      const when = new Float64Array(nkeys);
+      for (let x = 0, k = 0; x < nkeys; x++) {
+        const key = sorted[x]!;
+        const pos = Math.floor(key / scale);
+        when[x] = key - pos * scale - batchStart;
+        while (pos >= spanOff[k]! + spanLen[k]!) k++;
+        pfns[x] = spanLo[k]! + (pos - spanOff[k]!);
+      }
+      m.buddy.takePagesSorted(pfns, when, nkeys);
+      for (let x = 0; x < nkeys; x++)
+        this.claimKind(pfns[x]!, group.kind, flags, kindOf[when[x]! + batchStart]!);
+      nkeys = 0;
+    };
+    const drawBelow = Math.min(spanTotal, 0xffffffff);
     for (let i = 0; i < pages; i++) {
       let pfn = -1;
-      if (scattered && spanTotal > 0 && freeInSpans > pages - i) {
-        // Random frames until a free one is found (bounded: fall back to compact).
+      if (freeInSpans > pages - i) {
         for (let tries = 0; tries < 64 && pfn < 0; tries++) {
           let r = this.prng.below(drawBelow);
-          for (let k = 0; k < spanLo.length; k++) {
+          for (let k = 0; k < nspan; k++) {
             const len = spanLen[k]!;
             if (r < len) {
-              const cand = spanLo[k]! + r;
-              if (m.buddy.takePage(cand)) pfn = cand;
+              const pos = spanOff[k]! + r;
+              if (free[pos >>> 5]! & (1 << (pos & 31))) {
+                free[pos >>> 5]! &= ~(1 << (pos & 31));
+                pfn = spanLo[k]! + r;
+                if (nkeys === 0) batchStart = i;
+                keys[nkeys++] = pos * scale + i;
+              }
               break;
             }
             r -= len;
           }
         }
       }
-      if (pfn < 0) pfn = m.buddy.alloc(0, highest);
-      if (pfn < 0) {
-        throw new ScenarioError(
-          'WORKLOAD_OOM',
-          `workload group '${group.name ?? group.kind}' needs ${pages} pages but memory ran out after ${i}`,
-        );
+      const taken = pfn >= 0;
+      if (!taken) {
+        flush();
+        pfn = m.buddy.alloc(0, highest);
+        if (pfn < 0) {
+          throw new ScenarioError(
+            'WORKLOAD_OOM',
+            `workload group '${group.name ?? group.kind}' needs ${pages} pages but memory ran out after ${i}`,
+          );
+        }
+        const pos = posOf(pfn);
+        if (pos >= 0) free[pos >>> 5]! &= ~(1 << (pos & 31));
       }
-      if (scattered) freeInSpans--;
-      this.claim(pfn, group.kind, flagsOf[group.kind], cum, total, kinds);
+      freeInSpans--;
+      kindOf[i] = this.drawKind(cum, total, kinds);
+      if (!taken) this.claimKind(pfn, group.kind, flags, kindOf[i]!);
       out[i] = pfn;
     }
-    const g: PlacedGroup = { kind: group.kind, label: group.name ?? group.kind, pfns: out, count: pages };
-    this.placed.groups.push(g);
-    this.placed.pages += pages;
-    return g;
+    flush();
+  }
+
+  /** claim()'s content kind draw from the group's mix. */
+  private drawKind(cum: number[], total: number, kinds: number[]): number {
+    const x = this.prng.float() * total;
+    let k = 0;
+    while (k < kinds.length - 1 && x >= cum[k]!) k++;
+    return kinds[k]!;
+  }
+
+  /** claim() with the content kind already drawn. */
+  private claimKind(pfn: number, kind: WorkloadKind, flags: number, contentKind: number): void {
+    const m = this.machine;
+    m.pages.orFlagsSetMapcount(pfn, flags, kind === 'anon' ? 0 : -1);
+    this.content.set(pfn, contentKind, this.seed, pfn);
+    m.mem.discard(pfn);
   }
 
   /** An allocated frame becomes a page of `kind`: struct page flags and a content descriptor drawn from the mix. */

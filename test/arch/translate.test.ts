@@ -4,10 +4,13 @@
  * exactly where walk() finds a not-present entry. Checked on the seed-000
  * resume boot (4K, 2M and 1G direct-map pages, the unmapped ACPI page
  * 0xbe142, holes) with pfns drawn at random and around every e820 edge.
+ * TranslateCache (one cached upper walk per 2 MiB region) must answer as
+ * translate() for any sequence of addresses, and drop its walk when a
+ * page-table frame it read is rewritten.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { translate, walk } from '../../src/arch/x86/walk.js';
+import { TranslateCache, translate, walk } from '../../src/arch/x86/walk.js';
 import { bootMachine, type Machine } from '../../src/machine/boot.js';
 import { linux310 } from '../../src/profiles/index.js';
 import { seed000Resume } from '../machine/seed-tables.js';
@@ -49,5 +52,49 @@ describe('translate() agrees with walk()', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('TranslateCache agrees with translate()', () => {
+  let m: Machine;
+  const low48 = (pfn: number, off: number) => Number(BigInt.asUintN(48, m.ptov(pfn * 4096 + off)));
+  beforeAll(() => {
+    m = bootMachine(seed000Resume(), { profile: linux310, kaslr: KASLR });
+  });
+
+  it('on runs of neighbouring pfns and random jumps (4K, 2M and 1G regions, the unmapped 0xbe142)', () => {
+    const pgd = m.kernelImage.pgdPhys;
+    const wc = new TranslateCache(m.mem, pgd);
+    const check = (pfn: number, off: number) =>
+      expect(wc.translate(low48(pfn, off))).toBe(translate(m.mem, pgd, low48(pfn, off)));
+    for (let pfn = 0xbe000; pfn < 0xbe400; pfn++) check(pfn, 8);
+    for (const e of m.e820.kernel)
+      for (let d = -600; d <= 600; d += 7) check(Math.max(0, Number(e.addr / 4096n) + d), 0);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 ** 22 }), fc.integer({ min: 0, max: 600 })), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        (runs) => {
+          for (const [pfn, n] of runs) for (let p = pfn; p < pfn + n; p += 3) check(p, p & 4095);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('forgets its walk when a table frame it read is written', () => {
+    const mm = bootMachine(seed000Resume(), { profile: linux310, kaslr: KASLR });
+    const pgd = mm.kernelImage.pgdPhys;
+    const wc = new TranslateCache(mm.mem, pgd);
+    const a = Number(BigInt.asUintN(48, mm.ptov(0x100000 * 4096)));
+    expect(wc.translate(a)).toBe(0x100000 * 4096);
+    // Clear the PUD entry on the way (its table is the second frame the walk read).
+    const pudTable = walk(mm.mem, pgd, mm.ptov(0x100000 * 4096)).steps[1]!.entryAddr;
+    mm.mem.frame(Math.floor(pudTable / 4096)).fill(0, pudTable % 4096, (pudTable % 4096) + 8);
+    expect(translate(mm.mem, pgd, a)).toBe(-1);
+    wc.forgetFrame(Math.floor(pudTable / 4096));
+    expect(wc.translate(a)).toBe(-1);
   });
 });

@@ -192,3 +192,62 @@ describe('take_page_off_buddy', () => {
     );
   });
 });
+
+describe('takePagesSorted(): the takes of a draw sequence, applied block by block', () => {
+  /** Every zone/order free list in list order, and every page's buddy-visible fields. */
+  const state = (m: import('../../src/machine/boot.js').Machine, lo: number, hi: number) => {
+    const lists: number[][] = [];
+    for (let z = 0; z < m.zones.zones.length; z++)
+      for (let o = 0; o <= m.buddy.maxOrder; o++) lists.push([...m.buddy.listPfns(z, o)]);
+    const pages: string[] = [];
+    for (let p = lo; p < hi; p++) {
+      const st = m.pages.peek(p);
+      pages.push(`${st.flags},${st.refcount},${st.mapcount},${st.private},${st.node >= 0}`);
+    }
+    return { lists, pages, free: [...m.buddy.nrFreePages] };
+  };
+
+  it('gives the struct pages and free lists of takePage() in draw order (fast-check)', async () => {
+    const { bootTiny } = await import('./take-page-helper.js');
+    fc.assert(
+      fc.property(
+        // Clusters of draws (so blocks get several takes) over two sections, in random order.
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 1, max: 40 })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (clusters, seed) => {
+          const a = bootTiny();
+          const b = bootTiny();
+          // A little earlier fragmentation (takes by the sequential path on both).
+          for (const pfn of [0x8123, 0x9000, 0xa7ff]) {
+            a.buddy.takePage(pfn);
+            b.buddy.takePage(pfn);
+          }
+          const seq: number[] = [];
+          const seen = new Set<number>();
+          let r = seed;
+          for (const [at, n] of clusters) {
+            for (let k = 0; k < n; k++) {
+              r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+              const pfn = 0x8000 + ((at + (r % 97)) & 0xffff);
+              if (seen.has(pfn) || !a.buddy.isFree(pfn)) continue;
+              seen.add(pfn);
+              seq.push(pfn);
+            }
+          }
+          for (const pfn of seq) expect(a.buddy.takePage(pfn)).toBe(true);
+          const order = seq.map((pfn, i) => [pfn, i] as const).sort((x, y) => x[0] - y[0]);
+          b.buddy.takePagesSorted(
+            Float64Array.from(order, ([p]) => p),
+            Float64Array.from(order, ([, i]) => i),
+            order.length,
+          );
+          expect(state(b, 0x8000, 0x18000)).toEqual(state(a, 0x8000, 0x18000));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});

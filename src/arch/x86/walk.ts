@@ -48,21 +48,108 @@ const LEVELS: Level[] = ['PGD', 'PUD', 'PMD', 'PTE'];
 export function translate(mem: PhysMem, pgdPhys: number, low48: number): number {
   let table = pgdPhys;
   for (let level = 0; level < 4; level++) {
-    const shift = 39 - level * 9;
-    const index = Math.floor(low48 / 2 ** shift) % 512;
-    const ea = table + index * 8;
+    const size = LEVEL_SIZE[level]!;
+    // Bits [shift, shift + 9) of the address: the quotient is below 2^36, `& 511` is exact.
+    const ea = table + (Math.floor(low48 / size) & 511) * 8;
     const lo = mem.u32Aligned(ea);
     if ((lo & 1) === 0) return -1;
     const hi = mem.u32Aligned(ea + 4);
     const addr = (hi & 0xfffff) * 0x100000000 + ((lo & 0xfffff000) >>> 0);
-    if ((level === 1 || level === 2) && (lo & 0x80) !== 0) {
-      const size = 2 ** shift;
-      return addr - (addr % size) + (low48 % size);
-    }
-    if (level === 3) return addr + (low48 % PAGE_SIZE);
+    if ((level === 1 || level === 2) && (lo & 0x80) !== 0) return leafAddr(addr, low48, size);
+    if (level === 3) return addr + (low48 - Math.floor(low48 / PAGE_SIZE) * PAGE_SIZE);
     table = addr;
   }
   return -1;
+}
+
+/** Bytes mapped by one entry of each level: PGD 512 GiB, PUD 1 GiB, PMD 2 MiB, PTE 4 KiB. */
+const LEVEL_SIZE = [2 ** 39, 2 ** 30, 2 ** 21, 2 ** 12];
+
+/** A large leaf at `addr` mapping `size` bytes: the frame of `low48` inside it (powers of two: exact). */
+function leafAddr(addr: number, low48: number, size: number): number {
+  return Math.floor(addr / size) * size + (low48 - Math.floor(low48 / size) * size);
+}
+
+/**
+ * translate() for many addresses while the page tables do not change — one
+ * pass of count_data_pages() asking kernel_page_present() for every reserved
+ * page — remembering the last 2 MiB region's walk down to the PMD level: a
+ * large leaf (or a non-present entry above the PTEs) answers the whole region,
+ * a PTE table leaves one entry to read. The same answers as translate(); the
+ * caller must drop the cache when it changes a mapping (CPA, set_memory_*).
+ */
+export class TranslateCache {
+  /** 2 MiB-aligned low48 of the cached region, -1 when none. */
+  private base = -1;
+  /** 0: not mapped above the PTE level; 1: large leaf, `addr` = the region's physical base; 2: `addr` = PTE table. */
+  private kind = 0;
+  private addr = 0;
+  /** Frames of the PGD, PUD and PMD tables the cached walk read (-1: none). */
+  private t0 = -1;
+  private t1 = -1;
+  private t2 = -1;
+
+  constructor(
+    private readonly mem: PhysMem,
+    private readonly pgdPhys: number,
+  ) {}
+
+  translate(low48: number): number {
+    const PMD = 2 ** 21;
+    const base = Math.floor(low48 / PMD) * PMD;
+    if (base !== this.base) this.fill(base);
+    if (this.kind === 0) return -1;
+    const off = low48 - base;
+    if (this.kind === 1) return this.addr + off;
+    const ea = this.addr + Math.floor(off / PAGE_SIZE) * 8;
+    const lo = this.mem.u32Aligned(ea);
+    if ((lo & 1) === 0) return -1;
+    const hi = this.mem.u32Aligned(ea + 4);
+    return (
+      (hi & 0xfffff) * 0x100000000 +
+      ((lo & 0xfffff000) >>> 0) +
+      (off - Math.floor(off / PAGE_SIZE) * PAGE_SIZE)
+    );
+  }
+
+  /** Drop the cached walk (a mapping changed). */
+  forgetAll(): void {
+    this.base = -1;
+  }
+
+  /** Frame `pfn` was written: a cached walk that read an entry there is dropped. */
+  forgetFrame(pfn: number): void {
+    if (pfn === this.t0 || pfn === this.t1 || pfn === this.t2) this.base = -1;
+  }
+
+  /** Walk PGD → PUD → PMD for the region at `base` (translate()'s first three levels). */
+  private fill(base: number): void {
+    this.base = base;
+    this.kind = 0;
+    this.t1 = -1;
+    this.t2 = -1;
+    let table = this.pgdPhys;
+    for (let level = 0; level < 3; level++) {
+      const size = LEVEL_SIZE[level]!;
+      const tf = Math.floor(table / PAGE_SIZE);
+      if (level === 0) this.t0 = tf;
+      else if (level === 1) this.t1 = tf;
+      else this.t2 = tf;
+      const ea = table + (Math.floor(base / size) & 511) * 8;
+      const lo = this.mem.u32Aligned(ea);
+      if ((lo & 1) === 0) return;
+      const hi = this.mem.u32Aligned(ea + 4);
+      const addr = (hi & 0xfffff) * 0x100000000 + ((lo & 0xfffff000) >>> 0);
+      if ((level === 1 || level === 2) && (lo & 0x80) !== 0) {
+        this.kind = 1;
+        this.addr = leafAddr(addr, base, size);
+        return;
+      }
+      table = addr;
+    }
+    this.kind = 2;
+    this.addr = table;
+  }
 }
 
 /** Walk `vaddr` from the PGD at `pgdPhys`. */

@@ -47,6 +47,7 @@ export class PlanPageStore extends ImagePageStore {
       return;
     }
     const d = this.image.content.get(src);
+    this.wrote(pfn);
     this.m.mem.discard(pfn);
     if (d && d.kind !== ContentKind.ZERO) this.content.setDescriptor(pfn, d);
     else this.content.clear(pfn);

@@ -183,6 +183,34 @@ export function setRange(bm: MemoryBitmap, from: number, to: number): void {
 }
 
 /**
+ * Clear the bits of [from, to) (pfns outside the bitmap are skipped), a word
+ * at a time: the same bits as one quiet clear_bit per pfn. A block whose data
+ * page was never written stays unwritten (its bits read zero already).
+ */
+export function clearRange(bm: MemoryBitmap, from: number, to: number): void {
+  const B = bm.blocks32();
+  for (let k = firstBlockEndingAfter(B, from); k < B.length && B[k]!.start < to; k++) {
+    const blk = B[k]!;
+    const w = blk.words;
+    if (w === null) continue;
+    const first = Math.max(from, blk.start) - blk.start;
+    const last = Math.min(to, blk.end) - blk.start; // exclusive
+    if (first >= last) continue;
+    const fw = first >>> 5;
+    const lw = (last - 1) >>> 5;
+    const headMask = (0xffffffff << (first & 31)) >>> 0;
+    const tailMask = (last & 31) === 0 ? 0xffffffff : (1 << (last & 31)) - 1;
+    if (fw === lw) {
+      w[fw]! &= ~(headMask & tailMask);
+      continue;
+    }
+    w[fw]! &= ~headMask;
+    if (lw > fw + 1) w.fill(0, fw + 1, lw);
+    w[lw]! &= ~tailMask;
+  }
+}
+
+/**
  * Quiet set_bit for runs of pfns in no particular order (the pages of free
  * blocks): the block of the last pfn is tried first, then a binary search.
  * Pfns outside the bitmap are skipped.
@@ -194,8 +222,38 @@ export class BitWriter {
   private end = 0;
   private w: Uint32Array | null = null;
 
-  constructor(bm: MemoryBitmap) {
+  constructor(private readonly bm: MemoryBitmap) {
     this.B = bm.blocks32();
+  }
+
+  /**
+   * setRange() for a range that usually lies in the block of the last write
+   * (a free block of at most 2^MAX_ORDER pages): word ops on the cached block,
+   * the general setRange() otherwise.
+   */
+  setRange(from: number, to: number): void {
+    if (from < this.start || to > this.end || this.k < 0) {
+      this.set(from);
+      if (from < this.start || to > this.end || this.k < 0) {
+        setRange(this.bm, from, to);
+        return;
+      }
+    }
+    this.w ??= this.B[this.k]!.write();
+    const w = this.w;
+    const first = from - this.start;
+    const last = to - this.start; // exclusive
+    const fw = first >>> 5;
+    const lw = (last - 1) >>> 5;
+    const headMask = (0xffffffff << (first & 31)) >>> 0;
+    const tailMask = (last & 31) === 0 ? 0xffffffff : (1 << (last & 31)) - 1;
+    if (fw === lw) {
+      w[fw]! |= headMask & tailMask;
+      return;
+    }
+    w[fw]! |= headMask;
+    for (let i = fw + 1; i < lw; i++) w[i] = 0xffffffff;
+    w[lw]! |= tailMask;
   }
 
   set(pfn: number): void {

@@ -16,9 +16,9 @@ import type { Machine } from '../../machine/boot.js';
 import { symbolPhys } from '../../machine/symbols.js';
 import { printk } from '../../util/printk.js';
 import type { SwsuspInfo } from '../image/swsusp-info.js';
-import { BM_END_OF_MAP, type MemoryBitmap } from './bitmap.js';
+import { BitWriter, BM_END_OF_MAP, clearRange, type MemoryBitmap } from './bitmap.js';
 import { ChainAllocator, PAGE_SIZE, putU32, storeU64 } from './kernel-heap.js';
-import { forEachValidPfn, populatedZones } from './saveable.js';
+import { populatedZones } from './saveable.js';
 import { PG_ANY, PG_SAFE, PG_UNSAFE_CLEAR, PG_UNSAFE_KEEP, type SwsuspMem } from './swsusp-mem.js';
 
 /** struct pbe { void *address; void *orig_address; struct pbe *next; } */
@@ -216,13 +216,22 @@ export class SnapshotRestore {
   private markUnsafePages(bm: MemoryBitmap): void {
     const s = this.s;
     if (this.m.profile.hibernation.markUnsafePages === '3.10') {
+      // swsusp_unset_page_free() on every valid pfn of the zones: a section (all valid or none) at a time.
+      const secs = this.m.sections;
+      const per = secs.pfnsPerSection;
       for (const z of populatedZones(s)) {
-        forEachValidPfn(s, z.startPfn, z.startPfn + z.spannedPages, (pfn) => s.free!.clearBitQuiet(pfn));
+        const end = z.startPfn + z.spannedPages;
+        for (let pfn = z.startPfn; pfn < end; ) {
+          const secEnd = Math.min(end, (Math.floor(pfn / per) + 1) * per);
+          if (secs.pfnValid(pfn)) clearRange(s.free!, pfn, secEnd);
+          pfn = secEnd;
+        }
       }
       let fail = -1;
+      const w = new BitWriter(s.free!);
       bm.forEachSet((pfn) => {
         if (fail >= 0) return;
-        if (this.m.sections.pfnValid(pfn)) s.free!.setBitQuiet(pfn);
+        if (secs.pfnValid(pfn)) w.set(pfn);
         else fail = pfn;
       });
       if (fail >= 0)
@@ -326,11 +335,13 @@ export class SnapshotRestore {
       copy = p;
     }
     // pbe->address = __va(copy), pbe->orig_address = __va(pfn), pbe->next = restore_pblist;
-    // restore_pblist = pbe — stored as u64s without a BigInt per store (one per page otherwise).
-    this.storeVa(pbeAt, copy * PAGE_SIZE);
-    this.storeVa(pbeAt + 8, pfn * PAGE_SIZE);
-    if (this.viaPbe) this.storeVa(pbeAt + 16, this.pbePhys);
-    else this.storeVa(pbeAt + 16, -1);
+    // restore_pblist = pbe — stored as u64s without a BigInt per store (one per page otherwise),
+    // the PBE's three fields through one lookup of its frame.
+    const pbeFrame = this.s.heap.phys.frame(Math.floor(pbeAt / PAGE_SIZE));
+    const o = pbeAt % PAGE_SIZE;
+    this.putVa(pbeFrame, o, copy * PAGE_SIZE);
+    this.putVa(pbeFrame, o + 8, pfn * PAGE_SIZE);
+    this.putVa(pbeFrame, o + 16, this.viaPbe ? this.pbePhys : -1);
     this.pbePhys = pbeAt;
     this.storeVa(this.restorePblistPhys(), pbeAt);
     this.viaPbe++;
@@ -351,23 +362,25 @@ export class SnapshotRestore {
 
   /** *(u64 *)__va(at) = __va(phys), or NULL for phys −1. */
   private storeVa(at: number, phys: number): void {
-    const heap = this.s.heap;
     const pfn = Math.floor(at / PAGE_SIZE);
-    const f = heap.phys.frame(pfn);
-    const o = at - pfn * PAGE_SIZE;
+    this.putVa(this.s.heap.phys.frame(pfn), at - pfn * PAGE_SIZE, phys);
+  }
+
+  /** storeVa() into frame `f` at offset `o`. (`x >>> 0` is x mod 2^32 for integers below 2^53.) */
+  private putVa(f: Uint8Array, o: number, phys: number): void {
     if (phys < 0) {
       putU32(f, o, 0);
       putU32(f, o + 4, 0);
       return;
     }
     if (this.vaLo < 0) {
-      const base = heap.ptov(0);
+      const base = this.s.heap.ptov(0);
       this.vaLo = Number(base & 0xffffffffn);
       this.vaHi = Number((base >> 32n) & 0xffffffffn);
     }
-    const lo = this.vaLo + (phys % 0x100000000);
-    const hi = (this.vaHi + Math.floor(phys / 0x100000000) + (lo >= 0x100000000 ? 1 : 0)) % 0x100000000;
-    putU32(f, o, lo % 0x100000000);
+    const lo = this.vaLo + (phys >>> 0);
+    const hi = (this.vaHi + Math.floor(phys / 0x100000000) + (lo >= 0x100000000 ? 1 : 0)) >>> 0;
+    putU32(f, o, lo >>> 0);
     putU32(f, o + 4, hi);
   }
 

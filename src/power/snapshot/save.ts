@@ -16,7 +16,13 @@ import { printk } from '../../util/printk.js';
 import { ContentKind, isZeroPage } from '../../workload/content.js';
 import { BM_END_OF_MAP } from './bitmap.js';
 import { PAGES_FOR_IO, type PreallocResult } from './preallocate.js';
-import { countDataPages, forEachSaveablePage, markFreePagesAllZones, populatedZones } from './saveable.js';
+import {
+  countDataPages,
+  DirectMapProbe,
+  forEachSaveablePage,
+  markFreePagesAllZones,
+  populatedZones,
+} from './saveable.js';
 import type { SwsuspMem } from './swsusp-mem.js';
 
 export interface SaveResult {
@@ -94,12 +100,15 @@ function safeCopyPage(
   src: number,
   faults: SaveFaults,
   warned: { v: boolean },
+  probe: DirectMapProbe,
 ): void {
   const m = s.machine;
-  if (m.isDirectMapped(src)) {
+  if (probe.mapped(src)) {
     copyFrame(s, dst, src);
     return;
   }
+  // The paths below change mappings (CPA, fixmap): the probe's cached walk is stale.
+  probe.reset();
   if (s.profile.hibernation.kernelPagePresent === 'always') throw new SaveFault(src, null);
   if (faults.fixmapSave) {
     copyFrame(s, dst, src);
@@ -151,6 +160,8 @@ export function swsuspSave(
   let copied = 0;
   const warned = { v: false };
   const zeroMode = pre.zero !== null;
+  // kernel_page_present() per page, one upper walk per 2 MiB region between mapping changes.
+  const probe = new DirectMapProbe(s.machine);
   for (;;) {
     const pfn = pre.orig.nextPfn();
     if (pfn === BM_END_OF_MAP) break;
@@ -158,7 +169,7 @@ export function swsuspSave(
       pre.zero!.setBit(pfn);
       continue;
     }
-    safeCopyPage(s, copyPfn, pfn, faults, warned);
+    safeCopyPage(s, copyPfn, pfn, faults, warned, probe);
     copied++;
     copyPfn = pre.copy.nextPfn();
   }

@@ -4,6 +4,8 @@
  * snapshot_additional_pages(). x86-64 has no highmem, so the *_highmem
  * variants are not modelled.
  */
+import { TranslateCache } from '../../arch/x86/walk.js';
+import type { Machine } from '../../machine/boot.js';
 import { symbolPhys } from '../../machine/symbols.js';
 import type { Zone } from '../../mm/zones.js';
 import { andRange, BitWriter, BM_BITS_PER_BLOCK, forEachClearInBoth, setRange } from './bitmap.js';
@@ -50,7 +52,7 @@ export function markFreePagesAllZones(s: SwsuspMem, zones: readonly Zone[]): voi
   const w = new BitWriter(free);
   s.machine.buddy.forEachFreeBlockIn(zoneMask, (head, order) => {
     if (order === 0) w.set(head);
-    else setRange(free, head, head + (1 << order));
+    else w.setRange(head, head + (1 << order));
   });
 }
 
@@ -58,7 +60,37 @@ export function markFreePagesAllZones(s: SwsuspMem, zones: readonly Zone[]): voi
 export function saveablePage(s: SwsuspMem, zone: Zone, pfn: number): boolean {
   if (!s.machine.sections.pfnValid(pfn)) return false;
   if (s.forbidden!.testBitQuiet(pfn) || s.free!.testBitQuiet(pfn)) return false;
-  return saveableCandidate(s, zone, pfn);
+  return saveableCandidate(s, zone, pfn, s.machine.isDirectMapped);
+}
+
+/**
+ * machine.isDirectMapped() for one pass over the pfns (count_data_pages(),
+ * copy_data_pages()): the same walk with a TranslateCache, so the pages of
+ * one 2 MiB region cost one upper walk. The pass calls reset() after it
+ * changes a mapping (safe_copy_page()'s hibernate_map_page()).
+ */
+export class DirectMapProbe {
+  private readonly wc: TranslateCache;
+  private readonly pageOffsetLow48: number;
+
+  constructor(m: Machine) {
+    this.wc = new TranslateCache(m.mem, m.kernelImage.pgdPhys);
+    this.pageOffsetLow48 = Number(BigInt.asUintN(48, m.kaslr.pageOffsetBase));
+  }
+
+  mapped(pfn: number): boolean {
+    return this.wc.translate((this.pageOffsetLow48 + pfn * 4096) % 2 ** 48) >= 0;
+  }
+
+  /** The page tables changed: walk again. */
+  reset(): void {
+    this.wc.forgetAll();
+  }
+}
+
+function directMapProbe(m: Machine): (pfn: number) => boolean {
+  const p = new DirectMapProbe(m);
+  return (pfn) => p.mapped(pfn);
 }
 
 /** [__nosave_begin, __nosave_end) as pfns, per machine (pfn_is_nosave() asks it per reserved page). */
@@ -68,7 +100,12 @@ const nosaveSpans = new WeakMap<object, [number, number]>();
  * saveable_page()'s tests other than the forbidden/free bits, for a pfn
  * whose bits are both clear (a forEachSaveableCandidate() pfn).
  */
-function saveableCandidate(s: SwsuspMem, zone: Zone, pfn: number): boolean {
+function saveableCandidate(
+  s: SwsuspMem,
+  zone: Zone,
+  pfn: number,
+  directMapped: (pfn: number) => boolean,
+): boolean {
   const m = s.machine;
   const h = s.profile.hibernation;
   if (!m.sections.pfnValid(pfn)) return false;
@@ -76,7 +113,7 @@ function saveableCandidate(s: SwsuspMem, zone: Zone, pfn: number): boolean {
   if (m.zones.zoneIndexOf(pfn) !== zone.index) return false;
   // PageOffline: the model has no offlined (balloon / virtio-mem) pages.
   if (m.pages.isReserved(pfn)) {
-    if (h.kernelPagePresent !== 'always' && !m.isDirectMapped(pfn)) return false;
+    if (h.kernelPagePresent !== 'always' && !directMapped(pfn)) return false;
     let span = nosaveSpans.get(m);
     if (!span) {
       span = [
@@ -96,9 +133,10 @@ export function countDataPages(s: SwsuspMem): number {
   let n = 0;
   const zones = populatedZones(s);
   markFreePagesAllZones(s, zones);
+  const mapped = directMapProbe(s.machine);
   for (const z of zones) {
     forEachSaveableCandidate(s, z, (pfn) => {
-      if (saveableCandidate(s, z, pfn)) n++;
+      if (saveableCandidate(s, z, pfn, mapped)) n++;
     });
   }
   return n;
@@ -129,8 +167,10 @@ export function forEachSaveableCandidate(s: SwsuspMem, zone: Zone, fn: (pfn: num
 
 /** The candidates that pass saveable_page() (copy_data_pages()' orig_bm bits). */
 export function forEachSaveablePage(s: SwsuspMem, zone: Zone, fn: (pfn: number) => void): void {
+  // `fn` must change no mapping (it marks orig_bm).
+  const mapped = directMapProbe(s.machine);
   forEachSaveableCandidate(s, zone, (pfn) => {
-    if (saveableCandidate(s, zone, pfn)) fn(pfn);
+    if (saveableCandidate(s, zone, pfn, mapped)) fn(pfn);
   });
 }
 
