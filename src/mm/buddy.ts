@@ -28,7 +28,12 @@ export class Buddy {
   private orderOf: Int8Array;
   private zoneOfNode: Int8Array;
   private used = 0;
-  private readonly recycled: number[] = [];
+  /**
+   * Unlinked node ids to reuse, LIFO, chained through `next` (a node off the
+   * lists never reads its links): no side array that grows with the millions
+   * of order-0 holes a scattered workload leaves.
+   */
+  private recycledHead = NIL;
   private readonly heads: Int32Array;
   private readonly tails: Int32Array;
   /** Blocks per zone/order (free_area[order].nr_free). */
@@ -74,8 +79,9 @@ export class Buddy {
   }
 
   private newNode(pfn: number, order: number, zone: number): number {
-    let id = this.recycled.pop();
-    if (id === undefined) {
+    let id = this.recycledHead;
+    if (id !== NIL) this.recycledHead = this.next[id]!;
+    else {
       id = this.used++;
       this.grow(this.used);
     }
@@ -123,7 +129,8 @@ export class Buddy {
     this.nrFreeBlocks[li]!--;
     this.nrFreePages[this.zoneOfNode[id]!]! -= 1 << this.orderOf[id]!;
     this.orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
-    this.recycled.push(id);
+    this.next[id] = this.recycledHead;
+    this.recycledHead = id;
   }
 
   /** set_page_order + __SetPageBuddy on the head. */

@@ -14,7 +14,7 @@ import { symbolPhys } from '../../machine/symbols.js';
 import type { KernelProfile } from '../../profiles/types.js';
 import { hex } from '../../util/hex.js';
 import type { ContentMap } from '../../workload/content-map.js';
-import { createMemExtents, type MemExtent, type MemoryBitmap, setRange } from './bitmap.js';
+import { createMemExtents, type MemExtent, type MemoryBitmap, setRange, takeSetInBoth } from './bitmap.js';
 import { BmBlockListBitmap } from './bm-block-list.js';
 import { RtreeBitmap } from './bm-rtree.js';
 import { type KernelHeap, PAGE_SIZE, storeU64 } from './kernel-heap.js';
@@ -288,15 +288,6 @@ export class SwsuspMem {
     const f = this.forbidden;
     const fr = this.free;
     if (!f || !fr) return 0;
-    const both: number[] = [];
-    f.forEachSet((pfn) => {
-      if (fr.testBitQuiet(pfn)) both.push(pfn);
-    });
-    for (const pfn of both) {
-      f.clearBitQuiet(pfn);
-      fr.clearBitQuiet(pfn);
-      this.freePage(pfn);
-    }
-    return both.length;
+    return takeSetInBoth(f, fr, (pfn) => this.freePage(pfn));
   }
 }
