@@ -24,7 +24,8 @@ export class Buddy {
   readonly maxOrder: number;
   private next: Int32Array;
   private prev: Int32Array;
-  private pfnOf: Float64Array;
+  /** Block head pfn per node: 4 bytes while every pfn of the zones fits (below 16 TiB), else 8. */
+  private pfnOf: Uint32Array | Float64Array;
   private orderOf: Int8Array;
   private zoneOfNode: Int8Array;
   private used = 0;
@@ -56,7 +57,9 @@ export class Buddy {
     const cap = 1024;
     this.next = new Int32Array(cap);
     this.prev = new Int32Array(cap);
-    this.pfnOf = new Float64Array(cap);
+    let endPfn = 0;
+    for (const z of zones.zones) endPfn = Math.max(endPfn, z.startPfn + z.spannedPages);
+    this.pfnOf = endPfn <= 2 ** 32 ? new Uint32Array(cap) : new Float64Array(cap);
     this.orderOf = new Int8Array(cap);
     this.zoneOfNode = new Int8Array(cap);
     this.reservedBit = profile.mm.pageFlags.bits.reserved;
@@ -66,14 +69,17 @@ export class Buddy {
     let cap = this.next.length;
     while (cap < min) cap *= 2;
     if (cap === this.next.length) return;
-    const g = <T extends Int32Array | Float64Array | Int8Array>(a: T, C: new (n: number) => T): T => {
+    const g = <T extends Int32Array | Uint32Array | Float64Array | Int8Array>(
+      a: T,
+      C: new (n: number) => T,
+    ): T => {
       const b = new C(cap);
       b.set(a);
       return b;
     };
     this.next = g(this.next, Int32Array);
     this.prev = g(this.prev, Int32Array);
-    this.pfnOf = g(this.pfnOf, Float64Array);
+    this.pfnOf = this.pfnOf instanceof Uint32Array ? g(this.pfnOf, Uint32Array) : g(this.pfnOf, Float64Array);
     this.orderOf = g(this.orderOf, Int8Array);
     this.zoneOfNode = g(this.zoneOfNode, Int8Array);
   }

@@ -13,6 +13,7 @@ import type { Machine } from '../../machine/boot.js';
 import { symbolPhys } from '../../machine/symbols.js';
 import type { KernelProfile } from '../../profiles/types.js';
 import { hex } from '../../util/hex.js';
+import { PfnStack } from '../../util/pfn-stack.js';
 import type { ContentMap } from '../../workload/content-map.js';
 import { createMemExtents, type MemExtent, type MemoryBitmap, setRange, takeSetInBoth } from './bitmap.js';
 import { BmBlockListBitmap } from './bm-block-list.js';
@@ -34,7 +35,7 @@ export class SwsuspMem {
   /** allocated_unsafe_pages. */
   allocatedUnsafePages = 0;
   /** safe_pages_list (LIFO), pfns; the kernel links them through their first word. */
-  readonly safePages: number[] = [];
+  readonly safePages: PfnStack;
   /** kmalloc arena: current page and offset. */
   private kmPage = -1;
   private kmOff = PAGE_SIZE;
@@ -46,6 +47,7 @@ export class SwsuspMem {
     readonly content: ContentMap,
   ) {
     this.profile = machine.profile;
+    this.safePages = new PfnStack(machine.maxPfn);
     this.heap = {
       phys: machine.mem,
       ptov: (p) => machine.ptov(p),
