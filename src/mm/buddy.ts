@@ -24,11 +24,17 @@ export class Buddy {
   readonly maxOrder: number;
   private next: Int32Array;
   private prev: Int32Array;
-  private pfnOf: Float64Array;
+  /** Block head pfn per node: 4 bytes while every pfn of the zones fits (below 16 TiB), else 8. */
+  private pfnOf: Uint32Array | Float64Array;
   private orderOf: Int8Array;
   private zoneOfNode: Int8Array;
   private used = 0;
-  private readonly recycled: number[] = [];
+  /**
+   * Unlinked node ids to reuse, LIFO, chained through `next` (a node off the
+   * lists never reads its links): no side array that grows with the millions
+   * of order-0 holes a scattered workload leaves.
+   */
+  private recycledHead = NIL;
   private readonly heads: Int32Array;
   private readonly tails: Int32Array;
   /** Blocks per zone/order (free_area[order].nr_free). */
@@ -51,7 +57,9 @@ export class Buddy {
     const cap = 1024;
     this.next = new Int32Array(cap);
     this.prev = new Int32Array(cap);
-    this.pfnOf = new Float64Array(cap);
+    let endPfn = 0;
+    for (const z of zones.zones) endPfn = Math.max(endPfn, z.startPfn + z.spannedPages);
+    this.pfnOf = endPfn <= 2 ** 32 ? new Uint32Array(cap) : new Float64Array(cap);
     this.orderOf = new Int8Array(cap);
     this.zoneOfNode = new Int8Array(cap);
     this.reservedBit = profile.mm.pageFlags.bits.reserved;
@@ -61,21 +69,25 @@ export class Buddy {
     let cap = this.next.length;
     while (cap < min) cap *= 2;
     if (cap === this.next.length) return;
-    const g = <T extends Int32Array | Float64Array | Int8Array>(a: T, C: new (n: number) => T): T => {
+    const g = <T extends Int32Array | Uint32Array | Float64Array | Int8Array>(
+      a: T,
+      C: new (n: number) => T,
+    ): T => {
       const b = new C(cap);
       b.set(a);
       return b;
     };
     this.next = g(this.next, Int32Array);
     this.prev = g(this.prev, Int32Array);
-    this.pfnOf = g(this.pfnOf, Float64Array);
+    this.pfnOf = this.pfnOf instanceof Uint32Array ? g(this.pfnOf, Uint32Array) : g(this.pfnOf, Float64Array);
     this.orderOf = g(this.orderOf, Int8Array);
     this.zoneOfNode = g(this.zoneOfNode, Int8Array);
   }
 
   private newNode(pfn: number, order: number, zone: number): number {
-    let id = this.recycled.pop();
-    if (id === undefined) {
+    let id = this.recycledHead;
+    if (id !== NIL) this.recycledHead = this.next[id]!;
+    else {
       id = this.used++;
       this.grow(this.used);
     }
@@ -123,7 +135,8 @@ export class Buddy {
     this.nrFreeBlocks[li]!--;
     this.nrFreePages[this.zoneOfNode[id]!]! -= 1 << this.orderOf[id]!;
     this.orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
-    this.recycled.push(id);
+    this.next[id] = this.recycledHead;
+    this.recycledHead = id;
   }
 
   /** set_page_order + __SetPageBuddy on the head. */

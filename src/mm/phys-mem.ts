@@ -49,25 +49,57 @@ export interface PageContentProvider {
 /** Frames per leaf of the frame table (16 MiB of physical address space). */
 const LEAF_SHIFT = 12;
 const LEAF = 1 << LEAF_SHIFT;
+/** A sparse leaf holds at most this many frames; one more makes it dense. */
+const SPARSE_MAX = 64;
 
 /**
- * pfn → materialised frame: a Map of 4096-entry leaves with a one-leaf cache.
+ * One 16 MiB leaf of the frame table, in one of two forms:
+ *  - sparse: a presence bitmap (a miss is one bit test) and up to SPARSE_MAX
+ *    (index, frame) pairs, indexes ascending (a hit is a binary search) —
+ *    ~1 KiB. Materialised frames are mostly scattered (bitmap pages, PBE
+ *    pages, copy frames): a 64 GiB run has a few per leaf in thousands of
+ *    leaves, where a dense leaf costs 32 KiB each (~145 MiB for two machines);
+ *  - dense: a 4096-slot array, once a leaf fills (a user region, its mirror).
+ */
+interface Leaf {
+  dense: (Uint8Array | undefined)[] | null;
+  /** Sparse form: bit i set when index i has a frame. */
+  bits: Uint32Array | null;
+  idx: Uint16Array | null;
+  frames: Uint8Array[];
+  n: number;
+}
+
+function sparseSlot(l: Leaf, i: number): number {
+  const idx = l.idx!;
+  let lo = 0;
+  let hi = l.n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (idx[mid]! < i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * pfn → materialised frame: a Map of 4096-pfn leaves with a one-leaf cache.
  * A flat Map<pfn, frame> hashed every access; with a million frames (a 1 GiB
  * user region, its mirror and device rpages) its lookups dominated page copies.
  */
 class FrameTable {
-  private readonly leaves = new Map<number, (Uint8Array | undefined)[]>();
+  private readonly leaves = new Map<number, Leaf>();
   private lastKey = -1;
-  private last: (Uint8Array | undefined)[] | undefined;
+  private last: Leaf | undefined;
   size = 0;
 
-  private leaf(pfn: number, create: boolean): (Uint8Array | undefined)[] | undefined {
+  private leaf(pfn: number, create: boolean): Leaf | undefined {
     const k = Math.floor(pfn / LEAF);
     if (k === this.lastKey) return this.last;
     let l = this.leaves.get(k);
     if (!l) {
       if (!create) return undefined;
-      l = new Array<Uint8Array | undefined>(LEAF).fill(undefined);
+      l = { dense: null, bits: new Uint32Array(LEAF / 32), idx: new Uint16Array(8), frames: [], n: 0 };
       this.leaves.set(k, l);
     }
     this.lastKey = k;
@@ -76,7 +108,12 @@ class FrameTable {
   }
 
   get(pfn: number): Uint8Array | undefined {
-    return this.leaf(pfn, false)?.[pfn % LEAF];
+    const l = this.leaf(pfn, false);
+    if (l === undefined) return undefined;
+    const i = pfn % LEAF;
+    if (l.dense !== null) return l.dense[i];
+    if ((l.bits![i >>> 5]! & (1 << (i & 31))) === 0) return undefined;
+    return l.frames[sparseSlot(l, i)];
   }
 
   has(pfn: number): boolean {
@@ -86,15 +123,57 @@ class FrameTable {
   set(pfn: number, f: Uint8Array): void {
     const l = this.leaf(pfn, true)!;
     const i = pfn % LEAF;
-    if (l[i] === undefined) this.size++;
-    l[i] = f;
+    if (l.dense !== null) {
+      if (l.dense[i] === undefined) this.size++;
+      l.dense[i] = f;
+      return;
+    }
+    const at = sparseSlot(l, i);
+    if ((l.bits![i >>> 5]! & (1 << (i & 31))) !== 0) {
+      l.frames[at] = f;
+      return;
+    }
+    this.size++;
+    if (l.n === SPARSE_MAX) {
+      // Full: the dense form from here on.
+      const d = new Array<Uint8Array | undefined>(LEAF).fill(undefined);
+      for (let k = 0; k < l.n; k++) d[l.idx![k]!] = l.frames[k];
+      d[i] = f;
+      l.dense = d;
+      l.bits = null;
+      l.idx = null;
+      l.frames = [];
+      l.n = 0;
+      return;
+    }
+    if (l.n === l.idx!.length) {
+      const g = new Uint16Array(Math.min(SPARSE_MAX, l.n * 2));
+      g.set(l.idx!);
+      l.idx = g;
+    }
+    l.idx!.copyWithin(at + 1, at, l.n);
+    l.idx![at] = i;
+    l.frames.splice(at, 0, f);
+    l.n++;
+    l.bits![i >>> 5]! |= 1 << (i & 31);
   }
 
   delete(pfn: number): void {
     const l = this.leaf(pfn, false);
+    if (l === undefined) return;
     const i = pfn % LEAF;
-    if (l?.[i] === undefined) return;
-    l[i] = undefined;
+    if (l.dense !== null) {
+      if (l.dense[i] === undefined) return;
+      l.dense[i] = undefined;
+      this.size--;
+      return;
+    }
+    if ((l.bits![i >>> 5]! & (1 << (i & 31))) === 0) return;
+    const at = sparseSlot(l, i);
+    l.idx!.copyWithin(at, at + 1, l.n);
+    l.frames.splice(at, 1);
+    l.n--;
+    l.bits![i >>> 5]! &= ~(1 << (i & 31));
     this.size--;
   }
 
@@ -103,7 +182,9 @@ class FrameTable {
     const out: number[] = [];
     for (const k of [...this.leaves.keys()].sort((a, b) => a - b)) {
       const l = this.leaves.get(k)!;
-      for (let i = 0; i < LEAF; i++) if (l[i] !== undefined) out.push(k * LEAF + i);
+      if (l.dense !== null) {
+        for (let i = 0; i < LEAF; i++) if (l.dense[i] !== undefined) out.push(k * LEAF + i);
+      } else for (let j = 0; j < l.n; j++) out.push(k * LEAF + l.idx![j]!);
     }
     return out;
   }

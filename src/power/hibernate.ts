@@ -90,8 +90,8 @@ export class HibernateOops extends Error {
 }
 
 export interface ImageManifest {
-  /** Image pfns, ascending (zero pages included). */
-  pfns: Float64Array;
+  /** Image pfns, ascending (zero pages included); 4 bytes each when every pfn fits (below 16 TiB). */
+  pfns: Uint32Array | Float64Array;
   /** 1 where the pfn is a zero page (6.6+). */
   zero: Uint8Array;
   /** pageDigest() of each saved page's bytes at hibernation time. */
@@ -213,7 +213,7 @@ export async function hibernate(
   // The image: the pfn list is orig_bm (+ zero_bm flags), the data the copy frames in order.
   const count = save.nrCopyPages + save.nrZeroPages;
   const manifest: ImageManifest = {
-    pfns: new Float64Array(count),
+    pfns: m.maxPfn <= 0xffffffff ? new Uint32Array(count) : new Float64Array(count),
     zero: new Uint8Array(count),
     digest: new Uint32Array(count),
     count,

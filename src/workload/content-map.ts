@@ -5,11 +5,12 @@
  *   kind  Uint8Array   ContentKind (0 = none: the frame reads as zero or as
  *                      whatever was materialised in PhysMem)
  *   seed  Uint8Array   index into `seeds` (the scenario seed of the boot that
- *                      produced the contents)
+ *                      produced the contents); null while every index is 0
+ *                      (one seed, one kernel-data source: the usual case)
  *   src   Uint32Array  pfn the contents were generated for (the frame's own
  *                      pfn, or the original pfn when the frame holds a copy:
  *                      a snapshot copy page, a PBE safe page, a restored page)
- * 6 bytes per frame: a 64 GiB model costs ~96 MiB of descriptors, no page bytes.
+ * 5–6 bytes per frame: a 64 GiB model costs ~80–96 MiB of descriptors, no page bytes.
  *
  * Kernel-data frames (ContentKind.KDATA): the machine's own kernel objects
  * (struct pages, pglist_data, …) are produced by its kernel-data provider; a
@@ -31,8 +32,22 @@ const PER_SECTION = 1 << SECTION_SHIFT;
 
 interface SectionDesc {
   kind: Uint8Array;
-  seed: Uint8Array;
+  seed: Uint8Array | null;
   src: Uint32Array;
+}
+
+/** Seed (or source) index of entry i. */
+function seedAt(d: SectionDesc, i: number): number {
+  return d.seed === null ? 0 : d.seed[i]!;
+}
+
+/** Store seed index `v` at entry i, allocating the section's seed bytes for the first non-zero one. */
+function putSeed(d: SectionDesc, i: number, v: number): void {
+  if (d.seed === null) {
+    if (v === 0) return;
+    d.seed = new Uint8Array(PER_SECTION);
+  }
+  d.seed[i] = v;
 }
 
 export interface ContentDescriptor {
@@ -92,11 +107,7 @@ export class ContentMap implements PageContentProvider {
       this.lastDesc = d;
     }
     if (!d && create) {
-      d = {
-        kind: new Uint8Array(PER_SECTION),
-        seed: new Uint8Array(PER_SECTION),
-        src: new Uint32Array(PER_SECTION),
-      };
+      d = { kind: new Uint8Array(PER_SECTION), seed: null, src: new Uint32Array(PER_SECTION) };
       this.sections.set(s, d);
     }
     return d;
@@ -111,8 +122,8 @@ export class ContentMap implements PageContentProvider {
     d.kind[i] = kind;
     if (kind === ContentKind.KDATA) {
       if (!source) throw new RangeError('a kernel-data descriptor needs its source');
-      d.seed[i] = this.sourceIndex(source);
-    } else d.seed[i] = this.seedIndex(seed);
+      putSeed(d, i, this.sourceIndex(source));
+    } else putSeed(d, i, this.seedIndex(seed));
     d.src[i] = src;
   }
 
@@ -132,7 +143,7 @@ export class ContentMap implements PageContentProvider {
       const j = to % PER_SECTION;
       if (d.kind[j] === ContentKind.NONE) this.count++;
       d.kind[j] = kind;
-      d.seed[j] = s!.seed[i]!;
+      putSeed(d, j, seedAt(s!, i));
       d.src[j] = s!.src[i]!;
       return;
     }
@@ -164,8 +175,8 @@ export class ContentMap implements PageContentProvider {
       return undefined;
     }
     if (kind === ContentKind.KDATA)
-      return { kind, seed: 0, src: d!.src[i]!, source: this.sources[d!.seed[i]!]! };
-    return { kind, seed: this.seeds[d!.seed[i]!]!, src: d!.src[i]! };
+      return { kind, seed: 0, src: d!.src[i]!, source: this.sources[seedAt(d!, i)]! };
+    return { kind, seed: this.seeds[seedAt(d!, i)]!, src: d!.src[i]! };
   }
 
   /**
@@ -182,7 +193,7 @@ export class ContentMap implements PageContentProvider {
     const kind = d.kind[i]!;
     if (!isGeneratedKind(kind)) return false;
     out[at] = kind;
-    out[at + 1] = this.seeds[d.seed[i]!]!;
+    out[at + 1] = this.seeds[seedAt(d, i)]!;
     out[at + 2] = d.src[i]!;
     return true;
   }
@@ -200,7 +211,7 @@ export class ContentMap implements PageContentProvider {
       return k?.covers(pfn) ? k.isZeroFrame?.(pfn) : undefined;
     }
     if (kind !== ContentKind.KDATA) return undefined;
-    return this.sources[d!.seed[i]!]!.isZeroFrame?.(d!.src[i]!);
+    return this.sources[seedAt(d!, i)]!.isZeroFrame?.(d!.src[i]!);
   }
 
   kind(pfn: number): number {
@@ -246,12 +257,12 @@ export class ContentMap implements PageContentProvider {
           cur &&
           cur[0]! + cur[1]! === pfn &&
           cur[2] === kind &&
-          cur[3] === d.seed[i] &&
+          cur[3] === seedAt(d, i) &&
           cur[4]! + cur[1]! === d.src[i]
         ) {
           cur[1]!++;
         } else {
-          cur = [pfn, 1, kind, d.seed[i]!, d.src[i]!];
+          cur = [pfn, 1, kind, seedAt(d, i), d.src[i]!];
           runs.push(cur);
         }
       }

@@ -18,8 +18,8 @@ import { DEFAULT_CONTENTS, type WorkloadGroup, type WorkloadKind, type WorkloadS
 export interface PlacedGroup {
   kind: WorkloadKind;
   label: string;
-  /** Frames holding this group's pages, in allocation order. */
-  pfns: Float64Array;
+  /** Frames holding this group's pages, in allocation order (4 bytes each below 16 TiB). */
+  pfns: Uint32Array | Float64Array;
   count: number;
 }
 
@@ -104,7 +104,7 @@ export class WorkloadPlacer {
         `workload group '${group.name ?? group.kind}' needs ${pages} pages but only ${free} are free (zones up to ${group.zone ?? 'any'})`,
       );
     }
-    const out = new Float64Array(pages);
+    const out = m.maxPfn <= 0xffffffff ? new Uint32Array(pages) : new Float64Array(pages);
     const scattered = (group.placement ?? 'scattered') === 'scattered';
     // Frames eligible for scattered placement: the spans of the allowed zones.
     const spans = m.zones.zones

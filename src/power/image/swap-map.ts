@@ -21,8 +21,8 @@ export const NEXT_SWAP_OFFSET = MAP_PAGE_ENTRIES * 8;
 export interface SwapMap {
   /** Swap page of each map page, in chain order. */
   mapPages: number[];
-  /** Swap page of each image page (entry 0 = header page), in order. */
-  entries: Float64Array;
+  /** Swap page of each image page (entry 0 = header page), in order; 4 bytes each on a device below 2^32 pages. */
+  entries: Uint32Array | Float64Array;
 }
 
 /** Encode one map page. `entries` may be shorter than 511 (rest stays 0). */
@@ -60,7 +60,8 @@ export function walkSwapMap(src: ReadSource, first: number, devicePages: number)
   }
   const mapPages: number[] = [];
   const seen = new Set<number>();
-  let entries = new Float64Array(1024);
+  const wide = devicePages > 2 ** 32;
+  let entries: Uint32Array | Float64Array = wide ? new Float64Array(1024) : new Uint32Array(1024);
   let n = 0;
   let cur = first;
   let ended = false;
@@ -115,7 +116,7 @@ export function walkSwapMap(src: ReadSource, first: number, devicePages: number)
       }
       if (e >= available) throw truncated(`swap map entry ${i}`, e, base + i * 8);
       if (n === entries.length) {
-        const grown = new Float64Array(entries.length * 2);
+        const grown = wide ? new Float64Array(entries.length * 2) : new Uint32Array(entries.length * 2);
         grown.set(entries);
         entries = grown;
       }

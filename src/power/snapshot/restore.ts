@@ -291,7 +291,7 @@ export class SnapshotRestore {
     }
     // Preallocate frames for the image: safe ones go on safe_pages_list,
     // image pfns that get allocated become "owned originals".
-    if (!h.safePageRecycling) s.safePages.length = 0;
+    if (!h.safePageRecycling) s.safePages.clear();
     nr = images - s.allocatedUnsafePages;
     while (nr-- > 0) {
       const p = s.getZeroedPage();

@@ -13,8 +13,9 @@ import type { Machine } from '../../machine/boot.js';
 import { symbolPhys } from '../../machine/symbols.js';
 import type { KernelProfile } from '../../profiles/types.js';
 import { hex } from '../../util/hex.js';
+import { PfnStack } from '../../util/pfn-stack.js';
 import type { ContentMap } from '../../workload/content-map.js';
-import { createMemExtents, type MemExtent, type MemoryBitmap, setRange } from './bitmap.js';
+import { createMemExtents, type MemExtent, type MemoryBitmap, setRange, takeSetInBoth } from './bitmap.js';
 import { BmBlockListBitmap } from './bm-block-list.js';
 import { RtreeBitmap } from './bm-rtree.js';
 import { type KernelHeap, PAGE_SIZE, storeU64 } from './kernel-heap.js';
@@ -34,7 +35,7 @@ export class SwsuspMem {
   /** allocated_unsafe_pages. */
   allocatedUnsafePages = 0;
   /** safe_pages_list (LIFO), pfns; the kernel links them through their first word. */
-  readonly safePages: number[] = [];
+  readonly safePages: PfnStack;
   /** kmalloc arena: current page and offset. */
   private kmPage = -1;
   private kmOff = PAGE_SIZE;
@@ -46,6 +47,7 @@ export class SwsuspMem {
     readonly content: ContentMap,
   ) {
     this.profile = machine.profile;
+    this.safePages = new PfnStack(machine.maxPfn);
     this.heap = {
       phys: machine.mem,
       ptov: (p) => machine.ptov(p),
@@ -288,15 +290,6 @@ export class SwsuspMem {
     const f = this.forbidden;
     const fr = this.free;
     if (!f || !fr) return 0;
-    const both: number[] = [];
-    f.forEachSet((pfn) => {
-      if (fr.testBitQuiet(pfn)) both.push(pfn);
-    });
-    for (const pfn of both) {
-      f.clearBitQuiet(pfn);
-      fr.clearBitQuiet(pfn);
-      this.freePage(pfn);
-    }
-    return both.length;
+    return takeSetInBoth(f, fr, (pfn) => this.freePage(pfn));
   }
 }
