@@ -199,7 +199,7 @@ export class WorkloadPlacer {
     spanLo: Float64Array,
     spanLen: Float64Array,
     freeInSpans: number,
-    out: Float64Array,
+    out: Uint32Array | Float64Array,
     flags: number,
     cum: number[],
     total: number,
