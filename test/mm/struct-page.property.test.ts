@@ -351,6 +351,37 @@ describe('StructPages forms against a per-pfn oracle', () => {
     });
   }
 
+  it('a chunk materialised into storage a dropped chunk held reads only its own state', () => {
+    const { sp } = setup(linux612);
+    const buddy = sp.buddyMapcount;
+    // every page of chunk 0 in arrays with nonzero fields everywhere
+    sp.setSectionUniform(0, { flags: PG_INIT | 0x40, refcount: 3, mapcount: 5, private: 9 });
+    for (let p = 0; p < CHUNK; p++) sp.setFreeHead(p, buddy, 2, 4000 + p, 6);
+    expect(sp.materialisedChunks).toBe(1);
+    // the section becomes free max-order blocks: the table is dropped, its storage kept for reuse
+    sp.setSectionFreeMax(0, 100);
+    expect(sp.materialisedChunks).toBe(0);
+    sp.setRefcount(CHUNK + 2, 7); // materialises chunk 1 from FREE_MAX
+    sp.updateRange(5, 6, (st) => {
+      st.flags |= 0x8; // and chunk 0 (FREE_MAX too)
+    });
+    expect(sp.materialisedChunks).toBe(2);
+    for (const c of [0, 1]) {
+      for (let p = c * CHUNK; p < (c + 1) * CHUNK; p++) {
+        const head = p % CHUNK === 0;
+        const want = {
+          flags: (PG_INIT | (p === 5 ? 0x8 : 0)) >>> 0,
+          refcount: p === CHUNK + 2 ? 7 : 0,
+          mapcount: head ? buddy : -1,
+          private: head ? 10 : 0,
+          node: head ? 100 + c : -1,
+        };
+        const got = sp.get(p);
+        if (JSON.stringify(got) !== JSON.stringify(want)) expect({ p, ...got }).toEqual({ p, ...want });
+      }
+    }
+  });
+
   it('a max-order free block over free pages keeps its chunk compact; a broken chunk costs one chunk', () => {
     const { sp } = setup(linux612);
     const free = { flags: PG_INIT, refcount: 0, mapcount: -1, private: 0 };
