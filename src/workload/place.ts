@@ -9,6 +9,7 @@
  */
 import { ScenarioError } from '../errors.js';
 import type { Machine } from '../machine/boot.js';
+import { setBitRange } from '../util/bits.js';
 import { Prng } from '../util/prng.js';
 import { contentCalibration } from './calibration.js';
 import { ContentKind } from './content.js';
@@ -31,21 +32,6 @@ export interface PlacedWorkload {
 }
 
 const ZONE_LIMIT: Record<string, number> = { DMA: 0, DMA32: 1, Normal: 2, any: 2 };
-
-/** Set bits [from, to) of a bitmap, a word at a time. */
-function setBits(w: Uint32Array, from: number, to: number): void {
-  const fw = from >>> 5;
-  const lw = (to - 1) >>> 5;
-  const head = (0xffffffff << (from & 31)) >>> 0;
-  const tail = (to & 31) === 0 ? 0xffffffff : (1 << (to & 31)) - 1;
-  if (fw === lw) {
-    w[fw]! |= head & tail;
-    return;
-  }
-  w[fw]! |= head;
-  for (let i = fw + 1; i < lw; i++) w[i] = 0xffffffff;
-  w[lw]! |= tail;
-}
 
 /** Bits needed for the numbers 0 .. n-1 (at least 1). */
 function bitsFor(n: number): number {
@@ -227,7 +213,7 @@ export class WorkloadPlacer {
       for (let k = 0; k < nspan; k++) {
         const lo = Math.max(head, spanLo[k]!);
         const hi = Math.min(end, spanLo[k]! + spanLen[k]!);
-        if (lo < hi) setBits(free, spanOff[k]! + lo - spanLo[k]!, spanOff[k]! + hi - spanLo[k]!);
+        if (lo < hi) setBitRange(free, spanOff[k]! + lo - spanLo[k]!, spanOff[k]! + hi - spanLo[k]!);
       }
     });
     const kindOf = new Uint8Array(pages);

@@ -13,6 +13,7 @@
  * effects differ per kernel), and next_pfn resets at the end only on 3.10.
  */
 import type { BitmapKind } from '../../profiles/hibernation.js';
+import { setBitRange } from '../../util/bits.js';
 
 /** BM_END_OF_MAP = ~0UL; the model uses -1. */
 export const BM_END_OF_MAP = -1;
@@ -198,18 +199,7 @@ export function setRange(bm: MemoryBitmap, from: number, to: number): void {
     const first = Math.max(from, blk.start) - blk.start;
     const last = Math.min(to, blk.end) - blk.start; // exclusive
     if (first >= last) continue;
-    const w = blk.write();
-    const fw = first >>> 5;
-    const lw = (last - 1) >>> 5;
-    const headMask = (0xffffffff << (first & 31)) >>> 0;
-    const tailMask = (last & 31) === 0 ? 0xffffffff : (1 << (last & 31)) - 1;
-    if (fw === lw) {
-      w[fw]! |= headMask & tailMask;
-      continue;
-    }
-    w[fw]! |= headMask;
-    if (lw > fw + 1) w.fill(0xffffffff, fw + 1, lw);
-    w[lw]! |= tailMask;
+    setBitRange(blk.write(), first, last);
   }
 }
 
@@ -271,20 +261,7 @@ export class BitWriter {
       }
     }
     this.w ??= this.B[this.k]!.write();
-    const w = this.w;
-    const first = from - this.start;
-    const last = to - this.start; // exclusive
-    const fw = first >>> 5;
-    const lw = (last - 1) >>> 5;
-    const headMask = (0xffffffff << (first & 31)) >>> 0;
-    const tailMask = (last & 31) === 0 ? 0xffffffff : (1 << (last & 31)) - 1;
-    if (fw === lw) {
-      w[fw]! |= headMask & tailMask;
-      return;
-    }
-    w[fw]! |= headMask;
-    for (let i = fw + 1; i < lw; i++) w[i] = 0xffffffff;
-    w[lw]! |= tailMask;
+    setBitRange(this.w, from - this.start, to - this.start);
   }
 
   set(pfn: number): void {
