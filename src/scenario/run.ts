@@ -398,13 +398,7 @@ async function runStory(
     verdict,
     reason: rres.reason,
     suspend,
-    resume: {
-      profile: b.r.profile.id,
-      console: b.con.lines,
-      machine: b.machine,
-      content: b.content,
-      result: rres,
-    },
+    resume: resumeReport(b, rres),
     restoredConsole,
     device,
   };
@@ -458,19 +452,21 @@ async function runImageStory(sc: Scenario, io: RunIo, events: EventSink | undefi
       verdict: rres.outcome === 'no-image' ? 'refused' : rres.outcome,
       reason: rres.reason,
       suspend: { image: img.info, console: [] },
-      resume: {
-        profile: b.r.profile.id,
-        console: b.con.lines,
-        machine: b.machine,
-        content: b.content,
-        result: rres,
-      },
+      resume: resumeReport(b, rres),
       restoredConsole,
       device,
     });
   } finally {
     img.src.close?.();
   }
+}
+
+/** The resume side of a run's result: the booted resume kernel and what its resume did. */
+function resumeReport(
+  b: ReturnType<typeof bootOne>,
+  result: ResumeResult,
+): BootReport & { result: ResumeResult } {
+  return { profile: b.r.profile.id, console: b.con.lines, machine: b.machine, content: b.content, result };
 }
 
 function finish(sc: Scenario, r: RunResult): RunResult {
