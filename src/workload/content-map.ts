@@ -9,8 +9,14 @@
  *                      (one seed, one kernel-data source: the usual case)
  *   src   Uint32Array  pfn the contents were generated for (the frame's own
  *                      pfn, or the original pfn when the frame holds a copy:
- *                      a snapshot copy page, a PBE safe page, a restored page)
- * 5–6 bytes per frame: a 64 GiB model costs ~80–96 MiB of descriptors, no page bytes.
+ *                      a snapshot copy page, a PBE safe page, a restored page);
+ *                      null while src = srcBase + index for every described
+ *                      frame (a workload's own pages, or one run of copies:
+ *                      a section of snapshot copy frames of the memmap)
+ *   n                  frames with a descriptor (a section without any may
+ *                      rebase srcBase)
+ * 1 byte per frame in the usual case, 5–6 when copies are scattered: a 64 GiB
+ * model's workload costs ~17 MiB of descriptors, no page bytes.
  *
  * Kernel-data frames (ContentKind.KDATA): the machine's own kernel objects
  * (struct pages, pglist_data, …) are produced by its kernel-data provider; a
@@ -33,7 +39,33 @@ const PER_SECTION = 1 << SECTION_SHIFT;
 interface SectionDesc {
   kind: Uint8Array;
   seed: Uint8Array | null;
-  src: Uint32Array;
+  src: Uint32Array | null;
+  srcBase: number;
+  n: number;
+}
+
+/** Source pfn of entry i. */
+function srcAt(d: SectionDesc, i: number): number {
+  return d.src === null ? d.srcBase + i : d.src[i]!;
+}
+
+/**
+ * Store source pfn `v` at entry i (before its kind is set): kept implicit while
+ * it continues the section's run; a section without descriptors starts a new
+ * run at v; anything else gets the src column.
+ */
+function putSrc(d: SectionDesc, i: number, v: number): void {
+  if (d.src === null) {
+    if (v === d.srcBase + i) return;
+    if (d.n === 0 || (d.n === 1 && d.kind[i] !== ContentKind.NONE)) {
+      d.srcBase = v - i;
+      return;
+    }
+    const a = new Uint32Array(PER_SECTION);
+    for (let k = 0; k < PER_SECTION; k++) a[k] = d.srcBase + k;
+    d.src = a;
+  }
+  d.src[i] = v;
 }
 
 /** Seed (or source) index of entry i. */
@@ -107,24 +139,45 @@ export class ContentMap implements PageContentProvider {
       this.lastDesc = d;
     }
     if (!d && create) {
-      d = { kind: new Uint8Array(PER_SECTION), seed: null, src: new Uint32Array(PER_SECTION) };
+      d = { kind: new Uint8Array(PER_SECTION), seed: null, src: null, srcBase: s * PER_SECTION, n: 0 };
       this.sections.set(s, d);
     }
     return d;
+  }
+
+  /** Entry i of d gets (kind ≠ NONE, seed/source index, src): the counts, then the columns. */
+  private store(d: SectionDesc, i: number, kind: number, seedIdx: number, src: number): void {
+    putSrc(d, i, src);
+    if (d.kind[i] === ContentKind.NONE) {
+      this.count++;
+      d.n++;
+    }
+    d.kind[i] = kind;
+    putSeed(d, i, seedIdx);
+  }
+
+  /** Entry i of d loses its descriptor. */
+  private drop(d: SectionDesc, i: number): void {
+    if (d.kind[i] === ContentKind.NONE) return;
+    this.count--;
+    d.n--;
+    d.kind[i] = ContentKind.NONE;
   }
 
   /** Give frame `pfn` generated contents (kind, seed, src), or a KDATA reference to `source`'s frame src. */
   set(pfn: number, kind: number, seed: number, src = pfn, source?: PageContentProvider): void {
     const d = this.section(pfn, true);
     const i = pfn % PER_SECTION;
-    if (d.kind[i] === ContentKind.NONE && kind !== ContentKind.NONE) this.count++;
-    else if (d.kind[i] !== ContentKind.NONE && kind === ContentKind.NONE) this.count--;
-    d.kind[i] = kind;
+    if (kind === ContentKind.NONE) {
+      this.drop(d, i);
+      return;
+    }
+    let idx: number;
     if (kind === ContentKind.KDATA) {
       if (!source) throw new RangeError('a kernel-data descriptor needs its source');
-      putSeed(d, i, this.sourceIndex(source));
-    } else putSeed(d, i, this.seedIndex(seed));
-    d.src[i] = src;
+      idx = this.sourceIndex(source);
+    } else idx = this.seedIndex(seed);
+    this.store(d, i, kind, idx, src);
   }
 
   /** Set a descriptor as get() returned it (possibly from another map). */
@@ -140,11 +193,7 @@ export class ContentMap implements PageContentProvider {
     const kind = s ? s.kind[i]! : ContentKind.NONE;
     if (kind !== ContentKind.NONE && kind !== ContentKind.KDATA) {
       const d = this.section(to, true);
-      const j = to % PER_SECTION;
-      if (d.kind[j] === ContentKind.NONE) this.count++;
-      d.kind[j] = kind;
-      putSeed(d, j, seedAt(s!, i));
-      d.src[j] = s!.src[i]!;
+      this.store(d, to % PER_SECTION, kind, seedAt(s!, i), srcAt(s!, i));
       return;
     }
     const d = this.get(from);
@@ -159,10 +208,7 @@ export class ContentMap implements PageContentProvider {
       return;
     }
     const d = this.section(pfn, false);
-    if (!d) return;
-    const i = pfn % PER_SECTION;
-    if (d.kind[i] !== ContentKind.NONE) this.count--;
-    d.kind[i] = ContentKind.NONE;
+    if (d) this.drop(d, pfn % PER_SECTION);
   }
 
   /** clear() of frames pfn … pfn + n - 1, a section at a time. */
@@ -177,24 +223,12 @@ export class ContentMap implements PageContentProvider {
         // Frames the kernel source covers become explicit ZERO frames (see clear()).
         for (; p < secEnd; p++) {
           if (ks.covers(p)) this.clear(p);
-          else if (d) {
-            const i = p % PER_SECTION;
-            if (d.kind[i] !== ContentKind.NONE) {
-              this.count--;
-              d.kind[i] = ContentKind.NONE;
-            }
-          }
+          else if (d) this.drop(d, p % PER_SECTION);
         }
         continue;
       }
-      if (d) {
-        const kinds = d.kind;
-        for (let i = p % PER_SECTION, e = i + (secEnd - p); i < e; i++) {
-          if (kinds[i] !== ContentKind.NONE) {
-            this.count--;
-            kinds[i] = ContentKind.NONE;
-          }
-        }
+      if (d && d.n > 0) {
+        for (let i = p % PER_SECTION, e = i + (secEnd - p); i < e; i++) this.drop(d, i);
       }
       p = secEnd;
     }
@@ -217,10 +251,7 @@ export class ContentMap implements PageContentProvider {
         if (kind !== ContentKind.NONE && kind !== ContentKind.KDATA) {
           // A workload descriptor of this map moves as its three fields (as copy()).
           d ??= this.section(t, true);
-          if (d.kind[ti + k] === ContentKind.NONE) this.count++;
-          d.kind[ti + k] = kind;
-          putSeed(d, ti + k, seedAt(s!, fi + k));
-          d.src[ti + k] = s!.src[fi + k]!;
+          this.store(d, ti + k, kind, seedAt(s!, fi + k), srcAt(s!, fi + k));
         } else {
           this.copy(f + k, t + k);
           d = this.section(t, false);
@@ -240,8 +271,8 @@ export class ContentMap implements PageContentProvider {
       return undefined;
     }
     if (kind === ContentKind.KDATA)
-      return { kind, seed: 0, src: d!.src[i]!, source: this.sources[seedAt(d!, i)]! };
-    return { kind, seed: this.seeds[seedAt(d!, i)]!, src: d!.src[i]! };
+      return { kind, seed: 0, src: srcAt(d!, i), source: this.sources[seedAt(d!, i)]! };
+    return { kind, seed: this.seeds[seedAt(d!, i)]!, src: srcAt(d!, i) };
   }
 
   /**
@@ -259,7 +290,7 @@ export class ContentMap implements PageContentProvider {
     if (!isGeneratedKind(kind)) return false;
     out[at] = kind;
     out[at + 1] = this.seeds[seedAt(d, i)]!;
-    out[at + 2] = d.src[i]!;
+    out[at + 2] = srcAt(d, i);
     return true;
   }
 
@@ -276,7 +307,7 @@ export class ContentMap implements PageContentProvider {
       return k?.covers(pfn) ? k.isZeroFrame?.(pfn) : undefined;
     }
     if (kind !== ContentKind.KDATA) return undefined;
-    return this.sources[seedAt(d!, i)]!.isZeroFrame?.(d!.src[i]!);
+    return this.sources[seedAt(d!, i)]!.isZeroFrame?.(srcAt(d!, i));
   }
 
   kind(pfn: number): number {
@@ -323,11 +354,11 @@ export class ContentMap implements PageContentProvider {
           cur[0]! + cur[1]! === pfn &&
           cur[2] === kind &&
           cur[3] === seedAt(d, i) &&
-          cur[4]! + cur[1]! === d.src[i]
+          cur[4]! + cur[1]! === srcAt(d, i)
         ) {
           cur[1]!++;
         } else {
-          cur = [pfn, 1, kind, seedAt(d, i), d.src[i]!];
+          cur = [pfn, 1, kind, seedAt(d, i), srcAt(d, i)];
           runs.push(cur);
         }
       }
