@@ -503,22 +503,28 @@ export class Buddy {
         runLen = len;
       }
     };
+    // The zone alloc(0) would use: the highest one with any free block. Allocation never
+    // adds pages, so it changes only when that zone runs dry.
+    let zone = -1;
     while (got < n) {
-      // The zone alloc(0) would use: the highest one with any free block.
-      let zone = -1;
-      for (let z = highestZone; z >= 0 && zone < 0; z--) {
-        if (this.nrFreePages[z]! > 0) zone = z;
+      if (zone < 0 || this.nrFreePages[zone] === 0) {
+        zone = -1;
+        for (let z = highestZone; z >= 0 && zone < 0; z--) {
+          if (this.nrFreePages[z]! > 0) zone = z;
+        }
+        if (zone < 0) break;
       }
-      if (zone < 0) break;
-      if (n - got >= block) {
+      const base = zone * per;
+      // A non-empty order-0 list (the fragmented case) is served page by page at once.
+      if (this.heads[base] === NIL && n - got >= block) {
         let lowerEmpty = true;
-        for (let o = 0; o < this.maxOrder; o++) {
-          if (this.heads[zone * per + o] !== NIL) {
+        for (let o = 1; o < this.maxOrder; o++) {
+          if (this.heads[base + o] !== NIL) {
             lowerEmpty = false;
             break;
           }
         }
-        const id = this.heads[zone * per + this.maxOrder]!;
+        const id = this.heads[base + this.maxOrder]!;
         if (lowerEmpty && id !== NIL) {
           const pfn = this.pfnOf[id]!;
           this.unlink(id);
