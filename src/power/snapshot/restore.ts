@@ -18,6 +18,7 @@ import { printk } from '../../util/printk.js';
 import type { SwsuspInfo } from '../image/swsusp-info.js';
 import { BitWriter, BM_END_OF_MAP, clearRange, type MemoryBitmap } from './bitmap.js';
 import { ChainAllocator, PAGE_SIZE, putU32, storeU64 } from './kernel-heap.js';
+import { assignBits, orBits, preallocateImagePages } from './restore-runs.js';
 import { populatedZones } from './saveable.js';
 import { PG_ANY, PG_SAFE, PG_UNSAFE_CLEAR, PG_UNSAFE_KEEP, type SwsuspMem } from './swsusp-mem.js';
 
@@ -35,6 +36,11 @@ export class RestoreError extends Error {
   ) {
     super(message);
   }
+}
+
+/** duplicate_memory_bitmap(dst, src): every bit of src set in dst (word by word when the layouts agree). */
+function duplicateBitmap(dst: MemoryBitmap, src: MemoryBitmap): void {
+  if (!orBits(dst, src)) src.forEachSet((pfn) => dst.setBitQuiet(pfn));
 }
 
 /** Where the loader must put stream page `cur`. */
@@ -173,42 +179,85 @@ export class SnapshotRestore {
     return t;
   }
 
-  /** unpack_orig_pfns(): set the copy_bm (and 6.6+ zero_bm) bits of one meta page. */
+  /**
+   * unpack_orig_pfns(): set the copy_bm (and 6.6+ zero_bm) bits of one meta
+   * page. Per entry the kernel does memory_bm_pfn_present() and
+   * memory_bm_set_bit(), each moving the map's position to that pfn; the bits
+   * go in through one BitWriter and the position is set once, by the last
+   * entry's set_bit (the position a find_bit leaves depends on the pfn alone).
+   * pfn_valid() is asked once per section.
+   */
   private unpackOrigPfns(page: Uint8Array): void {
     const m = this.m;
     const h = m.profile.hibernation;
+    const copy = this.copyBm!;
     const dv = new DataView(page.buffer, page.byteOffset, PAGE_SIZE);
-    for (let j = 0; j < 512; j++) {
-      // The u64 as two u32 halves (no BigInt per entry); the exact value only for the error paths.
-      const lo = dv.getUint32(j * 8, true);
-      const hi = dv.getUint32(j * 8 + 4, true);
-      if (lo === 0xffffffff && hi === 0xffffffff) break;
-      const zero = h.zeroPages && hi >= 0x80000000;
-      const hiPfn = h.zeroPages ? hi & 0x7fffffff : hi;
-      // Above 2^52 a pfn is no frame (and not exact in a double): the largest safe integer.
-      const pfn =
-        hiPfn > 0x100000 || (hiPfn === 0x100000 && lo > 0)
-          ? Number.MAX_SAFE_INTEGER
-          : hiPfn * 0x100000000 + lo;
-      const valid = m.sections.pfnValid(pfn);
-      if ((!h.unpackRequiresPfnValid || valid) && this.copyBm!.pfnPresent(pfn)) {
-        this.copyBm!.setBit(pfn);
-        if (zero) {
-          this.zeroBm!.setBit(pfn);
-          this.nrZeroPages++;
+    const secs = m.sections;
+    const per = secs.pfnsPerSection;
+    const needValid = h.unpackRequiresPfnValid || h.unpackFwBugMessage;
+    const cw = new BitWriter(copy);
+    const zw = this.zeroBm ? new BitWriter(this.zeroBm) : null;
+    // The extents' span: a pfn inside it and inside an extent is present.
+    const ext = copy.extents;
+    let secLo = -1;
+    let secHi = -1;
+    let secValid = false;
+    let last = -1;
+    let lastZero = -1;
+    try {
+      for (let j = 0; j < 512; j++) {
+        // The u64 as two u32 halves (no BigInt per entry); the exact value only for the error paths.
+        const lo = dv.getUint32(j * 8, true);
+        const hi = dv.getUint32(j * 8 + 4, true);
+        if (lo === 0xffffffff && hi === 0xffffffff) break;
+        const zero = h.zeroPages && hi >= 0x80000000;
+        const hiPfn = h.zeroPages ? hi & 0x7fffffff : hi;
+        // Above 2^52 a pfn is no frame (and not exact in a double): the largest safe integer.
+        const pfn =
+          hiPfn > 0x100000 || (hiPfn === 0x100000 && lo > 0)
+            ? Number.MAX_SAFE_INTEGER
+            : hiPfn * 0x100000000 + lo;
+        let valid = true;
+        if (needValid) {
+          if (pfn < secLo || pfn >= secHi) {
+            secLo = Math.floor(pfn / per) * per;
+            secHi = secLo + per;
+            secValid = secs.pfnValid(pfn);
+          }
+          valid = secValid && pfn >= 0 && Number.isInteger(pfn);
         }
-      } else {
-        if (h.unpackFwBugMessage && !valid) {
-          this.log(
-            // pr_err(FW_BUG …) under snapshot.c's pr_fmt: "PM: hibernation: [Firmware Bug]: …".
-            `${h.messages.hibernatePrefix}[Firmware Bug]: Memory map mismatch at 0x${(exactPfn(hiPfn, lo) * 4096n).toString(16)} after hibernation`,
+        let present = false;
+        for (const e of ext) {
+          if (pfn >= e.start && pfn < e.end) {
+            present = true;
+            break;
+          }
+        }
+        if ((!h.unpackRequiresPfnValid || valid) && present) {
+          cw.set(pfn);
+          last = pfn;
+          if (zero) {
+            zw!.set(pfn);
+            lastZero = pfn;
+            this.nrZeroPages++;
+          }
+        } else {
+          if (h.unpackFwBugMessage && !valid) {
+            this.log(
+              // pr_err(FW_BUG …) under snapshot.c's pr_fmt: "PM: hibernation: [Firmware Bug]: …".
+              `${h.messages.hibernatePrefix}[Firmware Bug]: Memory map mismatch at 0x${(exactPfn(hiPfn, lo) * 4096n).toString(16)} after hibernation`,
+            );
+          }
+          throw new RestoreError(
+            -14,
+            `unpack_orig_pfns: pfn 0x${exactPfn(hiPfn, lo).toString(16)} is not in this kernel's memory bitmap`,
           );
         }
-        throw new RestoreError(
-          -14,
-          `unpack_orig_pfns: pfn 0x${exactPfn(hiPfn, lo).toString(16)} is not in this kernel's memory bitmap`,
-        );
       }
+    } finally {
+      // The positions the last memory_bm_set_bit() of each map left.
+      if (last >= 0) copy.setBit(last);
+      if (lastZero >= 0) this.zeroBm!.setBit(lastZero);
     }
   }
 
@@ -237,8 +286,11 @@ export class SnapshotRestore {
       if (fail >= 0)
         throw new RestoreError(-14, `mark_unsafe_pages: image pfn 0x${fail.toString(16)} is not valid`);
     } else {
-      s.free!.clearAll();
-      bm.forEachSet((pfn) => s.free!.setBitQuiet(pfn));
+      // memory_bm_clear(free_pages_map) + duplicate_memory_bitmap(free_pages_map, bm), word by word.
+      if (!assignBits(s.free!, bm)) {
+        s.free!.clearAll();
+        bm.forEachSet((pfn) => s.free!.setBitQuiet(pfn));
+      }
     }
     s.allocatedUnsafePages = 0;
   }
@@ -267,15 +319,15 @@ export class SnapshotRestore {
     if (this.zeroBm) tmp = s.createBitmap(symbolPhys(m, 'zero_bm'), () => s.getImagePage(PG_ANY));
     this.markUnsafePages(copy);
     const orig = s.createBitmap(symbolPhys(m, 'orig_bm'), () => s.getImagePage(PG_SAFE));
-    copy.forEachSet((pfn) => orig.setBitQuiet(pfn));
+    duplicateBitmap(orig, copy);
     this.freeBitmap(copy, PG_UNSAFE_KEEP);
     this.copyBm = null;
     this.origBm = orig;
     if (this.zeroBm && tmp) {
-      this.zeroBm.forEachSet((p) => tmp!.setBitQuiet(p));
+      duplicateBitmap(tmp, this.zeroBm);
       this.freeBitmap(this.zeroBm, PG_UNSAFE_KEEP);
       const z = s.createBitmap(symbolPhys(m, 'zero_bm'), () => s.getImagePage(PG_SAFE));
-      tmp.forEachSet((p) => z.setBitQuiet(p));
+      duplicateBitmap(z, tmp);
       this.freeBitmap(tmp, PG_UNSAFE_KEEP);
       this.zeroBm = z;
     }
@@ -293,13 +345,8 @@ export class SnapshotRestore {
     // image pfns that get allocated become "owned originals".
     if (!h.safePageRecycling) s.safePages.clear();
     nr = images - s.allocatedUnsafePages;
-    while (nr-- > 0) {
-      const p = s.getZeroedPage();
-      if (p < 0) throw new RestoreError(-12, 'prepare_image: out of memory');
-      if (!s.free!.testBitQuiet(p)) s.pushSafePage(p);
-      s.setForbidden(p);
-      s.setFree(p);
-    }
+    if (nr > 0 && preallocateImagePages(s, nr) < nr)
+      throw new RestoreError(-12, 'prepare_image: out of memory');
     // 3.10: give the reserved PBE pages back so chain_alloc() can re-take them.
     for (const p of spList) s.freeImagePage(p, PG_UNSAFE_CLEAR);
   }
