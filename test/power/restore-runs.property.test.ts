@@ -15,7 +15,6 @@ import { BmBlockListBitmap } from '../../src/power/snapshot/bm-block-list.js';
 import { RtreeBitmap } from '../../src/power/snapshot/bm-rtree.js';
 import type { KernelHeap } from '../../src/power/snapshot/kernel-heap.js';
 import {
-  allocRuns,
   assignBits,
   forEachClearBit,
   orBits,
@@ -238,27 +237,4 @@ describe('prepare_image() preallocation in runs', () => {
       );
     }, 120_000);
   }
-
-  it('allocRuns reports buddy.alloc(0) pfns in order, as runs of consecutive pfns', () => {
-    fc.assert(
-      fc.property(setupArb, (st) => {
-        const a = prepared(linux612, st);
-        const b = prepared(linux612, st);
-        const got: number[] = [];
-        const n = allocRuns(a.machine.buddy, st.nr, a.machine.zones.zones.length - 1, (p, len) => {
-          for (let i = 0; i < len; i++) got.push(p + i);
-        });
-        const want: number[] = [];
-        for (let i = 0; i < st.nr; i++) {
-          const p = b.machine.buddy.alloc(0);
-          if (p < 0) break;
-          want.push(p);
-        }
-        expect(n).toBe(want.length);
-        expect(got).toEqual(want);
-        expect(freeLists(a.machine)).toEqual(freeLists(b.machine));
-      }),
-      { numRuns: 15 },
-    );
-  }, 120_000);
 });

@@ -12,7 +12,6 @@
  * creates covers the same extents (SwsuspMem.extents()), so block k of one
  * map and block k of another cover the same pfns.
  */
-import type { Buddy } from '../../mm/buddy.js';
 import { type BitBlock, type MemoryBitmap, setRange } from './bitmap.js';
 import type { SwsuspMem } from './swsusp-mem.js';
 
@@ -124,40 +123,6 @@ export function forEachClearBit(bm: MemoryBitmap, from: number, to: number, fn: 
 }
 
 /**
- * `n` calls of buddy.alloc(0, highestZone), stopping at the first failure,
- * the pfns reported in allocation order as runs of consecutive pfns; returns
- * how many were allocated. The contract of Buddy.allocBulk (the lead's bulk
- * primitive), which it uses when the buddy has it.
- */
-export function allocRuns(
-  buddy: Buddy,
-  n: number,
-  highestZone: number,
-  sink: (pfn: number, len: number) => void,
-): number {
-  const bulk = (buddy as unknown as { allocBulk?: AllocBulk }).allocBulk;
-  if (typeof bulk === 'function') return bulk.call(buddy, n, highestZone, sink);
-  let start = -1;
-  let len = 0;
-  let got = 0;
-  while (got < n) {
-    const p = buddy.alloc(0, highestZone);
-    if (p < 0) break;
-    got++;
-    if (len > 0 && p === start + len) len++;
-    else {
-      if (len > 0) sink(start, len);
-      start = p;
-      len = 1;
-    }
-  }
-  if (len > 0) sink(start, len);
-  return got;
-}
-
-type AllocBulk = (n: number, highestZone: number, sink: (pfn: number, len: number) => void) => number;
-
-/**
  * prepare_image()'s preallocation loop: `nr` times get_zeroed_page(); a frame
  * whose free bit is clear (not an image pfn) goes on safe_pages_list, an image
  * pfn becomes an "owned original"; every one is marked forbidden and free
@@ -176,14 +141,13 @@ export function preallocateImagePages(s: SwsuspMem, nr: number): number {
   const free = s.free;
   const forbidden = s.forbidden;
   let last = -1;
-  const got = allocRuns(m.buddy, nr, m.buddy.zones.zones.length - 1, (pfn, len) => {
+  // Buddy.allocBulk(): exactly nr × alloc_page() (GFP_ATOMIC: any zone), stopping at the first failure.
+  const got = m.buddy.allocBulk(nr, m.buddy.zones.zones.length - 1, (pfn, len) => {
     s.allocations += len;
     const end = pfn + len;
-    // get_zeroed_page(): a frame with no backing reads as zero.
-    for (let p = pfn; p < end; p++) {
-      content.clear(p);
-      mem.discard(p);
-    }
+    // get_zeroed_page(): a frame with no backing reads as zero (its descriptors dropped).
+    content.clearRange(pfn, len);
+    mem.discardRange(pfn, len);
     if (free) forEachClearBit(free, pfn, end, (p) => s.pushSafePage(p));
     else for (let p = pfn; p < end; p++) s.pushSafePage(p);
     if (forbidden) setRange(forbidden, pfn, end);
