@@ -160,3 +160,55 @@ export function preallocateImagePages(s: SwsuspMem, nr: number): number {
   }
   return got;
 }
+
+/**
+ * How many consecutive pfns from `from` on (at most `max`) have their bit set
+ * in every block list of `all` and clear in `none` (null: no such map). The
+ * lists come from maps on the same extents (sameLayout()); a pfn outside them
+ * ends the run. get_buffer()'s "load it in place" test — the next orig_bm bit,
+ * forbidden AND free, not a 6.6+ zero page — over a run, 32 pfns per step.
+ */
+export function runOfSetInAll(
+  all: readonly (readonly BitBlock[])[],
+  none: readonly BitBlock[] | null,
+  from: number,
+  max: number,
+): number {
+  const B = all[0]!;
+  let lo = 0;
+  let hi = B.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (B[mid]!.end <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  let n = 0;
+  let pfn = from;
+  for (let k = lo; k < B.length && n < max; k++) {
+    const blk = B[k]!;
+    if (pfn < blk.start) break; // a hole between extents
+    while (pfn < blk.end && n < max) {
+      const o = pfn - blk.start;
+      const wi = o >>> 5;
+      let v = 0xffffffff;
+      for (let m = 0; m < all.length && v !== 0; m++) {
+        const w = all[m]![k]!.words;
+        v &= w === null ? 0 : w[wi]!;
+      }
+      if (none !== null) {
+        const z = none[k]!.words;
+        if (z !== null) v &= ~z[wi]!;
+      }
+      // Bits from o on that are set, up to the first clear one.
+      const bit = o & 31;
+      const ones = ~(v >>> bit);
+      const run = ones === 0 ? 32 - bit : 31 - Math.clz32(ones & -ones);
+      const room = Math.min(run, blk.end - pfn, max - n);
+      n += room;
+      pfn += room;
+      if (room < 32 - bit && room === run) return n; // stopped at a clear bit
+    }
+    if (pfn < blk.end) break;
+  }
+  return n;
+}

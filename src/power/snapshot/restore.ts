@@ -16,9 +16,9 @@ import type { Machine } from '../../machine/boot.js';
 import { symbolPhys } from '../../machine/symbols.js';
 import { printk } from '../../util/printk.js';
 import type { SwsuspInfo } from '../image/swsusp-info.js';
-import { BitWriter, BM_END_OF_MAP, clearRange, type MemoryBitmap } from './bitmap.js';
+import { type BitBlock, BitWriter, BM_END_OF_MAP, clearRange, type MemoryBitmap } from './bitmap.js';
 import { ChainAllocator, PAGE_SIZE, putU32, storeU64 } from './kernel-heap.js';
-import { assignBits, orBits, preallocateImagePages } from './restore-runs.js';
+import { assignBits, orBits, preallocateImagePages, runOfSetInAll, sameLayout } from './restore-runs.js';
 import { populatedZones } from './saveable.js';
 import { PG_ANY, PG_SAFE, PG_UNSAFE_CLEAR, PG_UNSAFE_KEEP, type SwsuspMem } from './swsusp-mem.js';
 
@@ -177,6 +177,60 @@ export class SnapshotRestore {
       this.cur++;
     }
     return t;
+  }
+
+  /**
+   * After writeNext() returned the in-place target `pfn` (kind 'direct'): how
+   * many of the next stream pages, at most `max`, get_buffer() would also load
+   * in place, into pfn+1, pfn+2, … — the next orig_bm bits are consecutive,
+   * each frame is "forbidden AND free", none is a 6.6+ zero page, and the image
+   * has that many pages left. Reads bits only (no position moves): the loader
+   * stores the run, then takeDirectRun() advances as that many writeNext() calls.
+   */
+  peekDirectRun(pfn: number, max: number): number {
+    const lim = Math.min(max, this.nrMetaPages + this.nrCopyPages + this.nrZeroPages - this.cur + 1);
+    if (lim <= 0) return 0;
+    const b = this.runBlocks();
+    return b ? runOfSetInAll(b.all, b.zero, pfn + 1, lim) : 0;
+  }
+
+  /**
+   * `k` writeNext() calls that each return the next in-place target after
+   * `pfn` (as peekDirectRun() found them): cur and the counters advance, and
+   * every map's position ends where the last get_buffer() left it —
+   * memory_bm_next_pfn() on orig_bm, memory_bm_test_bit() on forbidden, free
+   * and zero_bm (a test_bit's position depends on the pfn alone).
+   */
+  takeDirectRun(pfn: number, k: number): void {
+    if (k <= 0) return;
+    const orig = this.origBm!;
+    let got = -1;
+    for (let i = 0; i < k; i++) got = orig.nextPfn();
+    const last = pfn + k;
+    if (got !== last)
+      throw new Error(`takeDirectRun: orig_bm gave 0x${got.toString(16)}, not 0x${last.toString(16)}`);
+    this.s.forbidden!.testBit(last);
+    this.s.free!.testBit(last);
+    this.zeroBm?.testBit(last);
+    this.cur += k;
+    this.direct += k;
+  }
+
+  /** The block lists peekDirectRun() reads (orig_bm, forbidden, free; zero_bm), null when they differ in layout. */
+  private runBlocksCache:
+    | { all: (readonly BitBlock[])[]; zero: readonly BitBlock[] | null }
+    | null
+    | undefined;
+  private runBlocks(): { all: (readonly BitBlock[])[]; zero: readonly BitBlock[] | null } | null {
+    if (this.runBlocksCache !== undefined) return this.runBlocksCache;
+    const s = this.s;
+    if (!this.origBm || !s.forbidden || !s.free) return null;
+    const o = this.origBm.blocks32();
+    const all = [o, s.forbidden.blocks32(), s.free.blocks32()];
+    const zero = this.zeroBm ? this.zeroBm.blocks32() : null;
+    const ok = all.every((b) => sameLayout(o, b)) && (zero === null || sameLayout(o, zero));
+    this.runBlocksCache = ok ? { all, zero } : null;
+    return this.runBlocksCache;
   }
 
   /**

@@ -129,6 +129,9 @@ export function restoreImage(
   const va = (hi: number, lo: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
   let hi = Number((pblist >> 32n) & 0xffffffffn);
   let lo = Number(pblist & 0xffffffffn);
+  const pageBytes = new Uint8Array(PAGE_SIZE);
+  const pageWords = new Uint32Array(pageBytes.buffer);
+  let pagePfn = -1;
   let pbePageLow48 = -1;
   let pbePagePhys = 0;
   for (let i = 0; lo !== 0 || hi !== 0; i++) {
@@ -158,10 +161,20 @@ export function restoreImage(
       }
       pa = pbePagePhys + (low48 - pageLow48);
     }
-    const srcLo = rd32(mem, pa + PBE_ADDRESS);
-    const srcHi = rd32(mem, pa + PBE_ADDRESS + 4);
-    const dstLo = rd32(mem, pa + PBE_ORIG_ADDRESS);
-    const dstHi = rd32(mem, pa + PBE_ORIG_ADDRESS + 4);
+    // The PBE's frame is read once into `pbePage` for all the PBEs in it (170 to a
+    // linked page); a copy into that frame drops it, so each read sees current memory.
+    const pbePfn = Math.floor(pa / PAGE_SIZE);
+    const at = pa - pbePfn * PAGE_SIZE;
+    const inPage = at <= PAGE_SIZE - 24 && (at & 3) === 0;
+    if (inPage && pbePfn !== pagePfn) {
+      mem.readPageInto(pbePfn, pageBytes);
+      pagePfn = pbePfn;
+    }
+    const w = at >>> 2;
+    const srcLo = inPage ? pageWords[w + PBE_ADDRESS / 4]! : rd32(mem, pa + PBE_ADDRESS);
+    const srcHi = inPage ? pageWords[w + PBE_ADDRESS / 4 + 1]! : rd32(mem, pa + PBE_ADDRESS + 4);
+    const dstLo = inPage ? pageWords[w + PBE_ORIG_ADDRESS / 4]! : rd32(mem, pa + PBE_ORIG_ADDRESS);
+    const dstHi = inPage ? pageWords[w + PBE_ORIG_ADDRESS / 4 + 1]! : rd32(mem, pa + PBE_ORIG_ADDRESS + 4);
     const dstLow48 = (dstHi & 0xffff) * 0x100000000 + dstLo;
     const dPa = dstWalks.translate(dstLow48);
     const sPa = dPa < 0 ? -1 : srcWalks.translate((srcHi & 0xffff) * 0x100000000 + srcLo);
@@ -174,9 +187,15 @@ export function restoreImage(
     dstWalks.forgetFrame(dst);
     srcWalks.forgetFrame(dst);
     pbeWalks?.forgetFrame(dst);
+    if (dst === pagePfn) pagePfn = -1;
     r.pbesCopied++;
-    lo = rd32(mem, pa + PBE_NEXT);
-    hi = rd32(mem, pa + PBE_NEXT + 4);
+    // pbe->next, loaded after the copy (which may have overwritten it).
+    if (inPage && pagePfn !== pbePfn) {
+      mem.readPageInto(pbePfn, pageBytes);
+      pagePfn = pbePfn;
+    }
+    lo = inPage ? pageWords[w + PBE_NEXT / 4]! : rd32(mem, pa + PBE_NEXT);
+    hi = inPage ? pageWords[w + PBE_NEXT / 4 + 1]! : rd32(mem, pa + PBE_NEXT + 4);
     // __pa(orig_address): a direct-map address by subtraction, anything else through virtToPhys().
     const d = dstLow48 - baseLow48;
     const dPhys = dstHi >>> 16 === baseHi16 && d >= 0 && d < dmBytes ? d : k.virtToPhys(va(dstHi, dstLo));
