@@ -19,6 +19,7 @@ import {
   forEachClearBit,
   orBits,
   preallocateImagePages,
+  runOfSetInAll,
 } from '../../src/power/snapshot/restore-runs.js';
 import { SwsuspMem } from '../../src/power/snapshot/swsusp-mem.js';
 import { linux310, linux612 } from '../../src/profiles/index.js';
@@ -99,7 +100,7 @@ describe('word-level bitmap copies', () => {
         fc.property(
           pfnSet,
           fc.integer({ min: 0, max: SPAN + 100 }),
-          fc.integer({ min: 0, max: 40000 }),
+          fc.integer({ min: 0, max: 20000 }),
           (bits, from, len) => {
             const bm = makeBitmap(kind, heap(), 0x100, 0x40000);
             fill(bm, bits);
@@ -111,6 +112,58 @@ describe('word-level bitmap copies', () => {
           },
         ),
         { numRuns: 150 },
+      );
+    });
+  }
+});
+
+describe('get_buffer() in-place runs', () => {
+  for (const kind of ['rtree', 'list'] as const) {
+    it(`${kind}: runOfSetInAll = the per-pfn "set in all, clear in zero" test`, () => {
+      // Dense clusters so runs are long and cross words and blocks.
+      const dense = fc.array(
+        fc.tuple(fc.integer({ min: 0, max: SPAN }), fc.integer({ min: 1, max: 40000 })),
+        {
+          maxLength: 6,
+        },
+      );
+      fc.assert(
+        fc.property(
+          dense,
+          dense,
+          dense,
+          pfnSet,
+          fc.boolean(),
+          fc.integer({ min: 0, max: SPAN + 10 }),
+          fc.integer({ min: 0, max: 20000 }),
+          (a, b, c, z, withZero, from, max) => {
+            const h = heap();
+            const maps = [a, b, c].map((runs, i) => {
+              const bm = makeBitmap(kind, h, 0x100 * (i + 1), 0x40000 + i * 0x1000);
+              fill(bm, runs);
+              // A shared core so the AND is not empty.
+              fill(bm, [[from, 3000]]);
+              return bm;
+            });
+            const zero = withZero ? makeBitmap(kind, h, 0x500, 0x48000) : null;
+            if (zero) fill(zero, z);
+            const got = runOfSetInAll(
+              maps.map((m) => m.blocks32()),
+              zero ? zero.blocks32() : null,
+              from,
+              max,
+            );
+            let want = 0;
+            while (
+              want < max &&
+              maps.every((m) => m.testBitQuiet(from + want)) &&
+              !(zero?.testBitQuiet(from + want) ?? false)
+            )
+              want++;
+            expect(got).toBe(want);
+          },
+        ),
+        { numRuns: 120 },
       );
     });
   }
@@ -169,7 +222,7 @@ const setupArb = fc.record({
   content: fc.array(fc.tuple(fc.integer({ min: 0, max: 0x8000 }), fc.integer({ min: 1, max: 500 })), {
     maxLength: 6,
   }),
-  nr: fc.integer({ min: 0, max: 40000 }),
+  nr: fc.integer({ min: 0, max: 20000 }),
 });
 
 function prepared(profile: KernelProfile, st: Setup): SwsuspMem {

@@ -206,7 +206,8 @@ export function runOfSetInAll(
       const room = Math.min(run, blk.end - pfn, max - n);
       n += room;
       pfn += room;
-      if (room < 32 - bit && room === run) return n; // stopped at a clear bit
+      // Stopped at a clear bit inside the block (at its end, the next block may go on).
+      if (pfn < blk.end && room === run && room < 32 - bit) return n;
     }
     if (pfn < blk.end) break;
   }

@@ -11,6 +11,7 @@
  * like that — and so is a registered nosave pfn (forbidden) that is also an
  * image pfn (free = unsafe after mark_unsafe_pages): the seed-000 crash.
  */
+import { ModelError } from '../../errors.js';
 import { e820Crc32 } from '../../firmware/index.js';
 import type { Machine } from '../../machine/boot.js';
 import { symbolPhys } from '../../machine/symbols.js';
@@ -208,7 +209,10 @@ export class SnapshotRestore {
     for (let i = 0; i < k; i++) got = orig.nextPfn();
     const last = pfn + k;
     if (got !== last)
-      throw new Error(`takeDirectRun: orig_bm gave 0x${got.toString(16)}, not 0x${last.toString(16)}`);
+      throw new ModelError(
+        'RESTORE_RUN',
+        `takeDirectRun: orig_bm gave pfn 0x${got.toString(16)}, not 0x${last.toString(16)}`,
+      );
     this.s.forbidden!.testBit(last);
     this.s.free!.testBit(last);
     this.zeroBm?.testBit(last);
