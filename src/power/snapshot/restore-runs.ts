@@ -12,7 +12,7 @@
  * creates covers the same extents (SwsuspMem.extents()), so block k of one
  * map and block k of another cover the same pfns.
  */
-import { type BitBlock, type MemoryBitmap, setRange } from './bitmap.js';
+import { type BitBlock, BitWriter, type MemoryBitmap } from './bitmap.js';
 import type { SwsuspMem } from './swsusp-mem.js';
 
 /** Do two maps have the same blocks (the same extents)? */
@@ -140,18 +140,32 @@ export function preallocateImagePages(s: SwsuspMem, nr: number): number {
   const content = s.content;
   const free = s.free;
   const forbidden = s.forbidden;
+  const fw = forbidden ? new BitWriter(forbidden) : null;
+  const frw = free ? new BitWriter(free) : null;
+  const push = (p: number): void => s.pushSafePage(p);
   let last = -1;
   // Buddy.allocBulk(): exactly nr × alloc_page() (GFP_ATOMIC: any zone), stopping at the first failure.
   const got = m.buddy.allocBulk(nr, m.buddy.zones.zones.length - 1, (pfn, len) => {
     s.allocations += len;
     const end = pfn + len;
-    // get_zeroed_page(): a frame with no backing reads as zero (its descriptors dropped).
-    content.clearRange(pfn, len);
-    mem.discardRange(pfn, len);
-    if (free) forEachClearBit(free, pfn, end, (p) => s.pushSafePage(p));
-    else for (let p = pfn; p < end; p++) s.pushSafePage(p);
-    if (forbidden) setRange(forbidden, pfn, end);
-    if (free) setRange(free, pfn, end);
+    if (len < 32) {
+      // A short run (a fragmented free list): page by page, through the writers' cached blocks.
+      for (let p = pfn; p < end; p++) {
+        content.clear(p);
+        mem.discard(p);
+        if (free === null || !free.testBitQuiet(p)) s.pushSafePage(p);
+        fw?.set(p);
+        frw?.set(p);
+      }
+    } else {
+      // get_zeroed_page(): a frame with no backing reads as zero (its descriptors dropped).
+      content.clearRange(pfn, len);
+      mem.discardRange(pfn, len);
+      if (free) forEachClearBit(free, pfn, end, push);
+      else for (let p = pfn; p < end; p++) s.pushSafePage(p);
+      fw?.setRange(pfn, end);
+      frw?.setRange(pfn, end);
+    }
     last = end - 1;
   });
   if (last >= 0) {
