@@ -138,6 +138,30 @@ export class ImagePageStore {
     return null;
   }
 
+  /**
+   * cpu() for `n` in-place targets pfn, pfn+1, … (kind 'direct', image pfn =
+   * frame), page i's bytes at `data` + (first + i) pages: stored in order, each
+   * through its own translation, until one faults. Returns how many were
+   * stored (n, or the index of the page whose store faults; faultWalk() then
+   * describes it).
+   */
+  cpuDirectRun(pfn: number, n: number, data: Uint8Array, first: number): number {
+    const nosave = this.m.nosave;
+    for (let i = 0; i < n; i++) {
+      const p = pfn + i;
+      const phys = this.directFrame(p);
+      if (phys < 0) return i;
+      this.put(phys, p, data.subarray((first + i) * PAGE_SIZE, (first + i + 1) * PAGE_SIZE));
+      if (nosave.contains(phys)) this.silent(phys, p, 'cpu');
+    }
+    return n;
+  }
+
+  /** The failed walk of a CPU store into frame `pfn` (the page fault cpu() returns). */
+  faultWalk(pfn: number): WalkResult {
+    return walk(this.m.mem, this.m.kernelImage.pgdPhys, this.m.ptov(pfn * PAGE_SIZE));
+  }
+
   /** Block I/O into frame `t.pfn` (no page tables involved). */
   dma(t: WriteTarget, bytes: Uint8Array): void {
     this.put(t.pfn, t.imagePfn ?? -1, bytes);

@@ -298,6 +298,7 @@ function archResume(
     pfnMapped: m.directMap.pfnMapped,
     ptov: (p) => m.ptov(p),
     virtToPhys: (v) => m.virtToPhys(v),
+    directMapBytes: m.kaslr.sizesTb[0]! * 2 ** 40,
     getSafePage: () => {
       const p = s.getSafePage();
       if (p < 0) throw new RestoreError(-12, 'set_up_temporary_mappings: no safe page');

@@ -395,6 +395,33 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
       const n = progress.count;
       off = (n % UNC_PAGES) * PAGE_SIZE;
       // memcpy(data_of(*snapshot), data[thr].unc + off, PAGE_SIZE)
+      if (target.kind === 'direct' && !match && k + 1 < pages) {
+        // A run of in-place pages (the next orig_bm pfns, consecutive, all "forbidden AND free"):
+        // stored in one call, then snapshot_write_next() advanced over them at once. The last
+        // page of the run goes on below like any page; a fault inside it leaves the loader's
+        // state as the per-page loop would: the pages before it stored, counted and advanced over.
+        const extra = rs.peekDirectRun(target.pfn, pages - k - 1);
+        if (extra > 0) {
+          const stored = store.cpuDirectRun(target.pfn, extra + 1, chunk.data, k);
+          const upTo = Math.min(stored, extra);
+          for (let i = 0; i < upTo; i++) progress.tick();
+          rs.takeDirectRun(target.pfn, upTo);
+          if (stored <= extra) {
+            const f = progress.count;
+            off = (f % UNC_PAGES) * PAGE_SIZE;
+            const p = target.pfn + stored;
+            const w = store.faultWalk(p);
+            throw new FaultSignal(loaderOops(m, L.trigger, w.vaddr, w, fault('copy', f)));
+          }
+          k += extra;
+          off = ((n + extra) % UNC_PAGES) * PAGE_SIZE;
+          progress.tick();
+          target = rs.writeNext();
+          drainZeroFills(L, fault, n + extra);
+          if (!target) break outer;
+          continue;
+        }
+      }
       if (target.kind === 'buffer') {
         bytes = chunk.data.subarray(k * PAGE_SIZE, (k + 1) * PAGE_SIZE);
         store.buffer(target.pfn, bytes);

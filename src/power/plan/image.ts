@@ -104,12 +104,20 @@ export class PlannedImage {
     return this.runPfn[this.curRun]! + (k - this.runIdx[this.curRun]!);
   }
 
-  /** Copy frames of data pages [0, n) in order, for the plan's verification. */
-  *copyFrames(): Generator<number> {
-    for (let r = 0; r < this.runs; r++) {
-      const end = r + 1 < this.runs ? this.runIdx[r + 1]! : this.dataPages;
-      for (let k = this.runIdx[r]!; k < end; k++) yield this.runPfn[r]! + (k - this.runIdx[r]!);
-    }
+  /**
+   * The copy frames of data pages 0, 1, … in order (the plan's verification):
+   * each call of the reader returns the next one, walking the runs; -1 past the last.
+   */
+  copyFrameReader(): () => number {
+    let r = 0;
+    let k = 0;
+    return () => {
+      if (k >= this.dataPages) return -1;
+      while (r + 1 < this.runs && this.runIdx[r + 1]! <= k) r++;
+      const f = this.runPfn[r]! + (k - this.runIdx[r]!);
+      k++;
+      return f;
+    };
   }
 
   get copyRuns(): number {

@@ -46,10 +46,19 @@ export class PlanPageStore extends ImagePageStore {
       super.put(pfn, imagePfn, from.frame(src));
       return;
     }
-    const d = this.image.content.get(src);
     this.wrote(pfn);
     this.m.mem.discard(pfn);
+    // A generated page (the usual case): its three fields, without a descriptor object.
+    const g = this.gen;
+    if (this.image.content.generatedDescriptor(src, g, 0) && g[0] !== ContentKind.ZERO) {
+      this.content.set(pfn, g[0]!, g[1]!, g[2]!);
+      return;
+    }
+    const d = this.image.content.get(src);
     if (d && d.kind !== ContentKind.ZERO) this.content.setDescriptor(pfn, d);
     else this.content.clear(pfn);
   }
+
+  /** generatedDescriptor()'s output: kind, seed, src. */
+  private readonly gen = new Uint32Array(3);
 }

@@ -11,13 +11,15 @@
  * like that — and so is a registered nosave pfn (forbidden) that is also an
  * image pfn (free = unsafe after mark_unsafe_pages): the seed-000 crash.
  */
+import { ModelError } from '../../errors.js';
 import { e820Crc32 } from '../../firmware/index.js';
 import type { Machine } from '../../machine/boot.js';
 import { symbolPhys } from '../../machine/symbols.js';
 import { printk } from '../../util/printk.js';
 import type { SwsuspInfo } from '../image/swsusp-info.js';
-import { BitWriter, BM_END_OF_MAP, clearRange, type MemoryBitmap } from './bitmap.js';
+import { type BitBlock, BitWriter, BM_END_OF_MAP, clearRange, type MemoryBitmap } from './bitmap.js';
 import { ChainAllocator, PAGE_SIZE, putU32, storeU64 } from './kernel-heap.js';
+import { assignBits, orBits, preallocateImagePages, runOfSetInAll, sameLayout } from './restore-runs.js';
 import { populatedZones } from './saveable.js';
 import { PG_ANY, PG_SAFE, PG_UNSAFE_CLEAR, PG_UNSAFE_KEEP, type SwsuspMem } from './swsusp-mem.js';
 
@@ -35,6 +37,11 @@ export class RestoreError extends Error {
   ) {
     super(message);
   }
+}
+
+/** duplicate_memory_bitmap(dst, src): every bit of src set in dst (word by word when the layouts agree). */
+function duplicateBitmap(dst: MemoryBitmap, src: MemoryBitmap): void {
+  if (!orBits(dst, src)) src.forEachSet((pfn) => dst.setBitQuiet(pfn));
 }
 
 /** Where the loader must put stream page `cur`. */
@@ -173,42 +180,142 @@ export class SnapshotRestore {
     return t;
   }
 
-  /** unpack_orig_pfns(): set the copy_bm (and 6.6+ zero_bm) bits of one meta page. */
+  /**
+   * After writeNext() returned the in-place target `pfn` (kind 'direct'): how
+   * many of the next stream pages, at most `max`, get_buffer() would also load
+   * in place, into pfn+1, pfn+2, … — the next orig_bm bits are consecutive,
+   * each frame is "forbidden AND free", none is a 6.6+ zero page, and the image
+   * has that many pages left. Reads bits only (no position moves): the loader
+   * stores the run, then takeDirectRun() advances as that many writeNext() calls.
+   */
+  peekDirectRun(pfn: number, max: number): number {
+    const lim = Math.min(max, this.nrMetaPages + this.nrCopyPages + this.nrZeroPages - this.cur + 1);
+    if (lim <= 0) return 0;
+    const b = this.runBlocks();
+    return b ? runOfSetInAll(b.all, b.zero, pfn + 1, lim) : 0;
+  }
+
+  /**
+   * `k` writeNext() calls that each return the next in-place target after
+   * `pfn` (as peekDirectRun() found them): cur and the counters advance, and
+   * every map's position ends where the last get_buffer() left it —
+   * memory_bm_next_pfn() on orig_bm, memory_bm_test_bit() on forbidden, free
+   * and zero_bm (a test_bit's position depends on the pfn alone).
+   */
+  takeDirectRun(pfn: number, k: number): void {
+    if (k <= 0) return;
+    const orig = this.origBm!;
+    let got = -1;
+    for (let i = 0; i < k; i++) got = orig.nextPfn();
+    const last = pfn + k;
+    if (got !== last)
+      throw new ModelError(
+        'RESTORE_RUN',
+        `takeDirectRun: orig_bm gave pfn 0x${got.toString(16)}, not 0x${last.toString(16)}`,
+      );
+    this.s.forbidden!.testBit(last);
+    this.s.free!.testBit(last);
+    this.zeroBm?.testBit(last);
+    this.cur += k;
+    this.direct += k;
+  }
+
+  /** The block lists peekDirectRun() reads (orig_bm, forbidden, free; zero_bm), null when they differ in layout. */
+  private runBlocksCache:
+    | { all: (readonly BitBlock[])[]; zero: readonly BitBlock[] | null }
+    | null
+    | undefined;
+  private runBlocks(): { all: (readonly BitBlock[])[]; zero: readonly BitBlock[] | null } | null {
+    if (this.runBlocksCache !== undefined) return this.runBlocksCache;
+    const s = this.s;
+    if (!this.origBm || !s.forbidden || !s.free) return null;
+    const o = this.origBm.blocks32();
+    const all = [o, s.forbidden.blocks32(), s.free.blocks32()];
+    const zero = this.zeroBm ? this.zeroBm.blocks32() : null;
+    const ok = all.every((b) => sameLayout(o, b)) && (zero === null || sameLayout(o, zero));
+    this.runBlocksCache = ok ? { all, zero } : null;
+    return this.runBlocksCache;
+  }
+
+  /**
+   * unpack_orig_pfns(): set the copy_bm (and 6.6+ zero_bm) bits of one meta
+   * page. Per entry the kernel does memory_bm_pfn_present() and
+   * memory_bm_set_bit(), each moving the map's position to that pfn; the bits
+   * go in through one BitWriter and the position is set once, by the last
+   * entry's set_bit (the position a find_bit leaves depends on the pfn alone).
+   * pfn_valid() is asked once per section.
+   */
   private unpackOrigPfns(page: Uint8Array): void {
     const m = this.m;
     const h = m.profile.hibernation;
+    const copy = this.copyBm!;
     const dv = new DataView(page.buffer, page.byteOffset, PAGE_SIZE);
-    for (let j = 0; j < 512; j++) {
-      // The u64 as two u32 halves (no BigInt per entry); the exact value only for the error paths.
-      const lo = dv.getUint32(j * 8, true);
-      const hi = dv.getUint32(j * 8 + 4, true);
-      if (lo === 0xffffffff && hi === 0xffffffff) break;
-      const zero = h.zeroPages && hi >= 0x80000000;
-      const hiPfn = h.zeroPages ? hi & 0x7fffffff : hi;
-      // Above 2^52 a pfn is no frame (and not exact in a double): the largest safe integer.
-      const pfn =
-        hiPfn > 0x100000 || (hiPfn === 0x100000 && lo > 0)
-          ? Number.MAX_SAFE_INTEGER
-          : hiPfn * 0x100000000 + lo;
-      const valid = m.sections.pfnValid(pfn);
-      if ((!h.unpackRequiresPfnValid || valid) && this.copyBm!.pfnPresent(pfn)) {
-        this.copyBm!.setBit(pfn);
-        if (zero) {
-          this.zeroBm!.setBit(pfn);
-          this.nrZeroPages++;
+    const secs = m.sections;
+    const per = secs.pfnsPerSection;
+    const needValid = h.unpackRequiresPfnValid || h.unpackFwBugMessage;
+    const cw = new BitWriter(copy);
+    const zw = this.zeroBm ? new BitWriter(this.zeroBm) : null;
+    // The extents' span: a pfn inside it and inside an extent is present.
+    const ext = copy.extents;
+    let secLo = -1;
+    let secHi = -1;
+    let secValid = false;
+    let last = -1;
+    let lastZero = -1;
+    try {
+      for (let j = 0; j < 512; j++) {
+        // The u64 as two u32 halves (no BigInt per entry); the exact value only for the error paths.
+        const lo = dv.getUint32(j * 8, true);
+        const hi = dv.getUint32(j * 8 + 4, true);
+        if (lo === 0xffffffff && hi === 0xffffffff) break;
+        const zero = h.zeroPages && hi >= 0x80000000;
+        const hiPfn = h.zeroPages ? hi & 0x7fffffff : hi;
+        // Above 2^52 a pfn is no frame (and not exact in a double): the largest safe integer.
+        const pfn =
+          hiPfn > 0x100000 || (hiPfn === 0x100000 && lo > 0)
+            ? Number.MAX_SAFE_INTEGER
+            : hiPfn * 0x100000000 + lo;
+        let valid = true;
+        if (needValid) {
+          if (pfn < secLo || pfn >= secHi) {
+            secLo = Math.floor(pfn / per) * per;
+            secHi = secLo + per;
+            secValid = secs.pfnValid(pfn);
+          }
+          valid = secValid && pfn >= 0 && Number.isInteger(pfn);
         }
-      } else {
-        if (h.unpackFwBugMessage && !valid) {
-          this.log(
-            // pr_err(FW_BUG …) under snapshot.c's pr_fmt: "PM: hibernation: [Firmware Bug]: …".
-            `${h.messages.hibernatePrefix}[Firmware Bug]: Memory map mismatch at 0x${(exactPfn(hiPfn, lo) * 4096n).toString(16)} after hibernation`,
+        let present = false;
+        for (const e of ext) {
+          if (pfn >= e.start && pfn < e.end) {
+            present = true;
+            break;
+          }
+        }
+        if ((!h.unpackRequiresPfnValid || valid) && present) {
+          cw.set(pfn);
+          last = pfn;
+          if (zero) {
+            zw!.set(pfn);
+            lastZero = pfn;
+            this.nrZeroPages++;
+          }
+        } else {
+          if (h.unpackFwBugMessage && !valid) {
+            this.log(
+              // pr_err(FW_BUG …) under snapshot.c's pr_fmt: "PM: hibernation: [Firmware Bug]: …".
+              `${h.messages.hibernatePrefix}[Firmware Bug]: Memory map mismatch at 0x${(exactPfn(hiPfn, lo) * 4096n).toString(16)} after hibernation`,
+            );
+          }
+          throw new RestoreError(
+            -14,
+            `unpack_orig_pfns: pfn 0x${exactPfn(hiPfn, lo).toString(16)} is not in this kernel's memory bitmap`,
           );
         }
-        throw new RestoreError(
-          -14,
-          `unpack_orig_pfns: pfn 0x${exactPfn(hiPfn, lo).toString(16)} is not in this kernel's memory bitmap`,
-        );
       }
+    } finally {
+      // The positions the last memory_bm_set_bit() of each map left.
+      if (last >= 0) copy.setBit(last);
+      if (lastZero >= 0) this.zeroBm!.setBit(lastZero);
     }
   }
 
@@ -237,8 +344,11 @@ export class SnapshotRestore {
       if (fail >= 0)
         throw new RestoreError(-14, `mark_unsafe_pages: image pfn 0x${fail.toString(16)} is not valid`);
     } else {
-      s.free!.clearAll();
-      bm.forEachSet((pfn) => s.free!.setBitQuiet(pfn));
+      // memory_bm_clear(free_pages_map) + duplicate_memory_bitmap(free_pages_map, bm), word by word.
+      if (!assignBits(s.free!, bm)) {
+        s.free!.clearAll();
+        bm.forEachSet((pfn) => s.free!.setBitQuiet(pfn));
+      }
     }
     s.allocatedUnsafePages = 0;
   }
@@ -267,15 +377,15 @@ export class SnapshotRestore {
     if (this.zeroBm) tmp = s.createBitmap(symbolPhys(m, 'zero_bm'), () => s.getImagePage(PG_ANY));
     this.markUnsafePages(copy);
     const orig = s.createBitmap(symbolPhys(m, 'orig_bm'), () => s.getImagePage(PG_SAFE));
-    copy.forEachSet((pfn) => orig.setBitQuiet(pfn));
+    duplicateBitmap(orig, copy);
     this.freeBitmap(copy, PG_UNSAFE_KEEP);
     this.copyBm = null;
     this.origBm = orig;
     if (this.zeroBm && tmp) {
-      this.zeroBm.forEachSet((p) => tmp!.setBitQuiet(p));
+      duplicateBitmap(tmp, this.zeroBm);
       this.freeBitmap(this.zeroBm, PG_UNSAFE_KEEP);
       const z = s.createBitmap(symbolPhys(m, 'zero_bm'), () => s.getImagePage(PG_SAFE));
-      tmp.forEachSet((p) => z.setBitQuiet(p));
+      duplicateBitmap(z, tmp);
       this.freeBitmap(tmp, PG_UNSAFE_KEEP);
       this.zeroBm = z;
     }
@@ -293,13 +403,8 @@ export class SnapshotRestore {
     // image pfns that get allocated become "owned originals".
     if (!h.safePageRecycling) s.safePages.clear();
     nr = images - s.allocatedUnsafePages;
-    while (nr-- > 0) {
-      const p = s.getZeroedPage();
-      if (p < 0) throw new RestoreError(-12, 'prepare_image: out of memory');
-      if (!s.free!.testBitQuiet(p)) s.pushSafePage(p);
-      s.setForbidden(p);
-      s.setFree(p);
-    }
+    if (nr > 0 && preallocateImagePages(s, nr) < nr)
+      throw new RestoreError(-12, 'prepare_image: out of memory');
     // 3.10: give the reserved PBE pages back so chain_alloc() can re-take them.
     for (const p of spList) s.freeImagePage(p, PG_UNSAFE_CLEAR);
   }

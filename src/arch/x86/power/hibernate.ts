@@ -13,9 +13,14 @@
  */
 import type { PhysMem } from '../../../mm/phys-mem.js';
 import { entryAddr, PAGE_SIZE, PMD_SIZE, readEntry, tableIndex, writeEntry } from '../pgtable.js';
-import { translate, walk } from '../walk.js';
+import { TranslateCache, translate } from '../walk.js';
 
 const LOW48 = 0xffffffffffffn;
+
+/** The u32 at `paddr` (little endian), also across a frame boundary (a corrupted PBE pointer). */
+function rd32(mem: PhysMem, paddr: number): number {
+  return (paddr & (PAGE_SIZE - 1)) <= PAGE_SIZE - 4 ? mem.u32Aligned(paddr) : mem.u32(paddr);
+}
 
 /** struct pbe { void *address; void *orig_address; struct pbe *next; } (include/linux/suspend.h). */
 const PBE_ADDRESS = 0;
@@ -35,6 +40,12 @@ export interface ArchRestoreKernel {
   ptov(paddr: number): bigint;
   /** __pa() of a direct-map address, undefined outside the direct map. */
   virtToPhys(vaddr: bigint): number | undefined;
+  /**
+   * Bytes the direct map spans from __va(0) (virtToPhys() is `v - __va(0)` below that):
+   * lets restore_image convert a PBE's orig_address without a BigInt per page. Optional:
+   * without it every conversion goes through virtToPhys().
+   */
+  directMapBytes?: number;
   /** get_safe_page(GFP_ATOMIC): a zeroed frame no image page is copied over (a pfn); throws when none is left. */
   getSafePage(): number;
   /** The rep movsq of one page: frame `src` into frame `dst`. */
@@ -101,39 +112,94 @@ export function restoreImage(
   onMisplaced: (dst: number, origPfn: number) => void,
 ): RestoreImageResult {
   const r: RestoreImageResult = { pbesCopied: 0 };
-  let pbeV = pblist;
-  let pbePageV = -1n;
+  const mem = k.mem;
+  // Pointers as two u32 halves and their low 48 bits as a number: no BigInt per PBE
+  // (a 4 GiB image has ~10^6). The walks of the copy's two addresses are cached per
+  // 2 MiB region; a copy into a frame a cached walk read (a table page) drops it, and
+  // the PTE itself is read at each translation, so every answer is a fresh walk's.
+  const dstWalks = new TranslateCache(mem, pgd);
+  const srcWalks = new TranslateCache(mem, pgd);
+  // Reading the PBEs: without temporary tables a fresh walk per PBE (the same cache
+  // rule); with them one walk per PBE page, as before.
+  const pbeWalks = freshWalks ? new TranslateCache(mem, pgd) : null;
+  const base = k.ptov(0);
+  const baseLow48 = Number(base & LOW48);
+  const baseHi16 = Number(base >> 48n);
+  const dmBytes = k.directMapBytes ?? 0;
+  const va = (hi: number, lo: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  let hi = Number((pblist >> 32n) & 0xffffffffn);
+  let lo = Number(pblist & 0xffffffffn);
+  const pageBytes = new Uint8Array(PAGE_SIZE);
+  const pageWords = new Uint32Array(pageBytes.buffer);
+  let pagePfn = -1;
+  let pbePageLow48 = -1;
   let pbePagePhys = 0;
-  for (let i = 0; pbeV !== 0n; i++) {
+  for (let i = 0; lo !== 0 || hi !== 0; i++) {
     if (i >= expected) {
       r.overrun = true;
       return r;
     }
-    const pv = pbeV - (pbeV % BigInt(PAGE_SIZE));
-    if (pv !== pbePageV || freshWalks) {
-      const w = walk(k.mem, pgd, pv);
-      if (w.paddr === undefined) {
-        r.fault = { address: pbeV, index: i, what: 'reading' };
+    const low48 = (hi & 0xffff) * 0x100000000 + lo;
+    const pageLow48 = low48 - (lo & (PAGE_SIZE - 1));
+    let pa: number;
+    if (pbeWalks) {
+      const p = pbeWalks.translate(pageLow48);
+      if (p < 0) {
+        r.fault = { address: va(hi, lo), index: i, what: 'reading' };
         return r;
       }
-      pbePageV = pv;
-      pbePagePhys = w.paddr;
+      pa = p + (low48 - pageLow48);
+    } else {
+      if (pageLow48 !== pbePageLow48) {
+        const p = translate(mem, pgd, pageLow48);
+        if (p < 0) {
+          r.fault = { address: va(hi, lo), index: i, what: 'reading' };
+          return r;
+        }
+        pbePageLow48 = pageLow48;
+        pbePagePhys = p;
+      }
+      pa = pbePagePhys + (low48 - pageLow48);
     }
-    const pa = pbePagePhys + Number(pbeV - pv);
-    const srcV = k.mem.u64(pa + PBE_ADDRESS);
-    const dstV = k.mem.u64(pa + PBE_ORIG_ADDRESS);
-    // The same walks as walk(), without a record per page (translate() allocates nothing).
-    const dPa = translate(k.mem, pgd, Number(dstV & LOW48));
-    const sPa = dPa < 0 ? -1 : translate(k.mem, pgd, Number(srcV & LOW48));
+    // The PBE's frame is read once into `pbePage` for all the PBEs in it (170 to a
+    // linked page); a copy into that frame drops it, so each read sees current memory.
+    const pbePfn = Math.floor(pa / PAGE_SIZE);
+    const at = pa - pbePfn * PAGE_SIZE;
+    const inPage = at <= PAGE_SIZE - 24 && (at & 3) === 0;
+    if (inPage && pbePfn !== pagePfn) {
+      mem.readPageInto(pbePfn, pageBytes);
+      pagePfn = pbePfn;
+    }
+    const w = at >>> 2;
+    const srcLo = inPage ? pageWords[w + PBE_ADDRESS / 4]! : rd32(mem, pa + PBE_ADDRESS);
+    const srcHi = inPage ? pageWords[w + PBE_ADDRESS / 4 + 1]! : rd32(mem, pa + PBE_ADDRESS + 4);
+    const dstLo = inPage ? pageWords[w + PBE_ORIG_ADDRESS / 4]! : rd32(mem, pa + PBE_ORIG_ADDRESS);
+    const dstHi = inPage ? pageWords[w + PBE_ORIG_ADDRESS / 4 + 1]! : rd32(mem, pa + PBE_ORIG_ADDRESS + 4);
+    const dstLow48 = (dstHi & 0xffff) * 0x100000000 + dstLo;
+    const dPa = dstWalks.translate(dstLow48);
+    const sPa = dPa < 0 ? -1 : srcWalks.translate((srcHi & 0xffff) * 0x100000000 + srcLo);
     if (dPa < 0 || sPa < 0) {
-      r.fault = { address: dPa < 0 ? dstV : srcV, index: i, what: 'copying' };
+      r.fault = { address: dPa < 0 ? va(dstHi, dstLo) : va(srcHi, srcLo), index: i, what: 'copying' };
       return r;
     }
     const dst = Math.floor(dPa / PAGE_SIZE);
     k.copyPage(dst, Math.floor(sPa / PAGE_SIZE));
+    dstWalks.forgetFrame(dst);
+    srcWalks.forgetFrame(dst);
+    pbeWalks?.forgetFrame(dst);
+    if (dst === pagePfn) pagePfn = -1;
     r.pbesCopied++;
-    pbeV = k.mem.u64(pa + PBE_NEXT);
-    const origPfn = Math.floor((k.virtToPhys(dstV) ?? dPa) / PAGE_SIZE);
+    // pbe->next, loaded after the copy (which may have overwritten it).
+    if (inPage && pagePfn !== pbePfn) {
+      mem.readPageInto(pbePfn, pageBytes);
+      pagePfn = pbePfn;
+    }
+    lo = inPage ? pageWords[w + PBE_NEXT / 4]! : rd32(mem, pa + PBE_NEXT);
+    hi = inPage ? pageWords[w + PBE_NEXT / 4 + 1]! : rd32(mem, pa + PBE_NEXT + 4);
+    // __pa(orig_address): a direct-map address by subtraction, anything else through virtToPhys().
+    const d = dstLow48 - baseLow48;
+    const dPhys = dstHi >>> 16 === baseHi16 && d >= 0 && d < dmBytes ? d : k.virtToPhys(va(dstHi, dstLo));
+    const origPfn = Math.floor((dPhys ?? dPa) / PAGE_SIZE);
     if (dst !== origPfn) onMisplaced(dst, origPfn);
   }
   return r;
