@@ -328,7 +328,7 @@ export class Buddy {
   takePagesSorted(pfns: Float64Array, when: Float64Array, n: number): void {
     const pages = this.pages;
     const mark = pages.buddyMapcount;
-    const sv = new Survivors(Math.max(16, Math.min(2 * n, 65536)));
+    const sv = this.survivors(n);
     for (let i = 0; i < n; ) {
       const first = pfns[i]!;
       const o = pages.sections.pfnValid(first) ? pages.freeHeadOrder(first) : -1;
@@ -344,14 +344,11 @@ export class Buddy {
       this.unlink(node);
       const s0 = sv.n;
       splitOut(sv, pfns, when, head, o, i, j);
-      // rmv_page_order() (a taken block head) and set_page_refcounted().
-      for (let k = i; k < j; k++) pages.setFreeHead(pfns[k]!, -1, 0, NIL, 1);
+      // rmv_page_order() (a taken block head) and set_page_refcounted(), the block's takes at once.
+      pages.setTakenSorted(pfns, i, j);
       // The survivors' heads, in pfn order (their nodes are linked below, in time order).
-      for (let k = s0; k < sv.n; k++) {
-        const nid = this.newNode(sv.pfn[k]!, sv.order[k]!, zone);
-        sv.node[k] = nid;
-        pages.setFreeHead(sv.pfn[k]!, mark, sv.order[k]!, nid, 0);
-      }
+      for (let k = s0; k < sv.n; k++) sv.node[k] = this.newNode(sv.pfn[k]!, sv.order[k]!, zone);
+      pages.setFreeHeads(sv.pfn, sv.order, sv.node, s0, sv.n, mark);
       i = j;
     }
     // list_add() of the survivors in creation order (one take adds at most one block per
@@ -359,11 +356,13 @@ export class Buddy {
     const ns = sv.n;
     const st = sv.time;
     const so = sv.order;
-    const start = new Int32Array(n + 1);
+    const start = this.scratchInt(0, n + 1);
+    start.fill(0);
     for (let k = 0; k < ns; k++) start[st[k]! + 1]!++;
     for (let t = 0; t < n; t++) start[t + 1]! += start[t]!;
-    const byTime = new Int32Array(ns);
-    const fillAt = start.slice(0, n);
+    const byTime = this.scratchInt(1, ns);
+    const fillAt = this.scratchInt(2, n);
+    fillAt.set(start.subarray(0, n));
     for (let k = 0; k < ns; k++) byTime[fillAt[st[k]!]!++] = k;
     for (let t = 0; t < n; t++) {
       const a = start[t]!;
@@ -380,6 +379,33 @@ export class Buddy {
       }
       for (let x = a; x < b; x++) this.link(sv.node[byTime[x]!]!, false);
     }
+    this.releaseScratch();
+  }
+
+  /**
+   * takePagesSorted()'s working arrays, kept between calls up to SCRATCH_KEEP
+   * entries (a placement that falls back to alloc() flushes small batches
+   * often); a bigger call gets fresh ones, dropped after it.
+   */
+  private sv: Survivors | undefined;
+  private scratch: (Int32Array | undefined)[] = [];
+  private survivors(n: number): Survivors {
+    const cap = Math.max(16, Math.min(2 * n, 65536));
+    if (!this.sv || this.sv.pfn.length < cap) this.sv = new Survivors(cap);
+    this.sv.n = 0;
+    return this.sv;
+  }
+  private scratchInt(slot: number, len: number): Int32Array {
+    const have = this.scratch[slot];
+    if (have && have.length >= len) return have.subarray(0, len);
+    const a = new Int32Array(Math.max(len, 64));
+    this.scratch[slot] = a;
+    return a.subarray(0, len);
+  }
+  private releaseScratch(): void {
+    if (this.sv && this.sv.pfn.length > SCRATCH_KEEP) this.sv = undefined;
+    for (let k = 0; k < this.scratch.length; k++)
+      if ((this.scratch[k]?.length ?? 0) > SCRATCH_KEEP) this.scratch[k] = undefined;
   }
 
   /** __free_pages(page, order): drop the reference and return the block. */
@@ -642,6 +668,9 @@ function splitOut(
   if (m === j) sv.add(lo + half, order - 1, t);
   else splitOut(sv, pfns, when, lo + half, order - 1, m, j);
 }
+
+/** Entries of takePagesSorted()'s working arrays kept for the next call. */
+const SCRATCH_KEEP = 1 << 17;
 
 /** 2^order, looked up (per merge step: no Math.pow). */
 const POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);

@@ -855,6 +855,137 @@ export class StructPages {
     a[this.oR + this.off] = v;
   }
 
+  // ---- placement in bulk (take_page_off_buddy of many pages, the placer's claims) ----
+
+  /**
+   * The "taken" state — PageBuddy cleared, private 0, no free-list node,
+   * _refcount 1 (rmv_page_order + set_page_refcounted), flags kept — over
+   * [a, b): setFreeHead(p, -1, 0, -1, 1) for every p, a chunk at a time. A
+   * chunk the range covers whole ends UNIFORM when its flags allow
+   * (setBlockFields), so a fully taken chunk costs no page arrays. Every pfn
+   * must have a memmap.
+   */
+  setTakenRange(a: number, b: number): void {
+    const cp = this.chunkPages;
+    for (let p = a; p < b; ) {
+      const cs = p - (p % cp);
+      const e = Math.min(b, cs + cp);
+      if (p === cs && e === cs + cp) this.setBlockFields(cs, 1);
+      else {
+        const arr = this.at(p);
+        const o = this.off;
+        const n = e - p;
+        arr.fill(1, this.oR + o, this.oR + o + n);
+        arr.fill(-1, this.oM + o, this.oM + o + n);
+        arr.fill(0, this.oP + o, this.oP + o + n);
+        arr.fill(-1, this.oN + o, this.oN + o + n);
+      }
+      p = e;
+    }
+  }
+
+  /**
+   * setTakenRange() of each pfn of pfns[i..j) — ascending, distinct — in one
+   * call: one chunk lookup per chunk the pfns touch, a whole chunk through
+   * setBlockFields() (UNIFORM when its flags allow).
+   */
+  setTakenSorted(pfns: Float64Array, i: number, j: number): void {
+    const cp = this.chunkPages;
+    const { oR, oM, oP, oN } = this;
+    for (let k = i; k < j; ) {
+      const p = pfns[k]!;
+      const cs = p - (p % cp);
+      const ce = cs + cp;
+      let e = k + 1;
+      while (e < j && pfns[e]! < ce) e++;
+      if (e - k === cp) this.setBlockFields(cs, 1);
+      else {
+        const arr = this.at(p);
+        for (let x = k; x < e; x++) {
+          const off = pfns[x]! - cs;
+          arr[oR + off] = 1;
+          arr[oM + off] = -1;
+          arr[oP + off] = 0;
+          arr[oN + off] = -1;
+        }
+      }
+      k = e;
+    }
+  }
+
+  /**
+   * setFreeHead(pfn[k], mapcount, order[k], node[k], 0) for k in [from, to):
+   * free block heads written straight into their chunk's arrays when it has
+   * them (the survivors of a split block, whose chunk the takes broke), else
+   * through setFreeHead() (which keeps a max-order head compact).
+   */
+  setFreeHeads(
+    pfn: Float64Array,
+    order: Int8Array,
+    node: Int32Array,
+    from: number,
+    to: number,
+    mapcount: number,
+  ): void {
+    const cp = this.chunkPages;
+    const { oR, oM, oP, oN } = this;
+    let cs = -1;
+    let arr: PageArrays | undefined;
+    for (let k = from; k < to; k++) {
+      const p = pfn[k]!;
+      const s = p - (p % cp);
+      if (s !== cs) {
+        cs = s;
+        arr = this.arraysOf(p);
+      }
+      if (arr === undefined) {
+        this.setFreeHead(p, mapcount, order[k]!, node[k]!, 0);
+        cs = -1; // the call may have materialised the chunk
+        continue;
+      }
+      const off = p - cs;
+      arr[oM + off] = mapcount;
+      arr[oP + off] = order[k]!;
+      arr[oN + off] = node[k]!;
+      arr[oR + off] = 0;
+    }
+  }
+
+  /**
+   * orFlagsSetMapcount(p, flags, mapcount) for each pfn of pfns[i..j) —
+   * ascending, distinct —: one chunk lookup per chunk; a whole UNIFORM chunk
+   * (pages the placer took as a block) stays UNIFORM.
+   */
+  orFlagsSetMapcountSorted(pfns: Float64Array, i: number, j: number, flags: number, mapcount: number): void {
+    const cp = this.chunkPages;
+    const oM = this.oM;
+    for (let k = i; k < j; ) {
+      const p = pfns[k]!;
+      const cs = p - (p % cp);
+      const ce = cs + cp;
+      let e = k + 1;
+      while (e < j && pfns[e]! < ce) e++;
+      if (e - k === cp && this.arraysOf(p) === undefined) {
+        const sec = this.secOf(p);
+        const t = this.chunked(sec);
+        const o = Math.floor((cs - sec * this.sections.pfnsPerSection) / cp) * CHUNK_FIELDS;
+        if (t.st[o] === CK_UNIFORM) {
+          t.st[o + 1] = t.st[o + 1]! | flags;
+          t.st[o + 3] = mapcount;
+          k = e;
+          continue;
+        }
+      }
+      const arr = this.at(p);
+      for (let x = k; x < e; x++) {
+        const off = pfns[x]! - cs;
+        arr[off] = ((arr[off]! >>> 0) | flags) >>> 0;
+        arr[oM + off] = mapcount;
+      }
+      k = e;
+    }
+  }
+
   /** Overwrite a page's state. */
   set(pfn: number, st: PageState): void {
     const a = this.at(pfn);

@@ -41,6 +41,14 @@ function bitsFor(n: number): number {
 export class WorkloadPlacer {
   private readonly prng: Prng;
   readonly placed: PlacedWorkload;
+  /**
+   * Inside placeFixed(): the free-page bitmap of scattered placement over
+   * pfns [0, end), kept from one group to the next (only the placer changes
+   * the allocator there, and it clears each frame it takes), so the free
+   * lists are walked once per boot, not once per group.
+   */
+  private freeCache: Uint32Array | undefined;
+  private batching = false;
 
   constructor(
     private readonly machine: Machine,
@@ -80,7 +88,10 @@ export class WorkloadPlacer {
     }
     const kinds = parts.map(([, k]) => k);
     const highest = ZONE_LIMIT[group.zone ?? 'any'] ?? 2;
-    if (group.frames) return this.placeFrames(group, flagsOf[group.kind], cum, total, kinds);
+    if (group.frames) {
+      this.freeCache = undefined;
+      return this.placeFrames(group, flagsOf[group.kind], cum, total, kinds);
+    }
     // Refuse up front what cannot fit (a group of 2^40 pages must not size an array first).
     let free = 0;
     for (let z = 0; z <= highest && z < m.buddy.nrFreePages.length; z++) free += m.buddy.nrFreePages[z]!;
@@ -133,7 +144,8 @@ export class WorkloadPlacer {
         total,
         kinds,
       );
-    } else
+    } else {
+      this.freeCache = undefined; // frames taken below without the bitmap
       for (let i = 0; i < pages; i++) {
         let pfn = -1;
         if (scattered && spanTotal > 0 && freeInSpans > pages - i) {
@@ -162,6 +174,7 @@ export class WorkloadPlacer {
         this.claim(pfn, group.kind, flagsOf[group.kind], cum, total, kinds);
         out[i] = pfn;
       }
+    }
     const g: PlacedGroup = { kind: group.kind, label: group.name ?? group.kind, pfns: out, count: pages };
     this.placed.groups.push(g);
     this.placed.pages += pages;
@@ -199,45 +212,69 @@ export class WorkloadPlacer {
       spanOff[k] = spanTotal;
       spanTotal += spanLen[k]!;
     }
-    // Span position of a pfn (-1 outside the spans); spans are ascending and disjoint.
-    const posOf = (pfn: number): number => {
+    // The free-page bitmap: over pfns [0, end) of the zones when that is at most 2^30 frames
+    // (kept across placeFixed()'s groups), else over the group's span positions.
+    let zonesEnd = 0;
+    for (const z of m.zones.zones) zonesEnd = Math.max(zonesEnd, z.startPfn + z.spannedPages);
+    const byPfn = zonesEnd <= 2 ** 30;
+    // Bit index of span k's first frame.
+    const bitBase = byPfn ? spanLo : spanOff;
+    let free = byPfn ? this.freeCache : undefined;
+    if (!free) {
+      free = new Uint32Array(Math.ceil((byPfn ? zonesEnd : spanTotal) / 32));
+      const bits = free;
+      if (byPfn) m.buddy.forEachFreeBlockIn(-1, (head, order) => setBitRange(bits, head, head + 2 ** order));
+      else
+        m.buddy.forEachFreeBlockIn(-1, (head, order) => {
+          const end = head + 2 ** order;
+          for (let k = 0; k < nspan; k++) {
+            const lo = Math.max(head, spanLo[k]!);
+            const hi = Math.min(end, spanLo[k]! + spanLen[k]!);
+            if (lo < hi) setBitRange(bits, spanOff[k]! + lo - spanLo[k]!, spanOff[k]! + hi - spanLo[k]!);
+          }
+        });
+      if (byPfn && this.batching) this.freeCache = free;
+    }
+    // Bit index of a pfn (-1 outside the bitmap); spans are ascending and disjoint.
+    const bitOf = (pfn: number): number => {
+      if (byPfn) return pfn < zonesEnd ? pfn : -1;
       for (let k = 0; k < nspan; k++) {
         const d = pfn - spanLo[k]!;
         if (d >= 0 && d < spanLen[k]!) return spanOff[k]! + d;
       }
       return -1;
     };
-    const free = new Uint32Array(Math.ceil(spanTotal / 32));
-    m.buddy.forEachFreeBlockIn(-1, (head, order) => {
-      const end = head + 2 ** order;
-      for (let k = 0; k < nspan; k++) {
-        const lo = Math.max(head, spanLo[k]!);
-        const hi = Math.min(end, spanLo[k]! + spanLen[k]!);
-        if (lo < hi) setBitRange(free, spanOff[k]! + lo - spanLo[k]!, spanOff[k]! + hi - spanLo[k]!);
-      }
-    });
     const kindOf = new Uint8Array(pages);
     // Pending takes of the current batch: span position · 2^tb + draw index.
     const tb = bitsFor(pages);
     const scale = 2 ** tb;
     const keys = new Float64Array(pages);
+    let when = new Float64Array(0);
     let nkeys = 0;
     let batchStart = 0;
+    const content = this.content;
+    const seed = this.seed;
+    const mapcount = group.kind === 'anon' ? 0 : -1;
     const flush = (): void => {
       if (nkeys === 0) return;
-      const sorted = keys.subarray(0, nkeys).sort();
-      const pfns = new Float64Array(nkeys);
-      const when = new Float64Array(nkeys);
+      // Sorted keys, then each key replaced by its pfn (the key is read first).
+      const pfns = keys.subarray(0, nkeys).sort();
+      if (when.length < nkeys) when = new Float64Array(Math.max(nkeys, Math.min(2 * when.length, pages)));
       for (let x = 0, k = 0; x < nkeys; x++) {
-        const key = sorted[x]!;
+        const key = pfns[x]!;
         const pos = Math.floor(key / scale);
         when[x] = key - pos * scale - batchStart;
         while (pos >= spanOff[k]! + spanLen[k]!) k++;
         pfns[x] = spanLo[k]! + (pos - spanOff[k]!);
       }
       m.buddy.takePagesSorted(pfns, when, nkeys);
-      for (let x = 0; x < nkeys; x++)
-        this.claimKind(pfns[x]!, group.kind, flags, kindOf[when[x]! + batchStart]!);
+      // claimKind() of each page, in pfn order: struct pages for the batch, then descriptors.
+      m.pages.orFlagsSetMapcountSorted(pfns, 0, nkeys, flags, mapcount);
+      for (let x = 0; x < nkeys; x++) {
+        const pfn = pfns[x]!;
+        content.set(pfn, kindOf[when[x]! + batchStart]!, seed, pfn);
+        m.mem.discard(pfn);
+      }
       nkeys = 0;
     };
     const drawBelow = Math.min(spanTotal, 0xffffffff);
@@ -249,12 +286,12 @@ export class WorkloadPlacer {
           for (let k = 0; k < nspan; k++) {
             const len = spanLen[k]!;
             if (r < len) {
-              const pos = spanOff[k]! + r;
-              if (free[pos >>> 5]! & (1 << (pos & 31))) {
-                free[pos >>> 5]! &= ~(1 << (pos & 31));
+              const bit = bitBase[k]! + r;
+              if (free[bit >>> 5]! & (1 << (bit & 31))) {
+                free[bit >>> 5]! &= ~(1 << (bit & 31));
                 pfn = spanLo[k]! + r;
                 if (nkeys === 0) batchStart = i;
-                keys[nkeys++] = pos * scale + i;
+                keys[nkeys++] = (spanOff[k]! + r) * scale + i;
               }
               break;
             }
@@ -272,8 +309,8 @@ export class WorkloadPlacer {
             `workload group '${group.name ?? group.kind}' needs ${pages} pages but memory ran out after ${i}`,
           );
         }
-        const pos = posOf(pfn);
-        if (pos >= 0) free[pos >>> 5]! &= ~(1 << (pos & 31));
+        const bit = bitOf(pfn);
+        if (bit >= 0) free[bit >>> 5]! &= ~(1 << (bit & 31));
       }
       freeInSpans--;
       kindOf[i] = this.drawKind(cum, total, kinds);
@@ -410,13 +447,19 @@ export class WorkloadPlacer {
   /** Place every group except a `fill` group (placed later by fillTo()). Returns the fill group, if any. */
   placeFixed(spec: WorkloadSpec): WorkloadGroup | undefined {
     let fill: WorkloadGroup | undefined;
-    for (const g of spec.groups) {
-      if (g.fill) {
-        if (fill) throw new ScenarioError('WORKLOAD_TWO_FILL', 'a workload may have only one fill group');
-        fill = g;
-        continue;
+    this.batching = true;
+    try {
+      for (const g of spec.groups) {
+        if (g.fill) {
+          if (fill) throw new ScenarioError('WORKLOAD_TWO_FILL', 'a workload may have only one fill group');
+          fill = g;
+          continue;
+        }
+        this.place(g, g.pages ?? 0);
       }
-      this.place(g, g.pages ?? 0);
+    } finally {
+      this.batching = false;
+      this.freeCache = undefined;
     }
     if (spec.churn) this.churn(spec.churn);
     return fill;

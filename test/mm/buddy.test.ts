@@ -250,4 +250,63 @@ describe('takePagesSorted(): the takes of a draw sequence, applied block by bloc
       { numRuns: 40 },
     );
   });
+
+  it('equals takePage() in batches that take whole max-order blocks too, with fewer chunks (fast-check)', async () => {
+    const { bootTiny } = await import('./take-page-helper.js');
+    fc.assert(
+      fc.property(
+        // Draws: a whole 1024-page block (in random order) or a cluster, in batches.
+        fc.array(
+          fc.record({
+            whole: fc.boolean(),
+            at: fc.integer({ min: 0, max: 0xffff }),
+            n: fc.integer({ min: 1, max: 30 }),
+            cut: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (draws, seed) => {
+          const a = bootTiny();
+          const b = bootTiny();
+          const batches: number[][] = [[]];
+          const seen = new Set<number>();
+          let r = seed;
+          const rnd = () => {
+            r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+            return r;
+          };
+          for (const d of draws) {
+            const pick: number[] = [];
+            if (d.whole) {
+              const base = 0x8000 + (d.at & 0xfc00);
+              for (let i = 0; i < 1024; i++) pick.push(base + i);
+              for (let i = pick.length - 1; i > 0; i--) {
+                const j = rnd() % (i + 1);
+                [pick[i], pick[j]] = [pick[j]!, pick[i]!];
+              }
+            } else for (let k = 0; k < d.n; k++) pick.push(0x8000 + ((d.at + (rnd() % 97)) & 0xffff));
+            for (const pfn of pick) {
+              if (seen.has(pfn) || !a.buddy.isFree(pfn)) continue;
+              seen.add(pfn);
+              expect(a.buddy.takePage(pfn)).toBe(true);
+              batches[batches.length - 1]!.push(pfn);
+            }
+            if (d.cut) batches.push([]);
+          }
+          for (const seq of batches) {
+            const order = seq.map((pfn, i) => [pfn, i] as const).sort((x, y) => x[0] - y[0]);
+            b.buddy.takePagesSorted(
+              Float64Array.from(order, ([p]) => p),
+              Float64Array.from(order, ([, i]) => i),
+              order.length,
+            );
+          }
+          expect(state(b, 0x8000, 0x18000)).toEqual(state(a, 0x8000, 0x18000));
+          expect(b.pages.materialisedChunks).toBeLessThanOrEqual(a.pages.materialisedChunks);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
 });
