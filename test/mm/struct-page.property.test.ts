@@ -278,9 +278,10 @@ function apply(sp: StructPages, o: Oracle, op: Op, profile: KernelProfile): void
         const ord = Int8Array.from(list, (p) => (p % CHUNK === 0 && op.whole ? 10 : p % 11));
         const nodes = Int32Array.from(list, (p) => p % 5000);
         sp.setFreeHeads(pf, ord, nodes, 0, list.length, buddy);
-        list.forEach((p, i) =>
-          o.put(p, { ...o.get(p), refcount: 0, mapcount: buddy, private: ord[i]!, node: nodes[i]! }),
-        );
+        for (let i = 0; i < list.length; i++) {
+          const p = list[i]!;
+          o.put(p, { ...o.get(p), refcount: 0, mapcount: buddy, private: ord[i]!, node: nodes[i]! });
+        }
       }
       return;
     }
