@@ -14,6 +14,7 @@ import { Prng } from '../util/prng.js';
 import { contentCalibration } from './calibration.js';
 import { ContentKind } from './content.js';
 import type { ContentMap } from './content-map.js';
+import { DrawSorter } from './draw-sort.js';
 import { DEFAULT_CONTENTS, type WorkloadGroup, type WorkloadKind, type WorkloadSpec } from './types.js';
 
 export interface PlacedGroup {
@@ -33,9 +34,13 @@ export interface PlacedWorkload {
 
 const ZONE_LIMIT: Record<string, number> = { DMA: 0, DMA32: 1, Normal: 2, any: 2 };
 
-/** Bits needed for the numbers 0 .. n-1 (at least 1). */
-function bitsFor(n: number): number {
-  return Math.max(1, Math.ceil(Math.log2(Math.max(2, n))));
+/** Placer options. */
+export interface PlacerOptions {
+  /**
+   * Scattered groups one take_page_off_buddy() per draw, never the two-step
+   * bulk placement (the reference the property tests hold the bulk path to).
+   */
+  perPage?: boolean;
 }
 
 export class WorkloadPlacer {
@@ -54,6 +59,7 @@ export class WorkloadPlacer {
     private readonly machine: Machine,
     private readonly content: ContentMap,
     readonly seed: number,
+    private readonly opts: PlacerOptions = {},
   ) {
     this.prng = new Prng(seed);
     this.placed = { seed, groups: [], pages: 0 };
@@ -121,16 +127,10 @@ export class WorkloadPlacer {
     const spanLen = Float64Array.from(spans, ([s, e]) => e - s);
     const drawBelow = Math.min(spanTotal, 0xffffffff);
     const kindFlags = flagsOf[group.kind];
-    // The two-step placement needs ascending spans, a free-page bitmap of at most 128 MiB
-    // (2^30 frames: 4 TiB of spans) and sort keys exact in a double.
+    // The two-step placement needs ascending spans and a free-page bitmap of at most 128 MiB
+    // (2^30 frames: 4 TiB of spans; span positions fit the draw sorter's 30 bits).
     const ascending = spans.every((sp, k) => k === 0 || sp[0] >= spans[k - 1]![1]);
-    if (
-      scattered &&
-      spanTotal > 0 &&
-      ascending &&
-      spanTotal <= 2 ** 30 &&
-      spanTotal * 2 ** bitsFor(pages) <= 2 ** 53
-    ) {
+    if (scattered && spanTotal > 0 && ascending && spanTotal <= 2 ** 30 && !this.opts.perPage) {
       this.placeScattered(
         group,
         pages,
@@ -245,10 +245,11 @@ export class WorkloadPlacer {
       return -1;
     };
     const kindOf = new Uint8Array(pages);
-    // Pending takes of the current batch: span position · 2^tb + draw index.
-    const tb = bitsFor(pages);
-    const scale = 2 ** tb;
-    const keys = new Float64Array(pages);
+    // Pending takes of the current batch: span position and draw number (i - batchStart).
+    const pfnsOut = new Float64Array(pages);
+    const sorter = new DrawSorter(pages, pfnsOut);
+    const dpos = sorter.pos;
+    const ddraw = sorter.draw;
     let when = new Float64Array(0);
     let nkeys = 0;
     let batchStart = 0;
@@ -257,13 +258,12 @@ export class WorkloadPlacer {
     const mapcount = group.kind === 'anon' ? 0 : -1;
     const flush = (): void => {
       if (nkeys === 0) return;
-      // Sorted keys, then each key replaced by its pfn (the key is read first).
-      const pfns = keys.subarray(0, nkeys).sort();
+      sorter.sort(nkeys);
+      const pfns = pfnsOut.subarray(0, nkeys);
       if (when.length < nkeys) when = new Float64Array(Math.max(nkeys, Math.min(2 * when.length, pages)));
       for (let x = 0, k = 0; x < nkeys; x++) {
-        const key = pfns[x]!;
-        const pos = Math.floor(key / scale);
-        when[x] = key - pos * scale - batchStart;
+        const pos = dpos[x]!;
+        when[x] = ddraw[x]!;
         while (pos >= spanOff[k]! + spanLen[k]!) k++;
         pfns[x] = spanLo[k]! + (pos - spanOff[k]!);
       }
@@ -291,7 +291,8 @@ export class WorkloadPlacer {
                 free[bit >>> 5]! &= ~(1 << (bit & 31));
                 pfn = spanLo[k]! + r;
                 if (nkeys === 0) batchStart = i;
-                keys[nkeys++] = (spanOff[k]! + r) * scale + i;
+                dpos[nkeys] = spanOff[k]! + r;
+                ddraw[nkeys++] = i - batchStart;
               }
               break;
             }
