@@ -352,33 +352,29 @@ export class Buddy {
       i = j;
     }
     // list_add() of the survivors in creation order (one take adds at most one block per
-    // order, largest first): a counting sort on the time, then by descending order.
+    // order, largest first): each take's survivors chained by descending order, then the
+    // chains in time order.
     const ns = sv.n;
     const st = sv.time;
     const so = sv.order;
-    const start = this.scratchInt(0, n + 1);
-    start.fill(0);
-    for (let k = 0; k < ns; k++) start[st[k]! + 1]!++;
-    for (let t = 0; t < n; t++) start[t + 1]! += start[t]!;
-    const byTime = this.scratchInt(1, ns);
-    const fillAt = this.scratchInt(2, n);
-    fillAt.set(start.subarray(0, n));
-    for (let k = 0; k < ns; k++) byTime[fillAt[st[k]!]!++] = k;
-    for (let t = 0; t < n; t++) {
-      const a = start[t]!;
-      const b = start[t + 1]!;
-      // at most maxOrder survivors per take: insertion sort, larger order first
-      for (let x = a + 1; x < b; x++) {
-        const v = byTime[x]!;
-        let y = x - 1;
-        while (y >= a && so[byTime[y]!]! < so[v]!) {
-          byTime[y + 1] = byTime[y]!;
-          y--;
-        }
-        byTime[y + 1] = v;
+    const firstAt = this.scratchInt(0, n);
+    firstAt.fill(-1);
+    const nextSv = this.scratchInt(1, ns);
+    for (let k = 0; k < ns; k++) {
+      const t = st[k]!;
+      const ok = so[k]!;
+      let prev = -1;
+      let cur = firstAt[t]!;
+      while (cur >= 0 && so[cur]! > ok) {
+        prev = cur;
+        cur = nextSv[cur]!;
       }
-      for (let x = a; x < b; x++) this.link(sv.node[byTime[x]!]!, false);
+      nextSv[k] = cur;
+      if (prev < 0) firstAt[t] = k;
+      else nextSv[prev] = k;
     }
+    const sn = sv.node;
+    for (let t = 0; t < n; t++) for (let k = firstAt[t]!; k >= 0; k = nextSv[k]!) this.link(sn[k]!, false);
     this.releaseScratch();
   }
 
