@@ -344,11 +344,9 @@ export class Buddy {
       this.unlink(node);
       const s0 = sv.n;
       splitOut(sv, pfns, when, head, o, i, j);
+      for (let k = s0; k < sv.n; k++) sv.zone[k] = zone;
       // rmv_page_order() (a taken block head) and set_page_refcounted(), the block's takes at once.
       pages.setTakenSorted(pfns, i, j);
-      // The survivors' heads, in pfn order (their nodes are linked below, in time order).
-      for (let k = s0; k < sv.n; k++) sv.node[k] = this.newNode(sv.pfn[k]!, sv.order[k]!, zone);
-      pages.setFreeHeads(sv.pfn, sv.order, sv.node, s0, sv.n, mark);
       i = j;
     }
     // list_add() of the survivors in creation order (one take adds at most one block per
@@ -373,8 +371,17 @@ export class Buddy {
       if (prev < 0) firstAt[t] = k;
       else nextSv[prev] = k;
     }
+    // Nodes are made as they are linked, so the list arrays fill in link order.
     const sn = sv.node;
-    for (let t = 0; t < n; t++) for (let k = firstAt[t]!; k >= 0; k = nextSv[k]!) this.link(sn[k]!, false);
+    for (let t = 0; t < n; t++) {
+      for (let k = firstAt[t]!; k >= 0; k = nextSv[k]!) {
+        const nid = this.newNode(sv.pfn[k]!, so[k]!, sv.zone[k]!);
+        sn[k] = nid;
+        this.link(nid, false);
+      }
+    }
+    // The survivors' heads (PageBuddy, order, node), in pfn order.
+    pages.setFreeHeads(sv.pfn, so, sn, 0, ns, mark);
     this.releaseScratch();
   }
 
@@ -608,12 +615,15 @@ class Survivors {
   /** The free-list node (set by takePagesSorted()). */
   node: Int32Array;
   time: Float64Array;
+  /** The zone of the block it was split from (set by takePagesSorted()). */
+  zone: Int8Array;
 
   constructor(cap: number) {
     this.pfn = new Float64Array(cap);
     this.order = new Int8Array(cap);
     this.node = new Int32Array(cap);
     this.time = new Float64Array(cap);
+    this.zone = new Int8Array(cap);
   }
 
   add(pfn: number, order: number, time: number): void {
@@ -631,6 +641,9 @@ class Survivors {
       const t = new Float64Array(cap);
       t.set(this.time);
       this.time = t;
+      const z = new Int8Array(cap);
+      z.set(this.zone);
+      this.zone = z;
     }
     const k = this.n++;
     this.pfn[k] = pfn;
