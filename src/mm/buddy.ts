@@ -324,6 +324,11 @@ export class Buddy {
    * then the untouched blocks in their old order. A survivor head carries
    * PageBuddy/order/node, a taken page is cleared with _refcount 1, and every
    * other page of the block is the clean tail it was.
+   *
+   * Cost: one struct-page call per block for its takes (a wholly taken
+   * max-order block stays a compact chunk), survivors' nodes made in link
+   * order and their heads written in pfn order in one call; the working
+   * arrays are kept between calls.
    */
   takePagesSorted(pfns: Float64Array, when: Float64Array, n: number): void {
     const pages = this.pages;
@@ -331,13 +336,13 @@ export class Buddy {
     const sv = this.survivors(n);
     for (let i = 0; i < n; ) {
       const first = pfns[i]!;
-      const o = pages.sections.pfnValid(first) ? pages.freeHeadOrder(first) : -1;
+      const o = pages.sections.pfnValid(first) ? pages.freeBlockAt(first) : -1;
       if (o < 0) {
         throw new ModelError('BUDDY_NOT_FREE', `take of pfn 0x${first.toString(16)}: the page is not free`);
       }
       const size = POW2[o]!;
       const head = Math.floor(first / size) * size;
-      const node = pages.nodeOf(head);
+      const node = pages.foundNode; // nodeOf(head)
       const zone = this.zoneOfNode[node]!;
       let j = i + 1;
       while (j < n && pfns[j]! < head + size) j++;

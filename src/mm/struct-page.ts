@@ -732,6 +732,59 @@ export class StructPages {
     return -1;
   }
 
+  /** The free-list node of the block freeBlockAt() found (-1 when it found none). */
+  foundNode = -1;
+
+  /**
+   * freeHeadOrder(pfn) and, in `foundNode`, the free-list node of that
+   * block's head (nodeOf(head)) — the one lookup take_page_off_buddy() of a
+   * run of takes makes per block.
+   */
+  freeBlockAt(pfn: number): number {
+    this.foundNode = -1;
+    const per = this.sections.pfnsPerSection;
+    const sec = Math.floor(pfn / per);
+    if (sec < 0 || sec >= this.kind.length) return -1;
+    const k = this.kind[sec];
+    if (k === KIND_ABSENT) return -1;
+    const buddy = this.buddyMapcount;
+    const max = this.maxOrder;
+    if (k === KIND_UNIFORM) {
+      const p = this.uPriv[sec]!;
+      return this.uMap[sec] === buddy && p >= 0 && p <= max ? p : -1;
+    }
+    const cp = this.chunkPages;
+    const rel = pfn - sec * per;
+    const c = Math.floor(rel / cp);
+    if (k === KIND_FREE_MAX) {
+      this.foundNode = this.nodeBase[sec]! + c;
+      return max;
+    }
+    const t = this.tables[sec]!;
+    const o = c * CHUNK_FIELDS;
+    const ck = t.st[o];
+    if (ck === CK_FREE_MAX) {
+      this.foundNode = t.st[o + 5]!;
+      return max;
+    }
+    if (ck === CK_UNIFORM) {
+      const p = t.st[o + 4]!;
+      return t.st[o + 3] === buddy && p >= 0 && p <= max ? p : -1;
+    }
+    const a = t.arrs[c]!;
+    const oM = this.oM;
+    const oP = this.oP;
+    const inChunk = rel - c * cp;
+    for (let o2 = 0; o2 <= max; o2++) {
+      const off = inChunk & -(1 << o2);
+      if (a[oM + off] === buddy && a[oP + off] === o2) {
+        this.foundNode = a[this.oN + off]!;
+        return o2;
+      }
+    }
+    return -1;
+  }
+
   /**
    * PageBuddy(page) ? buddy_order(page) : -1 — read straight from the
    * chunk's arrays when it has them (the allocator's merge loop), without
@@ -948,6 +1001,36 @@ export class StructPages {
       arr[oP + off] = order[k]!;
       arr[oN + off] = node[k]!;
       arr[oR + off] = 0;
+    }
+  }
+
+  /**
+   * orFlagsSetMapcount(p, flags, mapcount) for p in [a, b): a chunk the
+   * range covers whole and that is UNIFORM (a max-order block allocated
+   * whole) stays UNIFORM; other chunks get their arrays written.
+   */
+  orFlagsSetMapcountRange(a: number, b: number, flags: number, mapcount: number): void {
+    const cp = this.chunkPages;
+    for (let p = a; p < b; ) {
+      const cs = p - (p % cp);
+      const e = Math.min(b, cs + cp);
+      if (p === cs && e === cs + cp && this.arraysOf(p) === undefined) {
+        const sec = this.secOf(p);
+        const t = this.chunked(sec);
+        const o = Math.floor((cs - sec * this.sections.pfnsPerSection) / cp) * CHUNK_FIELDS;
+        if (t.st[o] === CK_UNIFORM) {
+          t.st[o + 1] = t.st[o + 1]! | flags;
+          t.st[o + 3] = mapcount;
+          p = e;
+          continue;
+        }
+      }
+      const arr = this.at(p);
+      const off = this.off;
+      const n = e - p;
+      for (let x = off; x < off + n; x++) arr[x] = ((arr[x]! >>> 0) | flags) >>> 0;
+      arr.fill(mapcount, this.oM + off, this.oM + off + n);
+      p = e;
     }
   }
 

@@ -37,8 +37,10 @@ const ZONE_LIMIT: Record<string, number> = { DMA: 0, DMA32: 1, Normal: 2, any: 2
 /** Placer options. */
 export interface PlacerOptions {
   /**
-   * Scattered groups one take_page_off_buddy() per draw, never the two-step
-   * bulk placement (the reference the property tests hold the bulk path to).
+   * One allocation per page: scattered groups one take_page_off_buddy() per
+   * draw (never the two-step bulk placement), compact groups one alloc() per
+   * page (never allocBulk()) — the reference the property tests hold the bulk
+   * paths to.
    */
   perPage?: boolean;
 }
@@ -144,6 +146,9 @@ export class WorkloadPlacer {
         total,
         kinds,
       );
+    } else if (!scattered && !this.opts.perPage) {
+      this.freeCache = undefined; // frames taken below without the bitmap
+      this.placeCompact(group, pages, highest, out, kindFlags, cum, total, kinds);
     } else {
       this.freeCache = undefined; // frames taken below without the bitmap
       for (let i = 0; i < pages; i++) {
@@ -319,6 +324,44 @@ export class WorkloadPlacer {
       out[i] = pfn;
     }
     flush();
+  }
+
+  /**
+   * place() for compact placement: alloc(0, highest) per page and claim() of
+   * each in allocation order, the allocations through Buddy.allocBulk() (the
+   * same n calls, reported as runs of consecutive pfns) and each run's struct
+   * pages in one call, so a max-order block handed out whole stays a compact
+   * chunk. Claims touch only their own page, never the allocator's state.
+   */
+  private placeCompact(
+    group: WorkloadGroup,
+    pages: number,
+    highest: number,
+    out: Uint32Array | Float64Array,
+    flags: number,
+    cum: number[],
+    total: number,
+    kinds: number[],
+  ): void {
+    const m = this.machine;
+    const content = this.content;
+    const seed = this.seed;
+    const mapcount = group.kind === 'anon' ? 0 : -1;
+    let i = 0;
+    const got = m.buddy.allocBulk(pages, highest, (pfn, len) => {
+      m.pages.orFlagsSetMapcountRange(pfn, pfn + len, flags, mapcount);
+      for (let p = pfn, e = pfn + len; p < e; p++) {
+        content.set(p, this.drawKind(cum, total, kinds), seed, p);
+        out[i++] = p;
+      }
+      m.mem.discardRange(pfn, len);
+    });
+    if (got < pages) {
+      throw new ScenarioError(
+        'WORKLOAD_OOM',
+        `workload group '${group.name ?? group.kind}' needs ${pages} pages but memory ran out after ${got}`,
+      );
+    }
   }
 
   /** claim()'s content kind draw from the group's mix. */

@@ -55,7 +55,7 @@ type Op =
   | { k: 'mapAdd'; p: number; d: number }
   | { k: 'bit'; p: number; bit: number; on: boolean }
   | { k: 'userMap'; p: number; f: number; m: number }
-  | { k: 'takenRange'; a: number; n: number }
+  | { k: 'takenRange'; a: number; n: number; claim?: { f: number; m: number } }
   | {
       k: 'bulk';
       what: 'taken' | 'heads' | 'claim';
@@ -90,6 +90,10 @@ function opArb(): fc.Arbitrary<Op> {
       weight: 2,
       arbitrary: fc.record({
         k: fc.constant('takenRange' as const),
+        // with claim: orFlagsSetMapcountRange() over the range instead
+        claim: fc.option(fc.record({ f: fc.nat(0xfff), m: fc.integer({ min: -1, max: 3 }) }), {
+          nil: undefined,
+        }),
         a: pfnArb,
         n: fc.oneof(
           fc.integer({ min: 1, max: 40 }),
@@ -256,9 +260,16 @@ function apply(sp: StructPages, o: Oracle, op: Op, profile: KernelProfile): void
       // a range inside present sections (the method needs a memmap for every pfn)
       if (!present(op.a)) return;
       const e = Math.min(op.a + op.n, (Math.floor(op.a / PER) + 1) * PER);
-      sp.setTakenRange(op.a, e);
-      for (let p = op.a; p < e; p++)
-        o.put(p, { ...o.get(p), refcount: 1, mapcount: -1, private: 0, node: -1 });
+      const c = op.claim;
+      if (c) {
+        sp.orFlagsSetMapcountRange(op.a, e, c.f, c.m);
+        for (let p = op.a; p < e; p++)
+          o.put(p, { ...o.get(p), flags: (o.flags[p]! | c.f) >>> 0, mapcount: c.m });
+      } else {
+        sp.setTakenRange(op.a, e);
+        for (let p = op.a; p < e; p++)
+          o.put(p, { ...o.get(p), refcount: 1, mapcount: -1, private: 0, node: -1 });
+      }
       return;
     }
     case 'bulk': {
@@ -369,6 +380,10 @@ function checkAll(sp: StructPages, o: Oracle, profile: KernelProfile): void {
       }
     }
     if (sp.freeHeadOrder(p) !== fho) expect([p, sp.freeHeadOrder(p)]).toEqual([p, fho]);
+    // freeBlockAt(): the same order, and the head's node as nodeOf(head) reads it
+    const fb = sp.freeBlockAt(p);
+    const headNode = fho >= 0 ? o.node[p - (p % 2 ** fho)]! : -1;
+    if (fb !== fho || sp.foundNode !== headNode) expect([p, fb, sp.foundNode]).toEqual([p, fho, headNode]);
   }
   // memmapZeroness over every vmemmap frame (64 struct pages)
   for (let p = 0; p < N; p += 64) {
@@ -460,11 +475,13 @@ describe('StructPages forms against a per-pfn oracle', () => {
     sp.orFlagsSetMapcountSorted(whole, 0, CHUNK, lru, 0);
     // [5 chunks + 10, 7 chunks) taken as a range: chunk 6 whole, chunk 5 in part
     sp.setTakenRange(5 * CHUNK + 10, 7 * CHUNK);
+    // chunk 6 handed out whole (allocBulk) and claimed as one range
+    sp.orFlagsSetMapcountRange(6 * CHUNK, 7 * CHUNK, lru, 0);
     expect(sp.materialisedChunks).toBe(1);
     const taken = { refcount: 1, private: 0, node: -1 };
     expect(sp.get(3 * CHUNK)).toEqual({ flags: (PG_INIT | lru) >>> 0, mapcount: 0, ...taken });
     expect(sp.get(4 * CHUNK - 1)).toEqual({ flags: (PG_INIT | lru) >>> 0, mapcount: 0, ...taken });
-    expect(sp.get(6 * CHUNK)).toEqual({ flags: PG_INIT, mapcount: -1, ...taken });
+    expect(sp.get(6 * CHUNK)).toEqual({ flags: (PG_INIT | lru) >>> 0, mapcount: 0, ...taken });
     expect(sp.get(5 * CHUNK + 10)).toEqual({ flags: PG_INIT, mapcount: -1, ...taken });
     // the part of chunk 5 not taken: its max-order head and a tail as they were
     expect(sp.get(5 * CHUNK)).toEqual({
