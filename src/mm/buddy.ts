@@ -123,6 +123,46 @@ export class Buddy {
     this.nrFreePages[this.zoneOfNode[id]!]! += 1 << this.orderOf[id]!;
   }
 
+  /**
+   * link() of nodes base .. base + n - 1 in that order, all of one zone/order
+   * list: the list_add / list_add_tail of a section's max-order blocks at
+   * boot, with the links written in one pass.
+   */
+  private linkRun(base: number, n: number, tail: boolean): void {
+    if (n <= 0) return;
+    const zone = this.zoneOfNode[base]!;
+    const li = this.listIndex(zone, this.orderOf[base]!);
+    const last = base + n - 1;
+    const next = this.next;
+    const prev = this.prev;
+    if (tail) {
+      const t = this.tails[li]!;
+      for (let id = base; id <= last; id++) {
+        prev[id] = id - 1;
+        next[id] = id + 1;
+      }
+      prev[base] = t;
+      next[last] = NIL;
+      if (t === NIL) this.heads[li] = base;
+      else next[t] = base;
+      this.tails[li] = last;
+    } else {
+      // Each list_add() goes before the previous one: the list reads last .. base, old head.
+      const h = this.heads[li]!;
+      for (let id = base; id <= last; id++) {
+        next[id] = id - 1;
+        prev[id] = id + 1;
+      }
+      next[base] = h;
+      prev[last] = NIL;
+      if (h === NIL) this.tails[li] = base;
+      else prev[h] = base;
+      this.heads[li] = last;
+    }
+    this.nrFreeBlocks[li]! += n;
+    this.nrFreePages[zone]! += n * POW2[this.orderOf[base]!]!;
+  }
+
   /** list_del + recycle the node. */
   private unlink(id: number): void {
     const li = this.listIndex(this.zoneOfNode[id]!, this.orderOf[id]!);
@@ -198,6 +238,9 @@ export class Buddy {
     const toTail = this.profile.mm.bootFreeToTail;
     let freed = 0;
     let start = spfn;
+    // One growth of the node arrays for the whole range (at most one node per max-order
+    // block, plus the unaligned edges' smaller blocks), not a doubling per few sections.
+    if (epfn > spfn) this.grow(this.used + Math.ceil((epfn - spfn) / block) + 2 * (this.maxOrder + 1));
     while (start < epfn) {
       const sec = Math.floor(start / per);
       if (
@@ -216,8 +259,8 @@ export class Buddy {
           this.pfnOf[id] = start + k * block;
           this.orderOf[id] = this.maxOrder;
           this.zoneOfNode[id] = zone;
-          this.link(id, toTail);
         }
+        this.linkRun(base, n, toTail);
         this.pages.setSectionFreeMax(sec, base);
         this.zones.zones[zone]!.managedPages += per;
         freed += per;

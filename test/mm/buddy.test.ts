@@ -168,6 +168,38 @@ test('6.x boot frees go to the list tail (FPI_TO_TAIL), 3.10 to the head', () =>
   expect(lb).toEqual([...lb].sort((x, y) => y - x));
 });
 
+test('boot links whole free sections as runs: lists consistent both ways, 6.x ascending, 3.10 descending', () => {
+  // Two RAM ranges of whole sections (the fast path) with unaligned edges (per-block frees) between.
+  const t = [
+    { addr: 0x1000n, size: 0x9e000n, type: E820_TYPE.RAM },
+    { addr: 0x100000n, size: 0x17ff0000n, type: E820_TYPE.RAM },
+    { addr: 0x18000000n, size: 0x8000000n, type: E820_TYPE.RESERVED },
+    { addr: 0x20000000n, size: 0x20000000n, type: E820_TYPE.RAM },
+  ];
+  for (const profile of [linux612, linux310]) {
+    const m = bootMachine({ firmware: t, kernel: t }, { profile, kaslr: { nokaslr: true } });
+    for (let z = 0; z < m.zones.zones.length; z++) {
+      for (let o = 0; o <= m.buddy.maxOrder; o++) {
+        const fwd: number[] = [];
+        let last = -1;
+        for (let id = m.buddy.listFirst(z, o); id !== -1; id = m.buddy.nodeNext(id)) {
+          expect(m.buddy.nodePrev(id)).toBe(last);
+          expect(m.buddy.nodeOrder(id)).toBe(o);
+          expect(m.pages.nodeOf(m.buddy.nodePfn(id))).toBe(id);
+          fwd.push(m.buddy.nodePfn(id));
+          last = id;
+        }
+        expect(m.buddy.listLast(z, o)).toBe(last);
+        expect(fwd.length).toBe(m.buddy.freeBlocks(z, o));
+        if (o === m.buddy.maxOrder && fwd.length > 1) {
+          const sorted = [...fwd].sort((a, b) => (profile === linux612 ? a - b : b - a));
+          expect(fwd).toEqual(sorted);
+        }
+      }
+    }
+  }
+});
+
 describe('take_page_off_buddy', () => {
   it('takes exactly the requested free page and keeps the rest free (fast-check)', async () => {
     const { bootTiny } = await import('./take-page-helper.js');
