@@ -123,6 +123,46 @@ export class Buddy {
     this.nrFreePages[this.zoneOfNode[id]!]! += 1 << this.orderOf[id]!;
   }
 
+  /**
+   * link() of nodes base .. base + n - 1 in that order, all of one zone/order
+   * list: the list_add / list_add_tail of a section's max-order blocks at
+   * boot, with the links written in one pass.
+   */
+  private linkRun(base: number, n: number, tail: boolean): void {
+    if (n <= 0) return;
+    const zone = this.zoneOfNode[base]!;
+    const li = this.listIndex(zone, this.orderOf[base]!);
+    const last = base + n - 1;
+    const next = this.next;
+    const prev = this.prev;
+    if (tail) {
+      const t = this.tails[li]!;
+      for (let id = base; id <= last; id++) {
+        prev[id] = id - 1;
+        next[id] = id + 1;
+      }
+      prev[base] = t;
+      next[last] = NIL;
+      if (t === NIL) this.heads[li] = base;
+      else next[t] = base;
+      this.tails[li] = last;
+    } else {
+      // Each list_add() goes before the previous one: the list reads last .. base, old head.
+      const h = this.heads[li]!;
+      for (let id = base; id <= last; id++) {
+        next[id] = id - 1;
+        prev[id] = id + 1;
+      }
+      next[base] = h;
+      prev[last] = NIL;
+      if (h === NIL) this.tails[li] = base;
+      else prev[h] = base;
+      this.heads[li] = last;
+    }
+    this.nrFreeBlocks[li]! += n;
+    this.nrFreePages[zone]! += n * POW2[this.orderOf[base]!]!;
+  }
+
   /** list_del + recycle the node. */
   private unlink(id: number): void {
     const li = this.listIndex(this.zoneOfNode[id]!, this.orderOf[id]!);
@@ -198,6 +238,9 @@ export class Buddy {
     const toTail = this.profile.mm.bootFreeToTail;
     let freed = 0;
     let start = spfn;
+    // One growth of the node arrays for the whole range (at most one node per max-order
+    // block, plus the unaligned edges' smaller blocks), not a doubling per few sections.
+    if (epfn > spfn) this.grow(this.used + Math.ceil((epfn - spfn) / block) + 2 * (this.maxOrder + 1));
     while (start < epfn) {
       const sec = Math.floor(start / per);
       if (
@@ -216,8 +259,8 @@ export class Buddy {
           this.pfnOf[id] = start + k * block;
           this.orderOf[id] = this.maxOrder;
           this.zoneOfNode[id] = zone;
-          this.link(id, toTail);
         }
+        this.linkRun(base, n, toTail);
         this.pages.setSectionFreeMax(sec, base);
         this.zones.zones[zone]!.managedPages += per;
         freed += per;
@@ -324,62 +367,112 @@ export class Buddy {
    * then the untouched blocks in their old order. A survivor head carries
    * PageBuddy/order/node, a taken page is cleared with _refcount 1, and every
    * other page of the block is the clean tail it was.
+   *
+   * Cost: one struct-page call per block for its takes (a wholly taken
+   * max-order block stays a compact chunk), survivors' nodes made in link
+   * order and their heads written in pfn order in one call; the working
+   * arrays are kept between calls.
    */
   takePagesSorted(pfns: Float64Array, when: Float64Array, n: number): void {
     const pages = this.pages;
     const mark = pages.buddyMapcount;
-    const sv = new Survivors(Math.max(16, Math.min(2 * n, 65536)));
+    const sv = this.survivors(n);
     for (let i = 0; i < n; ) {
       const first = pfns[i]!;
-      const o = pages.sections.pfnValid(first) ? pages.freeHeadOrder(first) : -1;
+      const o = pages.sections.pfnValid(first) ? pages.freeBlockAt(first) : -1;
       if (o < 0) {
         throw new ModelError('BUDDY_NOT_FREE', `take of pfn 0x${first.toString(16)}: the page is not free`);
       }
       const size = POW2[o]!;
       const head = Math.floor(first / size) * size;
-      const node = pages.nodeOf(head);
+      const node = pages.foundNode; // nodeOf(head)
       const zone = this.zoneOfNode[node]!;
       let j = i + 1;
       while (j < n && pfns[j]! < head + size) j++;
       this.unlink(node);
       const s0 = sv.n;
       splitOut(sv, pfns, when, head, o, i, j);
-      // rmv_page_order() (a taken block head) and set_page_refcounted().
-      for (let k = i; k < j; k++) pages.setFreeHead(pfns[k]!, -1, 0, NIL, 1);
-      // The survivors' heads, in pfn order (their nodes are linked below, in time order).
-      for (let k = s0; k < sv.n; k++) {
-        const nid = this.newNode(sv.pfn[k]!, sv.order[k]!, zone);
-        sv.node[k] = nid;
-        pages.setFreeHead(sv.pfn[k]!, mark, sv.order[k]!, nid, 0);
-      }
+      for (let k = s0; k < sv.n; k++) sv.zone[k] = zone;
+      // rmv_page_order() (a taken block head) and set_page_refcounted(), the block's takes at once.
+      pages.setTakenSorted(pfns, i, j);
       i = j;
     }
     // list_add() of the survivors in creation order (one take adds at most one block per
-    // order, largest first): a counting sort on the time, then by descending order.
+    // order, largest first): each take's survivors chained by descending order, then the
+    // chains in time order.
     const ns = sv.n;
     const st = sv.time;
     const so = sv.order;
-    const start = new Int32Array(n + 1);
-    for (let k = 0; k < ns; k++) start[st[k]! + 1]!++;
-    for (let t = 0; t < n; t++) start[t + 1]! += start[t]!;
-    const byTime = new Int32Array(ns);
-    const fillAt = start.slice(0, n);
-    for (let k = 0; k < ns; k++) byTime[fillAt[st[k]!]!++] = k;
-    for (let t = 0; t < n; t++) {
-      const a = start[t]!;
-      const b = start[t + 1]!;
-      // at most maxOrder survivors per take: insertion sort, larger order first
-      for (let x = a + 1; x < b; x++) {
-        const v = byTime[x]!;
-        let y = x - 1;
-        while (y >= a && so[byTime[y]!]! < so[v]!) {
-          byTime[y + 1] = byTime[y]!;
-          y--;
-        }
-        byTime[y + 1] = v;
+    const firstAt = this.scratchInt(0, n);
+    firstAt.fill(-1);
+    const nextSv = this.scratchInt(1, ns);
+    for (let k = 0; k < ns; k++) {
+      const t = st[k]!;
+      const ok = so[k]!;
+      let prev = -1;
+      let cur = firstAt[t]!;
+      while (cur >= 0 && so[cur]! > ok) {
+        prev = cur;
+        cur = nextSv[cur]!;
       }
-      for (let x = a; x < b; x++) this.link(sv.node[byTime[x]!]!, false);
+      nextSv[k] = cur;
+      if (prev < 0) firstAt[t] = k;
+      else nextSv[prev] = k;
     }
+    // Nodes are made as they are linked, so the list arrays fill in link order. The walk
+    // visits the survivors at random: each one's pfn, zone and order packed in one double
+    // (pfn · 2^12 + zone · 2^6 + order: exact for pfns below 2^41, beyond x86-64's 52-bit
+    // physical addresses) is one memory read, not three.
+    const packed = this.scratchF64(ns);
+    const sp = sv.pfn;
+    const sz = sv.zone;
+    for (let k = 0; k < ns; k++) packed[k] = sp[k]! * 4096 + sz[k]! * 64 + so[k]!;
+    const sn = sv.node;
+    for (let t = 0; t < n; t++) {
+      for (let k = firstAt[t]!; k >= 0; k = nextSv[k]!) {
+        const v = packed[k]!;
+        const pfn = Math.floor(v / 4096);
+        const zo = v - pfn * 4096;
+        const nid = this.newNode(pfn, zo & 63, zo >> 6);
+        sn[k] = nid;
+        this.link(nid, false);
+      }
+    }
+    // The survivors' heads (PageBuddy, order, node), in pfn order.
+    pages.setFreeHeads(sv.pfn, so, sn, 0, ns, mark);
+    this.releaseScratch();
+  }
+
+  /**
+   * takePagesSorted()'s working arrays, kept between calls up to SCRATCH_KEEP
+   * entries (a placement that falls back to alloc() flushes small batches
+   * often); a bigger call gets fresh ones, dropped after it.
+   */
+  private sv: Survivors | undefined;
+  private scratch: (Int32Array | undefined)[] = [];
+  private survivors(n: number): Survivors {
+    const cap = Math.max(16, Math.min(2 * n, 65536));
+    if (!this.sv || this.sv.pfn.length < cap) this.sv = new Survivors(cap);
+    this.sv.n = 0;
+    return this.sv;
+  }
+  private scratchInt(slot: number, len: number): Int32Array {
+    const have = this.scratch[slot];
+    if (have && have.length >= len) return have.subarray(0, len);
+    const a = new Int32Array(Math.max(len, 64));
+    this.scratch[slot] = a;
+    return a.subarray(0, len);
+  }
+  private scratchD: Float64Array | undefined;
+  private scratchF64(len: number): Float64Array {
+    if (!this.scratchD || this.scratchD.length < len) this.scratchD = new Float64Array(Math.max(len, 64));
+    return this.scratchD.subarray(0, len);
+  }
+  private releaseScratch(): void {
+    if ((this.scratchD?.length ?? 0) > SCRATCH_KEEP) this.scratchD = undefined;
+    if (this.sv && this.sv.pfn.length > SCRATCH_KEEP) this.sv = undefined;
+    for (let k = 0; k < this.scratch.length; k++)
+      if ((this.scratch[k]?.length ?? 0) > SCRATCH_KEEP) this.scratch[k] = undefined;
   }
 
   /** __free_pages(page, order): drop the reference and return the block. */
@@ -592,12 +685,15 @@ class Survivors {
   /** The free-list node (set by takePagesSorted()). */
   node: Int32Array;
   time: Float64Array;
+  /** The zone of the block it was split from (set by takePagesSorted()). */
+  zone: Int8Array;
 
   constructor(cap: number) {
     this.pfn = new Float64Array(cap);
     this.order = new Int8Array(cap);
     this.node = new Int32Array(cap);
     this.time = new Float64Array(cap);
+    this.zone = new Int8Array(cap);
   }
 
   add(pfn: number, order: number, time: number): void {
@@ -615,6 +711,9 @@ class Survivors {
       const t = new Float64Array(cap);
       t.set(this.time);
       this.time = t;
+      const z = new Int8Array(cap);
+      z.set(this.zone);
+      this.zone = z;
     }
     const k = this.n++;
     this.pfn[k] = pfn;
@@ -648,6 +747,9 @@ function splitOut(
   if (m === j) sv.add(lo + half, order - 1, t);
   else splitOut(sv, pfns, when, lo + half, order - 1, m, j);
 }
+
+/** Entries of takePagesSorted()'s working arrays kept for the next call. */
+const SCRATCH_KEEP = 1 << 17;
 
 /** 2^order, looked up (per merge step: no Math.pow). */
 const POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);

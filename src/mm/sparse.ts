@@ -32,6 +32,8 @@ export class Sections {
   zoneDevice: Uint8Array;
   /** log2(pfns per subsection), or 0 when the kernel has no subsections. */
   readonly subShift: number;
+  /** 2^subShift (a per-page test must not compute a power). */
+  private readonly pfnsPerSub: number;
   /** Subsection bitmap, 64 bits per section as two u32 words (6.x only). */
   subsectionMap: Uint32Array;
   /** Present boot (early) sections. */
@@ -49,6 +51,7 @@ export class Sections {
     this.present = new Uint8Array(this.count);
     this.zoneDevice = new Uint8Array(this.count);
     this.subShift = profile.mm.subsectionShift === null ? 0 : profile.mm.subsectionShift - PAGE_SHIFT;
+    this.pfnsPerSub = 2 ** this.subShift;
     this.subsectionMap = new Uint32Array(this.subShift ? this.count * 2 : 0);
     let presentCount = 0;
     for (const r of memblock.memory.regions) {
@@ -164,8 +167,8 @@ export class Sections {
   subsectionValid(pfn: number): boolean {
     if (!this.subShift) return this.pfnValid(pfn);
     if (!this.pfnValid(pfn)) return false;
-    const sec = this.sectionOf(pfn);
-    const bit = Math.floor((pfn - sec * this.pfnsPerSection) / 2 ** this.subShift);
+    const sec = Math.floor(pfn / this.pfnsPerSection);
+    const bit = Math.floor((pfn - sec * this.pfnsPerSection) / this.pfnsPerSub);
     return ((this.subsectionMap[sec * 2 + (bit >> 5)]! >>> (bit & 31)) & 1) === 1;
   }
 
@@ -178,6 +181,29 @@ export class Sections {
     if (!profile.mm.hasPfnToOnlinePage) return this.pfnValid(pfn);
     if (this.zoneDevice[this.sectionOf(pfn)] === 1) return false;
     return this.subsectionValid(pfn);
+  }
+
+  /**
+   * The end of the run of pfns [pfn, q) with one pfnToOnlinePageOk() answer,
+   * q <= end: the answer is the same for a whole subsection (6.x) or section
+   * (3.10, pfn_valid()), so a walk over many pfns tests one per run. pfn is
+   * a non-negative integer below end.
+   */
+  onlinePageRunEnd(profile: KernelProfile, pfn: number, end: number): number {
+    const step = profile.mm.hasPfnToOnlinePage && this.subShift ? this.pfnsPerSub : this.pfnsPerSection;
+    const want = this.pfnToOnlinePageOk(profile, pfn);
+    let q = pfn - (pfn % step) + step;
+    while (q < end && this.pfnToOnlinePageOk(profile, q) === want) q += step;
+    return Math.min(q, end);
+  }
+
+  /** The end of the run of pfns [pfn, q) with one pfnValid() answer (a section at a time), q <= end. */
+  pfnValidRunEnd(pfn: number, end: number): number {
+    const per = this.pfnsPerSection;
+    const want = this.pfnValid(pfn);
+    let q = pfn - (pfn % per) + per;
+    while (q < end && this.pfnValid(q) === want) q += per;
+    return Math.min(q, end);
   }
 
   /** Present sections as [firstSection, lastSection] runs (for the summary). */

@@ -732,6 +732,59 @@ export class StructPages {
     return -1;
   }
 
+  /** The free-list node of the block freeBlockAt() found (-1 when it found none). */
+  foundNode = -1;
+
+  /**
+   * freeHeadOrder(pfn) and, in `foundNode`, the free-list node of that
+   * block's head (nodeOf(head)) — the one lookup take_page_off_buddy() of a
+   * run of takes makes per block.
+   */
+  freeBlockAt(pfn: number): number {
+    this.foundNode = -1;
+    const per = this.sections.pfnsPerSection;
+    const sec = Math.floor(pfn / per);
+    if (sec < 0 || sec >= this.kind.length) return -1;
+    const k = this.kind[sec];
+    if (k === KIND_ABSENT) return -1;
+    const buddy = this.buddyMapcount;
+    const max = this.maxOrder;
+    if (k === KIND_UNIFORM) {
+      const p = this.uPriv[sec]!;
+      return this.uMap[sec] === buddy && p >= 0 && p <= max ? p : -1;
+    }
+    const cp = this.chunkPages;
+    const rel = pfn - sec * per;
+    const c = Math.floor(rel / cp);
+    if (k === KIND_FREE_MAX) {
+      this.foundNode = this.nodeBase[sec]! + c;
+      return max;
+    }
+    const t = this.tables[sec]!;
+    const o = c * CHUNK_FIELDS;
+    const ck = t.st[o];
+    if (ck === CK_FREE_MAX) {
+      this.foundNode = t.st[o + 5]!;
+      return max;
+    }
+    if (ck === CK_UNIFORM) {
+      const p = t.st[o + 4]!;
+      return t.st[o + 3] === buddy && p >= 0 && p <= max ? p : -1;
+    }
+    const a = t.arrs[c]!;
+    const oM = this.oM;
+    const oP = this.oP;
+    const inChunk = rel - c * cp;
+    for (let o2 = 0; o2 <= max; o2++) {
+      const off = inChunk & -(1 << o2);
+      if (a[oM + off] === buddy && a[oP + off] === o2) {
+        this.foundNode = a[this.oN + off]!;
+        return o2;
+      }
+    }
+    return -1;
+  }
+
   /**
    * PageBuddy(page) ? buddy_order(page) : -1 — read straight from the
    * chunk's arrays when it has them (the allocator's merge loop), without
@@ -853,6 +906,167 @@ export class StructPages {
   setRefcount(pfn: number, v: number): void {
     const a = this.at(pfn);
     a[this.oR + this.off] = v;
+  }
+
+  // ---- placement in bulk (take_page_off_buddy of many pages, the placer's claims) ----
+
+  /**
+   * The "taken" state — PageBuddy cleared, private 0, no free-list node,
+   * _refcount 1 (rmv_page_order + set_page_refcounted), flags kept — over
+   * [a, b): setFreeHead(p, -1, 0, -1, 1) for every p, a chunk at a time. A
+   * chunk the range covers whole ends UNIFORM when its flags allow
+   * (setBlockFields), so a fully taken chunk costs no page arrays. Every pfn
+   * must have a memmap.
+   */
+  setTakenRange(a: number, b: number): void {
+    const cp = this.chunkPages;
+    for (let p = a; p < b; ) {
+      const cs = p - (p % cp);
+      const e = Math.min(b, cs + cp);
+      if (p === cs && e === cs + cp) this.setBlockFields(cs, 1);
+      else {
+        const arr = this.at(p);
+        const o = this.off;
+        const n = e - p;
+        arr.fill(1, this.oR + o, this.oR + o + n);
+        arr.fill(-1, this.oM + o, this.oM + o + n);
+        arr.fill(0, this.oP + o, this.oP + o + n);
+        arr.fill(-1, this.oN + o, this.oN + o + n);
+      }
+      p = e;
+    }
+  }
+
+  /**
+   * setTakenRange() of each pfn of pfns[i..j) — ascending, distinct — in one
+   * call: one chunk lookup per chunk the pfns touch, a whole chunk through
+   * setBlockFields() (UNIFORM when its flags allow).
+   */
+  setTakenSorted(pfns: Float64Array, i: number, j: number): void {
+    const cp = this.chunkPages;
+    const { oR, oM, oP, oN } = this;
+    for (let k = i; k < j; ) {
+      const p = pfns[k]!;
+      const cs = p - (p % cp);
+      const ce = cs + cp;
+      let e = k + 1;
+      while (e < j && pfns[e]! < ce) e++;
+      if (e - k === cp) this.setBlockFields(cs, 1);
+      else {
+        const arr = this.at(p);
+        for (let x = k; x < e; x++) {
+          const off = pfns[x]! - cs;
+          arr[oR + off] = 1;
+          arr[oM + off] = -1;
+          arr[oP + off] = 0;
+          arr[oN + off] = -1;
+        }
+      }
+      k = e;
+    }
+  }
+
+  /**
+   * setFreeHead(pfn[k], mapcount, order[k], node[k], 0) for k in [from, to):
+   * free block heads written straight into their chunk's arrays when it has
+   * them (the survivors of a split block, whose chunk the takes broke), else
+   * through setFreeHead() (which keeps a max-order head compact).
+   */
+  setFreeHeads(
+    pfn: Float64Array,
+    order: Int8Array,
+    node: Int32Array,
+    from: number,
+    to: number,
+    mapcount: number,
+  ): void {
+    const cp = this.chunkPages;
+    const { oR, oM, oP, oN } = this;
+    let cs = -1;
+    let arr: PageArrays | undefined;
+    for (let k = from; k < to; k++) {
+      const p = pfn[k]!;
+      const s = p - (p % cp);
+      if (s !== cs) {
+        cs = s;
+        arr = this.arraysOf(p);
+      }
+      if (arr === undefined) {
+        this.setFreeHead(p, mapcount, order[k]!, node[k]!, 0);
+        cs = -1; // the call may have materialised the chunk
+        continue;
+      }
+      const off = p - cs;
+      arr[oM + off] = mapcount;
+      arr[oP + off] = order[k]!;
+      arr[oN + off] = node[k]!;
+      arr[oR + off] = 0;
+    }
+  }
+
+  /**
+   * orFlagsSetMapcount(p, flags, mapcount) for p in [a, b): a chunk the
+   * range covers whole and that is UNIFORM (a max-order block allocated
+   * whole) stays UNIFORM; other chunks get their arrays written.
+   */
+  orFlagsSetMapcountRange(a: number, b: number, flags: number, mapcount: number): void {
+    const cp = this.chunkPages;
+    for (let p = a; p < b; ) {
+      const cs = p - (p % cp);
+      const e = Math.min(b, cs + cp);
+      if (p === cs && e === cs + cp && this.arraysOf(p) === undefined) {
+        const sec = this.secOf(p);
+        const t = this.chunked(sec);
+        const o = Math.floor((cs - sec * this.sections.pfnsPerSection) / cp) * CHUNK_FIELDS;
+        if (t.st[o] === CK_UNIFORM) {
+          t.st[o + 1] = t.st[o + 1]! | flags;
+          t.st[o + 3] = mapcount;
+          p = e;
+          continue;
+        }
+      }
+      const arr = this.at(p);
+      const off = this.off;
+      const n = e - p;
+      for (let x = off; x < off + n; x++) arr[x] = ((arr[x]! >>> 0) | flags) >>> 0;
+      arr.fill(mapcount, this.oM + off, this.oM + off + n);
+      p = e;
+    }
+  }
+
+  /**
+   * orFlagsSetMapcount(p, flags, mapcount) for each pfn of pfns[i..j) —
+   * ascending, distinct —: one chunk lookup per chunk; a whole UNIFORM chunk
+   * (pages the placer took as a block) stays UNIFORM.
+   */
+  orFlagsSetMapcountSorted(pfns: Float64Array, i: number, j: number, flags: number, mapcount: number): void {
+    const cp = this.chunkPages;
+    const oM = this.oM;
+    for (let k = i; k < j; ) {
+      const p = pfns[k]!;
+      const cs = p - (p % cp);
+      const ce = cs + cp;
+      let e = k + 1;
+      while (e < j && pfns[e]! < ce) e++;
+      if (e - k === cp && this.arraysOf(p) === undefined) {
+        const sec = this.secOf(p);
+        const t = this.chunked(sec);
+        const o = Math.floor((cs - sec * this.sections.pfnsPerSection) / cp) * CHUNK_FIELDS;
+        if (t.st[o] === CK_UNIFORM) {
+          t.st[o + 1] = t.st[o + 1]! | flags;
+          t.st[o + 3] = mapcount;
+          k = e;
+          continue;
+        }
+      }
+      const arr = this.at(p);
+      for (let x = k; x < e; x++) {
+        const off = pfns[x]! - cs;
+        arr[off] = ((arr[off]! >>> 0) | flags) >>> 0;
+        arr[oM + off] = mapcount;
+      }
+      k = e;
+    }
   }
 
   /** Overwrite a page's state. */

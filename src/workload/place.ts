@@ -14,6 +14,7 @@ import { Prng } from '../util/prng.js';
 import { contentCalibration } from './calibration.js';
 import { ContentKind } from './content.js';
 import type { ContentMap } from './content-map.js';
+import { DrawSorter } from './draw-sort.js';
 import { DEFAULT_CONTENTS, type WorkloadGroup, type WorkloadKind, type WorkloadSpec } from './types.js';
 
 export interface PlacedGroup {
@@ -33,19 +34,34 @@ export interface PlacedWorkload {
 
 const ZONE_LIMIT: Record<string, number> = { DMA: 0, DMA32: 1, Normal: 2, any: 2 };
 
-/** Bits needed for the numbers 0 .. n-1 (at least 1). */
-function bitsFor(n: number): number {
-  return Math.max(1, Math.ceil(Math.log2(Math.max(2, n))));
+/** Placer options. */
+export interface PlacerOptions {
+  /**
+   * One allocation per page: scattered groups one take_page_off_buddy() per
+   * draw (never the two-step bulk placement), compact groups one alloc() per
+   * page (never allocBulk()) — the reference the property tests hold the bulk
+   * paths to.
+   */
+  perPage?: boolean;
 }
 
 export class WorkloadPlacer {
   private readonly prng: Prng;
   readonly placed: PlacedWorkload;
+  /**
+   * Inside placeFixed(): the free-page bitmap of scattered placement over
+   * pfns [0, end), kept from one group to the next (only the placer changes
+   * the allocator there, and it clears each frame it takes), so the free
+   * lists are walked once per boot, not once per group.
+   */
+  private freeCache: Uint32Array | undefined;
+  private batching = false;
 
   constructor(
     private readonly machine: Machine,
     private readonly content: ContentMap,
     readonly seed: number,
+    private readonly opts: PlacerOptions = {},
   ) {
     this.prng = new Prng(seed);
     this.placed = { seed, groups: [], pages: 0 };
@@ -80,7 +96,10 @@ export class WorkloadPlacer {
     }
     const kinds = parts.map(([, k]) => k);
     const highest = ZONE_LIMIT[group.zone ?? 'any'] ?? 2;
-    if (group.frames) return this.placeFrames(group, flagsOf[group.kind], cum, total, kinds);
+    if (group.frames) {
+      this.freeCache = undefined;
+      return this.placeFrames(group, flagsOf[group.kind], cum, total, kinds);
+    }
     // Refuse up front what cannot fit (a group of 2^40 pages must not size an array first).
     let free = 0;
     for (let z = 0; z <= highest && z < m.buddy.nrFreePages.length; z++) free += m.buddy.nrFreePages[z]!;
@@ -110,16 +129,10 @@ export class WorkloadPlacer {
     const spanLen = Float64Array.from(spans, ([s, e]) => e - s);
     const drawBelow = Math.min(spanTotal, 0xffffffff);
     const kindFlags = flagsOf[group.kind];
-    // The two-step placement needs ascending spans, a free-page bitmap of at most 128 MiB
-    // (2^30 frames: 4 TiB of spans) and sort keys exact in a double.
+    // The two-step placement needs ascending spans and a free-page bitmap of at most 128 MiB
+    // (2^30 frames: 4 TiB of spans; span positions fit the draw sorter's 30 bits).
     const ascending = spans.every((sp, k) => k === 0 || sp[0] >= spans[k - 1]![1]);
-    if (
-      scattered &&
-      spanTotal > 0 &&
-      ascending &&
-      spanTotal <= 2 ** 30 &&
-      spanTotal * 2 ** bitsFor(pages) <= 2 ** 53
-    ) {
+    if (scattered && spanTotal > 0 && ascending && spanTotal <= 2 ** 30 && !this.opts.perPage) {
       this.placeScattered(
         group,
         pages,
@@ -133,7 +146,11 @@ export class WorkloadPlacer {
         total,
         kinds,
       );
-    } else
+    } else if (!scattered && !this.opts.perPage) {
+      this.freeCache = undefined; // frames taken below without the bitmap
+      this.placeCompact(group, pages, highest, out, kindFlags, cum, total, kinds);
+    } else {
+      this.freeCache = undefined; // frames taken below without the bitmap
       for (let i = 0; i < pages; i++) {
         let pfn = -1;
         if (scattered && spanTotal > 0 && freeInSpans > pages - i) {
@@ -162,6 +179,7 @@ export class WorkloadPlacer {
         this.claim(pfn, group.kind, flagsOf[group.kind], cum, total, kinds);
         out[i] = pfn;
       }
+    }
     const g: PlacedGroup = { kind: group.kind, label: group.name ?? group.kind, pfns: out, count: pages };
     this.placed.groups.push(g);
     this.placed.pages += pages;
@@ -199,45 +217,69 @@ export class WorkloadPlacer {
       spanOff[k] = spanTotal;
       spanTotal += spanLen[k]!;
     }
-    // Span position of a pfn (-1 outside the spans); spans are ascending and disjoint.
-    const posOf = (pfn: number): number => {
+    // The free-page bitmap: over pfns [0, end) of the zones when that is at most 2^30 frames
+    // (kept across placeFixed()'s groups), else over the group's span positions.
+    let zonesEnd = 0;
+    for (const z of m.zones.zones) zonesEnd = Math.max(zonesEnd, z.startPfn + z.spannedPages);
+    const byPfn = zonesEnd <= 2 ** 30;
+    // Bit index of span k's first frame.
+    const bitBase = byPfn ? spanLo : spanOff;
+    let free = byPfn ? this.freeCache : undefined;
+    if (!free) {
+      free = new Uint32Array(Math.ceil((byPfn ? zonesEnd : spanTotal) / 32));
+      const bits = free;
+      if (byPfn) m.buddy.forEachFreeBlockIn(-1, (head, order) => setBitRange(bits, head, head + 2 ** order));
+      else
+        m.buddy.forEachFreeBlockIn(-1, (head, order) => {
+          const end = head + 2 ** order;
+          for (let k = 0; k < nspan; k++) {
+            const lo = Math.max(head, spanLo[k]!);
+            const hi = Math.min(end, spanLo[k]! + spanLen[k]!);
+            if (lo < hi) setBitRange(bits, spanOff[k]! + lo - spanLo[k]!, spanOff[k]! + hi - spanLo[k]!);
+          }
+        });
+      if (byPfn && this.batching) this.freeCache = free;
+    }
+    // Bit index of a pfn (-1 outside the bitmap); spans are ascending and disjoint.
+    const bitOf = (pfn: number): number => {
+      if (byPfn) return pfn < zonesEnd ? pfn : -1;
       for (let k = 0; k < nspan; k++) {
         const d = pfn - spanLo[k]!;
         if (d >= 0 && d < spanLen[k]!) return spanOff[k]! + d;
       }
       return -1;
     };
-    const free = new Uint32Array(Math.ceil(spanTotal / 32));
-    m.buddy.forEachFreeBlockIn(-1, (head, order) => {
-      const end = head + 2 ** order;
-      for (let k = 0; k < nspan; k++) {
-        const lo = Math.max(head, spanLo[k]!);
-        const hi = Math.min(end, spanLo[k]! + spanLen[k]!);
-        if (lo < hi) setBitRange(free, spanOff[k]! + lo - spanLo[k]!, spanOff[k]! + hi - spanLo[k]!);
-      }
-    });
     const kindOf = new Uint8Array(pages);
-    // Pending takes of the current batch: span position · 2^tb + draw index.
-    const tb = bitsFor(pages);
-    const scale = 2 ** tb;
-    const keys = new Float64Array(pages);
+    // Pending takes of the current batch: span position and draw number (i - batchStart).
+    const pfnsOut = new Float64Array(pages);
+    const sorter = new DrawSorter(pages, pfnsOut);
+    const dpos = sorter.pos;
+    const ddraw = sorter.draw;
+    let when = new Float64Array(0);
     let nkeys = 0;
     let batchStart = 0;
+    const content = this.content;
+    const seed = this.seed;
+    const mapcount = group.kind === 'anon' ? 0 : -1;
     const flush = (): void => {
       if (nkeys === 0) return;
-      const sorted = keys.subarray(0, nkeys).sort();
-      const pfns = new Float64Array(nkeys);
-      const when = new Float64Array(nkeys);
+      sorter.sort(nkeys);
+      const pfns = pfnsOut.subarray(0, nkeys);
+      if (when.length < nkeys) when = new Float64Array(Math.max(nkeys, Math.min(2 * when.length, pages)));
       for (let x = 0, k = 0; x < nkeys; x++) {
-        const key = sorted[x]!;
-        const pos = Math.floor(key / scale);
-        when[x] = key - pos * scale - batchStart;
+        const pos = dpos[x]!;
+        when[x] = ddraw[x]!;
         while (pos >= spanOff[k]! + spanLen[k]!) k++;
         pfns[x] = spanLo[k]! + (pos - spanOff[k]!);
       }
       m.buddy.takePagesSorted(pfns, when, nkeys);
-      for (let x = 0; x < nkeys; x++)
-        this.claimKind(pfns[x]!, group.kind, flags, kindOf[when[x]! + batchStart]!);
+      // claimKind() of each page, in pfn order: struct pages for the batch, then descriptors.
+      m.pages.orFlagsSetMapcountSorted(pfns, 0, nkeys, flags, mapcount);
+      for (let x = 0; x < nkeys; x++) {
+        const pfn = pfns[x]!;
+        content.set(pfn, kindOf[when[x]! + batchStart]!, seed, pfn);
+        m.mem.discard(pfn);
+      }
       nkeys = 0;
     };
     const drawBelow = Math.min(spanTotal, 0xffffffff);
@@ -249,12 +291,13 @@ export class WorkloadPlacer {
           for (let k = 0; k < nspan; k++) {
             const len = spanLen[k]!;
             if (r < len) {
-              const pos = spanOff[k]! + r;
-              if (free[pos >>> 5]! & (1 << (pos & 31))) {
-                free[pos >>> 5]! &= ~(1 << (pos & 31));
+              const bit = bitBase[k]! + r;
+              if (free[bit >>> 5]! & (1 << (bit & 31))) {
+                free[bit >>> 5]! &= ~(1 << (bit & 31));
                 pfn = spanLo[k]! + r;
                 if (nkeys === 0) batchStart = i;
-                keys[nkeys++] = pos * scale + i;
+                dpos[nkeys] = spanOff[k]! + r;
+                ddraw[nkeys++] = i - batchStart;
               }
               break;
             }
@@ -272,8 +315,8 @@ export class WorkloadPlacer {
             `workload group '${group.name ?? group.kind}' needs ${pages} pages but memory ran out after ${i}`,
           );
         }
-        const pos = posOf(pfn);
-        if (pos >= 0) free[pos >>> 5]! &= ~(1 << (pos & 31));
+        const bit = bitOf(pfn);
+        if (bit >= 0) free[bit >>> 5]! &= ~(1 << (bit & 31));
       }
       freeInSpans--;
       kindOf[i] = this.drawKind(cum, total, kinds);
@@ -281,6 +324,44 @@ export class WorkloadPlacer {
       out[i] = pfn;
     }
     flush();
+  }
+
+  /**
+   * place() for compact placement: alloc(0, highest) per page and claim() of
+   * each in allocation order, the allocations through Buddy.allocBulk() (the
+   * same n calls, reported as runs of consecutive pfns) and each run's struct
+   * pages in one call, so a max-order block handed out whole stays a compact
+   * chunk. Claims touch only their own page, never the allocator's state.
+   */
+  private placeCompact(
+    group: WorkloadGroup,
+    pages: number,
+    highest: number,
+    out: Uint32Array | Float64Array,
+    flags: number,
+    cum: number[],
+    total: number,
+    kinds: number[],
+  ): void {
+    const m = this.machine;
+    const content = this.content;
+    const seed = this.seed;
+    const mapcount = group.kind === 'anon' ? 0 : -1;
+    let i = 0;
+    const got = m.buddy.allocBulk(pages, highest, (pfn, len) => {
+      m.pages.orFlagsSetMapcountRange(pfn, pfn + len, flags, mapcount);
+      for (let p = pfn, e = pfn + len; p < e; p++) {
+        content.set(p, this.drawKind(cum, total, kinds), seed, p);
+        out[i++] = p;
+      }
+      m.mem.discardRange(pfn, len);
+    });
+    if (got < pages) {
+      throw new ScenarioError(
+        'WORKLOAD_OOM',
+        `workload group '${group.name ?? group.kind}' needs ${pages} pages but memory ran out after ${got}`,
+      );
+    }
   }
 
   /** claim()'s content kind draw from the group's mix. */
@@ -410,13 +491,19 @@ export class WorkloadPlacer {
   /** Place every group except a `fill` group (placed later by fillTo()). Returns the fill group, if any. */
   placeFixed(spec: WorkloadSpec): WorkloadGroup | undefined {
     let fill: WorkloadGroup | undefined;
-    for (const g of spec.groups) {
-      if (g.fill) {
-        if (fill) throw new ScenarioError('WORKLOAD_TWO_FILL', 'a workload may have only one fill group');
-        fill = g;
-        continue;
+    this.batching = true;
+    try {
+      for (const g of spec.groups) {
+        if (g.fill) {
+          if (fill) throw new ScenarioError('WORKLOAD_TWO_FILL', 'a workload may have only one fill group');
+          fill = g;
+          continue;
+        }
+        this.place(g, g.pages ?? 0);
       }
-      this.place(g, g.pages ?? 0);
+    } finally {
+      this.batching = false;
+      this.freeCache = undefined;
     }
     if (spec.churn) this.churn(spec.churn);
     return fill;

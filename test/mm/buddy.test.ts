@@ -168,6 +168,38 @@ test('6.x boot frees go to the list tail (FPI_TO_TAIL), 3.10 to the head', () =>
   expect(lb).toEqual([...lb].sort((x, y) => y - x));
 });
 
+test('boot links whole free sections as runs: lists consistent both ways, 6.x ascending, 3.10 descending', () => {
+  // Two RAM ranges of whole sections (the fast path) with unaligned edges (per-block frees) between.
+  const t = [
+    { addr: 0x1000n, size: 0x9e000n, type: E820_TYPE.RAM },
+    { addr: 0x100000n, size: 0x17ff0000n, type: E820_TYPE.RAM },
+    { addr: 0x18000000n, size: 0x8000000n, type: E820_TYPE.RESERVED },
+    { addr: 0x20000000n, size: 0x20000000n, type: E820_TYPE.RAM },
+  ];
+  for (const profile of [linux612, linux310]) {
+    const m = bootMachine({ firmware: t, kernel: t }, { profile, kaslr: { nokaslr: true } });
+    for (let z = 0; z < m.zones.zones.length; z++) {
+      for (let o = 0; o <= m.buddy.maxOrder; o++) {
+        const fwd: number[] = [];
+        let last = -1;
+        for (let id = m.buddy.listFirst(z, o); id !== -1; id = m.buddy.nodeNext(id)) {
+          expect(m.buddy.nodePrev(id)).toBe(last);
+          expect(m.buddy.nodeOrder(id)).toBe(o);
+          expect(m.pages.nodeOf(m.buddy.nodePfn(id))).toBe(id);
+          fwd.push(m.buddy.nodePfn(id));
+          last = id;
+        }
+        expect(m.buddy.listLast(z, o)).toBe(last);
+        expect(fwd.length).toBe(m.buddy.freeBlocks(z, o));
+        if (o === m.buddy.maxOrder && fwd.length > 1) {
+          const sorted = [...fwd].sort((a, b) => (profile === linux612 ? a - b : b - a));
+          expect(fwd).toEqual(sorted);
+        }
+      }
+    }
+  }
+});
+
 describe('take_page_off_buddy', () => {
   it('takes exactly the requested free page and keeps the rest free (fast-check)', async () => {
     const { bootTiny } = await import('./take-page-helper.js');
@@ -248,6 +280,65 @@ describe('takePagesSorted(): the takes of a draw sequence, applied block by bloc
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  it('equals takePage() in batches that take whole max-order blocks too, with fewer chunks (fast-check)', async () => {
+    const { bootTiny } = await import('./take-page-helper.js');
+    fc.assert(
+      fc.property(
+        // Draws: a whole 1024-page block (in random order) or a cluster, in batches.
+        fc.array(
+          fc.record({
+            whole: fc.boolean(),
+            at: fc.integer({ min: 0, max: 0xffff }),
+            n: fc.integer({ min: 1, max: 30 }),
+            cut: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (draws, seed) => {
+          const a = bootTiny();
+          const b = bootTiny();
+          const batches: number[][] = [[]];
+          const seen = new Set<number>();
+          let r = seed;
+          const rnd = () => {
+            r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+            return r;
+          };
+          for (const d of draws) {
+            const pick: number[] = [];
+            if (d.whole) {
+              const base = 0x8000 + (d.at & 0xfc00);
+              for (let i = 0; i < 1024; i++) pick.push(base + i);
+              for (let i = pick.length - 1; i > 0; i--) {
+                const j = rnd() % (i + 1);
+                [pick[i], pick[j]] = [pick[j]!, pick[i]!];
+              }
+            } else for (let k = 0; k < d.n; k++) pick.push(0x8000 + ((d.at + (rnd() % 97)) & 0xffff));
+            for (const pfn of pick) {
+              if (seen.has(pfn) || !a.buddy.isFree(pfn)) continue;
+              seen.add(pfn);
+              expect(a.buddy.takePage(pfn)).toBe(true);
+              batches[batches.length - 1]!.push(pfn);
+            }
+            if (d.cut) batches.push([]);
+          }
+          for (const seq of batches) {
+            const order = seq.map((pfn, i) => [pfn, i] as const).sort((x, y) => x[0] - y[0]);
+            b.buddy.takePagesSorted(
+              Float64Array.from(order, ([p]) => p),
+              Float64Array.from(order, ([, i]) => i),
+              order.length,
+            );
+          }
+          expect(state(b, 0x8000, 0x18000)).toEqual(state(a, 0x8000, 0x18000));
+          expect(b.pages.materialisedChunks).toBeLessThanOrEqual(a.pages.materialisedChunks);
+        },
+      ),
+      { numRuns: 30 },
     );
   });
 });

@@ -54,7 +54,17 @@ type Op =
   | { k: 'refAdd'; p: number; d: number }
   | { k: 'mapAdd'; p: number; d: number }
   | { k: 'bit'; p: number; bit: number; on: boolean }
-  | { k: 'userMap'; p: number; f: number; m: number };
+  | { k: 'userMap'; p: number; f: number; m: number }
+  | { k: 'takenRange'; a: number; n: number; claim?: { f: number; m: number } }
+  | {
+      k: 'bulk';
+      what: 'taken' | 'heads' | 'claim';
+      c: number;
+      whole: boolean;
+      offs: number[];
+      f: number;
+      m: number;
+    };
 
 function states(buddy: number): Omit<PageState, 'node'>[] {
   return [
@@ -76,6 +86,35 @@ const pfnArb = fc.oneof(
 
 function opArb(): fc.Arbitrary<Op> {
   return fc.oneof(
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        k: fc.constant('takenRange' as const),
+        // with claim: orFlagsSetMapcountRange() over the range instead
+        claim: fc.option(fc.record({ f: fc.nat(0xfff), m: fc.integer({ min: -1, max: 3 }) }), {
+          nil: undefined,
+        }),
+        a: pfnArb,
+        n: fc.oneof(
+          fc.integer({ min: 1, max: 40 }),
+          fc.constantFrom(CHUNK, 2 * CHUNK + 7),
+          fc.integer({ min: 1, max: PER }),
+        ),
+      }),
+    },
+    {
+      // The placement's batched writes over the pfns of one or two chunks (a whole chunk or some).
+      weight: 3,
+      arbitrary: fc.record({
+        k: fc.constant('bulk' as const),
+        what: fc.constantFrom('taken' as const, 'heads' as const, 'claim' as const),
+        c: fc.integer({ min: 0, max: N / CHUNK - 2 }),
+        whole: fc.boolean(),
+        offs: fc.array(fc.integer({ min: 0, max: 2 * CHUNK - 1 }), { maxLength: 60 }),
+        f: fc.nat(0xfff),
+        m: fc.integer({ min: -1, max: 3 }),
+      }),
+    },
     {
       weight: 1,
       arbitrary: fc.record({
@@ -217,6 +256,46 @@ function apply(sp: StructPages, o: Oracle, op: Op, profile: KernelProfile): void
       }
       return;
     }
+    case 'takenRange': {
+      // a range inside present sections (the method needs a memmap for every pfn)
+      if (!present(op.a)) return;
+      const e = Math.min(op.a + op.n, (Math.floor(op.a / PER) + 1) * PER);
+      const c = op.claim;
+      if (c) {
+        sp.orFlagsSetMapcountRange(op.a, e, c.f, c.m);
+        for (let p = op.a; p < e; p++)
+          o.put(p, { ...o.get(p), flags: (o.flags[p]! | c.f) >>> 0, mapcount: c.m });
+      } else {
+        sp.setTakenRange(op.a, e);
+        for (let p = op.a; p < e; p++)
+          o.put(p, { ...o.get(p), refcount: 1, mapcount: -1, private: 0, node: -1 });
+      }
+      return;
+    }
+    case 'bulk': {
+      const set = new Set<number>();
+      if (op.whole) for (let i = 0; i < CHUNK; i++) set.add(op.c * CHUNK + i);
+      for (const x of op.offs) set.add(op.c * CHUNK + x);
+      const list = [...set].filter(present).sort((x, y) => x - y);
+      const pf = Float64Array.from(list);
+      if (op.what === 'taken') {
+        sp.setTakenSorted(pf, 0, list.length);
+        for (const p of list) o.put(p, { ...o.get(p), refcount: 1, mapcount: -1, private: 0, node: -1 });
+      } else if (op.what === 'claim') {
+        sp.orFlagsSetMapcountSorted(pf, 0, list.length, op.f, op.m);
+        for (const p of list) o.put(p, { ...o.get(p), flags: (o.flags[p]! | op.f) >>> 0, mapcount: op.m });
+      } else {
+        // free block heads: order and node drawn from the pfn; a whole chunk's head gets order 10
+        const ord = Int8Array.from(list, (p) => (p % CHUNK === 0 && op.whole ? 10 : p % 11));
+        const nodes = Int32Array.from(list, (p) => p % 5000);
+        sp.setFreeHeads(pf, ord, nodes, 0, list.length, buddy);
+        for (let i = 0; i < list.length; i++) {
+          const p = list[i]!;
+          o.put(p, { ...o.get(p), refcount: 0, mapcount: buddy, private: ord[i]!, node: nodes[i]! });
+        }
+      }
+      return;
+    }
     default:
       break;
   }
@@ -301,6 +380,10 @@ function checkAll(sp: StructPages, o: Oracle, profile: KernelProfile): void {
       }
     }
     if (sp.freeHeadOrder(p) !== fho) expect([p, sp.freeHeadOrder(p)]).toEqual([p, fho]);
+    // freeBlockAt(): the same order, and the head's node as nodeOf(head) reads it
+    const fb = sp.freeBlockAt(p);
+    const headNode = fho >= 0 ? o.node[p - (p % 2 ** fho)]! : -1;
+    if (fb !== fho || sp.foundNode !== headNode) expect([p, fb, sp.foundNode]).toEqual([p, fho, headNode]);
   }
   // memmapZeroness over every vmemmap frame (64 struct pages)
   for (let p = 0; p < N; p += 64) {
@@ -380,6 +463,43 @@ describe('StructPages forms against a per-pfn oracle', () => {
         if (JSON.stringify(got) !== JSON.stringify(want)) expect({ p, ...got }).toEqual({ p, ...want });
       }
     }
+  });
+
+  it('a chunk taken or claimed whole stays compact; a partly taken one costs its arrays', () => {
+    const { sp } = setup(linux310);
+    sp.setSectionFreeMax(0, 0);
+    const lru = 1 << linux310.mm.pageFlags.bits.lru;
+    // every page of chunk 3 taken in one batch (take_page_off_buddy of a whole max-order block), then claimed
+    const whole = Float64Array.from({ length: CHUNK }, (_, i) => 3 * CHUNK + i);
+    sp.setTakenSorted(whole, 0, CHUNK);
+    sp.orFlagsSetMapcountSorted(whole, 0, CHUNK, lru, 0);
+    // [5 chunks + 10, 7 chunks) taken as a range: chunk 6 whole, chunk 5 in part
+    sp.setTakenRange(5 * CHUNK + 10, 7 * CHUNK);
+    // chunk 6 handed out whole (allocBulk) and claimed as one range
+    sp.orFlagsSetMapcountRange(6 * CHUNK, 7 * CHUNK, lru, 0);
+    expect(sp.materialisedChunks).toBe(1);
+    const taken = { refcount: 1, private: 0, node: -1 };
+    expect(sp.get(3 * CHUNK)).toEqual({ flags: (PG_INIT | lru) >>> 0, mapcount: 0, ...taken });
+    expect(sp.get(4 * CHUNK - 1)).toEqual({ flags: (PG_INIT | lru) >>> 0, mapcount: 0, ...taken });
+    expect(sp.get(6 * CHUNK)).toEqual({ flags: (PG_INIT | lru) >>> 0, mapcount: 0, ...taken });
+    expect(sp.get(5 * CHUNK + 10)).toEqual({ flags: PG_INIT, mapcount: -1, ...taken });
+    // the part of chunk 5 not taken: its max-order head and a tail as they were
+    expect(sp.get(5 * CHUNK)).toEqual({
+      flags: PG_INIT,
+      refcount: 0,
+      mapcount: sp.buddyMapcount,
+      private: 10,
+      node: 5,
+    });
+    expect(sp.get(5 * CHUNK + 9)).toEqual({
+      flags: PG_INIT,
+      refcount: 0,
+      mapcount: -1,
+      private: 0,
+      node: -1,
+    });
+    expect(sp.freeHeadOrder(3 * CHUNK + 5)).toBe(-1);
+    expect(sp.freeHeadOrder(4 * CHUNK + 5)).toBe(10);
   });
 
   it('a max-order free block over free pages keeps its chunk compact; a broken chunk costs one chunk', () => {
