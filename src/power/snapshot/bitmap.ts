@@ -132,6 +132,70 @@ export function forEachClearInBoth(
 }
 
 /**
+ * forEachClearInBoth() as runs: `fn(start, n)` for each maximal run of pfns
+ * of [from, to) whose bit is clear in both bitmaps, ascending (a run is cut
+ * at a bit page's end). Words where either map is all ones, or both all
+ * zeros, are taken whole.
+ */
+export function forEachClearRunInBoth(
+  a: MemoryBitmap,
+  b: MemoryBitmap,
+  from: number,
+  to: number,
+  fn: (start: number, n: number) => void,
+): void {
+  const A = a.blocks32();
+  const B = b.blocks32();
+  for (let k = firstBlockEndingAfter(A, from); k < A.length && A[k]!.start < to; k++) {
+    const blk = A[k]!;
+    const lo = Math.max(from, blk.start);
+    const hi = Math.min(to, blk.end);
+    if (lo >= hi) continue;
+    const wa = blk.words;
+    const wb = B[k]!.words;
+    const first = lo - blk.start;
+    const last = hi - blk.start; // exclusive
+    if (wa === null && wb === null) {
+      fn(lo, hi - lo);
+      continue;
+    }
+    // Alternate: find the next clear bit of (a | b), then the next set bit.
+    let bit = first;
+    while (bit < last) {
+      const c = nextBitOfOr(wa, wb, bit, last, false);
+      if (c >= last) break;
+      const e = nextBitOfOr(wa, wb, c, last, true);
+      fn(blk.start + c, e - c);
+      bit = e;
+    }
+  }
+}
+
+/** The first bit ≥ from (below `last`, else `last`) whose value in (a | b) is `set`. */
+function nextBitOfOr(
+  wa: Uint32Array | null,
+  wb: Uint32Array | null,
+  from: number,
+  last: number,
+  set: boolean,
+): number {
+  let wi = from >>> 5;
+  const lastWord = (last - 1) >>> 5;
+  let w = (wa === null ? 0 : wa[wi]!) | (wb === null ? 0 : wb[wi]!);
+  if (!set) w = ~w;
+  w &= 0xffffffff << (from & 31);
+  for (;;) {
+    if (w !== 0) {
+      const bit = (wi << 5) + (31 - Math.clz32(w & -w));
+      return Math.min(bit, last);
+    }
+    if (++wi > lastWord) return last;
+    w = (wa === null ? 0 : wa[wi]!) | (wb === null ? 0 : wb[wi]!);
+    if (!set) w = ~w;
+  }
+}
+
+/**
  * For every pfn set in both bitmaps (built on the same extents), ascending:
  * clear it in both, then call `fn` — swsusp_free()'s walk, a word at a time
  * and without collecting the pfns first (millions of copy frames).

@@ -14,12 +14,12 @@ import { setDirectMapDefault, setDirectMapInvalid } from '../../arch/x86/cpa.js'
 import { ScenarioError } from '../../errors.js';
 import { printk } from '../../util/printk.js';
 import { ContentKind, isZeroPage } from '../../workload/content.js';
-import { BM_END_OF_MAP } from './bitmap.js';
+import { BM_END_OF_MAP, setRange } from './bitmap.js';
 import { PAGES_FOR_IO, type PreallocResult } from './preallocate.js';
 import {
   countDataPages,
   DirectMapProbe,
-  forEachSaveablePage,
+  forEachSaveableRun,
   markFreePagesAllZones,
   populatedZones,
 } from './saveable.js';
@@ -153,7 +153,11 @@ export function swsuspSave(
   // copy_data_pages()
   const zones = populatedZones(s);
   markFreePagesAllZones(s, zones);
-  for (const z of zones) forEachSaveablePage(s, z, (pfn) => pre.orig.setBitQuiet(pfn));
+  // memory_bm_set_bit(orig_bm, pfn) for each saveable pfn: a run of bits at a time (the position
+  // is reset right after, so the per-bit position moves leave no trace).
+  const saveProbe = new DirectMapProbe(s.machine);
+  for (const z of zones)
+    forEachSaveableRun(s, z, (start, n) => setRange(pre.orig, start, start + n), saveProbe);
   pre.orig.positionReset();
   pre.copy.positionReset();
   let copyPfn = pre.copy.nextPfn();
