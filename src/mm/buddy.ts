@@ -473,6 +473,99 @@ export class Buddy {
       yield this.pfnOf[id]!;
   }
 
+  // ---- bulk order-0 allocation and freeing (the hibernation core's page loops) ----
+
+  /**
+   * n calls of alloc(0, highestZone), stopping at the first failure; the pfns
+   * go to `sink` in allocation order as runs of consecutive pfns. Returns how
+   * many were allocated.
+   *
+   * Why a whole block at once is the same: with the zone's lists below the top
+   * order empty, alloc(0) takes the first max-order block and expand() puts
+   * its upper halves on the order 9 … 0 heads; the next alloc(0) takes the
+   * order-0 half, the next splits the order-1 half, and so on — the block's
+   * pages come out in ascending order and the lower lists are empty again
+   * after the last one. Every page ends with _refcount 1, no PageBuddy,
+   * private 0 (set_page_refcounted / rmv_page_order). Otherwise (a partly
+   * split zone, or fewer than 2^maxOrder pages wanted) it takes pages one by one.
+   */
+  allocBulk(n: number, highestZone: number, sink: (pfn: number, len: number) => void): number {
+    const block = POW2[this.maxOrder]!;
+    const per = this.maxOrder + 1;
+    let got = 0;
+    let runStart = -1;
+    let runLen = 0;
+    const put = (pfn: number, len: number): void => {
+      if (runLen > 0 && pfn === runStart + runLen) runLen += len;
+      else {
+        if (runLen > 0) sink(runStart, runLen);
+        runStart = pfn;
+        runLen = len;
+      }
+    };
+    while (got < n) {
+      // The zone alloc(0) would use: the highest one with any free block.
+      let zone = -1;
+      for (let z = highestZone; z >= 0 && zone < 0; z--) {
+        if (this.nrFreePages[z]! > 0) zone = z;
+      }
+      if (zone < 0) break;
+      if (n - got >= block) {
+        let lowerEmpty = true;
+        for (let o = 0; o < this.maxOrder; o++) {
+          if (this.heads[zone * per + o] !== NIL) {
+            lowerEmpty = false;
+            break;
+          }
+        }
+        const id = this.heads[zone * per + this.maxOrder]!;
+        if (lowerEmpty && id !== NIL) {
+          const pfn = this.pfnOf[id]!;
+          this.unlink(id);
+          this.pages.setBlockFields(pfn, 1);
+          put(pfn, block);
+          got += block;
+          continue;
+        }
+      }
+      const pfn = this.allocInZone(0, zone);
+      if (pfn < 0) break; // cannot happen: the zone has a free block
+      put(pfn, 1);
+      got++;
+    }
+    if (runLen > 0) sink(runStart, runLen);
+    return got;
+  }
+
+  /**
+   * free(p, 0) for p = pfn … pfn + len - 1, ascending. An aligned max-order
+   * block whose pages are all allocated is freed at once: page by page, every
+   * page is marked a head (__free_one_page) and merged into its lower buddy,
+   * which can only be inside the block below the top order, so the block ends
+   * as one max-order block at the head of its list (no tail placement at the
+   * top order) with plain free tails — the lists outside it untouched.
+   */
+  freeBulk(pfn: number, len: number): void {
+    const block = POW2[this.maxOrder]!;
+    const end = pfn + len;
+    let p = pfn;
+    while (p < end) {
+      if (p % block === 0 && p + block <= end && this.pages.blockAllocated(p)) {
+        const zone = this.zones.zoneIndexOf(p);
+        if (this.zones.zoneIndexOf(p + block - 1) === zone) {
+          this.pages.setBlockFields(p, 0);
+          const id = this.newNode(p, this.maxOrder, zone);
+          this.markHead(p, this.maxOrder, id);
+          this.link(id, false);
+          p += block;
+          continue;
+        }
+      }
+      this.free(p, 0);
+      p++;
+    }
+  }
+
   /** Is `pfn` inside some free block? (mark_free_pages-style lookup, walks down the orders). */
   isFree(pfn: number): boolean {
     for (let o = 0; o <= this.maxOrder; o++) {

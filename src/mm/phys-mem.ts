@@ -177,6 +177,12 @@ class FrameTable {
     this.size--;
   }
 
+  /** Does the 4096-frame leaf holding pfn hold any frame? (bulk discards skip empty leaves) */
+  leafHasFrames(pfn: number): boolean {
+    const l = this.leaf(pfn, false);
+    return l !== undefined && (l.dense !== null || l.n > 0);
+  }
+
   /** Materialised pfns, ascending. */
   keys(): number[] {
     const out: number[] = [];
@@ -354,6 +360,17 @@ export class PhysMem {
   discard(pfn: number): void {
     this.partners.unlink(pfn);
     this.pages.delete(pfn);
+  }
+
+  /** discard() of frames pfn … pfn + n - 1; a leaf without materialised frames is skipped whole. */
+  discardRange(pfn: number, n: number): void {
+    const end = pfn + n;
+    let p = pfn;
+    while (p < end) {
+      const leafEnd = Math.min(end, (Math.floor(p / LEAF) + 1) * LEAF);
+      if (this.pages.leafHasFrames(p)) for (; p < leafEnd; p++) this.discard(p);
+      else p = leafEnd;
+    }
   }
 
   /**

@@ -959,4 +959,76 @@ export class StructPages {
     }
     return out;
   }
+
+  // ---- whole max-order blocks (Buddy.allocBulk / freeBulk) ----
+
+  /**
+   * Does every page of the chunk at `head` (one max-order block) hold a
+   * reference and no free-block head mark — i.e. is the whole block allocated,
+   * so freeing its pages one by one can only merge inside it?
+   */
+  blockAllocated(head: number): boolean {
+    const sec = this.secOf(head);
+    const k = this.kind[sec];
+    if (k === KIND_UNIFORM) return this.uRef[sec] !== 0 && this.uMap[sec] !== this.buddyMapcount;
+    if (k !== KIND_CHUNKED) return false;
+    const c = Math.floor((head - sec * this.sections.pfnsPerSection) / this.chunkPages);
+    const t = this.tables[sec]!;
+    const o = c * CHUNK_FIELDS;
+    const ck = t.st[o];
+    if (ck === CK_UNIFORM) return t.st[o + 2] !== 0 && t.st[o + 3] !== this.buddyMapcount;
+    if (ck !== CK_ARRAYS) return false;
+    const a = t.arrs[c]!;
+    const buddy = this.buddyMapcount;
+    for (let i = 0, n = this.chunkPages; i < n; i++) {
+      if (a[this.oR + i] === 0 || a[this.oM + i] === buddy) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Every page of the chunk at `head` gets _refcount `ref`, _mapcount -1,
+   * private 0 and no free-list node, its flags kept: what 2^maxOrder order-0
+   * allocations leave in a max-order block (ref 1), or 2^maxOrder frees before
+   * the merged head is marked (ref 0). A chunk whose flags are all equal ends
+   * UNIFORM (its page arrays are dropped); otherwise the arrays are filled.
+   */
+  setBlockFields(head: number, ref: number): void {
+    const sec = this.secOf(head);
+    const t = this.chunked(sec);
+    const c = Math.floor((head - sec * this.sections.pfnsPerSection) / this.chunkPages);
+    const o = c * CHUNK_FIELDS;
+    const s = t.st;
+    let flags = s[o + 1]! | 0;
+    if (s[o] === CK_ARRAYS) {
+      const a = t.arrs[c]!;
+      const n = this.chunkPages;
+      flags = a[0]! | 0;
+      let same = true;
+      for (let i = 1; i < n; i++) {
+        if ((a[i]! | 0) !== flags) {
+          same = false;
+          break;
+        }
+      }
+      if (!same) {
+        a.fill(ref, this.oR, this.oM);
+        a.fill(-1, this.oM, this.oP);
+        a.fill(0, this.oP, this.oN);
+        a.fill(-1, this.oN);
+        return;
+      }
+      t.arrs[c] = undefined;
+      this.arraysCount--;
+      const id = Math.floor(head / this.chunkPages);
+      if (this.lastChunk === id) this.lastChunk = -1;
+      if (this.prevChunk === id) this.prevChunk = -1;
+    } else if (s[o] === CK_FREE_MAX) flags = PG_INIT | 0;
+    s[o] = CK_UNIFORM;
+    s[o + 1] = flags;
+    s[o + 2] = ref;
+    s[o + 3] = -1;
+    s[o + 4] = 0;
+    s[o + 5] = -1;
+  }
 }

@@ -165,6 +165,71 @@ export class ContentMap implements PageContentProvider {
     d.kind[i] = ContentKind.NONE;
   }
 
+  /** clear() of frames pfn … pfn + n - 1, a section at a time. */
+  clearRange(pfn: number, n: number): void {
+    const end = pfn + n;
+    const ks = this.kernelSource;
+    let p = pfn;
+    while (p < end) {
+      const secEnd = Math.min(end, (Math.floor(p / PER_SECTION) + 1) * PER_SECTION);
+      const d = this.section(p, false);
+      if (ks) {
+        // Frames the kernel source covers become explicit ZERO frames (see clear()).
+        for (; p < secEnd; p++) {
+          if (ks.covers(p)) this.clear(p);
+          else if (d) {
+            const i = p % PER_SECTION;
+            if (d.kind[i] !== ContentKind.NONE) {
+              this.count--;
+              d.kind[i] = ContentKind.NONE;
+            }
+          }
+        }
+        continue;
+      }
+      if (d) {
+        const kinds = d.kind;
+        for (let i = p % PER_SECTION, e = i + (secEnd - p); i < e; i++) {
+          if (kinds[i] !== ContentKind.NONE) {
+            this.count--;
+            kinds[i] = ContentKind.NONE;
+          }
+        }
+      }
+      p = secEnd;
+    }
+  }
+
+  /** copy(from + i, to + i) for i = 0 … n - 1. */
+  copyRange(from: number, to: number, n: number): void {
+    let i = 0;
+    while (i < n) {
+      const f = from + i;
+      const t = to + i;
+      // The span where neither side crosses a section boundary.
+      const span = Math.min(n - i, PER_SECTION - (f % PER_SECTION), PER_SECTION - (t % PER_SECTION));
+      const s = this.section(f, false);
+      let d = this.section(t, false);
+      const fi = f % PER_SECTION;
+      const ti = t % PER_SECTION;
+      for (let k = 0; k < span; k++) {
+        const kind = s ? s.kind[fi + k]! : ContentKind.NONE;
+        if (kind !== ContentKind.NONE && kind !== ContentKind.KDATA) {
+          // A workload descriptor of this map moves as its three fields (as copy()).
+          d ??= this.section(t, true);
+          if (d.kind[ti + k] === ContentKind.NONE) this.count++;
+          d.kind[ti + k] = kind;
+          putSeed(d, ti + k, seedAt(s!, fi + k));
+          d.src[ti + k] = s!.src[fi + k]!;
+        } else {
+          this.copy(f + k, t + k);
+          d = this.section(t, false);
+        }
+      }
+      i += span;
+    }
+  }
+
   get(pfn: number): ContentDescriptor | undefined {
     const d = this.section(pfn, false);
     const i = pfn % PER_SECTION;

@@ -1,21 +1,25 @@
 /**
  * `hiblab scenarios [list|show|check]`: the builtin scenarios, their YAML, and a
- * validator for scenario files.
- *
- * JSON keys (stable):
- *   list:  scenarios[{name, profile, expect, description, file}]   (expect = outcome or null)
- *   show:  name, file, yaml, scenario (the loaded scenario with every default filled)
- *   check: file, name, valid (true), scenario, boots{suspend, resume} each
- *          {profile, source, origin, firmwareEntries, kernelEntries, crc32, ramPages};
- *          with suspend.image: boots.suspend is null and image {path, format, compressor,
- *          flags, nrCopyPages, nrMetaPages, nrZeroPages, pages, numPhyspages, e820Checksum}
- *          (the image file is opened and its swap header, map and header page checked)
+ * validator for scenario files. The list and check reports (text and JSON keys)
+ * are in src/report/scenarios.ts; `show --json` prints name, file, yaml and
+ * scenario (the loaded scenario with every default filled). `check` with a real
+ * image as the hibernated state opens the image file and checks its swap
+ * header, map and header page.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { e820Crc32, ramPages } from '../../firmware/index.js';
 import { readE820Input, readTextInput } from '../../node/files.js';
 import { openImageSource } from '../../node/image-file.js';
+import {
+  type BootCheck,
+  type ScenarioCheck,
+  type ScenarioListRow,
+  scenarioCheckJson,
+  scenarioCheckText,
+  scenarioListJson,
+  scenarioListText,
+} from '../../report/scenarios.js';
 import { openScenarioImage } from '../../scenario/image-suspend.js';
 import {
   BUILTIN_BASE_DIR,
@@ -34,53 +38,25 @@ import {
 } from '../../scenario/index.js';
 import { type CliIo, toJson } from '../io.js';
 
-const crcHex = (c: number): string => `0x${c.toString(16).padStart(8, '0')}`;
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 function listAction(io: CliIo, opts: { json?: boolean }): void {
-  const all = listBuiltins();
-  if (opts.json) {
-    io.out(
-      toJson({
-        scenarios: all.map((b) => ({
-          name: b.name,
-          profile: b.scenario.profile,
-          expect: b.scenario.expect?.outcome ?? null,
-          description: b.scenario.description ?? '',
-          file: b.path,
-        })),
-      }),
-    );
-    return;
-  }
-  const rows = [['NAME', 'PROFILE', 'EXPECT', 'DESCRIPTION']];
-  for (const b of all) {
-    rows.push([b.name, b.scenario.profile, b.scenario.expect?.outcome ?? '-', b.scenario.description ?? '']);
-  }
-  io.out(
-    `${table(rows)}\n\nSee one with \`hiblab scenarios show <name>\`; validate your own with \`hiblab scenarios check <file.yaml>\`.\n`,
-  );
+  const rows: ScenarioListRow[] = listBuiltins().map((b) => ({
+    name: b.name,
+    profile: b.scenario.profile,
+    expect: b.scenario.expect?.outcome ?? null,
+    description: b.scenario.description ?? '',
+    file: b.path,
+  }));
+  io.out(opts.json ? scenarioListJson(rows) : scenarioListText(rows));
 }
 
-function bootJson(r: ResolvedBoot) {
+function bootCheck(r: ResolvedBoot): BootCheck {
   return {
     profile: r.profile.id,
     source: r.label,
     origin: r.parsed.origin,
     firmwareEntries: r.kernel.firmware.length,
     kernelEntries: r.kernel.kernel.length,
-    crc32: crcHex(e820Crc32(r.kernel.firmware)),
+    crc32: e820Crc32(r.kernel.firmware),
     ramPages: Number(ramPages(r.kernel.kernel)),
   };
 }
@@ -143,72 +119,38 @@ export function register(program: Command, io: CliIo): void {
         baseDir = dirName(file);
         readFile = readE820Input;
       }
+      let image: ScenarioCheck['image'];
+      let suspend: BootCheck | null = null;
       if (isImageSuspend(sc.suspend)) {
         // The hibernated state is a real image: check that file is one, and the resume boot.
         const img = openScenarioImage(sc, { baseDir, openImage: openImageSource });
         img.src.close?.();
         const i = img.info;
-        const resume = bootJson(resolveBoot(sc, 'resume', { readFile, baseDir }));
-        const e820 = i.e820Checksum === null ? null : crcHex(i.e820Checksum);
-        if (opts.json) {
-          const image = {
-            path: i.path,
-            format: i.format,
-            compressor: i.compressor,
-            flags: i.flags,
-            nrCopyPages: i.nrCopyPages,
-            nrMetaPages: i.nrMetaPages,
-            nrZeroPages: i.nrZeroPages,
-            pages: i.pages,
-            numPhyspages: i.numPhyspages,
-            e820Checksum: e820,
-          };
-          io.out(
-            toJson({
-              file,
-              name: sc.name,
-              valid: true,
-              scenario: sc,
-              boots: { suspend: null, resume },
-              image,
-            }),
-          );
-          return;
-        }
-        io.out(
-          `${[
-            `${file}: scenario '${sc.name}' is valid (real image, expect ${sc.expect?.outcome ?? '-'})`,
-            `  suspend: the real image ${i.path}: ${i.format}; ${i.compressor}, ${i.nrCopyPages} image pages, ${i.pages} pages in all${e820 ? `, e820 CRC32 ${e820}` : ''}`,
-            `  resume: ${resume.profile}, ${resume.source} (${resume.origin}), ${resume.firmwareEntries} firmware / ${resume.kernelEntries} kernel entries, e820 CRC32 ${resume.crc32}, ${resume.ramPages} RAM pages`,
-          ].join('\n')}\n`,
-        );
-        return;
+        image = {
+          path: i.path,
+          format: i.format,
+          compressor: i.compressor,
+          flags: i.flags,
+          nrCopyPages: i.nrCopyPages,
+          nrMetaPages: i.nrMetaPages,
+          nrZeroPages: i.nrZeroPages,
+          pages: i.pages,
+          numPhyspages: i.numPhyspages,
+          e820Checksum: i.e820Checksum,
+        };
+      } else {
+        suspend = bootCheck(resolveBoot(sc, 'suspend', { readFile, baseDir }));
       }
-      const boots = {
-        suspend: resolveBoot(sc, 'suspend', { readFile, baseDir }),
-        resume: resolveBoot(sc, 'resume', { readFile, baseDir }),
+      const check: ScenarioCheck = {
+        file,
+        name: sc.name,
+        profile: sc.profile,
+        expect: sc.expect?.outcome ?? null,
+        scenario: sc,
+        suspend,
+        resume: bootCheck(resolveBoot(sc, 'resume', { readFile, baseDir })),
+        ...(image ? { image } : {}),
       };
-      if (opts.json) {
-        io.out(
-          toJson({
-            file,
-            name: sc.name,
-            valid: true,
-            scenario: sc,
-            boots: { suspend: bootJson(boots.suspend), resume: bootJson(boots.resume) },
-          }),
-        );
-        return;
-      }
-      const out = [
-        `${file}: scenario '${sc.name}' is valid (${sc.profile}, expect ${sc.expect?.outcome ?? '-'})`,
-      ];
-      for (const w of ['suspend', 'resume'] as const) {
-        const j = bootJson(boots[w]);
-        out.push(
-          `  ${w}: ${j.profile}, ${j.source} (${j.origin}), ${j.firmwareEntries} firmware / ${j.kernelEntries} kernel entries, e820 CRC32 ${j.crc32}, ${j.ramPages} RAM pages`,
-        );
-      }
-      io.out(`${out.join('\n')}\n`);
+      io.out(opts.json ? scenarioCheckJson(check) : scenarioCheckText(check));
     });
 }
