@@ -51,6 +51,11 @@ export interface MemoryBitmap {
   nextPfn(): number;
   /** memory_bm_position_reset(). */
   positionReset(): void;
+  /**
+   * The position memory_bm_next_pfn() leaves after it returned `pfn` (a pfn
+   * of the bitmap): bulk walks that consumed a run of set bits end here.
+   */
+  positionAfter(pfn: number): void;
   /** Write the JS-side position into the struct in model memory (for the inspector). */
   flush(): void;
 
@@ -196,6 +201,56 @@ function nextBitOfOr(
 }
 
 /**
+ * The set bits of a bitmap from `from` on as runs, ascending: `fn(start, n)`
+ * for maximal runs of set pfns (continuing across words and bit pages); a
+ * `false` from `fn` stops the walk. No position change (memory_bm_next_pfn()
+ * order without its side effects; see positionAfter()).
+ */
+export function forEachSetRun(
+  bm: MemoryBitmap,
+  from: number,
+  fn: (start: number, n: number) => boolean | void,
+): void {
+  const B = bm.blocks32();
+  let rs = -1;
+  let rn = 0;
+  for (let k = firstBlockEndingAfter(B, from); k < B.length; k++) {
+    const blk = B[k]!;
+    const w = blk.words;
+    if (w === null) continue;
+    const nbits = blk.end - blk.start;
+    let bit = Math.max(0, from - blk.start);
+    for (;;) {
+      const a = findNextBit(w, nbits, bit);
+      if (a >= nbits) break;
+      const e = findNextClearBit(w, nbits, a);
+      const p = blk.start + a;
+      if (rn > 0 && rs + rn === p) rn += e - a;
+      else {
+        if (rn > 0 && fn(rs, rn) === false) return;
+        rs = p;
+        rn = e - a;
+      }
+      bit = e;
+    }
+  }
+  if (rn > 0) fn(rs, rn);
+}
+
+/** The first clear bit ≥ from of a block's words (nbits if none). */
+function findNextClearBit(words: Uint32Array, nbits: number, from: number): number {
+  if (from >= nbits) return nbits;
+  let wi = from >>> 5;
+  let w = ~words[wi]! & (0xffffffff << (from & 31));
+  const lastWord = (nbits - 1) >>> 5;
+  for (;;) {
+    if (w !== 0) return Math.min(nbits, (wi << 5) + (31 - Math.clz32(w & -w)));
+    if (++wi > lastWord) return nbits;
+    w = ~words[wi]!;
+  }
+}
+
+/**
  * For every pfn set in both bitmaps (built on the same extents), ascending:
  * clear it in both, then call `fn` — swsusp_free()'s walk, a word at a time
  * and without collecting the pfns first (millions of copy frames).
@@ -224,6 +279,54 @@ export function takeSetInBoth(a: MemoryBitmap, b: MemoryBitmap, fn: (pfn: number
     }
   }
   return n;
+}
+
+/**
+ * takeSetInBoth() as runs: clear every pfn set in both bitmaps and call
+ * `fn(start, n)` for maximal runs of them, ascending (a run continues across
+ * words and bit pages). Returns the number of pfns.
+ */
+export function takeSetRunsInBoth(
+  a: MemoryBitmap,
+  b: MemoryBitmap,
+  fn: (start: number, n: number) => void,
+): number {
+  const A = a.blocks32();
+  const B = b.blocks32();
+  let total = 0;
+  let rs = -1;
+  let rn = 0;
+  for (let k = 0; k < A.length; k++) {
+    const wa = A[k]!.words;
+    const wb = B[k]!.words;
+    if (wa === null || wb === null) continue;
+    const start = A[k]!.start;
+    const words = (A[k]!.end - start + 31) >>> 5;
+    for (let wi = 0; wi < words; wi++) {
+      let w = (wa[wi]! & wb[wi]!) >>> 0;
+      if (w === 0) continue;
+      wa[wi] = wa[wi]! & ~w;
+      wb[wi] = wb[wi]! & ~w;
+      const base = start + (wi << 5);
+      while (w !== 0) {
+        // The lowest run of ones in w.
+        const lo = 31 - Math.clz32(w & -w);
+        const above = (w >>> lo) + 1; // carries through the run
+        const len = above > 0xffffffff ? 32 - lo : 31 - Math.clz32(above & -above);
+        const p = base + lo;
+        if (rn > 0 && rs + rn === p) rn += len;
+        else {
+          if (rn > 0) fn(rs, rn);
+          rs = p;
+          rn = len;
+        }
+        total += len;
+        w = lo + len >= 32 ? 0 : (w & ~((2 ** (lo + len) - 1) >>> 0)) >>> 0;
+      }
+    }
+  }
+  if (rn > 0) fn(rs, rn);
+  return total;
 }
 
 /** free &= forbidden over [from, to): mark_free_pages()' first step, word at a time. */

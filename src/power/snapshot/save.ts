@@ -142,13 +142,17 @@ export function swsuspSave(
     throw new ScenarioError('HIBERNATE_ENOMEM', `${msg.hibernatePrefix}Not enough free memory`);
   }
   // swsusp_alloc(): top up the copy frames with alloc_image_page(GFP_ATOMIC).
+  // One alloc_image_page() + memory_bm_set_bit(copy_bm) per page, as runs; -ENOMEM at the first failure.
   if (nrPages > pre.allocNormal) {
-    for (let n = nrPages - pre.allocNormal; n > 0; n--) {
-      const pfn = s.allocImagePage();
-      if (pfn < 0)
-        throw new ScenarioError('HIBERNATE_ENOMEM', `${msg.hibernatePrefix}Memory allocation failed`);
-      pre.copy.setBit(pfn);
-    }
+    const want = nrPages - pre.allocNormal;
+    let last = -1;
+    const got = s.allocImagePages(want, (pfn, len) => {
+      setRange(pre.copy, pfn, pfn + len);
+      last = pfn + len - 1;
+    });
+    if (last >= 0) pre.copy.setBit(last);
+    if (got < want)
+      throw new ScenarioError('HIBERNATE_ENOMEM', `${msg.hibernatePrefix}Memory allocation failed`);
   }
   // copy_data_pages()
   const zones = populatedZones(s);
