@@ -202,6 +202,7 @@ describe('hibernation page loops in bulk = page by page (fast-check)', () => {
           const got: number[] = [];
           forEachSetRun(f, from, (s, n) => {
             for (let q = s; q < s + n; q++) got.push(q);
+            return true;
           });
           expect(got).toEqual(ref);
           // positionAfter(p) continues nextPfn() exactly after p.

@@ -202,14 +202,14 @@ function nextBitOfOr(
 
 /**
  * The set bits of a bitmap from `from` on as runs, ascending: `fn(start, n)`
- * for maximal runs of set pfns (continuing across words and bit pages); a
- * `false` from `fn` stops the walk. No position change (memory_bm_next_pfn()
+ * for maximal runs of set pfns (continuing across words and bit pages);
+ * `fn` returns whether to go on. No position change (memory_bm_next_pfn()
  * order without its side effects; see positionAfter()).
  */
 export function forEachSetRun(
   bm: MemoryBitmap,
   from: number,
-  fn: (start: number, n: number) => boolean | void,
+  fn: (start: number, n: number) => boolean,
 ): void {
   const B = bm.blocks32();
   let rs = -1;
