@@ -237,6 +237,61 @@ export function forEachSetRun(
   if (rn > 0) fn(rs, rn);
 }
 
+/**
+ * memory_bm_next_pfn()'s sequence without its position side effects: next()
+ * returns the set pfns ascending, then BM_END_OF_MAP. `current` is what the
+ * last next() returned (BM_END_OF_MAP before the first), `last` the last pfn
+ * it returned. Callers put the bitmap's position right with positionAfter().
+ */
+export class SetBitCursor {
+  private readonly B: readonly BitBlock[];
+  private k = 0;
+  private bit = 0;
+  current = BM_END_OF_MAP;
+  last = BM_END_OF_MAP;
+
+  constructor(bm: MemoryBitmap) {
+    this.B = bm.blocks32();
+  }
+
+  next(): number {
+    const B = this.B;
+    while (this.k < B.length) {
+      const blk = B[this.k]!;
+      const nbits = blk.end - blk.start;
+      const b = findNextBit(blk.words, nbits, this.bit);
+      if (b < nbits) {
+        this.bit = b + 1;
+        const pfn = blk.start + b;
+        this.current = pfn;
+        this.last = pfn;
+        return pfn;
+      }
+      this.k++;
+      this.bit = 0;
+    }
+    this.current = BM_END_OF_MAP;
+    return BM_END_OF_MAP;
+  }
+}
+
+/**
+ * The position memory_bm_next_pfn() calls leave after a walk that
+ * `cur` stands for: after its current pfn, or — once it returned
+ * BM_END_OF_MAP — the end state next_pfn() reaches from after the last pfn
+ * (3.10 resets, 6.x stays on the last leaf), or from the start for an empty
+ * map. The cursor must have been advanced at least once.
+ */
+export function positionAsCursor(bm: MemoryBitmap, cur: SetBitCursor): void {
+  if (cur.current !== BM_END_OF_MAP) {
+    bm.positionAfter(cur.current);
+    return;
+  }
+  if (cur.last !== BM_END_OF_MAP) bm.positionAfter(cur.last);
+  else bm.positionReset();
+  bm.nextPfn();
+}
+
 /** The first clear bit ≥ from of a block's words (nbits if none). */
 function findNextClearBit(words: Uint32Array, nbits: number, from: number): number {
   if (from >= nbits) return nbits;
