@@ -7,7 +7,7 @@
 import { ScenarioError } from '../../errors.js';
 import { symbolPhys } from '../../machine/symbols.js';
 import { printk } from '../../util/printk.js';
-import { clearRange, forEachSetRun, type MemoryBitmap, setRange } from './bitmap.js';
+import { BitWriter, clearRange, forEachSetRun, type MemoryBitmap } from './bitmap.js';
 import { countDataPages, populatedZones, snapshotAdditionalPages } from './saveable.js';
 import { PG_ANY, type SwsuspMem } from './swsusp-mem.js';
 
@@ -124,8 +124,9 @@ export function hibernatePreallocateMemory(
   const preallocatePages = (nr: number): number => {
     if (nr <= 0) return 0;
     let last = -1;
+    const cw = new BitWriter(bms.copy);
     const got = s.allocImagePages(nr, (pfn, len) => {
-      setRange(bms.copy, pfn, pfn + len);
+      cw.setRange(pfn, pfn + len);
       last = pfn + len - 1;
     });
     // memory_bm_set_bit() moves copy_bm's position: where the last page's left it.

@@ -233,23 +233,28 @@ export function forEachSaveableRun(
   const bits = (lo: number, hi: number): void => {
     if (lo < hi) forEachClearRunInBoth(forbidden, free, lo, hi, out);
   };
-  // A run of reserved pages: pfn_is_nosave() and kernel_page_present().
-  const reserved = (lo: number, hi: number): void => {
+  // Candidates [lo, hi) as they are (already neither forbidden nor free).
+  const direct = (lo: number, hi: number): void => {
+    if (lo < hi) out(lo, hi - lo);
+  };
+  // A run of reserved pages: pfn_is_nosave() and kernel_page_present(); what passes goes to `emit`.
+  const reserved = (lo: number, hi: number, emit: (lo: number, hi: number) => void): void => {
     if (lo < nb && hi > nb) {
-      reserved(lo, nb);
-      reserved(ne, hi);
+      reserved(lo, nb, emit);
+      reserved(ne, hi, emit);
       return;
     }
     if (lo >= nb && hi <= ne) return;
     if (lo < ne && hi > ne) lo = ne;
+    if (lo >= hi) return;
     if (always) {
-      bits(lo, hi);
+      emit(lo, hi);
       return;
     }
     for (let p = lo; p < hi; ) {
       const kind = probe.region(p);
       const e = Math.min(hi, probe.regionEnd);
-      if (kind === 1) bits(p, e);
+      if (kind === 1) emit(p, e);
       else if (kind === 2) {
         for (let q = p; q < e; ) {
           if (!probe.ptePresent(q)) {
@@ -258,28 +263,71 @@ export function forEachSaveableRun(
           }
           let r = q + 1;
           while (r < e && probe.ptePresent(r)) r++;
-          bits(q, r);
+          emit(q, r);
           q = r;
         }
       }
       p = e;
     }
   };
-  // [lo, hi) within one section: online, in the zone; split by PageReserved.
-  const inSection = (lo: number, hi: number): void => {
+  // Runs of struct-page state over [lo, hi), coalesced on PageReserved (the only field asked):
+  // each segment to `plain` or through reserved().
+  const byReserved = (lo: number, hi: number, plain: (lo: number, hi: number) => void): void => {
     let pos = lo;
+    let segStart = lo;
+    let segReserved = false;
     m.pages.forEachStateRun(lo, hi, (flags, _r, _m, _p, n) => {
-      if (flags & reservedMask) reserved(pos, pos + n);
-      else bits(pos, pos + n);
+      const r = (flags & reservedMask) !== 0;
+      if (r !== segReserved && pos > segStart) {
+        if (segReserved) reserved(segStart, pos, plain);
+        else plain(segStart, pos);
+        segStart = pos;
+      }
+      segReserved = r;
       pos += n;
     });
-    if (pos === lo) {
-      // No memmap for this section: saveable_page() page by page.
+    if (pos > segStart) {
+      if (segReserved) reserved(segStart, pos, plain);
+      else plain(segStart, pos);
+    }
+  };
+  // [lo, hi) within one section: online, in the zone. A UNIFORM memmap answers PageReserved
+  // for the whole range; otherwise the candidates come first (the bitmap words) and only
+  // their struct pages are asked: a short run page by page, a longer one by state runs.
+  const inSection = (lo: number, hi: number): void => {
+    const sec = Math.floor(lo / per);
+    if (m.pages.isUniform(sec)) {
+      if (m.pages.uniformState(sec).flags & reservedMask) reserved(lo, hi, bits);
+      else bits(lo, hi);
+      return;
+    }
+    // A present section whose memmap is gone (hot-removed) yields no state runs.
+    let hasMemmap = false;
+    m.pages.forEachStateRun(lo, lo + 1, () => {
+      hasMemmap = true;
+    });
+    if (!hasMemmap) {
+      // saveable_page() page by page (it fails there as it always did).
       const mapped = (pfn: number) => probe.mapped(pfn);
       forEachClearInBoth(forbidden, free, lo, hi, (pfn) => {
         if (saveableCandidate(s, zone, pfn, mapped)) out(pfn, 1);
       });
+      return;
     }
+    forEachClearRunInBoth(forbidden, free, lo, hi, (a, n) => {
+      if (n >= 16) {
+        byReserved(a, a + n, direct);
+        return;
+      }
+      for (let p = a, e = a + n; p < e; ) {
+        const r = m.pages.isReserved(p);
+        let q = p + 1;
+        while (q < e && m.pages.isReserved(q) === r) q++;
+        if (r) reserved(p, q, direct);
+        else direct(p, q);
+        p = q;
+      }
+    });
   };
   // [lo, hi) within one section and online: cut where page_zone() changes.
   const zoned = (lo: number, hi: number): void => {

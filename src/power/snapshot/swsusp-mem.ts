@@ -16,6 +16,7 @@ import { hex } from '../../util/hex.js';
 import { PfnStack } from '../../util/pfn-stack.js';
 import type { ContentMap } from '../../workload/content-map.js';
 import {
+  BitWriter,
   createMemExtents,
   type MemExtent,
   type MemoryBitmap,
@@ -172,12 +173,12 @@ export class SwsuspMem {
    * each map's position ends where the last frame's set_bit left it.
    */
   allocImagePages(n: number, sink: (pfn: number, len: number) => void): number {
-    const fb = this.forbidden;
-    const fr = this.free;
+    const fb = this.forbidden ? new BitWriter(this.forbidden) : null;
+    const fr = this.free ? new BitWriter(this.free) : null;
     let last = -1;
     const got = this.machine.buddy.allocBulk(n, this.machine.zones.zones.length - 1, (pfn, len) => {
-      if (fb) setRange(fb, pfn, pfn + len);
-      if (fr) setRange(fr, pfn, pfn + len);
+      fb?.setRange(pfn, pfn + len);
+      fr?.setRange(pfn, pfn + len);
       last = pfn + len - 1;
       sink(pfn, len);
     });
