@@ -164,21 +164,9 @@ export function hibernatePreallocateMemory(
     const more = count - pages - target;
     pages += preallocateMemory(more, availNormal);
     // free_unnecessary_pages(): keep only as many copy frames as saveable pages remain.
-    const nowSaveable = countDataPages(s);
-    const excess = pages - nowSaveable;
-    if (excess > 0) {
-      let freed = 0;
-      const copyPfns: number[] = [];
-      bms.copy.forEachSet((p) => copyPfns.push(p));
-      for (let i = copyPfns.length - 1; i >= 0 && freed < excess; i--) {
-        const p = copyPfns[i]!;
-        bms.copy.clearBit(p);
-        s.freeImagePage(p, true);
-        freed++;
-      }
-      pages -= freed;
-      allocNormal -= freed;
-    }
+    const freed = freeUnnecessaryPages(s, bms.copy, allocNormal);
+    pages -= freed;
+    allocNormal -= freed;
   }
   log(printk(msg.preallocDone, pages));
   return { ...bms, allocNormal, saveable, shrunk };
