@@ -20,6 +20,7 @@ import {
   forEachClearRunInBoth,
   forEachSetRun,
   type MemoryBitmap,
+  PfnBitSetter,
   takeSetInBoth,
   takeSetRunsInBoth,
 } from '../../src/power/snapshot/bitmap.js';
@@ -143,6 +144,30 @@ function freeUnnecessaryPerPage(x: Setup, allocNormal: number): number {
 const V = fc.constantFrom<'3.10' | '6.12'>('3.10', '6.12');
 
 describe('hibernation page loops in bulk = page by page (fast-check)', () => {
+  it('PfnBitSetter sets what set_bit sets (pfns in any order, outside ones skipped)', () => {
+    fc.assert(
+      fc.property(
+        V,
+        fc.boolean(),
+        fc.array(fc.tuple(fc.nat(0x1100000), fc.nat(70)), { maxLength: 40 }),
+        (v, high, ranges) => {
+          const x = setup(v, high, []);
+          const y = setup(v, high, []);
+          const w = new PfnBitSetter(x.s.free!);
+          for (const [p, n] of ranges) {
+            const q = p % 2 === 0 ? p % 0x40000 : p; // mostly inside, some above every extent
+            w.setRange(q, q + n);
+            for (let r = q; r < q + n; r++) if (y.s.free!.pfnPresent(r)) y.s.free!.setBitQuiet(r);
+          }
+          const words = (bm: MemoryBitmap) =>
+            bm.blocks32().map((b) => (b.words ? Array.from(b.words).join() : '-'));
+          expect(words(x.s.free!)).toEqual(words(y.s.free!));
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
   it('allocImagePages, free_unnecessary_pages, swsusp_free', () => {
     fc.assert(
       fc.property(

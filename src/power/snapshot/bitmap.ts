@@ -512,6 +512,64 @@ export class BitWriter {
   }
 }
 
+/**
+ * Quiet set_bit for pfns in any order (the frames the allocator hands out,
+ * scattered over memory): the bit page is found by arithmetic — each extent's
+ * pages are consecutive BM_BITS_PER_BLOCK-bit blocks from its start — and its
+ * words are kept once written. Pfns outside the bitmap are skipped.
+ */
+export class PfnBitSetter {
+  private readonly B: readonly BitBlock[];
+  private readonly W: (Uint32Array | null)[];
+  private readonly extStart: number[] = [];
+  private readonly extEnd: number[] = [];
+  private readonly extFirst: number[] = [];
+  private lastExt = 0;
+
+  constructor(private readonly bm: MemoryBitmap) {
+    this.B = bm.blocks32();
+    this.W = this.B.map(() => null);
+    let k = 0;
+    for (const e of bm.extents) {
+      while (k < this.B.length && this.B[k]!.start !== e.start) k++;
+      this.extStart.push(e.start);
+      this.extEnd.push(e.end);
+      this.extFirst.push(k);
+    }
+  }
+
+  set(pfn: number): void {
+    let e = this.lastExt;
+    if (!(pfn >= this.extStart[e]! && pfn < this.extEnd[e]!)) {
+      e = -1;
+      for (let i = 0; i < this.extStart.length; i++) {
+        if (pfn >= this.extStart[i]! && pfn < this.extEnd[i]!) {
+          e = i;
+          break;
+        }
+      }
+      if (e < 0) return;
+      this.lastExt = e;
+    }
+    const rel = pfn - this.extStart[e]!;
+    const blk = Math.floor(rel / BM_BITS_PER_BLOCK);
+    const k = this.extFirst[e]! + blk;
+    let w = this.W[k];
+    if (!w) {
+      w = this.B[k]!.write();
+      this.W[k] = w;
+    }
+    const o = rel - blk * BM_BITS_PER_BLOCK;
+    w[o >>> 5]! |= 1 << (o & 31);
+  }
+
+  /** set() of [from, to): page by page for a short range, a word at a time otherwise. */
+  setRange(from: number, to: number): void {
+    if (to - from <= 32) for (let p = from; p < to; p++) this.set(p);
+    else setRange(this.bm, from, to);
+  }
+}
+
 /** create_mem_extents(): merge [zone_start_pfn, zone_end_pfn) of populated zones. */
 export function createMemExtents(zoneSpans: readonly MemExtent[]): MemExtent[] {
   const sorted = zoneSpans.filter((z) => z.end > z.start).sort((a, b) => a.start - b.start);

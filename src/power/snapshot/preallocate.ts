@@ -7,7 +7,7 @@
 import { ScenarioError } from '../../errors.js';
 import { symbolPhys } from '../../machine/symbols.js';
 import { printk } from '../../util/printk.js';
-import { BitWriter, clearRange, forEachSetRun, type MemoryBitmap } from './bitmap.js';
+import { clearRange, forEachSetRun, type MemoryBitmap, PfnBitSetter } from './bitmap.js';
 import { countDataPages, populatedZones, snapshotAdditionalPages } from './saveable.js';
 import { PG_ANY, type SwsuspMem } from './swsusp-mem.js';
 
@@ -124,7 +124,7 @@ export function hibernatePreallocateMemory(
   const preallocatePages = (nr: number): number => {
     if (nr <= 0) return 0;
     let last = -1;
-    const cw = new BitWriter(bms.copy);
+    const cw = new PfnBitSetter(bms.copy);
     const got = s.allocImagePages(nr, (pfn, len) => {
       cw.setRange(pfn, pfn + len);
       last = pfn + len - 1;

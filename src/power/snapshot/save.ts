@@ -14,7 +14,7 @@ import { setDirectMapDefault, setDirectMapInvalid } from '../../arch/x86/cpa.js'
 import { ScenarioError } from '../../errors.js';
 import { printk } from '../../util/printk.js';
 import { ContentKind, isZeroPage } from '../../workload/content.js';
-import { BitWriter, BM_END_OF_MAP, positionAsCursor, SetBitCursor, setRange } from './bitmap.js';
+import { BM_END_OF_MAP, PfnBitSetter, positionAsCursor, SetBitCursor, setRange } from './bitmap.js';
 import { PAGES_FOR_IO, type PreallocResult } from './preallocate.js';
 import {
   countDataPages,
@@ -146,7 +146,7 @@ export function swsuspSave(
   if (nrPages > pre.allocNormal) {
     const want = nrPages - pre.allocNormal;
     let last = -1;
-    const cw = new BitWriter(pre.copy);
+    const cw = new PfnBitSetter(pre.copy);
     const got = s.allocImagePages(want, (pfn, len) => {
       cw.setRange(pfn, pfn + len);
       last = pfn + len - 1;

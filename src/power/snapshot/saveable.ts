@@ -15,6 +15,7 @@ import {
   BM_BITS_PER_BLOCK,
   forEachClearInBoth,
   forEachClearRunInBoth,
+  PfnBitSetter,
   setRange,
 } from './bitmap.js';
 import type { SwsuspMem } from './swsusp-mem.js';
@@ -57,7 +58,8 @@ export function markFreePagesAllZones(s: SwsuspMem, zones: readonly Zone[]): voi
     andRange(free, s.forbidden!, z.startPfn, z.startPfn + z.spannedPages);
     zoneMask |= 1 << z.index;
   }
-  const w = new BitWriter(free);
+  // Free blocks come in node order (scattered pfns): the bit page by arithmetic.
+  const w = new PfnBitSetter(free);
   s.machine.buddy.forEachFreeBlockIn(zoneMask, (head, order) => {
     if (order === 0) w.set(head);
     else w.setRange(head, head + (1 << order));

@@ -16,10 +16,10 @@ import { hex } from '../../util/hex.js';
 import { PfnStack } from '../../util/pfn-stack.js';
 import type { ContentMap } from '../../workload/content-map.js';
 import {
-  BitWriter,
   createMemExtents,
   type MemExtent,
   type MemoryBitmap,
+  PfnBitSetter,
   setRange,
   takeSetRunsInBoth,
 } from './bitmap.js';
@@ -173,8 +173,8 @@ export class SwsuspMem {
    * each map's position ends where the last frame's set_bit left it.
    */
   allocImagePages(n: number, sink: (pfn: number, len: number) => void): number {
-    const fb = this.forbidden ? new BitWriter(this.forbidden) : null;
-    const fr = this.free ? new BitWriter(this.free) : null;
+    const fb = this.forbidden ? new PfnBitSetter(this.forbidden) : null;
+    const fr = this.free ? new PfnBitSetter(this.free) : null;
     let last = -1;
     const got = this.machine.buddy.allocBulk(n, this.machine.zones.zones.length - 1, (pfn, len) => {
       fb?.setRange(pfn, pfn + len);
