@@ -538,7 +538,10 @@ export class PfnBitSetter {
     }
   }
 
-  set(pfn: number): void {
+  /** The words of `pfn`'s bit page (written), its offset in `off`; null outside the bitmap. */
+  private off = 0;
+  private blockEnd = 0;
+  private wordsOf(pfn: number): Uint32Array | null {
     let e = this.lastExt;
     if (!(pfn >= this.extStart[e]! && pfn < this.extEnd[e]!)) {
       e = -1;
@@ -548,7 +551,7 @@ export class PfnBitSetter {
           break;
         }
       }
-      if (e < 0) return;
+      if (e < 0) return null;
       this.lastExt = e;
     }
     const rel = pfn - this.extStart[e]!;
@@ -559,13 +562,23 @@ export class PfnBitSetter {
       w = this.B[k]!.write();
       this.W[k] = w;
     }
-    const o = rel - blk * BM_BITS_PER_BLOCK;
+    this.off = rel - blk * BM_BITS_PER_BLOCK;
+    this.blockEnd = this.B[k]!.end;
+    return w;
+  }
+
+  set(pfn: number): void {
+    const w = this.wordsOf(pfn);
+    if (w === null) return;
+    const o = this.off;
     w[o >>> 5]! |= 1 << (o & 31);
   }
 
-  /** set() of [from, to): page by page for a short range, a word at a time otherwise. */
+  /** set() of [from, to): word ops inside one bit page, the general setRange() otherwise. */
   setRange(from: number, to: number): void {
-    if (to - from <= 32) for (let p = from; p < to; p++) this.set(p);
+    if (to <= from) return;
+    const w = this.wordsOf(from);
+    if (w !== null && to <= this.blockEnd) setBitRange(w, this.off, this.off + (to - from));
     else setRange(this.bm, from, to);
   }
 }
