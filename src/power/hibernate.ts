@@ -38,7 +38,7 @@ import {
   syscoreResumeLines,
   syscoreSuspend,
 } from './pm-console.js';
-import { BM_END_OF_MAP } from './snapshot/bitmap.js';
+import { BM_END_OF_MAP, forEachSetRun } from './snapshot/bitmap.js';
 import { storeU64 } from './snapshot/kernel-heap.js';
 import { hibernatePreallocateMemory, type PreallocResult } from './snapshot/preallocate.js';
 import { SaveFault, type SaveFaults, type SaveResult, swsuspSave } from './snapshot/save.js';
@@ -218,11 +218,26 @@ export async function hibernate(
     digest: new Uint32Array(count),
     count,
   };
-  pre.orig.positionReset();
-  for (let i = 0; i < count; i++) {
-    const pfn = pre.orig.nextPfn();
-    manifest.pfns[i] = pfn;
-    if (pre.zero?.testBitQuiet(pfn)) manifest.zero[i] = 1;
+  // memory_bm_next_pfn(orig_bm) `count` times, as runs; the zero flags by a merge walk over
+  // zero_bm (a subset of orig_bm); orig_bm's position ends after the last pfn, as next_pfn leaves it.
+  let filled = 0;
+  forEachSetRun(pre.orig, 0, (start, n) => {
+    const take = Math.min(n, count - filled);
+    for (let k = 0; k < take; k++) manifest.pfns[filled + k] = start + k;
+    filled += take;
+    return filled < count;
+  });
+  if (filled > 0) pre.orig.positionAfter(manifest.pfns[filled - 1]!);
+  else pre.orig.positionReset();
+  if (pre.zero) {
+    let i = 0;
+    forEachSetRun(pre.zero, 0, (start, n) => {
+      for (let z = start, e = start + n; z < e; z++) {
+        while (i < filled && manifest.pfns[i]! < z) i++;
+        if (i < filled && manifest.pfns[i] === z) manifest.zero[i] = 1;
+      }
+      return i < filled;
+    });
   }
   // One record and one page buffer, refilled per page: the writer consumes a
   // record before pulling the next. A copy frame whose contents are a

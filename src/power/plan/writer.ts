@@ -27,7 +27,7 @@ import {
   type WriteImageOptions,
   type WriteImageResult,
 } from '../image/writer.js';
-import { BM_END_OF_MAP } from '../snapshot/bitmap.js';
+import { forEachSetRun } from '../snapshot/bitmap.js';
 import { estimatedPageBytes, KERNEL_OBJECT_BYTES, META_PAGE_BYTES } from './estimate.js';
 import { PLAN_CRC, PlannedImage } from './image.js';
 import type { PlannedSave } from './types.js';
@@ -85,17 +85,29 @@ export async function planWriteImage(save: PlannedSave, opts: WriteImageOptions)
   // The data pages: copy_bm in order, as runs of copy frames; their compressed size, estimated.
   const codec: CompressorName | null = L.compressed ? (opts.compressor as CompressorName) : null;
   let estimate = codec ? L.nrMeta * META_PAGE_BYTES[codec] : 0;
-  copy.positionReset();
-  for (let k = 0; k < L.imagePages; k++) {
-    const c = copy.nextPfn();
-    if (c === BM_END_OF_MAP) throw new ModelError('PLAN_COPY_BM', 'copy_bm ran out before orig_bm');
-    image.addCopyFrame(c);
-    if (codec) {
-      estimate += machine.mem.isMaterialised(c)
-        ? KERNEL_OBJECT_BYTES[codec]
-        : estimatedPageBytes(codec, content.kind(c));
+  // memory_bm_next_pfn(copy_bm) imagePages times, as runs of copy frames; the estimate per page
+  // from its content kind (a table lookup); copy_bm's position ends after the last one.
+  const want = L.imagePages;
+  let got = 0;
+  let lastCopy = -1;
+  const mem = machine.mem;
+  forEachSetRun(copy, 0, (start, n) => {
+    const take = Math.min(n, want - got);
+    for (let c = start, e = start + take; c < e; c++) {
+      image.addCopyFrame(c);
+      if (codec) {
+        estimate += mem.isMaterialised(c)
+          ? KERNEL_OBJECT_BYTES[codec]
+          : estimatedPageBytes(codec, content.kind(c));
+      }
     }
-  }
+    got += take;
+    lastCopy = start + take - 1;
+    return got < want;
+  });
+  if (got < want) throw new ModelError('PLAN_COPY_BM', 'copy_bm ran out before orig_bm');
+  if (got > 0) copy.positionAfter(lastCopy);
+  else copy.positionReset();
 
   const start = clock();
   const threads = opts.threads ?? kernelThreads(opts.cpus ?? 1);

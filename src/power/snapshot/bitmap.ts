@@ -51,6 +51,11 @@ export interface MemoryBitmap {
   nextPfn(): number;
   /** memory_bm_position_reset(). */
   positionReset(): void;
+  /**
+   * The position memory_bm_next_pfn() leaves after it returned `pfn` (a pfn
+   * of the bitmap): bulk walks that consumed a run of set bits end here.
+   */
+  positionAfter(pfn: number): void;
   /** Write the JS-side position into the struct in model memory (for the inspector). */
   flush(): void;
 
@@ -132,6 +137,175 @@ export function forEachClearInBoth(
 }
 
 /**
+ * forEachClearInBoth() as runs: `fn(start, n)` for each maximal run of pfns
+ * of [from, to) whose bit is clear in both bitmaps, ascending (a run is cut
+ * at a bit page's end). Words where either map is all ones, or both all
+ * zeros, are taken whole.
+ */
+export function forEachClearRunInBoth(
+  a: MemoryBitmap,
+  b: MemoryBitmap,
+  from: number,
+  to: number,
+  fn: (start: number, n: number) => void,
+): void {
+  const A = a.blocks32();
+  const B = b.blocks32();
+  for (let k = firstBlockEndingAfter(A, from); k < A.length && A[k]!.start < to; k++) {
+    const blk = A[k]!;
+    const lo = Math.max(from, blk.start);
+    const hi = Math.min(to, blk.end);
+    if (lo >= hi) continue;
+    const wa = blk.words;
+    const wb = B[k]!.words;
+    const first = lo - blk.start;
+    const last = hi - blk.start; // exclusive
+    if (wa === null && wb === null) {
+      fn(lo, hi - lo);
+      continue;
+    }
+    // Alternate: find the next clear bit of (a | b), then the next set bit.
+    let bit = first;
+    while (bit < last) {
+      const c = nextBitOfOr(wa, wb, bit, last, false);
+      if (c >= last) break;
+      const e = nextBitOfOr(wa, wb, c, last, true);
+      fn(blk.start + c, e - c);
+      bit = e;
+    }
+  }
+}
+
+/** The first bit ≥ from (below `last`, else `last`) whose value in (a | b) is `set`. */
+function nextBitOfOr(
+  wa: Uint32Array | null,
+  wb: Uint32Array | null,
+  from: number,
+  last: number,
+  set: boolean,
+): number {
+  let wi = from >>> 5;
+  const lastWord = (last - 1) >>> 5;
+  let w = (wa === null ? 0 : wa[wi]!) | (wb === null ? 0 : wb[wi]!);
+  if (!set) w = ~w;
+  w &= 0xffffffff << (from & 31);
+  for (;;) {
+    if (w !== 0) {
+      const bit = (wi << 5) + (31 - Math.clz32(w & -w));
+      return Math.min(bit, last);
+    }
+    if (++wi > lastWord) return last;
+    w = (wa === null ? 0 : wa[wi]!) | (wb === null ? 0 : wb[wi]!);
+    if (!set) w = ~w;
+  }
+}
+
+/**
+ * The set bits of a bitmap from `from` on as runs, ascending: `fn(start, n)`
+ * for maximal runs of set pfns (continuing across words and bit pages);
+ * `fn` returns whether to go on. No position change (memory_bm_next_pfn()
+ * order without its side effects; see positionAfter()).
+ */
+export function forEachSetRun(
+  bm: MemoryBitmap,
+  from: number,
+  fn: (start: number, n: number) => boolean,
+): void {
+  const B = bm.blocks32();
+  let rs = -1;
+  let rn = 0;
+  for (let k = firstBlockEndingAfter(B, from); k < B.length; k++) {
+    const blk = B[k]!;
+    const w = blk.words;
+    if (w === null) continue;
+    const nbits = blk.end - blk.start;
+    let bit = Math.max(0, from - blk.start);
+    for (;;) {
+      const a = findNextBit(w, nbits, bit);
+      if (a >= nbits) break;
+      const e = findNextClearBit(w, nbits, a);
+      const p = blk.start + a;
+      if (rn > 0 && rs + rn === p) rn += e - a;
+      else {
+        if (rn > 0 && fn(rs, rn) === false) return;
+        rs = p;
+        rn = e - a;
+      }
+      bit = e;
+    }
+  }
+  if (rn > 0) fn(rs, rn);
+}
+
+/**
+ * memory_bm_next_pfn()'s sequence without its position side effects: next()
+ * returns the set pfns ascending, then BM_END_OF_MAP. `current` is what the
+ * last next() returned (BM_END_OF_MAP before the first), `last` the last pfn
+ * it returned. Callers put the bitmap's position right with positionAfter().
+ */
+export class SetBitCursor {
+  private readonly B: readonly BitBlock[];
+  private k = 0;
+  private bit = 0;
+  current = BM_END_OF_MAP;
+  last = BM_END_OF_MAP;
+
+  constructor(bm: MemoryBitmap) {
+    this.B = bm.blocks32();
+  }
+
+  next(): number {
+    const B = this.B;
+    while (this.k < B.length) {
+      const blk = B[this.k]!;
+      const nbits = blk.end - blk.start;
+      const b = findNextBit(blk.words, nbits, this.bit);
+      if (b < nbits) {
+        this.bit = b + 1;
+        const pfn = blk.start + b;
+        this.current = pfn;
+        this.last = pfn;
+        return pfn;
+      }
+      this.k++;
+      this.bit = 0;
+    }
+    this.current = BM_END_OF_MAP;
+    return BM_END_OF_MAP;
+  }
+}
+
+/**
+ * The position memory_bm_next_pfn() calls leave after a walk that
+ * `cur` stands for: after its current pfn, or — once it returned
+ * BM_END_OF_MAP — the end state next_pfn() reaches from after the last pfn
+ * (3.10 resets, 6.x stays on the last leaf), or from the start for an empty
+ * map. The cursor must have been advanced at least once.
+ */
+export function positionAsCursor(bm: MemoryBitmap, cur: SetBitCursor): void {
+  if (cur.current !== BM_END_OF_MAP) {
+    bm.positionAfter(cur.current);
+    return;
+  }
+  if (cur.last !== BM_END_OF_MAP) bm.positionAfter(cur.last);
+  else bm.positionReset();
+  bm.nextPfn();
+}
+
+/** The first clear bit ≥ from of a block's words (nbits if none). */
+function findNextClearBit(words: Uint32Array, nbits: number, from: number): number {
+  if (from >= nbits) return nbits;
+  let wi = from >>> 5;
+  let w = ~words[wi]! & (0xffffffff << (from & 31));
+  const lastWord = (nbits - 1) >>> 5;
+  for (;;) {
+    if (w !== 0) return Math.min(nbits, (wi << 5) + (31 - Math.clz32(w & -w)));
+    if (++wi > lastWord) return nbits;
+    w = ~words[wi]!;
+  }
+}
+
+/**
  * For every pfn set in both bitmaps (built on the same extents), ascending:
  * clear it in both, then call `fn` — swsusp_free()'s walk, a word at a time
  * and without collecting the pfns first (millions of copy frames).
@@ -160,6 +334,54 @@ export function takeSetInBoth(a: MemoryBitmap, b: MemoryBitmap, fn: (pfn: number
     }
   }
   return n;
+}
+
+/**
+ * takeSetInBoth() as runs: clear every pfn set in both bitmaps and call
+ * `fn(start, n)` for maximal runs of them, ascending (a run continues across
+ * words and bit pages). Returns the number of pfns.
+ */
+export function takeSetRunsInBoth(
+  a: MemoryBitmap,
+  b: MemoryBitmap,
+  fn: (start: number, n: number) => void,
+): number {
+  const A = a.blocks32();
+  const B = b.blocks32();
+  let total = 0;
+  let rs = -1;
+  let rn = 0;
+  for (let k = 0; k < A.length; k++) {
+    const wa = A[k]!.words;
+    const wb = B[k]!.words;
+    if (wa === null || wb === null) continue;
+    const start = A[k]!.start;
+    const words = (A[k]!.end - start + 31) >>> 5;
+    for (let wi = 0; wi < words; wi++) {
+      let w = (wa[wi]! & wb[wi]!) >>> 0;
+      if (w === 0) continue;
+      wa[wi] = wa[wi]! & ~w;
+      wb[wi] = wb[wi]! & ~w;
+      const base = start + (wi << 5);
+      while (w !== 0) {
+        // The lowest run of ones in w.
+        const lo = 31 - Math.clz32(w & -w);
+        const above = (w >>> lo) + 1; // carries through the run
+        const len = above > 0xffffffff ? 32 - lo : 31 - Math.clz32(above & -above);
+        const p = base + lo;
+        if (rn > 0 && rs + rn === p) rn += len;
+        else {
+          if (rn > 0) fn(rs, rn);
+          rs = p;
+          rn = len;
+        }
+        total += len;
+        w = lo + len >= 32 ? 0 : (w & ~((2 ** (lo + len) - 1) >>> 0)) >>> 0;
+      }
+    }
+  }
+  if (rn > 0) fn(rs, rn);
+  return total;
 }
 
 /** free &= forbidden over [from, to): mark_free_pages()' first step, word at a time. */
@@ -287,6 +509,77 @@ export class BitWriter {
     this.w ??= this.B[this.k]!.write();
     const o = pfn - this.start;
     this.w[o >>> 5]! |= 1 << (o & 31);
+  }
+}
+
+/**
+ * Quiet set_bit for pfns in any order (the frames the allocator hands out,
+ * scattered over memory): the bit page is found by arithmetic — each extent's
+ * pages are consecutive BM_BITS_PER_BLOCK-bit blocks from its start — and its
+ * words are kept once written. Pfns outside the bitmap are skipped.
+ */
+export class PfnBitSetter {
+  private readonly B: readonly BitBlock[];
+  private readonly W: (Uint32Array | null)[];
+  private readonly extStart: number[] = [];
+  private readonly extEnd: number[] = [];
+  private readonly extFirst: number[] = [];
+  private lastExt = 0;
+
+  constructor(private readonly bm: MemoryBitmap) {
+    this.B = bm.blocks32();
+    this.W = this.B.map(() => null);
+    let k = 0;
+    for (const e of bm.extents) {
+      while (k < this.B.length && this.B[k]!.start !== e.start) k++;
+      this.extStart.push(e.start);
+      this.extEnd.push(e.end);
+      this.extFirst.push(k);
+    }
+  }
+
+  /** The words of `pfn`'s bit page (written), its offset in `off`; null outside the bitmap. */
+  private off = 0;
+  private blockEnd = 0;
+  private wordsOf(pfn: number): Uint32Array | null {
+    let e = this.lastExt;
+    if (!(pfn >= this.extStart[e]! && pfn < this.extEnd[e]!)) {
+      e = -1;
+      for (let i = 0; i < this.extStart.length; i++) {
+        if (pfn >= this.extStart[i]! && pfn < this.extEnd[i]!) {
+          e = i;
+          break;
+        }
+      }
+      if (e < 0) return null;
+      this.lastExt = e;
+    }
+    const rel = pfn - this.extStart[e]!;
+    const blk = Math.floor(rel / BM_BITS_PER_BLOCK);
+    const k = this.extFirst[e]! + blk;
+    let w = this.W[k];
+    if (!w) {
+      w = this.B[k]!.write();
+      this.W[k] = w;
+    }
+    this.off = rel - blk * BM_BITS_PER_BLOCK;
+    this.blockEnd = this.B[k]!.end;
+    return w;
+  }
+
+  set(pfn: number): void {
+    const w = this.wordsOf(pfn);
+    if (w === null) return;
+    const o = this.off;
+    w[o >>> 5]! |= 1 << (o & 31);
+  }
+
+  /** set() of [from, to): word ops inside one bit page, the general setRange() otherwise. */
+  setRange(from: number, to: number): void {
+    if (to <= from) return;
+    const w = this.wordsOf(from);
+    if (w !== null && to <= this.blockEnd) setBitRange(w, this.off, this.off + (to - from));
+    else setRange(this.bm, from, to);
   }
 }
 

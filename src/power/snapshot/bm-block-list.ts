@@ -210,6 +210,11 @@ export class BmBlockListBitmap implements MemoryBitmap {
     this.curBit = 0;
   }
 
+  /** next_pfn() returned pfn: cur.block = its block, cur.bit = its offset + 1 (as find_bit leaves it). */
+  positionAfter(pfn: number): void {
+    if (this.findBit(pfn) < 0) throw new ModelError('BM_BUG', `pfn 0x${pfn.toString(16)} not in bitmap`);
+  }
+
   flush(): void {
     const n = this.starts.length;
     const cur =

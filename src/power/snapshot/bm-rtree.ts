@@ -335,6 +335,12 @@ export class RtreeBitmap implements MemoryBitmap {
     return this.curPfn;
   }
 
+  /** next_pfn() returned pfn: zone, node and node_pfn of its leaf, node_bit = its bit + 1, cur_pfn = pfn. */
+  positionAfter(pfn: number): void {
+    if (!this.findBit(pfn)) throw new ModelError('BM_BUG', `pfn 0x${pfn.toString(16)} not in bitmap`);
+    this.nodeBit = this.hitBit + 1;
+  }
+
   positionReset(): void {
     this.curZone = 0;
     this.curNode = 0;

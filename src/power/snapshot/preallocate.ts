@@ -7,7 +7,7 @@
 import { ScenarioError } from '../../errors.js';
 import { symbolPhys } from '../../machine/symbols.js';
 import { printk } from '../../util/printk.js';
-import type { MemoryBitmap } from './bitmap.js';
+import { clearRange, forEachSetRun, type MemoryBitmap, PfnBitSetter } from './bitmap.js';
 import { countDataPages, populatedZones, snapshotAdditionalPages } from './saveable.js';
 import { PG_ANY, type SwsuspMem } from './swsusp-mem.js';
 
@@ -53,6 +53,44 @@ export function createImageBitmaps(s: SwsuspMem): ImageBitmaps {
   return { orig, copy, zero };
 }
 
+/**
+ * free_unnecessary_pages() (kernel/power/snapshot.c, 3.10 and 6.x alike):
+ * to_free_normal = alloc_normal - count_data_pages() (x86-64: no highmem),
+ * then from a reset copy_bm position, memory_bm_next_pfn() after
+ * memory_bm_next_pfn(): clear the copy_bm bit, unset forbidden and free, and
+ * __free_page() — the lowest copy frames go first. Here a run of copy frames
+ * at a time (Buddy.freeBulk(): the same frees in the same order); the three
+ * maps' positions end where the last page's calls left them. Returns the
+ * number freed.
+ */
+export function freeUnnecessaryPages(s: SwsuspMem, copy: MemoryBitmap, allocNormal: number): number {
+  const save = countDataPages(s);
+  const toFree = allocNormal > save ? allocNormal - save : 0;
+  copy.positionReset();
+  if (toFree === 0) return 0;
+  const buddy = s.machine.buddy;
+  let left = toFree;
+  let last = -1;
+  forEachSetRun(copy, 0, (start, n) => {
+    const len = Math.min(n, left);
+    clearRange(copy, start, start + len);
+    clearRange(s.forbidden!, start, start + len);
+    clearRange(s.free!, start, start + len);
+    buddy.freeBulk(start, len);
+    s.allocations -= len;
+    left -= len;
+    last = start + len - 1;
+    return left > 0;
+  });
+  if (last >= 0) {
+    // next_pfn() returned `last`, then memory_bm_clear_bit() on each map found it.
+    copy.positionAfter(last);
+    s.unsetForbidden(last);
+    s.unsetFree(last);
+  }
+  return toFree - left;
+}
+
 export function hibernatePreallocateMemory(
   s: SwsuspMem,
   opts: PreallocOptions,
@@ -81,16 +119,19 @@ export function hibernatePreallocateMemory(
   let target = Math.ceil(imageSize / 4096);
   if (target > maxSize) target = maxSize;
 
-  // preallocate_image_pages(): alloc_image_page + set the copy_bm bit.
+  // preallocate_image_pages(): alloc_image_page + memory_bm_set_bit(copy_bm) per page, as runs
+  // (alloc_normal counts them all: x86-64 has no highmem).
   const preallocatePages = (nr: number): number => {
-    let got = 0;
-    while (nr-- > 0) {
-      const pfn = s.allocImagePage();
-      if (pfn < 0) break;
-      bms.copy.setBit(pfn);
-      allocNormal++;
-      got++;
-    }
+    if (nr <= 0) return 0;
+    let last = -1;
+    const cw = new PfnBitSetter(bms.copy);
+    const got = s.allocImagePages(nr, (pfn, len) => {
+      cw.setRange(pfn, pfn + len);
+      last = pfn + len - 1;
+    });
+    // memory_bm_set_bit() moves copy_bm's position: where the last page's left it.
+    if (last >= 0) bms.copy.setBit(last);
+    allocNormal += got;
     return got;
   };
   // preallocate_image_memory(nr, avail_normal)
@@ -123,21 +164,9 @@ export function hibernatePreallocateMemory(
     const more = count - pages - target;
     pages += preallocateMemory(more, availNormal);
     // free_unnecessary_pages(): keep only as many copy frames as saveable pages remain.
-    const nowSaveable = countDataPages(s);
-    const excess = pages - nowSaveable;
-    if (excess > 0) {
-      let freed = 0;
-      const copyPfns: number[] = [];
-      bms.copy.forEachSet((p) => copyPfns.push(p));
-      for (let i = copyPfns.length - 1; i >= 0 && freed < excess; i--) {
-        const p = copyPfns[i]!;
-        bms.copy.clearBit(p);
-        s.freeImagePage(p, true);
-        freed++;
-      }
-      pages -= freed;
-      allocNormal -= freed;
-    }
+    const freed = freeUnnecessaryPages(s, bms.copy, allocNormal);
+    pages -= freed;
+    allocNormal -= freed;
   }
   log(printk(msg.preallocDone, pages));
   return { ...bms, allocNormal, saveable, shrunk };

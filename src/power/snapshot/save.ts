@@ -14,12 +14,12 @@ import { setDirectMapDefault, setDirectMapInvalid } from '../../arch/x86/cpa.js'
 import { ScenarioError } from '../../errors.js';
 import { printk } from '../../util/printk.js';
 import { ContentKind, isZeroPage } from '../../workload/content.js';
-import { BM_END_OF_MAP } from './bitmap.js';
+import { BM_END_OF_MAP, PfnBitSetter, positionAsCursor, SetBitCursor, setRange } from './bitmap.js';
 import { PAGES_FOR_IO, type PreallocResult } from './preallocate.js';
 import {
   countDataPages,
   DirectMapProbe,
-  forEachSaveablePage,
+  forEachSaveableRun,
   markFreePagesAllZones,
   populatedZones,
 } from './saveable.js';
@@ -94,7 +94,7 @@ export class SaveFault extends Error {
  * set_direct_map_default_noflush(), which may need a CPA split — or, with the
  * fixmap patch, through a fixmap PTE; then unmaps it again.
  */
-function safeCopyPage(
+export function safeCopyPage(
   s: SwsuspMem,
   dst: number,
   src: number,
@@ -142,36 +142,122 @@ export function swsuspSave(
     throw new ScenarioError('HIBERNATE_ENOMEM', `${msg.hibernatePrefix}Not enough free memory`);
   }
   // swsusp_alloc(): top up the copy frames with alloc_image_page(GFP_ATOMIC).
+  // One alloc_image_page() + memory_bm_set_bit(copy_bm) per page, as runs; -ENOMEM at the first failure.
   if (nrPages > pre.allocNormal) {
-    for (let n = nrPages - pre.allocNormal; n > 0; n--) {
-      const pfn = s.allocImagePage();
-      if (pfn < 0)
-        throw new ScenarioError('HIBERNATE_ENOMEM', `${msg.hibernatePrefix}Memory allocation failed`);
-      pre.copy.setBit(pfn);
-    }
+    const want = nrPages - pre.allocNormal;
+    let last = -1;
+    const cw = new PfnBitSetter(pre.copy);
+    const got = s.allocImagePages(want, (pfn, len) => {
+      cw.setRange(pfn, pfn + len);
+      last = pfn + len - 1;
+    });
+    if (last >= 0) pre.copy.setBit(last);
+    if (got < want)
+      throw new ScenarioError('HIBERNATE_ENOMEM', `${msg.hibernatePrefix}Memory allocation failed`);
   }
   // copy_data_pages()
   const zones = populatedZones(s);
   markFreePagesAllZones(s, zones);
-  for (const z of zones) forEachSaveablePage(s, z, (pfn) => pre.orig.setBitQuiet(pfn));
-  pre.orig.positionReset();
-  pre.copy.positionReset();
-  let copyPfn = pre.copy.nextPfn();
-  let copied = 0;
-  const warned = { v: false };
+  // memory_bm_set_bit(orig_bm, pfn) for each saveable pfn: a run of bits at a time (the position
+  // is reset right after, so the per-bit position moves leave no trace).
+  const saveProbe = new DirectMapProbe(s.machine);
+  for (const z of zones)
+    forEachSaveableRun(s, z, (start, n) => setRange(pre.orig, start, start + n), saveProbe);
+  // The copy loop: memory_bm_next_pfn() over orig_bm and copy_bm in lockstep; a zero page
+  // (6.6+) only gets its zero_bm bit and leaves its copy frame to the next page. A page that is
+  // generated content (or NONE/ZERO) in a 2 MiB region mapped by a large leaf is copied as part
+  // of a run of descriptors (ContentMap.copyRange: the same as copyFrame() page by page);
+  // materialised, kernel-data (6.6+: zero test) and not-large-mapped pages take the per-page
+  // path, which faults (SaveFault) at the exact page. The three maps' positions end where
+  // the per-page calls leave them (also when a fault ends the loop).
   const zeroMode = pre.zero !== null;
+  const mem = s.machine.mem;
+  const content = s.content;
   // kernel_page_present() per page, one upper walk per 2 MiB region between mapping changes.
   const probe = new DirectMapProbe(s.machine);
-  for (;;) {
-    const pfn = pre.orig.nextPfn();
-    if (pfn === BM_END_OF_MAP) break;
-    if (zeroMode && frameIsZero(s, pfn)) {
-      pre.zero!.setBit(pfn);
-      continue;
+  const oc = new SetBitCursor(pre.orig);
+  const cc = new SetBitCursor(pre.copy);
+  cc.next();
+  let copied = 0;
+  const warned = { v: false };
+  let lastZero = -1;
+  // Pending descriptor run: src [ps, ps + pn) → copy frames [pd, pd + pn).
+  let ps = -1;
+  let pd = -1;
+  let pn = 0;
+  const flush = (): void => {
+    if (pn === 0) return;
+    mem.discardRange(pd, pn);
+    content.copyRange(ps, pd, pn);
+    pn = 0;
+  };
+  // Pending zero_bm run [zs, zs + zn).
+  let zs = -1;
+  let zn = 0;
+  const zeroPage = (pfn: number): void => {
+    if (zn > 0 && zs + zn === pfn) zn++;
+    else {
+      if (zn > 0) setRange(pre.zero!, zs, zs + zn);
+      zs = pfn;
+      zn = 1;
     }
-    safeCopyPage(s, copyPfn, pfn, faults, warned, probe);
+    lastZero = pfn;
+  };
+  const slow = (pfn: number): void => {
+    flush();
+    if (zeroMode && frameIsZero(s, pfn)) {
+      zeroPage(pfn);
+      return;
+    }
+    safeCopyPage(s, cc.current, pfn, faults, warned, probe);
     copied++;
-    copyPfn = pre.copy.nextPfn();
+    cc.next();
+  };
+  try {
+    let pfn = oc.next();
+    while (pfn !== BM_END_OF_MAP) {
+      const kind = probe.region(pfn);
+      const regionEnd = probe.regionEnd;
+      if (kind !== 1) {
+        // Not mapped by a large leaf (not present, or PTEs): page by page. A region never becomes
+        // large-mapped during the loop (safe_copy_page() splits and restores, never merges).
+        while (pfn !== BM_END_OF_MAP && pfn < regionEnd) {
+          slow(pfn);
+          pfn = oc.next();
+        }
+        continue;
+      }
+      // A large-leaf-mapped region: the pages of orig_bm inside it.
+      while (pfn !== BM_END_OF_MAP && pfn < regionEnd) {
+        if (mem.isMaterialised(pfn)) slow(pfn);
+        else {
+          const k = zeroMode ? content.kind(pfn) : -1;
+          if (zeroMode && (k === ContentKind.NONE || k === ContentKind.ZERO)) {
+            flush();
+            zeroPage(pfn);
+          } else if (zeroMode && k === ContentKind.KDATA) slow(pfn);
+          else {
+            const dst = cc.current;
+            if (pn > 0 && ps + pn === pfn && pd + pn === dst) pn++;
+            else {
+              flush();
+              ps = pfn;
+              pd = dst;
+              pn = 1;
+            }
+            copied++;
+            cc.next();
+          }
+        }
+        pfn = oc.next();
+      }
+    }
+    flush();
+  } finally {
+    if (zn > 0) setRange(pre.zero!, zs, zs + zn);
+    if (lastZero >= 0) pre.zero!.setBit(lastZero);
+    positionAsCursor(pre.orig, oc);
+    positionAsCursor(pre.copy, cc);
   }
   const nrZero = nrPages - copied;
   const nrMeta = Math.ceil(nrPages / 512);

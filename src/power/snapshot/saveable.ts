@@ -7,8 +7,17 @@
 import { TranslateCache } from '../../arch/x86/walk.js';
 import type { Machine } from '../../machine/boot.js';
 import { symbolPhys } from '../../machine/symbols.js';
-import type { Zone } from '../../mm/zones.js';
-import { andRange, BitWriter, BM_BITS_PER_BLOCK, forEachClearInBoth, setRange } from './bitmap.js';
+import type { PhysMem } from '../../mm/phys-mem.js';
+import { MAX_DMA_PFN, MAX_DMA32_PFN, type Zone } from '../../mm/zones.js';
+import {
+  andRange,
+  BitWriter,
+  BM_BITS_PER_BLOCK,
+  forEachClearInBoth,
+  forEachClearRunInBoth,
+  PfnBitSetter,
+  setRange,
+} from './bitmap.js';
 import type { SwsuspMem } from './swsusp-mem.js';
 
 /** The populated zones (for_each_populated_zone). */
@@ -49,7 +58,8 @@ export function markFreePagesAllZones(s: SwsuspMem, zones: readonly Zone[]): voi
     andRange(free, s.forbidden!, z.startPfn, z.startPfn + z.spannedPages);
     zoneMask |= 1 << z.index;
   }
-  const w = new BitWriter(free);
+  // Free blocks come in node order (scattered pfns): the bit page by arithmetic.
+  const w = new PfnBitSetter(free);
   s.machine.buddy.forEachFreeBlockIn(zoneMask, (head, order) => {
     if (order === 0) w.set(head);
     else w.setRange(head, head + (1 << order));
@@ -72,9 +82,13 @@ export function saveablePage(s: SwsuspMem, zone: Zone, pfn: number): boolean {
 export class DirectMapProbe {
   private readonly wc: TranslateCache;
   private readonly pageOffsetLow48: number;
+  private readonly mem: PhysMem;
+  private readonly pgdPhys: number;
 
   constructor(m: Machine) {
     this.wc = new TranslateCache(m.mem, m.kernelImage.pgdPhys);
+    this.mem = m.mem;
+    this.pgdPhys = m.kernelImage.pgdPhys;
     this.pageOffsetLow48 = Number(BigInt.asUintN(48, m.kaslr.pageOffsetBase));
   }
 
@@ -86,21 +100,67 @@ export class DirectMapProbe {
   reset(): void {
     this.wc.forgetAll();
   }
-}
 
-function directMapProbe(m: Machine): (pfn: number) => boolean {
-  const p = new DirectMapProbe(m);
-  return (pfn) => p.mapped(pfn);
+  /** The first pfn after `pfn`'s 2 MiB direct-map region (set by region()). */
+  regionEnd = 0;
+  /** The PTE table of the region when region() returned 2. */
+  private pteTable = 0;
+  private regionLow48 = 0;
+
+  /**
+   * kernel_page_present() for a whole 2 MiB region of the direct map, from
+   * the same PGD → PUD → PMD walk as translate(): 0 = no pfn of it is mapped
+   * (an entry above the PTEs is not present), 1 = every pfn is (a 1 GiB or
+   * 2 MiB leaf), 2 = page by page (ptePresent()). Sets `regionEnd`.
+   */
+  region(pfn: number): 0 | 1 | 2 {
+    const low48 = (this.pageOffsetLow48 + pfn * 4096) % 2 ** 48;
+    const base = Math.floor(low48 / 2 ** 21) * 2 ** 21;
+    this.regionLow48 = base;
+    this.regionEnd = pfn + (base + 2 ** 21 - low48) / 4096;
+    const mem = this.mem;
+    let table = this.pgdPhys;
+    for (let level = 0; level < 3; level++) {
+      const size = level === 0 ? 2 ** 39 : level === 1 ? 2 ** 30 : 2 ** 21;
+      const ea = table + (Math.floor(base / size) & 511) * 8;
+      const lo = mem.u32Aligned(ea);
+      if ((lo & 1) === 0) return 0;
+      const hi = mem.u32Aligned(ea + 4);
+      if (level > 0 && (lo & 0x80) !== 0) return 1;
+      table = (hi & 0xfffff) * 0x100000000 + ((lo & 0xfffff000) >>> 0);
+    }
+    this.pteTable = table;
+    return 2;
+  }
+
+  /** In the region of the last region() that returned 2: is `pfn`'s PTE present? */
+  ptePresent(pfn: number): boolean {
+    const low48 = (this.pageOffsetLow48 + pfn * 4096) % 2 ** 48;
+    return (this.mem.u32Aligned(this.pteTable + ((low48 - this.regionLow48) / 4096) * 8) & 1) !== 0;
+  }
 }
 
 /** [__nosave_begin, __nosave_end) as pfns, per machine (pfn_is_nosave() asks it per reserved page). */
 const nosaveSpans = new WeakMap<object, [number, number]>();
 
+function nosaveSpan(m: Machine): [number, number] {
+  let span = nosaveSpans.get(m);
+  if (!span) {
+    span = [
+      Math.floor(symbolPhys(m, '__nosave_begin') / 4096),
+      Math.ceil(symbolPhys(m, '__nosave_end') / 4096),
+    ];
+    nosaveSpans.set(m, span);
+  }
+  return span;
+}
+
 /**
  * saveable_page()'s tests other than the forbidden/free bits, for a pfn
- * whose bits are both clear (a forEachSaveableCandidate() pfn).
+ * whose bits are both clear (a forEachSaveableCandidate() pfn). The per-page
+ * reference of forEachSaveableRun() (and what the property tests hold it to).
  */
-function saveableCandidate(
+export function saveableCandidate(
   s: SwsuspMem,
   zone: Zone,
   pfn: number,
@@ -114,30 +174,227 @@ function saveableCandidate(
   // PageOffline: the model has no offlined (balloon / virtio-mem) pages.
   if (m.pages.isReserved(pfn)) {
     if (h.kernelPagePresent !== 'always' && !directMapped(pfn)) return false;
-    let span = nosaveSpans.get(m);
-    if (!span) {
-      span = [
-        Math.floor(symbolPhys(m, '__nosave_begin') / 4096),
-        Math.ceil(symbolPhys(m, '__nosave_end') / 4096),
-      ];
-      nosaveSpans.set(m, span);
-    }
+    const span = nosaveSpan(m);
     if (pfn >= span[0] && pfn < span[1]) return false; // pfn_is_nosave()
   }
   // page_is_guard(): no DEBUG_PAGEALLOC guard pages in the model.
   return true;
 }
 
-/** count_data_pages(): mark_free_pages + saveable_page over every populated zone. */
+/**
+ * saveable_page() over a zone as runs: `fn(start, n)` for ascending,
+ * disjoint runs of pfns it accepts — exactly the pfns for which
+ * forEachSaveableCandidate() + saveableCandidate() say yes. Each of the
+ * kernel's tests is applied to the range it is constant on:
+ *  - pfn_valid(): present sections (mm/sparse.c);
+ *  - 6.x pfn_to_online_page() (mm/memory_hotplug.c): not a ZONE_DEVICE
+ *    section, and the 2 MiB subsection bit (pfn_section_valid());
+ *  - page_zone(page) != zone: constant between the zone boundaries and the
+ *    ZONE_DEVICE ranges (Zones.zoneIndexOf());
+ *  - PageReserved: runs of struct-page state (StructPages.forEachStateRun(),
+ *    O(1) for a uniform section or chunk); a reserved page must be
+ *    kernel_page_present() (6.x: a direct-map walk, answered per 2 MiB region
+ *    unless the region is mapped by PTEs) and not pfn_is_nosave()
+ *    ([__nosave_begin, __nosave_end));
+ *  - swsusp_page_is_forbidden() / swsusp_page_is_free(): the bitmaps a word
+ *    at a time (forEachClearRunInBoth()).
+ * The struct-page runs are asked per section, so a section without a memmap
+ * takes the per-page path (which fails there as it always did).
+ */
+export function forEachSaveableRun(
+  s: SwsuspMem,
+  zone: Zone,
+  fn: (start: number, n: number) => void,
+  probe: DirectMapProbe = new DirectMapProbe(s.machine),
+): void {
+  const m = s.machine;
+  const secs = m.sections;
+  const per = secs.pfnsPerSection;
+  const end = zone.startPfn + zone.spannedPages;
+  const online = s.profile.mm.hasPfnToOnlinePage;
+  const subShift = secs.subShift;
+  const always = s.profile.hibernation.kernelPagePresent === 'always';
+  const reservedMask = 1 << s.profile.mm.pageFlags.bits.reserved;
+  const [nb, ne] = nosaveSpan(m);
+  const forbidden = s.forbidden!;
+  const free = s.free!;
+  const cuts = zoneCuts(m);
+
+  // Merge adjacent runs into one call.
+  let ps = -1;
+  let pn = 0;
+  const out = (start: number, n: number): void => {
+    if (ps >= 0 && ps + pn === start) {
+      pn += n;
+      return;
+    }
+    if (ps >= 0) fn(ps, pn);
+    ps = start;
+    pn = n;
+  };
+  const bits = (lo: number, hi: number): void => {
+    if (lo < hi) forEachClearRunInBoth(forbidden, free, lo, hi, out);
+  };
+  // Candidates [lo, hi) as they are (already neither forbidden nor free).
+  const direct = (lo: number, hi: number): void => {
+    if (lo < hi) out(lo, hi - lo);
+  };
+  // A run of reserved pages: pfn_is_nosave() and kernel_page_present(); what passes goes to `emit`.
+  const reserved = (lo: number, hi: number, emit: (lo: number, hi: number) => void): void => {
+    if (lo < nb && hi > nb) {
+      reserved(lo, nb, emit);
+      reserved(ne, hi, emit);
+      return;
+    }
+    if (lo >= nb && hi <= ne) return;
+    if (lo < ne && hi > ne) lo = ne;
+    if (lo >= hi) return;
+    if (always) {
+      emit(lo, hi);
+      return;
+    }
+    for (let p = lo; p < hi; ) {
+      const kind = probe.region(p);
+      const e = Math.min(hi, probe.regionEnd);
+      if (kind === 1) emit(p, e);
+      else if (kind === 2) {
+        for (let q = p; q < e; ) {
+          if (!probe.ptePresent(q)) {
+            q++;
+            continue;
+          }
+          let r = q + 1;
+          while (r < e && probe.ptePresent(r)) r++;
+          emit(q, r);
+          q = r;
+        }
+      }
+      p = e;
+    }
+  };
+  // Runs of struct-page state over [lo, hi), coalesced on PageReserved (the only field asked):
+  // each segment to `plain` or through reserved().
+  const byReserved = (lo: number, hi: number, plain: (lo: number, hi: number) => void): void => {
+    let pos = lo;
+    let segStart = lo;
+    let segReserved = false;
+    m.pages.forEachStateRun(lo, hi, (flags, _r, _m, _p, n) => {
+      const r = (flags & reservedMask) !== 0;
+      if (r !== segReserved && pos > segStart) {
+        if (segReserved) reserved(segStart, pos, plain);
+        else plain(segStart, pos);
+        segStart = pos;
+      }
+      segReserved = r;
+      pos += n;
+    });
+    if (pos > segStart) {
+      if (segReserved) reserved(segStart, pos, plain);
+      else plain(segStart, pos);
+    }
+  };
+  // [lo, hi) within one section: online, in the zone. A UNIFORM memmap answers PageReserved
+  // for the whole range; otherwise the candidates come first (the bitmap words) and only
+  // their struct pages are asked: a short run page by page, a longer one by state runs.
+  const inSection = (lo: number, hi: number): void => {
+    const sec = Math.floor(lo / per);
+    if (m.pages.isUniform(sec)) {
+      if (m.pages.uniformState(sec).flags & reservedMask) reserved(lo, hi, bits);
+      else bits(lo, hi);
+      return;
+    }
+    // A present section whose memmap is gone (hot-removed) yields no state runs.
+    let hasMemmap = false;
+    m.pages.forEachStateRun(lo, lo + 1, () => {
+      hasMemmap = true;
+    });
+    if (!hasMemmap) {
+      // saveable_page() page by page (it fails there as it always did).
+      const mapped = (pfn: number) => probe.mapped(pfn);
+      forEachClearInBoth(forbidden, free, lo, hi, (pfn) => {
+        if (saveableCandidate(s, zone, pfn, mapped)) out(pfn, 1);
+      });
+      return;
+    }
+    forEachClearRunInBoth(forbidden, free, lo, hi, (a, n) => {
+      if (n >= 16) {
+        byReserved(a, a + n, direct);
+        return;
+      }
+      for (let p = a, e = a + n; p < e; ) {
+        const r = m.pages.isReserved(p);
+        let q = p + 1;
+        while (q < e && m.pages.isReserved(q) === r) q++;
+        if (r) reserved(p, q, direct);
+        else direct(p, q);
+        p = q;
+      }
+    });
+  };
+  // [lo, hi) within one section and online: cut where page_zone() changes.
+  const zoned = (lo: number, hi: number): void => {
+    for (let p = lo; p < hi; ) {
+      let e = hi;
+      for (const c of cuts) if (c > p && c < e) e = c;
+      if (m.zones.zoneIndexOf(p) === zone.index) inSection(p, e);
+      p = e;
+    }
+  };
+  for (let pfn = zone.startPfn; pfn < end; ) {
+    const sec = Math.floor(pfn / per);
+    const secEnd = Math.min(end, (sec + 1) * per);
+    if (!secs.isPresent(sec) || (online && secs.zoneDevice[sec] === 1)) {
+      pfn = secEnd;
+      continue;
+    }
+    if (!online || !subShift) {
+      zoned(pfn, secEnd);
+      pfn = secEnd;
+      continue;
+    }
+    // pfn_section_valid(): runs of set subsection bits.
+    const subPages = 2 ** subShift;
+    const base = sec * per;
+    for (let p = pfn; p < secEnd; ) {
+      const bit = Math.floor((p - base) / subPages);
+      const valid = ((secs.subsectionMap[sec * 2 + (bit >> 5)]! >>> (bit & 31)) & 1) === 1;
+      let e = p;
+      do {
+        e = Math.min(secEnd, base + (Math.floor((e - base) / subPages) + 1) * subPages);
+        if (e >= secEnd) break;
+        const b2 = Math.floor((e - base) / subPages);
+        if ((((secs.subsectionMap[sec * 2 + (b2 >> 5)]! >>> (b2 & 31)) & 1) === 1) !== valid) break;
+      } while (e < secEnd);
+      if (valid) zoned(p, e);
+      p = e;
+    }
+    pfn = secEnd;
+  }
+  if (ps >= 0) fn(ps, pn);
+}
+
+/** The pfns where Zones.zoneIndexOf() may change: the zone boundaries and the ZONE_DEVICE ranges. */
+function zoneCuts(m: Machine): number[] {
+  const cuts = [MAX_DMA_PFN, MAX_DMA32_PFN];
+  for (const [a, b] of m.zones.deviceRanges) cuts.push(a, b);
+  return cuts;
+}
+
+/** count_data_pages(): mark_free_pages + saveable_page over every populated zone (by runs). */
 export function countDataPages(s: SwsuspMem): number {
   let n = 0;
   const zones = populatedZones(s);
   markFreePagesAllZones(s, zones);
-  const mapped = directMapProbe(s.machine);
+  const probe = new DirectMapProbe(s.machine);
   for (const z of zones) {
-    forEachSaveableCandidate(s, z, (pfn) => {
-      if (saveableCandidate(s, z, pfn, mapped)) n++;
-    });
+    forEachSaveableRun(
+      s,
+      z,
+      (_start, len) => {
+        n += len;
+      },
+      probe,
+    );
   }
   return n;
 }
@@ -165,12 +422,11 @@ export function forEachSaveableCandidate(s: SwsuspMem, zone: Zone, fn: (pfn: num
   }
 }
 
-/** The candidates that pass saveable_page() (copy_data_pages()' orig_bm bits). */
+/** The candidates that pass saveable_page() (copy_data_pages()' orig_bm bits), page by page. */
 export function forEachSaveablePage(s: SwsuspMem, zone: Zone, fn: (pfn: number) => void): void {
   // `fn` must change no mapping (it marks orig_bm).
-  const mapped = directMapProbe(s.machine);
-  forEachSaveableCandidate(s, zone, (pfn) => {
-    if (saveableCandidate(s, zone, pfn, mapped)) fn(pfn);
+  forEachSaveableRun(s, zone, (start, n) => {
+    for (let p = start, e = start + n; p < e; p++) fn(p);
   });
 }
 

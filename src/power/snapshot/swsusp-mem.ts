@@ -15,7 +15,14 @@ import type { KernelProfile } from '../../profiles/types.js';
 import { hex } from '../../util/hex.js';
 import { PfnStack } from '../../util/pfn-stack.js';
 import type { ContentMap } from '../../workload/content-map.js';
-import { createMemExtents, type MemExtent, type MemoryBitmap, setRange, takeSetInBoth } from './bitmap.js';
+import {
+  createMemExtents,
+  type MemExtent,
+  type MemoryBitmap,
+  PfnBitSetter,
+  setRange,
+  takeSetRunsInBoth,
+} from './bitmap.js';
 import { BmBlockListBitmap } from './bm-block-list.js';
 import { RtreeBitmap } from './bm-rtree.js';
 import { type KernelHeap, PAGE_SIZE, storeU64 } from './kernel-heap.js';
@@ -157,6 +164,32 @@ export class SwsuspMem {
     return pfn;
   }
 
+  /**
+   * alloc_image_page(gfp) n times (preallocate_image_pages(), swsusp_alloc()),
+   * stopping at the first failure; returns how many frames it got. The frames
+   * come from Buddy.allocBulk() (the same frames and free lists as n
+   * alloc_page() calls) and go to `sink` as runs of consecutive pfns in
+   * allocation order. Their forbidden and free bits are set a word at a time;
+   * each map's position ends where the last frame's set_bit left it.
+   */
+  allocImagePages(n: number, sink: (pfn: number, len: number) => void): number {
+    const fb = this.forbidden ? new PfnBitSetter(this.forbidden) : null;
+    const fr = this.free ? new PfnBitSetter(this.free) : null;
+    let last = -1;
+    const got = this.machine.buddy.allocBulk(n, this.machine.zones.zones.length - 1, (pfn, len) => {
+      fb?.setRange(pfn, pfn + len);
+      fr?.setRange(pfn, pfn + len);
+      last = pfn + len - 1;
+      sink(pfn, len);
+    });
+    this.allocations += got;
+    if (last >= 0) {
+      this.setForbidden(last);
+      this.setFree(last);
+    }
+    return got;
+  }
+
   /** free_image_page(addr, clear_nosave_free). */
   freeImagePage(pfn: number, clearFree: boolean): void {
     this.unsetForbidden(pfn);
@@ -290,6 +323,10 @@ export class SwsuspMem {
     const f = this.forbidden;
     const fr = this.free;
     if (!f || !fr) return 0;
-    return takeSetInBoth(f, fr, (pfn) => this.freePage(pfn));
+    // __free_page() of each, ascending: Buddy.freeBulk() per run (the same frees in the same order).
+    const buddy = this.machine.buddy;
+    const n = takeSetRunsInBoth(f, fr, (pfn, len) => buddy.freeBulk(pfn, len));
+    this.allocations -= n;
+    return n;
   }
 }
