@@ -1005,6 +1005,21 @@ export class StructPages {
   }
 
   /**
+   * orFlagsSetMapcount() over the whole chunk at `cs` when it is UNIFORM (it
+   * stays so); false, with nothing written, when the chunk has another form.
+   */
+  private orUniformChunk(cs: number, flags: number, mapcount: number): boolean {
+    if (this.arraysOf(cs) !== undefined) return false;
+    const sec = this.secOf(cs);
+    const t = this.chunked(sec);
+    const o = Math.floor((cs - sec * this.sections.pfnsPerSection) / this.chunkPages) * CHUNK_FIELDS;
+    if (t.st[o] !== CK_UNIFORM) return false;
+    t.st[o + 1] = t.st[o + 1]! | flags;
+    t.st[o + 3] = mapcount;
+    return true;
+  }
+
+  /**
    * orFlagsSetMapcount(p, flags, mapcount) for p in [a, b): a chunk the
    * range covers whole and that is UNIFORM (a max-order block allocated
    * whole) stays UNIFORM; other chunks get their arrays written.
@@ -1014,16 +1029,9 @@ export class StructPages {
     for (let p = a; p < b; ) {
       const cs = p - (p % cp);
       const e = Math.min(b, cs + cp);
-      if (p === cs && e === cs + cp && this.arraysOf(p) === undefined) {
-        const sec = this.secOf(p);
-        const t = this.chunked(sec);
-        const o = Math.floor((cs - sec * this.sections.pfnsPerSection) / cp) * CHUNK_FIELDS;
-        if (t.st[o] === CK_UNIFORM) {
-          t.st[o + 1] = t.st[o + 1]! | flags;
-          t.st[o + 3] = mapcount;
-          p = e;
-          continue;
-        }
+      if (p === cs && e === cs + cp && this.orUniformChunk(cs, flags, mapcount)) {
+        p = e;
+        continue;
       }
       const arr = this.at(p);
       const off = this.off;
@@ -1048,16 +1056,9 @@ export class StructPages {
       const ce = cs + cp;
       let e = k + 1;
       while (e < j && pfns[e]! < ce) e++;
-      if (e - k === cp && this.arraysOf(p) === undefined) {
-        const sec = this.secOf(p);
-        const t = this.chunked(sec);
-        const o = Math.floor((cs - sec * this.sections.pfnsPerSection) / cp) * CHUNK_FIELDS;
-        if (t.st[o] === CK_UNIFORM) {
-          t.st[o + 1] = t.st[o + 1]! | flags;
-          t.st[o + 3] = mapcount;
-          k = e;
-          continue;
-        }
+      if (e - k === cp && this.orUniformChunk(cs, flags, mapcount)) {
+        k = e;
+        continue;
       }
       const arr = this.at(p);
       for (let x = k; x < e; x++) {
