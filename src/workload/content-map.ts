@@ -191,14 +191,19 @@ export class ContentMap implements PageContentProvider {
     const s = this.section(from, false);
     const i = from % PER_SECTION;
     const kind = s ? s.kind[i]! : ContentKind.NONE;
-    if (kind !== ContentKind.NONE && kind !== ContentKind.KDATA) {
+    if (kind !== ContentKind.NONE) {
+      // A KDATA descriptor's seed byte is its source's index in this same map: it moves as is.
       const d = this.section(to, true);
       this.store(d, to % PER_SECTION, kind, seedAt(s!, i), srcAt(s!, i));
       return;
     }
-    const d = this.get(from);
-    if (d) this.setDescriptor(to, d);
-    else this.clear(to);
+    const ks = this.kernelSource;
+    if (ks?.covers(from)) {
+      // The machine's own kernel object: a KDATA reference to it (what get() would describe).
+      this.store(this.section(to, true), to % PER_SECTION, ContentKind.KDATA, this.sourceIndex(ks), from);
+      return;
+    }
+    this.clear(to);
   }
 
   clear(pfn: number): void {
