@@ -711,40 +711,7 @@ export class StructPages {
    * chunk (a chunk is one max-order block).
    */
   freeHeadOrder(pfn: number): number {
-    const per = this.sections.pfnsPerSection;
-    const sec = Math.floor(pfn / per);
-    if (sec < 0 || sec >= this.kind.length) return -1;
-    const k = this.kind[sec];
-    if (k === KIND_ABSENT) return -1;
-    const buddy = this.buddyMapcount;
-    const max = this.maxOrder;
-    // Every page of a UNIFORM section or chunk has the same fields, so the head test holds at
-    // order `private` or never; a FREE_MAX section's or chunk's pfn lies in a max-order free block.
-    if (k === KIND_UNIFORM) {
-      const p = this.uPriv[sec]!;
-      return this.uMap[sec] === buddy && p >= 0 && p <= max ? p : -1;
-    }
-    if (k === KIND_FREE_MAX) return max;
-    const cp = this.chunkPages;
-    const rel = pfn - sec * per;
-    const c = Math.floor(rel / cp);
-    const t = this.tables[sec]!;
-    const o = c * CHUNK_FIELDS;
-    const ck = t.st[o];
-    if (ck === CK_FREE_MAX) return max;
-    if (ck === CK_UNIFORM) {
-      const p = t.st[o + 4]!;
-      return t.st[o + 3] === buddy && p >= 0 && p <= max ? p : -1;
-    }
-    const a = t.arrs[c]!;
-    const oM = this.oM;
-    const oP = this.oP;
-    const inChunk = rel - c * cp; // < chunkPages: a small integer
-    for (let o2 = 0; o2 <= max; o2++) {
-      const off = inChunk & -(1 << o2); // the order-o2 aligned head, relative to the chunk
-      if (a[oM + off] === buddy && a[oP + off] === o2) return o2;
-    }
-    return -1;
+    return this.freeBlockAt(pfn);
   }
 
   /** The free-list node of the block freeBlockAt() found (-1 when it found none). */
@@ -764,6 +731,8 @@ export class StructPages {
     if (k === KIND_ABSENT) return -1;
     const buddy = this.buddyMapcount;
     const max = this.maxOrder;
+    // Every page of a UNIFORM section or chunk has the same fields, so the head test holds at
+    // order `private` or never; a FREE_MAX section's or chunk's pfn lies in a max-order free block.
     if (k === KIND_UNIFORM) {
       const p = this.uPriv[sec]!;
       return this.uMap[sec] === buddy && p >= 0 && p <= max ? p : -1;

@@ -21,7 +21,6 @@ import {
   forEachSetRun,
   type MemoryBitmap,
   PfnBitSetter,
-  takeSetInBoth,
   takeSetRunsInBoth,
 } from '../../src/power/snapshot/bitmap.js';
 import { createImageBitmaps, freeUnnecessaryPages } from '../../src/power/snapshot/preallocate.js';
@@ -29,6 +28,37 @@ import { countDataPages } from '../../src/power/snapshot/saveable.js';
 import { SwsuspMem } from '../../src/power/snapshot/swsusp-mem.js';
 import { linux310, linux612 } from '../../src/profiles/index.js';
 import { ContentMap } from '../../src/workload/content-map.js';
+
+/**
+ * For every pfn set in both bitmaps (built on the same extents), ascending:
+ * clear it in both, then call `fn` — swsusp_free()'s walk one pfn at a time:
+ * the per-page reference takeSetRunsInBoth() is held to.
+ */
+function takeSetInBoth(a: MemoryBitmap, b: MemoryBitmap, fn: (pfn: number) => void): number {
+  const A = a.blocks32();
+  const B = b.blocks32();
+  let n = 0;
+  for (let k = 0; k < A.length; k++) {
+    const wa = A[k]!.words;
+    const wb = B[k]!.words;
+    if (wa === null || wb === null) continue;
+    const start = A[k]!.start;
+    const words = (A[k]!.end - start + 31) >>> 5;
+    for (let wi = 0; wi < words; wi++) {
+      let w = wa[wi]! & wb[wi]!;
+      if (w === 0) continue;
+      wa[wi] = wa[wi]! & ~w;
+      wb[wi] = wb[wi]! & ~w;
+      while (w !== 0) {
+        const bit = 31 - Math.clz32(w & -w);
+        fn(start + (wi << 5) + bit);
+        n++;
+        w &= w - 1;
+      }
+    }
+  }
+  return n;
+}
 
 /** ~200 MiB with firmware islands (some max-order blocks start split), RAM above 4 GiB optional. */
 function machine(v: '3.10' | '6.12', high: boolean): Machine {

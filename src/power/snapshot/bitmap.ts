@@ -306,38 +306,8 @@ function findNextClearBit(words: Uint32Array, nbits: number, from: number): numb
 }
 
 /**
- * For every pfn set in both bitmaps (built on the same extents), ascending:
- * clear it in both, then call `fn` — swsusp_free()'s walk, a word at a time
- * and without collecting the pfns first (millions of copy frames).
- */
-export function takeSetInBoth(a: MemoryBitmap, b: MemoryBitmap, fn: (pfn: number) => void): number {
-  const A = a.blocks32();
-  const B = b.blocks32();
-  let n = 0;
-  for (let k = 0; k < A.length; k++) {
-    const wa = A[k]!.words;
-    const wb = B[k]!.words;
-    if (wa === null || wb === null) continue;
-    const start = A[k]!.start;
-    const words = (A[k]!.end - start + 31) >>> 5;
-    for (let wi = 0; wi < words; wi++) {
-      let w = wa[wi]! & wb[wi]!;
-      if (w === 0) continue;
-      wa[wi] = wa[wi]! & ~w;
-      wb[wi] = wb[wi]! & ~w;
-      while (w !== 0) {
-        const bit = 31 - Math.clz32(w & -w);
-        fn(start + (wi << 5) + bit);
-        n++;
-        w &= w - 1;
-      }
-    }
-  }
-  return n;
-}
-
-/**
- * takeSetInBoth() as runs: clear every pfn set in both bitmaps and call
+ * swsusp_free()'s walk as runs: clear every pfn set in both bitmaps (built on
+ * the same extents) and call
  * `fn(start, n)` for maximal runs of them, ascending (a run continues across
  * words and bit pages). Returns the number of pfns.
  */
