@@ -4,6 +4,11 @@
  * Backing per 4 KiB frame, in lookup order:
  *   1. materialised — a Uint8Array(4096) created on the first write to the frame
  *      (page-table pages, bitmaps, kernel objects the model writes);
+ *   1b. synthesised — a kernel object the model keeps compactly (a PBE chain page,
+ *      an all-ones bitmap leaf): a FrameSource produces its current bytes on read
+ *      until the frame is written (frame() then materialises it from the source) or
+ *      discarded. To every caller it is a materialised frame (isMaterialised(),
+ *      materialisedPfns(), copies, dumps) without 4 KiB of host memory;
  *   2. generated — a PageContentProvider may produce a frame's bytes on read
  *      (workload pages made from a seed); such a frame becomes materialised when
  *      written;
@@ -46,6 +51,15 @@ export interface PageContentProvider {
   isZeroFrame?(pfn: number): boolean | undefined;
 }
 
+/**
+ * The bytes of synthesised frames (PhysMem.synthesise()): a kernel object the
+ * model keeps as typed state. fill() writes the frame's CURRENT bytes (the
+ * object may have grown since the frame was attached) into a zeroed dst.
+ */
+export interface FrameSource {
+  fill(pfn: number, dst: Uint8Array): void;
+}
+
 /** Frames per leaf of the frame table (16 MiB of physical address space). */
 const LEAF_SHIFT = 12;
 const LEAF = 1 << LEAF_SHIFT;
@@ -61,16 +75,16 @@ const SPARSE_MAX = 64;
  *    leaves, where a dense leaf costs 32 KiB each (~145 MiB for two machines);
  *  - dense: a 4096-slot array, once a leaf fills (a user region, its mirror).
  */
-interface Leaf {
-  dense: (Uint8Array | undefined)[] | null;
+interface Leaf<T> {
+  dense: (T | undefined)[] | null;
   /** Sparse form: bit i set when index i has a frame. */
   bits: Uint32Array | null;
   idx: Uint16Array | null;
-  frames: Uint8Array[];
+  frames: T[];
   n: number;
 }
 
-function sparseSlot(l: Leaf, i: number): number {
+function sparseSlot<T>(l: Leaf<T>, i: number): number {
   const idx = l.idx!;
   let lo = 0;
   let hi = l.n;
@@ -87,13 +101,13 @@ function sparseSlot(l: Leaf, i: number): number {
  * A flat Map<pfn, frame> hashed every access; with a million frames (a 1 GiB
  * user region, its mirror and device rpages) its lookups dominated page copies.
  */
-class FrameTable {
-  private readonly leaves = new Map<number, Leaf>();
+class FrameTable<T> {
+  private readonly leaves = new Map<number, Leaf<T>>();
   private lastKey = -1;
-  private last: Leaf | undefined;
+  private last: Leaf<T> | undefined;
   size = 0;
 
-  private leaf(pfn: number, create: boolean): Leaf | undefined {
+  private leaf(pfn: number, create: boolean): Leaf<T> | undefined {
     const k = Math.floor(pfn / LEAF);
     if (k === this.lastKey) return this.last;
     let l = this.leaves.get(k);
@@ -107,7 +121,7 @@ class FrameTable {
     return l;
   }
 
-  get(pfn: number): Uint8Array | undefined {
+  get(pfn: number): T | undefined {
     const l = this.leaf(pfn, false);
     if (l === undefined) return undefined;
     const i = pfn % LEAF;
@@ -120,7 +134,7 @@ class FrameTable {
     return this.get(pfn) !== undefined;
   }
 
-  set(pfn: number, f: Uint8Array): void {
+  set(pfn: number, f: T): void {
     const l = this.leaf(pfn, true)!;
     const i = pfn % LEAF;
     if (l.dense !== null) {
@@ -136,7 +150,7 @@ class FrameTable {
     this.size++;
     if (l.n === SPARSE_MAX) {
       // Full: the dense form from here on.
-      const d = new Array<Uint8Array | undefined>(LEAF).fill(undefined);
+      const d = new Array<T | undefined>(LEAF).fill(undefined);
       for (let k = 0; k < l.n; k++) d[l.idx![k]!] = l.frames[k];
       d[i] = f;
       l.dense = d;
@@ -254,7 +268,9 @@ class Partners {
 const MAX_SPARE = 4096;
 
 export class PhysMem {
-  private readonly pages = new FrameTable();
+  private readonly pages = new FrameTable<Uint8Array>();
+  /** Synthesised frames: pfn → the source of its bytes (never also in `pages`). */
+  private readonly synth = new FrameTable<FrameSource>();
   private provider: PageContentProvider | null = null;
   private kernel: PageContentProvider | null = null;
   /** Scratch for reads of generated frames. */
@@ -280,7 +296,34 @@ export class PhysMem {
 
   /** Does a provider (workload or kernel data) produce this non-materialised frame? */
   isGenerated(pfn: number): boolean {
-    return !this.pages.has(pfn) && (this.provider?.covers(pfn) === true || this.kernel?.covers(pfn) === true);
+    return (
+      !this.isMaterialised(pfn) && (this.provider?.covers(pfn) === true || this.kernel?.covers(pfn) === true)
+    );
+  }
+
+  /**
+   * Make `pfn` a synthesised frame: until it is written or discarded, its
+   * bytes are whatever `src.fill()` produces at the time of each read. Any
+   * materialised buffer it had is dropped.
+   */
+  synthesise(pfn: number, src: FrameSource): void {
+    this.partners.unlink(pfn);
+    this.pages.delete(pfn);
+    this.synth.set(pfn, src);
+  }
+
+  /** The source of a synthesised frame, or undefined. */
+  sourceOf(pfn: number): FrameSource | undefined {
+    return this.synth.size === 0 ? undefined : this.synth.get(pfn);
+  }
+
+  /** Number of synthesised frames (their bytes cost no host page). */
+  get synthesisedCount(): number {
+    return this.synth.size;
+  }
+
+  private dropSynth(pfn: number): void {
+    if (this.synth.size !== 0) this.synth.delete(pfn);
   }
 
   private fillFromProviders(pfn: number, dst: Uint8Array): boolean {
@@ -301,28 +344,50 @@ export class PhysMem {
    * say how to make its bytes, false when they must be read (readPageInto()).
    */
   generatedDescriptor(pfn: number, out: Uint32Array, at: number): boolean {
-    if (this.pages.has(pfn)) return false;
+    if (this.isMaterialised(pfn)) return false;
     return this.provider?.generatedDescriptor?.(pfn, out, at) === true;
   }
 
+  /** Does the frame hold bytes of its own (a buffer, or a synthesised frame's source)? */
   isMaterialised(pfn: number): boolean {
-    return this.pages.has(pfn);
+    return this.pages.has(pfn) || (this.synth.size !== 0 && this.synth.has(pfn));
   }
 
-  /** Number of materialised frames (memory cost of the model). */
+  /** Number of materialised frames, synthesised ones included. */
   get materialisedCount(): number {
+    return this.pages.size + this.synth.size;
+  }
+
+  /** Frames with a host buffer (memory cost of the model). */
+  get bufferCount(): number {
     return this.pages.size;
   }
 
-  /** Materialised frame numbers, ascending. */
+  /** Materialised frame numbers (synthesised ones included), ascending. */
   materialisedPfns(): number[] {
-    return this.pages.keys();
+    const a = this.pages.keys();
+    if (this.synth.size === 0) return a;
+    const b = this.synth.keys();
+    const out: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!);
+      else out.push(b[j++]!);
+    }
+    return out;
   }
 
   /** Read-only view of a frame's bytes (a shared scratch buffer for non-materialised frames). */
   private frameForRead(pfn: number): Uint8Array | null {
     const p = this.pages.get(pfn);
     if (p) return p;
+    const src = this.sourceOf(pfn);
+    if (src !== undefined) {
+      this.scratch.fill(0);
+      src.fill(pfn, this.scratch);
+      return this.scratch;
+    }
     if (this.provider?.covers(pfn) || this.kernel?.covers(pfn)) {
       this.scratch.fill(0);
       this.fillFromProviders(pfn, this.scratch);
@@ -340,7 +405,11 @@ export class PhysMem {
     let p = this.pages.get(pfn);
     if (!p) {
       p = this.newBuffer();
-      this.fillFromProviders(pfn, p);
+      const src = this.sourceOf(pfn);
+      if (src !== undefined) {
+        src.fill(pfn, p);
+        this.synth.delete(pfn);
+      } else this.fillFromProviders(pfn, p);
       this.pages.set(pfn, p);
     } else if (this.partners.pairs !== 0 && this.partners.get(pfn) >= 0) p = this.unshare(pfn, p);
     return p;
@@ -348,6 +417,7 @@ export class PhysMem {
 
   /** Zero a whole frame (clear_page); materialises it. */
   zeroPage(pfn: number): void {
+    this.dropSynth(pfn);
     const p = this.pages.get(pfn);
     if (p && this.partners.get(pfn) < 0) p.fill(0);
     else {
@@ -360,6 +430,7 @@ export class PhysMem {
   discard(pfn: number): void {
     this.partners.unlink(pfn);
     this.pages.delete(pfn);
+    this.dropSynth(pfn);
   }
 
   /** discard() of frames pfn … pfn + n - 1; a leaf without materialised frames is skipped whole. */
@@ -368,7 +439,8 @@ export class PhysMem {
     let p = pfn;
     while (p < end) {
       const leafEnd = Math.min(end, (Math.floor(p / LEAF) + 1) * LEAF);
-      if (this.pages.leafHasFrames(p)) for (; p < leafEnd; p++) this.discard(p);
+      if (this.pages.leafHasFrames(p) || (this.synth.size !== 0 && this.synth.leafHasFrames(p)))
+        for (; p < leafEnd; p++) this.discard(p);
       else p = leafEnd;
     }
   }
@@ -379,6 +451,7 @@ export class PhysMem {
    * frame that materialises — unless another frame still shares it.
    */
   recycle(pfn: number): void {
+    this.dropSynth(pfn);
     const p = this.pages.get(pfn);
     if (!p) return;
     this.pages.delete(pfn);
@@ -400,8 +473,19 @@ export class PhysMem {
    */
   copyFrame(dst: number, src: number): void {
     const from = this.pages.get(src);
-    if (!from) throw new Error(`copyFrame: pfn 0x${src.toString(16)} is not materialised`);
+    if (!from) {
+      const s = this.sourceOf(src);
+      if (s === undefined) throw new Error(`copyFrame: pfn 0x${src.toString(16)} is not materialised`);
+      if (dst === src) return;
+      // A synthesised source: dst gets the bytes it reads as now.
+      this.discard(dst);
+      const q = this.newBuffer();
+      s.fill(src, q);
+      this.pages.set(dst, q);
+      return;
+    }
     if (dst === src) return;
+    this.dropSynth(dst);
     const to = this.pages.get(dst);
     if (to) {
       if (this.partners.get(dst) < 0) {
@@ -456,7 +540,9 @@ export class PhysMem {
       return;
     }
     dst.fill(0, at, at + PAGE_SIZE);
-    if (this.provider?.covers(pfn) || this.kernel?.covers(pfn))
+    const src = this.sourceOf(pfn);
+    if (src !== undefined) src.fill(pfn, at ? dst.subarray(at, at + PAGE_SIZE) : dst);
+    else if (this.provider?.covers(pfn) || this.kernel?.covers(pfn))
       this.fillFromProviders(pfn, at ? dst.subarray(at, at + PAGE_SIZE) : dst);
   }
 

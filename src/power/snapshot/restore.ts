@@ -18,14 +18,14 @@ import { symbolPhys } from '../../machine/symbols.js';
 import { printk } from '../../util/printk.js';
 import type { SwsuspInfo } from '../image/swsusp-info.js';
 import { type BitBlock, BitWriter, BM_END_OF_MAP, clearRange, type MemoryBitmap } from './bitmap.js';
-import { ChainAllocator, PAGE_SIZE, putU32, storeU64 } from './kernel-heap.js';
+import { PAGE_SIZE, putU32, storeU64 } from './kernel-heap.js';
+import { PBES_PER_LINKED_PAGE, PbeChain } from './pbe-chain.js';
 import { assignBits, orBits, preallocateImagePages, runOfSetInAll, sameLayout } from './restore-runs.js';
 import { populatedZones } from './saveable.js';
 import { PG_ANY, PG_SAFE, PG_UNSAFE_CLEAR, PG_UNSAFE_KEEP, type SwsuspMem } from './swsusp-mem.js';
 
-/** struct pbe { void *address; void *orig_address; struct pbe *next; } */
-export const PBE_SIZE = 24;
-export const PBES_PER_LINKED_PAGE = Math.floor(4088 / PBE_SIZE);
+export { PBE_SIZE, PBES_PER_LINKED_PAGE } from './pbe-chain.js';
+
 // A meta page entry: the pfn as a u64, ENCODED_PFN_ZERO_FLAG = bit 63 (6.6+ zero page), ~0 ends the page.
 /** The exact pfn of a meta entry's halves (error messages). */
 const exactPfn = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
@@ -66,7 +66,8 @@ export class SnapshotRestore {
   copyBm: MemoryBitmap | null = null;
   zeroBm: MemoryBitmap | null = null;
   origBm: MemoryBitmap | null = null;
-  private ca: ChainAllocator | null = null;
+  /** restore_pblist's chain (chain_alloc() of PBEs), from the last meta page on. */
+  private chain: PbeChain | null = null;
   /** Counters for reports (seed 004). viaPbe is also the length of restore_pblist,
    *  which lives only in model memory (restore_image walks it there). */
   direct = 0;
@@ -141,7 +142,7 @@ export class SnapshotRestore {
       this.unpackOrigPfns(streamPage!);
       if (this.cur === this.nrMetaPages + 1) {
         this.prepareImage();
-        this.ca = new ChainAllocator(s.heap, () => this.chainPage());
+        this.chain = new PbeChain(s.heap, () => this.chainPage());
         // chain_init() time in snapshot_write_next(): restore_pblist = NULL.
         storeU64(s.heap, symbolPhys(this.m, 'restore_pblist'), 0n);
         this.origBm!.positionReset();
@@ -427,7 +428,8 @@ export class SnapshotRestore {
       this.direct++;
       return { pfn, kind: 'direct', imagePfn: pfn };
     }
-    const pbeAt = this.ca!.alloc(PBE_SIZE);
+    // pbe = chain_alloc(ca, sizeof(struct pbe)): before the safe page is taken.
+    const j = this.chain!.alloc();
     let copy: number;
     if (this.m.profile.hibernation.safePageRecycling) {
       copy = s.getSafePage();
@@ -440,13 +442,9 @@ export class SnapshotRestore {
       copy = p;
     }
     // pbe->address = __va(copy), pbe->orig_address = __va(pfn), pbe->next = restore_pblist;
-    // restore_pblist = pbe — stored as u64s without a BigInt per store (one per page otherwise),
-    // the PBE's three fields through one lookup of its frame.
-    const pbeFrame = this.s.heap.phys.frame(Math.floor(pbeAt / PAGE_SIZE));
-    const o = pbeAt % PAGE_SIZE;
-    this.putVa(pbeFrame, o, copy * PAGE_SIZE);
-    this.putVa(pbeFrame, o + 8, pfn * PAGE_SIZE);
-    this.putVa(pbeFrame, o + 16, this.viaPbe ? this.pbePhys : -1);
+    // restore_pblist = pbe. The chain keeps the PBEs as runs and produces its pages' bytes
+    // when they are read (./pbe-chain.ts).
+    const pbeAt = this.chain!.set(j, copy, pfn);
     this.pbePhys = pbeAt;
     this.storeVa(this.restorePblistPhys(), pbeAt);
     this.viaPbe++;

@@ -1,0 +1,242 @@
+/**
+ * restore_pblist and the chain of linked pages its PBEs live in, as the
+ * restore side builds them in get_buffer() (kernel/power/snapshot.c:
+ * chain_alloc() of sizeof(struct pbe) from a chain_allocator whose pages come
+ * from __get_safe_page() / get_image_page(PG_SAFE)).
+ *
+ * Layout of chain page c (struct linked_page), little endian:
+ *   +0          next: __va(chain page c-1), 0 for the first page
+ *   +8 + 24*k   struct pbe for PBE j = 170*c + k (k = 0..169):
+ *                 +0 address       __va(safe frame the page was loaded into)
+ *                 +8 orig_address  __va(image pfn)
+ *                 +16 next         __va(PBE j-1), 0 for PBE 0
+ *   +4088       8 bytes unused (zero): LINKED_PAGE_DATA_SIZE / 24 = 170 PBEs a page
+ * restore_pblist points at the newest PBE.
+ *
+ * The model keeps the PBEs as runs (consecutive PBEs whose safe frame and
+ * image pfn each step by a constant) and the chain pages as synthesised frames
+ * (PhysMem.synthesise): their bytes are produced when read — by
+ * restore_image(), the inspector or a dump — instead of 4 KiB of host memory
+ * per 170 PBEs (a 12 TiB resume has ~300k chain pages). A chain page that
+ * something writes stops being synthesised (PhysMem.frame() materialises it
+ * from fill()); PBEs added to it afterwards are stored as bytes there, as
+ * chain_alloc()'s caller would.
+ */
+import type { FrameSource } from '../../mm/phys-mem.js';
+import { type KernelHeap, LINKED_PAGE_DATA_SIZE, PAGE_SIZE, putU32 } from './kernel-heap.js';
+
+/** sizeof(struct pbe) */
+export const PBE_SIZE = 24;
+/** PBEs per chain page. */
+export const PBES_PER_LINKED_PAGE = Math.floor(LINKED_PAGE_DATA_SIZE / PBE_SIZE);
+
+function grow(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+export class PbeChain implements FrameSource {
+  /** Number of PBEs filled in (set()). */
+  count = 0;
+  /** Number of PBEs allocated (alloc()): count, or count + 1 between alloc() and set(). */
+  private allocated = 0;
+  /** Chain page c's frame. */
+  private pagePfn = new Float64Array(64);
+  private nPages = 0;
+  /** Run r: PBEs [runIdx[r], runIdx[r+1]) (the last run ends at count). */
+  private runIdx = new Float64Array(64);
+  private runCopy = new Float64Array(64);
+  private runOrig = new Float64Array(64);
+  /** Steps of the run's safe frame and image pfn per PBE (set by its second PBE). */
+  private runDc = new Float64Array(64);
+  private runDo = new Float64Array(64);
+  private runs = 0;
+  /** chain page pfn → index, built when a fill needs it (pages are not ascending). */
+  private index: { pfns: Float64Array; pages: Float64Array; n: number } | null = null;
+  /** __va(0) as two u32 halves. */
+  private readonly vaLo: number;
+  private readonly vaHi: number;
+
+  constructor(
+    private readonly heap: KernelHeap,
+    /** chain_alloc()'s page source (returns a zeroed frame). */
+    private readonly allocPage: () => number,
+  ) {
+    const base = heap.ptov(0);
+    this.vaLo = Number(base & 0xffffffffn);
+    this.vaHi = Number((base >> 32n) & 0xffffffffn);
+  }
+
+  /** Chain pages taken, oldest first. */
+  get pages(): number {
+    return this.nPages;
+  }
+
+  /** Frame of chain page c. */
+  page(c: number): number {
+    return this.pagePfn[c]!;
+  }
+
+  /** Physical address of PBE j. */
+  pbePhys(j: number): number {
+    const c = Math.floor(j / PBES_PER_LINKED_PAGE);
+    return this.pagePfn[c]! * PAGE_SIZE + 8 + (j - c * PBES_PER_LINKED_PAGE) * PBE_SIZE;
+  }
+
+  /**
+   * chain_alloc(ca, sizeof(struct pbe)): the next PBE's index, taking a new
+   * chain page first when the current one is full. get_buffer() does this
+   * before it takes the safe page the data goes to.
+   */
+  alloc(): number {
+    if (this.allocated !== this.count) throw new Error('PbeChain.alloc: the previous PBE was not set');
+    if (this.allocated % PBES_PER_LINKED_PAGE === 0) this.newPage();
+    return this.allocated++;
+  }
+
+  /**
+   * The stores of get_buffer() into PBE j (the one alloc() returned):
+   * pbe->address = __va(copy), pbe->orig_address = __va(orig), pbe->next =
+   * restore_pblist (PBE j-1). Returns the PBE's physical address.
+   */
+  set(j: number, copy: number, orig: number): number {
+    if (j !== this.count || j >= this.allocated)
+      throw new Error(`PbeChain.set: PBE ${j} is not the one allocated`);
+    const pfn = this.pagePfn[this.nPages - 1]!;
+    const at = pfn * PAGE_SIZE + 8 + (j % PBES_PER_LINKED_PAGE) * PBE_SIZE;
+    this.record(j, copy, orig);
+    this.count++;
+    const mem = this.heap.phys;
+    if (mem.sourceOf(pfn) !== this) {
+      // The page was written since it was taken: the PBE goes into its bytes.
+      const f = mem.frame(pfn);
+      const o = at - pfn * PAGE_SIZE;
+      this.putVa(f, o, copy * PAGE_SIZE);
+      this.putVa(f, o + 8, orig * PAGE_SIZE);
+      this.putVa(f, o + 16, j > 0 ? this.pbePhys(j - 1) : -1);
+    }
+    return at;
+  }
+
+  /** A new chain page: lp->next = ca->chain; ca->chain = lp. */
+  private newPage(): void {
+    const pfn = this.allocPage();
+    if (this.nPages === this.pagePfn.length) this.pagePfn = grow(this.pagePfn);
+    this.pagePfn[this.nPages++] = pfn;
+    this.index = null;
+    // The frame is zeroed (allocPage's contract): from now on fill() produces it.
+    this.heap.phys.synthesise(pfn, this);
+  }
+
+  private record(j: number, copy: number, orig: number): void {
+    const r = this.runs - 1;
+    if (r >= 0) {
+      const n = j - this.runIdx[r]!;
+      if (n === 1) {
+        this.runDc[r] = copy - this.runCopy[r]!;
+        this.runDo[r] = orig - this.runOrig[r]!;
+        return;
+      }
+      if (copy === this.runCopy[r]! + n * this.runDc[r]! && orig === this.runOrig[r]! + n * this.runDo[r]!)
+        return;
+    }
+    if (this.runs === this.runIdx.length) {
+      this.runIdx = grow(this.runIdx);
+      this.runCopy = grow(this.runCopy);
+      this.runOrig = grow(this.runOrig);
+      this.runDc = grow(this.runDc);
+      this.runDo = grow(this.runDo);
+    }
+    const q = this.runs++;
+    this.runIdx[q] = j;
+    this.runCopy[q] = copy;
+    this.runOrig[q] = orig;
+    this.runDc[q] = 0;
+    this.runDo[q] = 0;
+  }
+
+  /** The run holding PBE j. */
+  private runOf(j: number): number {
+    let lo = 0;
+    let hi = this.runs - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.runIdx[mid]! <= j) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Safe frame and image pfn of PBE j. */
+  copyOf(j: number): number {
+    const r = this.runOf(j);
+    return this.runCopy[r]! + (j - this.runIdx[r]!) * this.runDc[r]!;
+  }
+
+  origOf(j: number): number {
+    const r = this.runOf(j);
+    return this.runOrig[r]! + (j - this.runIdx[r]!) * this.runDo[r]!;
+  }
+
+  /** Index of the chain page in frame `pfn`, or -1. */
+  private pageIndexOf(pfn: number): number {
+    let ix = this.index;
+    if (ix === null || ix.n !== this.nPages) {
+      const n = this.nPages;
+      const order = Array.from({ length: n }, (_, c) => c).sort(
+        (a, b) => this.pagePfn[a]! - this.pagePfn[b]!,
+      );
+      const pfns = new Float64Array(n);
+      const pages = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        pfns[i] = this.pagePfn[order[i]!]!;
+        pages[i] = order[i]!;
+      }
+      ix = { pfns, pages, n };
+      this.index = ix;
+    }
+    let lo = 0;
+    let hi = ix.n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = ix.pfns[mid]!;
+      if (v === pfn) return ix.pages[mid]!;
+      if (v < pfn) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** FrameSource: chain page bytes as they stand (dst is zeroed). */
+  fill(pfn: number, dst: Uint8Array): void {
+    const c = this.pageIndexOf(pfn);
+    if (c < 0) return;
+    if (c > 0) this.putVa(dst, 0, this.pagePfn[c - 1]! * PAGE_SIZE);
+    const first = c * PBES_PER_LINKED_PAGE;
+    const end = Math.min(this.count, first + PBES_PER_LINKED_PAGE);
+    if (first >= end) return;
+    let r = this.runOf(first);
+    for (let j = first; j < end; j++) {
+      while (r + 1 < this.runs && this.runIdx[r + 1]! <= j) r++;
+      const d = j - this.runIdx[r]!;
+      const o = 8 + (j - first) * PBE_SIZE;
+      this.putVa(dst, o, (this.runCopy[r]! + d * this.runDc[r]!) * PAGE_SIZE);
+      this.putVa(dst, o + 8, (this.runOrig[r]! + d * this.runDo[r]!) * PAGE_SIZE);
+      this.putVa(dst, o + 16, j > 0 ? this.pbePhys(j - 1) : -1);
+    }
+  }
+
+  /** *(u64 *)(f + o) = __va(phys), or NULL for phys −1 (no BigInt: x >>> 0 is x mod 2^32 below 2^53). */
+  private putVa(f: Uint8Array, o: number, phys: number): void {
+    if (phys < 0) {
+      putU32(f, o, 0);
+      putU32(f, o + 4, 0);
+      return;
+    }
+    const lo = this.vaLo + (phys >>> 0);
+    const hi = (this.vaHi + Math.floor(phys / 0x100000000) + (lo >= 0x100000000 ? 1 : 0)) >>> 0;
+    putU32(f, o, lo >>> 0);
+    putU32(f, o + 4, hi);
+  }
+}
