@@ -79,7 +79,9 @@ describe('PbeChain', () => {
           for (let i = 0; i < r.n; i++)
             ops.push({ kind: 'pbe', copy: r.copy + 1000 + i * r.dc, orig: r.orig + 1000 + i * r.dor });
         // Interleave the extra ops at spread positions.
-        extra.forEach((e, i) => ops.splice(Math.floor(((i + 1) * ops.length) / (extra.length + 1)), 0, e));
+        extra.forEach((e, i) => {
+          ops.splice(Math.floor(((i + 1) * ops.length) / (extra.length + 1)), 0, e);
+        });
         for (const op of ops) {
           if (op.kind === 'pbe') add(op.copy, op.orig);
           else if (ca.pages.length > 0) {
