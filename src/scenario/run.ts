@@ -302,6 +302,18 @@ async function runStory(
             if (!device) throw new ScenarioError('DEVICE', 'swap device not created');
             return device.writePage(p, b);
           },
+          // The writer lays chunks out in runs (and takes the pool's ready-made records)
+          // only for a sink with writePages(): without it every page went through its own
+          // writePage() and buffer.
+          writePages: (p, b) => {
+            if (!device) throw new ScenarioError('DEVICE', 'swap device not created');
+            if (device.writePages) return device.writePages(p, b);
+            const d = device;
+            return (async () => {
+              for (let i = 0; i * 4096 < b.length; i++)
+                await d.writePage(p + i, b.subarray(i * 4096, (i + 1) * 4096));
+            })();
+          },
         },
         beforePreallocate: (saveableNow) => {
           hooks?.freezeDevices?.();

@@ -216,15 +216,36 @@ export class PbeChain implements FrameSource {
     const first = c * PBES_PER_LINKED_PAGE;
     const end = Math.min(this.count, first + PBES_PER_LINKED_PAGE);
     if (first >= end) return;
+    // Words of the page (dst is a whole frame; the frame buffers are 4-aligned, else bytes).
+    const w =
+      (dst.byteOffset & 3) === 0 ? new Uint32Array(dst.buffer, dst.byteOffset, PAGE_SIZE >>> 2) : null;
     let r = this.runOf(first);
+    let prev = first > 0 ? this.pbePhys(first - 1) : -1;
+    const here = this.pagePfn[c]! * PAGE_SIZE + 8;
     for (let j = first; j < end; j++) {
       while (r + 1 < this.runs && this.runIdx[r + 1]! <= j) r++;
       const d = j - this.runIdx[r]!;
       const o = 8 + (j - first) * PBE_SIZE;
-      this.putVa(dst, o, (this.runCopy[r]! + d * this.runDc[r]!) * PAGE_SIZE);
-      this.putVa(dst, o + 8, (this.runOrig[r]! + d * this.runDo[r]!) * PAGE_SIZE);
-      this.putVa(dst, o + 16, j > 0 ? this.pbePhys(j - 1) : -1);
+      const copy = (this.runCopy[r]! + d * this.runDc[r]!) * PAGE_SIZE;
+      const orig = (this.runOrig[r]! + d * this.runDo[r]!) * PAGE_SIZE;
+      if (w !== null) {
+        this.vaWords(w, o >>> 2, copy);
+        this.vaWords(w, (o + 8) >>> 2, orig);
+        if (prev >= 0) this.vaWords(w, (o + 16) >>> 2, prev);
+      } else {
+        this.putVa(dst, o, copy);
+        this.putVa(dst, o + 8, orig);
+        this.putVa(dst, o + 16, prev);
+      }
+      prev = here + (j - first) * PBE_SIZE;
     }
+  }
+
+  /** putVa() as two u32 words at w[i], w[i+1] (little-endian host, as x86). */
+  private vaWords(w: Uint32Array, i: number, phys: number): void {
+    const lo = this.vaLo + (phys >>> 0);
+    w[i] = lo >>> 0;
+    w[i + 1] = (this.vaHi + Math.floor(phys / 0x100000000) + (lo >= 0x100000000 ? 1 : 0)) >>> 0;
   }
 
   /** *(u64 *)(f + o) = __va(phys), or NULL for phys −1 (no BigInt: x >>> 0 is x mod 2^32 below 2^53). */
