@@ -128,6 +128,18 @@ function hw(v: number | bigint, w: number): string {
   return `0x${BigInt(v).toString(16).padStart(w, '0')}`;
 }
 
+/** e820_end_of_ram_pfn() (arch/x86/kernel/e820.c): the end of the last RAM entry, capped at MAX_ARCH_PFN; 0 without RAM. */
+export function e820EndOfRamPfn(table: readonly E820Entry[], profile: KernelProfile): number {
+  const maxArchPfn = 2 ** (profile.paging.maxPhysmemBits - 12);
+  let maxPfn = 0;
+  for (const e of table) {
+    if (e.type !== E820_TYPE.RAM) continue;
+    const end = Math.min(Number((e.addr + e.size) / 4096n), maxArchPfn);
+    if (end > maxPfn) maxPfn = end;
+  }
+  return maxPfn;
+}
+
 /**
  * What setup_arch() leaves behind before mm_init(): memblock, the direct map
  * (real page tables), sparsemem, nosave regions and zones — no struct pages,
@@ -167,14 +179,9 @@ export function setupArch(e820: BootE820, opts: BootOptions): SetupArch {
     }
   }
 
-  // ---- max_pfn: e820_end_of_ram_pfn() (RAM entries only, capped at MAX_ARCH_PFN) ----
+  // ---- max_pfn ----
   const maxArchPfn = 2 ** (profile.paging.maxPhysmemBits - 12);
-  let maxPfn = 0;
-  for (const e of e820.kernel) {
-    if (e.type !== E820_TYPE.RAM) continue;
-    const end = Math.min(Number((e.addr + e.size) / 4096n), maxArchPfn);
-    if (end > maxPfn) maxPfn = end;
-  }
+  const maxPfn = e820EndOfRamPfn(e820.kernel, profile);
   if (maxPfn === 0) throw new ScenarioError('NO_RAM', 'the kernel e820 table has no usable RAM');
   log.push(`${profile.bootLog.lastPfnPrefix}last_pfn = ${hw(maxPfn, 0)} max_arch_pfn = ${hw(maxArchPfn, 0)}`);
 

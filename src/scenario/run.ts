@@ -10,7 +10,7 @@
 import { setDirectMapInvalid } from '../arch/x86/cpa.js';
 import type { KaslrOptions } from '../arch/x86/kaslr.js';
 import { ScenarioError } from '../errors.js';
-import { bootMachine, type Machine } from '../machine/boot.js';
+import { bootMachine, e820EndOfRamPfn, type Machine } from '../machine/boot.js';
 import { type MmCounters, mmCounters } from '../machine/state.js';
 import { globalsPfnRange } from '../machine/symbols.js';
 import type { ChunkPool } from '../power/compress/pool.js';
@@ -28,6 +28,7 @@ import { ContentMap } from '../workload/content-map.js';
 import { WorkloadPlacer } from '../workload/place.js';
 import { runHmmStory } from './hmm-story.js';
 import { type ImageOpener, openScenarioImage, type RealImageInfo } from './image-suspend.js';
+import { checkModelSize, DEFAULT_MAX_MODEL_BYTES } from './limits.js';
 import { deriveSeed } from './load.js';
 import { type FileReader, resolveBoot } from './resolve.js';
 import {
@@ -56,6 +57,12 @@ export interface RunIo {
    * src/node/image-file.ts). Needed only by scenarios with `suspend.image`.
    */
   openImage?: ImageOpener;
+  /**
+   * The largest machine to model: a boot whose max_pfn × 4096 is above it is
+   * refused (MODEL_TOO_LARGE) before anything is hibernated or resumed.
+   * Default DEFAULT_MAX_MODEL_BYTES (./limits.ts).
+   */
+  maxModelBytes?: number;
 }
 
 export interface BootReport {
@@ -135,7 +142,7 @@ export interface RunOptions {
 }
 
 /** What a plan-mode run needs of RunIo: no swap device, no worker pool. */
-export type PlanIo = Pick<RunIo, 'readFile' | 'baseDir'>;
+export type PlanIo = Pick<RunIo, 'readFile' | 'baseDir' | 'maxModelBytes'>;
 
 export function kaslrOptions(spec: KaslrSpec | undefined): KaslrOptions {
   if (spec === undefined) return {};
@@ -167,6 +174,13 @@ function bootOne(
   // (the scenario's, else the log's own) turns memory KASLR off, as `hiblab resume` does.
   const kaslr =
     spec.kaslr ?? (r.kernel.kernelFixed ? 'off' : { seed: deriveSeed(sc.seed, `${which}.kaslr`) });
+  // Before the boot: max_pfn is e820_end_of_ram_pfn() of the kernel's table (the boot's own value).
+  checkModelSize(
+    sc.name,
+    which,
+    e820EndOfRamPfn(r.kernel.kernel, r.profile),
+    io.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES,
+  );
   const machine = bootMachine(r.kernel, { profile: r.profile, kaslr: kaslrOptions(kaslr) });
   const con = new KernelConsole(0);
   consoleEvents(con, which, events);

@@ -399,6 +399,46 @@ describe('issue 11: hostile input and interrupted runs', () => {
     }
   }, 60_000);
 
+  it('13. run refuses a machine above its model size before booting it (memory stays bounded)', async () => {
+    // A few lines describing 25 TiB: the snapshot core would hold bitmaps over the whole
+    // span and an image with its ~100M-page memmap. Refused up front, whatever the mode.
+    const table = file(
+      'big.txt',
+      [
+        'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
+        'BIOS-e820: [mem 0x0000000000100000-0x000000003fffffff] usable',
+        'BIOS-e820: [mem 0x0000000100000000-0x000018fd0063dfff] usable',
+      ].join('\n'),
+    );
+    const p = file(
+      'big.yaml',
+      `name: big\nprofile: linux-6.12\nsuspend:\n  e820: { file: ${table} }\nresume:\n  e820: { file: ${table} }\n`,
+    );
+    const t0 = Date.now();
+    for (const extra of [['--plan'], []]) {
+      const r = await cli(['run', p, ...extra]);
+      expect(r.code).toBe(2);
+      expectCleanError(r.err, 'MODEL_TOO_LARGE');
+      // max_pfn as e820_end_of_ram_pfn() gives it, and the limit with the way to raise it.
+      expect(r.err).toContain('max_pfn 0x18fd0063e');
+      expect(r.err).toContain('up to 2 TiB');
+      expect(r.err).toContain('--max-ram');
+    }
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    // Raising the limit is explicit; a nonsense value is a usage error.
+    const bad = await cli(['run', p, '--plan', '--max-ram', '12Q']);
+    expect(bad.code).toBe(2);
+    expectCleanError(bad.err, 'BAD_ARGUMENT');
+    // The same table under the limit (mem= on the command line cuts it to 64 GiB) runs.
+    const cut = file(
+      'cut.yaml',
+      `name: cut\nprofile: linux-6.12\nsuspend:\n  e820: { file: ${table} }\n  cmdline: mem=64G\nresume:\n  e820: { file: ${table} }\n  cmdline: mem=64G\n`,
+    );
+    const ok = await cli(['run', cut, '--plan', '--quiet']);
+    expect(ok.err).toBe('');
+    expect(ok.code).toBe(0);
+  }, 120_000);
+
   it('12. extract -o DIR --force on a directory is a clear error', async () => {
     const img = file('ok.img', await smallImage([1, 2, 3]));
     const dir = join(tmp, 'outdir');

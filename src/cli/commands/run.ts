@@ -20,6 +20,7 @@
 
 import type { Command } from 'commander';
 import { ModelError, UsageError } from '../../errors.js';
+import { memparse } from '../../firmware/cmdline.js';
 import { NodeChunkPool } from '../../node/compress-pool.js';
 import {
   assertWritable,
@@ -46,6 +47,7 @@ import {
   SCENARIO_MAX_BYTES,
   type Scenario,
 } from '../../scenario/index.js';
+import { DEFAULT_MAX_MODEL_BYTES, formatBytes } from '../../scenario/limits.js';
 import { runScenario } from '../../scenario/run.js';
 import { type CliIo, toJson } from '../io.js';
 import { progressBar } from '../progress.js';
@@ -59,6 +61,17 @@ interface RunOpts {
   threads?: string;
   quiet?: boolean;
   plan?: boolean;
+  maxRam?: string;
+}
+
+/** --max-ram: a memparse size (bytes, or with K/M/G/T/P), at least 1 GiB. */
+function parseMaxRam(v: string): number {
+  const r = memparse(v, 0);
+  const n = Number(r.value);
+  if (r.end !== v.length || r.overflow || !Number.isSafeInteger(n) || n < 2 ** 30) {
+    throw new UsageError('BAD_ARGUMENT', `--max-ram expects a size of at least 1G (e.g. 16T), got '${v}'`);
+  }
+  return n;
 }
 
 export function loadScenarioArg(arg: string): {
@@ -118,6 +131,10 @@ export function register(program: Command, io: CliIo): void {
     )
     .option('--quiet', 'print only the verdict (text mode)')
     .option(
+      '--max-ram <size>',
+      `model machines whose physical address space (max_pfn x 4 KiB) reaches up to this size (default ${formatBytes(DEFAULT_MAX_MODEL_BYTES)}; host memory grows with it)`,
+    )
+    .option(
       '--plan',
       'plan mode: the same boots, decisions, checks and verdict without page contents, compression or I/O (the compressed size is an estimate, marked ~); not with --image / --dump, nor a scenario with suspend.image',
     )
@@ -152,6 +169,7 @@ export function register(program: Command, io: CliIo): void {
       }
       if (opts.image) assertWritable(opts.image, Boolean(opts.force));
       if (opts.dump) assertWritable(opts.dump, Boolean(opts.force));
+      const maxModelBytes = opts.maxRam === undefined ? undefined : parseMaxRam(opts.maxRam);
       const threads = opts.threads ? Number(opts.threads) : undefined;
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 16)) {
         throw new UsageError('BAD_ARGUMENT', `--threads expects 1..16, got '${opts.threads}'`);
@@ -183,6 +201,7 @@ export function register(program: Command, io: CliIo): void {
             },
             onImageWritten: () => dev?.seal(),
             openImage: openImageSource,
+            maxModelBytes,
           },
           events,
           { plan: opts.plan },

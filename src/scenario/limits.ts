@@ -1,0 +1,46 @@
+/**
+ * How big a machine `hiblab run` models by default.
+ *
+ * The model's host memory grows with the machine, not with the scenario's
+ * text: a table of a few lines can describe tens of TiB, and the snapshot
+ * core then holds bitmaps over the whole zone span (memory_bm_create() makes
+ * a leaf per 128 MiB), a struct page for every present frame and — since a
+ * real image holds the kernel's memmap — ~16k image pages per GiB of RAM.
+ * So a run refuses a boot whose physical address space (max_pfn × 4 KiB)
+ * is above a limit, before it hibernates or resumes anything: that keeps any
+ * input, hostile or not, within the memory budget measured for the limit
+ * (bench/README.md, "Model size"). A caller that means it raises the limit
+ * (`hiblab run --max-ram`, RunIo.maxModelBytes).
+ */
+import { ScenarioError } from '../errors.js';
+
+/** Default limit on max_pfn × 4096 (bytes of physical address space up to the last RAM page). */
+export const DEFAULT_MAX_MODEL_BYTES = 2 * 2 ** 40;
+
+/** "2 TiB", "512 GiB", "1.5 TiB". */
+export function formatBytes(n: number): string {
+  for (const [unit, v] of [
+    ['PiB', 2 ** 50],
+    ['TiB', 2 ** 40],
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+  ] as const) {
+    if (n >= v) {
+      const x = n / v;
+      return `${Number.isInteger(x) ? x : x.toFixed(1)} ${unit}`;
+    }
+  }
+  return `${n} bytes`;
+}
+
+/** Refuse a booted machine whose address space is above `limit`. */
+export function checkModelSize(scenario: string, which: string, maxPfn: number, limit: number): void {
+  const bytes = maxPfn * 4096;
+  if (bytes <= limit) return;
+  throw new ScenarioError(
+    'MODEL_TOO_LARGE',
+    `${scenario}: the ${which} boot's memory reaches ${formatBytes(bytes)} (max_pfn 0x${maxPfn.toString(16)}); ` +
+      `hiblab run models up to ${formatBytes(limit)} of physical address space unless told more ` +
+      `(--max-ram SIZE; host memory grows with the machine, see "Model size" in bench/README.md)`,
+  );
+}
