@@ -13,8 +13,11 @@
  *   +4088       8 bytes unused (zero): LINKED_PAGE_DATA_SIZE / 24 = 170 PBEs a page
  * restore_pblist points at the newest PBE.
  *
- * The model keeps the PBEs as runs (consecutive PBEs whose safe frame and
- * image pfn each step by a constant) and the chain pages as synthesised frames
+ * The model keeps each chain page's PBEs compactly — its safe frames and its
+ * image pfns each as an arithmetic progression (start, step) when they are
+ * one, else as a u32 (or f64) array: 16 bytes for a page of a long run (a
+ * 12 TiB resume), at most 8 bytes a PBE for scattered safe pages (a
+ * fragmented one) against 24 — and the chain pages as synthesised frames
  * (PhysMem.synthesise): their bytes are produced when read — by
  * restore_image(), the inspector or a dump — instead of 4 KiB of host memory
  * per 170 PBEs (a 12 TiB resume has ~300k chain pages). A chain page that
@@ -44,14 +47,18 @@ export class PbeChain implements FrameSource {
   /** Chain page c's frame. */
   private pagePfn = new Float64Array(64);
   private nPages = 0;
-  /** Run r: PBEs [runIdx[r], runIdx[r+1]) (the last run ends at count). */
-  private runIdx = new Float64Array(64);
-  private runCopy = new Float64Array(64);
-  private runOrig = new Float64Array(64);
-  /** Steps of the run's safe frame and image pfn per PBE (set by its second PBE). */
-  private runDc = new Float64Array(64);
-  private runDo = new Float64Array(64);
-  private runs = 0;
+  /**
+   * The PBEs of chain page c: field f (0 = safe frame, 1 = image pfn) of PBE
+   * k is start[2c+f] + k × step[2c+f] when ex[2c+f] is -1, else
+   * explicit[ex[2c+f]][k]. The newest page's PBEs are in `cur` until it is full.
+   */
+  private start = new Float64Array(128);
+  private step = new Float64Array(128);
+  private ex = new Int32Array(128);
+  private readonly explicit: (Uint32Array | Float64Array)[] = [];
+  /** Fields of the newest page's PBEs (copy, orig per PBE); page `curPage` (-1: none). */
+  private readonly cur = new Float64Array(2 * PBES_PER_LINKED_PAGE);
+  private curPage = -1;
   /** chain page pfn → index, built when a fill needs it (pages are not ascending). */
   private index: { pfns: Float64Array; pages: Float64Array; n: number } | null = null;
   /** __va(0) as two u32 halves. */
@@ -105,7 +112,10 @@ export class PbeChain implements FrameSource {
       throw new Error(`PbeChain.set: PBE ${j} is not the one allocated`);
     const pfn = this.pagePfn[this.nPages - 1]!;
     const at = pfn * PAGE_SIZE + 8 + (j % PBES_PER_LINKED_PAGE) * PBE_SIZE;
-    this.record(j, copy, orig);
+    const k = j % PBES_PER_LINKED_PAGE;
+    this.cur[2 * k] = copy;
+    this.cur[2 * k + 1] = orig;
+    if (k === PBES_PER_LINKED_PAGE - 1) this.seal();
     this.count++;
     const mem = this.heap.phys;
     if (mem.sourceOf(pfn) !== this) {
@@ -124,59 +134,61 @@ export class PbeChain implements FrameSource {
     const pfn = this.allocPage();
     if (this.nPages === this.pagePfn.length) this.pagePfn = grow(this.pagePfn);
     this.pagePfn[this.nPages++] = pfn;
+    if (2 * this.nPages > this.start.length) {
+      this.start = grow(this.start);
+      this.step = grow(this.step);
+      const e = new Int32Array(this.ex.length * 2);
+      e.set(this.ex);
+      this.ex = e;
+    }
+    this.curPage = this.nPages - 1;
     this.index = null;
     // The frame is zeroed (allocPage's contract): from now on fill() produces it.
     this.heap.phys.synthesise(pfn, this);
   }
 
-  private record(j: number, copy: number, orig: number): void {
-    const r = this.runs - 1;
-    if (r >= 0) {
-      const n = j - this.runIdx[r]!;
-      if (n === 1) {
-        this.runDc[r] = copy - this.runCopy[r]!;
-        this.runDo[r] = orig - this.runOrig[r]!;
-        return;
+  /** The newest page is full: keep its two fields in their compact form. */
+  private seal(): void {
+    const c = this.curPage;
+    const n = PBES_PER_LINKED_PAGE;
+    for (let f = 0; f < 2; f++) {
+      const a = this.cur[f]!;
+      const d = this.cur[2 + f]! - a;
+      let arith = true;
+      let small = true;
+      for (let k = 0; k < n; k++) {
+        const v = this.cur[2 * k + f]!;
+        if (v !== a + k * d) arith = false;
+        if (v > 0xffffffff) small = false;
       }
-      if (copy === this.runCopy[r]! + n * this.runDc[r]! && orig === this.runOrig[r]! + n * this.runDo[r]!)
-        return;
+      this.start[2 * c + f] = a;
+      this.step[2 * c + f] = d;
+      this.ex[2 * c + f] = -1;
+      if (arith) continue;
+      const e = small ? new Uint32Array(n) : new Float64Array(n);
+      for (let k = 0; k < n; k++) e[k] = this.cur[2 * k + f]!;
+      this.ex[2 * c + f] = this.explicit.length;
+      this.explicit.push(e);
     }
-    if (this.runs === this.runIdx.length) {
-      this.runIdx = grow(this.runIdx);
-      this.runCopy = grow(this.runCopy);
-      this.runOrig = grow(this.runOrig);
-      this.runDc = grow(this.runDc);
-      this.runDo = grow(this.runDo);
-    }
-    const q = this.runs++;
-    this.runIdx[q] = j;
-    this.runCopy[q] = copy;
-    this.runOrig[q] = orig;
-    this.runDc[q] = 0;
-    this.runDo[q] = 0;
+    this.curPage = -1;
   }
 
-  /** The run holding PBE j. */
-  private runOf(j: number): number {
-    let lo = 0;
-    let hi = this.runs - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.runIdx[mid]! <= j) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+  /** Field f (0 = safe frame, 1 = image pfn) of PBE j. */
+  private field(j: number, f: number): number {
+    const c = Math.floor(j / PBES_PER_LINKED_PAGE);
+    const k = j - c * PBES_PER_LINKED_PAGE;
+    if (c === this.curPage) return this.cur[2 * k + f]!;
+    const x = this.ex[2 * c + f]!;
+    return x < 0 ? this.start[2 * c + f]! + k * this.step[2 * c + f]! : this.explicit[x]![k]!;
   }
 
   /** Safe frame and image pfn of PBE j. */
   copyOf(j: number): number {
-    const r = this.runOf(j);
-    return this.runCopy[r]! + (j - this.runIdx[r]!) * this.runDc[r]!;
+    return this.field(j, 0);
   }
 
   origOf(j: number): number {
-    const r = this.runOf(j);
-    return this.runOrig[r]! + (j - this.runIdx[r]!) * this.runDo[r]!;
+    return this.field(j, 1);
   }
 
   /** Index of the chain page in frame `pfn`, or -1. */
@@ -219,15 +231,12 @@ export class PbeChain implements FrameSource {
     // Words of the page (dst is a whole frame; the frame buffers are 4-aligned, else bytes).
     const w =
       (dst.byteOffset & 3) === 0 ? new Uint32Array(dst.buffer, dst.byteOffset, PAGE_SIZE >>> 2) : null;
-    let r = this.runOf(first);
     let prev = first > 0 ? this.pbePhys(first - 1) : -1;
     const here = this.pagePfn[c]! * PAGE_SIZE + 8;
     for (let j = first; j < end; j++) {
-      while (r + 1 < this.runs && this.runIdx[r + 1]! <= j) r++;
-      const d = j - this.runIdx[r]!;
       const o = 8 + (j - first) * PBE_SIZE;
-      const copy = (this.runCopy[r]! + d * this.runDc[r]!) * PAGE_SIZE;
-      const orig = (this.runOrig[r]! + d * this.runDo[r]!) * PAGE_SIZE;
+      const copy = this.field(j, 0) * PAGE_SIZE;
+      const orig = this.field(j, 1) * PAGE_SIZE;
       if (w !== null) {
         this.vaWords(w, o >>> 2, copy);
         this.vaWords(w, (o + 8) >>> 2, orig);
