@@ -176,6 +176,8 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
     diskMBps: opts.diskMBps ?? 150,
     events: opts.events,
   });
+  // However the loader stopped, restore_pblist in memory is what get_buffer() left.
+  rs.flushPblist();
   stats.streamPages = read.streamPages;
   stats.threads = read.threads;
   stats.compressor = read.compressor;

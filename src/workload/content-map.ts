@@ -185,6 +185,29 @@ export class ContentMap implements PageContentProvider {
     this.set(pfn, desc.kind, desc.seed, desc.src, desc.source);
   }
 
+  /**
+   * Frame `to` of this map takes what frame `from` of map `other` holds —
+   * `setDescriptor(to, other.get(from))` — without a descriptor object (a
+   * restore of millions of pages made one each). Returns false, changing
+   * nothing, when `from` holds no descriptor or a ZERO one (the caller decides
+   * what that means for `to`).
+   */
+  copyFromMap(other: ContentMap, from: number, to: number): boolean {
+    const s = other.section(from, false);
+    const i = from % PER_SECTION;
+    const kind = s ? s.kind[i]! : ContentKind.NONE;
+    if (kind === ContentKind.NONE) {
+      const ks = other.kernelSource;
+      if (!ks?.covers(from)) return false;
+      this.set(to, ContentKind.KDATA, 0, from, ks);
+      return true;
+    }
+    if (kind === ContentKind.ZERO) return false;
+    if (kind === ContentKind.KDATA) this.set(to, kind, 0, srcAt(s!, i), other.sources[seedAt(s!, i)]!);
+    else this.set(to, kind, other.seeds[seedAt(s!, i)]!, srcAt(s!, i));
+    return true;
+  }
+
   /** Copy frame `from`'s descriptor to frame `to` (a page copy in the model). */
   copy(from: number, to: number): void {
     // Fast path, no descriptor object: a workload descriptor of this map moves as its three fields.

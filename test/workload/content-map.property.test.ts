@@ -88,3 +88,51 @@ describe('ContentMap descriptors', () => {
     );
   });
 });
+
+describe('ContentMap.copyFromMap', () => {
+  it('is setDescriptor(to, other.get(from)) for generated, ZERO, KDATA and kernel-source frames', () => {
+    // A kernel-data provider covering pfns [1000, 2000) of the source map, and a second one
+    // that KDATA descriptors name.
+    const kernel = { covers: (p: number) => p >= 1000 && p < 2000, fill: () => undefined };
+    const other = { covers: () => true, fill: () => undefined };
+    const setup = fc.array(
+      fc.record({
+        pfn: fc.nat(4000),
+        kind: fc.constantFrom(
+          ContentKind.TEXT,
+          ContentKind.RANDOM,
+          ContentKind.ZERO,
+          ContentKind.KDATA,
+          ContentKind.NONE,
+        ),
+        seed: fc.nat(3),
+        src: fc.nat(1 << 20),
+      }),
+      { maxLength: 60 },
+    );
+    fc.assert(
+      fc.property(
+        setup,
+        fc.array(fc.tuple(fc.nat(4000), fc.nat(4000)), { minLength: 1, maxLength: 40 }),
+        (sets, copies) => {
+          const from = new ContentMap();
+          from.setKernelSource(kernel);
+          for (const x of sets)
+            from.set(x.pfn, x.kind, x.seed + 1, x.src, x.kind === ContentKind.KDATA ? other : undefined);
+          const a = new ContentMap();
+          const b = new ContentMap();
+          for (const [f, t] of copies) {
+            // The reference: a descriptor object, as PlanPageStore did.
+            const d = from.get(f);
+            const ref = d !== undefined && d.kind !== ContentKind.ZERO;
+            if (ref) a.setDescriptor(t, d!);
+            expect(b.copyFromMap(from, f, t)).toBe(ref);
+          }
+          for (const [, t] of copies) expect(b.get(t)).toEqual(a.get(t));
+          expect(b.size).toBe(a.size);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  }, 60_000);
+});

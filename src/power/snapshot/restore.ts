@@ -446,13 +446,25 @@ export class SnapshotRestore {
     // when they are read (./pbe-chain.ts).
     const pbeAt = this.chain!.set(j, copy, pfn);
     this.pbePhys = pbeAt;
-    this.storeVa(this.restorePblistPhys(), pbeAt);
+    // restore_pblist = pbe: the variable is written to memory by flushPblist() (before
+    // restore_image() reads it, and whenever the loader stops), not once per page; nothing
+    // reads it in between.
+    this.pblistDirty = true;
     this.viaPbe++;
     return { pfn: copy, kind: 'pbe', imagePfn: pfn };
   }
 
   /** Physical address of the newest PBE, −1 before the first. */
   private pbePhys = -1;
+  /** restore_pblist in memory is behind pbePhys. */
+  private pblistDirty = false;
+
+  /** Store restore_pblist (the newest PBE) in memory if it changed since the last store. */
+  flushPblist(): void {
+    if (!this.pblistDirty) return;
+    this.storeVa(this.restorePblistPhys(), this.pbePhys);
+    this.pblistDirty = false;
+  }
   private pblistPhys = -1;
   /** __va(0) as two u32 halves (the direct map is linear). */
   private vaLo = -1;
@@ -494,6 +506,7 @@ export class SnapshotRestore {
 
   /** Flush bitmap positions into memory (for the inspector / a dump). */
   flush(): void {
+    this.flushPblist();
     this.origBm?.flush();
     this.zeroBm?.flush();
     this.s.forbidden?.flush();
