@@ -228,7 +228,15 @@ export class KernelData implements PageContentProvider {
       const perFrame = PAGE_SIZE / this.L.size;
       const first = sec * this.st.sections.pfnsPerSection + (pfn % PMD_PAGES) * perFrame;
       const dv = new DataView(dst.buffer, dst.byteOffset, PAGE_SIZE);
-      for (let i = 0; i < perFrame; i++) this.writeStructPage(first + i, dv, i * this.L.size);
+      // The frame's struct pages share one pfn_valid() answer (64 pfns inside one (sub)section)
+      // and, unless a zone boundary falls inside them, one zone.
+      if (this.st.sections.pfnValid(first)) {
+        const pages = this.st.pages;
+        const z0 = pages.zoneOf(first);
+        const same = pages.zoneOf(first + perFrame - 1) === z0;
+        for (let i = 0; i < perFrame; i++)
+          this.writeStructPage(first + i, dv, i * this.L.size, same ? z0 : pages.zoneOf(first + i));
+      }
     }
     const objs = this.placed.get(pfn);
     if (!objs) return;
@@ -262,21 +270,38 @@ export class KernelData implements PageContentProvider {
     return this.st.pages.pfnToPage(this.st.buddy.nodePfn(id)) + BigInt(this.L.lru);
   }
 
-  private writeStructPage(pfn: number, dv: DataView, o: number): void {
-    const { pages, sections, buddy } = this.st;
-    if (!sections.pfnValid(pfn)) return;
-    const s = pages.get(pfn);
-    if (!(s.flags & PG_INIT)) return;
+  /** flagsExtra(zone) as u32 halves [lo, hi] per zone, made on first use. */
+  private readonly extra: number[] = [];
+
+  /**
+   * The struct page of a valid `pfn` in zone `zone` at dv[o] (a zeroed frame):
+   * page->flags = pageflags | zone | last_cpupid (StructPages.flagsWord()), the
+   * counts, private, and a free block head's lru links. No object or BigInt per
+   * page but for the lru links.
+   */
+  private writeStructPage(pfn: number, dv: DataView, o: number, zone: number): void {
+    const { pages, buddy } = this.st;
+    const s = pages.peek(pfn);
+    const flags = s.flags;
+    if (!(flags & PG_INIT)) return;
+    const { mapcount, refcount, node } = s;
+    const priv = s.private;
     const L = this.L;
-    dv.setBigUint64(o + L.flags, pages.flagsWord(pfn), true);
-    dv.setInt32(o + L.mapcount, s.mapcount, true);
-    dv.setInt32(o + L.refcount, s.refcount, true);
-    dv.setBigUint64(o + L.private, BigInt(s.private >>> 0), true);
-    if (s.node >= 0) {
-      const zone = buddy.nodeZone(s.node);
-      const order = buddy.nodeOrder(s.node);
-      dv.setBigUint64(o + L.lru, this.lruOf(buddy.nodeNext(s.node), zone, order), true);
-      dv.setBigUint64(o + L.lru + 8, this.lruOf(buddy.nodePrev(s.node), zone, order), true);
+    if (this.extra[2 * zone] === undefined) {
+      const x = pages.flagsExtra(zone);
+      this.extra[2 * zone] = Number(x & 0xffffffffn);
+      this.extra[2 * zone + 1] = Number(x >> 32n);
+    }
+    dv.setUint32(o + L.flags, ((flags & ~PG_INIT) | this.extra[2 * zone]!) >>> 0, true);
+    dv.setUint32(o + L.flags + 4, this.extra[2 * zone + 1]!, true);
+    dv.setInt32(o + L.mapcount, mapcount, true);
+    dv.setInt32(o + L.refcount, refcount, true);
+    dv.setUint32(o + L.private, priv >>> 0, true);
+    if (node >= 0) {
+      const z = buddy.nodeZone(node);
+      const order = buddy.nodeOrder(node);
+      dv.setBigUint64(o + L.lru, this.lruOf(buddy.nodeNext(node), z, order), true);
+      dv.setBigUint64(o + L.lru + 8, this.lruOf(buddy.nodePrev(node), z, order), true);
     }
   }
 

@@ -1097,6 +1097,22 @@ export class StructPages {
    * (set_page_links) and, where the profile has it, last_cpupid all ones
    * (page_cpupid_reset_last). Zero for a struct page the kernel never initialised.
    */
+  /** The zone index of pfn (what page->flags' zone field holds). */
+  zoneOf(pfn: number): number {
+    return this.zoneOfPfn(pfn);
+  }
+
+  /**
+   * The bits flagsWord() ORs into an initialised page's flags for a page of
+   * zone `zone` (zone field, last_cpupid all ones), as a u64.
+   */
+  flagsExtra(zone: number): bigint {
+    const pf = this.profile.mm.pageFlags;
+    let w = BigInt(zone) << BigInt(pf.zonesPgoff);
+    if (pf.lastCpupidWidth) w |= ((1n << BigInt(pf.lastCpupidWidth)) - 1n) << BigInt(pf.lastCpupidPgoff);
+    return w;
+  }
+
   flagsWord(pfn: number): bigint {
     const st = this.get(pfn);
     if (!(st.flags & PG_INIT)) return 0n;
