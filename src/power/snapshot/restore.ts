@@ -442,7 +442,7 @@ export class SnapshotRestore {
       copy = p;
     }
     // pbe->address = __va(copy), pbe->orig_address = __va(pfn), pbe->next = restore_pblist;
-    // restore_pblist = pbe. The chain keeps the PBEs as runs and produces its pages' bytes
+    // restore_pblist = pbe. The chain keeps its PBEs compactly and produces its pages' bytes
     // when they are read (./pbe-chain.ts).
     const pbeAt = this.chain!.set(j, copy, pfn);
     this.pbePhys = pbeAt;
