@@ -37,6 +37,14 @@ const ZERO_WORDS = new Uint32Array(PAGE_WORDS);
 /** Frames of ZERO leaves: nothing to add to the zeroed page. */
 const ZERO_SOURCE: FrameSource = { fill: () => undefined };
 
+/** The sources of uniform leaves: their bytes never change (a copy may share them). */
+const uniformSources = new WeakSet<FrameSource>([ZERO_SOURCE]);
+
+/** Is `src` the source of a ZERO or ONES leaf (fixed bytes, whatever the leaf does next)? */
+export function isUniformLeafSource(src: FrameSource): boolean {
+  return uniformSources.has(src);
+}
+
 /** Per nbits: the shared all-ones words and the frame source of ONES leaves. */
 const onesWords = new Map<number, Uint32Array>();
 const onesSources = new Map<number, FrameSource>();
@@ -63,6 +71,7 @@ function onesSourceOf(nbits: number): FrameSource {
       },
     };
     onesSources.set(nbits, s);
+    uniformSources.add(s);
   }
   return s;
 }
