@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { PhysMem } from '../../src/mm/phys-mem.js';
 import * as NB from '../../src/power/snapshot/bitmap.js';
 import { BmBlockListBitmap } from '../../src/power/snapshot/bm-block-list.js';
-import { sharedLeafWordsIntact } from '../../src/power/snapshot/bm-leaves.js';
+import { sharedLeafWordsIntact, uniformSourceFor } from '../../src/power/snapshot/bm-leaves.js';
 import { RtreeBitmap } from '../../src/power/snapshot/bm-rtree.js';
 import type { KernelHeap } from '../../src/power/snapshot/kernel-heap.js';
 import * as NR from '../../src/power/snapshot/restore-runs.js';
@@ -341,6 +341,13 @@ function run(side: Side, w: World, op: Op): unknown {
   }
 }
 
+/** The bytes of an all-ones leaf of `nbits` bits (the reference: bit i = byte i >> 3, bit i & 7). */
+function onesPage(nbits: number): Uint8Array {
+  const b = new Uint8Array(4096);
+  for (let i = 0; i < nbits; i++) b[i >>> 3]! |= 1 << (i & 7);
+  return b;
+}
+
 const page = new Uint8Array(4096);
 const page2 = new Uint8Array(4096);
 
@@ -439,6 +446,48 @@ describe('uniform bit pages = one view per written page (fast-check, the old cod
       );
     });
   }
+
+  it('uniformSourceFor(): a source for exactly the pages of ones-then-zeros (or all zero)', () => {
+    const pageArb = fc.oneof(
+      // ones below nbits, zero above: as an all-ones page of a leaf of nbits bits
+      fc.integer({ min: 0, max: LEAF }).map((nbits) => ({ bytes: onesPage(nbits), uniform: true })),
+      // one byte changed: anywhere, or next to the last ones
+      fc
+        .tuple(
+          fc.integer({ min: 0, max: LEAF }),
+          fc.oneof(
+            fc.nat(4095),
+            fc.integer({ min: -2, max: 2 }).map((d) => -1000 + d),
+          ),
+          fc.integer({ min: 1, max: 255 }),
+        )
+        .map(([nbits, at, x]) => {
+          const bytes = onesPage(nbits);
+          const i = at >= 0 ? at : Math.min(4095, Math.max(0, (nbits >>> 3) + at + 1000));
+          bytes[i]! ^= x;
+          return { bytes, uniform: null };
+        }),
+    );
+    fc.assert(
+      fc.property(pageArb, ({ bytes, uniform }) => {
+        const src = uniformSourceFor(bytes);
+        // The reference: ones then at most one partial byte then zeros.
+        let i = 0;
+        while (i < 4096 && bytes[i] === 0xff) i++;
+        let ok = true;
+        if (i < 4096 && ![0, 1, 3, 7, 15, 31, 63, 127].includes(bytes[i]!)) ok = false;
+        for (let j = i + 1; j < 4096 && ok; j++) if (bytes[j] !== 0) ok = false;
+        if (uniform) expect(ok).toBe(true);
+        expect(src !== null).toBe(ok);
+        if (src) {
+          const got = new Uint8Array(4096);
+          src.fill(0, got);
+          expect(got).toEqual(bytes);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
 
   it('a whole-page fill costs no host buffer; a partial clear materialises it, a full one drops it', () => {
     const w = world(NEW, 'rtree');

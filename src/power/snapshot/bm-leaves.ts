@@ -76,6 +76,30 @@ function onesSourceOf(nbits: number): FrameSource {
   return s;
 }
 
+/**
+ * The uniform-leaf source whose frame reads as `bytes` (one page): all ones
+ * below some bit and zero above, or all zero; null for anything else. A
+ * loaded image page with such bytes (the hibernated kernel's bitmap page) can
+ * share the fixed source instead of holding a buffer.
+ */
+export function uniformSourceFor(bytes: Uint8Array): FrameSource | null {
+  const n = PAGE_WORDS * 4;
+  let i = 0;
+  while (i < n && bytes[i] === 0xff) i++;
+  let nbits = i * 8;
+  if (i < n) {
+    const b = bytes[i]!;
+    if (b !== 0) {
+      // 2^r - 1: r more ones.
+      if ((b & (b + 1)) !== 0) return null;
+      nbits += 32 - Math.clz32(b);
+      i++;
+    }
+    for (; i < n; i++) if (bytes[i] !== 0) return null;
+  }
+  return nbits === 0 ? ZERO_SOURCE : onesSourceOf(nbits);
+}
+
 /** Are the shared markers still what they must be? (tests: no writer wrote into one) */
 export function sharedLeafWordsIntact(): boolean {
   for (let i = 0; i < PAGE_WORDS; i++) if (ZERO_WORDS[i] !== 0) return false;
