@@ -72,7 +72,13 @@ type Op =
       o: number;
       r: [number, number];
     }
-  | { t: 'walk'; f: 'setRun' | 'clearBit' | 'cursor'; m: number; r: [number, number]; stop: number }
+  | {
+      t: 'walk';
+      f: 'setRun' | 'setRunClear' | 'clearBit' | 'cursor';
+      m: number;
+      r: [number, number];
+      stop: number;
+    }
   | { t: 'inAll'; m: number; o: number; z: number; from: number; max: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -126,7 +132,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       t: fc.constant('walk' as const),
-      f: fc.constantFrom('setRun', 'clearBit', 'cursor'),
+      f: fc.constantFrom('setRun', 'setRunClear', 'clearBit', 'cursor'),
       m: mapArb,
       r: rangeArb,
       stop: fc.integer({ min: 1, max: 6 }),
@@ -313,6 +319,19 @@ function run(side: Side, w: World, op: Op): unknown {
           B.forEachSetRun(a, from, (s, n) => {
             out.push([s, n]);
             return out.length < op.stop;
+          });
+          return out;
+        }
+        if (op.f === 'setRunClear') {
+          // free_unnecessary_pages(): each run cleared in the walked map and the two others while walking.
+          const [b, c] = [w.maps[(op.m + 1) % 3]!, w.maps[(op.m + 2) % 3]!];
+          B.forEachSetRun(a, from, (s, n) => {
+            const len = Math.min(n, to - from + 1);
+            out.push([s, n]);
+            B.clearRange(a, s, s + len);
+            B.clearRange(b, s, s + len);
+            B.clearRange(c, s - 7, s + len);
+            return out.length < op.stop * 3;
           });
           return out;
         }

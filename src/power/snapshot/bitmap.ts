@@ -239,12 +239,13 @@ export function forEachSetRun(
   let rn = 0;
   for (let k = firstBlockEndingAfter(B, from); k < B.length; k++) {
     const blk = B[k]!;
-    const form = blk.form;
-    if (form <= LEAF_ZERO) continue;
-    const w = blk.words!;
     const nbits = blk.end - blk.start;
     let bit = Math.max(0, from - blk.start);
     for (;;) {
+      // Read afresh each time: `fn` may have changed the map (and this page's form).
+      const form = blk.form;
+      if (form <= LEAF_ZERO) break;
+      const w = blk.words!;
       const a = form === LEAF_ONES ? bit : findNextBit(w, nbits, bit);
       if (a >= nbits) break;
       const e = form === LEAF_ONES ? nbits : findNextClearBit(w, nbits, a);
