@@ -15,6 +15,7 @@ import { e820TypeName } from '../firmware/e820-types.js';
 import type { Machine } from '../machine/boot.js';
 import { ContentKind, isZeroPage } from '../workload/content.js';
 import type { ContentMap } from '../workload/content-map.js';
+import { uniformSourceFor } from './snapshot/bm-leaves.js';
 import { PAGE_SIZE } from './snapshot/kernel-heap.js';
 import type { WriteTarget } from './snapshot/restore.js';
 
@@ -208,7 +209,10 @@ export class ImagePageStore {
       }
     }
     this.content.clear(pfn);
-    m.mem.frame(pfn).set(bytes!);
+    // All ones up to a bit, zero above (a bitmap page of the image kernel): fixed bytes, no buffer.
+    const u = uniformSourceFor(bytes!);
+    if (u !== null) m.mem.synthesise(pfn, u);
+    else m.mem.frame(pfn).set(bytes!);
   }
 }
 

@@ -43,7 +43,9 @@ export class PlanPageStore extends ImagePageStore {
     }
     const from = this.image.machine.mem;
     if (from.isMaterialised(src)) {
-      super.put(pfn, imagePfn, from.frame(src));
+      // Read, not materialised (a synthesised copy frame stays without a buffer).
+      from.readPageInto(src, this.bytes);
+      super.put(pfn, imagePfn, this.bytes);
       return;
     }
     this.wrote(pfn);
@@ -61,4 +63,6 @@ export class PlanPageStore extends ImagePageStore {
 
   /** generatedDescriptor()'s output: kind, seed, src. */
   private readonly gen = new Uint32Array(3);
+  /** A materialised copy frame's bytes. */
+  private readonly bytes = new Uint8Array(4096);
 }

@@ -13,7 +13,6 @@
  * effects differ per kernel), and next_pfn resets at the end only on 3.10.
  */
 import type { BitmapKind } from '../../profiles/hibernation.js';
-import { setBitRange } from '../../util/bits.js';
 
 /** BM_END_OF_MAP = ~0UL; the model uses -1. */
 export const BM_END_OF_MAP = -1;
@@ -73,6 +72,16 @@ export interface MemoryBitmap {
   blocks32(): readonly BitBlock[];
 }
 
+/**
+ * The forms of a bit page (./bm-leaves.ts): never written (reads zero, not
+ * materialised), all zero, all ones below its end (both without a host
+ * buffer), or mixed (a view of its materialised frame).
+ */
+export const LEAF_NONE = 0;
+export const LEAF_ZERO = 1;
+export const LEAF_ONES = 2;
+export const LEAF_REAL = 3;
+
 export interface BitBlock {
   start: number;
   end: number;
@@ -80,10 +89,20 @@ export interface BitBlock {
    * The bits (bit i = pfn start + i), or null while the block's data page was
    * never written: a zeroed page (get_image_page) that reads as zero. Kept
    * unmaterialised so a 12 TiB map's sparse bitmaps cost their written pages.
+   * READ ONLY: a uniform block's words are a marker shared by every such
+   * block; writes go through write() / setBits() / clearBits().
    */
   readonly words: Uint32Array | null;
-  /** The words for writing: the data page materialised on first use. */
+  /** LEAF_NONE / LEAF_ZERO / LEAF_ONES / LEAF_REAL. */
+  readonly form: number;
+  /** The words for writing: the data page materialised (LEAF_REAL) first. Call settle() after. */
   write(): Uint32Array;
+  /** Set bits [first, last) (offsets in the block, first < last ≤ end - start). */
+  setBits(first: number, last: number): void;
+  /** Clear bits [first, last). */
+  clearBits(first: number, last: number): void;
+  /** After writes through write(): a block left all ones / all zero gives up its buffer. */
+  settle(): void;
 }
 
 /** Index of the first block that ends after `pfn` (blocks are ascending and disjoint). */
@@ -115,6 +134,7 @@ export function forEachClearInBoth(
   const B = b.blocks32();
   for (let k = firstBlockEndingAfter(A, from); k < A.length && A[k]!.start < to; k++) {
     const blk = A[k]!;
+    if (blk.form === LEAF_ONES || B[k]!.form === LEAF_ONES) continue;
     const wa = blk.words;
     const wb = B[k]!.words;
     const lo = Math.max(from, blk.start);
@@ -140,7 +160,7 @@ export function forEachClearInBoth(
  * forEachClearInBoth() as runs: `fn(start, n)` for each maximal run of pfns
  * of [from, to) whose bit is clear in both bitmaps, ascending (a run is cut
  * at a bit page's end). Words where either map is all ones, or both all
- * zeros, are taken whole.
+ * zeros, are taken whole; so are uniform bit pages.
  */
 export function forEachClearRunInBoth(
   a: MemoryBitmap,
@@ -156,14 +176,17 @@ export function forEachClearRunInBoth(
     const lo = Math.max(from, blk.start);
     const hi = Math.min(to, blk.end);
     if (lo >= hi) continue;
+    const fa = blk.form;
+    const fb = B[k]!.form;
+    if (fa === LEAF_ONES || fb === LEAF_ONES) continue;
+    if (fa <= LEAF_ZERO && fb <= LEAF_ZERO) {
+      fn(lo, hi - lo);
+      continue;
+    }
     const wa = blk.words;
     const wb = B[k]!.words;
     const first = lo - blk.start;
     const last = hi - blk.start; // exclusive
-    if (wa === null && wb === null) {
-      fn(lo, hi - lo);
-      continue;
-    }
     // Alternate: find the next clear bit of (a | b), then the next set bit.
     let bit = first;
     while (bit < last) {
@@ -216,14 +239,16 @@ export function forEachSetRun(
   let rn = 0;
   for (let k = firstBlockEndingAfter(B, from); k < B.length; k++) {
     const blk = B[k]!;
-    const w = blk.words;
-    if (w === null) continue;
     const nbits = blk.end - blk.start;
     let bit = Math.max(0, from - blk.start);
     for (;;) {
-      const a = findNextBit(w, nbits, bit);
+      // Read afresh each time: `fn` may have changed the map (and this page's form).
+      const form = blk.form;
+      if (form <= LEAF_ZERO) break;
+      const w = blk.words!;
+      const a = form === LEAF_ONES ? bit : findNextBit(w, nbits, bit);
       if (a >= nbits) break;
-      const e = findNextClearBit(w, nbits, a);
+      const e = form === LEAF_ONES ? nbits : findNextClearBit(w, nbits, a);
       const p = blk.start + a;
       if (rn > 0 && rs + rn === p) rn += e - a;
       else {
@@ -322,11 +347,28 @@ export function takeSetRunsInBoth(
   let rs = -1;
   let rn = 0;
   for (let k = 0; k < A.length; k++) {
-    const wa = A[k]!.words;
-    const wb = B[k]!.words;
-    if (wa === null || wb === null) continue;
-    const start = A[k]!.start;
-    const words = (A[k]!.end - start + 31) >>> 5;
+    const ba = A[k]!;
+    const bb = B[k]!;
+    // A never-written or all-zero page has nothing in common with the other.
+    if (ba.form <= LEAF_ZERO || bb.form <= LEAF_ZERO) continue;
+    const start = ba.start;
+    const nbits = ba.end - start;
+    if (ba.form === LEAF_ONES && bb.form === LEAF_ONES) {
+      // Both all ones: the whole page is one run, and both end all zero.
+      if (rn > 0 && rs + rn === start) rn += nbits;
+      else {
+        if (rn > 0) fn(rs, rn);
+        rs = start;
+        rn = nbits;
+      }
+      total += nbits;
+      ba.clearBits(0, nbits);
+      bb.clearBits(0, nbits);
+      continue;
+    }
+    const wa = ba.write();
+    const wb = bb.write();
+    const words = (nbits + 31) >>> 5;
     for (let wi = 0; wi < words; wi++) {
       let w = (wa[wi]! & wb[wi]!) >>> 0;
       if (w === 0) continue;
@@ -349,6 +391,9 @@ export function takeSetRunsInBoth(
         w = lo + len >= 32 ? 0 : (w & ~((2 ** (lo + len) - 1) >>> 0)) >>> 0;
       }
     }
+    // A page that came out all zero (or was materialised from all ones and kept them) is uniform again.
+    ba.settle();
+    bb.settle();
   }
   if (rn > 0) fn(rs, rn);
   return total;
@@ -360,22 +405,30 @@ export function andRange(dst: MemoryBitmap, src: MemoryBitmap, from: number, to:
   const S = src.blocks32();
   for (let k = firstBlockEndingAfter(D, from); k < D.length && D[k]!.start < to; k++) {
     const blk = D[k]!;
-    const wd = blk.words;
-    const ws = S[k]!.words;
     const lo = Math.max(from, blk.start);
     const hi = Math.min(to, blk.end);
-    // A zero block stays zero; against a zero source the range is cleared.
-    if (lo >= hi || wd === null) continue;
+    // A zero block stays zero; against an all-ones source nothing changes.
+    if (lo >= hi || blk.form <= LEAF_ZERO) continue;
+    const sb = S[k]!;
+    if (sb.form === LEAF_ONES) continue;
     const first = lo - blk.start;
     const last = hi - blk.start;
+    // Against a zero source the range is cleared.
+    if (sb.form <= LEAF_ZERO) {
+      blk.clearBits(first, last);
+      continue;
+    }
+    const ws = sb.words!;
+    const wd = blk.write();
     for (let wi = first >>> 5; wi <= (last - 1) >>> 5; wi++) {
       const base = wi << 5;
       let keep = 0xffffffff;
       if (base < first) keep &= 0xffffffff << (first - base);
       if (base + 32 > last) keep &= last - base >= 32 ? 0xffffffff : (1 << (last - base)) - 1;
       // bits inside the range: AND with src; outside: unchanged
-      wd[wi] = (wd[wi]! & ~keep) | (wd[wi]! & (ws === null ? 0 : ws[wi]!) & keep);
+      wd[wi] = (wd[wi]! & ~keep) | (wd[wi]! & ws[wi]! & keep);
     }
+    blk.settle();
   }
 }
 
@@ -391,7 +444,7 @@ export function setRange(bm: MemoryBitmap, from: number, to: number): void {
     const first = Math.max(from, blk.start) - blk.start;
     const last = Math.min(to, blk.end) - blk.start; // exclusive
     if (first >= last) continue;
-    setBitRange(blk.write(), first, last);
+    blk.setBits(first, last);
   }
 }
 
@@ -404,36 +457,24 @@ export function clearRange(bm: MemoryBitmap, from: number, to: number): void {
   const B = bm.blocks32();
   for (let k = firstBlockEndingAfter(B, from); k < B.length && B[k]!.start < to; k++) {
     const blk = B[k]!;
-    const w = blk.words;
-    if (w === null) continue;
     const first = Math.max(from, blk.start) - blk.start;
     const last = Math.min(to, blk.end) - blk.start; // exclusive
     if (first >= last) continue;
-    const fw = first >>> 5;
-    const lw = (last - 1) >>> 5;
-    const headMask = (0xffffffff << (first & 31)) >>> 0;
-    const tailMask = (last & 31) === 0 ? 0xffffffff : (1 << (last & 31)) - 1;
-    if (fw === lw) {
-      w[fw]! &= ~(headMask & tailMask);
-      continue;
-    }
-    w[fw]! &= ~headMask;
-    if (lw > fw + 1) w.fill(0, fw + 1, lw);
-    w[lw]! &= ~tailMask;
+    blk.clearBits(first, last);
   }
 }
 
 /**
  * Quiet set_bit for runs of pfns in no particular order (the pages of free
  * blocks): the block of the last pfn is tried first, then a binary search.
- * Pfns outside the bitmap are skipped.
+ * Pfns outside the bitmap are skipped. It keeps no view of a block's words
+ * between calls (a range op may turn a block uniform and drop its buffer).
  */
 export class BitWriter {
   private readonly B: readonly BitBlock[];
   private k = -1;
   private start = 0;
   private end = 0;
-  private w: Uint32Array | null = null;
 
   constructor(private readonly bm: MemoryBitmap) {
     this.B = bm.blocks32();
@@ -441,44 +482,47 @@ export class BitWriter {
 
   /**
    * setRange() for a range that usually lies in the block of the last write
-   * (a free block of at most 2^MAX_ORDER pages): word ops on the cached block,
+   * (a free block of at most 2^MAX_ORDER pages): the cached block's bits,
    * the general setRange() otherwise.
    */
   setRange(from: number, to: number): void {
-    if (from < this.start || to > this.end || this.k < 0) {
-      this.set(from);
-      if (from < this.start || to > this.end || this.k < 0) {
+    if (to <= from) return;
+    if (this.k < 0 || from < this.start || to > this.end) {
+      this.find(from);
+      if (this.k < 0 || to > this.end) {
         setRange(this.bm, from, to);
         return;
       }
     }
-    this.w ??= this.B[this.k]!.write();
-    setBitRange(this.w, from - this.start, to - this.start);
+    this.B[this.k]!.setBits(from - this.start, to - this.start);
   }
 
   set(pfn: number): void {
-    if (pfn < this.start || pfn >= this.end) {
-      const B = this.B;
-      let lo = 0;
-      let hi = B.length - 1;
-      this.k = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1;
-        if (pfn < B[mid]!.start) hi = mid - 1;
-        else if (pfn >= B[mid]!.end) lo = mid + 1;
-        else {
-          this.k = mid;
-          break;
-        }
-      }
+    if (this.k < 0 || pfn < this.start || pfn >= this.end) {
+      this.find(pfn);
       if (this.k < 0) return;
-      this.start = B[this.k]!.start;
-      this.end = B[this.k]!.end;
-      this.w = null;
     }
-    this.w ??= this.B[this.k]!.write();
     const o = pfn - this.start;
-    this.w[o >>> 5]! |= 1 << (o & 31);
+    this.B[this.k]!.setBits(o, o + 1);
+  }
+
+  /** The block holding pfn in k/start/end (k = -1 outside the bitmap). */
+  private find(pfn: number): void {
+    const B = this.B;
+    let lo = 0;
+    let hi = B.length - 1;
+    this.k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (pfn < B[mid]!.start) hi = mid - 1;
+      else if (pfn >= B[mid]!.end) lo = mid + 1;
+      else {
+        this.k = mid;
+        this.start = B[mid]!.start;
+        this.end = B[mid]!.end;
+        return;
+      }
+    }
   }
 }
 
@@ -490,7 +534,6 @@ export class BitWriter {
  */
 export class PfnBitSetter {
   private readonly B: readonly BitBlock[];
-  private readonly W: (Uint32Array | null)[];
   private readonly extStart: number[] = [];
   private readonly extEnd: number[] = [];
   private readonly extFirst: number[] = [];
@@ -498,7 +541,6 @@ export class PfnBitSetter {
 
   constructor(private readonly bm: MemoryBitmap) {
     this.B = bm.blocks32();
-    this.W = this.B.map(() => null);
     let k = 0;
     for (const e of bm.extents) {
       while (k < this.B.length && this.B[k]!.start !== e.start) k++;
@@ -508,10 +550,10 @@ export class PfnBitSetter {
     }
   }
 
-  /** The words of `pfn`'s bit page (written), its offset in `off`; null outside the bitmap. */
+  /** The index of `pfn`'s bit page, its offset in `off`; -1 outside the bitmap. */
   private off = 0;
   private blockEnd = 0;
-  private wordsOf(pfn: number): Uint32Array | null {
+  private blockOf(pfn: number): number {
     let e = this.lastExt;
     if (!(pfn >= this.extStart[e]! && pfn < this.extEnd[e]!)) {
       e = -1;
@@ -521,34 +563,28 @@ export class PfnBitSetter {
           break;
         }
       }
-      if (e < 0) return null;
+      if (e < 0) return -1;
       this.lastExt = e;
     }
     const rel = pfn - this.extStart[e]!;
     const blk = Math.floor(rel / BM_BITS_PER_BLOCK);
     const k = this.extFirst[e]! + blk;
-    let w = this.W[k];
-    if (!w) {
-      w = this.B[k]!.write();
-      this.W[k] = w;
-    }
     this.off = rel - blk * BM_BITS_PER_BLOCK;
     this.blockEnd = this.B[k]!.end;
-    return w;
+    return k;
   }
 
   set(pfn: number): void {
-    const w = this.wordsOf(pfn);
-    if (w === null) return;
-    const o = this.off;
-    w[o >>> 5]! |= 1 << (o & 31);
+    const k = this.blockOf(pfn);
+    if (k < 0) return;
+    this.B[k]!.setBits(this.off, this.off + 1);
   }
 
-  /** set() of [from, to): word ops inside one bit page, the general setRange() otherwise. */
+  /** set() of [from, to): bits of one bit page, the general setRange() otherwise. */
   setRange(from: number, to: number): void {
     if (to <= from) return;
-    const w = this.wordsOf(from);
-    if (w !== null && to <= this.blockEnd) setBitRange(w, this.off, this.off + (to - from));
+    const k = this.blockOf(from);
+    if (k >= 0 && to <= this.blockEnd) this.B[k]!.setBits(this.off, this.off + (to - from));
     else setRange(this.bm, from, to);
   }
 }

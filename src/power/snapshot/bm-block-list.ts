@@ -25,10 +25,12 @@ import {
   BM_BITS_PER_BLOCK,
   BM_END_OF_MAP,
   findNextBit,
+  LEAF_ONES,
   type MemExtent,
   type MemoryBitmap,
   popcountWords,
 } from './bitmap.js';
+import { BitLeaves, LeafBlock } from './bm-leaves.js';
 import {
   ChainAllocator,
   type KernelHeap,
@@ -50,8 +52,8 @@ export class BmBlockListBitmap implements MemoryBitmap {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   private readonly blockPhys: number[] = [];
-  /** Per block: its bits, null while the zeroed data page was never written (reads zero). */
-  private readonly words: (Uint32Array | null)[] = [];
+  /** The blocks' bits (./bm-leaves.ts): leaf b = block b. */
+  private readonly leaves: BitLeaves;
   /** cur.block as an index into the list; === nblocks means the list head. */
   private curBlock = 0;
   private curBit = 0;
@@ -68,6 +70,7 @@ export class BmBlockListBitmap implements MemoryBitmap {
     allocPage: PageAllocator,
   ) {
     this.extents = extents.map((e) => ({ ...e }));
+    this.leaves = new BitLeaves(heap.phys);
     const ca = new ChainAllocator(heap, allocPage);
     const headVirt = heap.ptov(structPhys);
     for (const ext of this.extents) {
@@ -90,7 +93,7 @@ export class BmBlockListBitmap implements MemoryBitmap {
       const dpfn = allocPage();
       this.dataPfns.push(dpfn);
       // A zeroed page (get_image_page): its words materialise on the first write.
-      this.words.push(null);
+      this.leaves.add(dpfn, this.ends[i]! - this.starts[i]!);
     }
     this.metaPfns = ca.pages;
     // Link the list and fill each bm_block.
@@ -108,16 +111,6 @@ export class BmBlockListBitmap implements MemoryBitmap {
     storeU64(heap, structPhys + 8, n ? blockVirt[n - 1]! : headVirt);
     storeU64(heap, structPhys + 16, ca.headVirt());
     this.positionReset();
-  }
-
-  /** Block b's words for writing (its data page materialised on first use). */
-  private wordsOf(b: number): Uint32Array {
-    const w = this.words[b];
-    if (w) return w;
-    const f = this.heap.phys.frame(this.dataPfns[b]!);
-    const nw = new Uint32Array(f.buffer, f.byteOffset, PAGE_SIZE >>> 2);
-    this.words[b] = nw;
-    return nw;
   }
 
   /** The block of the last lookup (consecutive lookups are mostly in one block). */
@@ -155,32 +148,26 @@ export class BmBlockListBitmap implements MemoryBitmap {
   setBit(pfn: number): void {
     const b = this.findBit(pfn);
     if (b < 0) throw new ModelError('BM_BUG', `memory_bm_set_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
-    const o = pfn - this.starts[b]!;
-    this.wordsOf(b)[o >>> 5]! |= 1 << (o & 31);
+    this.leaves.setBit(b, pfn - this.starts[b]!);
   }
 
   setBitCheck(pfn: number): boolean {
     const b = this.findBit(pfn);
     if (b < 0) return false;
-    const o = pfn - this.starts[b]!;
-    this.wordsOf(b)[o >>> 5]! |= 1 << (o & 31);
+    this.leaves.setBit(b, pfn - this.starts[b]!);
     return true;
   }
 
   clearBit(pfn: number): void {
     const b = this.findBit(pfn);
     if (b < 0) throw new ModelError('BM_BUG', `memory_bm_clear_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
-    const o = pfn - this.starts[b]!;
-    const w = this.words[b];
-    if (w) w[o >>> 5]! &= ~(1 << (o & 31));
+    this.leaves.clearBit(b, pfn - this.starts[b]!);
   }
 
   testBit(pfn: number): boolean {
     const b = this.findBit(pfn);
     if (b < 0) throw new ModelError('BM_BUG', `memory_bm_test_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
-    const o = pfn - this.starts[b]!;
-    const w = this.words[b];
-    return w !== null && w !== undefined && (w[o >>> 5]! & (1 << (o & 31))) !== 0;
+    return this.leaves.testBit(b, pfn - this.starts[b]!);
   }
 
   pfnPresent(pfn: number): boolean {
@@ -192,7 +179,7 @@ export class BmBlockListBitmap implements MemoryBitmap {
     while (this.curBlock < n) {
       const b = this.curBlock;
       const bits = this.ends[b]! - this.starts[b]!;
-      const bit = findNextBit(this.words[b] ?? null, bits, this.curBit);
+      const bit = findNextBit(this.leaves.words[b] ?? null, bits, this.curBit);
       if (bit < bits) {
         this.curBit = bit + 1;
         return this.starts[b]! + bit;
@@ -245,30 +232,25 @@ export class BmBlockListBitmap implements MemoryBitmap {
   testBitQuiet(pfn: number): boolean {
     const b = this.blockOf(pfn);
     if (b < 0) return false;
-    const o = pfn - this.starts[b]!;
-    const w = this.words[b];
-    return w !== null && w !== undefined && (w[o >>> 5]! & (1 << (o & 31))) !== 0;
+    return this.leaves.testBit(b, pfn - this.starts[b]!);
   }
 
   setBitQuiet(pfn: number): void {
     const b = this.blockOf(pfn);
     if (b < 0) throw new ModelError('BM_BUG', `pfn 0x${pfn.toString(16)} not in bitmap`);
-    const o = pfn - this.starts[b]!;
-    this.wordsOf(b)[o >>> 5]! |= 1 << (o & 31);
+    this.leaves.setBit(b, pfn - this.starts[b]!);
   }
 
   clearBitQuiet(pfn: number): void {
     const b = this.blockOf(pfn);
     if (b < 0) return;
-    const o = pfn - this.starts[b]!;
-    const w = this.words[b];
-    if (w) w[o >>> 5]! &= ~(1 << (o & 31));
+    this.leaves.clearBit(b, pfn - this.starts[b]!);
   }
 
   forEachSet(fn: (pfn: number) => void): void {
     for (let b = 0; b < this.starts.length; b++) {
       const bits = this.ends[b]! - this.starts[b]!;
-      const w = this.words[b] ?? null;
+      const w = this.leaves.words[b] ?? null;
       let bit = findNextBit(w, bits, 0);
       while (bit < bits) {
         fn(this.starts[b]! + bit);
@@ -279,27 +261,21 @@ export class BmBlockListBitmap implements MemoryBitmap {
 
   count(): number {
     let n = 0;
-    for (let b = 0; b < this.starts.length; b++)
-      n += popcountWords(this.words[b] ?? null, this.ends[b]! - this.starts[b]!);
+    for (let b = 0; b < this.starts.length; b++) {
+      const nbits = this.ends[b]! - this.starts[b]!;
+      n += this.leaves.form[b] === LEAF_ONES ? nbits : popcountWords(this.leaves.words[b] ?? null, nbits);
+    }
     return n;
   }
 
   clearAll(): void {
-    for (const w of this.words) w?.fill(0);
+    for (let b = 0; b < this.leaves.length; b++) this.leaves.clearAll(b);
   }
 
   private blockList: BitBlock[] | null = null;
   blocks32(): BitBlock[] {
     if (this.blockList) return this.blockList;
-    const words = this.words;
-    this.blockList = this.starts.map((start, b) => ({
-      start,
-      end: this.ends[b]!,
-      get words() {
-        return words[b]!;
-      },
-      write: () => this.wordsOf(b),
-    }));
+    this.blockList = this.starts.map((start, b) => new LeafBlock(this.leaves, b, start, this.ends[b]!));
     return this.blockList;
   }
 }

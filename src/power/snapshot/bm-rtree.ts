@@ -22,10 +22,12 @@ import {
   BM_BITS_PER_BLOCK,
   BM_END_OF_MAP,
   findNextBit,
+  LEAF_ONES,
   type MemExtent,
   type MemoryBitmap,
   popcountWords,
 } from './bitmap.js';
+import { BitLeaves, LeafBlock } from './bm-leaves.js';
 import {
   ChainAllocator,
   type KernelHeap,
@@ -56,8 +58,8 @@ interface Zone {
   root: RtreeNode | null;
   inner: RtreeNode[];
   leaves: RtreeNode[];
-  /** Leaf bits; null while the leaf's data page was never written (reads zero). */
-  words: (Uint32Array | null)[];
+  /** Index of its first leaf in the bitmap's BitLeaves (leaf b is first + b). */
+  first: number;
 }
 
 export class RtreeBitmap implements MemoryBitmap {
@@ -66,6 +68,8 @@ export class RtreeBitmap implements MemoryBitmap {
   readonly metaPfns: number[] = [];
   readonly extents: MemExtent[];
   private readonly zones: Zone[] = [];
+  /** Every leaf's bits (./bm-leaves.ts), zone by zone. */
+  private readonly L: BitLeaves;
   // bm_position
   private curZone = 0;
   private curNode = 0;
@@ -80,6 +84,7 @@ export class RtreeBitmap implements MemoryBitmap {
     private readonly allocPage: PageAllocator,
   ) {
     this.extents = extents.map((e) => ({ ...e }));
+    this.L = new BitLeaves(heap.phys);
     const ca = new ChainAllocator(heap, allocPage);
     for (const ext of this.extents) this.zones.push(this.createZone(ca, ext));
     for (const p of ca.pages) this.metaPfns.push(p);
@@ -106,7 +111,7 @@ export class RtreeBitmap implements MemoryBitmap {
       root: null,
       inner: [],
       leaves: [],
-      words: [],
+      first: this.L.length,
     };
     const nrBlocks = Math.ceil((ext.end - ext.start) / BM_BITS_PER_BLOCK);
     const ptr = (n: RtreeNode) => this.heap.ptov(n.phys);
@@ -126,7 +131,10 @@ export class RtreeBitmap implements MemoryBitmap {
       const block = this.allocNode(ca);
       z.leaves.push(block);
       // The leaf's page is zeroed (get_image_page): its words materialise on the first write.
-      z.words.push(null);
+      this.L.add(
+        block.dataPfn,
+        Math.min(BM_BITS_PER_BLOCK, ext.end - ext.start - blockNr * BM_BITS_PER_BLOCK),
+      );
       if (z.levels === 0) {
         z.root = block;
         continue;
@@ -208,39 +216,19 @@ export class RtreeBitmap implements MemoryBitmap {
   }
 
   /**
-   * The leaf words and bit of `pfn` (in `hitWords` / `hitBit`), false when the
-   * pfn is outside the bitmap. No object per lookup: these run per page.
+   * The leaf (index in L) and bit of `pfn` (in `hitLeaf` / `hitBit`), false
+   * when the pfn is outside the bitmap. No object per lookup: these run per page.
    */
-  private hitWords: Uint32Array | null = null;
+  private hitLeaf = 0;
   private hitBit = 0;
-  private hitZone: Zone | null = null;
-  private hitBlock = 0;
   private locate(pfn: number): boolean {
     const zi = this.zoneOf(pfn);
     if (zi < 0) return false;
     const z = this.zones[zi]!;
     const rel = pfn - z.start;
-    this.hitZone = z;
-    this.hitBlock = Math.floor(rel / BM_BITS_PER_BLOCK);
-    this.hitWords = z.words[this.hitBlock]!;
+    this.hitLeaf = z.first + Math.floor(rel / BM_BITS_PER_BLOCK);
     this.hitBit = rel % BM_BITS_PER_BLOCK;
     return true;
-  }
-
-  /** Leaf b of zone z for writing: its data page as words (materialised on first use). */
-  private leafWords(z: Zone, b: number): Uint32Array {
-    const w = z.words[b];
-    if (w) return w;
-    const f = this.heap.phys.frame(z.leaves[b]!.dataPfn);
-    const nw = new Uint32Array(f.buffer, f.byteOffset, PAGE_SIZE >>> 2);
-    z.words[b] = nw;
-    return nw;
-  }
-
-  /** The words of the last located leaf, for writing. */
-  private hitForWrite(): Uint32Array {
-    this.hitWords ??= this.leafWords(this.hitZone!, this.hitBlock);
-    return this.hitWords;
   }
 
   /** memory_bm_find_bit(): updates zone, node, node_pfn and cur_pfn — but not node_bit. */
@@ -253,9 +241,7 @@ export class RtreeBitmap implements MemoryBitmap {
     this.curNode = block;
     this.nodePfn = block * BM_BITS_PER_BLOCK;
     this.curPfn = pfn;
-    this.hitZone = z;
-    this.hitBlock = block;
-    this.hitWords = z.words[block]!;
+    this.hitLeaf = z.first + block;
     this.hitBit = (pfn - z.start) % BM_BITS_PER_BLOCK;
     return true;
   }
@@ -263,25 +249,25 @@ export class RtreeBitmap implements MemoryBitmap {
   setBit(pfn: number): void {
     if (!this.findBit(pfn))
       throw new ModelError('BM_BUG', `memory_bm_set_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
-    this.hitForWrite()[this.hitBit >>> 5]! |= 1 << (this.hitBit & 31);
+    this.L.setBit(this.hitLeaf, this.hitBit);
   }
 
   setBitCheck(pfn: number): boolean {
     if (!this.findBit(pfn)) return false;
-    this.hitForWrite()[this.hitBit >>> 5]! |= 1 << (this.hitBit & 31);
+    this.L.setBit(this.hitLeaf, this.hitBit);
     return true;
   }
 
   clearBit(pfn: number): void {
     if (!this.findBit(pfn))
       throw new ModelError('BM_BUG', `memory_bm_clear_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
-    if (this.hitWords) this.hitWords[this.hitBit >>> 5]! &= ~(1 << (this.hitBit & 31));
+    this.L.clearBit(this.hitLeaf, this.hitBit);
   }
 
   testBit(pfn: number): boolean {
     if (!this.findBit(pfn))
       throw new ModelError('BM_BUG', `memory_bm_test_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
-    return this.hitWords !== null && (this.hitWords[this.hitBit >>> 5]! & (1 << (this.hitBit & 31))) !== 0;
+    return this.L.testBit(this.hitLeaf, this.hitBit);
   }
 
   pfnPresent(pfn: number): boolean {
@@ -292,8 +278,7 @@ export class RtreeBitmap implements MemoryBitmap {
   clearCurrent(): void {
     const bit = this.nodeBit - 1;
     if (bit < 0) return;
-    const w = this.zones[this.curZone]!.words[this.curNode];
-    if (w) w[bit >>> 5]! &= ~(1 << (bit & 31));
+    this.L.clearBit(this.zones[this.curZone]!.first + this.curNode, bit);
   }
 
   nextPfn(): number {
@@ -302,7 +287,7 @@ export class RtreeBitmap implements MemoryBitmap {
       if (!z) break;
       const pages = z.end - z.start;
       const bits = Math.min(pages - this.nodePfn, BM_BITS_PER_BLOCK);
-      const bit = findNextBit(z.words[this.curNode]!, bits, this.nodeBit);
+      const bit = findNextBit(this.L.words[z.first + this.curNode] ?? null, bits, this.nodeBit);
       if (bit < bits) {
         const pfn = z.start + this.nodePfn + bit;
         this.nodeBit = bit + 1;
@@ -362,24 +347,24 @@ export class RtreeBitmap implements MemoryBitmap {
 
   testBitQuiet(pfn: number): boolean {
     if (!this.locate(pfn)) return false;
-    return this.hitWords !== null && (this.hitWords[this.hitBit >>> 5]! & (1 << (this.hitBit & 31))) !== 0;
+    return this.L.testBit(this.hitLeaf, this.hitBit);
   }
 
   setBitQuiet(pfn: number): void {
     if (!this.locate(pfn)) throw new ModelError('BM_BUG', `pfn 0x${pfn.toString(16)} not in bitmap`);
-    this.hitForWrite()[this.hitBit >>> 5]! |= 1 << (this.hitBit & 31);
+    this.L.setBit(this.hitLeaf, this.hitBit);
   }
 
   clearBitQuiet(pfn: number): void {
-    if (this.locate(pfn) && this.hitWords) this.hitWords[this.hitBit >>> 5]! &= ~(1 << (this.hitBit & 31));
+    if (this.locate(pfn)) this.L.clearBit(this.hitLeaf, this.hitBit);
   }
 
   forEachSet(fn: (pfn: number) => void): void {
     for (const z of this.zones) {
-      for (let b = 0; b < z.words.length; b++) {
+      for (let b = 0; b < z.leaves.length; b++) {
         const base = z.start + b * BM_BITS_PER_BLOCK;
         const bits = Math.min(z.end - base, BM_BITS_PER_BLOCK);
-        const w = z.words[b]!;
+        const w = this.L.words[z.first + b] ?? null;
         let bit = findNextBit(w, bits, 0);
         while (bit < bits) {
           fn(base + bit);
@@ -391,14 +376,14 @@ export class RtreeBitmap implements MemoryBitmap {
 
   count(): number {
     let n = 0;
-    for (const z of this.zones)
-      for (let b = 0; b < z.words.length; b++)
-        n += popcountWords(z.words[b]!, Math.min(z.end - z.start - b * BM_BITS_PER_BLOCK, BM_BITS_PER_BLOCK));
+    const L = this.L;
+    for (let k = 0; k < L.length; k++)
+      n += L.form[k] === LEAF_ONES ? L.nbits[k]! : popcountWords(L.words[k] ?? null, L.nbits[k]!);
     return n;
   }
 
   clearAll(): void {
-    for (const z of this.zones) for (const w of z.words) w?.fill(0);
+    for (let k = 0; k < this.L.length; k++) this.L.clearAll(k);
   }
 
   /** The leaves as bit blocks (stable: the words are views of the leaves' data pages). */
@@ -407,17 +392,9 @@ export class RtreeBitmap implements MemoryBitmap {
     if (this.blockList) return this.blockList;
     const out: BitBlock[] = [];
     for (const z of this.zones) {
-      for (let b = 0; b < z.words.length; b++) {
+      for (let b = 0; b < z.leaves.length; b++) {
         const start = z.start + b * BM_BITS_PER_BLOCK;
-        const leafWords = (): Uint32Array => this.leafWords(z, b);
-        out.push({
-          start,
-          end: Math.min(z.end, start + BM_BITS_PER_BLOCK),
-          get words() {
-            return z.words[b]!;
-          },
-          write: leafWords,
-        });
+        out.push(new LeafBlock(this.L, z.first + b, start, Math.min(z.end, start + BM_BITS_PER_BLOCK)));
       }
     }
     this.blockList = out;

@@ -12,7 +12,7 @@
  * creates covers the same extents (SwsuspMem.extents()), so block k of one
  * map and block k of another cover the same pfns.
  */
-import { type BitBlock, BitWriter, type MemoryBitmap } from './bitmap.js';
+import { type BitBlock, BitWriter, LEAF_ONES, LEAF_ZERO, type MemoryBitmap } from './bitmap.js';
 import type { SwsuspMem } from './swsusp-mem.js';
 
 /** Do two maps have the same blocks (the same extents)? */
@@ -23,8 +23,10 @@ export function sameLayout(a: readonly BitBlock[], b: readonly BitBlock[]): bool
 }
 
 /** Does a block hold a set bit? (A never-written block reads zero.) */
-function anySet(w: Uint32Array | null, nbits: number): boolean {
-  if (w === null) return false;
+function anySet(b: BitBlock, nbits: number): boolean {
+  if (b.form <= LEAF_ZERO) return false;
+  if (b.form === LEAF_ONES) return true;
+  const w = b.words!;
   const words = (nbits + 31) >>> 5;
   for (let i = 0; i < words; i++) if (w[i] !== 0) return true;
   return false;
@@ -44,11 +46,20 @@ export function orBits(dst: MemoryBitmap, src: MemoryBitmap): boolean {
   if (!sameLayout(D, S)) return false;
   for (let k = 0; k < S.length; k++) {
     const sb = S[k]!;
-    const sw = sb.words;
-    if (!anySet(sw, sb.end - sb.start)) continue;
-    const dw = D[k]!.write();
-    const words = (sb.end - sb.start + 31) >>> 5;
-    for (let i = 0; i < words; i++) dw[i] = dw[i]! | sw![i]!;
+    const nbits = sb.end - sb.start;
+    if (!anySet(sb, nbits)) continue;
+    const db = D[k]!;
+    // All ones in: all ones out (the bits beyond the end are zero in both).
+    if (sb.form === LEAF_ONES) {
+      db.setBits(0, nbits);
+      continue;
+    }
+    if (db.form === LEAF_ONES) continue;
+    const sw = sb.words!;
+    const dw = db.write();
+    const words = (nbits + 31) >>> 5;
+    for (let i = 0; i < words; i++) dw[i] = dw[i]! | sw[i]!;
+    db.settle();
   }
   return true;
 }
@@ -65,14 +76,18 @@ export function assignBits(dst: MemoryBitmap, src: MemoryBitmap): boolean {
   if (!sameLayout(D, S)) return false;
   for (let k = 0; k < S.length; k++) {
     const sb = S[k]!;
-    const sw = sb.words;
     const nbits = sb.end - sb.start;
     const db = D[k]!;
-    if (db.words === null && !anySet(sw, nbits)) continue;
-    const dw = db.write();
+    if (db.words === null && !anySet(sb, nbits)) continue;
     // clearAll() zeroes the whole data page; the bits beyond `end` are zero in both anyway.
-    if (sw === null) dw.fill(0);
-    else dw.set(sw.subarray(0, dw.length));
+    if (sb.form === LEAF_ONES) db.setBits(0, nbits);
+    else if (sb.form <= LEAF_ZERO) {
+      // A written page of dst stays written, all zero (a never-written one was skipped above).
+      db.clearBits(0, nbits);
+    } else {
+      db.write().set(sb.words!);
+      db.settle();
+    }
   }
   return true;
 }
@@ -101,6 +116,10 @@ export function forEachClearBit(bm: MemoryBitmap, from: number, to: number, fn: 
     for (; pfn < gapEnd; pfn++) fn(pfn);
     if (blk === null || pfn >= to) break;
     const end = Math.min(to, blk.end);
+    if (blk.form === LEAF_ONES) {
+      pfn = end;
+      continue;
+    }
     const w = blk.words;
     if (w === null) {
       for (; pfn < end; pfn++) fn(pfn);
@@ -201,6 +220,15 @@ export function runOfSetInAll(
   for (let k = lo; k < B.length && n < max; k++) {
     const blk = B[k]!;
     if (pfn < blk.start) break; // a hole between extents
+    let uniform = none === null || none[k]!.form <= LEAF_ZERO;
+    for (let m = 0; m < all.length && uniform; m++) uniform = all[m]![k]!.form === LEAF_ONES;
+    if (uniform) {
+      // Set in every map and clear in `none` to the page's end: the run goes on.
+      const room = Math.min(blk.end - pfn, max - n);
+      n += room;
+      pfn += room;
+      continue;
+    }
     while (pfn < blk.end && n < max) {
       const o = pfn - blk.start;
       const wi = o >>> 5;

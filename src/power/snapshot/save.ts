@@ -15,6 +15,7 @@ import { ScenarioError } from '../../errors.js';
 import { printk } from '../../util/printk.js';
 import { ContentKind, isZeroPage } from '../../workload/content.js';
 import { BM_END_OF_MAP, PfnBitSetter, positionAsCursor, SetBitCursor, setRange } from './bitmap.js';
+import { isUniformLeafSource } from './bm-leaves.js';
 import { PAGES_FOR_IO, type PreallocResult } from './preallocate.js';
 import {
   countDataPages,
@@ -38,6 +39,11 @@ export interface SaveResult {
 export function frameIsZero(s: SwsuspMem, pfn: number): boolean {
   const mem = s.machine.mem;
   if (mem.isMaterialised(pfn)) {
+    // A synthesised frame (a uniform bitmap page) is read, not materialised.
+    if (mem.sourceOf(pfn) !== undefined) {
+      mem.readPageInto(pfn, zeroScratch);
+      return isZeroPage(zeroScratch);
+    }
     const f = mem.frame(pfn);
     const w = new Uint32Array(f.buffer, f.byteOffset, 1024);
     for (let i = 0; i < 1024; i++) if (w[i] !== 0) return false;
@@ -62,7 +68,11 @@ export function copyFrame(s: SwsuspMem, dst: number, src: number): void {
   const mem = s.machine.mem;
   if (mem.isMaterialised(src)) {
     s.content.clear(dst);
-    mem.frame(dst).set(mem.frame(src));
+    const from = mem.sourceOf(src);
+    // An all-ones / all-zero bitmap page (./bm-leaves.ts): bytes that never change, so the
+    // copy shares their source instead of a buffer; other frames are read, not materialised.
+    if (from !== undefined && isUniformLeafSource(from)) mem.synthesise(dst, from);
+    else mem.readPageInto(src, mem.frame(dst));
     return;
   }
   mem.discard(dst);

@@ -1,0 +1,441 @@
+/**
+ * ORACLE (test only): the implementation before uniform leaves (h16b), kept verbatim
+ * as the reference test/power/bitmap-leaves.property.test.ts holds the new one to.
+ *
+ * 3.17+ `struct memory_bitmap` as one radix tree per memory extent
+ * (kernel/power/snapshot.c, 6.x).
+ *
+ * In-memory layout (x86-64, little endian):
+ *   struct memory_bitmap (64 bytes)
+ *     +0 zones (list_head)  +16 p_list
+ *     +24 cur.zone  +32 cur.node  +40 cur.node_pfn  +48 cur.cur_pfn  +56 cur.node_bit (int)
+ *   struct mem_zone_bm_rtree (80 bytes, chain_alloc)
+ *     +0 list  +16 nodes (inner nodes)  +32 leaves  +48 start_pfn  +56 end_pfn
+ *     +64 rtree (root node)  +72 levels (int)  +76 blocks (unsigned int)
+ *   struct rtree_node (24 bytes, chain_alloc)
+ *     +0 list  +16 data (one page: 512 child pointers, or 32768 bits for a leaf)
+ *
+ * Growth follows add_rtree_block(): block b needs as many levels as b has
+ * 9-bit digits; a new root is pushed with data[0] = old root; with a single
+ * block the root is the leaf (levels 0).
+ */
+import { ModelError } from '../../../src/errors.js';
+import {
+  ChainAllocator,
+  type KernelHeap,
+  PAGE_SIZE,
+  type PageAllocator,
+  storeU32,
+  storeU64,
+} from '../../../src/power/snapshot/kernel-heap.js';
+import {
+  type BitBlock,
+  BM_BITS_PER_BLOCK,
+  BM_END_OF_MAP,
+  findNextBit,
+  type MemExtent,
+  type MemoryBitmap,
+  popcountWords,
+} from './bitmap.js';
+
+export const RTREE_NODE_SIZE = 24;
+export const MEM_ZONE_BM_RTREE_SIZE = 80;
+export const MEMORY_BITMAP_SIZE_6X = 64;
+const BM_RTREE_LEVEL_SHIFT = 9;
+const BM_RTREE_LEVEL_MASK = 511;
+
+interface RtreeNode {
+  /** Physical address of the struct rtree_node. */
+  phys: number;
+  /** Frame of its data page. */
+  dataPfn: number;
+}
+
+interface Zone {
+  phys: number;
+  start: number;
+  end: number;
+  levels: number;
+  root: RtreeNode | null;
+  inner: RtreeNode[];
+  leaves: RtreeNode[];
+  /** Leaf bits; null while the leaf's data page was never written (reads zero). */
+  words: (Uint32Array | null)[];
+}
+
+export class RtreeBitmap implements MemoryBitmap {
+  readonly kind = 'rtree' as const;
+  readonly dataPfns: number[] = [];
+  readonly metaPfns: number[] = [];
+  readonly extents: MemExtent[];
+  private readonly zones: Zone[] = [];
+  // bm_position
+  private curZone = 0;
+  private curNode = 0;
+  private nodePfn = 0;
+  private curPfn = BM_END_OF_MAP;
+  private nodeBit = 0;
+
+  constructor(
+    private readonly heap: KernelHeap,
+    readonly structPhys: number,
+    extents: readonly MemExtent[],
+    private readonly allocPage: PageAllocator,
+  ) {
+    this.extents = extents.map((e) => ({ ...e }));
+    const ca = new ChainAllocator(heap, allocPage);
+    for (const ext of this.extents) this.zones.push(this.createZone(ca, ext));
+    for (const p of ca.pages) this.metaPfns.push(p);
+    for (const z of this.zones) for (const n of z.inner) this.metaPfns.push(n.dataPfn);
+    for (const z of this.zones) for (const l of z.leaves) this.dataPfns.push(l.dataPfn);
+    this.writeStructs(ca);
+    this.positionReset();
+  }
+
+  /** alloc_rtree_node(): object from the chain, data page from get_image_page(). */
+  private allocNode(ca: ChainAllocator): RtreeNode {
+    const phys = ca.alloc(RTREE_NODE_SIZE);
+    const dataPfn = this.allocPage();
+    return { phys, dataPfn };
+  }
+
+  /** create_zone_bm_rtree() + add_rtree_block() for each block. */
+  private createZone(ca: ChainAllocator, ext: MemExtent): Zone {
+    const z: Zone = {
+      phys: ca.alloc(MEM_ZONE_BM_RTREE_SIZE),
+      start: ext.start,
+      end: ext.end,
+      levels: 0,
+      root: null,
+      inner: [],
+      leaves: [],
+      words: [],
+    };
+    const nrBlocks = Math.ceil((ext.end - ext.start) / BM_BITS_PER_BLOCK);
+    const ptr = (n: RtreeNode) => this.heap.ptov(n.phys);
+    /** Inner nodes by the physical address of their struct (what a slot's pointer names). */
+    const innerAt = new Map<number, RtreeNode>();
+    for (let blockNr = 0; blockNr < nrBlocks; blockNr++) {
+      let levelsNeeded = 0;
+      for (let b = blockNr; b; b >>>= BM_RTREE_LEVEL_SHIFT) levelsNeeded++;
+      for (let i = z.levels; i < levelsNeeded; i++) {
+        const node = this.allocNode(ca);
+        z.inner.push(node);
+        innerAt.set(node.phys, node);
+        if (z.root) storeU64(this.heap, node.dataPfn * PAGE_SIZE, ptr(z.root));
+        z.root = node;
+        z.levels++;
+      }
+      const block = this.allocNode(ca);
+      z.leaves.push(block);
+      // The leaf's page is zeroed (get_image_page): its words materialise on the first write.
+      z.words.push(null);
+      if (z.levels === 0) {
+        z.root = block;
+        continue;
+      }
+      // Walk down, creating missing inner nodes, and hang the leaf.
+      let node = z.root!;
+      for (let i = z.levels; i > 0; i--) {
+        const index = (blockNr >>> ((i - 1) * BM_RTREE_LEVEL_SHIFT)) & BM_RTREE_LEVEL_MASK;
+        const slot = node.dataPfn * PAGE_SIZE + index * 8;
+        if (i === 1) {
+          storeU64(this.heap, slot, ptr(block));
+          break;
+        }
+        const childVirt = this.heap.phys.u64(slot);
+        // The inner node that slot points at (by its struct's address), or a new one.
+        let child = childVirt === 0n ? undefined : innerAt.get(this.heap.vtoDirectPhys(childVirt));
+        if (!child) {
+          child = this.allocNode(ca);
+          z.inner.push(child);
+          innerAt.set(child.phys, child);
+          storeU64(this.heap, slot, ptr(child));
+        }
+        node = child;
+      }
+    }
+    return z;
+  }
+
+  /** Write list heads and struct fields so the inspector reads real structures. */
+  private writeStructs(ca: ChainAllocator): void {
+    const h = this.heap;
+    const v = (p: number) => h.ptov(p);
+    const linkList = (headPhys: number, items: number[]) => {
+      const n = items.length;
+      storeU64(h, headPhys, n ? v(items[0]!) : v(headPhys));
+      storeU64(h, headPhys + 8, n ? v(items[n - 1]!) : v(headPhys));
+      for (let i = 0; i < n; i++) {
+        storeU64(h, items[i]!, i + 1 < n ? v(items[i + 1]!) : v(headPhys));
+        storeU64(h, items[i]! + 8, i > 0 ? v(items[i - 1]!) : v(headPhys));
+      }
+    };
+    linkList(
+      this.structPhys,
+      this.zones.map((z) => z.phys),
+    );
+    storeU64(h, this.structPhys + 16, ca.headVirt());
+    for (const z of this.zones) {
+      linkList(
+        z.phys + 16,
+        z.inner.map((n) => n.phys),
+      );
+      linkList(
+        z.phys + 32,
+        z.leaves.map((n) => n.phys),
+      );
+      storeU64(h, z.phys + 48, BigInt(z.start));
+      storeU64(h, z.phys + 56, BigInt(z.end));
+      storeU64(h, z.phys + 64, z.root ? v(z.root.phys) : 0n);
+      storeU32(h, z.phys + 72, z.levels);
+      storeU32(h, z.phys + 76, z.leaves.length);
+      for (const n of [...z.inner, ...z.leaves]) storeU64(h, n.phys + 16, v(n.dataPfn * PAGE_SIZE));
+    }
+  }
+
+  /** Zone (extent) index holding pfn, or -1; the last hit is tried first. */
+  private lastZone = 0;
+  private zoneOf(pfn: number): number {
+    const zs = this.zones;
+    const lz = zs[this.lastZone];
+    if (lz !== undefined && pfn >= lz.start && pfn < lz.end) return this.lastZone;
+    for (let i = 0; i < zs.length; i++) {
+      const z = zs[i]!;
+      if (pfn >= z.start && pfn < z.end) {
+        this.lastZone = i;
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The leaf words and bit of `pfn` (in `hitWords` / `hitBit`), false when the
+   * pfn is outside the bitmap. No object per lookup: these run per page.
+   */
+  private hitWords: Uint32Array | null = null;
+  private hitBit = 0;
+  private hitZone: Zone | null = null;
+  private hitBlock = 0;
+  private locate(pfn: number): boolean {
+    const zi = this.zoneOf(pfn);
+    if (zi < 0) return false;
+    const z = this.zones[zi]!;
+    const rel = pfn - z.start;
+    this.hitZone = z;
+    this.hitBlock = Math.floor(rel / BM_BITS_PER_BLOCK);
+    this.hitWords = z.words[this.hitBlock]!;
+    this.hitBit = rel % BM_BITS_PER_BLOCK;
+    return true;
+  }
+
+  /** Leaf b of zone z for writing: its data page as words (materialised on first use). */
+  private leafWords(z: Zone, b: number): Uint32Array {
+    const w = z.words[b];
+    if (w) return w;
+    const f = this.heap.phys.frame(z.leaves[b]!.dataPfn);
+    const nw = new Uint32Array(f.buffer, f.byteOffset, PAGE_SIZE >>> 2);
+    z.words[b] = nw;
+    return nw;
+  }
+
+  /** The words of the last located leaf, for writing. */
+  private hitForWrite(): Uint32Array {
+    this.hitWords ??= this.leafWords(this.hitZone!, this.hitBlock);
+    return this.hitWords;
+  }
+
+  /** memory_bm_find_bit(): updates zone, node, node_pfn and cur_pfn — but not node_bit. */
+  private findBit(pfn: number): boolean {
+    const zi = this.zoneOf(pfn);
+    if (zi < 0) return false;
+    const z = this.zones[zi]!;
+    const block = Math.floor((pfn - z.start) / BM_BITS_PER_BLOCK);
+    this.curZone = zi;
+    this.curNode = block;
+    this.nodePfn = block * BM_BITS_PER_BLOCK;
+    this.curPfn = pfn;
+    this.hitZone = z;
+    this.hitBlock = block;
+    this.hitWords = z.words[block]!;
+    this.hitBit = (pfn - z.start) % BM_BITS_PER_BLOCK;
+    return true;
+  }
+
+  setBit(pfn: number): void {
+    if (!this.findBit(pfn))
+      throw new ModelError('BM_BUG', `memory_bm_set_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
+    this.hitForWrite()[this.hitBit >>> 5]! |= 1 << (this.hitBit & 31);
+  }
+
+  setBitCheck(pfn: number): boolean {
+    if (!this.findBit(pfn)) return false;
+    this.hitForWrite()[this.hitBit >>> 5]! |= 1 << (this.hitBit & 31);
+    return true;
+  }
+
+  clearBit(pfn: number): void {
+    if (!this.findBit(pfn))
+      throw new ModelError('BM_BUG', `memory_bm_clear_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
+    if (this.hitWords) this.hitWords[this.hitBit >>> 5]! &= ~(1 << (this.hitBit & 31));
+  }
+
+  testBit(pfn: number): boolean {
+    if (!this.findBit(pfn))
+      throw new ModelError('BM_BUG', `memory_bm_test_bit: pfn 0x${pfn.toString(16)} not in bitmap`);
+    return this.hitWords !== null && (this.hitWords[this.hitBit >>> 5]! & (1 << (this.hitBit & 31))) !== 0;
+  }
+
+  pfnPresent(pfn: number): boolean {
+    return this.findBit(pfn);
+  }
+
+  /** memory_bm_clear_current(): clear bit node_bit - 1 of the current leaf. */
+  clearCurrent(): void {
+    const bit = this.nodeBit - 1;
+    if (bit < 0) return;
+    const w = this.zones[this.curZone]!.words[this.curNode];
+    if (w) w[bit >>> 5]! &= ~(1 << (bit & 31));
+  }
+
+  nextPfn(): number {
+    for (;;) {
+      const z = this.zones[this.curZone];
+      if (!z) break;
+      const pages = z.end - z.start;
+      const bits = Math.min(pages - this.nodePfn, BM_BITS_PER_BLOCK);
+      const bit = findNextBit(z.words[this.curNode]!, bits, this.nodeBit);
+      if (bit < bits) {
+        const pfn = z.start + this.nodePfn + bit;
+        this.nodeBit = bit + 1;
+        this.curPfn = pfn;
+        return pfn;
+      }
+      // rtree_next_node()
+      if (this.curNode + 1 < z.leaves.length) {
+        this.curNode++;
+        this.nodePfn += BM_BITS_PER_BLOCK;
+        this.nodeBit = 0;
+        continue;
+      }
+      if (this.curZone + 1 < this.zones.length) {
+        this.curZone++;
+        this.curNode = 0;
+        this.nodePfn = 0;
+        this.nodeBit = 0;
+        continue;
+      }
+      break;
+    }
+    // 6.x does not reset: cur_pfn = BM_END_OF_MAP and the position stays at the end.
+    this.curPfn = BM_END_OF_MAP;
+    return BM_END_OF_MAP;
+  }
+
+  /** memory_bm_get_current(). */
+  current(): number {
+    return this.curPfn;
+  }
+
+  /** next_pfn() returned pfn: zone, node and node_pfn of its leaf, node_bit = its bit + 1, cur_pfn = pfn. */
+  positionAfter(pfn: number): void {
+    if (!this.findBit(pfn)) throw new ModelError('BM_BUG', `pfn 0x${pfn.toString(16)} not in bitmap`);
+    this.nodeBit = this.hitBit + 1;
+  }
+
+  positionReset(): void {
+    this.curZone = 0;
+    this.curNode = 0;
+    this.nodePfn = 0;
+    this.curPfn = BM_END_OF_MAP;
+    this.nodeBit = 0;
+  }
+
+  flush(): void {
+    const h = this.heap;
+    const z = this.zones[this.curZone];
+    const leaf = z?.leaves[this.curNode];
+    storeU64(h, this.structPhys + 24, z ? h.ptov(z.phys) : 0n);
+    storeU64(h, this.structPhys + 32, leaf ? h.ptov(leaf.phys) : 0n);
+    storeU64(h, this.structPhys + 40, BigInt(this.nodePfn));
+    storeU64(h, this.structPhys + 48, this.curPfn < 0 ? 0xffffffffffffffffn : BigInt(this.curPfn));
+    storeU32(h, this.structPhys + 56, this.nodeBit);
+  }
+
+  testBitQuiet(pfn: number): boolean {
+    if (!this.locate(pfn)) return false;
+    return this.hitWords !== null && (this.hitWords[this.hitBit >>> 5]! & (1 << (this.hitBit & 31))) !== 0;
+  }
+
+  setBitQuiet(pfn: number): void {
+    if (!this.locate(pfn)) throw new ModelError('BM_BUG', `pfn 0x${pfn.toString(16)} not in bitmap`);
+    this.hitForWrite()[this.hitBit >>> 5]! |= 1 << (this.hitBit & 31);
+  }
+
+  clearBitQuiet(pfn: number): void {
+    if (this.locate(pfn) && this.hitWords) this.hitWords[this.hitBit >>> 5]! &= ~(1 << (this.hitBit & 31));
+  }
+
+  forEachSet(fn: (pfn: number) => void): void {
+    for (const z of this.zones) {
+      for (let b = 0; b < z.words.length; b++) {
+        const base = z.start + b * BM_BITS_PER_BLOCK;
+        const bits = Math.min(z.end - base, BM_BITS_PER_BLOCK);
+        const w = z.words[b]!;
+        let bit = findNextBit(w, bits, 0);
+        while (bit < bits) {
+          fn(base + bit);
+          bit = findNextBit(w, bits, bit + 1);
+        }
+      }
+    }
+  }
+
+  count(): number {
+    let n = 0;
+    for (const z of this.zones)
+      for (let b = 0; b < z.words.length; b++)
+        n += popcountWords(z.words[b]!, Math.min(z.end - z.start - b * BM_BITS_PER_BLOCK, BM_BITS_PER_BLOCK));
+    return n;
+  }
+
+  clearAll(): void {
+    for (const z of this.zones) for (const w of z.words) w?.fill(0);
+  }
+
+  /** The leaves as bit blocks (stable: the words are views of the leaves' data pages). */
+  private blockList: BitBlock[] | null = null;
+  blocks32(): BitBlock[] {
+    if (this.blockList) return this.blockList;
+    const out: BitBlock[] = [];
+    for (const z of this.zones) {
+      for (let b = 0; b < z.words.length; b++) {
+        const start = z.start + b * BM_BITS_PER_BLOCK;
+        const leafWords = (): Uint32Array => this.leafWords(z, b);
+        out.push({
+          start,
+          end: Math.min(z.end, start + BM_BITS_PER_BLOCK),
+          get words() {
+            return z.words[b]!;
+          },
+          write: leafWords,
+        });
+      }
+    }
+    this.blockList = out;
+    return out;
+  }
+
+  /** Tree shape for tests/inspector. */
+  shape(): { start: number; end: number; levels: number; leaves: number; inner: number; rootPhys: number }[] {
+    return this.zones.map((z) => ({
+      start: z.start,
+      end: z.end,
+      levels: z.levels,
+      leaves: z.leaves.length,
+      inner: z.inner.length,
+      rootPhys: z.root?.phys ?? 0,
+    }));
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * ORACLE (test only): the implementation before uniform leaves (h16b), kept verbatim
+ * as the reference test/power/bitmap-leaves.property.test.ts holds the new one to.
+ *
+ * Word-at-a-time helpers for the restore side (./restore.ts): the same bits,
+ * positions and allocations as the kernel's per-page loops in
+ * kernel/power/snapshot.c (unpack_orig_pfns(), mark_unsafe_pages(),
+ * duplicate_memory_bitmap(), prepare_image(), get_buffer()), executed a run
+ * of pages — or a 32-bit word of a bitmap — at a time. Each helper names the
+ * per-page loop it stands for; test/power/restore-runs.property.test.ts holds
+ * each one to that loop.
+ *
+ * They work on `MemoryBitmap.blocks32()`: both bitmap kinds expose their data
+ * pages as ascending, disjoint blocks of bits, and every map the restore side
+ * creates covers the same extents (SwsuspMem.extents()), so block k of one
+ * map and block k of another cover the same pfns.
+ */
+import type { BitBlock, MemoryBitmap } from './bitmap.js';
+
+/** Do two maps have the same blocks (the same extents)? */
+export function sameLayout(a: readonly BitBlock[], b: readonly BitBlock[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k]!.start !== b[k]!.start || a[k]!.end !== b[k]!.end) return false;
+  return true;
+}
+
+/** Does a block hold a set bit? (A never-written block reads zero.) */
+function anySet(w: Uint32Array | null, nbits: number): boolean {
+  if (w === null) return false;
+  const words = (nbits + 31) >>> 5;
+  for (let i = 0; i < words; i++) if (w[i] !== 0) return true;
+  return false;
+}
+
+/**
+ * dst |= src, for two maps on the same extents: what `src.forEachSet(p =>
+ * dst.setBitQuiet(p))` does — duplicate_memory_bitmap() and the loops of
+ * prepare_image() that copy copy_bm / zero_bm — a word at a time. A dst block
+ * is materialised only when the src block holds a set bit (as the first
+ * setBitQuiet() into it would). Returns false (nothing done) when the layouts
+ * differ; the caller then takes the per-pfn path.
+ */
+export function orBits(dst: MemoryBitmap, src: MemoryBitmap): boolean {
+  const D = dst.blocks32();
+  const S = src.blocks32();
+  if (!sameLayout(D, S)) return false;
+  for (let k = 0; k < S.length; k++) {
+    const sb = S[k]!;
+    const sw = sb.words;
+    if (!anySet(sw, sb.end - sb.start)) continue;
+    const dw = D[k]!.write();
+    const words = (sb.end - sb.start + 31) >>> 5;
+    for (let i = 0; i < words; i++) dw[i] = dw[i]! | sw![i]!;
+  }
+  return true;
+}
+
+/**
+ * dst = src (bitwise), for two maps on the same extents: `dst.clearAll()`
+ * then `src.forEachSet(p => dst.setBitQuiet(p))` — 6.x mark_unsafe_pages()'s
+ * memory_bm_clear + duplicate — a word at a time. Blocks of dst that were
+ * never written and receive no bit stay unwritten. False when the layouts differ.
+ */
+export function assignBits(dst: MemoryBitmap, src: MemoryBitmap): boolean {
+  const D = dst.blocks32();
+  const S = src.blocks32();
+  if (!sameLayout(D, S)) return false;
+  for (let k = 0; k < S.length; k++) {
+    const sb = S[k]!;
+    const sw = sb.words;
+    const nbits = sb.end - sb.start;
+    const db = D[k]!;
+    if (db.words === null && !anySet(sw, nbits)) continue;
+    const dw = db.write();
+    // clearAll() zeroes the whole data page; the bits beyond `end` are zero in both anyway.
+    if (sw === null) dw.fill(0);
+    else dw.set(sw.subarray(0, dw.length));
+  }
+  return true;
+}
+
+/**
+ * Call `fn` for every pfn of [from, to) whose bit in `bm` is clear (a pfn the
+ * map does not cover counts as clear, as testBitQuiet() says), ascending —
+ * prepare_image()'s `!swsusp_page_is_free(page)` test over a run of
+ * allocated pages, 32 pfns per step.
+ */
+export function forEachClearBit(bm: MemoryBitmap, from: number, to: number, fn: (pfn: number) => void): void {
+  const B = bm.blocks32();
+  let pfn = from;
+  // First block ending after `from`.
+  let lo = 0;
+  let hi = B.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (B[mid]!.end <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; pfn < to; k++) {
+    const blk = k < B.length ? B[k]! : null;
+    // The gap before the next block (or after the last): not covered, so clear.
+    const gapEnd = blk === null ? to : Math.min(to, blk.start);
+    for (; pfn < gapEnd; pfn++) fn(pfn);
+    if (blk === null || pfn >= to) break;
+    const end = Math.min(to, blk.end);
+    const w = blk.words;
+    if (w === null) {
+      for (; pfn < end; pfn++) fn(pfn);
+      continue;
+    }
+    // Word by word: the inverted word, masked to [pfn, end), names the clear bits.
+    while (pfn < end) {
+      const o = pfn - blk.start;
+      const base = o & ~31;
+      let v = ~w[base >>> 5]! & (0xffffffff << (o - base));
+      const lim = end - blk.start - base;
+      if (lim < 32) v &= (1 << lim) - 1;
+      while (v !== 0) {
+        fn(blk.start + base + 31 - Math.clz32(v & -v));
+        v &= v - 1;
+      }
+      pfn = Math.min(end, blk.start + base + 32);
+    }
+  }
+}
+
+/**
+ * How many consecutive pfns from `from` on (at most `max`) have their bit set
+ * in every block list of `all` and clear in `none` (null: no such map). The
+ * lists come from maps on the same extents (sameLayout()); a pfn outside them
+ * ends the run. get_buffer()'s "load it in place" test — the next orig_bm bit,
+ * forbidden AND free, not a 6.6+ zero page — over a run, 32 pfns per step.
+ */
+export function runOfSetInAll(
+  all: readonly (readonly BitBlock[])[],
+  none: readonly BitBlock[] | null,
+  from: number,
+  max: number,
+): number {
+  const B = all[0]!;
+  let lo = 0;
+  let hi = B.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (B[mid]!.end <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  let n = 0;
+  let pfn = from;
+  for (let k = lo; k < B.length && n < max; k++) {
+    const blk = B[k]!;
+    if (pfn < blk.start) break; // a hole between extents
+    while (pfn < blk.end && n < max) {
+      const o = pfn - blk.start;
+      const wi = o >>> 5;
+      let v = 0xffffffff;
+      for (let m = 0; m < all.length && v !== 0; m++) {
+        const w = all[m]![k]!.words;
+        v &= w === null ? 0 : w[wi]!;
+      }
+      if (none !== null) {
+        const z = none[k]!.words;
+        if (z !== null) v &= ~z[wi]!;
+      }
+      // Bits from o on that are set, up to the first clear one.
+      const bit = o & 31;
+      const ones = ~(v >>> bit);
+      const run = ones === 0 ? 32 - bit : 31 - Math.clz32(ones & -ones);
+      const room = Math.min(run, blk.end - pfn, max - n);
+      n += room;
+      pfn += room;
+      // Stopped at a clear bit inside the block (at its end, the next block may go on).
+      if (pfn < blk.end && room === run && room < 32 - bit) return n;
+    }
+    if (pfn < blk.end) break;
+  }
+  return n;
+}
