@@ -3,11 +3,9 @@
  * as lzo1xCompress() in src/lib/lzo1x.ts (the reference; see its header for
  * the stream format and the kernel functions it follows), so every input
  * compresses to the same bytes. Compiled to WebAssembly by
- * `npm run build:wasm` (scripts/build-wasm.mjs) into src/lib/wasm/lzo1x-module.ts;
- * src/lib/lzo1x-wasm.ts instantiates it. This directory is outside tsc's
- * program (AssemblyScript's u32/usize/load<T> are not TypeScript).
+ * `npm run build:wasm` (assembly/index.ts is the module's entry).
  *
- * Memory (one linear memory, laid out by the caller from heapBase()):
+ * Memory (laid out by the caller, src/lib/wasm/instance.ts):
  *   dict  8192 × u16   block offsets of lzo1x_1's dictionary (D_BITS = 13)
  *   src   n bytes      the input
  *   dst   ≥ lzo1x_worst_compress(n) + 4 bytes (word stores may spill 3 bytes)
@@ -24,11 +22,6 @@ const M2_MAX_LEN: u32 = 8;
 const M2_MAX_OFFSET: u32 = 0x0800;
 const M3_MAX_OFFSET: u32 = 0x4000;
 const SHORT_COPY: u32 = 32;
-
-/** First free byte of linear memory (16-aligned): where the caller puts dict, src, dst. */
-export function heapBase(): usize {
-  return (__heap_base + 15) & ~(<usize>15);
-}
 
 /** Extended length: zero bytes worth 255 each, then a non-zero remainder. */
 @inline

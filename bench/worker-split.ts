@@ -12,13 +12,16 @@
  * weights (src/workload/types.ts DEFAULT_CONTENTS), zero pages left out (a
  * 6.6+ image does not carry them). Each phase is timed with the CPU clock of
  * this thread around every call; the summary is CPU µs per chunk and the
- * ratio of the worker's whole loop to native compression alone. Both LZO
- * backends are timed (`lzoCompress`, the active one, and the JS reference).
+ * ratio of the worker's whole loop to native compression alone, for both
+ * paths: TS (HIBLAB_CODEC=js: pages generated into the job buffer, the TS
+ * compressor and digest) and WASM (the default: the chunk prepared, compressed
+ * and digested in the WebAssembly module). Message passing is not included.
  */
 import { pathToFileURL } from 'node:url';
 import { crc32Le } from '../src/lib/crc32.js';
-import { lzo1xCompress } from '../src/lib/lzo1x.js';
-import { UNC_PAGES, UNC_SIZE } from '../src/power/compress/compressor.js';
+import { lzo1xWorstCompress } from '../src/lib/lzo1x.js';
+import { setLzoCompressBackend } from '../src/lib/lzo1x-wasm.js';
+import { bytesWorst6x, UNC_PAGES, UNC_SIZE } from '../src/power/compress/compressor.js';
 import {
   chunkRecordCap,
   compressRecordInto,
@@ -26,6 +29,7 @@ import {
   GEN_WORDS,
   generateInto,
 } from '../src/power/compress/pool.js';
+import { pagesWasm, prepareChunk } from '../src/power/compress/wasm-pages.js';
 import { Prng } from '../src/util/prng.js';
 import { ContentKind } from '../src/workload/content.js';
 import { lzoNative } from './codecs.js';
@@ -62,110 +66,104 @@ export function engineDescriptors(chunks: number, seed = 'hiblab-worker-split'):
 
 export interface SplitResult {
   chunks: number;
-  /** CPU µs per chunk of each phase. */
-  us: Record<string, number>;
+  /** CPU µs per chunk of each phase, per backend ('ts', 'wasm'), and native compression. */
+  us: { ts: Record<string, number>; wasm: Record<string, number>; native: number };
 }
+
+const PHASES = ['generate', 'compress', 'crc32', 'digest'] as const;
 
 export function runWorkerSplit(mib = 256, log: (s: string) => void = console.log): SplitResult {
   const chunks = Math.max(1, Math.floor((mib * MIB) / UNC_SIZE));
   const descs = engineDescriptors(chunks);
   const data = new Uint8Array(UNC_SIZE);
-  const rec = new Uint8Array(chunkRecordCap(UNC_SIZE + UNC_SIZE / 16 + 64 + 3 + 2));
-  const jsOut = new Uint8Array(UNC_SIZE + UNC_SIZE / 16 + 64 + 3);
+  const rec = new Uint8Array(chunkRecordCap(bytesWorst6x(UNC_SIZE)));
   const natIn = Buffer.from(data.buffer, data.byteOffset, data.length);
-  const natOut = Buffer.alloc(UNC_SIZE + UNC_SIZE / 16 + 64 + 3);
+  const natOut = Buffer.alloc(lzo1xWorstCompress(UNC_SIZE));
   const digests = new Uint32Array(UNC_PAGES);
-  const work = new Uint16Array(8192);
-  const phases = [
-    'generate',
-    'compress (active backend, record)',
-    'compress (JS lzo1xCompress)',
-    'crc32',
-    'digest',
-    'native lzo1x_1',
-  ];
-  const ns = new Map<string, number>(phases.map((p) => [p, 0]));
   let crcAcc = 0;
-  let cmpActive = 0;
-  let cmpNative = 0;
-  const gen = (c: number) => generateInto(data, descs, c * UNC_PAGES * GEN_WORDS);
-  // Phase by phase over all chunks, each call between two reads of the CPU
-  // clock (getrusage: this bench runs on one thread). A phase that needs the
-  // chunk's bytes regenerates them untimed first.
+  let cmpBytes = 0;
+  // Each call between two reads of the CPU clock (getrusage; this bench is one thread).
   const cpuUs = () => {
     const u = process.cpuUsage();
     return u.user + u.system;
   };
-  const timed = (name: string, fn: () => void, regenerate: boolean) => {
-    let total = 0;
+  /**
+   * One pass of the worker's compress loop over every chunk with the given
+   * backend, each phase timed: 'ts' = HIBLAB_CODEC=js (pages generated into
+   * the job buffer, TS compressor, TS digest), 'wasm' = the default
+   * (prepareChunk in the module, compressed and digested there).
+   */
+  const workerPass = (backend: 'ts' | 'wasm') => {
+    setLzoCompressBackend(backend === 'ts' ? 'js' : 'wasm');
+    const w = pagesWasm();
+    const us: Record<string, number> = { generate: 0, compress: 0, crc32: 0, digest: 0 };
+    cmpBytes = 0;
     for (let c = 0; c < chunks; c++) {
-      if (regenerate) gen(c);
-      const t0 = cpuUs();
-      if (regenerate) fn();
-      else gen(c);
-      total += cpuUs() - t0;
+      const at = c * UNC_PAGES * GEN_WORDS;
+      let t = cpuUs();
+      let chunk: Uint8Array = data;
+      if (w) chunk = prepareChunk(w, data, descs, at);
+      else generateInto(data, descs, at);
+      let t2 = cpuUs();
+      us.generate! += t2 - t;
+      t = t2;
+      cmpBytes += compressRecordInto('lzo', chunk, rec, 0);
+      t2 = cpuUs();
+      us.compress! += t2 - t;
+      t = t2;
+      crcAcc = crc32Le(crcAcc, chunk);
+      t2 = cpuUs();
+      us.crc32! += t2 - t;
+      t = t2;
+      digestInto(chunk, digests, 0);
+      us.digest! += cpuUs() - t;
     }
-    ns.set(name, ns.get(name)! + total);
+    for (const k of PHASES) us[k] = us[k]! / chunks;
+    return us;
   };
-  for (let round = 0; round < 2; round++) {
-    // Round 0 warms the JIT; round 1 is measured.
-    for (const p of phases) ns.set(p, 0);
-    cmpActive = 0;
-    cmpNative = 0;
-    timed('generate', () => {}, false);
-    timed(
-      'compress (active backend, record)',
-      () => {
-        cmpActive += compressRecordInto('lzo', data, rec, 0);
-      },
-      true,
-    );
-    timed(
-      'compress (JS lzo1xCompress)',
-      () => {
-        lzo1xCompress(data, jsOut, work);
-      },
-      true,
-    );
-    timed(
-      'crc32',
-      () => {
-        crcAcc = crc32Le(crcAcc, data);
-      },
-      true,
-    );
-    timed('digest', () => digestInto(data, digests, 0), true);
-    timed(
-      'native lzo1x_1',
-      () => {
-        const r = lzoNative.compress(natIn, natOut);
-        if (r.err !== 0) throw new Error(`liblzo compress failed: ${r.err}`);
-        cmpNative += r.len;
-      },
-      true,
-    );
-  }
-  const us: Record<string, number> = {};
+  const nativePass = () => {
+    setLzoCompressBackend('js');
+    let total = 0;
+    cmpBytes = 0;
+    for (let c = 0; c < chunks; c++) {
+      generateInto(data, descs, c * UNC_PAGES * GEN_WORDS);
+      const t = cpuUs();
+      const r = lzoNative.compress(natIn, natOut);
+      total += cpuUs() - t;
+      if (r.err !== 0) throw new Error(`liblzo compress failed: ${r.err}`);
+      cmpBytes += r.len;
+    }
+    return total / chunks;
+  };
+  // A warm-up pass of each, then the measured ones.
+  workerPass('ts');
+  workerPass('wasm');
+  nativePass();
+  const ts = workerPass('ts');
+  const tsBytes = cmpBytes;
+  const wasm = workerPass('wasm');
+  const wasmBytes = cmpBytes;
+  const native = nativePass();
+  const natBytes = cmpBytes;
+  setLzoCompressBackend('wasm');
+  if (tsBytes !== wasmBytes)
+    throw new Error(`TS and WASM streams differ in size: ${tsBytes} vs ${wasmBytes}`);
+
   log(`worker split: ${chunks} chunks of ${UNC_SIZE} bytes (engine page mix), node ${process.version}`);
-  for (const p of phases) {
-    us[p] = ns.get(p)! / chunks;
+  log(`  CPU µs per chunk          ${'TS'.padStart(8)} ${'WASM'.padStart(8)}`);
+  const mibs = (u: number) => (UNC_SIZE / MIB / (u / 1e6)).toFixed(0);
+  for (const k of PHASES)
     log(
-      `  ${p.padEnd(36)} ${us[p]!.toFixed(1).padStart(7)} µs/chunk  ${(UNC_SIZE / MIB / (us[p]! / 1e6)).toFixed(0).padStart(6)} MiB/s`,
+      `  ${k.padEnd(24)} ${ts[k]!.toFixed(1).padStart(8)} ${wasm[k]!.toFixed(1).padStart(8)}   (${mibs(ts[k]!)} → ${mibs(wasm[k]!)} MiB/s)`,
     );
-  }
-  const worker = us.generate! + us['compress (active backend, record)']! + us.crc32! + us.digest!;
-  const workerJs = us.generate! + us['compress (JS lzo1xCompress)']! + us.crc32! + us.digest!;
-  const nat = us['native lzo1x_1']!;
+  const sum = (r: Record<string, number>) => PHASES.reduce((a, k) => a + r[k]!, 0);
+  log(`  ${'worker loop'.padEnd(24)} ${sum(ts).toFixed(1).padStart(8)} ${sum(wasm).toFixed(1).padStart(8)}`);
+  log(`  native lzo1x_1 compress alone: ${native.toFixed(1)} µs/chunk (${mibs(native)} MiB/s)`);
   log(
-    `  worker loop (active): ${worker.toFixed(1)} µs/chunk = ${(worker / nat).toFixed(2)}× native compress`,
+    `  worker loop / native compress: TS ${(sum(ts) / native).toFixed(2)}×, WASM ${(sum(wasm) / native).toFixed(2)}×; ` +
+      `compressed ${(wasmBytes / chunks).toFixed(0)} B/chunk (liblzo ${(natBytes / chunks).toFixed(0)}; crc ${crcAcc >>> 0})`,
   );
-  log(
-    `  worker loop (JS LZO): ${workerJs.toFixed(1)} µs/chunk = ${(workerJs / nat).toFixed(2)}× native compress`,
-  );
-  log(
-    `  compressed: active ${(cmpActive / chunks).toFixed(0)} B/chunk, native ${(cmpNative / chunks).toFixed(0)} B/chunk (crc ${crcAcc >>> 0})`,
-  );
-  return { chunks, us };
+  return { chunks, us: { ts, wasm, native } };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -18,6 +18,7 @@ import { CodecError } from '../../lib/codec-errors.js';
 import { crc32Le } from '../../lib/crc32.js';
 import { generatePage, PAGE_SIZE, pageDigest } from '../../workload/content.js';
 import { CMP_HEADER, type CompressorName, getChunkCodec, UNC_SIZE } from './compressor.js';
+import { digestGeneratedWasm, digestPagesInto, expectedPageWasm, pagesWasm } from './wasm-pages.js';
 
 /**
  * Page descriptors travel with a job as GEN_WORDS u32 per page of the chunk:
@@ -153,10 +154,9 @@ export function generateInto(data: Uint8Array, gen: Uint32Array, at: number): vo
   }
 }
 
-/** pageDigest() of every page of `data` into out[at..]. */
+/** pageDigest() of every page of `data` into out[at..] (in WebAssembly when `data` is a prepared chunk). */
 export function digestInto(data: Uint8Array, out: Uint32Array, at: number): void {
-  const pages = Math.floor(data.length / PAGE_SIZE);
-  for (let p = 0; p < pages; p++) out[at + p] = pageDigest(data.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+  digestPagesInto(data, out, at);
 }
 
 /**
@@ -173,14 +173,18 @@ export function matchGenerated(
   scratch: Uint8Array,
 ): void {
   const pages = Math.floor(data.length / PAGE_SIZE);
-  const want = new Uint32Array(scratch.buffer, scratch.byteOffset, PAGE_SIZE >>> 2);
+  const w = pagesWasm();
+  const jsWant = new Uint32Array(scratch.buffer, scratch.byteOffset, PAGE_SIZE >>> 2);
   const aligned = data.byteOffset % 4 === 0;
   const got = aligned ? new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2) : null;
   for (let p = 0, g = at; p < pages; p++, g += GEN_WORDS) {
     const kind = g < expect.length ? expect[g]! : 0;
     let ok = 0;
     if (kind !== 0) {
-      generatePage(kind, expect[g + 1]!, expect[g + 2]!, 0, scratch);
+      // The expected page: made in the WebAssembly module's scratch page, or by the TS generator.
+      let want = jsWant;
+      if (w) want = expectedPageWasm(w, kind, expect[g + 1]!, expect[g + 2]!);
+      else generatePage(kind, expect[g + 1]!, expect[g + 2]!, 0, scratch);
       ok = 1;
       if (got) {
         const base = p * (PAGE_SIZE >>> 2);
@@ -191,8 +195,9 @@ export function matchGenerated(
           }
       } else {
         const base = p * PAGE_SIZE;
+        const wantBytes = new Uint8Array(want.buffer, want.byteOffset, PAGE_SIZE);
         for (let i = 0; i < PAGE_SIZE; i++)
-          if (data[base + i] !== scratch[i]) {
+          if (data[base + i] !== wantBytes[i]) {
             ok = 0;
             break;
           }
@@ -206,6 +211,11 @@ export function matchGenerated(
 export function digestGenerated(descs: Uint32Array, out?: Uint32Array, scratch?: Uint8Array): Uint32Array {
   const n = Math.floor(descs.length / GEN_WORDS);
   const res = out ?? new Uint32Array(n);
+  const w = pagesWasm();
+  if (w) {
+    digestGeneratedWasm(w, descs, res);
+    return res;
+  }
   const page = scratch ?? new Uint8Array(PAGE_SIZE);
   for (let i = 0, g = 0; i < n; i++, g += GEN_WORDS) {
     generatePage(descs[g]!, descs[g + 1]!, descs[g + 2]!, 0, page);

@@ -1,6 +1,6 @@
 /**
- * The committed WebAssembly module (src/lib/wasm/lzo1x-module.ts) is what
- * assembly/lzo1x.ts builds to with the pinned AssemblyScript compiler: the
+ * The committed WebAssembly module (src/lib/wasm/module.ts) is what
+ * assembly/index.ts builds to with the pinned AssemblyScript compiler: the
  * build script rebuilds it in memory and compares (`npm run build:wasm`
  * refreshes it).
  */
@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 describe('WebAssembly module build', () => {
-  it('src/lib/wasm/lzo1x-module.ts is current', () => {
+  it('src/lib/wasm/module.ts is current', () => {
     const out = execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
