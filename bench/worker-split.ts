@@ -16,18 +16,23 @@
  * paths: TS (HIBLAB_CODEC=js: pages generated into the job buffer, the TS
  * compressor and digest) and WASM (the default: the chunk prepared, compressed
  * and digested in the WebAssembly module). Message passing is not included.
+ * Then the resume side's worker loop (decompress, crc32, matchGenerated,
+ * the verify's digestGenerated) against native decompression.
  */
 import { pathToFileURL } from 'node:url';
 import { crc32Le } from '../src/lib/crc32.js';
 import { lzo1xWorstCompress } from '../src/lib/lzo1x.js';
 import { setLzoCompressBackend } from '../src/lib/lzo1x-wasm.js';
-import { bytesWorst6x, UNC_PAGES, UNC_SIZE } from '../src/power/compress/compressor.js';
+import { bytesWorst6x, CMP_HEADER, UNC_PAGES, UNC_SIZE } from '../src/power/compress/compressor.js';
 import {
   chunkRecordCap,
   compressRecordInto,
+  decompressChunk,
+  digestGenerated,
   digestInto,
   GEN_WORDS,
   generateInto,
+  matchGenerated,
 } from '../src/power/compress/pool.js';
 import { pagesWasm, prepareChunk } from '../src/power/compress/wasm-pages.js';
 import { Prng } from '../src/util/prng.js';
@@ -145,6 +150,63 @@ export function runWorkerSplit(mib = 256, log: (s: string) => void = console.log
   const wasmBytes = cmpBytes;
   const native = nativePass();
   const natBytes = cmpBytes;
+  // The resume side, per chunk: decompress (TS; there is no WebAssembly
+  // decompressor), crc32, matchGenerated against the descriptors (the loader's
+  // check), digestGenerated of the same descriptors (the verify).
+  const streams: Uint8Array[] = [];
+  setLzoCompressBackend('wasm');
+  for (let c = 0; c < chunks; c++) {
+    generateInto(data, descs, c * UNC_PAGES * GEN_WORDS);
+    const n = compressRecordInto('lzo', data, rec, 0);
+    streams.push(rec.slice(CMP_HEADER, CMP_HEADER + n));
+  }
+  const back = new Uint8Array(UNC_SIZE);
+  const match = new Uint8Array(UNC_PAGES);
+  const scratch = new Uint8Array(4096);
+  const dig = new Uint32Array(UNC_PAGES);
+  const RESUME = ['decompress', 'crc32', 'match', 'digest (verify)'] as const;
+  const resumePass = (backend: 'ts' | 'wasm') => {
+    setLzoCompressBackend(backend === 'ts' ? 'js' : 'wasm');
+    const us: Record<string, number> = { decompress: 0, crc32: 0, match: 0, 'digest (verify)': 0 };
+    for (let c = 0; c < chunks; c++) {
+      const d = descs.subarray(c * UNC_PAGES * GEN_WORDS, (c + 1) * UNC_PAGES * GEN_WORDS);
+      let t = cpuUs();
+      decompressChunk('lzo', streams[c]!, back, UNC_SIZE);
+      let t2 = cpuUs();
+      us.decompress! += t2 - t;
+      t = t2;
+      crcAcc = crc32Le(crcAcc, back);
+      t2 = cpuUs();
+      us.crc32! += t2 - t;
+      t = t2;
+      matchGenerated(back, d, 0, match, 0, scratch);
+      t2 = cpuUs();
+      us.match! += t2 - t;
+      t = t2;
+      digestGenerated(d, dig, scratch);
+      us['digest (verify)']! += cpuUs() - t;
+      if (match.some((m) => m !== 1)) throw new Error(`chunk ${c}: a page does not match its descriptor`);
+    }
+    for (const k of RESUME) us[k] = us[k]! / chunks;
+    return us;
+  };
+  const natDecompress = () => {
+    const out = Buffer.alloc(UNC_SIZE);
+    let total = 0;
+    for (const st of streams) {
+      const b = Buffer.from(st.buffer, st.byteOffset, st.length);
+      const t = cpuUs();
+      lzoNative.decompress(b, out);
+      total += cpuUs() - t;
+    }
+    return total / chunks;
+  };
+  resumePass('ts');
+  resumePass('wasm');
+  natDecompress();
+  const rts = resumePass('ts');
+  const rwasm = resumePass('wasm');
+  const rnat = natDecompress();
   setLzoCompressBackend('wasm');
   if (tsBytes !== wasmBytes)
     throw new Error(`TS and WASM streams differ in size: ${tsBytes} vs ${wasmBytes}`);
@@ -162,6 +224,16 @@ export function runWorkerSplit(mib = 256, log: (s: string) => void = console.log
   log(
     `  worker loop / native compress: TS ${(sum(ts) / native).toFixed(2)}×, WASM ${(sum(wasm) / native).toFixed(2)}×; ` +
       `compressed ${(wasmBytes / chunks).toFixed(0)} B/chunk (liblzo ${(natBytes / chunks).toFixed(0)}; crc ${crcAcc >>> 0})`,
+  );
+  log(`  resume side, CPU µs per chunk  ${'TS'.padStart(8)} ${'WASM'.padStart(8)}`);
+  for (const k of RESUME)
+    log(`  ${k.padEnd(30)} ${rts[k]!.toFixed(1).padStart(8)} ${rwasm[k]!.toFixed(1).padStart(8)}`);
+  const rsum = (r: Record<string, number>) => RESUME.reduce((a, k) => a + r[k]!, 0);
+  log(
+    `  ${'resume worker loop'.padEnd(30)} ${rsum(rts).toFixed(1).padStart(8)} ${rsum(rwasm).toFixed(1).padStart(8)}`,
+  );
+  log(
+    `  native lzo1x_decompress_safe alone: ${rnat.toFixed(1)} µs/chunk; resume loop / native: TS ${(rsum(rts) / rnat).toFixed(2)}×, WASM ${(rsum(rwasm) / rnat).toFixed(2)}×`,
   );
   return { chunks, us: { ts, wasm, native } };
 }

@@ -18,7 +18,7 @@ import { CodecError } from '../../lib/codec-errors.js';
 import { crc32Le } from '../../lib/crc32.js';
 import { generatePage, PAGE_SIZE, pageDigest } from '../../workload/content.js';
 import { CMP_HEADER, type CompressorName, getChunkCodec, UNC_SIZE } from './compressor.js';
-import { digestGeneratedWasm, digestPagesInto, expectedPageWasm, pagesWasm } from './wasm-pages.js';
+import { digestGeneratedWasm, digestPagesInto, matchPagesWasm, pagesWasm } from './wasm-pages.js';
 
 /**
  * Page descriptors travel with a job as GEN_WORDS u32 per page of the chunk:
@@ -172,19 +172,21 @@ export function matchGenerated(
   outAt: number,
   scratch: Uint8Array,
 ): void {
-  const pages = Math.floor(data.length / PAGE_SIZE);
   const w = pagesWasm();
-  const jsWant = new Uint32Array(scratch.buffer, scratch.byteOffset, PAGE_SIZE >>> 2);
+  if (w) {
+    // Generated and compared in the WebAssembly module.
+    matchPagesWasm(w, data, expect, at, out, outAt);
+    return;
+  }
+  const pages = Math.floor(data.length / PAGE_SIZE);
+  const want = new Uint32Array(scratch.buffer, scratch.byteOffset, PAGE_SIZE >>> 2);
   const aligned = data.byteOffset % 4 === 0;
   const got = aligned ? new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2) : null;
   for (let p = 0, g = at; p < pages; p++, g += GEN_WORDS) {
     const kind = g < expect.length ? expect[g]! : 0;
     let ok = 0;
     if (kind !== 0) {
-      // The expected page: made in the WebAssembly module's scratch page, or by the TS generator.
-      let want = jsWant;
-      if (w) want = expectedPageWasm(w, kind, expect[g + 1]!, expect[g + 2]!);
-      else generatePage(kind, expect[g + 1]!, expect[g + 2]!, 0, scratch);
+      generatePage(kind, expect[g + 1]!, expect[g + 2]!, 0, scratch);
       ok = 1;
       if (got) {
         const base = p * (PAGE_SIZE >>> 2);
@@ -195,9 +197,8 @@ export function matchGenerated(
           }
       } else {
         const base = p * PAGE_SIZE;
-        const wantBytes = new Uint8Array(want.buffer, want.byteOffset, PAGE_SIZE);
         for (let i = 0; i < PAGE_SIZE; i++)
-          if (data[base + i] !== wantBytes[i]) {
+          if (data[base + i] !== scratch[i]) {
             ok = 0;
             break;
           }

@@ -92,3 +92,32 @@ export function expectedPageWasm(w: HiblabWasm, kind: number, seed: number, pfn:
   generateAt(w, kind, seed, pfn, w.page);
   return new Uint32Array(w.bytes.buffer, w.page, PAGE_SIZE >>> 2);
 }
+
+/**
+ * matchGenerated() in the module: for each page of `data` with an
+ * expectation in `expect` (GEN_WORDS per page from word `at`), 1 in
+ * out[outAt + p] when its bytes equal the generated page, else 0. The page
+ * is copied into the module's src region and compared there with the
+ * expected page made in its scratch page.
+ */
+export function matchPagesWasm(
+  w: HiblabWasm,
+  data: Uint8Array,
+  expect: Uint32Array,
+  at: number,
+  out: Uint8Array,
+  outAt: number,
+): void {
+  const pages = Math.floor(data.length / PAGE_SIZE);
+  w.reserve(PAGE_SIZE);
+  for (let p = 0, g = at; p < pages; p++, g += GEN_WORDS) {
+    const kind = g < expect.length ? expect[g]! : 0;
+    let ok = 0;
+    if (kind !== 0) {
+      generateAt(w, kind, expect[g + 1]!, expect[g + 2]!, w.page);
+      w.bytes.set(data.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE), w.src);
+      ok = w.x.samePage(w.src, w.page) ? 1 : 0;
+    }
+    out[outAt + p] = ok;
+  }
+}
