@@ -3,9 +3,10 @@
  * "image_compress/%u" / "image_decompress/%u" thread. It receives a batch of
  * chunks packed into one transferred ArrayBuffer, runs the codec and
  * crc32_le on each (a chunk to compress is first laid out in this thread's
- * WebAssembly module, where its pages are generated, compressed and digested:
- * src/power/compress/wasm-pages.ts; HIBLAB_CODEC=js keeps everything in TS), and transfers one result buffer back, together with the
- * input buffer (the pool reuses it for a later batch). The result buffer is
+ * WebAssembly module, where its pages are generated, compressed and
+ * digested: src/power/compress/wasm-pages.ts; HIBLAB_CODEC=js keeps it all
+ * in TS), and transfers one result buffer back, together with the input
+ * buffer (the pool reuses it for a later batch). The result buffer is
  * allocated without zero-filling (Buffer.allocUnsafeSlow): every byte a reply
  * points at is written by the codec, and zeroing ~1 GiB of fresh output
  * pages per GiB read was measurable.
