@@ -2,8 +2,11 @@
  * worker_threads side of NodeChunkPool (src/node/compress-pool.ts): one
  * "image_compress/%u" / "image_decompress/%u" thread. It receives a batch of
  * chunks packed into one transferred ArrayBuffer, runs the codec and
- * crc32_le on each, and transfers one result buffer back, together with the
- * input buffer (the pool reuses it for a later batch). The result buffer is
+ * crc32_le on each (a chunk to compress is first laid out in this thread's
+ * WebAssembly module, where its pages are generated, compressed and
+ * digested: src/power/compress/wasm-pages.ts; HIBLAB_CODEC=js keeps it all
+ * in TS), and transfers one result buffer back, together with the input
+ * buffer (the pool reuses it for a later batch). The result buffer is
  * allocated without zero-filling (Buffer.allocUnsafeSlow): every byte a reply
  * points at is written by the codec, and zeroing ~1 GiB of fresh output
  * pages per GiB read was measurable.
@@ -32,6 +35,7 @@ import {
   generateInto,
   matchGenerated,
 } from '../power/compress/pool.js';
+import { pagesWasm, prepareChunk } from '../power/compress/wasm-pages.js';
 import type { WorkerReply, WorkerRequest } from './compress-pool.js';
 import './install-fast-paths.js';
 
@@ -85,25 +89,31 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     try {
       if (req.op === 'compress') {
         const ao = req.auxOffsets?.[i] ?? -1;
-        if (ao >= 0) generateInto(src, req.aux!, ao);
+        // The chunk in the WebAssembly module's memory, its described pages
+        // generated there (the compressor, crc32 and digests read it in place),
+        // or, without WebAssembly, the pages generated into the input buffer.
+        const w = pagesWasm();
+        let chunk: Uint8Array = src;
+        if (w) chunk = prepareChunk(w, src, ao >= 0 ? req.aux : undefined, ao);
+        else if (ao >= 0) generateInto(src, req.aux!, ao);
         if (req.record) {
           // The chunk's swap pages, records back to back (the writer writes many in one call).
-          const n = compressRecordInto(req.codec, src, out, pos);
+          const n = compressRecordInto(req.codec, chunk, out, pos);
           offsets[i] = pos + CMP_HEADER;
           lens[i] = n;
           pos += chunkRecordPages(n) * 4096;
         } else {
-          const cap = codec.worstCompress(src.length);
-          const n = codec.compress(src, out.subarray(pos, pos + cap));
+          const cap = codec.worstCompress(chunk.length);
+          const n = codec.compress(chunk, out.subarray(pos, pos + cap));
           offsets[i] = pos;
           lens[i] = n;
           pos += cap;
         }
-        crcs[i] = crc32Le(0, src);
+        crcs[i] = crc32Le(0, chunk);
         if (info) {
           infoOffsets![i] = infoPos;
-          digestInto(src, info as Uint32Array, infoPos);
-          infoPos += Math.floor(src.length / 4096);
+          digestInto(chunk, info as Uint32Array, infoPos);
+          infoPos += Math.floor(chunk.length / 4096);
         }
       } else if (req.op === 'digest') {
         const cap = src.length / GEN_WORDS;

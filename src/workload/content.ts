@@ -96,7 +96,7 @@ const WORDS =
 let corpus: Uint8Array | undefined;
 
 /** 64 KiB of deterministic text from which text pages take runs. */
-function textCorpus(): Uint8Array {
+export function textCorpus(): Uint8Array {
   if (corpus) return corpus;
   const words = WORDS.split(' ');
   const out = new Uint8Array(65536);

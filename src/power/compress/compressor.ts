@@ -10,7 +10,8 @@
  */
 import { UsageError } from '../../errors.js';
 import { lz4Compress, lz4CompressBound, lz4DecompressSafe } from '../../lib/lz4.js';
-import { lzo1xCompress, lzo1xDecompressSafe, lzo1xWorstCompress } from '../../lib/lzo1x.js';
+import { lzo1xDecompressSafe, lzo1xWorstCompress } from '../../lib/lzo1x.js';
+import { lzoCompress } from '../../lib/lzo1x-wasm.js';
 
 export type CompressorName = 'lzo' | 'lz4';
 
@@ -60,7 +61,8 @@ export function getChunkCodec(name: CompressorName): ChunkCodec {
 const LZO: ChunkCodec = {
   name: 'lzo',
   worstCompress: bytesWorst6x,
-  compress: (src, dst) => lzo1xCompress(src, dst),
+  // WebAssembly LZO1X-1 when the host has it, else the TS reference: the same bytes (src/lib/lzo1x-wasm.ts).
+  compress: (src, dst) => lzoCompress(src, dst),
   decompress: (src, dst) => lzo1xDecompressSafe(src, dst),
 };
 

@@ -18,6 +18,7 @@ import { CodecError } from '../../lib/codec-errors.js';
 import { crc32Le } from '../../lib/crc32.js';
 import { generatePage, PAGE_SIZE, pageDigest } from '../../workload/content.js';
 import { CMP_HEADER, type CompressorName, getChunkCodec, UNC_SIZE } from './compressor.js';
+import { digestGeneratedWasm, digestPagesInto, matchPagesWasm, pagesWasm } from './wasm-pages.js';
 
 /**
  * Page descriptors travel with a job as GEN_WORDS u32 per page of the chunk:
@@ -153,10 +154,9 @@ export function generateInto(data: Uint8Array, gen: Uint32Array, at: number): vo
   }
 }
 
-/** pageDigest() of every page of `data` into out[at..]. */
+/** pageDigest() of every page of `data` into out[at..] (in WebAssembly when `data` is a prepared chunk). */
 export function digestInto(data: Uint8Array, out: Uint32Array, at: number): void {
-  const pages = Math.floor(data.length / PAGE_SIZE);
-  for (let p = 0; p < pages; p++) out[at + p] = pageDigest(data.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE));
+  digestPagesInto(data, out, at);
 }
 
 /**
@@ -172,6 +172,12 @@ export function matchGenerated(
   outAt: number,
   scratch: Uint8Array,
 ): void {
+  const w = pagesWasm();
+  if (w) {
+    // Generated and compared in the WebAssembly module.
+    matchPagesWasm(w, data, expect, at, out, outAt);
+    return;
+  }
   const pages = Math.floor(data.length / PAGE_SIZE);
   const want = new Uint32Array(scratch.buffer, scratch.byteOffset, PAGE_SIZE >>> 2);
   const aligned = data.byteOffset % 4 === 0;
@@ -206,6 +212,11 @@ export function matchGenerated(
 export function digestGenerated(descs: Uint32Array, out?: Uint32Array, scratch?: Uint8Array): Uint32Array {
   const n = Math.floor(descs.length / GEN_WORDS);
   const res = out ?? new Uint32Array(n);
+  const w = pagesWasm();
+  if (w) {
+    digestGeneratedWasm(w, descs, res);
+    return res;
+  }
   const page = scratch ?? new Uint8Array(PAGE_SIZE);
   for (let i = 0, g = 0; i < n; i++, g += GEN_WORDS) {
     generatePage(descs[g]!, descs[g + 1]!, descs[g + 2]!, 0, page);
