@@ -5,29 +5,33 @@
  * buddy allocator, taken up or down). A pushed pfn that continues the top run
  * in its direction (or either direction while the top run has one pfn)
  * lengthens it; pop takes the top run's last pfn. The order of pfns popped is
- * exactly the order a plain array stack would give; memory is per run.
+ * exactly the order a plain array stack would give; memory is per run:
+ * 8 bytes while pfns fit in 32 bits (below 16 TiB), 12 above.
  *
- * Run r: pfns base[r], base[r] + dir[r], …, base[r] + dir[r]·(len[r] − 1),
- * pushed in that order; dir is +1 or −1 (meaningless while len is 1).
+ * Run r: pfns base[r], base[r] ± 1, …, len(r) of them, pushed in that order;
+ *   base[r]  first pfn (Uint32Array, Float64Array once a pfn reaches 2^32)
+ *   ld[r]    u32: bit 31 = the run goes down, bits 0–30 = its length
+ *            (a run stops growing at 2^31 − 1 pfns; the next push starts another)
  */
+const DOWN = 0x80000000;
+const MAX_LEN = 0x7fffffff;
+
 export class PfnStack {
-  private base: Float64Array;
-  private len: Float64Array;
-  private dir: Int8Array;
+  private base: Uint32Array | Float64Array;
+  private ld: Uint32Array;
   /** Runs in use. */
   private r = 0;
-  /** Pfns held (sum of len). */
+  /** Pfns held (sum of the lengths). */
   private n = 0;
 
   constructor(
-    /** Every pfn pushed is below this (kept for the callers; runs hold any pfn below 2^53). */
-    _pfnLimit: number,
+    /** Every pfn pushed is below this: 32-bit run starts when it allows. */
+    pfnLimit: number,
     capacity = 64,
   ) {
     const c = Math.max(1, capacity);
-    this.base = new Float64Array(c);
-    this.len = new Float64Array(c);
-    this.dir = new Int8Array(c);
+    this.base = pfnLimit <= 2 ** 32 ? new Uint32Array(c) : new Float64Array(c);
+    this.ld = new Uint32Array(c);
   }
 
   get length(): number {
@@ -42,24 +46,25 @@ export class PfnStack {
   push(pfn: number): void {
     const t = this.r - 1;
     if (t >= 0) {
-      const len = this.len[t]!;
+      const ld = this.ld[t]!;
+      const len = ld & MAX_LEN;
       const b = this.base[t]!;
-      if (len === 1 && (pfn === b + 1 || pfn === b - 1)) {
-        this.dir[t] = pfn - b;
-        this.len[t] = 2;
-        this.n++;
-        return;
-      }
-      if (len > 1 && pfn === b + this.dir[t]! * len) {
-        this.len[t] = len + 1;
+      if (len === 1) {
+        if (pfn === b + 1 || pfn === b - 1) {
+          this.ld[t] = pfn < b ? (DOWN | 2) >>> 0 : 2;
+          this.n++;
+          return;
+        }
+      } else if (len < MAX_LEN && pfn === (ld & DOWN ? b - len : b + len)) {
+        this.ld[t] = ld + 1;
         this.n++;
         return;
       }
     }
-    if (this.r === this.base.length) this.grow();
+    if (this.r === this.ld.length) this.grow();
+    if (pfn >= 2 ** 32 && this.base instanceof Uint32Array) this.base = Float64Array.from(this.base);
     this.base[this.r] = pfn;
-    this.len[this.r] = 1;
-    this.dir[this.r] = 1;
+    this.ld[this.r] = 1;
     this.r++;
     this.n++;
   }
@@ -68,10 +73,12 @@ export class PfnStack {
   pop(): number | undefined {
     if (this.r === 0) return undefined;
     const t = this.r - 1;
-    const len = this.len[t]! - 1;
-    const pfn = this.base[t]! + this.dir[t]! * len;
+    const ld = this.ld[t]!;
+    const len = (ld & MAX_LEN) - 1;
+    const b = this.base[t]!;
+    const pfn = ld & DOWN ? b - len : b + len;
     if (len === 0) this.r--;
-    else this.len[t] = len;
+    else this.ld[t] = len === 1 ? 1 : ld - 1;
     this.n--;
     return pfn;
   }
@@ -83,15 +90,12 @@ export class PfnStack {
 
   private grow(): void {
     // ×1.5: the slack of a large stack is a third of it, not as much again.
-    const c = Math.ceil(this.base.length * 1.5) + 1;
-    const b = new Float64Array(c);
+    const c = Math.ceil(this.ld.length * 1.5) + 1;
+    const b = this.base instanceof Uint32Array ? new Uint32Array(c) : new Float64Array(c);
     b.set(this.base);
     this.base = b;
-    const l = new Float64Array(c);
-    l.set(this.len);
-    this.len = l;
-    const d = new Int8Array(c);
-    d.set(this.dir);
-    this.dir = d;
+    const l = new Uint32Array(c);
+    l.set(this.ld);
+    this.ld = l;
   }
 }

@@ -176,7 +176,7 @@ const arraysArb = (maxRuns = 40, maxLen = 700): fc.Arbitrary<Arrays> =>
         len: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: maxLen })),
         zero: fc.boolean(),
       }),
-      { maxLength: maxRuns },
+      { maxLength: maxRuns, size: 'max' },
     )
     .chain((runs) =>
       fc.integer({ min: 0, max: 2 ** 20 }).map((first) => {
@@ -216,44 +216,51 @@ function outcome(f: () => void): string {
 }
 
 describe('PfnRuns against the per-entry arrays', () => {
-  it('every lookup answers as the arrays do, in any order; one run per maximal stretch (fast-check)', () => {
-    fc.assert(
-      fc.property(arraysArb(25, 80), fc.array(fc.nat(), { maxLength: 60 }), (a, picks) => {
-        const L = runsOf(a);
-        const n = a.pfns.length;
-        const zeroCount = a.zero.reduce((s, z) => s + z, 0);
-        expect(L.count).toBe(n);
-        expect(L.zeroCount).toBe(zeroCount);
-        expect(L.dataCount).toBe(n - zeroCount);
-        expect(L.runs).toBe(maximalRuns(a));
-        expect(Array.from(L)).toEqual(a.pfns);
-        expect(Array.from(L.zero)).toEqual(Array.from(a.zero));
-        expect(L.firstPfn).toBe(a.pfns[0]);
-        expect(L.lastPfn).toBe(a.pfns[n - 1]);
-        const dataIndex = oldDataIndex(a.zero);
-        // Ascending, then at random (the lookup hint must not change an answer).
-        const order = [...a.pfns.keys(), ...(n ? picks.map((p) => p % n) : [])];
-        const row = (i: number) => [a.pfns[i], a.zero[i] === 1, a.zero[i], dataIndex[i], i];
-        expect(
-          order.map((i) => [
-            L.pfnAt(i),
-            L.isZeroAt(i),
-            L.zero.at(i),
-            L.dataOrdinal(i),
-            L.indexOf(a.pfns[i]!),
-          ]),
-        ).toEqual(order.map(row));
-        // pfns in and around the list: indexOf, countBelow, zeroBelow by linear scans.
-        const probes = [0, ...a.pfns.flatMap((p) => [p - 1, p, p + 1]), ...picks.map((p) => p * 7919)];
-        const below = (p: number) => a.pfns.filter((x) => x < p).length;
-        const zeroBelow = (p: number) => a.pfns.filter((x, i) => x < p && a.zero[i]).length;
-        expect(probes.map((p) => [L.indexOf(p), L.countBelow(p), L.zeroBelow(p)])).toEqual(
-          probes.map((p) => [a.pfns.indexOf(p), below(p), zeroBelow(p)]),
-        );
-      }),
-      { numRuns: 150 },
-    );
-  });
+  // Few long runs, and many short ones (several checkpoints of 32 runs, scanned from the cursor or a checkpoint).
+  it.each([
+    [25, 80],
+    [400, 3],
+  ])(
+    'every lookup answers as the arrays do, in any order; one run per maximal stretch (%i runs of ≤ %i, fast-check)',
+    (maxRuns, maxLen) => {
+      fc.assert(
+        fc.property(arraysArb(maxRuns, maxLen), fc.array(fc.nat(), { maxLength: 60 }), (a, picks) => {
+          const L = runsOf(a);
+          const n = a.pfns.length;
+          const zeroCount = a.zero.reduce((s, z) => s + z, 0);
+          expect(L.count).toBe(n);
+          expect(L.zeroCount).toBe(zeroCount);
+          expect(L.dataCount).toBe(n - zeroCount);
+          expect(L.runs).toBe(maximalRuns(a));
+          expect(Array.from(L)).toEqual(a.pfns);
+          expect(Array.from(L.zero)).toEqual(Array.from(a.zero));
+          expect(L.firstPfn).toBe(a.pfns[0]);
+          expect(L.lastPfn).toBe(a.pfns[n - 1]);
+          const dataIndex = oldDataIndex(a.zero);
+          // Ascending, then at random (the lookup hint must not change an answer).
+          const order = [...a.pfns.keys(), ...(n ? picks.map((p) => p % n) : [])];
+          const row = (i: number) => [a.pfns[i], a.zero[i] === 1, a.zero[i], dataIndex[i], i];
+          expect(
+            order.map((i) => [
+              L.pfnAt(i),
+              L.isZeroAt(i),
+              L.zero.at(i),
+              L.dataOrdinal(i),
+              L.indexOf(a.pfns[i]!),
+            ]),
+          ).toEqual(order.map(row));
+          // pfns in and around the list: indexOf, countBelow, zeroBelow by linear scans.
+          const probes = [0, ...a.pfns.flatMap((p) => [p - 1, p, p + 1]), ...picks.map((p) => p * 7919)];
+          const below = (p: number) => a.pfns.filter((x) => x < p).length;
+          const zeroBelow = (p: number) => a.pfns.filter((x, i) => x < p && a.zero[i]).length;
+          expect(probes.map((p) => [L.indexOf(p), L.countBelow(p), L.zeroBelow(p)])).toEqual(
+            probes.map((p) => [a.pfns.indexOf(p), below(p), zeroBelow(p)]),
+          );
+        }),
+        { numRuns: 150 },
+      );
+    },
+  );
 
   it('packMetaPage(): the same bytes as the per-entry packing, every page and past the end (fast-check)', () => {
     fc.assert(
@@ -419,6 +426,19 @@ describe('imagePfnRuns(): the manifest from orig_bm and zero_bm runs', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('a stretch longer than a run holds (2^31 − 1) is split, and beyond 2^32 pfns go wide', () => {
+    const L = new PfnRuns();
+    L.appendRun(5, 2 ** 31 + 5, false);
+    L.appendRun(2 ** 33, 3, true);
+    expect(L.runs).toBe(3);
+    expect(L.count).toBe(2 ** 31 + 8);
+    expect(L.pfnAt(2 ** 31 + 4)).toBe(2 ** 31 + 9);
+    expect(L.indexOf(2 ** 33 + 2)).toBe(2 ** 31 + 7);
+    expect(L.dataOrdinal(2 ** 31 + 4)).toBe(2 ** 31 + 4);
+    expect(L.isZeroAt(2 ** 31 + 5)).toBe(true);
+    expect(L.lastPfn).toBe(2 ** 33 + 2);
   });
 
   it('a memmap-sized list costs its runs, not its pages', () => {

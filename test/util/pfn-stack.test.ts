@@ -41,27 +41,31 @@ describe('PfnStack', () => {
       { weight: 3, arbitrary: fc.integer({ min: 1, max: 6 }).map((pops) => ({ pops })) },
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 400 }), fc.integer({ min: 1, max: 4 }), (ops, cap) => {
-        const s = new PfnStack(2 ** 40, cap);
-        const ref: number[] = [];
-        let last = 1000;
-        for (const o of ops) {
-          if ('pops' in o) {
-            for (let k = 0; k < o.pops; k++) expect(s.pop()).toBe(ref.pop());
-          } else {
-            const p = 'jump' in o ? o.jump : last + o.step;
-            if (p < 0) continue;
-            s.push(p);
-            ref.push(p);
-            last = p;
+      fc.property(
+        fc.array(op, { maxLength: 400, size: 'max' }),
+        fc.integer({ min: 1, max: 4 }),
+        (ops, cap) => {
+          const s = new PfnStack(2 ** 40, cap);
+          const ref: number[] = [];
+          let last = 1000;
+          for (const o of ops) {
+            if ('pops' in o) {
+              for (let k = 0; k < o.pops; k++) expect(s.pop()).toBe(ref.pop());
+            } else {
+              const p = 'jump' in o ? o.jump : last + o.step;
+              if (p < 0) continue;
+              s.push(p);
+              ref.push(p);
+              last = p;
+            }
+            expect(s.length).toBe(ref.length);
           }
-          expect(s.length).toBe(ref.length);
-        }
-        // Never more runs than pfns; drained in the same order.
-        expect(s.runs).toBeLessThanOrEqual(ref.length);
-        while (ref.length) expect(s.pop()).toBe(ref.pop());
-        expect(s.pop()).toBeUndefined();
-      }),
+          // Never more runs than pfns; drained in the same order.
+          expect(s.runs).toBeLessThanOrEqual(ref.length);
+          while (ref.length) expect(s.pop()).toBe(ref.pop());
+          expect(s.pop()).toBeUndefined();
+        },
+      ),
       { numRuns: 200 },
     );
   });

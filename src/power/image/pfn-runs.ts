@@ -5,36 +5,49 @@
  * the 12 TiB Superdome table saves 52.6M pages, ~47M of them the memmap in a
  * few long runs: a per-page array costs hundreds of MB, the runs kilobytes.
  * A real image's meta pages may hold any ascending pfns, so the worst case is
- * one run per pfn, bounded by the image's size.
+ * one run per pfn, bounded by the image's size: ~8.5 bytes a run, less than
+ * the per-entry arrays it replaces (4–8 B pfn + 1 B zero flag + 4 B digest or
+ * data index per page).
  *
- * Layout (run r of `runs`, all Float64Array: pfns reach 2^40, counts 2^32+):
- *   start[r]   first pfn of the run
- *   end[r]     list index one past the run's last entry (cumulative entries)
- *   dend[r]    data entries in runs 0..r (cumulative); a zero run adds none,
- *              a data run at least one, so run r is a zero run ⇔ dend[r] = dend[r−1]
- * With end[−1] = dend[−1] = 0: run r holds entries end[r−1] .. end[r]−1,
- * pfns start[r] + (i − end[r−1]); data entry i has ordinal dend[r−1] + (i − end[r−1]).
- *
- * Random access (index → run, pfn → run) is a binary search, with the last
- * run found tried first, so an ascending walk costs O(1) per step.
+ * Layout (run r of `runs`):
+ *   start[r]     first pfn (Uint32Array while every pfn is below 2^32, then Float64Array)
+ *   lenz[r]      u32: bit 31 = zero run, bits 0–30 = length (a longer stretch is
+ *                split into runs of at most 2^31 − 1 entries)
+ *   ckEntries[k] entries before run k·CK (Float64Array), one per CK runs
+ *   ckData[k]    data entries before run k·CK
+ * Run r holds list entries first(r) .. first(r) + len − 1, pfns start[r] + (i − first(r)).
+ * A cursor (run, entries and data entries before it) makes an ascending walk
+ * O(1) a step; random access is a binary search (checkpoints or starts) and
+ * at most CK runs of scanning.
  */
 import { ModelError } from '../../errors.js';
 
+/** Runs per checkpoint. */
+const CK = 32;
+const ZERO_BIT = 0x80000000;
+const MAX_LEN = 0x7fffffff;
+
 export class PfnRuns implements Iterable<number> {
-  private start: Float64Array;
-  private end: Float64Array;
-  private dend: Float64Array;
+  private start: Uint32Array | Float64Array;
+  private lenz: Uint32Array;
+  private ckEntries: Float64Array;
+  private ckData: Float64Array;
   private nRuns = 0;
-  /** The run the last lookup found (ascending walks stay O(1)). */
-  private hint = 0;
+  private total = 0;
+  private data = 0;
+  /** Cursor: run `cr`, the entries and data entries before it. */
+  private cr = 0;
+  private cf = 0;
+  private cd = 0;
   /** The zero flags of the entries, as a read-only view (iterable, at(i)). */
   readonly zero: ZeroFlags;
 
   constructor(capacity = 16) {
     const c = Math.max(1, capacity);
-    this.start = new Float64Array(c);
-    this.end = new Float64Array(c);
-    this.dend = new Float64Array(c);
+    this.start = new Uint32Array(c);
+    this.lenz = new Uint32Array(c);
+    this.ckEntries = new Float64Array(Math.ceil(c / CK));
+    this.ckData = new Float64Array(Math.ceil(c / CK));
     this.zero = new ZeroFlags(this);
   }
 
@@ -47,17 +60,17 @@ export class PfnRuns implements Iterable<number> {
 
   /** Entries in the list. */
   get count(): number {
-    return this.nRuns === 0 ? 0 : this.end[this.nRuns - 1]!;
+    return this.total;
   }
 
   /** Data (non-zero) entries. */
   get dataCount(): number {
-    return this.nRuns === 0 ? 0 : this.dend[this.nRuns - 1]!;
+    return this.data;
   }
 
   /** Zero-page entries. */
   get zeroCount(): number {
-    return this.count - this.dataCount;
+    return this.total - this.data;
   }
 
   /** Runs held (memory is proportional to this). */
@@ -73,34 +86,56 @@ export class PfnRuns implements Iterable<number> {
   /** Add entries start .. start + n − 1, all data or all zero; start is above every pfn so far. */
   appendRun(start: number, n: number, zero: boolean): void {
     if (n <= 0) return;
+    // A cursor past the last run would miss what is added to that run: restart it.
+    if (this.cr >= this.nRuns) {
+      this.cr = 0;
+      this.cf = 0;
+      this.cd = 0;
+    }
     const t = this.nRuns - 1;
     if (t >= 0) {
-      const last = this.start[t]! + this.runLength(t) - 1;
+      const len = this.lenz[t]! & MAX_LEN;
+      const last = this.start[t]! + len - 1;
       if (!(start > last)) {
         throw new ModelError(
           'PFN_RUNS_ORDER',
           `pfn 0x${start.toString(16)} appended after 0x${last.toString(16)}`,
         );
       }
-      if (start === last + 1 && this.runIsZero(t) === zero) {
-        this.end[t] = this.end[t]! + n;
-        if (!zero) this.dend[t] = this.dend[t]! + n;
-        return;
+      if (start === last + 1 && this.runIsZero(t) === zero && len < MAX_LEN) {
+        const k = Math.min(n, MAX_LEN - len);
+        this.lenz[t] = this.lenz[t]! + k;
+        this.total += k;
+        if (!zero) this.data += k;
+        start += k;
+        n -= k;
+        if (n === 0) return;
       }
     }
-    if (this.nRuns === this.start.length) this.grow(Math.ceil(this.start.length * 1.5) + 1);
-    const r = this.nRuns;
-    const e0 = r === 0 ? 0 : this.end[r - 1]!;
-    const d0 = r === 0 ? 0 : this.dend[r - 1]!;
-    this.start[r] = start;
-    this.end[r] = e0 + n;
-    this.dend[r] = zero ? d0 : d0 + n;
-    this.nRuns++;
+    while (n > 0) {
+      const k = Math.min(n, MAX_LEN);
+      const r = this.nRuns;
+      if (r === this.lenz.length) this.grow(Math.ceil(r * 1.5) + 1);
+      if (start + k - 1 >= 2 ** 32 && this.start instanceof Uint32Array) {
+        this.start = Float64Array.from(this.start);
+      }
+      if (r % CK === 0) {
+        this.ckEntries[r / CK] = this.total;
+        this.ckData[r / CK] = this.data;
+      }
+      this.start[r] = start;
+      this.lenz[r] = zero ? (k | ZERO_BIT) >>> 0 : k;
+      this.nRuns++;
+      this.total += k;
+      if (!zero) this.data += k;
+      start += k;
+      n -= k;
+    }
   }
 
   /** Give back the growth slack (after the last append). */
   trim(): this {
-    if (this.start.length > this.nRuns) this.grow(this.nRuns);
+    if (this.lenz.length > this.nRuns) this.grow(this.nRuns);
     return this;
   }
 
@@ -110,65 +145,83 @@ export class PfnRuns implements Iterable<number> {
     return this.start[r]!;
   }
 
-  /** List index of run r's first entry. */
-  runFirst(r: number): number {
-    return r === 0 ? 0 : this.end[r - 1]!;
-  }
-
   runLength(r: number): number {
-    return this.end[r]! - this.runFirst(r);
+    return this.lenz[r]! & MAX_LEN;
   }
 
   runIsZero(r: number): boolean {
-    return this.dend[r]! === (r === 0 ? 0 : this.dend[r - 1]!);
+    return (this.lenz[r]! & ZERO_BIT) !== 0;
+  }
+
+  /** List index of run r's first entry. */
+  runFirst(r: number): number {
+    this.seek(r);
+    return this.cf;
   }
 
   /** Data ordinal of run r's first entry (the data entries before it). */
   runDataFirst(r: number): number {
-    return r === 0 ? 0 : this.dend[r - 1]!;
+    this.seek(r);
+    return this.cd;
+  }
+
+  /** Put the cursor on run r (0 ≤ r ≤ runs): forward from it, or from r's checkpoint. */
+  private seek(r: number): void {
+    if (r < this.cr || r - this.cr > CK) {
+      // (Run `runs` has no checkpoint of its own when it would start a new one.)
+      const k = Math.floor(Math.min(r, Math.max(0, this.nRuns - 1)) / CK);
+      this.cr = k * CK;
+      this.cf = this.ckEntries[k]!;
+      this.cd = this.ckData[k]!;
+    }
+    while (this.cr < r) {
+      const lz = this.lenz[this.cr++]!;
+      const len = lz & MAX_LEN;
+      this.cf += len;
+      if ((lz & ZERO_BIT) === 0) this.cd += len;
+    }
   }
 
   /** The run holding list index i (0 ≤ i < count). */
   runOfIndex(i: number): number {
-    let h = this.hint;
-    if (h < this.nRuns && this.runFirst(h) <= i) {
-      if (i < this.end[h]!) return h;
-      h++;
-      if (h < this.nRuns && i < this.end[h]!) {
-        this.hint = h;
-        return h;
+    let r = this.cr;
+    if (r < this.nRuns && i >= this.cf) {
+      const e = this.cf + (this.lenz[r]! & MAX_LEN);
+      if (i < e) return r;
+      if (r + 1 < this.nRuns && i < e + (this.lenz[r + 1]! & MAX_LEN)) {
+        this.seek(r + 1);
+        return r + 1;
       }
     }
-    // First run whose end is above i.
+    // The last checkpoint at or below i, then its runs.
     let lo = 0;
-    let hi = this.nRuns - 1;
+    let hi = Math.ceil(this.nRuns / CK) - 1;
     while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.end[mid]! > i) hi = mid;
-      else lo = mid + 1;
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.ckEntries[mid]! <= i) lo = mid;
+      else hi = mid - 1;
     }
-    this.hint = lo;
-    return lo;
+    r = lo * CK;
+    this.seek(r);
+    while (r + 1 < this.nRuns && i >= this.cf + (this.lenz[r]! & MAX_LEN)) this.seek(++r);
+    return r;
   }
 
   /** The last run starting at or below pfn, or −1 when pfn is below the first. */
   runAtOrBelow(pfn: number): number {
-    const h = this.hint;
-    if (h < this.nRuns && this.start[h]! <= pfn) {
-      if (h + 1 === this.nRuns || this.start[h + 1]! > pfn) return h;
-      if (h + 2 === this.nRuns || this.start[h + 2]! > pfn) {
-        this.hint = h + 1;
-        return h + 1;
-      }
+    const S = this.start;
+    const h = this.cr;
+    if (h < this.nRuns && S[h]! <= pfn) {
+      if (h + 1 === this.nRuns || S[h + 1]! > pfn) return h;
+      if (h + 2 === this.nRuns || S[h + 2]! > pfn) return h + 1;
     }
     let lo = 0;
     let hi = this.nRuns; // first run starting above pfn
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.start[mid]! > pfn) hi = mid;
+      if (S[mid]! > pfn) hi = mid;
       else lo = mid + 1;
     }
-    if (lo > 0) this.hint = lo - 1;
     return lo - 1;
   }
 
@@ -177,7 +230,7 @@ export class PfnRuns implements Iterable<number> {
   /** pfn of list entry i. */
   pfnAt(i: number): number {
     const r = this.runOfIndex(i);
-    return this.start[r]! + (i - this.runFirst(r));
+    return this.start[r]! + (i - this.cf);
   }
 
   /** Is list entry i a zero page? */
@@ -196,7 +249,7 @@ export class PfnRuns implements Iterable<number> {
   /** Data-page ordinal of list entry i (−1 = zero page). */
   dataOrdinal(i: number): number {
     const r = this.runOfIndex(i);
-    return this.runIsZero(r) ? -1 : this.runDataFirst(r) + (i - this.runFirst(r));
+    return this.runIsZero(r) ? -1 : this.cd + (i - this.cf);
   }
 
   /** Entries with a pfn below `pfn`. */
@@ -210,7 +263,8 @@ export class PfnRuns implements Iterable<number> {
   zeroBelow(pfn: number): number {
     const r = this.runAtOrBelow(pfn);
     if (r < 0) return 0;
-    const before = this.runFirst(r) - this.runDataFirst(r);
+    this.seek(r);
+    const before = this.cf - this.cd;
     return this.runIsZero(r) ? before + Math.min(pfn - this.start[r]!, this.runLength(r)) : before;
   }
 
@@ -233,14 +287,22 @@ export class PfnRuns implements Iterable<number> {
   }
 
   private grow(c: number): void {
-    const copy = (a: Float64Array) => {
-      const b = new Float64Array(Math.max(1, c));
-      b.set(a.subarray(0, this.nRuns));
-      return b;
-    };
-    this.start = copy(this.start);
-    this.end = copy(this.end);
-    this.dend = copy(this.dend);
+    const n = this.nRuns;
+    const cap = Math.max(1, c);
+    const st = this.start instanceof Uint32Array ? new Uint32Array(cap) : new Float64Array(cap);
+    st.set(this.start.subarray(0, n));
+    this.start = st;
+    const lz = new Uint32Array(cap);
+    lz.set(this.lenz.subarray(0, n));
+    this.lenz = lz;
+    const nk = Math.ceil(cap / CK);
+    const used = Math.ceil(n / CK);
+    const ce = new Float64Array(nk);
+    ce.set(this.ckEntries.subarray(0, used));
+    this.ckEntries = ce;
+    const cd = new Float64Array(nk);
+    cd.set(this.ckData.subarray(0, used));
+    this.ckData = cd;
   }
 }
 
