@@ -301,6 +301,8 @@ describe('PfnRuns against the per-entry arrays', () => {
     );
     expect(outcome(() => checkPfnList(L, 104))).toBe('ok');
     expect(() => L.append(103, false)).toThrow(/appended after/);
+    expect(() => L.append(200.5, false)).toThrow(/whole numbers/);
+    expect(() => new PfnRuns().append(-1, false)).toThrow(/whole numbers/);
   });
 });
 

@@ -85,6 +85,9 @@ export class PfnRuns implements Iterable<number> {
 
   /** Add entries start .. start + n − 1, all data or all zero; start is above every pfn so far. */
   appendRun(start: number, n: number, zero: boolean): void {
+    if (!Number.isInteger(start) || start < 0 || !Number.isInteger(n)) {
+      throw new ModelError('PFN_RUNS_ORDER', `pfn run ${start} + ${n}: expected whole numbers from 0 on`);
+    }
     if (n <= 0) return;
     // A cursor past the last run would miss what is added to that run: restart it.
     if (this.cr >= this.nRuns) {
