@@ -118,8 +118,8 @@ export const image: FuzzTarget = {
       summarizeImage(r);
       const meta = r.metaList();
       if (meta.count > 0) {
-        r.readPfn(meta.pfns[0]!);
-        r.readPfn(meta.pfns[meta.count - 1]!);
+        r.readPfn(meta.firstPfn!);
+        r.readPfn(meta.lastPfn!);
       }
       r.readPfn(0x12345);
       await r.verify({ log: () => undefined });

@@ -182,7 +182,7 @@ export function diagnose(o: DiagnoseOptions): DiagnoseReport {
         e820Checksum: o.image.e820Checksum,
         numPhyspages: o.image.numPhyspages,
         imagePages: o.image.imagePages,
-        pfns: o.image.pfns.length,
+        pfns: o.image.list.count,
         zeroPfns: o.image.zeroCount,
         compressor: o.image.compressor,
       }
@@ -219,8 +219,7 @@ export function imageFacts(
     e820Checksum: reader.info.arch.e820Checksum,
     numPhyspages: reader.info.numPhyspages,
     imagePages: reader.info.imagePages,
-    pfns: meta.pfns,
-    zero: meta.zero,
+    list: meta,
     zeroCount: meta.zeroCount,
     compressed: (reader.swsusp.flags & SF.NOCOMPRESS_MODE) === 0,
     compressor: reader.compressor ?? 'none',

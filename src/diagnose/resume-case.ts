@@ -29,6 +29,7 @@ import { walk } from '../arch/x86/walk.js';
 import { E820_TYPE, type E820Entry, e820TypeName, isRamLike } from '../firmware/e820-types.js';
 import { e820Crc32 } from '../firmware/index.js';
 import type { SetupArch } from '../machine/boot.js';
+import type { PfnRuns } from '../power/image/pfn-runs.js';
 import type { KernelProfile } from '../profiles/types.js';
 import type {
   Certainty,
@@ -47,9 +48,8 @@ export interface ImageFacts {
   readonly archHeader: string | null;
   readonly e820Checksum: number | null;
   readonly numPhyspages: number;
-  /** Ascending image pfns and their zero flags. */
-  readonly pfns: ArrayLike<number>;
-  readonly zero: ArrayLike<number> | null;
+  /** Ascending image pfns and their zero flags, as runs. */
+  readonly list: PfnRuns;
   readonly zeroCount: number;
   readonly compressed: boolean;
 }
@@ -148,33 +148,15 @@ function walkLine(sa: SetupArch, pfn: number): string {
   return `0x${va.toString(16)}: ${steps.join(', ')} ${end}`;
 }
 
-/** Ascending-array count of values in [s, e). */
-function countIn(sorted: ArrayLike<number>, s: number, e: number): number {
-  const lb = (x: number): number => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  return lb(e) - lb(s);
+/** Image pfns in [s, e). */
+function countIn(list: PfnRuns, s: number, e: number): number {
+  return list.countBelow(e) - list.countBelow(s);
 }
 
+/** Zero-page pfns of the image in [s, e). */
 function zeroIn(img: ImageFacts, s: number, e: number): number {
-  if (!img.zero || img.zeroCount === 0) return 0;
-  let lo = 0;
-  let hi = img.pfns.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (img.pfns[mid]! < s) lo = mid + 1;
-    else hi = mid;
-  }
-  let n = 0;
-  for (let i = lo; i < img.pfns.length && img.pfns[i]! < e; i++) if (img.zero[i]) n++;
-  return n;
+  if (img.zeroCount === 0) return 0;
+  return img.list.zeroBelow(e) - img.list.zeroBelow(s);
 }
 
 const RANK: Record<Certainty, number> = { certain: 3, likely: 2, possible: 1 };
@@ -435,7 +417,7 @@ export function diagnoseCase(inp: CaseInput): DiagnoseCase {
     const use: 'kernel' | 'usable' = contains(sv.kernel, s) ? 'kernel' : 'usable';
     const sType = sideType(inp.suspend, s);
     const rType = sideType(inp.resume, s);
-    const inImage = img ? countIn(img.pfns, s, e) : null;
+    const inImage = img ? countIn(img.list, s, e) : null;
     if (inImage === 0) {
       dropped++;
       continue;
@@ -684,8 +666,8 @@ function sideType(side: BootSide, pfn: number): string {
 }
 
 function firstZeroPfn(img: ImageFacts): number | null {
-  if (!img.zero) return null;
-  for (let i = 0; i < img.pfns.length; i++) if (img.zero[i]) return img.pfns[i]!;
+  const L = img.list;
+  for (let r = 0; r < L.runs; r++) if (L.runIsZero(r)) return L.runStart(r);
   return null;
 }
 

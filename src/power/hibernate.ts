@@ -8,6 +8,7 @@
  */
 
 import { walk } from '../arch/x86/walk.js';
+import { ModelError } from '../errors.js';
 import { e820Crc32 } from '../firmware/index.js';
 import type { Machine } from '../machine/boot.js';
 import { symbolPhys } from '../machine/symbols.js';
@@ -19,6 +20,7 @@ import type { KernelConsole } from './console.js';
 import { type EventSink, inPhase, inPhaseSync } from './events.js';
 import { FORMAT_ERAS } from './image/format-era.js';
 import { speedLine } from './image/log.js';
+import { imagePfnRuns, type PfnRuns, type ZeroFlags } from './image/pfn-runs.js';
 import type { BlockSink } from './image/source.js';
 import type { ArchEra } from './image/swsusp-info.js';
 import {
@@ -90,12 +92,16 @@ export class HibernateOops extends Error {
 }
 
 export interface ImageManifest {
-  /** Image pfns, ascending (zero pages included); 4 bytes each when every pfn fits (below 16 TiB). */
-  pfns: Uint32Array | Float64Array;
-  /** 1 where the pfn is a zero page (6.6+). */
-  zero: Uint8Array;
-  /** pageDigest() of each saved page's bytes at hibernation time. */
-  digest: Uint32Array;
+  /** Image pfns, ascending (zero pages included), as runs (iterable: Array.from gives the pfns). */
+  pfns: PfnRuns;
+  /** 1 where the pfn is a zero page (6.6+): a view of `pfns`' runs. */
+  zero: ZeroFlags;
+  /**
+   * pageDigest() of each saved page's bytes at hibernation time, by list index
+   * (full runs; the writer fills it). Plan mode has none: planVerify()
+   * compares descriptors with the copy frames instead.
+   */
+  digest: Uint32Array | null;
   count: number;
 }
 
@@ -212,33 +218,26 @@ export async function hibernate(
 
   // The image: the pfn list is orig_bm (+ zero_bm flags), the data the copy frames in order.
   const count = save.nrCopyPages + save.nrZeroPages;
+  // memory_bm_next_pfn(orig_bm) `count` times, as runs, with zero_bm's flags (6.6+); orig_bm's
+  // position ends after the last pfn, as next_pfn leaves it.
+  const zeroBm = pre.zero;
+  const pfns = imagePfnRuns(
+    (fn) => forEachSetRun(pre.orig, 0, fn),
+    zeroBm ? (fn) => forEachSetRun(zeroBm, 0, fn) : null,
+    count,
+  );
+  if (pfns.count !== count) {
+    throw new ModelError('ORIG_BM_SHORT', `orig_bm holds ${pfns.count} pfns, swsusp_save() counted ${count}`);
+  }
+  if (count > 0) pre.orig.positionAfter(pfns.lastPfn!);
+  else pre.orig.positionReset();
   const manifest: ImageManifest = {
-    pfns: m.maxPfn <= 0xffffffff ? new Uint32Array(count) : new Float64Array(count),
-    zero: new Uint8Array(count),
-    digest: new Uint32Array(count),
+    pfns,
+    zero: pfns.zero,
+    // Plan mode digests nothing (no page bytes): no per-page array.
+    digest: opts.planWriter ? null : new Uint32Array(count),
     count,
   };
-  // memory_bm_next_pfn(orig_bm) `count` times, as runs; the zero flags by a merge walk over
-  // zero_bm (a subset of orig_bm); orig_bm's position ends after the last pfn, as next_pfn leaves it.
-  let filled = 0;
-  forEachSetRun(pre.orig, 0, (start, n) => {
-    const take = Math.min(n, count - filled);
-    for (let k = 0; k < take; k++) manifest.pfns[filled + k] = start + k;
-    filled += take;
-    return filled < count;
-  });
-  if (filled > 0) pre.orig.positionAfter(manifest.pfns[filled - 1]!);
-  else pre.orig.positionReset();
-  if (pre.zero) {
-    let i = 0;
-    forEachSetRun(pre.zero, 0, (start, n) => {
-      for (let z = start, e = start + n; z < e; z++) {
-        while (i < filled && manifest.pfns[i]! < z) i++;
-        if (i < filled && manifest.pfns[i] === z) manifest.zero[i] = 1;
-      }
-      return i < filled;
-    });
-  }
   // One record and one page buffer, refilled per page: the writer consumes a
   // record before pulling the next. A copy frame whose contents are a
   // generated page goes as its descriptor (the pool makes the bytes and their
@@ -250,19 +249,34 @@ export async function hibernate(
   // An iterator that hands out the same record and result object every time
   // (a generator would allocate an iterator result per page).
   let i = 0;
+  // The list entry i: run `run` of manifest.pfns, `runLeft` entries of it still to come.
+  let run = -1;
+  let runPfn = 0;
+  let runLeft = 0;
+  let runZero = false;
   const step: IteratorResult<PageRecord> = { value: rec, done: false };
   const end: IteratorResult<PageRecord> = { value: undefined, done: true };
   const data: Iterable<PageRecord> & Iterator<PageRecord> = {
     [Symbol.iterator]() {
       i = 0;
+      run = -1;
+      runLeft = 0;
       pre.copy.positionReset();
       return this;
     },
     next(): IteratorResult<PageRecord> {
       if (i >= count) return end;
-      rec.pfn = manifest.pfns[i]!;
+      if (runLeft === 0) {
+        run++;
+        runPfn = pfns.runStart(run);
+        runLeft = pfns.runLength(run);
+        runZero = pfns.runIsZero(run);
+      }
+      rec.pfn = runPfn++;
+      runLeft--;
+      i++;
       rec.genKind = 0;
-      if (manifest.zero[i++]) {
+      if (runZero) {
         rec.bytes = null;
         return step;
       }
@@ -317,13 +331,10 @@ export async function hibernate(
     onProgress: events
       ? (done, total) => events({ type: 'progress', phase: 'write-image', done, total })
       : undefined,
-    digests: manifest.digest,
+    digests: manifest.digest ?? undefined,
   };
-  const list = {
-    pfns: manifest.pfns,
-    zero: m.profile.hibernation.zeroPages ? manifest.zero : undefined,
-    count,
-  };
+  // zero_bm exists only where the profile has zero pages (6.6+), so the list flags none elsewhere.
+  const list = pfns;
   const write = await inPhase(events, 'write-image', async () =>
     opts.planWriter
       ? opts.planWriter({ machine: m, content, copy: pre.copy, list }, writeOpts)

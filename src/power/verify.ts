@@ -11,6 +11,7 @@
  * returns the digest of the page it makes; other frames are digested here.
  * The result is the same as verifyRestore()'s.
  */
+import { ModelError } from '../errors.js';
 import type { Machine } from '../machine/boot.js';
 import { isZeroPage, pageDigest } from '../workload/content.js';
 import { type ChunkPool, digestGenerated, GEN_WORDS } from './compress/pool.js';
@@ -24,14 +25,25 @@ export interface VerifyResult {
   firstBad?: number;
 }
 
+/** The manifest's page digests: a full run's (plan mode keeps none and verifies with planVerify()). */
+function digestsOf(man: ImageManifest): Uint32Array {
+  if (!man.digest)
+    throw new ModelError('NO_DIGESTS', 'verifyRestore: the manifest has no page digests (plan mode)');
+  return man.digest;
+}
+
 export function verifyRestore(m: Machine, man: ImageManifest): VerifyResult {
   const r: VerifyResult = { checked: 0, ok: 0, bad: 0 };
   const bytes = new Uint8Array(PAGE_SIZE);
-  for (let i = 0; i < man.count; i++) {
-    const pfn = man.pfns[i]!;
-    m.mem.readPageInto(pfn, bytes);
-    const good = man.zero[i] ? isZeroPage(bytes) : pageDigest(bytes) === man.digest[i];
-    tally(r, good, pfn);
+  const digest = digestsOf(man);
+  const L = man.pfns;
+  for (let run = 0, i = 0; run < L.runs; run++) {
+    const zero = L.runIsZero(run);
+    for (let pfn = L.runStart(run), e = pfn + L.runLength(run); pfn < e; pfn++, i++) {
+      m.mem.readPageInto(pfn, bytes);
+      const good = zero ? isZeroPage(bytes) : pageDigest(bytes) === digest[i];
+      tally(r, good, pfn);
+    }
   }
   return r;
 }
@@ -55,38 +67,43 @@ export async function verifyRestoreAsync(
 ): Promise<VerifyResult> {
   const r: VerifyResult = { checked: 0, ok: 0, bad: 0 };
   const bytes = new Uint8Array(PAGE_SIZE);
+  const want = digestsOf(man);
   const digest = (d: Uint32Array) =>
     pool?.digestGenerated ? pool.digestGenerated(d) : Promise.resolve(digestGenerated(d));
-  let pending: { descs: Uint32Array; idx: Int32Array; n: number; p: Promise<Uint32Array> } | null = null;
-  const settle = async (b: NonNullable<typeof pending>) => {
+  type Batch = { descs: Uint32Array; idx: Int32Array; pfn: Float64Array; n: number; p: Promise<Uint32Array> };
+  let pending: Batch | null = null;
+  const settle = async (b: Batch) => {
     const got = await b.p;
-    for (let k = 0; k < b.n; k++) {
-      const i = b.idx[k]!;
-      tally(r, got[k] === man.digest[i], man.pfns[i]!);
-    }
+    for (let k = 0; k < b.n; k++) tally(r, got[k] === want[b.idx[k]!], b.pfn[k]!);
   };
   const batch = Math.max(1, Math.min(VERIFY_BATCH, man.count));
   let descs = new Uint32Array(batch * GEN_WORDS);
   let idx = new Int32Array(batch);
+  let pfns = new Float64Array(batch);
   let n = 0;
-  for (let i = 0; i < man.count; i++) {
-    const pfn = man.pfns[i]!;
-    if (!man.zero[i] && m.mem.generatedDescriptor(pfn, descs, n * GEN_WORDS)) {
-      idx[n++] = i;
-      if (n === batch) {
-        const b = { descs, idx, n, p: digest(descs) };
-        if (pending) await settle(pending);
-        pending = b;
-        descs = new Uint32Array(batch * GEN_WORDS);
-        idx = new Int32Array(batch);
-        n = 0;
+  const L = man.pfns;
+  for (let run = 0, i = 0; run < L.runs; run++) {
+    const zero = L.runIsZero(run);
+    for (let pfn = L.runStart(run), e = pfn + L.runLength(run); pfn < e; pfn++, i++) {
+      if (!zero && m.mem.generatedDescriptor(pfn, descs, n * GEN_WORDS)) {
+        idx[n] = i;
+        pfns[n++] = pfn;
+        if (n === batch) {
+          const b: Batch = { descs, idx, pfn: pfns, n, p: digest(descs) };
+          if (pending) await settle(pending);
+          pending = b;
+          descs = new Uint32Array(batch * GEN_WORDS);
+          idx = new Int32Array(batch);
+          pfns = new Float64Array(batch);
+          n = 0;
+        }
+        continue;
       }
-      continue;
+      m.mem.readPageInto(pfn, bytes);
+      tally(r, zero ? isZeroPage(bytes) : pageDigest(bytes) === want[i], pfn);
     }
-    m.mem.readPageInto(pfn, bytes);
-    tally(r, man.zero[i] ? isZeroPage(bytes) : pageDigest(bytes) === man.digest[i], pfn);
   }
   if (pending) await settle(pending);
-  if (n > 0) await settle({ descs, idx, n, p: digest(descs.subarray(0, n * GEN_WORDS)) });
+  if (n > 0) await settle({ descs, idx, pfn: pfns, n, p: digest(descs.subarray(0, n * GEN_WORDS)) });
   return r;
 }

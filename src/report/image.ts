@@ -145,14 +145,16 @@ export interface PfnRange {
 /** The image's pfn list as runs of consecutive pfns of one kind (data or zero). */
 export function pfnRanges(meta: MetaList): PfnRange[] {
   const ranges: PfnRange[] = [];
-  for (let i = 0; i < meta.count; i++) {
-    const pfn = meta.pfns[i]!;
-    const zero = meta.zero[i] === 1;
+  for (let r = 0; r < meta.runs; r++) {
+    const pfn = meta.runStart(r);
+    const n = meta.runLength(r);
+    const zero = meta.runIsZero(r);
     const last = ranges[ranges.length - 1];
+    // The list's runs are maximal already; joining keeps that true of any PfnRuns.
     if (last && last.end + 1 === pfn && last.zero === zero) {
-      last.end = pfn;
-      last.pages++;
-    } else ranges.push({ start: pfn, end: pfn, pages: 1, zero });
+      last.end = pfn + n - 1;
+      last.pages += n;
+    } else ranges.push({ start: pfn, end: pfn + n - 1, pages: n, zero });
   }
   return ranges;
 }

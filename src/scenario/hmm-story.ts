@@ -404,11 +404,14 @@ class Story {
     const man = r.suspend.hibernate!.manifest;
     const mine = this.boot.machine.mem;
     const restored = r.resume!.machine.mem;
-    for (let i = 0; i < man.count; i++) {
-      const pfn = man.pfns[i]!;
-      if (!mine.isMaterialised(pfn)) continue;
-      if (man.zero[i]) mine.zeroPage(pfn);
-      else restored.readPageInto(pfn, mine.frame(pfn));
+    const L = man.pfns;
+    for (let run = 0; run < L.runs; run++) {
+      const zero = L.runIsZero(run);
+      for (let pfn = L.runStart(run), e = pfn + L.runLength(run); pfn < e; pfn++) {
+        if (!mine.isMaterialised(pfn)) continue;
+        if (zero) mine.zeroPage(pfn);
+        else restored.readPageInto(pfn, mine.frame(pfn));
+      }
     }
     let lost = 0;
     for (const pg of this.ctx.pgmaps) {

@@ -1,44 +1,101 @@
 /**
- * A LIFO of page frame numbers in a typed array: 4 bytes a pfn while they fit
- * in 32 bits (machines below 16 TiB), 8 above. A JS number[] costs 8 bytes an
- * entry plus its growth slack, and the resume kernel's safe_pages_list holds
- * millions of pfns on a large machine.
+ * A LIFO of page frame numbers kept as a stack of runs: the resume kernel's
+ * safe_pages_list (kernel/power/snapshot.c) holds millions of pfns on a large
+ * machine, pushed one at a time but mostly consecutive (a free run of the
+ * buddy allocator, taken up or down). A pushed pfn that continues the top run
+ * in its direction (or either direction while the top run has one pfn)
+ * lengthens it; pop takes the top run's last pfn. The order of pfns popped is
+ * exactly the order a plain array stack would give; memory is per run:
+ * 8 bytes while pfns fit in 32 bits (below 16 TiB), 12 above.
+ *
+ * Run r: pfns base[r], base[r] ± 1, …, len(r) of them, pushed in that order;
+ *   base[r]  first pfn (Uint32Array, Float64Array once a pfn reaches 2^32)
+ *   ld[r]    u32: bit 31 = the run goes down, bits 0–30 = its length
+ *            (a run stops growing at 2^31 − 1 pfns; the next push starts another)
  */
+const DOWN = 0x80000000;
+const MAX_LEN = 0x7fffffff;
+
 export class PfnStack {
-  private a: Uint32Array | Float64Array;
+  private base: Uint32Array | Float64Array;
+  private ld: Uint32Array;
+  /** Runs in use. */
+  private r = 0;
+  /** Pfns held (sum of the lengths). */
   private n = 0;
 
   constructor(
-    /** Every pfn pushed is below this. */
+    /** Every pfn pushed is below this: 32-bit run starts when it allows. */
     pfnLimit: number,
-    capacity = 1024,
+    capacity = 64,
   ) {
-    this.a = pfnLimit <= 2 ** 32 ? new Uint32Array(capacity) : new Float64Array(capacity);
+    const c = Math.max(1, capacity);
+    this.base = pfnLimit <= 2 ** 32 ? new Uint32Array(c) : new Float64Array(c);
+    this.ld = new Uint32Array(c);
   }
 
   get length(): number {
     return this.n;
   }
 
+  /** Runs held (the stack's memory is proportional to this). */
+  get runs(): number {
+    return this.r;
+  }
+
   push(pfn: number): void {
-    if (this.n === this.a.length) {
-      // ×1.5: the slack of a large stack is a third of it, not as much again.
-      const g =
-        this.a instanceof Uint32Array
-          ? new Uint32Array(Math.ceil(this.a.length * 1.5))
-          : new Float64Array(Math.ceil(this.a.length * 1.5));
-      g.set(this.a);
-      this.a = g;
+    const t = this.r - 1;
+    if (t >= 0) {
+      const ld = this.ld[t]!;
+      const len = ld & MAX_LEN;
+      const b = this.base[t]!;
+      if (len === 1) {
+        if (pfn === b + 1 || pfn === b - 1) {
+          this.ld[t] = pfn < b ? (DOWN | 2) >>> 0 : 2;
+          this.n++;
+          return;
+        }
+      } else if (len < MAX_LEN && pfn === (ld & DOWN ? b - len : b + len)) {
+        this.ld[t] = ld + 1;
+        this.n++;
+        return;
+      }
     }
-    this.a[this.n++] = pfn;
+    if (this.r === this.ld.length) this.grow();
+    if (pfn >= 2 ** 32 && this.base instanceof Uint32Array) this.base = Float64Array.from(this.base);
+    this.base[this.r] = pfn;
+    this.ld[this.r] = 1;
+    this.r++;
+    this.n++;
   }
 
   /** The last pfn pushed, removed; undefined when empty. */
   pop(): number | undefined {
-    return this.n === 0 ? undefined : this.a[--this.n];
+    if (this.r === 0) return undefined;
+    const t = this.r - 1;
+    const ld = this.ld[t]!;
+    const len = (ld & MAX_LEN) - 1;
+    const b = this.base[t]!;
+    const pfn = ld & DOWN ? b - len : b + len;
+    if (len === 0) this.r--;
+    else this.ld[t] = len === 1 ? 1 : ld - 1;
+    this.n--;
+    return pfn;
   }
 
   clear(): void {
+    this.r = 0;
     this.n = 0;
+  }
+
+  private grow(): void {
+    // ×1.5: the slack of a large stack is a third of it, not as much again.
+    const c = Math.ceil(this.ld.length * 1.5) + 1;
+    const b = this.base instanceof Uint32Array ? new Uint32Array(c) : new Float64Array(c);
+    b.set(this.base);
+    this.base = b;
+    const l = new Uint32Array(c);
+    l.set(this.ld);
+    this.ld = l;
   }
 }

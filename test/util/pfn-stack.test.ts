@@ -1,4 +1,7 @@
-/** PfnStack: LIFO order through its growth, 32-bit and wide pfns, clear(). */
+/**
+ * PfnStack (a stack of runs): LIFO order through its growth, 32-bit and wide
+ * pfns, clear(); runs that grow up or down; memory per run.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PfnStack } from '../../src/util/pfn-stack.js';
@@ -22,6 +25,62 @@ describe('PfnStack', () => {
         }),
         { numRuns: 50 },
       );
+    }
+  });
+
+  it('runs up, down and broken: the same pops as a number[] (fast-check)', () => {
+    // Pushes mostly continue the last pfn pushed (+1 / −1, as get_safe_page() frees and
+    // allocations walk a free block), sometimes jump; pops in between cut runs anywhere.
+    const op = fc.oneof(
+      { weight: 5, arbitrary: fc.constant({ step: 1 }) },
+      { weight: 3, arbitrary: fc.constant({ step: -1 }) },
+      { weight: 1, arbitrary: fc.record({ jump: fc.integer({ min: 0, max: 2 ** 40 - 1 }) }) },
+      // Near the last pfn but not next to it (before a run's start, past its end).
+      { weight: 2, arbitrary: fc.integer({ min: -6, max: 6 }).map((step) => ({ step })) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }).map((k) => ({ jump: 2 ** 32 - 2 + k })) },
+      { weight: 3, arbitrary: fc.integer({ min: 1, max: 6 }).map((pops) => ({ pops })) },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(op, { maxLength: 400, size: 'max' }),
+        fc.integer({ min: 1, max: 4 }),
+        (ops, cap) => {
+          const s = new PfnStack(2 ** 40, cap);
+          const ref: number[] = [];
+          let last = 1000;
+          for (const o of ops) {
+            if ('pops' in o) {
+              for (let k = 0; k < o.pops; k++) expect(s.pop()).toBe(ref.pop());
+            } else {
+              const p = 'jump' in o ? o.jump : last + o.step;
+              if (p < 0) continue;
+              s.push(p);
+              ref.push(p);
+              last = p;
+            }
+            expect(s.length).toBe(ref.length);
+          }
+          // Never more runs than pfns; drained in the same order.
+          expect(s.runs).toBeLessThanOrEqual(ref.length);
+          while (ref.length) expect(s.pop()).toBe(ref.pop());
+          expect(s.pop()).toBeUndefined();
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a million consecutive pfns, pushed up or down, are one run', () => {
+    for (const dir of [1, -1]) {
+      const s = new PfnStack(2 ** 32);
+      for (let i = 0; i < 1_000_000; i++) s.push(0x200000 + dir * i);
+      expect(s.length).toBe(1_000_000);
+      expect(s.runs).toBe(1);
+      expect(s.pop()).toBe(0x200000 + dir * 999_999);
+      s.push(7);
+      expect(s.runs).toBe(2);
+      expect(s.pop()).toBe(7);
+      expect(s.pop()).toBe(0x200000 + dir * 999_998);
     }
   });
 

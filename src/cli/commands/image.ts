@@ -163,8 +163,8 @@ async function cmdExtract(
     // The raw file reaches the end of the highest pfn: size it now, so a filesystem that
     // cannot hold it (ext4: 16 TiB, pfn >= 2^32) refuses before any page is decompressed.
     const meta = reader.metaList();
-    let end = 0;
-    for (let i = 0; i < meta.count; i++) end = Math.max(end, (meta.pfns[i]! + 1) * PAGE_SIZE);
+    // The list is ascending (checked by the decoder): its last pfn is the highest.
+    const end = meta.count > 0 ? (meta.lastPfn! + 1) * PAGE_SIZE : 0;
     w = new AtomicFileWriter(opts.output, Boolean(opts.force));
     w.reserve(end);
     let pages = 0;

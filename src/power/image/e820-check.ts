@@ -169,18 +169,19 @@ export function checkImageAgainstE820(
   );
   const ranges: OutsideRange[] = [];
   let outside = 0;
-  for (let i = 0; i < meta.count; i++) {
-    const pfn = meta.pfns[i]!;
-    const c = classify(sorted, pfn);
-    if (c.ram) continue;
-    outside++;
-    const last = ranges[ranges.length - 1];
-    const z = meta.zero[i] ? 1 : 0;
-    if (last && last.end + 1 === pfn && last.type === c.type) {
-      last.end = pfn;
-      last.pages++;
-      last.zero += z;
-    } else ranges.push({ start: pfn, end: pfn, pages: 1, type: c.type, zero: z });
+  for (let r = 0; r < meta.runs; r++) {
+    const z = meta.runIsZero(r) ? 1 : 0;
+    for (let pfn = meta.runStart(r), e = pfn + meta.runLength(r); pfn < e; pfn++) {
+      const c = classify(sorted, pfn);
+      if (c.ram) continue;
+      outside++;
+      const last = ranges[ranges.length - 1];
+      if (last && last.end + 1 === pfn && last.type === c.type) {
+        last.end = pfn;
+        last.pages++;
+        last.zero += z;
+      } else ranges.push({ start: pfn, end: pfn, pages: 1, type: c.type, zero: z });
+    }
   }
   const applicable = [v6, v310].filter((v) => v.applicable);
   return {

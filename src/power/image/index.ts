@@ -10,9 +10,19 @@ export {
   speedLine,
   threadsLine,
 } from './log.js';
-export { checkPfnList, MetaDecoder, MetaList, nrMetaPages, type PfnList, packMetaPage } from './meta.js';
+export {
+  checkPfnList,
+  MetaDecoder,
+  MetaList,
+  nrMetaPages,
+  type PfnArrays,
+  type PfnList,
+  packMetaPage,
+  toPfnRuns,
+} from './meta.js';
 export { decodeMkswapHeader, type MkswapHeader, makeMkswapPage } from './mkswap-header.js';
 export { isZeroPage, PAGE_SIZE } from './page.js';
+export { imagePfnRuns, PfnRuns, ZeroFlags } from './pfn-runs.js';
 export {
   type ChunkInfo,
   ImageReader,

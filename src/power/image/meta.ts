@@ -13,6 +13,7 @@
  */
 import { FormatError } from '../../errors.js';
 import { PAGE_SIZE, view } from './page.js';
+import { PfnRuns } from './pfn-runs.js';
 
 export const PFNS_PER_META_PAGE = PAGE_SIZE / 8;
 /** Default pfn bound: MAX_PHYSMEM_BITS 52 on x86-64 → pfn < 2^40. */
@@ -22,8 +23,11 @@ export function nrMetaPages(nrPfns: number): number {
   return Math.ceil(nrPfns / PFNS_PER_META_PAGE);
 }
 
-/** The pfns of an image and which of them are zero pages (zero-page mode). */
-export interface PfnList {
+/**
+ * A pfn list in its per-entry form: what callers of writeImage() may still
+ * hand in (tests, tools); the writer converts it to runs after checking it.
+ */
+export interface PfnArrays {
   /** Ascending pfns, zero pages included. */
   readonly pfns: ArrayLike<number>;
   /** 1 at index i when pfn i is a zero page (stored only in the meta list). */
@@ -31,8 +35,20 @@ export interface PfnList {
   readonly count: number;
 }
 
+/** The pfns of an image and which of them are zero pages (zero-page mode): runs, or the per-entry form. */
+export type PfnList = PfnRuns | PfnArrays;
+
 /** Check a pfn list the writer is given: ascending, in range, zero flags sized. */
 export function checkPfnList(list: PfnList, maxPfn = DEFAULT_MAX_PFN): void {
+  if (list instanceof PfnRuns) {
+    // Ascending integers from 0 on by construction (PfnRuns.appendRun); the bound is the last pfn's.
+    const last = list.lastPfn;
+    if (last !== undefined && last >= maxPfn) {
+      const i = list.countBelow(maxPfn);
+      outOfRange(i, list.pfnAt(i), maxPfn);
+    }
+    return;
+  }
   if (list.zero && list.zero.length < list.count) {
     throw new FormatError(
       'META_ZERO_FLAGS_SHORT',
@@ -42,12 +58,7 @@ export function checkPfnList(list: PfnList, maxPfn = DEFAULT_MAX_PFN): void {
   let prev = -1;
   for (let i = 0; i < list.count; i++) {
     const p = list.pfns[i]!;
-    if (!Number.isInteger(p) || p < 0 || p >= maxPfn) {
-      throw new FormatError(
-        'META_PFN_OUT_OF_RANGE',
-        `pfn #${i} is ${p}, expected an integer below 0x${maxPfn.toString(16)}`,
-      );
-    }
+    if (!Number.isInteger(p) || p < 0 || p >= maxPfn) outOfRange(i, p, maxPfn);
     if (p <= prev) {
       throw new FormatError(
         'META_NOT_ASCENDING',
@@ -58,22 +69,42 @@ export function checkPfnList(list: PfnList, maxPfn = DEFAULT_MAX_PFN): void {
   }
 }
 
+function outOfRange(i: number, p: number, maxPfn: number): never {
+  throw new FormatError(
+    'META_PFN_OUT_OF_RANGE',
+    `pfn #${i} is ${p}, expected an integer below 0x${maxPfn.toString(16)}`,
+  );
+}
+
+/** checkPfnList(), then the list as runs (a PfnRuns as it is). */
+export function toPfnRuns(list: PfnList, maxPfn = DEFAULT_MAX_PFN): PfnRuns {
+  checkPfnList(list, maxPfn);
+  return list instanceof PfnRuns ? list : PfnRuns.fromArrays(list.pfns, list.zero, list.count);
+}
+
 /** pack_pfns(): meta page `index` (0-based) of `list`, zeroed first like the kernel's buffer. */
-export function packMetaPage(list: PfnList, index: number): Uint8Array {
+export function packMetaPage(list: PfnRuns, index: number): Uint8Array {
   const page = new Uint8Array(PAGE_SIZE);
   const dv = view(page);
-  const start = index * PFNS_PER_META_PAGE;
-  for (let j = 0; j < PFNS_PER_META_PAGE; j++) {
-    const i = start + j;
-    if (i >= list.count) {
-      dv.setUint32(j * 8, 0xffffffff, true);
-      dv.setUint32(j * 8 + 4, 0xffffffff, true);
-      break;
+  const first = index * PFNS_PER_META_PAGE;
+  const stop = Math.min(list.count, first + PFNS_PER_META_PAGE);
+  let j = 0;
+  if (first < stop) {
+    // The entries first .. stop − 1, run by run.
+    for (let r = list.runOfIndex(first), i = first; i < stop; r++) {
+      const base = list.runStart(r) - list.runFirst(r);
+      const flag = list.runIsZero(r) ? 0x80000000 : 0;
+      const e = Math.min(stop, list.runFirst(r) + list.runLength(r));
+      for (; i < e; i++, j++) {
+        const p = base + i;
+        dv.setUint32(j * 8, p >>> 0, true);
+        dv.setUint32(j * 8 + 4, (Math.floor(p / 0x100000000) | flag) >>> 0, true);
+      }
     }
-    const p = list.pfns[i]!;
-    dv.setUint32(j * 8, p >>> 0, true);
-    const hi = Math.floor(p / 0x100000000);
-    dv.setUint32(j * 8 + 4, (list.zero?.[i] ? hi | 0x80000000 : hi) >>> 0, true);
+  }
+  if (j < PFNS_PER_META_PAGE) {
+    dv.setUint32(j * 8, 0xffffffff, true);
+    dv.setUint32(j * 8 + 4, 0xffffffff, true);
   }
   return page;
 }
@@ -83,11 +114,10 @@ export function packMetaPage(list: PfnList, index: number): Uint8Array {
  * order, then call finish(). Memory grows only with entries actually read.
  */
 export class MetaDecoder {
-  private pfns = new Float64Array(1024);
-  private zero = new Uint8Array(1024);
+  /** The entries read so far, as runs. */
+  private list = new MetaList();
   private n = 0;
   private dataCount = 0;
-  private zeroCount = 0;
   private pagesSeen = 0;
   private terminated = false;
   private prev = -1;
@@ -148,22 +178,10 @@ export class MetaDecoder {
         );
       }
       this.prev = pfn;
-      if (this.n === this.pfns.length) this.grow();
-      this.pfns[this.n] = pfn;
-      this.zero[this.n] = isZero ? 1 : 0;
+      this.list.append(pfn, isZero);
       this.n++;
-      if (isZero) this.zeroCount++;
-      else this.dataCount++;
+      if (!isZero) this.dataCount++;
     }
-  }
-
-  private grow(): void {
-    const p = new Float64Array(this.pfns.length * 2);
-    p.set(this.pfns);
-    this.pfns = p;
-    const z = new Uint8Array(this.zero.length * 2);
-    z.set(this.zero);
-    this.zero = z;
   }
 
   /** Check the totals; `endOffset` locates the error when pages are missing. */
@@ -189,47 +207,12 @@ export class MetaDecoder {
         { offset: endOffset },
       );
     }
-    return new MetaList(this.pfns.slice(0, this.n), this.zero.slice(0, this.n), this.zeroCount);
+    return this.list.trim();
   }
 }
 
-/** The decoded pfn list with pfn → data-page lookup. */
-export class MetaList implements PfnList {
-  readonly count: number;
-  /** dataIndex[i] = index of pfn i's page among the data pages, or -1 for a zero page. */
-  private readonly dataIndex: Int32Array;
-
-  constructor(
-    readonly pfns: Float64Array,
-    readonly zero: Uint8Array,
-    readonly zeroCount: number,
-  ) {
-    this.count = pfns.length;
-    this.dataIndex = new Int32Array(this.count);
-    let d = 0;
-    for (let i = 0; i < this.count; i++) this.dataIndex[i] = zero[i] ? -1 : d++;
-  }
-
-  get dataCount(): number {
-    return this.count - this.zeroCount;
-  }
-
-  /** Index of `pfn` in the list (binary search), or -1. */
-  indexOf(pfn: number): number {
-    let lo = 0;
-    let hi = this.count - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = this.pfns[mid]!;
-      if (v === pfn) return mid;
-      if (v < pfn) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
-  }
-
-  /** Data-page ordinal of list entry i (-1 = zero page). */
-  dataOrdinal(i: number): number {
-    return this.dataIndex[i]!;
-  }
-}
+/**
+ * The decoded pfn list (runs) with pfn → data-page lookup: indexOf(pfn),
+ * dataOrdinal(i), count / dataCount / zeroCount (PfnRuns).
+ */
+export class MetaList extends PfnRuns {}

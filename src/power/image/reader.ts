@@ -632,13 +632,14 @@ export class ImageReader {
         }
         if (!meta) meta = dec.finish(this.streamOffset(s));
         // Zero-flagged pfns before this data page come out as zero pages.
-        while (listIdx < meta.count && meta.zero[listIdx]) yield { pfn: meta.pfns[listIdx++]!, bytes: null };
-        yield { pfn: meta.pfns[listIdx++]!, bytes: page };
+        while (listIdx < meta.count && meta.isZeroAt(listIdx))
+          yield { pfn: meta.pfnAt(listIdx++), bytes: null };
+        yield { pfn: meta.pfnAt(listIdx++), bytes: page };
         dataSeen++;
       }
     }
     if (!meta) meta = dec.finish(this.streamOffset(nrMeta));
-    while (listIdx < meta.count && meta.zero[listIdx]) yield { pfn: meta.pfns[listIdx++]!, bytes: null };
+    while (listIdx < meta.count && meta.isZeroAt(listIdx)) yield { pfn: meta.pfnAt(listIdx++), bytes: null };
     const stop = clock();
     log?.(`PM: Image loading done${this.rules.doneDot}`);
     let ok = true;

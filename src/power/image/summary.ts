@@ -117,8 +117,8 @@ export function summarizeImage(r: ImageReader): ImageSummary {
       copyPages: meta.dataCount,
       zeroPages: meta.zeroCount,
       pfns: meta.count,
-      minPfn: meta.count ? meta.pfns[0]! : null,
-      maxPfn: meta.count ? meta.pfns[meta.count - 1]! : null,
+      minPfn: meta.count ? meta.firstPfn! : null,
+      maxPfn: meta.count ? meta.lastPfn! : null,
       streamPages: r.streamPages,
     },
     compression: r.compressor

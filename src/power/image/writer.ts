@@ -47,9 +47,10 @@ import {
   speedLine,
   threadsLine,
 } from './log.js';
-import { checkPfnList, nrMetaPages, type PfnList, packMetaPage } from './meta.js';
+import { nrMetaPages, type PfnList, packMetaPage, toPfnRuns } from './meta.js';
 import { decodeMkswapHeader, type FreshSwapOptions, makeMkswapPage } from './mkswap-header.js';
 import { PAGE_SIZE } from './page.js';
+import type { PfnRuns } from './pfn-runs.js';
 import type { BlockSink } from './source.js';
 import { encodeMapPage, MAP_PAGE_ENTRIES } from './swap-map.js';
 import { markSwapfiles, SF } from './swsusp-header.js';
@@ -403,6 +404,8 @@ async function* records(data: Iterable<PageRecord> | AsyncIterable<PageRecord>):
 /** The image's shape before any page is written: counts, flags, page 0 (shared with plan mode, src/power/plan/). */
 export interface ImageLayout {
   rules: FormatEraRules;
+  /** The checked pfn list, as runs. */
+  list: PfnRuns;
   zeroPages: number;
   imagePages: number;
   nrMeta: number;
@@ -422,11 +425,10 @@ export interface ImageLayout {
  * image's counts, header flags and page 0 — everything swsusp_write() knows
  * before its first page, without the data.
  */
-export function imageLayout(list: PfnList, opts: WriteImageOptions): ImageLayout {
+export function imageLayout(pfnList: PfnList, opts: WriteImageOptions): ImageLayout {
   const rules = FORMAT_ERAS[opts.format];
-  checkPfnList(list);
-  let zeroPages = 0;
-  if (list.zero) for (let i = 0; i < list.count; i++) if (list.zero[i]) zeroPages++;
+  const list = toPfnRuns(pfnList);
+  const zeroPages = list.zeroCount;
   if (zeroPages > 0 && !rules.zeroPageFlag) {
     throw new UsageError(
       'ZERO_PAGES_UNSUPPORTED',
@@ -455,7 +457,19 @@ export function imageLayout(list: PfnList, opts: WriteImageOptions): ImageLayout
     flags |= SF.CRC32_MODE;
     if (opts.compressor === 'lz4') flags |= SF.COMPRESSION_ALG_LZ4;
   }
-  return { rules, zeroPages, imagePages, nrMeta, pages, nrToWrite: pages - 1, page0, bad, flags, compressed };
+  return {
+    rules,
+    list,
+    zeroPages,
+    imagePages,
+    nrMeta,
+    pages,
+    nrToWrite: pages - 1,
+    page0,
+    bad,
+    flags,
+    compressed,
+  };
 }
 
 /** enough_swap() (nocompress): free swap pages must exceed PAGES_FOR_IO + nr_pages. */
@@ -475,14 +489,14 @@ export function checkEnoughSwap(free: number, pages: number): void {
  */
 export async function writeImage(
   sink: BlockSink,
-  list: PfnList,
+  pfnList: PfnList,
   data: Iterable<PageRecord> | AsyncIterable<PageRecord>,
   opts: WriteImageOptions,
 ): Promise<WriteImageResult> {
   const log = opts.log;
   const clock = opts.clock ?? defaultClock;
-  const { rules, zeroPages, imagePages, nrMeta, pages, nrToWrite, page0, bad, flags, compressed } =
-    imageLayout(list, opts);
+  const { rules, list, zeroPages, imagePages, nrMeta, pages, nrToWrite, page0, bad, flags, compressed } =
+    imageLayout(pfnList, opts);
 
   const map = new SwapMapWriter(sink, decodeMkswapHeader(page0).lastPage, bad);
   if (!compressed && opts.checkEnoughSwap !== false) {
@@ -501,6 +515,10 @@ export async function writeImage(
   let idx = 0;
   /** List index of the record check() accepted last. */
   let recIdx = -1;
+  let run = -1;
+  let runPfn = 0;
+  let runLeft = 0;
+  let runZero = false;
   const check = (rec: PageRecord): Uint8Array | null | false => {
     if (idx >= list.count) {
       throw new UsageError(
@@ -508,13 +526,22 @@ export async function writeImage(
         `page stream has more than the ${list.count} pfns of the list`,
       );
     }
-    if (rec.pfn !== list.pfns[idx]) {
+    // The list entry idx, walking the runs (run `run`, entry `runLeft` from its end).
+    if (runLeft === 0) {
+      run++;
+      runPfn = list.runStart(run);
+      runLeft = list.runLength(run);
+      runZero = list.runIsZero(run);
+    }
+    if (rec.pfn !== runPfn) {
       throw new UsageError(
         'PAGE_STREAM_MISMATCH',
-        `page record #${idx} is pfn 0x${rec.pfn.toString(16)}, expected 0x${list.pfns[idx]!.toString(16)}`,
+        `page record #${idx} is pfn 0x${rec.pfn.toString(16)}, expected 0x${runPfn.toString(16)}`,
       );
     }
-    const isZero = Boolean(list.zero?.[idx]);
+    runPfn++;
+    runLeft--;
+    const isZero = runZero;
     recIdx = idx;
     idx++;
     const gen = (rec.genKind ?? 0) > 0;

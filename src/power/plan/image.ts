@@ -21,9 +21,9 @@ import { ScenarioError } from '../../errors.js';
 import type { Machine } from '../../machine/boot.js';
 import type { ContentMap } from '../../workload/content-map.js';
 import { UNC_PAGES } from '../compress/compressor.js';
-import type { PfnList } from '../image/meta.js';
 import { packMetaPage } from '../image/meta.js';
 import { PAGE_SIZE } from '../image/page.js';
+import type { PfnRuns } from '../image/pfn-runs.js';
 import type { StreamChunk } from '../image/reader.js';
 import { decodeSwsuspHeader } from '../image/swsusp-header.js';
 import { decodeSwsuspInfo, type SwsuspInfo } from '../image/swsusp-info.js';
@@ -38,9 +38,7 @@ export class PlannedImage {
   private runPfn = new Float64Array(64);
   private runs = 0;
   private dataPages = 0;
-  /** Lookup cursor: list index, its data-page index, its run. */
-  private curList = 0;
-  private curData = 0;
+  /** Lookup cursor: the copy-frame run of the last data page looked up. */
   private curRun = 0;
   private readonly page0: Uint8Array;
 
@@ -48,7 +46,7 @@ export class PlannedImage {
     /** The hibernated machine and its content map (the copy frames live there). */
     readonly machine: Machine,
     readonly content: ContentMap,
-    readonly list: PfnList,
+    readonly list: PfnRuns,
     page0: Uint8Array,
     readonly headerPage: Uint8Array,
     /** Swap slot of the header page (swap map entry 0). */
@@ -82,26 +80,34 @@ export class PlannedImage {
 
   /**
    * The copy frame holding image pfn `pfn`'s data, or -1 (not in the image /
-   * a zero page). The loaders ask in ascending pfn order (orig_bm order), so a
-   * cursor makes this O(1); an earlier pfn restarts the walk.
+   * a zero page). The loaders ask in ascending pfn order (orig_bm order): the
+   * list's and the copy runs' cursors make that O(1) a lookup; any other
+   * order is a binary search.
    */
   copyFrameOf(pfn: number): number {
     const L = this.list;
-    if (this.curList > 0 && (this.curList >= L.count || L.pfns[this.curList - 1]! >= pfn)) {
-      this.curList = 0;
-      this.curData = 0;
-      this.curRun = 0;
+    const i = L.indexOf(pfn);
+    if (i < 0) return -1;
+    const k = L.dataOrdinal(i);
+    if (k < 0) return -1;
+    let r = this.curRun;
+    if (!(r < this.runs && this.runIdx[r]! <= k)) r = 0;
+    if (r + 1 < this.runs && this.runIdx[r + 1]! <= k) {
+      r++;
+      if (r + 1 < this.runs && this.runIdx[r + 1]! <= k) {
+        // Far ahead: the last run starting at or below k.
+        let lo = r + 1;
+        let hi = this.runs - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >>> 1;
+          if (this.runIdx[mid]! <= k) lo = mid;
+          else hi = mid - 1;
+        }
+        r = lo;
+      }
     }
-    while (this.curList < L.count && L.pfns[this.curList]! < pfn) {
-      if (!L.zero?.[this.curList]) this.curData++;
-      this.curList++;
-    }
-    if (this.curList >= L.count || L.pfns[this.curList]! !== pfn || L.zero?.[this.curList]) return -1;
-    const k = this.curData;
-    while (this.curRun + 1 < this.runs && this.runIdx[this.curRun + 1]! <= k) this.curRun++;
-    if (this.runIdx[this.curRun]! > k) this.curRun = 0;
-    while (this.curRun + 1 < this.runs && this.runIdx[this.curRun + 1]! <= k) this.curRun++;
-    return this.runPfn[this.curRun]! + (k - this.runIdx[this.curRun]!);
+    this.curRun = r;
+    return this.runPfn[r]! + (k - this.runIdx[r]!);
   }
 
   /**

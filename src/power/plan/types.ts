@@ -17,7 +17,7 @@
  */
 import type { Machine } from '../../machine/boot.js';
 import type { ContentMap } from '../../workload/content-map.js';
-import type { PfnList } from '../image/meta.js';
+import type { PfnRuns } from '../image/pfn-runs.js';
 import type { WriteImageOptions, WriteImageResult } from '../image/writer.js';
 import type { MemoryBitmap } from '../snapshot/bitmap.js';
 
@@ -27,7 +27,7 @@ export interface PlannedSave {
   content: ContentMap;
   /** copy_bm: frame i holds the i-th non-zero page of `list`. */
   copy: MemoryBitmap;
-  list: PfnList;
+  list: PfnRuns;
 }
 
 /** hibernate()'s image writer in plan mode (HibernateOptions.planWriter). */

@@ -82,21 +82,25 @@ export function planVerify(
   // The copy frames of the non-zero pages, in order.
   const nextFrame = image.copyFrameReader();
   const from = image.machine.mem;
-  for (let i = 0; i < man.count; i++) {
-    const pfn = man.pfns[i]!;
-    let good: boolean;
-    if (man.zero[i]) good = readsZero(m.mem, content, pfn);
-    else {
-      const f = nextFrame();
-      // Past the last copy frame (a manifest longer than the image): no frame, as the generator's undefined.
-      const src = f < 0 ? (undefined as unknown as number) : f;
-      good = sameContent(m.mem, content, pfn, from, image.content, src);
-    }
-    r.checked++;
-    if (good) r.ok++;
-    else {
-      r.bad++;
-      if (r.firstBad === undefined) r.firstBad = pfn;
+  // The manifest's pfns run by run (no digests: plan mode has none).
+  const L = man.pfns;
+  for (let run = 0; run < L.runs; run++) {
+    const zero = L.runIsZero(run);
+    for (let pfn = L.runStart(run), e = pfn + L.runLength(run); pfn < e; pfn++) {
+      let good: boolean;
+      if (zero) good = readsZero(m.mem, content, pfn);
+      else {
+        const f = nextFrame();
+        // Past the last copy frame (a manifest longer than the image): no frame, as the generator's undefined.
+        const src = f < 0 ? (undefined as unknown as number) : f;
+        good = sameContent(m.mem, content, pfn, from, image.content, src);
+      }
+      r.checked++;
+      if (good) r.ok++;
+      else {
+        r.bad++;
+        if (r.firstBad === undefined) r.firstBad = pfn;
+      }
     }
   }
   return r;
