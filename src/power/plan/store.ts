@@ -8,7 +8,6 @@
  */
 import { ModelError } from '../../errors.js';
 import type { Machine } from '../../machine/boot.js';
-import { ContentKind } from '../../workload/content.js';
 import type { ContentMap } from '../../workload/content-map.js';
 import { ImagePageStore } from '../page-store.js';
 import type { PlannedImage } from './image.js';
@@ -50,19 +49,10 @@ export class PlanPageStore extends ImagePageStore {
     }
     this.wrote(pfn);
     this.m.mem.discard(pfn);
-    // A generated page (the usual case): its three fields, without a descriptor object.
-    const g = this.gen;
-    if (this.image.content.generatedDescriptor(src, g, 0) && g[0] !== ContentKind.ZERO) {
-      this.content.set(pfn, g[0]!, g[1]!, g[2]!);
-      return;
-    }
-    const d = this.image.content.get(src);
-    if (d && d.kind !== ContentKind.ZERO) this.content.setDescriptor(pfn, d);
-    else this.content.clear(pfn);
+    // The copy frame's descriptor (generated or kernel data), without a descriptor object.
+    if (!this.content.copyFromMap(this.image.content, src, pfn)) this.content.clear(pfn);
   }
 
-  /** generatedDescriptor()'s output: kind, seed, src. */
-  private readonly gen = new Uint32Array(3);
   /** A materialised copy frame's bytes. */
   private readonly bytes = new Uint8Array(4096);
 }
