@@ -13,25 +13,10 @@
  * (`hiblab run --max-ram`, RunIo.maxModelBytes).
  */
 import { ScenarioError } from '../errors.js';
+import { humanBytes } from '../util/hex.js';
 
 /** Default limit on max_pfn × 4096 (bytes of physical address space up to the last RAM page). */
 export const DEFAULT_MAX_MODEL_BYTES = 2 * 2 ** 40;
-
-/** "2 TiB", "512 GiB", "1.5 TiB". */
-export function formatBytes(n: number): string {
-  for (const [unit, v] of [
-    ['PiB', 2 ** 50],
-    ['TiB', 2 ** 40],
-    ['GiB', 2 ** 30],
-    ['MiB', 2 ** 20],
-  ] as const) {
-    if (n >= v) {
-      const x = n / v;
-      return `${Number.isInteger(x) ? x : x.toFixed(1)} ${unit}`;
-    }
-  }
-  return `${n} bytes`;
-}
 
 /** Refuse a booted machine whose address space is above `limit`. */
 export function checkModelSize(scenario: string, which: string, maxPfn: number, limit: number): void {
@@ -39,8 +24,8 @@ export function checkModelSize(scenario: string, which: string, maxPfn: number, 
   if (bytes <= limit) return;
   throw new ScenarioError(
     'MODEL_TOO_LARGE',
-    `${scenario}: the ${which} boot's memory reaches ${formatBytes(bytes)} (max_pfn 0x${maxPfn.toString(16)}); ` +
-      `hiblab run models up to ${formatBytes(limit)} of physical address space unless told more ` +
+    `${scenario}: the ${which} boot's memory reaches ${humanBytes(bytes)} (max_pfn 0x${maxPfn.toString(16)}); ` +
+      `hiblab run models up to ${humanBytes(limit)} of physical address space unless told more ` +
       `(--max-ram SIZE; host memory grows with the machine, see "Model size" in bench/README.md)`,
   );
 }

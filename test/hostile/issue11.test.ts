@@ -421,7 +421,7 @@ describe('issue 11: hostile input and interrupted runs', () => {
       expectCleanError(r.err, 'MODEL_TOO_LARGE');
       // max_pfn as e820_end_of_ram_pfn() gives it, and the limit with the way to raise it.
       expect(r.err).toContain('max_pfn 0x18fd0063e');
-      expect(r.err).toContain('up to 2 TiB');
+      expect(r.err).toContain('up to 2.00 TiB');
       expect(r.err).toContain('--max-ram');
     }
     expect(Date.now() - t0).toBeLessThan(30_000);

@@ -20,7 +20,6 @@
 
 import type { Command } from 'commander';
 import { ModelError, UsageError } from '../../errors.js';
-import { memparse } from '../../firmware/cmdline.js';
 import { NodeChunkPool } from '../../node/compress-pool.js';
 import {
   assertWritable,
@@ -47,8 +46,9 @@ import {
   SCENARIO_MAX_BYTES,
   type Scenario,
 } from '../../scenario/index.js';
-import { DEFAULT_MAX_MODEL_BYTES, formatBytes } from '../../scenario/limits.js';
+import { DEFAULT_MAX_MODEL_BYTES } from '../../scenario/limits.js';
 import { runScenario } from '../../scenario/run.js';
+import { humanBytes, parseNumber } from '../../util/hex.js';
 import { type CliIo, toJson } from '../io.js';
 import { progressBar } from '../progress.js';
 
@@ -64,11 +64,11 @@ interface RunOpts {
   maxRam?: string;
 }
 
-/** --max-ram: a memparse size (bytes, or with K/M/G/T/P), at least 1 GiB. */
+/** --max-ram: a size as users write it (bytes, 0x…, or with K/M/G/T/P), at least 1 GiB. */
 function parseMaxRam(v: string): number {
-  const r = memparse(v, 0);
-  const n = Number(r.value);
-  if (r.end !== v.length || r.overflow || !Number.isSafeInteger(n) || n < 2 ** 30) {
+  const r = parseNumber(v);
+  const n = r === undefined ? Number.NaN : Number(r);
+  if (!Number.isSafeInteger(n) || n < 2 ** 30) {
     throw new UsageError('BAD_ARGUMENT', `--max-ram expects a size of at least 1G (e.g. 16T), got '${v}'`);
   }
   return n;
@@ -132,7 +132,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--quiet', 'print only the verdict (text mode)')
     .option(
       '--max-ram <size>',
-      `model machines whose physical address space (max_pfn x 4 KiB) reaches up to this size (default ${formatBytes(DEFAULT_MAX_MODEL_BYTES)}; host memory grows with it)`,
+      `model machines whose physical address space (max_pfn x 4 KiB) reaches up to this size (default ${humanBytes(DEFAULT_MAX_MODEL_BYTES)}; host memory grows with it)`,
     )
     .option(
       '--plan',
