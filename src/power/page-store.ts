@@ -158,6 +158,32 @@ export class ImagePageStore {
     return n;
   }
 
+  /**
+   * How many of frames c, c + step, … (at most n) the direct map translates to
+   * themselves — a CPU store into each lands in that frame and cannot fault.
+   * Reads only (the loader checks a run before it takes its get_buffer()s).
+   */
+  mappedRun(c: number, step: number, n: number): number {
+    for (let i = 0; i < n; i++) {
+      const f = c + i * step;
+      if (this.directFrame(f) !== f) return i;
+    }
+    return n;
+  }
+
+  /**
+   * cpu() for `n` PBE targets whose translations mappedRun() found: page i
+   * (its bytes at `data` + (first + i) pages) goes to safe frame c + i × step,
+   * for image pfn imagePfn + i. (No nosave record: a PBE target is a safe
+   * frame the boot kernel allocated.)
+   */
+  cpuPbeRun(c: number, step: number, imagePfn: number, n: number, data: Uint8Array, first: number): void {
+    for (let i = 0; i < n; i++) {
+      const at = (first + i) * PAGE_SIZE;
+      this.put(c + i * step, imagePfn + i, data.subarray(at, at + PAGE_SIZE));
+    }
+  }
+
   /** The failed walk of a CPU store into frame `pfn` (the page fault cpu() returns). */
   faultWalk(pfn: number): WalkResult {
     return walk(this.m.mem, this.m.kernelImage.pgdPhys, this.m.ptov(pfn * PAGE_SIZE));

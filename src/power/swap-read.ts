@@ -34,6 +34,13 @@ import { RestoreError, type SnapshotRestore, type WriteTarget } from './snapshot
 
 export type SwapDevice = ReadSource & BlockSink;
 
+/**
+ * The compressed loader's run paths (in-place runs are always taken). `pbe`
+ * off makes every PBE load go through the per-page loop: the oracle of the
+ * loader's equivalence test; `pbeRuns` counts the runs taken.
+ */
+export const loaderRuns = { pbe: true, pbeRuns: 0 };
+
 /** What the loaders read of an image: ImageReader, or plan mode's PlanReader (./plan/image.ts). */
 export interface LoaderImage {
   readonly info: SwsuspInfo;
@@ -392,7 +399,7 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
       if (!target) break outer;
       // A view of the page only when its bytes are used (not for a pool-matched page).
       let bytes: Uint8Array | undefined;
-      const n = progress.count;
+      let n = progress.count;
       off = (n % UNC_PAGES) * PAGE_SIZE;
       // memcpy(data_of(*snapshot), data[thr].unc + off, PAGE_SIZE)
       if (target.kind === 'direct' && !match && k + 1 < pages) {
@@ -433,6 +440,27 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
         } else if (w) throw new FaultSignal(loaderOops(m, L.trigger, w.vaddr, w, fault('copy', n)));
       }
       progress.tick();
+      if (target.kind === 'pbe' && !match && k + 1 < pages && loaderRuns.pbe) {
+        // A run of PBE loads after this one (consecutive image pfns, safe frames from one run of
+        // safe_pages_list, room in the chain page: peekPbeRun()) whose stores the direct map
+        // takes without a fault: their get_buffer()s at once, then their stores in order. No
+        // step of one reads or writes what another touches, so the memory, the maps' positions
+        // and the chain end as the per-page loop leaves them.
+        const ip = target.imagePfn!;
+        const extra = rs.peekPbeRun(ip, pages - k - 1);
+        const run = extra > 0 ? store.mappedRun(rs.pbeRunCopy, rs.pbeRunStep, extra) : 0;
+        if (run > 0) {
+          const c0 = rs.pbeRunCopy;
+          const step = rs.pbeRunStep;
+          rs.takePbeRun(ip, run);
+          loaderRuns.pbeRuns++;
+          store.cpuPbeRun(c0, step, ip + 1, run, chunk.data, k + 1);
+          for (let i = 0; i < run; i++) progress.tick();
+          k += run;
+          n += run;
+          off = (n % UNC_PAGES) * PAGE_SIZE;
+        }
+      }
       // Only header/meta pages ('buffer' targets) are read by snapshot_write_next().
       target = rs.writeNext(bytes);
       drainZeroFills(L, fault, n);

@@ -83,6 +83,38 @@ export class PfnStack {
     return pfn;
   }
 
+  /** The pfn pop() would return; undefined when empty. */
+  peek(): number | undefined {
+    if (this.r === 0) return undefined;
+    const ld = this.ld[this.r - 1]!;
+    const len = (ld & MAX_LEN) - 1;
+    const b = this.base[this.r - 1]!;
+    return ld & DOWN ? b - len : b + len;
+  }
+
+  /** How many pops from now return the top run's pfns: peek(), peek() + topStep, … */
+  get topLength(): number {
+    return this.r === 0 ? 0 : this.ld[this.r - 1]! & MAX_LEN;
+  }
+
+  /** The difference between consecutive pops inside the top run (−1 for a run pushed upwards, +1 downwards). */
+  get topStep(): number {
+    return this.r > 0 && this.ld[this.r - 1]! & DOWN ? 1 : -1;
+  }
+
+  /** pop() `k` times, k ≤ topLength (the pfns are peek() + i × topStep). */
+  popRun(k: number): void {
+    if (k <= 0) return;
+    const t = this.r - 1;
+    const ld = t < 0 ? 0 : this.ld[t]!;
+    const len = ld & MAX_LEN;
+    if (k > len) throw new Error(`PfnStack.popRun: ${k} pops from a top run of ${len}`);
+    const left = len - k;
+    if (left === 0) this.r--;
+    else this.ld[t] = left === 1 ? 1 : ld - k;
+    this.n -= k;
+  }
+
   clear(): void {
     this.r = 0;
     this.n = 0;

@@ -303,6 +303,52 @@ export class ContentMap implements PageContentProvider {
     return { kind, seed: this.seeds[seedAt(d!, i)]!, src: srcAt(d!, i) };
   }
 
+  /** resolve()'s scratch: the identity (seed value or provider) and src of the frame it resolved. */
+  private rSeed = 0;
+  private rSource: PageContentProvider | null = null;
+  private rSrc = 0;
+
+  /**
+   * get(pfn)'s kind, its identity and src left in rSeed/rSource/rSrc —
+   * without a descriptor object. ContentKind.NONE when get() is undefined.
+   */
+  private resolve(pfn: number): number {
+    const d = this.section(pfn, false);
+    const i = pfn % PER_SECTION;
+    const kind = d ? d.kind[i]! : ContentKind.NONE;
+    if (kind === ContentKind.NONE) {
+      if (!this.kernelSource?.covers(pfn)) return ContentKind.NONE;
+      this.rSource = this.kernelSource;
+      this.rSrc = pfn;
+      return ContentKind.KDATA;
+    }
+    this.rSrc = srcAt(d!, i);
+    if (kind === ContentKind.KDATA) this.rSource = this.sources[seedAt(d!, i)]!;
+    else this.rSeed = this.seeds[seedAt(d!, i)]!;
+    return kind;
+  }
+
+  /**
+   * Do frame `pfn` here and frame `otherPfn` of `other` hold the same page by
+   * descriptor — both none or ZERO, or get() of each naming the same generated
+   * page (kind, seed, src) or the same kernel-data frame (provider, src)? A
+   * descriptor compare without objects (plan mode's verification asks it for
+   * every image page); false says nothing about the bytes.
+   */
+  sameDescriptor(pfn: number, other: ContentMap, otherPfn: number): boolean {
+    // `other` may be this map: take this frame's fields before resolving the other.
+    const ka = this.resolve(pfn);
+    const srcA = this.rSrc;
+    const seedA = this.rSeed;
+    const sourceA = this.rSource;
+    const kb = other.resolve(otherPfn);
+    const zeroA = ka === ContentKind.NONE || ka === ContentKind.ZERO;
+    const zeroB = kb === ContentKind.NONE || kb === ContentKind.ZERO;
+    if (zeroA || zeroB) return zeroA && zeroB;
+    if (ka !== kb || srcA !== other.rSrc) return false;
+    return ka === ContentKind.KDATA ? sourceA === other.rSource : seedA === other.rSeed;
+  }
+
   /**
    * PageContentProvider.generatedDescriptor(): when frame `pfn` holds a page
    * generatePage() makes from its descriptor alone (not kernel data), write

@@ -76,5 +76,5 @@ export async function mapChangeStory(
     manifest: h.manifest,
     pageIo: session?.resumeIo(),
   });
-  return { h, r, suspendConsole: con1.lines, resumeConsole: con2.lines };
+  return { h, r, suspendConsole: con1.lines, resumeConsole: con2.lines, m2, c2 };
 }

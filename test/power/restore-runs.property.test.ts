@@ -19,6 +19,7 @@ import {
   forEachClearBit,
   orBits,
   preallocateImagePages,
+  runOfPbeLoads,
   runOfSetInAll,
 } from '../../src/power/snapshot/restore-runs.js';
 import { SwsuspMem } from '../../src/power/snapshot/swsusp-mem.js';
@@ -160,6 +161,61 @@ describe('get_buffer() in-place runs', () => {
               !(zero?.testBitQuiet(from + want) ?? false)
             )
               want++;
+            expect(got).toBe(want);
+          },
+        ),
+        { numRuns: 120 },
+      );
+    });
+  }
+});
+
+describe('get_buffer() PBE runs', () => {
+  for (const kind of ['rtree', 'list'] as const) {
+    it(`${kind}: runOfPbeLoads = the per-pfn "orig, not (forbidden and free), not zero" test`, () => {
+      const dense = fc.array(
+        fc.tuple(fc.integer({ min: 0, max: SPAN }), fc.integer({ min: 1, max: 40000 })),
+        {
+          maxLength: 6,
+        },
+      );
+      fc.assert(
+        fc.property(
+          dense,
+          pfnSet,
+          pfnSet,
+          pfnSet,
+          fc.boolean(),
+          fc.integer({ min: 0, max: SPAN + 10 }),
+          fc.integer({ min: 0, max: 20000 }),
+          (o, f, r, z, withZero, from, max) => {
+            const h = heap();
+            const [orig, forbidden, free] = [o, f, r].map((runs, i) => {
+              const bm = makeBitmap(kind, h, 0x100 * (i + 1), 0x40000 + i * 0x1000);
+              fill(bm, runs);
+              return bm;
+            }) as [MemoryBitmap, MemoryBitmap, MemoryBitmap];
+            // Runs of orig_bm through the start point; forbidden and free overlapping it in part.
+            fill(orig, [[from, 3000]]);
+            fill(forbidden, [[from + 700, 400]]);
+            fill(free, [[from + 900, 400]]);
+            const zero = withZero ? makeBitmap(kind, h, 0x500, 0x48000) : null;
+            if (zero) fill(zero, z);
+            const got = runOfPbeLoads(
+              orig.blocks32(),
+              forbidden.blocks32(),
+              free.blocks32(),
+              zero ? zero.blocks32() : null,
+              from,
+              max,
+            );
+            let want = 0;
+            for (; want < max; want++) {
+              const p = from + want;
+              if (!orig.testBitQuiet(p)) break;
+              if (forbidden.testBitQuiet(p) && free.testBitQuiet(p)) break;
+              if (zero?.testBitQuiet(p)) break;
+            }
             expect(got).toBe(want);
           },
         ),

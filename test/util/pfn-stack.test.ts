@@ -70,6 +70,47 @@ describe('PfnStack', () => {
     );
   });
 
+  it('peek, topLength/topStep and popRun agree with pops of a number[] (fast-check)', () => {
+    const op = fc.oneof(
+      { weight: 5, arbitrary: fc.constant({ step: 1 }) },
+      { weight: 3, arbitrary: fc.constant({ step: -1 }) },
+      { weight: 1, arbitrary: fc.record({ jump: fc.integer({ min: 0, max: 2 ** 33 }) }) },
+      { weight: 2, arbitrary: fc.integer({ min: 1, max: 8 }).map((take) => ({ take })) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300, size: 'max' }), (ops) => {
+        const s = new PfnStack(2 ** 40, 2);
+        const ref: number[] = [];
+        let last = 500;
+        for (const o of ops) {
+          if ('take' in o) {
+            // The top run: the pops it promises are the array's next pops, one step apart.
+            const len = s.topLength;
+            expect(s.peek()).toBe(ref[ref.length - 1]);
+            if (len === 0) {
+              expect(ref.length).toBe(0);
+              continue;
+            }
+            const first = s.peek()!;
+            const k = Math.min(o.take, len);
+            for (let i = 0; i < k; i++) expect(ref.pop()).toBe(first + i * s.topStep);
+            s.popRun(k);
+            expect(() => s.popRun(s.topLength + 1)).toThrow();
+          } else {
+            const p = 'jump' in o ? o.jump : last + o.step;
+            if (p < 0) continue;
+            s.push(p);
+            ref.push(p);
+            last = p;
+          }
+          expect(s.length).toBe(ref.length);
+        }
+        while (ref.length) expect(s.pop()).toBe(ref.pop());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('a million consecutive pfns, pushed up or down, are one run', () => {
     for (const dir of [1, -1]) {
       const s = new PfnStack(2 ** 32);

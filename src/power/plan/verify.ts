@@ -32,10 +32,12 @@ function readsZero(mem: PhysMem, content: ContentMap, pfn: number): boolean {
   return isZeroPage(bufA);
 }
 
-/** Do frame `a` of one memory and frame `b` of another read the same bytes? */
-const genA = new Uint32Array(3);
-const genB = new Uint32Array(3);
-
+/**
+ * Do frame `a` of one memory and frame `b` of another read the same bytes?
+ * Two unmaterialised frames with the same descriptor (the usual case: the
+ * same generated page ⇔ kind, seed and source pfn; the same kernel-data frame
+ * ⇔ provider and frame; both zero) do; otherwise the bytes are compared.
+ */
 export function sameContent(
   memA: PhysMem,
   contA: ContentMap,
@@ -44,25 +46,7 @@ export function sameContent(
   contB: ContentMap,
   b: number,
 ): boolean {
-  if (!memA.isMaterialised(a) && !memB.isMaterialised(b)) {
-    // Two generated pages (the usual case): kind, seed and source pfn, without descriptor objects.
-    if (contA.generatedDescriptor(a, genA, 0) && contB.generatedDescriptor(b, genB, 0)) {
-      const za = genA[0] === ContentKind.ZERO;
-      if (za && genB[0] === ContentKind.ZERO) return true;
-      if (!za && genA[0] === genB[0] && genA[1] === genB[1] && genA[2] === genB[2]) return true;
-    }
-    const ka = contA.kind(a);
-    const kb = contB.kind(b);
-    const zeroA = ka === ContentKind.NONE || ka === ContentKind.ZERO;
-    const zeroB = kb === ContentKind.NONE || kb === ContentKind.ZERO;
-    if (zeroA && zeroB) return true;
-    if (ka === kb && !zeroA) {
-      const da = contA.get(a)!;
-      const db = contB.get(b)!;
-      if (da.src === db.src && (ka === ContentKind.KDATA ? da.source === db.source : da.seed === db.seed))
-        return true;
-    }
-  }
+  if (!memA.isMaterialised(a) && !memB.isMaterialised(b) && contA.sameDescriptor(a, contB, b)) return true;
   // Different descriptors (or bytes on a side): compare what the frames read.
   memA.readPageInto(a, bufA);
   memB.readPageInto(b, bufB);

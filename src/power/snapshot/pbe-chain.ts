@@ -129,6 +129,43 @@ export class PbeChain implements FrameSource {
     return at;
   }
 
+  /** PBEs the newest chain page still has room for: alloc() takes no new page for that many. */
+  get roomInPage(): number {
+    const used = this.allocated % PBES_PER_LINKED_PAGE;
+    return this.nPages === 0 || used === 0 ? 0 : PBES_PER_LINKED_PAGE - used;
+  }
+
+  /**
+   * alloc() + set() for `n` PBEs in a row (n ≤ roomInPage): PBE i takes safe
+   * frame copy0 + i × copyStep and image pfn orig0 + i. Returns the newest
+   * PBE's physical address.
+   */
+  addRun(n: number, copy0: number, copyStep: number, orig0: number): number {
+    if (this.allocated !== this.count || n > this.roomInPage)
+      throw new Error(`PbeChain.addRun: ${n} PBEs do not fit the current chain page`);
+    const pfn = this.pagePfn[this.nPages - 1]!;
+    const mem = this.heap.phys;
+    // The page was written since it was taken: the PBEs go into its bytes too (as set()).
+    const f = mem.sourceOf(pfn) !== this ? mem.frame(pfn) : null;
+    for (let i = 0; i < n; i++) {
+      const j = this.count;
+      const k = j % PBES_PER_LINKED_PAGE;
+      const copy = copy0 + i * copyStep;
+      this.cur[2 * k] = copy;
+      this.cur[2 * k + 1] = orig0 + i;
+      if (f !== null) {
+        const o = 8 + k * PBE_SIZE;
+        this.putVa(f, o, copy * PAGE_SIZE);
+        this.putVa(f, o + 8, (orig0 + i) * PAGE_SIZE);
+        this.putVa(f, o + 16, j > 0 ? this.pbePhys(j - 1) : -1);
+      }
+      if (k === PBES_PER_LINKED_PAGE - 1) this.seal();
+      this.count++;
+      this.allocated++;
+    }
+    return this.pbePhys(this.count - 1);
+  }
+
   /** A new chain page: lp->next = ca->chain; ca->chain = lp. */
   private newPage(): void {
     const pfn = this.allocPage();

@@ -255,3 +255,52 @@ export function runOfSetInAll(
   }
   return n;
 }
+
+/**
+ * How many pfns from `from` on (at most `max`) get_buffer() would load
+ * through a PBE, one after another: set in orig_bm, NOT (forbidden AND free),
+ * and clear in zero_bm (null: no such map). The lists come from maps on the
+ * same extents (sameLayout()); a pfn outside them ends the run.
+ */
+export function runOfPbeLoads(
+  orig: readonly BitBlock[],
+  forbidden: readonly BitBlock[],
+  free: readonly BitBlock[],
+  zero: readonly BitBlock[] | null,
+  from: number,
+  max: number,
+): number {
+  let lo = 0;
+  let hi = orig.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (orig[mid]!.end <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  let n = 0;
+  let pfn = from;
+  for (let k = lo; k < orig.length && n < max; k++) {
+    const blk = orig[k]!;
+    if (pfn < blk.start) break; // a hole between extents
+    const o = blk.words;
+    const f = forbidden[k]!.words;
+    const r = free[k]!.words;
+    const z = zero === null ? null : zero[k]!.words;
+    while (pfn < blk.end && n < max) {
+      const wi = (pfn - blk.start) >>> 5;
+      let v = o === null ? 0 : o[wi]!;
+      if (f !== null && r !== null) v &= ~(f[wi]! & r[wi]!);
+      if (z !== null) v &= ~z[wi]!;
+      // Bits from the pfn's on that qualify, up to the first that does not.
+      const bit = (pfn - blk.start) & 31;
+      const ones = ~(v >>> bit);
+      const run = ones === 0 ? 32 - bit : 31 - Math.clz32(ones & -ones);
+      const room = Math.min(run, blk.end - pfn, max - n);
+      n += room;
+      pfn += room;
+      if (pfn < blk.end && room === run && room < 32 - bit) return n;
+    }
+    if (pfn < blk.end) break;
+  }
+  return n;
+}

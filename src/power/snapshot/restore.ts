@@ -20,7 +20,14 @@ import type { SwsuspInfo } from '../image/swsusp-info.js';
 import { type BitBlock, BitWriter, BM_END_OF_MAP, clearRange, type MemoryBitmap } from './bitmap.js';
 import { PAGE_SIZE, putU32, storeU64 } from './kernel-heap.js';
 import { PBES_PER_LINKED_PAGE, PbeChain } from './pbe-chain.js';
-import { assignBits, orBits, preallocateImagePages, runOfSetInAll, sameLayout } from './restore-runs.js';
+import {
+  assignBits,
+  orBits,
+  preallocateImagePages,
+  runOfPbeLoads,
+  runOfSetInAll,
+  sameLayout,
+} from './restore-runs.js';
 import { populatedZones } from './saveable.js';
 import { PG_ANY, PG_SAFE, PG_UNSAFE_CLEAR, PG_UNSAFE_KEEP, type SwsuspMem } from './swsusp-mem.js';
 
@@ -219,6 +226,88 @@ export class SnapshotRestore {
     this.zeroBm?.testBit(last);
     this.cur += k;
     this.direct += k;
+  }
+
+  /**
+   * After writeNext() returned the PBE target of image pfn `pfn`: how many of
+   * the next stream pages, at most `max`, get_buffer() would also load through
+   * a PBE with no step in between that differs page to page — the next
+   * orig_bm bits are pfn+1, pfn+2, …, each NOT "forbidden AND free" and not a
+   * 6.6+ zero page; chain_alloc() has room for them in its current chain page
+   * (no chain page is taken); and the safe frames they get are the next pops
+   * of safe_pages_list's top run (pbeRunCopy, pbeRunCopy + pbeRunStep, …).
+   * Reads only; takePbeRun() then does those get_buffer() calls at once.
+   */
+  peekPbeRun(pfn: number, max: number): number {
+    const s = this.s;
+    let lim = Math.min(
+      max,
+      this.nrMetaPages + this.nrCopyPages + this.nrZeroPages - this.cur + 1,
+      this.chain!.roomInPage,
+      s.safePages.topLength,
+    );
+    if (lim <= 0) return 0;
+    const b = this.runBlocks();
+    if (!b) return 0;
+    lim = runOfPbeLoads(b.all[0]!, b.all[1]!, b.all[2]!, b.zero, pfn + 1, lim);
+    if (lim > 0) {
+      this.pbeRunCopy = s.safePages.peek()!;
+      this.pbeRunStep = s.safePages.topStep;
+    }
+    return lim;
+  }
+
+  /** The first safe frame and the step of the run peekPbeRun() found. */
+  pbeRunCopy = -1;
+  pbeRunStep = 0;
+
+  /**
+   * `k` get_buffer() calls (and cur++) for the PBE loads peekPbeRun() found
+   * after image pfn `pfn`: image pfns pfn+1 … pfn+k, safe frames pbeRunCopy +
+   * i × pbeRunStep. Every map's position ends where the last call left it:
+   * memory_bm_next_pfn() on orig_bm, test_bit on forbidden (free only when
+   * the pfn is forbidden: the && of get_buffer()) and zero_bm.
+   */
+  takePbeRun(pfn: number, k: number): void {
+    if (k <= 0) return;
+    const s = this.s;
+    const orig = this.origBm!;
+    let got = -1;
+    for (let i = 0; i < k; i++) got = orig.nextPfn();
+    const last = pfn + k;
+    if (got !== last)
+      throw new ModelError(
+        'RESTORE_RUN',
+        `takePbeRun: orig_bm gave pfn 0x${got.toString(16)}, not 0x${last.toString(16)}`,
+      );
+    // The last test of free_pages_map was at the last forbidden pfn of the run (if any).
+    let lastForbidden = -1;
+    for (let p = last; p > pfn && s.forbidden; p--) {
+      if (s.forbidden.testBitQuiet(p)) {
+        lastForbidden = p;
+        break;
+      }
+    }
+    s.isForbidden(last);
+    if (lastForbidden >= 0) s.isFree(lastForbidden);
+    const copy0 = this.pbeRunCopy;
+    const step = this.pbeRunStep;
+    // The safe frames: __get_safe_page() pops safe_pages_list and memsets the page (4.8+);
+    // 3.10 pops the list as it is.
+    s.safePages.popRun(k);
+    if (this.m.profile.hibernation.safePageRecycling) {
+      const mem = this.m.mem;
+      for (let i = 0; i < k; i++) {
+        const c = copy0 + i * step;
+        mem.discard(c);
+        s.content.clear(c);
+      }
+    }
+    this.pbePhys = this.chain!.addRun(k, copy0, step, pfn + 1);
+    this.pblistDirty = true;
+    this.zeroBm?.testBit(last);
+    this.cur += k;
+    this.viaPbe += k;
   }
 
   /** The block lists peekDirectRun() reads (orig_bm, forbidden, free; zero_bm), null when they differ in layout. */
