@@ -17,6 +17,7 @@ import type { KernelHeap } from '../../src/power/snapshot/kernel-heap.js';
 import {
   assignBits,
   forEachClearBit,
+  lastSetIn,
   orBits,
   preallocateImagePages,
   runOfPbeLoads,
@@ -220,6 +221,33 @@ describe('get_buffer() PBE runs', () => {
           },
         ),
         { numRuns: 120 },
+      );
+    });
+  }
+});
+
+describe('lastSetIn', () => {
+  for (const kind of ['rtree', 'list'] as const) {
+    it(`${kind}: the highest set pfn of a range = a testBitQuiet scan down`, () => {
+      fc.assert(
+        fc.property(
+          pfnSet,
+          fc.integer({ min: 0, max: SPAN + 10 }),
+          fc.integer({ min: 0, max: 5000 }),
+          (runs, lo, len) => {
+            const bm = makeBitmap(kind, heap(), 0x100, 0x40000);
+            fill(bm, runs);
+            let want = -1;
+            for (let p = lo + len - 1; p >= lo; p--) {
+              if (bm.pfnPresent(p) && bm.testBitQuiet(p)) {
+                want = p;
+                break;
+              }
+            }
+            expect(lastSetIn(bm.blocks32(), lo, lo + len)).toBe(want);
+          },
+        ),
+        { numRuns: 300 },
       );
     });
   }

@@ -304,3 +304,36 @@ export function runOfPbeLoads(
   }
   return n;
 }
+
+/** The highest pfn in [lo, hi) whose bit is set in the block list, or -1 (a word at a time). */
+export function lastSetIn(blocks: readonly BitBlock[], lo: number, hi: number): number {
+  // The last block starting below hi.
+  let a = 0;
+  let b = blocks.length;
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    if (blocks[mid]!.start < hi) a = mid + 1;
+    else b = mid;
+  }
+  for (let k = a - 1; k >= 0; k--) {
+    const blk = blocks[k]!;
+    if (blk.end <= lo) break;
+    const w = blk.words;
+    if (w === null) continue;
+    const from = Math.max(lo, blk.start) - blk.start;
+    let to = Math.min(hi, blk.end) - blk.start; // exclusive
+    while (to > from) {
+      const wi = (to - 1) >>> 5;
+      const wordStart = wi << 5;
+      let v = w[wi]!;
+      // Keep the bits of [max(from, wordStart), to) in this word.
+      const top = to - wordStart; // 1..32
+      if (top < 32) v &= (1 << top) - 1;
+      const bottom = Math.max(from, wordStart) - wordStart;
+      if (bottom > 0) v &= ~((1 << bottom) - 1);
+      if (v !== 0) return blk.start + wordStart + 31 - Math.clz32(v);
+      to = wordStart;
+    }
+  }
+  return -1;
+}

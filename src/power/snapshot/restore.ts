@@ -22,6 +22,7 @@ import { PAGE_SIZE, putU32, storeU64 } from './kernel-heap.js';
 import { PBES_PER_LINKED_PAGE, PbeChain } from './pbe-chain.js';
 import {
   assignBits,
+  lastSetIn,
   orBits,
   preallocateImagePages,
   runOfPbeLoads,
@@ -281,13 +282,7 @@ export class SnapshotRestore {
         `takePbeRun: orig_bm gave pfn 0x${got.toString(16)}, not 0x${last.toString(16)}`,
       );
     // The last test of free_pages_map was at the last forbidden pfn of the run (if any).
-    let lastForbidden = -1;
-    for (let p = last; p > pfn && s.forbidden; p--) {
-      if (s.forbidden.testBitQuiet(p)) {
-        lastForbidden = p;
-        break;
-      }
-    }
+    const lastForbidden = lastSetIn(this.runBlocks()!.all[1]!, pfn + 1, last + 1);
     s.isForbidden(last);
     if (lastForbidden >= 0) s.isFree(lastForbidden);
     const copy0 = this.pbeRunCopy;
