@@ -12,7 +12,7 @@
  * allocator. The console lines and the verdict stay with the caller.
  */
 import type { PhysMem } from '../../../mm/phys-mem.js';
-import { entryAddr, PAGE_SIZE, PMD_SIZE, readEntry, tableIndex, writeEntry } from '../pgtable.js';
+import { entryAddr, PAGE_SIZE, PMD_SIZE, readEntry, writeEntry } from '../pgtable.js';
 import { TranslateCache, translate } from '../walk.js';
 
 const LOW48 = 0xffffffffffffn;
@@ -68,14 +68,40 @@ export function setUpTemporaryMappings(k: ArchRestoreKernel): number {
     writeEntry(k.mem, table, idx, BigInt(t) | k.tableFlags);
     return t;
   };
+  // One PMD entry per 2 MiB (a 12 TiB map has 6M): the direct-map address as its low 48 bits
+  // (__va() is linear; the table indices are bits 39–47, 30–38, 21–29), the PGD/PUD walk
+  // redone only when its index changes — it allocates a table on first use, so the tables
+  // come from get_safe_page() in the same order — and the entry stored as two u32 halves.
+  const baseLow48 = Number(k.ptov(0) & LOW48);
+  const flagsLo = Number(k.largeLeafFlags & 0xffffffffn);
+  const flagsHi = Number((k.largeLeafFlags >> 32n) & 0xffffffffn);
+  let pgdIdx = -1;
+  let pudIdx = -1;
+  let pmd = -1;
+  let words: Uint32Array | null = null;
   for (const [spfn, epfn] of k.pfnMapped) {
     const start = Math.floor((spfn * PAGE_SIZE) / PMD_SIZE) * PMD_SIZE;
     const end = epfn * PAGE_SIZE;
     for (let a = start; a < end; a += PMD_SIZE) {
-      const va = k.ptov(a);
-      const pud = next(pgd, tableIndex(va, 'PGD'));
-      const pmd = next(pud, tableIndex(va, 'PUD'));
-      writeEntry(k.mem, pmd, tableIndex(va, 'PMD'), BigInt(a) | k.largeLeafFlags);
+      const v = (baseLow48 + a) % 2 ** 48;
+      const gi = Math.floor(v / 2 ** 39) % 512;
+      const ui = Math.floor(v / 2 ** 30) % 512;
+      if (gi !== pgdIdx || ui !== pudIdx || words === null) {
+        const pud = next(pgd, gi);
+        pmd = next(pud, ui);
+        pgdIdx = gi;
+        pudIdx = ui;
+        const f = k.mem.frame(pmd / PAGE_SIZE);
+        words = (f.byteOffset & 3) === 0 ? new Uint32Array(f.buffer, f.byteOffset, PAGE_SIZE / 4) : null;
+      }
+      const mi = Math.floor(v / PMD_SIZE) % 512;
+      if (words === null) {
+        writeEntry(k.mem, pmd, mi, BigInt(a) | k.largeLeafFlags);
+        continue;
+      }
+      // a is 2 MiB aligned: its low 21 bits are free for the flag bits.
+      words[2 * mi] = ((a % 2 ** 32) | flagsLo) >>> 0;
+      words[2 * mi + 1] = (Math.floor(a / 2 ** 32) | flagsHi) >>> 0;
     }
   }
   return pgd;
