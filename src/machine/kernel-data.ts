@@ -187,15 +187,24 @@ export class KernelData implements PageContentProvider {
   vmemmapSectionOf(pfn: number): number {
     const blk = Math.floor(pfn / PMD_PAGES);
     if (blk < this.blkLo || blk > this.blkHi) return -1;
-    return this.vmemmapBlocks.get(blk) ?? -1;
+    // The memmap is walked frame by frame (a 12 TiB image holds 47M of its frames): one
+    // lookup per 2 MiB block.
+    if (blk !== this.lastBlk) {
+      this.lastBlk = blk;
+      this.lastBlkSec = this.vmemmapBlocks.get(blk) ?? -1;
+    }
+    return this.lastBlkSec;
+  }
+  private lastBlk = -1;
+  private lastBlkSec = -1;
+
+  /** Is a kernel object (pgdat, mem_section root, nosave_region) placed in frame `pfn`? */
+  private hasPlaced(pfn: number): boolean {
+    return pfn >= this.placedLo && pfn <= this.placedHi && this.placed.has(pfn);
   }
 
   covers(pfn: number): boolean {
-    const blk = Math.floor(pfn / PMD_PAGES);
-    return (
-      (blk >= this.blkLo && blk <= this.blkHi && this.vmemmapBlocks.has(blk)) ||
-      (pfn >= this.placedLo && pfn <= this.placedHi && this.placed.has(pfn))
-    );
+    return this.vmemmapSectionOf(pfn) >= 0 || this.hasPlaced(pfn);
   }
 
   /** Frames this provider produces, ascending (for dumps and tests). */
@@ -213,7 +222,7 @@ export class KernelData implements PageContentProvider {
    * the bytes (undefined).
    */
   isZeroFrame(pfn: number): boolean | undefined {
-    if (this.placed.has(pfn)) return undefined;
+    if (this.hasPlaced(pfn)) return undefined;
     const sec = this.vmemmapSectionOf(pfn);
     if (sec < 0) return undefined;
     const perFrame = PAGE_SIZE / this.L.size;

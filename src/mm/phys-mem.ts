@@ -103,21 +103,45 @@ function sparseSlot<T>(l: Leaf<T>, i: number): number {
  */
 class FrameTable<T> {
   private readonly leaves = new Map<number, Leaf<T>>();
-  private lastKey = -1;
-  private last: Leaf<T> | undefined;
+  /**
+   * The last two leaves looked up, misses included (undefined: no such leaf):
+   * page copies alternate between a source and a destination region, and
+   * most lookups of a big model are misses (a frame that is not materialised).
+   */
+  private key0 = -1;
+  private leaf0: Leaf<T> | undefined;
+  private key1 = -1;
+  private leaf1: Leaf<T> | undefined;
   size = 0;
 
   private leaf(pfn: number, create: boolean): Leaf<T> | undefined {
     const k = Math.floor(pfn / LEAF);
-    if (k === this.lastKey) return this.last;
+    if (k === this.key0 && (this.leaf0 !== undefined || !create)) return this.leaf0;
+    if (k === this.key1 && (this.leaf1 !== undefined || !create)) {
+      // Most recent first.
+      const l = this.leaf1;
+      this.key1 = this.key0;
+      this.leaf1 = this.leaf0;
+      this.key0 = k;
+      this.leaf0 = l;
+      return l;
+    }
     let l = this.leaves.get(k);
-    if (!l) {
-      if (!create) return undefined;
+    if (!l && create) {
       l = { dense: null, bits: new Uint32Array(LEAF / 32), idx: new Uint16Array(8), frames: [], n: 0 };
       this.leaves.set(k, l);
     }
-    this.lastKey = k;
-    this.last = l;
+    if (k === this.key1) {
+      // A cached miss that is now a leaf: replace that entry.
+      this.key1 = -1;
+      this.leaf1 = undefined;
+    }
+    if (k !== this.key0) {
+      this.key1 = this.key0;
+      this.leaf1 = this.leaf0;
+    }
+    this.key0 = k;
+    this.leaf0 = l;
     return l;
   }
 

@@ -45,6 +45,38 @@ describe('PhysMem frame table (sparse and dense leaves)', () => {
     );
   });
 
+  it('lookups interleaved with writes over five leaves (the two-leaf cache, misses included) = a Map', () => {
+    // Leaves that exist, leaves that do not yet: every op checks a pfn right away, so a cached
+    // miss is followed by a write to that leaf, and lookups alternate between leaves.
+    const pfnArb = fc
+      .tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 80 }))
+      .map(([l, i]) => (0x100 + 3 * l) * LEAF + i * 7);
+    const opArb = fc.record({
+      op: fc.constantFrom('write', 'discard', 'check', 'check'),
+      pfn: pfnArb,
+      v: fc.integer({ min: 1, max: 255 }),
+    });
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 400 }), (ops) => {
+        const mem = new PhysMem();
+        const want = new Map<number, number>();
+        for (const o of ops) {
+          if (o.op === 'write') {
+            mem.frame(o.pfn)[0] = o.v;
+            want.set(o.pfn, o.v);
+          } else if (o.op === 'discard') {
+            mem.discard(o.pfn);
+            want.delete(o.pfn);
+          }
+          expect(mem.isMaterialised(o.pfn)).toBe(want.has(o.pfn));
+          expect(mem.u8(o.pfn * 4096)).toBe(want.get(o.pfn) ?? 0);
+        }
+        expect(mem.materialisedPfns()).toEqual([...want.keys()].sort((a, b) => a - b));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('a leaf that passes 64 frames keeps every frame (the switch to the dense form)', () => {
     const mem = new PhysMem();
     const base = 7 * LEAF;
