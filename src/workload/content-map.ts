@@ -95,6 +95,9 @@ export class ContentMap implements PageContentProvider {
   /** The last section looked up (descriptor runs are per-page hot paths). */
   private lastSec = -1;
   private lastDesc: SectionDesc | undefined;
+  /** The one before (copies alternate between a source and a destination section); misses are cached too. */
+  private prevSec = -1;
+  private prevDesc: SectionDesc | undefined;
   private readonly seeds: number[] = [];
   /** Kernel-data providers KDATA descriptors refer to (index in the seed byte). */
   private readonly sources: PageContentProvider[] = [];
@@ -132,16 +135,32 @@ export class ContentMap implements PageContentProvider {
   private section(pfn: number, create: false): SectionDesc | undefined;
   private section(pfn: number, create: boolean): SectionDesc | undefined {
     const s = Math.floor(pfn / PER_SECTION);
-    if (s === this.lastSec) return this.lastDesc;
-    let d = this.sections.get(s);
-    if (d) {
+    if (s === this.lastSec && (this.lastDesc !== undefined || !create)) return this.lastDesc;
+    if (s === this.prevSec && (this.prevDesc !== undefined || !create)) {
+      // Most recent first.
+      const d = this.prevDesc;
+      this.prevSec = this.lastSec;
+      this.prevDesc = this.lastDesc;
       this.lastSec = s;
       this.lastDesc = d;
+      return d;
     }
+    let d = this.sections.get(s);
     if (!d && create) {
       d = { kind: new Uint8Array(PER_SECTION), seed: null, src: null, srcBase: s * PER_SECTION, n: 0 };
       this.sections.set(s, d);
     }
+    if (s === this.prevSec) {
+      // A cached miss that now has a section.
+      this.prevSec = -1;
+      this.prevDesc = undefined;
+    }
+    if (s !== this.lastSec) {
+      this.prevSec = this.lastSec;
+      this.prevDesc = this.lastDesc;
+    }
+    this.lastSec = s;
+    this.lastDesc = d;
     return d;
   }
 
@@ -357,7 +376,7 @@ export class ContentMap implements PageContentProvider {
    * workers instead of bytes.
    */
   generatedDescriptor(pfn: number, out: Uint32Array, at: number): boolean {
-    const d = this.sections.get(Math.floor(pfn / PER_SECTION));
+    const d = this.section(pfn, false);
     if (!d) return false;
     const i = pfn % PER_SECTION;
     const kind = d.kind[i]!;
