@@ -102,13 +102,7 @@ export function forEachClearBit(bm: MemoryBitmap, from: number, to: number, fn: 
   const B = bm.blocks32();
   let pfn = from;
   // First block ending after `from`.
-  let lo = 0;
-  let hi = B.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (B[mid]!.end <= from) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstBlockEndingAfter(B, from);
   for (let k = lo; pfn < to; k++) {
     const blk = k < B.length ? B[k]! : null;
     // The gap before the next block (or after the last): not covered, so clear.
@@ -194,6 +188,24 @@ export function preallocateImagePages(s: SwsuspMem, nr: number): number {
   return got;
 }
 
+/** Index of the first block of `B` (ascending) that ends after `from`. */
+function firstBlockEndingAfter(B: readonly BitBlock[], from: number): number {
+  let lo = 0;
+  let hi = B.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (B[mid]!.end <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** How many bits of word `v` from bit `bit` on are set, up to the first clear one (32 − bit: all). */
+function onesFrom(v: number, bit: number): number {
+  const ones = ~(v >>> bit);
+  return ones === 0 ? 32 - bit : 31 - Math.clz32(ones & -ones);
+}
+
 /**
  * How many consecutive pfns from `from` on (at most `max`) have their bit set
  * in every block list of `all` and clear in `none` (null: no such map). The
@@ -241,10 +253,8 @@ export function runOfSetInAll(
         const z = none[k]!.words;
         if (z !== null) v &= ~z[wi]!;
       }
-      // Bits from o on that are set, up to the first clear one.
       const bit = o & 31;
-      const ones = ~(v >>> bit);
-      const run = ones === 0 ? 32 - bit : 31 - Math.clz32(ones & -ones);
+      const run = onesFrom(v, bit);
       const room = Math.min(run, blk.end - pfn, max - n);
       n += room;
       pfn += room;
@@ -270,13 +280,7 @@ export function runOfPbeLoads(
   from: number,
   max: number,
 ): number {
-  let lo = 0;
-  let hi = orig.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (orig[mid]!.end <= from) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstBlockEndingAfter(orig, from);
   let n = 0;
   let pfn = from;
   for (let k = lo; k < orig.length && n < max; k++) {
@@ -291,10 +295,8 @@ export function runOfPbeLoads(
       let v = o === null ? 0 : o[wi]!;
       if (f !== null && r !== null) v &= ~(f[wi]! & r[wi]!);
       if (z !== null) v &= ~z[wi]!;
-      // Bits from the pfn's on that qualify, up to the first that does not.
       const bit = (pfn - blk.start) & 31;
-      const ones = ~(v >>> bit);
-      const run = ones === 0 ? 32 - bit : 31 - Math.clz32(ones & -ones);
+      const run = onesFrom(v, bit);
       const room = Math.min(run, blk.end - pfn, max - n);
       n += room;
       pfn += room;

@@ -213,15 +213,7 @@ export class SnapshotRestore {
    */
   takeDirectRun(pfn: number, k: number): void {
     if (k <= 0) return;
-    const orig = this.origBm!;
-    let got = -1;
-    for (let i = 0; i < k; i++) got = orig.nextPfn();
-    const last = pfn + k;
-    if (got !== last)
-      throw new ModelError(
-        'RESTORE_RUN',
-        `takeDirectRun: orig_bm gave pfn 0x${got.toString(16)}, not 0x${last.toString(16)}`,
-      );
+    const last = this.advanceOrig(pfn, k, 'takeDirectRun');
     this.s.forbidden!.testBit(last);
     this.s.free!.testBit(last);
     this.zeroBm?.testBit(last);
@@ -272,15 +264,7 @@ export class SnapshotRestore {
   takePbeRun(pfn: number, k: number): void {
     if (k <= 0) return;
     const s = this.s;
-    const orig = this.origBm!;
-    let got = -1;
-    for (let i = 0; i < k; i++) got = orig.nextPfn();
-    const last = pfn + k;
-    if (got !== last)
-      throw new ModelError(
-        'RESTORE_RUN',
-        `takePbeRun: orig_bm gave pfn 0x${got.toString(16)}, not 0x${last.toString(16)}`,
-      );
+    const last = this.advanceOrig(pfn, k, 'takePbeRun');
     // The last test of free_pages_map was at the last forbidden pfn of the run (if any).
     const lastForbidden = lastSetIn(this.runBlocks()!.all[1]!, pfn + 1, last + 1);
     s.isForbidden(last);
@@ -303,6 +287,20 @@ export class SnapshotRestore {
     this.zeroBm?.testBit(last);
     this.cur += k;
     this.viaPbe += k;
+  }
+
+  /** memory_bm_next_pfn(orig_bm) `k` times, which must give pfn+1 … pfn+k; returns pfn+k. */
+  private advanceOrig(pfn: number, k: number, who: string): number {
+    const orig = this.origBm!;
+    let got = -1;
+    for (let i = 0; i < k; i++) got = orig.nextPfn();
+    const last = pfn + k;
+    if (got !== last)
+      throw new ModelError(
+        'RESTORE_RUN',
+        `${who}: orig_bm gave pfn 0x${got.toString(16)}, not 0x${last.toString(16)}`,
+      );
+    return last;
   }
 
   /** The block lists peekDirectRun() reads (orig_bm, forbidden, free; zero_bm), null when they differ in layout. */
