@@ -483,7 +483,7 @@ export class Buddy {
         `free of order-${order} block at unaligned pfn 0x${pfn.toString(16)}`,
       );
     }
-    if (this.pages.peek(pfn).mapcount === this.pages.buddyMapcount) {
+    if (this.pages.mapRaw(pfn) === this.pages.buddyMapcount) {
       throw new ModelError('BUDDY_DOUBLE_FREE', `pfn 0x${pfn.toString(16)} is already free`);
     }
     this.pages.setRefcount(pfn, 0);
@@ -573,31 +573,27 @@ export class Buddy {
    * go to `sink` in allocation order as runs of consecutive pfns. Returns how
    * many were allocated.
    *
-   * Why a whole block at once is the same: with the zone's lists below the top
-   * order empty, alloc(0) takes the first max-order block and expand() puts
-   * its upper halves on the order 9 … 0 heads; the next alloc(0) takes the
-   * order-0 half, the next splits the order-1 half, and so on — the block's
-   * pages come out in ascending order and the lower lists are empty again
-   * after the last one. Every page ends with _refcount 1, no PageBuddy,
-   * private 0 (set_page_refcounted / rmv_page_order). Otherwise (a partly
-   * split zone, or fewer than 2^maxOrder pages wanted) it takes pages one by one.
+   * Each alloc(0) is __rmqueue_smallest() at order 0 in the highest zone with
+   * a free block (allocation never adds pages, so that zone changes only when
+   * it runs dry). Two bulk forms give the same pfns, struct pages and lists:
+   *  - a non-empty order-0 list: each alloc(0) takes its head (list_del, no
+   *    expand()), so k allocations take its first k blocks in list order;
+   *  - order-0 list empty, smallest non-empty order k: alloc(0) takes that
+   *    list's first block and expand() puts its upper halves on the order
+   *    k-1 … 0 heads, each then the only block of its (smallest non-empty)
+   *    order; the next alloc(0) takes the order-0 half, the next splits the
+   *    order-1 half, and so on — the block's 2^k pages come out ascending and
+   *    the lower lists are empty again after the last one.
+   * Every page handed out ends with _refcount 1, no PageBuddy, private 0
+   * (set_page_refcounted / rmv_page_order). The last block, when fewer than
+   * its 2^k pages are wanted, goes page by page (allocInZone()).
    */
   allocBulk(n: number, highestZone: number, sink: (pfn: number, len: number) => void): number {
-    const block = POW2[this.maxOrder]!;
     const per = this.maxOrder + 1;
+    const pages = this.pages;
     let got = 0;
     let runStart = -1;
     let runLen = 0;
-    const put = (pfn: number, len: number): void => {
-      if (runLen > 0 && pfn === runStart + runLen) runLen += len;
-      else {
-        if (runLen > 0) sink(runStart, runLen);
-        runStart = pfn;
-        runLen = len;
-      }
-    };
-    // The zone alloc(0) would use: the highest one with any free block. Allocation never
-    // adds pages, so it changes only when that zone runs dry.
     let zone = -1;
     while (got < n) {
       if (zone < 0 || this.nrFreePages[zone] === 0) {
@@ -608,28 +604,66 @@ export class Buddy {
         if (zone < 0) break;
       }
       const base = zone * per;
-      // A non-empty order-0 list (the fragmented case) is served page by page at once.
-      if (this.heads[base] === NIL && n - got >= block) {
-        let lowerEmpty = true;
-        for (let o = 1; o < this.maxOrder; o++) {
-          if (this.heads[base + o] !== NIL) {
-            lowerEmpty = false;
-            break;
+      let id = this.heads[base]!;
+      if (id !== NIL) {
+        // The order-0 list's first blocks, in list order: list_del of each from the head.
+        const next = this.next;
+        const pfnOf = this.pfnOf;
+        const orderOf = this.orderOf;
+        let k = 0;
+        const want = n - got;
+        while (id !== NIL && k < want) {
+          const pfn = pfnOf[id]!;
+          // rmv_page_order() on the head and set_page_refcounted(), in one store.
+          pages.setFreeHead(pfn, -1, 0, NIL, 1);
+          if (runLen > 0 && pfn === runStart + runLen) runLen++;
+          else {
+            if (runLen > 0) sink(runStart, runLen);
+            runStart = pfn;
+            runLen = 1;
           }
+          const nx = next[id]!;
+          orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
+          next[id] = this.recycledHead;
+          this.recycledHead = id;
+          id = nx;
+          k++;
         }
-        const id = this.heads[base + this.maxOrder]!;
-        if (lowerEmpty && id !== NIL) {
-          const pfn = this.pfnOf[id]!;
-          this.unlink(id);
-          this.pages.setBlockFields(pfn, 1);
-          put(pfn, block);
-          got += block;
-          continue;
+        this.heads[base] = id;
+        if (id === NIL) this.tails[base] = NIL;
+        else this.prev[id] = NIL;
+        this.nrFreeBlocks[base]! -= k;
+        this.nrFreePages[zone]! -= k;
+        got += k;
+        continue;
+      }
+      let order = 1;
+      while (order <= this.maxOrder && this.heads[base + order] === NIL) order++;
+      if (order > this.maxOrder) break; // cannot happen: the zone has a free block
+      const size = POW2[order]!;
+      if (n - got >= size) {
+        id = this.heads[base + order]!;
+        const pfn = this.pfnOf[id]!;
+        this.unlink(id);
+        // Every page of the block taken: _refcount 1, PageBuddy and private cleared.
+        pages.setTakenRange(pfn, pfn + size);
+        if (runLen > 0 && pfn === runStart + runLen) runLen += size;
+        else {
+          if (runLen > 0) sink(runStart, runLen);
+          runStart = pfn;
+          runLen = size;
         }
+        got += size;
+        continue;
       }
       const pfn = this.allocInZone(0, zone);
       if (pfn < 0) break; // cannot happen: the zone has a free block
-      put(pfn, 1);
+      if (runLen > 0 && pfn === runStart + runLen) runLen++;
+      else {
+        if (runLen > 0) sink(runStart, runLen);
+        runStart = pfn;
+        runLen = 1;
+      }
       got++;
     }
     if (runLen > 0) sink(runStart, runLen);
@@ -637,32 +671,75 @@ export class Buddy {
   }
 
   /**
-   * free(p, 0) for p = pfn … pfn + len - 1, ascending. An aligned max-order
-   * block whose pages are all allocated is freed at once: page by page, every
-   * page is marked a head (__free_one_page) and merged into its lower buddy,
-   * which can only be inside the block below the top order, so the block ends
-   * as one max-order block at the head of its list (no tail placement at the
-   * top order) with plain free tails — the lists outside it untouched.
+   * free(p, 0) for p = pfn … pfn + len - 1, ascending. The range is cut into
+   * the largest naturally aligned blocks it holds (like __free_pages_memory());
+   * a block of 2^k pages whose pages are all allocated (_refcount > 0,
+   * _mapcount -1, private 0) and of one zone is freed at once as
+   * __free_one_page(head, k) — the same result as its pages one by one:
+   * page q's buddy at every order below k lies inside the block, and is free
+   * only when it is the already freed lower half, so the merges stay inside
+   * the block until its last page completes it; every block linked on the way
+   * is unlinked again (list_add + list_del leave the other entries' order as
+   * it was), and from the last page on the merge continues outside the block
+   * exactly as from the block's head at order k (the tail/head choice is
+   * made on the final block). Each page ends with _refcount 0 and the
+   * allocated page's plain fields; the merged head gets PageBuddy. Other
+   * blocks go page by page (free(), which also reports a double free).
    */
   freeBulk(pfn: number, len: number): void {
-    const block = POW2[this.maxOrder]!;
     const end = pfn + len;
+    const max = this.maxOrder;
+    const pages = this.pages;
     let p = pfn;
     while (p < end) {
-      if (p % block === 0 && p + block <= end && this.pages.blockAllocated(p)) {
-        const zone = this.zones.zoneIndexOf(p);
-        if (this.zones.zoneIndexOf(p + block - 1) === zone) {
-          this.pages.setBlockFields(p, 0);
-          const id = this.newNode(p, this.maxOrder, zone);
-          this.markHead(p, this.maxOrder, id);
-          this.link(id, false);
-          p += block;
-          continue;
-        }
+      let order = p === 0 ? max : Math.min(max, ctz(p));
+      while (p + POW2[order]! > end) order--;
+      if (order > 0 && this.freeBlockBulk(p, order)) {
+        p += POW2[order]!;
+        continue;
       }
-      this.free(p, 0);
+      // free(p, 0), with its checks (p is aligned at order 0).
+      if (pages.mapRaw(p) === pages.buddyMapcount) {
+        throw new ModelError('BUDDY_DOUBLE_FREE', `pfn 0x${p.toString(16)} is already free`);
+      }
+      pages.setRefcount(p, 0);
+      this.freeOne(p, 0, false);
       p++;
     }
+  }
+
+  /**
+   * freeBulk()'s block form: the 2^order pages at `head` freed at once when
+   * they are all allocated and in one zone (see freeBulk); false, with
+   * nothing changed, otherwise.
+   */
+  private freeBlockBulk(head: number, order: number): boolean {
+    const pages = this.pages;
+    if (!pages.sections.pfnValid(head)) return false;
+    const size = POW2[order]!;
+    const zone = this.zones.zoneIndexOf(head);
+    if (this.zones.deviceRanges.length > 0) {
+      for (let q = head + 1; q < head + size; q++) if (this.zones.zoneIndexOf(q) !== zone) return false;
+    }
+    if (order === this.maxOrder) {
+      // A whole chunk: its form answers at once.
+      if (!pages.blockAllocated(head) || !this.plainAllocated(head, size)) return false;
+      pages.setBlockFields(head, 0);
+    } else {
+      if (!this.plainAllocated(head, size)) return false;
+      for (let q = head, e = head + size; q < e; q++) pages.setRefcount(q, 0);
+    }
+    this.freeOne(head, order, false);
+    return true;
+  }
+
+  /** Does every page of [head, head + n) hold a reference, _mapcount -1 and private 0? */
+  private plainAllocated(head: number, n: number): boolean {
+    let ok = true;
+    this.pages.forEachStateRun(head, head + n, (_f, r, m, p) => {
+      if (r === 0 || m !== -1 || p !== 0) ok = false;
+    });
+    return ok;
   }
 
   /** Is `pfn` inside some free block? (mark_free_pages-style lookup, walks down the orders). */
