@@ -356,22 +356,27 @@ export class Buddy {
   /**
    * take_page_off_buddy() of n free, distinct pages, given in ascending pfn
    * order with `when[i]` = the position of pfns[i] in the sequence the calls
-   * are made in (0 .. n-1): the same struct pages and free lists as n
-   * takePage() calls in that sequence (free-list node ids aside, which nothing
-   * reads), done block by block in pfn order instead of at random frames.
+   * are made in (0 .. n-1, each once): the same struct pages and free lists as
+   * n takePage() calls in that sequence (free-list node ids aside, which
+   * nothing reads), done block by block in pfn order instead of at random
+   * frames.
    *
    * Why it is the same: break_down_buddy_pages() never merges, so a free block
    * ends as the maximal aligned sub-blocks holding no taken page; each of those
    * was list_add()ed to its order's head when its parent was split, i.e. at
-   * the parent's first take. The lists end as those survivors, latest first,
-   * then the untouched blocks in their old order. A survivor head carries
-   * PageBuddy/order/node, a taken page is cleared with _refcount 1, and every
-   * other page of the block is the clean tail it was.
+   * the parent's first take. One take adds at most one block per order, so a
+   * list's new blocks come from distinct takes: the list ends as its
+   * survivors, latest take first, then the untouched blocks in their old
+   * order. A survivor head carries PageBuddy/order/node, a taken page is
+   * cleared with _refcount 1, and every other page of the block is the clean
+   * tail it was.
    *
    * Cost: one struct-page call per block for its takes (a wholly taken
-   * max-order block stays a compact chunk), survivors' nodes made in link
-   * order and their heads written in pfn order in one call; the working
-   * arrays are kept between calls.
+   * max-order block stays a compact chunk); the survivors are put in take
+   * order by a two-pass radix sort of their take numbers (sequential passes,
+   * not a chase through per-take chains), linked in that order, and their
+   * heads written in pfn order in one call; the working arrays are kept
+   * between calls.
    */
   takePagesSorted(pfns: Float64Array, when: Float64Array, n: number): void {
     const pages = this.pages;
@@ -390,58 +395,59 @@ export class Buddy {
       let j = i + 1;
       while (j < n && pfns[j]! < head + size) j++;
       this.unlink(node);
+      // At most one survivor per order per take.
+      sv.reserve(sv.n + (j - i) * o);
       const s0 = sv.n;
       splitOut(sv, pfns, when, head, o, i, j);
-      for (let k = s0; k < sv.n; k++) sv.zone[k] = zone;
+      sv.zone.fill(zone, s0, sv.n);
       // rmv_page_order() (a taken block head) and set_page_refcounted(), the block's takes at once.
       pages.setTakenSorted(pfns, i, j);
       i = j;
     }
-    // list_add() of the survivors in creation order (one take adds at most one block per
-    // order, largest first): each take's survivors chained by descending order, then the
-    // chains in time order.
+    // list_add() of the survivors in take order (those of one take go to different lists, so
+    // their order among themselves does not matter).
     const ns = sv.n;
-    const st = sv.time;
-    const so = sv.order;
-    const firstAt = this.scratchInt(0, n);
-    firstAt.fill(-1);
-    const nextSv = this.scratchInt(1, ns);
-    for (let k = 0; k < ns; k++) {
-      const t = st[k]!;
-      const ok = so[k]!;
-      let prev = -1;
-      let cur = firstAt[t]!;
-      while (cur >= 0 && so[cur]! > ok) {
-        prev = cur;
-        cur = nextSv[cur]!;
-      }
-      nextSv[k] = cur;
-      if (prev < 0) firstAt[t] = k;
-      else nextSv[prev] = k;
-    }
-    // Nodes are made as they are linked, so the list arrays fill in link order. The walk
-    // visits the survivors at random: each one's pfn, zone and order packed in one double
-    // (pfn · 2^12 + zone · 2^6 + order: exact for pfns below 2^41, beyond x86-64's 52-bit
-    // physical addresses) is one memory read, not three.
-    const packed = this.scratchF64(ns);
+    const perm = this.byTime(sv.time, ns, n);
     const sp = sv.pfn;
+    const so = sv.order;
     const sz = sv.zone;
-    for (let k = 0; k < ns; k++) packed[k] = sp[k]! * 4096 + sz[k]! * 64 + so[k]!;
     const sn = sv.node;
-    for (let t = 0; t < n; t++) {
-      for (let k = firstAt[t]!; k >= 0; k = nextSv[k]!) {
-        const v = packed[k]!;
-        const pfn = Math.floor(v / 4096);
-        const zo = v - pfn * 4096;
-        const nid = this.newNode(pfn, zo & 63, zo >> 6);
-        sn[k] = nid;
-        this.link(nid, false);
-      }
+    this.grow(this.used + ns);
+    for (let x = 0; x < ns; x++) {
+      const k = perm[x]!;
+      const nid = this.newNode(sp[k]!, so[k]!, sz[k]!);
+      sn[k] = nid;
+      this.link(nid, false);
     }
     // The survivors' heads (PageBuddy, order, node), in pfn order.
-    pages.setFreeHeads(sv.pfn, so, sn, 0, ns, mark);
+    pages.setFreeHeads(sp, so, sn, 0, ns, mark);
     this.releaseScratch();
   }
+
+  /**
+   * Indices 0 .. ns-1 ordered by time[k] (integers below `bound`), stable: an
+   * LSD radix sort, 16 bits a pass (two passes for times below 2^32).
+   */
+  private byTime(time: Uint32Array, ns: number, bound: number): Int32Array {
+    let a = this.scratchInt(0, ns);
+    let b = this.scratchInt(1, ns);
+    for (let k = 0; k < ns; k++) a[k] = k;
+    const count = this.radixCount;
+    for (let shift = 0; shift < 32 && bound > 2 ** shift; shift += 16) {
+      count.fill(0);
+      for (let x = 0; x < ns; x++) count[((time[a[x]!]! >>> shift) & 0xffff) + 1]!++;
+      for (let d = 1; d <= 0x10000; d++) count[d]! += count[d - 1]!;
+      for (let x = 0; x < ns; x++) {
+        const k = a[x]!;
+        b[count[(time[k]! >>> shift) & 0xffff]!++] = k;
+      }
+      const t = a;
+      a = b;
+      b = t;
+    }
+    return a;
+  }
+  private readonly radixCount = new Int32Array(0x10001);
 
   /**
    * takePagesSorted()'s working arrays, kept between calls up to SCRATCH_KEEP
@@ -463,13 +469,7 @@ export class Buddy {
     this.scratch[slot] = a;
     return a.subarray(0, len);
   }
-  private scratchD: Float64Array | undefined;
-  private scratchF64(len: number): Float64Array {
-    if (!this.scratchD || this.scratchD.length < len) this.scratchD = new Float64Array(Math.max(len, 64));
-    return this.scratchD.subarray(0, len);
-  }
   private releaseScratch(): void {
-    if ((this.scratchD?.length ?? 0) > SCRATCH_KEEP) this.scratchD = undefined;
     if (this.sv && this.sv.pfn.length > SCRATCH_KEEP) this.sv = undefined;
     for (let k = 0; k < this.scratch.length; k++)
       if ((this.scratch[k]?.length ?? 0) > SCRATCH_KEEP) this.scratch[k] = undefined;
@@ -754,14 +754,15 @@ export class Buddy {
   }
 }
 
-/** takePagesSorted()'s surviving free blocks: pfn, order, node, creation time (growable columns). */
+/** takePagesSorted()'s surviving free blocks: pfn, order, node, take number (growable columns). */
 class Survivors {
   n = 0;
   pfn: Float64Array;
   order: Int8Array;
   /** The free-list node (set by takePagesSorted()). */
   node: Int32Array;
-  time: Float64Array;
+  /** The take that split its parent (the first take in the parent block). */
+  time: Uint32Array;
   /** The zone of the block it was split from (set by takePagesSorted()). */
   zone: Int8Array;
 
@@ -769,40 +770,39 @@ class Survivors {
     this.pfn = new Float64Array(cap);
     this.order = new Int8Array(cap);
     this.node = new Int32Array(cap);
-    this.time = new Float64Array(cap);
+    this.time = new Uint32Array(cap);
     this.zone = new Int8Array(cap);
   }
 
-  add(pfn: number, order: number, time: number): void {
-    if (this.n === this.pfn.length) {
-      const cap = this.n * 2;
-      const f = new Float64Array(cap);
-      f.set(this.pfn);
-      this.pfn = f;
-      const o = new Int8Array(cap);
-      o.set(this.order);
-      this.order = o;
-      const nd = new Int32Array(cap);
-      nd.set(this.node);
-      this.node = nd;
-      const t = new Float64Array(cap);
-      t.set(this.time);
-      this.time = t;
-      const z = new Int8Array(cap);
-      z.set(this.zone);
-      this.zone = z;
-    }
-    const k = this.n++;
-    this.pfn[k] = pfn;
-    this.order[k] = order;
-    this.time[k] = time;
+  /** Room for `want` entries (the columns keep what they hold). */
+  reserve(want: number): void {
+    if (want <= this.pfn.length) return;
+    let cap = this.pfn.length * 2;
+    while (cap < want) cap *= 2;
+    const f = new Float64Array(cap);
+    f.set(this.pfn);
+    this.pfn = f;
+    const o = new Int8Array(cap);
+    o.set(this.order);
+    this.order = o;
+    this.node = new Int32Array(cap);
+    const t = new Uint32Array(cap);
+    t.set(this.time);
+    this.time = t;
+    const z = new Int8Array(cap);
+    z.set(this.zone);
+    this.zone = z;
   }
 }
 
 /**
  * break_down_buddy_pages() of the free block [lo, lo + 2^order) for all the
  * takes pfns[i..j) in it at once: each half without a take survives, added
- * when the block was split (its first take); a half with takes splits again.
+ * when the block was split (its first take, the least `when` of the block);
+ * a half with takes splits again. Survivors are added in pfn order (a slot
+ * is taken before the other half is visited, its time filled after);
+ * returns the least `when` of pfns[i..j). Room for the survivors must be
+ * reserved.
  */
 function splitOut(
   sv: Survivors,
@@ -812,17 +812,39 @@ function splitOut(
   order: number,
   i: number,
   j: number,
-): void {
-  if (order === 0) return; // the taken page itself
-  let t = when[i]!;
-  for (let k = i + 1; k < j; k++) if (when[k]! < t) t = when[k]!;
+): number {
+  if (order === 0) return when[i]!; // the taken page itself
   const half = POW2[order - 1]!;
-  let m = i;
-  while (m < j && pfns[m]! < lo + half) m++;
-  if (m === i) sv.add(lo, order - 1, t);
-  else splitOut(sv, pfns, when, lo, order - 1, i, m);
-  if (m === j) sv.add(lo + half, order - 1, t);
-  else splitOut(sv, pfns, when, lo + half, order - 1, m, j);
+  const mid = lo + half;
+  // The first take in the upper half (binary search: the takes are ascending).
+  let a = i;
+  let b = j;
+  while (a < b) {
+    const c = (a + b) >>> 1;
+    if (pfns[c]! < mid) a = c + 1;
+    else b = c;
+  }
+  const m = a;
+  if (m === i) {
+    // Lower half free: it survives, split off at the upper half's first take.
+    const k = sv.n++;
+    sv.pfn[k] = lo;
+    sv.order[k] = order - 1;
+    const t = splitOut(sv, pfns, when, mid, order - 1, i, j);
+    sv.time[k] = t;
+    return t;
+  }
+  if (m === j) {
+    const t = splitOut(sv, pfns, when, lo, order - 1, i, j);
+    const k = sv.n++;
+    sv.pfn[k] = mid;
+    sv.order[k] = order - 1;
+    sv.time[k] = t;
+    return t;
+  }
+  const t1 = splitOut(sv, pfns, when, lo, order - 1, i, m);
+  const t2 = splitOut(sv, pfns, when, mid, order - 1, m, j);
+  return t1 < t2 ? t1 : t2;
 }
 
 /** Entries of takePagesSorted()'s working arrays kept for the next call. */
