@@ -844,7 +844,7 @@ function splitOut(
   }
   const t1 = splitOut(sv, pfns, when, lo, order - 1, i, m);
   const t2 = splitOut(sv, pfns, when, mid, order - 1, m, j);
-  return t1 < t2 ? t1 : t2;
+  return Math.min(t1, t2);
 }
 
 /** Entries of takePagesSorted()'s working arrays kept for the next call. */
