@@ -373,8 +373,8 @@ export class Buddy {
    *
    * Cost: one struct-page call per block for its takes (a wholly taken
    * max-order block stays a compact chunk); the survivors are put in take
-   * order by a two-pass radix sort of their take numbers (sequential passes,
-   * not a chase through per-take chains), linked in that order, and their
+   * order by a counting sort of their take numbers (sequential passes, not
+   * a chase through per-take chains), linked in that order, and their
    * heads written in pfn order in one call; the working arrays are kept
    * between calls.
    */
@@ -391,7 +391,8 @@ export class Buddy {
       const size = POW2[o]!;
       const head = Math.floor(first / size) * size;
       const node = pages.foundNode; // nodeOf(head)
-      const zone = this.zoneOfNode[node]!;
+      // The block's zone (its node's): page_zone() of its head.
+      const zone = this.zones.zoneIndexOf(head);
       let j = i + 1;
       while (j < n && pfns[j]! < head + size) j++;
       this.unlink(node);
@@ -399,7 +400,8 @@ export class Buddy {
       sv.reserve(sv.n + (j - i) * o);
       const s0 = sv.n;
       splitOut(sv, pfns, when, head, o, i, j);
-      sv.zone.fill(zone, s0, sv.n);
+      const sz = sv.zone;
+      for (let k = s0, e = sv.n; k < e; k++) sz[k] = zone;
       // rmv_page_order() (a taken block head) and set_page_refcounted(), the block's takes at once.
       pages.setTakenSorted(pfns, i, j);
       i = j;
@@ -407,47 +409,51 @@ export class Buddy {
     // list_add() of the survivors in take order (those of one take go to different lists, so
     // their order among themselves does not matter).
     const ns = sv.n;
-    const perm = this.byTime(sv.time, ns, n);
-    const sp = sv.pfn;
-    const so = sv.order;
-    const sz = sv.zone;
     const sn = sv.node;
+    const packed = this.byTime(sv, ns, n);
+    const perm = this.sortedIdx;
     this.grow(this.used + ns);
     for (let x = 0; x < ns; x++) {
-      const k = perm[x]!;
-      const nid = this.newNode(sp[k]!, so[k]!, sz[k]!);
-      sn[k] = nid;
+      // Each survivor's pfn, zone and order packed in one double (pfn · 2^12 + zone · 2^6 +
+      // order: exact for pfns below 2^41, beyond x86-64's 52-bit physical addresses).
+      const v = packed[x]!;
+      const pfn = Math.floor(v / 4096);
+      const zo = v - pfn * 4096;
+      const nid = this.newNode(pfn, zo & 63, zo >> 6);
+      sn[perm[x]!] = nid;
       this.link(nid, false);
     }
     // The survivors' heads (PageBuddy, order, node), in pfn order.
-    pages.setFreeHeads(sp, so, sn, 0, ns, mark);
+    pages.setFreeHeads(sv.pfn, sv.order, sn, 0, ns, mark);
     this.releaseScratch();
   }
 
   /**
-   * Indices 0 .. ns-1 ordered by time[k] (integers below `bound`), stable: an
-   * LSD radix sort, 16 bits a pass (two passes for times below 2^32).
+   * The survivors ordered by take number (sv.time, integers below `bound`),
+   * stable: a counting sort (one counting pass, one placing pass, both
+   * reading the survivors in sequence). Returns their packed (pfn, zone,
+   * order) in that order; the survivor indices are left in `sortedIdx`.
    */
-  private byTime(time: Uint32Array, ns: number, bound: number): Int32Array {
-    let a = this.scratchInt(0, ns);
-    let b = this.scratchInt(1, ns);
-    for (let k = 0; k < ns; k++) a[k] = k;
-    const count = this.radixCount;
-    for (let shift = 0; shift < 32 && bound > 2 ** shift; shift += 16) {
-      count.fill(0);
-      for (let x = 0; x < ns; x++) count[((time[a[x]!]! >>> shift) & 0xffff) + 1]!++;
-      for (let d = 1; d <= 0x10000; d++) count[d]! += count[d - 1]!;
-      for (let x = 0; x < ns; x++) {
-        const k = a[x]!;
-        b[count[(time[k]! >>> shift) & 0xffff]!++] = k;
-      }
-      const t = a;
-      a = b;
-      b = t;
+  private byTime(sv: Survivors, ns: number, bound: number): Float64Array {
+    const count = this.scratchInt(2, bound + 1);
+    count.fill(0);
+    const idx = this.scratchInt(0, ns);
+    const out = this.scratchF64(0, ns);
+    const time = sv.time;
+    const sp = sv.pfn;
+    const sz = sv.zone;
+    const so = sv.order;
+    for (let k = 0; k < ns; k++) count[time[k]! + 1]!++;
+    for (let t = 1; t <= bound; t++) count[t]! += count[t - 1]!;
+    for (let k = 0; k < ns; k++) {
+      const at = count[time[k]!]!++;
+      idx[at] = k;
+      out[at] = sp[k]! * 4096 + sz[k]! * 64 + so[k]!;
     }
-    return a;
+    this.sortedIdx = idx;
+    return out;
   }
-  private readonly radixCount = new Int32Array(0x10001);
+  private sortedIdx: Int32Array = new Int32Array(0);
 
   /**
    * takePagesSorted()'s working arrays, kept between calls up to SCRATCH_KEEP
@@ -457,7 +463,8 @@ export class Buddy {
   private sv: Survivors | undefined;
   private scratch: (Int32Array | undefined)[] = [];
   private survivors(n: number): Survivors {
-    const cap = Math.max(16, Math.min(2 * n, 65536));
+    // About one survivor per take on a scattered placement: one growth at most.
+    const cap = Math.max(16, n);
     if (!this.sv || this.sv.pfn.length < cap) this.sv = new Survivors(cap);
     this.sv.n = 0;
     return this.sv;
@@ -469,10 +476,19 @@ export class Buddy {
     this.scratch[slot] = a;
     return a.subarray(0, len);
   }
+  private scratchD: (Float64Array | undefined)[] = [];
+  private scratchF64(slot: number, len: number): Float64Array {
+    const have = this.scratchD[slot];
+    if (have && have.length >= len) return have.subarray(0, len);
+    const a = new Float64Array(Math.max(len, 64));
+    this.scratchD[slot] = a;
+    return a.subarray(0, len);
+  }
   private releaseScratch(): void {
     if (this.sv && this.sv.pfn.length > SCRATCH_KEEP) this.sv = undefined;
-    for (let k = 0; k < this.scratch.length; k++)
-      if ((this.scratch[k]?.length ?? 0) > SCRATCH_KEEP) this.scratch[k] = undefined;
+    for (const list of [this.scratch, this.scratchD] as (ArrayLike<number> | undefined)[][])
+      for (let k = 0; k < list.length; k++) if ((list[k]?.length ?? 0) > SCRATCH_KEEP) list[k] = undefined;
+    this.sortedIdx = new Int32Array(0);
   }
 
   /** __free_pages(page, order): drop the reference and return the block. */
@@ -735,8 +751,17 @@ export class Buddy {
 
   /** Does every page of [head, head + n) hold a reference, _mapcount -1 and private 0? */
   private plainAllocated(head: number, n: number): boolean {
+    const pages = this.pages;
+    if (n <= 64) {
+      // A few pages: read each (no closure per block).
+      for (let q = head, e = head + n; q < e; q++) {
+        const st = pages.peek(q);
+        if (st.refcount === 0 || st.mapcount !== -1 || st.private !== 0) return false;
+      }
+      return true;
+    }
     let ok = true;
-    this.pages.forEachStateRun(head, head + n, (_f, r, m, p) => {
+    pages.forEachStateRun(head, head + n, (_f, r, m, p) => {
       if (r === 0 || m !== -1 || p !== 0) ok = false;
     });
     return ok;
@@ -814,6 +839,28 @@ function splitOut(
   j: number,
 ): number {
   if (order === 0) return when[i]!; // the taken page itself
+  if (j - i === 1) {
+    // One take: the sibling of its block at every order survives (offsets below 2^maxOrder).
+    const t = when[i]!;
+    const off = pfns[i]! - lo;
+    let k = sv.n;
+    for (let q = order - 1; q >= 0; q--) {
+      if ((off >> q) & 1) {
+        sv.pfn[k] = lo + ((off >> (q + 1)) << (q + 1));
+        sv.order[k] = q;
+        sv.time[k++] = t;
+      }
+    }
+    for (let q = 0; q < order; q++) {
+      if (((off >> q) & 1) === 0) {
+        sv.pfn[k] = lo + ((off >> q) << q) + (1 << q);
+        sv.order[k] = q;
+        sv.time[k++] = t;
+      }
+    }
+    sv.n = k;
+    return t;
+  }
   const half = POW2[order - 1]!;
   const mid = lo + half;
   // The first take in the upper half (binary search: the takes are ascending).
