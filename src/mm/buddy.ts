@@ -35,6 +35,8 @@ export class Buddy {
    * of order-0 holes a scattered workload leaves.
    */
   private recycledHead = NIL;
+  /** Node ids on the recycled chain (newNode() takes them before growing the arrays). */
+  private recycledCount = 0;
   private readonly heads: Int32Array;
   private readonly tails: Int32Array;
   /** Blocks per zone/order (free_area[order].nr_free). */
@@ -86,7 +88,10 @@ export class Buddy {
 
   private newNode(pfn: number, order: number, zone: number): number {
     let id = this.recycledHead;
-    if (id !== NIL) this.recycledHead = this.next[id]!;
+    if (id !== NIL) {
+      this.recycledHead = this.next[id]!;
+      this.recycledCount--;
+    }
     else {
       id = this.used++;
       this.grow(this.used);
@@ -177,6 +182,7 @@ export class Buddy {
     this.orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
     this.next[id] = this.recycledHead;
     this.recycledHead = id;
+    this.recycledCount++;
   }
 
   /** set_page_order + __SetPageBuddy on the head. */
@@ -412,7 +418,9 @@ export class Buddy {
     const sn = sv.node;
     const packed = this.byTime(sv, ns, n);
     const perm = this.sortedIdx;
-    this.grow(this.used + ns);
+    // Room for the nodes the recycled chain cannot supply (not ns more: the arrays would double
+    // past what the lists ever hold).
+    this.grow(this.used + Math.max(0, ns - this.recycledCount));
     for (let x = 0; x < ns; x++) {
       // Each survivor's pfn, zone and order packed in one double (pfn · 2^12 + zone · 2^6 +
       // order: exact for pfns below 2^41, beyond x86-64's 52-bit physical addresses).
@@ -642,6 +650,7 @@ export class Buddy {
           orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
           next[id] = this.recycledHead;
           this.recycledHead = id;
+          this.recycledCount++;
           id = nx;
           k++;
         }
