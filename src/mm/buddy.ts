@@ -91,8 +91,7 @@ export class Buddy {
     if (id !== NIL) {
       this.recycledHead = this.next[id]!;
       this.recycledCount--;
-    }
-    else {
+    } else {
       id = this.used++;
       this.grow(this.used);
     }
