@@ -35,6 +35,8 @@ export class Buddy {
    * of order-0 holes a scattered workload leaves.
    */
   private recycledHead = NIL;
+  /** Node ids on the recycled chain (newNode() takes them before growing the arrays). */
+  private recycledCount = 0;
   private readonly heads: Int32Array;
   private readonly tails: Int32Array;
   /** Blocks per zone/order (free_area[order].nr_free). */
@@ -86,8 +88,10 @@ export class Buddy {
 
   private newNode(pfn: number, order: number, zone: number): number {
     let id = this.recycledHead;
-    if (id !== NIL) this.recycledHead = this.next[id]!;
-    else {
+    if (id !== NIL) {
+      this.recycledHead = this.next[id]!;
+      this.recycledCount--;
+    } else {
       id = this.used++;
       this.grow(this.used);
     }
@@ -177,6 +181,7 @@ export class Buddy {
     this.orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
     this.next[id] = this.recycledHead;
     this.recycledHead = id;
+    this.recycledCount++;
   }
 
   /** set_page_order + __SetPageBuddy on the head. */
@@ -356,22 +361,27 @@ export class Buddy {
   /**
    * take_page_off_buddy() of n free, distinct pages, given in ascending pfn
    * order with `when[i]` = the position of pfns[i] in the sequence the calls
-   * are made in (0 .. n-1): the same struct pages and free lists as n
-   * takePage() calls in that sequence (free-list node ids aside, which nothing
-   * reads), done block by block in pfn order instead of at random frames.
+   * are made in (0 .. n-1, each once): the same struct pages and free lists as
+   * n takePage() calls in that sequence (free-list node ids aside, which
+   * nothing reads), done block by block in pfn order instead of at random
+   * frames.
    *
    * Why it is the same: break_down_buddy_pages() never merges, so a free block
    * ends as the maximal aligned sub-blocks holding no taken page; each of those
    * was list_add()ed to its order's head when its parent was split, i.e. at
-   * the parent's first take. The lists end as those survivors, latest first,
-   * then the untouched blocks in their old order. A survivor head carries
-   * PageBuddy/order/node, a taken page is cleared with _refcount 1, and every
-   * other page of the block is the clean tail it was.
+   * the parent's first take. One take adds at most one block per order, so a
+   * list's new blocks come from distinct takes: the list ends as its
+   * survivors, latest take first, then the untouched blocks in their old
+   * order. A survivor head carries PageBuddy/order/node, a taken page is
+   * cleared with _refcount 1, and every other page of the block is the clean
+   * tail it was.
    *
    * Cost: one struct-page call per block for its takes (a wholly taken
-   * max-order block stays a compact chunk), survivors' nodes made in link
-   * order and their heads written in pfn order in one call; the working
-   * arrays are kept between calls.
+   * max-order block stays a compact chunk); the survivors are put in take
+   * order by a counting sort of their take numbers (sequential passes, not
+   * a chase through per-take chains), linked in that order, and their
+   * heads written in pfn order in one call; the working arrays are kept
+   * between calls.
    */
   takePagesSorted(pfns: Float64Array, when: Float64Array, n: number): void {
     const pages = this.pages;
@@ -386,62 +396,71 @@ export class Buddy {
       const size = POW2[o]!;
       const head = Math.floor(first / size) * size;
       const node = pages.foundNode; // nodeOf(head)
-      const zone = this.zoneOfNode[node]!;
+      // The block's zone (its node's): page_zone() of its head.
+      const zone = this.zones.zoneIndexOf(head);
       let j = i + 1;
       while (j < n && pfns[j]! < head + size) j++;
       this.unlink(node);
+      // At most one survivor per order per take.
+      sv.reserve(sv.n + (j - i) * o);
       const s0 = sv.n;
       splitOut(sv, pfns, when, head, o, i, j);
-      for (let k = s0; k < sv.n; k++) sv.zone[k] = zone;
+      const sz = sv.zone;
+      for (let k = s0, e = sv.n; k < e; k++) sz[k] = zone;
       // rmv_page_order() (a taken block head) and set_page_refcounted(), the block's takes at once.
       pages.setTakenSorted(pfns, i, j);
       i = j;
     }
-    // list_add() of the survivors in creation order (one take adds at most one block per
-    // order, largest first): each take's survivors chained by descending order, then the
-    // chains in time order.
+    // list_add() of the survivors in take order (those of one take go to different lists, so
+    // their order among themselves does not matter).
     const ns = sv.n;
-    const st = sv.time;
-    const so = sv.order;
-    const firstAt = this.scratchInt(0, n);
-    firstAt.fill(-1);
-    const nextSv = this.scratchInt(1, ns);
-    for (let k = 0; k < ns; k++) {
-      const t = st[k]!;
-      const ok = so[k]!;
-      let prev = -1;
-      let cur = firstAt[t]!;
-      while (cur >= 0 && so[cur]! > ok) {
-        prev = cur;
-        cur = nextSv[cur]!;
-      }
-      nextSv[k] = cur;
-      if (prev < 0) firstAt[t] = k;
-      else nextSv[prev] = k;
-    }
-    // Nodes are made as they are linked, so the list arrays fill in link order. The walk
-    // visits the survivors at random: each one's pfn, zone and order packed in one double
-    // (pfn · 2^12 + zone · 2^6 + order: exact for pfns below 2^41, beyond x86-64's 52-bit
-    // physical addresses) is one memory read, not three.
-    const packed = this.scratchF64(ns);
-    const sp = sv.pfn;
-    const sz = sv.zone;
-    for (let k = 0; k < ns; k++) packed[k] = sp[k]! * 4096 + sz[k]! * 64 + so[k]!;
     const sn = sv.node;
-    for (let t = 0; t < n; t++) {
-      for (let k = firstAt[t]!; k >= 0; k = nextSv[k]!) {
-        const v = packed[k]!;
-        const pfn = Math.floor(v / 4096);
-        const zo = v - pfn * 4096;
-        const nid = this.newNode(pfn, zo & 63, zo >> 6);
-        sn[k] = nid;
-        this.link(nid, false);
-      }
+    const packed = this.byTime(sv, ns, n);
+    const perm = this.sortedIdx;
+    // Room for the nodes the recycled chain cannot supply (not ns more: the arrays would double
+    // past what the lists ever hold).
+    this.grow(this.used + Math.max(0, ns - this.recycledCount));
+    for (let x = 0; x < ns; x++) {
+      // Each survivor's pfn, zone and order packed in one double (pfn · 2^12 + zone · 2^6 +
+      // order: exact for pfns below 2^41, beyond x86-64's 52-bit physical addresses).
+      const v = packed[x]!;
+      const pfn = Math.floor(v / 4096);
+      const zo = v - pfn * 4096;
+      const nid = this.newNode(pfn, zo & 63, zo >> 6);
+      sn[perm[x]!] = nid;
+      this.link(nid, false);
     }
     // The survivors' heads (PageBuddy, order, node), in pfn order.
-    pages.setFreeHeads(sv.pfn, so, sn, 0, ns, mark);
+    pages.setFreeHeads(sv.pfn, sv.order, sn, 0, ns, mark);
     this.releaseScratch();
   }
+
+  /**
+   * The survivors ordered by take number (sv.time, integers below `bound`),
+   * stable: a counting sort (one counting pass, one placing pass, both
+   * reading the survivors in sequence). Returns their packed (pfn, zone,
+   * order) in that order; the survivor indices are left in `sortedIdx`.
+   */
+  private byTime(sv: Survivors, ns: number, bound: number): Float64Array {
+    const count = this.scratchInt(2, bound + 1);
+    count.fill(0);
+    const idx = this.scratchInt(0, ns);
+    const out = this.scratchF64(0, ns);
+    const time = sv.time;
+    const sp = sv.pfn;
+    const sz = sv.zone;
+    const so = sv.order;
+    for (let k = 0; k < ns; k++) count[time[k]! + 1]!++;
+    for (let t = 1; t <= bound; t++) count[t]! += count[t - 1]!;
+    for (let k = 0; k < ns; k++) {
+      const at = count[time[k]!]!++;
+      idx[at] = k;
+      out[at] = sp[k]! * 4096 + sz[k]! * 64 + so[k]!;
+    }
+    this.sortedIdx = idx;
+    return out;
+  }
+  private sortedIdx: Int32Array = new Int32Array(0);
 
   /**
    * takePagesSorted()'s working arrays, kept between calls up to SCRATCH_KEEP
@@ -451,7 +470,8 @@ export class Buddy {
   private sv: Survivors | undefined;
   private scratch: (Int32Array | undefined)[] = [];
   private survivors(n: number): Survivors {
-    const cap = Math.max(16, Math.min(2 * n, 65536));
+    // About one survivor per take on a scattered placement: one growth at most.
+    const cap = Math.max(16, n);
     if (!this.sv || this.sv.pfn.length < cap) this.sv = new Survivors(cap);
     this.sv.n = 0;
     return this.sv;
@@ -463,16 +483,19 @@ export class Buddy {
     this.scratch[slot] = a;
     return a.subarray(0, len);
   }
-  private scratchD: Float64Array | undefined;
-  private scratchF64(len: number): Float64Array {
-    if (!this.scratchD || this.scratchD.length < len) this.scratchD = new Float64Array(Math.max(len, 64));
-    return this.scratchD.subarray(0, len);
+  private scratchD: (Float64Array | undefined)[] = [];
+  private scratchF64(slot: number, len: number): Float64Array {
+    const have = this.scratchD[slot];
+    if (have && have.length >= len) return have.subarray(0, len);
+    const a = new Float64Array(Math.max(len, 64));
+    this.scratchD[slot] = a;
+    return a.subarray(0, len);
   }
   private releaseScratch(): void {
-    if ((this.scratchD?.length ?? 0) > SCRATCH_KEEP) this.scratchD = undefined;
     if (this.sv && this.sv.pfn.length > SCRATCH_KEEP) this.sv = undefined;
-    for (let k = 0; k < this.scratch.length; k++)
-      if ((this.scratch[k]?.length ?? 0) > SCRATCH_KEEP) this.scratch[k] = undefined;
+    for (const list of [this.scratch, this.scratchD] as (ArrayLike<number> | undefined)[][])
+      for (let k = 0; k < list.length; k++) if ((list[k]?.length ?? 0) > SCRATCH_KEEP) list[k] = undefined;
+    this.sortedIdx = new Int32Array(0);
   }
 
   /** __free_pages(page, order): drop the reference and return the block. */
@@ -483,7 +506,7 @@ export class Buddy {
         `free of order-${order} block at unaligned pfn 0x${pfn.toString(16)}`,
       );
     }
-    if (this.pages.peek(pfn).mapcount === this.pages.buddyMapcount) {
+    if (this.pages.mapRaw(pfn) === this.pages.buddyMapcount) {
       throw new ModelError('BUDDY_DOUBLE_FREE', `pfn 0x${pfn.toString(16)} is already free`);
     }
     this.pages.setRefcount(pfn, 0);
@@ -573,31 +596,27 @@ export class Buddy {
    * go to `sink` in allocation order as runs of consecutive pfns. Returns how
    * many were allocated.
    *
-   * Why a whole block at once is the same: with the zone's lists below the top
-   * order empty, alloc(0) takes the first max-order block and expand() puts
-   * its upper halves on the order 9 … 0 heads; the next alloc(0) takes the
-   * order-0 half, the next splits the order-1 half, and so on — the block's
-   * pages come out in ascending order and the lower lists are empty again
-   * after the last one. Every page ends with _refcount 1, no PageBuddy,
-   * private 0 (set_page_refcounted / rmv_page_order). Otherwise (a partly
-   * split zone, or fewer than 2^maxOrder pages wanted) it takes pages one by one.
+   * Each alloc(0) is __rmqueue_smallest() at order 0 in the highest zone with
+   * a free block (allocation never adds pages, so that zone changes only when
+   * it runs dry). Two bulk forms give the same pfns, struct pages and lists:
+   *  - a non-empty order-0 list: each alloc(0) takes its head (list_del, no
+   *    expand()), so k allocations take its first k blocks in list order;
+   *  - order-0 list empty, smallest non-empty order k: alloc(0) takes that
+   *    list's first block and expand() puts its upper halves on the order
+   *    k-1 … 0 heads, each then the only block of its (smallest non-empty)
+   *    order; the next alloc(0) takes the order-0 half, the next splits the
+   *    order-1 half, and so on — the block's 2^k pages come out ascending and
+   *    the lower lists are empty again after the last one.
+   * Every page handed out ends with _refcount 1, no PageBuddy, private 0
+   * (set_page_refcounted / rmv_page_order). The last block, when fewer than
+   * its 2^k pages are wanted, goes page by page (allocInZone()).
    */
   allocBulk(n: number, highestZone: number, sink: (pfn: number, len: number) => void): number {
-    const block = POW2[this.maxOrder]!;
     const per = this.maxOrder + 1;
+    const pages = this.pages;
     let got = 0;
     let runStart = -1;
     let runLen = 0;
-    const put = (pfn: number, len: number): void => {
-      if (runLen > 0 && pfn === runStart + runLen) runLen += len;
-      else {
-        if (runLen > 0) sink(runStart, runLen);
-        runStart = pfn;
-        runLen = len;
-      }
-    };
-    // The zone alloc(0) would use: the highest one with any free block. Allocation never
-    // adds pages, so it changes only when that zone runs dry.
     let zone = -1;
     while (got < n) {
       if (zone < 0 || this.nrFreePages[zone] === 0) {
@@ -608,28 +627,67 @@ export class Buddy {
         if (zone < 0) break;
       }
       const base = zone * per;
-      // A non-empty order-0 list (the fragmented case) is served page by page at once.
-      if (this.heads[base] === NIL && n - got >= block) {
-        let lowerEmpty = true;
-        for (let o = 1; o < this.maxOrder; o++) {
-          if (this.heads[base + o] !== NIL) {
-            lowerEmpty = false;
-            break;
+      let id = this.heads[base]!;
+      if (id !== NIL) {
+        // The order-0 list's first blocks, in list order: list_del of each from the head.
+        const next = this.next;
+        const pfnOf = this.pfnOf;
+        const orderOf = this.orderOf;
+        let k = 0;
+        const want = n - got;
+        while (id !== NIL && k < want) {
+          const pfn = pfnOf[id]!;
+          // rmv_page_order() on the head and set_page_refcounted(), in one store.
+          pages.setFreeHead(pfn, -1, 0, NIL, 1);
+          if (runLen > 0 && pfn === runStart + runLen) runLen++;
+          else {
+            if (runLen > 0) sink(runStart, runLen);
+            runStart = pfn;
+            runLen = 1;
           }
+          const nx = next[id]!;
+          orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
+          next[id] = this.recycledHead;
+          this.recycledHead = id;
+          this.recycledCount++;
+          id = nx;
+          k++;
         }
-        const id = this.heads[base + this.maxOrder]!;
-        if (lowerEmpty && id !== NIL) {
-          const pfn = this.pfnOf[id]!;
-          this.unlink(id);
-          this.pages.setBlockFields(pfn, 1);
-          put(pfn, block);
-          got += block;
-          continue;
+        this.heads[base] = id;
+        if (id === NIL) this.tails[base] = NIL;
+        else this.prev[id] = NIL;
+        this.nrFreeBlocks[base]! -= k;
+        this.nrFreePages[zone]! -= k;
+        got += k;
+        continue;
+      }
+      let order = 1;
+      while (order <= this.maxOrder && this.heads[base + order] === NIL) order++;
+      if (order > this.maxOrder) break; // cannot happen: the zone has a free block
+      const size = POW2[order]!;
+      if (n - got >= size) {
+        id = this.heads[base + order]!;
+        const pfn = this.pfnOf[id]!;
+        this.unlink(id);
+        // Every page of the block taken: _refcount 1, PageBuddy and private cleared.
+        pages.setTakenRange(pfn, pfn + size);
+        if (runLen > 0 && pfn === runStart + runLen) runLen += size;
+        else {
+          if (runLen > 0) sink(runStart, runLen);
+          runStart = pfn;
+          runLen = size;
         }
+        got += size;
+        continue;
       }
       const pfn = this.allocInZone(0, zone);
       if (pfn < 0) break; // cannot happen: the zone has a free block
-      put(pfn, 1);
+      if (runLen > 0 && pfn === runStart + runLen) runLen++;
+      else {
+        if (runLen > 0) sink(runStart, runLen);
+        runStart = pfn;
+        runLen = 1;
+      }
       got++;
     }
     if (runLen > 0) sink(runStart, runLen);
@@ -637,32 +695,84 @@ export class Buddy {
   }
 
   /**
-   * free(p, 0) for p = pfn … pfn + len - 1, ascending. An aligned max-order
-   * block whose pages are all allocated is freed at once: page by page, every
-   * page is marked a head (__free_one_page) and merged into its lower buddy,
-   * which can only be inside the block below the top order, so the block ends
-   * as one max-order block at the head of its list (no tail placement at the
-   * top order) with plain free tails — the lists outside it untouched.
+   * free(p, 0) for p = pfn … pfn + len - 1, ascending. The range is cut into
+   * the largest naturally aligned blocks it holds (like __free_pages_memory());
+   * a block of 2^k pages whose pages are all allocated (_refcount > 0,
+   * _mapcount -1, private 0) and of one zone is freed at once as
+   * __free_one_page(head, k) — the same result as its pages one by one:
+   * page q's buddy at every order below k lies inside the block, and is free
+   * only when it is the already freed lower half, so the merges stay inside
+   * the block until its last page completes it; every block linked on the way
+   * is unlinked again (list_add + list_del leave the other entries' order as
+   * it was), and from the last page on the merge continues outside the block
+   * exactly as from the block's head at order k (the tail/head choice is
+   * made on the final block). Each page ends with _refcount 0 and the
+   * allocated page's plain fields; the merged head gets PageBuddy. Other
+   * blocks go page by page (free(), which also reports a double free).
    */
   freeBulk(pfn: number, len: number): void {
-    const block = POW2[this.maxOrder]!;
     const end = pfn + len;
+    const max = this.maxOrder;
+    const pages = this.pages;
     let p = pfn;
     while (p < end) {
-      if (p % block === 0 && p + block <= end && this.pages.blockAllocated(p)) {
-        const zone = this.zones.zoneIndexOf(p);
-        if (this.zones.zoneIndexOf(p + block - 1) === zone) {
-          this.pages.setBlockFields(p, 0);
-          const id = this.newNode(p, this.maxOrder, zone);
-          this.markHead(p, this.maxOrder, id);
-          this.link(id, false);
-          p += block;
-          continue;
-        }
+      let order = p === 0 ? max : Math.min(max, ctz(p));
+      while (p + POW2[order]! > end) order--;
+      if (order > 0 && this.freeBlockBulk(p, order)) {
+        p += POW2[order]!;
+        continue;
       }
-      this.free(p, 0);
+      // free(p, 0), with its checks (p is aligned at order 0).
+      if (pages.mapRaw(p) === pages.buddyMapcount) {
+        throw new ModelError('BUDDY_DOUBLE_FREE', `pfn 0x${p.toString(16)} is already free`);
+      }
+      pages.setRefcount(p, 0);
+      this.freeOne(p, 0, false);
       p++;
     }
+  }
+
+  /**
+   * freeBulk()'s block form: the 2^order pages at `head` freed at once when
+   * they are all allocated and in one zone (see freeBulk); false, with
+   * nothing changed, otherwise.
+   */
+  private freeBlockBulk(head: number, order: number): boolean {
+    const pages = this.pages;
+    if (!pages.sections.pfnValid(head)) return false;
+    const size = POW2[order]!;
+    const zone = this.zones.zoneIndexOf(head);
+    if (this.zones.deviceRanges.length > 0) {
+      for (let q = head + 1; q < head + size; q++) if (this.zones.zoneIndexOf(q) !== zone) return false;
+    }
+    if (order === this.maxOrder) {
+      // A whole chunk: its form answers at once.
+      if (!pages.blockAllocated(head) || !this.plainAllocated(head, size)) return false;
+      pages.setBlockFields(head, 0);
+    } else {
+      if (!this.plainAllocated(head, size)) return false;
+      for (let q = head, e = head + size; q < e; q++) pages.setRefcount(q, 0);
+    }
+    this.freeOne(head, order, false);
+    return true;
+  }
+
+  /** Does every page of [head, head + n) hold a reference, _mapcount -1 and private 0? */
+  private plainAllocated(head: number, n: number): boolean {
+    const pages = this.pages;
+    if (n <= 64) {
+      // A few pages: read each (no closure per block).
+      for (let q = head, e = head + n; q < e; q++) {
+        const st = pages.peek(q);
+        if (st.refcount === 0 || st.mapcount !== -1 || st.private !== 0) return false;
+      }
+      return true;
+    }
+    let ok = true;
+    pages.forEachStateRun(head, head + n, (_f, r, m, p) => {
+      if (r === 0 || m !== -1 || p !== 0) ok = false;
+    });
+    return ok;
   }
 
   /** Is `pfn` inside some free block? (mark_free_pages-style lookup, walks down the orders). */
@@ -677,14 +787,15 @@ export class Buddy {
   }
 }
 
-/** takePagesSorted()'s surviving free blocks: pfn, order, node, creation time (growable columns). */
+/** takePagesSorted()'s surviving free blocks: pfn, order, node, take number (growable columns). */
 class Survivors {
   n = 0;
   pfn: Float64Array;
   order: Int8Array;
   /** The free-list node (set by takePagesSorted()). */
   node: Int32Array;
-  time: Float64Array;
+  /** The take that split its parent (the first take in the parent block). */
+  time: Uint32Array;
   /** The zone of the block it was split from (set by takePagesSorted()). */
   zone: Int8Array;
 
@@ -692,40 +803,39 @@ class Survivors {
     this.pfn = new Float64Array(cap);
     this.order = new Int8Array(cap);
     this.node = new Int32Array(cap);
-    this.time = new Float64Array(cap);
+    this.time = new Uint32Array(cap);
     this.zone = new Int8Array(cap);
   }
 
-  add(pfn: number, order: number, time: number): void {
-    if (this.n === this.pfn.length) {
-      const cap = this.n * 2;
-      const f = new Float64Array(cap);
-      f.set(this.pfn);
-      this.pfn = f;
-      const o = new Int8Array(cap);
-      o.set(this.order);
-      this.order = o;
-      const nd = new Int32Array(cap);
-      nd.set(this.node);
-      this.node = nd;
-      const t = new Float64Array(cap);
-      t.set(this.time);
-      this.time = t;
-      const z = new Int8Array(cap);
-      z.set(this.zone);
-      this.zone = z;
-    }
-    const k = this.n++;
-    this.pfn[k] = pfn;
-    this.order[k] = order;
-    this.time[k] = time;
+  /** Room for `want` entries (the columns keep what they hold). */
+  reserve(want: number): void {
+    if (want <= this.pfn.length) return;
+    let cap = this.pfn.length * 2;
+    while (cap < want) cap *= 2;
+    const f = new Float64Array(cap);
+    f.set(this.pfn);
+    this.pfn = f;
+    const o = new Int8Array(cap);
+    o.set(this.order);
+    this.order = o;
+    this.node = new Int32Array(cap);
+    const t = new Uint32Array(cap);
+    t.set(this.time);
+    this.time = t;
+    const z = new Int8Array(cap);
+    z.set(this.zone);
+    this.zone = z;
   }
 }
 
 /**
  * break_down_buddy_pages() of the free block [lo, lo + 2^order) for all the
  * takes pfns[i..j) in it at once: each half without a take survives, added
- * when the block was split (its first take); a half with takes splits again.
+ * when the block was split (its first take, the least `when` of the block);
+ * a half with takes splits again. Survivors are added in pfn order (a slot
+ * is taken before the other half is visited, its time filled after);
+ * returns the least `when` of pfns[i..j). Room for the survivors must be
+ * reserved.
  */
 function splitOut(
   sv: Survivors,
@@ -735,17 +845,61 @@ function splitOut(
   order: number,
   i: number,
   j: number,
-): void {
-  if (order === 0) return; // the taken page itself
-  let t = when[i]!;
-  for (let k = i + 1; k < j; k++) if (when[k]! < t) t = when[k]!;
+): number {
+  if (order === 0) return when[i]!; // the taken page itself
+  if (j - i === 1) {
+    // One take: the sibling of its block at every order survives (offsets below 2^maxOrder).
+    const t = when[i]!;
+    const off = pfns[i]! - lo;
+    let k = sv.n;
+    for (let q = order - 1; q >= 0; q--) {
+      if ((off >> q) & 1) {
+        sv.pfn[k] = lo + ((off >> (q + 1)) << (q + 1));
+        sv.order[k] = q;
+        sv.time[k++] = t;
+      }
+    }
+    for (let q = 0; q < order; q++) {
+      if (((off >> q) & 1) === 0) {
+        sv.pfn[k] = lo + ((off >> q) << q) + (1 << q);
+        sv.order[k] = q;
+        sv.time[k++] = t;
+      }
+    }
+    sv.n = k;
+    return t;
+  }
   const half = POW2[order - 1]!;
-  let m = i;
-  while (m < j && pfns[m]! < lo + half) m++;
-  if (m === i) sv.add(lo, order - 1, t);
-  else splitOut(sv, pfns, when, lo, order - 1, i, m);
-  if (m === j) sv.add(lo + half, order - 1, t);
-  else splitOut(sv, pfns, when, lo + half, order - 1, m, j);
+  const mid = lo + half;
+  // The first take in the upper half (binary search: the takes are ascending).
+  let a = i;
+  let b = j;
+  while (a < b) {
+    const c = (a + b) >>> 1;
+    if (pfns[c]! < mid) a = c + 1;
+    else b = c;
+  }
+  const m = a;
+  if (m === i) {
+    // Lower half free: it survives, split off at the upper half's first take.
+    const k = sv.n++;
+    sv.pfn[k] = lo;
+    sv.order[k] = order - 1;
+    const t = splitOut(sv, pfns, when, mid, order - 1, i, j);
+    sv.time[k] = t;
+    return t;
+  }
+  if (m === j) {
+    const t = splitOut(sv, pfns, when, lo, order - 1, i, j);
+    const k = sv.n++;
+    sv.pfn[k] = mid;
+    sv.order[k] = order - 1;
+    sv.time[k] = t;
+    return t;
+  }
+  const t1 = splitOut(sv, pfns, when, lo, order - 1, i, m);
+  const t2 = splitOut(sv, pfns, when, mid, order - 1, m, j);
+  return Math.min(t1, t2);
 }
 
 /** Entries of takePagesSorted()'s working arrays kept for the next call. */

@@ -66,7 +66,9 @@ function headsLinked(m: Machine): void {
 type Op =
   | { k: 'alloc'; n: number; zone: number }
   | { k: 'free'; pick: number; len: number }
-  | { k: 'one'; order: number };
+  | { k: 'one'; order: number }
+  | { k: 'take'; picks: number[] }
+  | { k: 'map'; pick: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
@@ -76,6 +78,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   }),
   fc.record({ k: fc.constant('free' as const), pick: fc.nat(), len: fc.integer({ min: 1, max: 5000 }) }),
   fc.record({ k: fc.constant('one' as const), order: fc.integer({ min: 0, max: 3 }) }),
+  // take_page_off_buddy() at scattered frames: long order-0 … order-9 lists in random pfn order.
+  fc.record({
+    k: fc.constant('take' as const),
+    picks: fc.array(fc.integer({ min: 0, max: 40_959 }), { minLength: 1, maxLength: 400 }),
+  }),
+  // A held page mapped (_mapcount 0): freeing it page by page leaves that on a page never made a head.
+  fc.record({ k: fc.constant('map' as const), pick: fc.nat() }),
 );
 
 describe.each([
@@ -106,6 +115,17 @@ describe.each([
             expect(n).toBe(want.length);
             expect(got).toEqual(want);
             held.push(...want);
+          } else if (o.k === 'take') {
+            for (const pfn of o.picks) {
+              const ok = a.buddy.takePage(pfn);
+              expect(b.buddy.takePage(pfn)).toBe(ok);
+              if (ok) held.push(pfn);
+            }
+          } else if (o.k === 'map') {
+            if (held.length === 0) continue;
+            const pfn = held[o.pick % held.length]!;
+            a.pages.setMapRaw(pfn, 0);
+            b.pages.setMapRaw(pfn, 0);
           } else if (o.k === 'one') {
             // Split some blocks so the bulk path meets partly split zones.
             const p = a.buddy.alloc(o.order);

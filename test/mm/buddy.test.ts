@@ -341,4 +341,37 @@ describe('takePagesSorted(): the takes of a draw sequence, applied block by bloc
       { numRuns: 30 },
     );
   });
+
+  it('equals takePage() for more than 2^16 takes at once', async () => {
+    const { bootTiny } = await import('./take-page-helper.js');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.integer({ min: 66_000, max: 90_000 }),
+        (seed, want) => {
+          const a = bootTiny();
+          const b = bootTiny();
+          let r = seed;
+          const seq: number[] = [];
+          const seen = new Uint8Array(0x20000);
+          while (seq.length < want) {
+            r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+            const pfn = 0x100 + (r % (0x20000 - 0x100));
+            if (seen[pfn] || !a.buddy.isFree(pfn)) continue;
+            seen[pfn] = 1;
+            expect(a.buddy.takePage(pfn)).toBe(true);
+            seq.push(pfn);
+          }
+          const order = seq.map((pfn, i) => [pfn, i] as const).sort((x, y) => x[0] - y[0]);
+          b.buddy.takePagesSorted(
+            Float64Array.from(order, ([p]) => p),
+            Float64Array.from(order, ([, i]) => i),
+            order.length,
+          );
+          expect(state(b, 0, 0x20000)).toEqual(state(a, 0, 0x20000));
+        },
+      ),
+      { numRuns: 3 },
+    );
+  });
 });

@@ -64,7 +64,7 @@ type Op =
     }
   | { t: 'pos'; f: 'next' | 'reset' | 'clearCurrent' | 'count' | 'clearAll'; m: number; n: number }
   | { t: 'range'; f: 'set' | 'clear' | 'writer' | 'setter'; m: number; r: [number, number] }
-  | { t: 'bits'; f: 'writer' | 'setter'; m: number; ps: number[] }
+  | { t: 'bits'; f: 'writer' | 'setter' | 'setterOnly'; m: number; ps: number[] }
   | {
       t: 'two';
       f: 'and' | 'or' | 'assign' | 'take' | 'clearRuns' | 'clearBoth';
@@ -113,7 +113,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       t: fc.constant('bits' as const),
-      f: fc.constantFrom('writer', 'setter'),
+      f: fc.constantFrom('writer', 'setter', 'setterOnly'),
       m: mapArb,
       ps: fc.array(pfnArb, { maxLength: 40 }),
     }),
@@ -271,6 +271,10 @@ function run(side: Side, w: World, op: Op): unknown {
             B.setRange(a, p + 3, p + 5);
             bw.setRange(p, p + 40);
           }
+        } else if (op.f === 'setterOnly') {
+          // Single bits only (mark_free_pages() of order-0 blocks): nothing else covers them.
+          const ps = new B.PfnBitSetter(a);
+          for (const p of op.ps) ps.set(p);
         } else {
           const ps = new B.PfnBitSetter(a);
           for (const p of op.ps) {

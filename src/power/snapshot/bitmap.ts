@@ -577,7 +577,16 @@ export class PfnBitSetter {
   set(pfn: number): void {
     const k = this.blockOf(pfn);
     if (k < 0) return;
-    this.B[k]!.setBits(this.off, this.off + 1);
+    const b = this.B[k]!;
+    const off = this.off;
+    // A written page, away from its first and last bit (where setBits() settles the page's
+    // form): the word itself, as setBits() would write it.
+    if (b.form === LEAF_REAL && off !== 0 && pfn + 1 !== this.blockEnd) {
+      const w = b.words!;
+      w[off >>> 5] = w[off >>> 5]! | (1 << (off & 31));
+      return;
+    }
+    b.setBits(off, off + 1);
   }
 
   /** set() of [from, to): bits of one bit page, the general setRange() otherwise. */

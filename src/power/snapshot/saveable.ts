@@ -214,7 +214,8 @@ export function forEachSaveableRun(
   const online = s.profile.mm.hasPfnToOnlinePage;
   const subShift = secs.subShift;
   const always = s.profile.hibernation.kernelPagePresent === 'always';
-  const reservedMask = 1 << s.profile.mm.pageFlags.bits.reserved;
+  const reservedBit = s.profile.mm.pageFlags.bits.reserved;
+  const reservedMask = 1 << reservedBit;
   const [nb, ne] = nosaveSpan(m);
   const forbidden = s.forbidden!;
   const free = s.free!;
@@ -321,10 +322,12 @@ export function forEachSaveableRun(
         byReserved(a, a + n, direct);
         return;
       }
+      // PageReserved per page through the struct-page accessor that keeps the last chunks' arrays
+      // at hand (a run of a scattered workload's memory lies in one or two chunks).
       for (let p = a, e = a + n; p < e; ) {
-        const r = m.pages.isReserved(p);
+        const r = m.pages.bit(p, reservedBit);
         let q = p + 1;
-        while (q < e && m.pages.isReserved(q) === r) q++;
+        while (q < e && m.pages.bit(q, reservedBit) === r) q++;
         if (r) reserved(p, q, direct);
         else direct(p, q);
         p = q;
