@@ -77,7 +77,7 @@ describe('hiblab run: host-memory budget (issue 11)', () => {
     const r = await cli(['run', p, '--plan', '--quiet', '--max-mem', '64M']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('resumed');
+    expect(r.out).toContain('verdict: RESUMED');
     // In the library: the budget's count of what the run held, under the default.
     const sc = loadScenario(SCATTERED, p);
     const budget = new HostBudget(DEFAULT_HOST_BUDGET_BYTES, sc.name);
