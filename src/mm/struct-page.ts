@@ -1190,10 +1190,8 @@ export class StructPages {
         }
       }
       if (!same) {
-        for (let i = 0; i < n; i++) {
-          a.put(i, a.f(i), ref, -1, 0);
-          a.setNode(i, -1);
-        }
+        for (let i = 0; i < n; i++) a.put(i, a.f(i), ref, -1, 0);
+        a.clearNodes();
         return;
       }
       a.release();
