@@ -25,7 +25,7 @@ export const DEFAULT_MAX_MODEL_BYTES = 2 * 2 ** 40;
  * with how a workload scatters its pages. With both at their defaults every
  * `hiblab run` stays under 512 MiB peak RSS (README.md, "Model size").
  */
-export const DEFAULT_HOST_BUDGET_BYTES = 256 * 2 ** 20;
+export const DEFAULT_HOST_BUDGET_BYTES = 160 * 2 ** 20;
 
 /** Refuse a booted machine whose address space is above `limit`. */
 export function checkModelSize(scenario: string, which: string, maxPfn: number, limit: number): void {
