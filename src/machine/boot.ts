@@ -30,6 +30,7 @@ import { translate, type WalkResult, walk } from '../arch/x86/walk.js';
 import { ScenarioError } from '../errors.js';
 import { E820_TYPE, type E820Entry, e820TypeNameFor } from '../firmware/e820-types.js';
 import { Buddy } from '../mm/buddy.js';
+import type { HostBudget } from '../mm/host-budget.js';
 import { Memblock } from '../mm/memblock.js';
 import { PAGE_SIZE, PhysMem } from '../mm/phys-mem.js';
 import { Sections } from '../mm/sparse.js';
@@ -65,6 +66,8 @@ export interface BootOptions {
   /** Initial ramdisk, physical [addr, addr+size). */
   initrd?: { addr: number; size: number };
   cpu?: { pse?: boolean; gbpages?: boolean };
+  /** The run's host-memory budget for per-page state (mm/host-budget.ts); none: unbounded. */
+  budget?: HostBudget;
 }
 
 /** The kernel image as placed at boot. */
@@ -234,7 +237,7 @@ export function setupArch(e820: BootE820, opts: BootOptions): SetupArch {
   const kaslr = kernelRandomizeMemory(profile, maxPfn, opts.kaslr);
 
   // ---- init_mem_mapping ----
-  const mem = new PhysMem();
+  const mem = new PhysMem(opts.budget ?? null);
   const directMap = initMemMapping({
     profile,
     mem,
@@ -322,7 +325,7 @@ export function bootMachine(e820: BootE820, opts: BootOptions): Machine {
 
   // ---- struct pages ----
   const zoneIdx = (pfn: number): number => zones.zoneIndexOf(pfn);
-  const pages = new StructPages(profile, sections, kaslr.vmemmapBase, zoneIdx);
+  const pages = new StructPages(profile, sections, kaslr.vmemmapBase, zoneIdx, opts.budget ?? null);
   initMemmap(profile, pages, sections, zones, mb, maxPfn);
 
   // ---- zonelists ----

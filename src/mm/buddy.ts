@@ -71,6 +71,8 @@ export class Buddy {
     let cap = this.next.length;
     while (cap < min) cap *= 2;
     if (cap === this.next.length) return;
+    // The run's host budget (host-budget.ts) pays for the node arrays before they grow.
+    this.pages.budget?.charge('free lists', (cap - this.next.length) * (10 + this.pfnOf.BYTES_PER_ELEMENT));
     const g = <T extends Int32Array | Uint32Array | Float64Array | Int8Array>(
       a: T,
       C: new (n: number) => T,

@@ -24,6 +24,8 @@
  * physical addresses are < 2^52, exact in a double.
  */
 
+import type { HostBudget } from './host-budget.js';
+
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
 
@@ -114,6 +116,9 @@ class FrameTable<T> {
   private leaf1: Leaf<T> | undefined;
   size = 0;
 
+  /** Called before the table takes a frame it did not hold (+1) and after it lets one go (-1). */
+  constructor(private readonly onCount: ((d: 1 | -1) => void) | null = null) {}
+
   private leaf(pfn: number, create: boolean): Leaf<T> | undefined {
     const k = Math.floor(pfn / LEAF);
     if (k === this.key0 && (this.leaf0 !== undefined || !create)) return this.leaf0;
@@ -162,7 +167,10 @@ class FrameTable<T> {
     const l = this.leaf(pfn, true)!;
     const i = pfn % LEAF;
     if (l.dense !== null) {
-      if (l.dense[i] === undefined) this.size++;
+      if (l.dense[i] === undefined) {
+        this.onCount?.(1);
+        this.size++;
+      }
       l.dense[i] = f;
       return;
     }
@@ -171,6 +179,7 @@ class FrameTable<T> {
       l.frames[at] = f;
       return;
     }
+    this.onCount?.(1);
     this.size++;
     if (l.n === SPARSE_MAX) {
       // Full: the dense form from here on.
@@ -204,6 +213,7 @@ class FrameTable<T> {
       if (l.dense[i] === undefined) return;
       l.dense[i] = undefined;
       this.size--;
+      this.onCount?.(-1);
       return;
     }
     if ((l.bits![i >>> 5]! & (1 << (i & 31))) === 0) return;
@@ -213,6 +223,7 @@ class FrameTable<T> {
     l.n--;
     l.bits![i >>> 5]! &= ~(1 << (i & 31));
     this.size--;
+    this.onCount?.(-1);
   }
 
   /** Does the 4096-frame leaf holding pfn hold any frame? (bulk discards skip empty leaves) */
@@ -242,6 +253,7 @@ class FrameTable<T> {
  */
 class Partners {
   private readonly leaves = new Map<number, Float64Array>();
+  constructor(private readonly budget: HostBudget | null) {}
   private lastKey = -1;
   private last: Float64Array | undefined;
   /** Pairs of frames currently sharing a buffer. */
@@ -253,6 +265,7 @@ class Partners {
     let l = this.leaves.get(k);
     if (!l) {
       if (!create) return undefined;
+      this.budget?.charge('frames', LEAF * 8);
       l = new Float64Array(LEAF);
       this.leaves.set(k, l);
     }
@@ -291,8 +304,24 @@ class Partners {
 /** Recycled frame buffers kept at most (16 MiB). */
 const MAX_SPARE = 4096;
 
+/** Host bytes a materialised frame is charged: its buffer and its share of the table. */
+const FRAME_COST = PAGE_SIZE + 64;
+
 export class PhysMem {
-  private readonly pages = new FrameTable<Uint8Array>();
+  /**
+   * @param budget charged for every materialised frame and partner leaf
+   *   (host-budget.ts); null: unbounded
+   */
+  constructor(readonly budget: HostBudget | null = null) {
+    this.pages = new FrameTable<Uint8Array>(
+      budget === null
+        ? null
+        : (d) => (d === 1 ? budget.charge('frames', FRAME_COST) : budget.release('frames', FRAME_COST)),
+    );
+    this.partners = new Partners(budget);
+  }
+
+  private readonly pages: FrameTable<Uint8Array>;
   /** Synthesised frames: pfn → the source of its bytes (never also in `pages`). */
   private readonly synth = new FrameTable<FrameSource>();
   private provider: PageContentProvider | null = null;
@@ -529,7 +558,7 @@ export class PhysMem {
   }
 
   /** Frames that share their buffer with another frame (copyFrame), by pfn. */
-  private readonly partners = new Partners();
+  private readonly partners: Partners;
 
   /** Buffers currently held by two frames (copyFrame). */
   get sharedBuffers(): number {

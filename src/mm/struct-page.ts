@@ -51,6 +51,8 @@
  */
 import { ModelError } from '../errors.js';
 import type { KernelProfile } from '../profiles/types.js';
+import type { HostBudget } from './host-budget.js';
+import { PageChunk } from './page-chunk.js';
 import type { Sections } from './sparse.js';
 
 /** Model-internal: the struct page was initialised (not a kernel flag). */
@@ -70,13 +72,8 @@ const CK_ARRAYS = 3;
 /** Words per chunk in ChunkTable.st: kind, flags, refcount, mapcount, private, node. */
 const CHUNK_FIELDS = 6;
 
-/**
- * An ARRAYS chunk's pages: one Int32Array of 5 × chunkPages words, field by
- * field — flags (read as u32) at [0, cp), _refcount at oR, _mapcount at oM,
- * private at oP, free-list node at oN (oX = k × cp). One allocation per
- * chunk: creating typed arrays, not filling them, is what a chunk costs.
- */
-type PageArrays = Int32Array;
+/** An ARRAYS chunk's pages: a palette of records and a byte per page (page-chunk.ts). */
+type PageArrays = PageChunk;
 
 interface ChunkTable {
   /** CHUNK_FIELDS words per chunk (layout at the top of the file). */
@@ -124,11 +121,6 @@ export class StructPages {
   /** Pages per chunk: one max-order buddy block. */
   readonly chunkPages: number;
   private readonly chunksPerSection: number;
-  /** Field offsets in a chunk's PageArrays: _refcount, _mapcount, private, node. */
-  private readonly oR: number;
-  private readonly oM: number;
-  private readonly oP: number;
-  private readonly oN: number;
   /** Zone index lookup for the flags word (set_page_links). */
   private readonly zoneOfPfn: (pfn: number) => number;
   private arraysCount = 0;
@@ -138,6 +130,8 @@ export class StructPages {
     sections: Sections,
     vmemmapBase: bigint,
     zoneOfPfn: (pfn: number) => number,
+    /** Charged for every chunk's per-page storage (host-budget.ts); null: unbounded. */
+    readonly budget: HostBudget | null = null,
   ) {
     this.profile = profile;
     this.sections = sections;
@@ -155,10 +149,6 @@ export class StructPages {
       );
     }
     this.chunksPerSection = sections.pfnsPerSection / this.chunkPages;
-    this.oR = this.chunkPages;
-    this.oM = 2 * this.chunkPages;
-    this.oP = 3 * this.chunkPages;
-    this.oN = 4 * this.chunkPages;
     const n = sections.count;
     this.kind = new Uint8Array(n);
     this.uFlags = new Uint32Array(n);
@@ -213,7 +203,11 @@ export class StructPages {
   private dropTable(sec: number): void {
     const t = this.tables[sec];
     if (!t) return;
-    for (const a of t.arrs) if (a) this.arraysCount--;
+    for (const a of t.arrs) {
+      if (!a) continue;
+      a.release();
+      this.arraysCount--;
+    }
     this.tables[sec] = undefined;
     this.forgetCached(sec);
   }
@@ -253,22 +247,16 @@ export class StructPages {
     const existing = t.arrs[c];
     if (existing) return existing;
     const n = this.chunkPages;
-    const a: PageArrays = new Int32Array(5 * n);
-    a.fill(-1, this.oN);
     const st = t.st;
     const o = c * CHUNK_FIELDS;
+    let a: PageArrays;
     if (st[o] === CK_UNIFORM) {
-      if (st[o + 1]) a.fill(st[o + 1]!, 0, n);
-      if (st[o + 2]) a.fill(st[o + 2]!, this.oR, this.oM);
-      if (st[o + 3]) a.fill(st[o + 3]!, this.oM, this.oP);
-      if (st[o + 4]) a.fill(st[o + 4]!, this.oP, this.oN);
+      a = new PageChunk(n, st[o + 1]!, st[o + 2]!, st[o + 3]!, st[o + 4]!, this.budget);
     } else {
       // CK_FREE_MAX: one max-order block; the tails are plain free pages.
-      a.fill(PG_INIT | 0, 0, n);
-      a.fill(-1, this.oM, this.oP);
-      a[this.oM] = this.buddyMapcount;
-      a[this.oP] = this.maxOrder;
-      a[this.oN] = st[o + 5]!;
+      a = new PageChunk(n, PG_INIT, 0, -1, 0, this.budget);
+      a.put(0, PG_INIT, 0, this.buddyMapcount, this.maxOrder);
+      a.setNode(0, st[o + 5]!);
     }
     st[o] = CK_ARRAYS;
     t.arrs[c] = a;
@@ -334,57 +322,55 @@ export class StructPages {
   /** page_ref_count(). */
   ref(pfn: number): number {
     const a = this.arraysOf(pfn);
-    return a ? a[this.oR + this.off]! : this.peek(pfn).refcount;
+    return a ? a.r(this.off) : this.peek(pfn).refcount;
   }
 
   /** page_ref_add() (negative d = page_ref_sub); returns the new count. */
   refAdd(pfn: number, d: number): number {
     const a = this.at(pfn);
-    const v = a[this.oR + this.off]! + d;
-    a[this.oR + this.off] = v;
+    const v = a.r(this.off) + d;
+    a.setR(this.off, v);
     return v;
   }
 
   /** set_page_count(). */
   setRef(pfn: number, v: number): void {
-    const a = this.at(pfn);
-    a[this.oR + this.off] = v;
+    this.at(pfn).setR(this.off, v);
   }
 
   /** Raw _mapcount (-1 = not mapped). */
   mapRaw(pfn: number): number {
     const a = this.arraysOf(pfn);
-    return a ? a[this.oM + this.off]! : this.peek(pfn).mapcount;
+    return a ? a.m(this.off) : this.peek(pfn).mapcount;
   }
 
   /** atomic_add on _mapcount; returns the new raw value. */
   mapAdd(pfn: number, d: number): number {
     const a = this.at(pfn);
-    const v = a[this.oM + this.off]! + d;
-    a[this.oM + this.off] = v;
+    const v = a.m(this.off) + d;
+    a.setM(this.off, v);
     return v;
   }
 
   setMapRaw(pfn: number, v: number): void {
-    const a = this.at(pfn);
-    a[this.oM + this.off] = v;
+    this.at(pfn).setM(this.off, v);
   }
 
   /** test_bit(bit, &page->flags). */
   bit(pfn: number, bit: number): boolean {
     const a = this.arraysOf(pfn);
-    const f = a ? a[this.off]! >>> 0 : this.peek(pfn).flags;
+    const f = a ? a.f(this.off) : this.peek(pfn).flags;
     return ((f >>> bit) & 1) === 1;
   }
 
   /** set_bit / clear_bit on page->flags. */
   setBit(pfn: number, bit: number, on: boolean): void {
     const a = this.at(pfn);
-    const f = a[this.off]! >>> 0;
-    a[this.off] = (on ? f | (1 << bit) : f & ~(1 << bit)) >>> 0;
+    const f = a.f(this.off);
+    a.setF(this.off, on ? f | (1 << bit) : f & ~(1 << bit));
   }
 
-  /** Chunks currently held as per-page arrays (memory cost: 20 KiB each). */
+  /** Chunks currently held page by page (PageChunk: ~1–5 KiB each). */
   get materialisedChunks(): number {
     return this.arraysCount;
   }
@@ -487,17 +473,14 @@ export class StructPages {
         }
         const a = this.chunkArrays(t, c);
         for (let i = pfn - cs, e = ce - cs; i < e; i++) {
-          st.flags = a[i]! >>> 0;
-          st.refcount = a[this.oR + i]!;
-          st.mapcount = a[this.oM + i]!;
-          st.private = a[this.oP + i]!;
-          st.node = a[this.oN + i]!;
+          st.flags = a.f(i);
+          st.refcount = a.r(i);
+          st.mapcount = a.m(i);
+          st.private = a.p(i);
+          st.node = a.nd(i);
           fn(st);
-          a[i] = st.flags >>> 0;
-          a[this.oR + i] = st.refcount;
-          a[this.oM + i] = st.mapcount;
-          a[this.oP + i] = st.private;
-          a[this.oN + i] = st.node;
+          a.put(i, st.flags, st.refcount, st.mapcount, st.private);
+          a.setNode(i, st.node);
         }
         pfn = ce;
       }
@@ -573,8 +556,7 @@ export class StructPages {
           else if (ck === CK_FREE_MAX) freeMax(p, e);
           else {
             const a = t.arrs[c]!;
-            for (let i = p - cs, ie = e - cs; i < ie; i++)
-              put(a[i]! >>> 0, a[this.oR + i]!, a[this.oM + i]!, a[this.oP + i]!, 1);
+            for (let i = p - cs, ie = e - cs; i < ie; i++) put(a.f(i), a.r(i), a.m(i), a.p(i), 1);
           }
           p = e;
         }
@@ -621,14 +603,7 @@ export class StructPages {
       } else {
         const a = t.arrs[c]!;
         for (let i = p - cs, ie = e - cs; i < ie; i++) {
-          const z = one(
-            cpupid,
-            a[i]! >>> 0,
-            a[this.oR + i]!,
-            a[this.oM + i]!,
-            a[this.oP + i]!,
-            a[this.oN + i]!,
-          );
+          const z = one(cpupid, a.f(i), a.r(i), a.m(i), a.p(i), a.nd(i));
           if (z === 1) return 1;
           if (z === 2) unsure = true;
         }
@@ -679,11 +654,11 @@ export class StructPages {
       }
       if (ck === CK_ARRAYS) {
         const a = t.arrs[c]!;
-        st.flags = a[inChunk]! >>> 0;
-        st.refcount = a[this.oR + inChunk]!;
-        st.mapcount = a[this.oM + inChunk]!;
-        st.private = a[this.oP + inChunk]!;
-        st.node = a[this.oN + inChunk]!;
+        st.flags = a.f(inChunk);
+        st.refcount = a.r(inChunk);
+        st.mapcount = a.m(inChunk);
+        st.private = a.p(inChunk);
+        st.node = a.nd(inChunk);
         return st;
       }
       node = t.st[o + 5]!;
@@ -756,13 +731,11 @@ export class StructPages {
       return t.st[o + 3] === buddy && p >= 0 && p <= max ? p : -1;
     }
     const a = t.arrs[c]!;
-    const oM = this.oM;
-    const oP = this.oP;
     const inChunk = rel - c * cp;
     for (let o2 = 0; o2 <= max; o2++) {
       const off = inChunk & -(1 << o2);
-      if (a[oM + off] === buddy && a[oP + off] === o2) {
-        this.foundNode = a[this.oN + off]!;
+      if (a.m(off) === buddy && a.p(off) === o2) {
+        this.foundNode = a.nd(off);
         return o2;
       }
     }
@@ -776,7 +749,7 @@ export class StructPages {
    */
   buddyOrder(pfn: number): number {
     const a = this.arraysOf(pfn);
-    if (a) return a[this.oM + this.off] === this.buddyMapcount ? a[this.oP + this.off]! : -1;
+    if (a) return a.m(this.off) === this.buddyMapcount ? a.p(this.off) : -1;
     const st = this.peek(pfn);
     return st.mapcount === this.buddyMapcount ? st.private : -1;
   }
@@ -784,7 +757,7 @@ export class StructPages {
   /** The free-list node a free block head carries (peek().node without the record). */
   buddyNode(pfn: number): number {
     const a = this.arraysOf(pfn);
-    if (a) return a[this.oN + this.off]!;
+    if (a) return a.nd(this.off);
     return this.peek(pfn).node;
   }
 
@@ -797,8 +770,8 @@ export class StructPages {
   /** page->flags |= flags; _mapcount = mapcount (a page handed to a user), without an object. */
   orFlagsSetMapcount(pfn: number, flags: number, mapcount: number): void {
     const a = this.at(pfn);
-    a[this.off] = ((a[this.off]! >>> 0) | flags) >>> 0;
-    a[this.oM + this.off] = mapcount;
+    const o = this.off;
+    a.put(o, a.f(o) | flags, a.r(o), mapcount, a.p(o));
   }
 
   /**
@@ -851,7 +824,7 @@ export class StructPages {
         }
       }
     }
-    this.writeBuddy(pfn, mapcount, priv, node)[this.oR + this.off] = refcount;
+    this.writeBuddy(pfn, mapcount, priv, node, refcount);
   }
 
   /** Set the buddy fields (_mapcount, private, the free-list node) without an object per call. */
@@ -877,19 +850,23 @@ export class StructPages {
   }
 
   /** The buddy fields into pfn's page arrays (materialised); returns them, offset in `this.off`. */
-  private writeBuddy(pfn: number, mapcount: number, priv: number, node: number): PageArrays {
+  private writeBuddy(
+    pfn: number,
+    mapcount: number,
+    priv: number,
+    node: number,
+    refcount?: number,
+  ): PageArrays {
     const a = this.at(pfn);
     const o = this.off;
-    a[this.oM + o] = mapcount;
-    a[this.oP + o] = priv;
-    a[this.oN + o] = node;
+    a.put(o, a.f(o), refcount ?? a.r(o), mapcount, priv);
+    a.setNode(o, node);
     return a;
   }
 
   /** set_page_count() without an object per call. */
   setRefcount(pfn: number, v: number): void {
-    const a = this.at(pfn);
-    a[this.oR + this.off] = v;
+    this.at(pfn).setR(this.off, v);
   }
 
   // ---- placement in bulk (take_page_off_buddy of many pages, the placer's claims) ----
@@ -910,12 +887,10 @@ export class StructPages {
       if (p === cs && e === cs + cp) this.setBlockFields(cs, 1);
       else {
         const arr = this.at(p);
-        const o = this.off;
-        const n = e - p;
-        arr.fill(1, this.oR + o, this.oR + o + n);
-        arr.fill(-1, this.oM + o, this.oM + o + n);
-        arr.fill(0, this.oP + o, this.oP + o + n);
-        arr.fill(-1, this.oN + o, this.oN + o + n);
+        for (let x = this.off, xe = x + (e - p); x < xe; x++) {
+          arr.put(x, arr.f(x), 1, -1, 0);
+          arr.setNode(x, -1);
+        }
       }
       p = e;
     }
@@ -928,7 +903,6 @@ export class StructPages {
    */
   setTakenSorted(pfns: Float64Array, i: number, j: number): void {
     const cp = this.chunkPages;
-    const { oR, oM, oP, oN } = this;
     for (let k = i; k < j; ) {
       const p = pfns[k]!;
       const cs = p - (p % cp);
@@ -940,10 +914,8 @@ export class StructPages {
         const arr = this.at(p);
         for (let x = k; x < e; x++) {
           const off = pfns[x]! - cs;
-          arr[oR + off] = 1;
-          arr[oM + off] = -1;
-          arr[oP + off] = 0;
-          arr[oN + off] = -1;
+          arr.put(off, arr.f(off), 1, -1, 0);
+          arr.setNode(off, -1);
         }
       }
       k = e;
@@ -965,7 +937,6 @@ export class StructPages {
     mapcount: number,
   ): void {
     const cp = this.chunkPages;
-    const { oR, oM, oP, oN } = this;
     let cs = -1;
     let arr: PageArrays | undefined;
     for (let k = from; k < to; k++) {
@@ -981,10 +952,8 @@ export class StructPages {
         continue;
       }
       const off = p - cs;
-      arr[oM + off] = mapcount;
-      arr[oP + off] = order[k]!;
-      arr[oN + off] = node[k]!;
-      arr[oR + off] = 0;
+      arr.put(off, arr.f(off), 0, mapcount, order[k]!);
+      arr.setNode(off, node[k]!);
     }
   }
 
@@ -1020,8 +989,7 @@ export class StructPages {
       const arr = this.at(p);
       const off = this.off;
       const n = e - p;
-      for (let x = off; x < off + n; x++) arr[x] = ((arr[x]! >>> 0) | flags) >>> 0;
-      arr.fill(mapcount, this.oM + off, this.oM + off + n);
+      for (let x = off; x < off + n; x++) arr.put(x, arr.f(x) | flags, arr.r(x), mapcount, arr.p(x));
       p = e;
     }
   }
@@ -1033,7 +1001,6 @@ export class StructPages {
    */
   orFlagsSetMapcountSorted(pfns: Float64Array, i: number, j: number, flags: number, mapcount: number): void {
     const cp = this.chunkPages;
-    const oM = this.oM;
     for (let k = i; k < j; ) {
       const p = pfns[k]!;
       const cs = p - (p % cp);
@@ -1047,8 +1014,7 @@ export class StructPages {
       const arr = this.at(p);
       for (let x = k; x < e; x++) {
         const off = pfns[x]! - cs;
-        arr[off] = ((arr[off]! >>> 0) | flags) >>> 0;
-        arr[oM + off] = mapcount;
+        arr.put(off, arr.f(off) | flags, arr.r(off), mapcount, arr.p(off));
       }
       k = e;
     }
@@ -1058,11 +1024,8 @@ export class StructPages {
   set(pfn: number, st: PageState): void {
     const a = this.at(pfn);
     const off = this.off;
-    a[off] = st.flags >>> 0;
-    a[this.oR + off] = st.refcount;
-    a[this.oM + off] = st.mapcount;
-    a[this.oP + off] = st.private;
-    a[this.oN + off] = st.node;
+    a.put(off, st.flags, st.refcount, st.mapcount, st.private);
+    a.setNode(off, st.node);
   }
 
   flagBits(pfn: number): number {
@@ -1196,7 +1159,7 @@ export class StructPages {
     const a = t.arrs[c]!;
     const buddy = this.buddyMapcount;
     for (let i = 0, n = this.chunkPages; i < n; i++) {
-      if (a[this.oR + i] === 0 || a[this.oM + i] === buddy) return false;
+      if (a.r(i) === 0 || a.m(i) === buddy) return false;
     }
     return true;
   }
@@ -1218,21 +1181,20 @@ export class StructPages {
     if (s[o] === CK_ARRAYS) {
       const a = t.arrs[c]!;
       const n = this.chunkPages;
-      flags = a[0]! | 0;
+      flags = a.f(0) | 0;
       let same = true;
       for (let i = 1; i < n; i++) {
-        if ((a[i]! | 0) !== flags) {
+        if ((a.f(i) | 0) !== flags) {
           same = false;
           break;
         }
       }
       if (!same) {
-        a.fill(ref, this.oR, this.oM);
-        a.fill(-1, this.oM, this.oP);
-        a.fill(0, this.oP, this.oN);
-        a.fill(-1, this.oN);
+        for (let i = 0; i < n; i++) a.put(i, a.f(i), ref, -1, 0);
+        a.clearNodes();
         return;
       }
+      a.release();
       t.arrs[c] = undefined;
       this.arraysCount--;
       const id = Math.floor(head / this.chunkPages);

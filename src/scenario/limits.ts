@@ -18,6 +18,15 @@ import { humanBytes } from '../util/hex.js';
 /** Default limit on max_pfn × 4096 (bytes of physical address space up to the last RAM page). */
 export const DEFAULT_MAX_MODEL_BYTES = 2 * 2 ** 40;
 
+/**
+ * Default host-memory budget of a run (`hiblab run --max-mem`, RunIo.maxHostBytes):
+ * what the model's per-page state may take (mm/host-budget.ts). The machine
+ * size above bounds what grows with the address space; this bounds what grows
+ * with how a workload scatters its pages. With both at their defaults every
+ * `hiblab run` stays under 512 MiB peak RSS (README.md, "Model size").
+ */
+export const DEFAULT_HOST_BUDGET_BYTES = 160 * 2 ** 20;
+
 /** Refuse a booted machine whose address space is above `limit`. */
 export function checkModelSize(scenario: string, which: string, maxPfn: number, limit: number): void {
   const bytes = maxPfn * 4096;

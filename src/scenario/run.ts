@@ -13,6 +13,7 @@ import { ScenarioError } from '../errors.js';
 import { bootMachine, e820EndOfRamPfn, type Machine } from '../machine/boot.js';
 import { type MmCounters, mmCounters } from '../machine/state.js';
 import { globalsPfnRange } from '../machine/symbols.js';
+import { HostBudget } from '../mm/host-budget.js';
 import type { ChunkPool } from '../power/compress/pool.js';
 import { KernelConsole } from '../power/console.js';
 import { type ConsoleBoot, type EventSink, inPhase } from '../power/events.js';
@@ -28,7 +29,7 @@ import { ContentMap } from '../workload/content-map.js';
 import { WorkloadPlacer } from '../workload/place.js';
 import { runHmmStory } from './hmm-story.js';
 import { type ImageOpener, openScenarioImage, type RealImageInfo } from './image-suspend.js';
-import { checkModelSize, DEFAULT_MAX_MODEL_BYTES } from './limits.js';
+import { checkModelSize, DEFAULT_HOST_BUDGET_BYTES, DEFAULT_MAX_MODEL_BYTES } from './limits.js';
 import { deriveSeed } from './load.js';
 import { type FileReader, resolveBoot } from './resolve.js';
 import {
@@ -63,6 +64,14 @@ export interface RunIo {
    * Default DEFAULT_MAX_MODEL_BYTES (./limits.ts).
    */
   maxModelBytes?: number;
+  /**
+   * Host memory the model's per-page state may take, counted by the model
+   * (mm/host-budget.ts): a run whose scenario needs more stops with
+   * MODEL_HOST_MEMORY. Default DEFAULT_HOST_BUDGET_BYTES.
+   */
+  maxHostBytes?: number;
+  /** The run's budget: runScenario() makes one from maxHostBytes unless given one (to read its peak). */
+  hostBudget?: HostBudget;
 }
 
 export interface BootReport {
@@ -142,7 +151,7 @@ export interface RunOptions {
 }
 
 /** What a plan-mode run needs of RunIo: no swap device, no worker pool. */
-export type PlanIo = Pick<RunIo, 'readFile' | 'baseDir' | 'maxModelBytes'>;
+export type PlanIo = Pick<RunIo, 'readFile' | 'baseDir' | 'maxModelBytes' | 'maxHostBytes' | 'hostBudget'>;
 
 export function kaslrOptions(spec: KaslrSpec | undefined): KaslrOptions {
   if (spec === undefined) return {};
@@ -181,12 +190,14 @@ function bootOne(
     e820EndOfRamPfn(r.kernel.kernel, r.profile),
     io.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES,
   );
-  const machine = bootMachine(r.kernel, { profile: r.profile, kaslr: kaslrOptions(kaslr) });
+  const budget = io.hostBudget;
+  if (budget) budget.stage = `the ${which} boot`;
+  const machine = bootMachine(r.kernel, { profile: r.profile, kaslr: kaslrOptions(kaslr), budget });
   const con = new KernelConsole(0);
   consoleEvents(con, which, events);
   for (const l of machine.log) con.print(l);
   con.advanceMs(startSeconds * 1000);
-  const content = new ContentMap();
+  const content = new ContentMap(budget ?? null);
   // The content map also answers for the kernel's own objects (struct pages, pglist_data, …).
   machine.mem.setProvider(content);
   // The kernel image [_text, _end) holds code and data, not zeros (the page
@@ -242,6 +253,9 @@ export async function runScenario(
       `${sc.name}: plan mode does not run scenarios with suspend.image (the real image's bytes are the input: run without plan mode)`,
     );
   const plan = opts.plan ? new PlanSession() : undefined;
+  // One host-memory budget for the run: both boots' machines live until it returns.
+  if (!io.hostBudget)
+    io = { ...io, hostBudget: new HostBudget(io.maxHostBytes ?? DEFAULT_HOST_BUDGET_BYTES, sc.name) };
   const r = isImageSuspend(sc.suspend)
     ? await runImageStory(sc, io, events)
     : sc.hmm

@@ -16,7 +16,8 @@
  *   n                  frames with a descriptor (a section without any may
  *                      rebase srcBase)
  * 1 byte per frame in the usual case, 5–6 when copies are scattered: a 64 GiB
- * model's workload costs ~17 MiB of descriptors, no page bytes.
+ * model's workload costs ~17 MiB of descriptors, no page bytes. Every column
+ * is charged to the run's HostBudget (host-budget.ts) before it is made.
  *
  * Kernel-data frames (ContentKind.KDATA): the machine's own kernel objects
  * (struct pages, pglist_data, …) are produced by its kernel-data provider; a
@@ -30,11 +31,14 @@
  * kernel); a copy held in a page that is freed is stale data, as in a real kernel.
  * Clearing a kernel-data frame makes it an explicit ZERO frame.
  */
+import type { HostBudget } from '../mm/host-budget.js';
 import type { PageContentProvider } from '../mm/phys-mem.js';
 import { ContentKind, generatePage, isGeneratedKind, PAGE_SIZE } from './content.js';
 
 const SECTION_SHIFT = 15;
 const PER_SECTION = 1 << SECTION_SHIFT;
+/** Host bytes of a section's descriptor record beyond its columns. */
+const SECTION_OVERHEAD = 256;
 
 interface SectionDesc {
   kind: Uint8Array;
@@ -54,13 +58,14 @@ function srcAt(d: SectionDesc, i: number): number {
  * it continues the section's run; a section without descriptors starts a new
  * run at v; anything else gets the src column.
  */
-function putSrc(d: SectionDesc, i: number, v: number): void {
+function putSrc(d: SectionDesc, i: number, v: number, budget: HostBudget | null): void {
   if (d.src === null) {
     if (v === d.srcBase + i) return;
     if (d.n === 0 || (d.n === 1 && d.kind[i] !== ContentKind.NONE)) {
       d.srcBase = v - i;
       return;
     }
+    budget?.charge('content map', 4 * PER_SECTION);
     const a = new Uint32Array(PER_SECTION);
     for (let k = 0; k < PER_SECTION; k++) a[k] = d.srcBase + k;
     d.src = a;
@@ -74,9 +79,10 @@ function seedAt(d: SectionDesc, i: number): number {
 }
 
 /** Store seed index `v` at entry i, allocating the section's seed bytes for the first non-zero one. */
-function putSeed(d: SectionDesc, i: number, v: number): void {
+function putSeed(d: SectionDesc, i: number, v: number, budget: HostBudget | null): void {
   if (d.seed === null) {
     if (v === 0) return;
+    budget?.charge('content map', PER_SECTION);
     d.seed = new Uint8Array(PER_SECTION);
   }
   d.seed[i] = v;
@@ -91,6 +97,9 @@ export interface ContentDescriptor {
 }
 
 export class ContentMap implements PageContentProvider {
+  /** @param budget charged for every descriptor column (host-budget.ts); null: unbounded */
+  constructor(readonly budget: HostBudget | null = null) {}
+
   private readonly sections = new Map<number, SectionDesc>();
   /** The last section looked up (descriptor runs are per-page hot paths). */
   private lastSec = -1;
@@ -147,6 +156,7 @@ export class ContentMap implements PageContentProvider {
     }
     let d = this.sections.get(s);
     if (!d && create) {
+      this.budget?.charge('content map', PER_SECTION + SECTION_OVERHEAD);
       d = { kind: new Uint8Array(PER_SECTION), seed: null, src: null, srcBase: s * PER_SECTION, n: 0 };
       this.sections.set(s, d);
     }
@@ -166,13 +176,13 @@ export class ContentMap implements PageContentProvider {
 
   /** Entry i of d gets (kind ≠ NONE, seed/source index, src): the counts, then the columns. */
   private store(d: SectionDesc, i: number, kind: number, seedIdx: number, src: number): void {
-    putSrc(d, i, src);
+    putSrc(d, i, src, this.budget);
     if (d.kind[i] === ContentKind.NONE) {
       this.count++;
       d.n++;
     }
     d.kind[i] = kind;
-    putSeed(d, i, seedIdx);
+    putSeed(d, i, seedIdx, this.budget);
   }
 
   /** Entry i of d loses its descriptor. */

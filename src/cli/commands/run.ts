@@ -46,7 +46,7 @@ import {
   SCENARIO_MAX_BYTES,
   type Scenario,
 } from '../../scenario/index.js';
-import { DEFAULT_MAX_MODEL_BYTES } from '../../scenario/limits.js';
+import { DEFAULT_HOST_BUDGET_BYTES, DEFAULT_MAX_MODEL_BYTES } from '../../scenario/limits.js';
 import { runScenario } from '../../scenario/run.js';
 import { humanBytes, parseNumber } from '../../util/hex.js';
 import { type CliIo, toJson } from '../io.js';
@@ -62,6 +62,7 @@ interface RunOpts {
   quiet?: boolean;
   plan?: boolean;
   maxRam?: string;
+  maxMem?: string;
 }
 
 /** --max-ram: a size as users write it (bytes, 0x…, or with K/M/G/T/P), at least 1 GiB. */
@@ -70,6 +71,16 @@ function parseMaxRam(v: string): number {
   const n = r === undefined ? Number.NaN : Number(r);
   if (!Number.isSafeInteger(n) || n < 2 ** 30) {
     throw new UsageError('BAD_ARGUMENT', `--max-ram expects a size of at least 1G (e.g. 16T), got '${v}'`);
+  }
+  return n;
+}
+
+/** --max-mem: host memory for the model's per-page state, at least 16 MiB. */
+function parseMaxMem(v: string): number {
+  const r = parseNumber(v);
+  const n = r === undefined ? Number.NaN : Number(r);
+  if (!Number.isSafeInteger(n) || n < 16 * 2 ** 20) {
+    throw new UsageError('BAD_ARGUMENT', `--max-mem expects a size of at least 16M (e.g. 2G), got '${v}'`);
   }
   return n;
 }
@@ -135,6 +146,10 @@ export function register(program: Command, io: CliIo): void {
       `model machines whose physical address space (max_pfn x 4 KiB) reaches up to this size (default ${humanBytes(DEFAULT_MAX_MODEL_BYTES)}; host memory grows with it)`,
     )
     .option(
+      '--max-mem <size>',
+      `host memory the model may take for per-page state (struct pages, free lists, content map, frames), counted by the model; a run that needs more stops with MODEL_HOST_MEMORY (default ${humanBytes(DEFAULT_HOST_BUDGET_BYTES)}: every run stays under 512 MiB)`,
+    )
+    .option(
       '--plan',
       'plan mode: the same boots, decisions, checks and verdict without page contents, compression or I/O (the compressed size is an estimate, marked ~); not with --image / --dump, nor a scenario with suspend.image',
     )
@@ -170,6 +185,7 @@ export function register(program: Command, io: CliIo): void {
       if (opts.image) assertWritable(opts.image, Boolean(opts.force));
       if (opts.dump) assertWritable(opts.dump, Boolean(opts.force));
       const maxModelBytes = opts.maxRam === undefined ? undefined : parseMaxRam(opts.maxRam);
+      const maxHostBytes = opts.maxMem === undefined ? undefined : parseMaxMem(opts.maxMem);
       const threads = opts.threads ? Number(opts.threads) : undefined;
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 16)) {
         throw new UsageError('BAD_ARGUMENT', `--threads expects 1..16, got '${opts.threads}'`);
@@ -202,6 +218,7 @@ export function register(program: Command, io: CliIo): void {
             onImageWritten: () => dev?.seal(),
             openImage: openImageSource,
             maxModelBytes,
+            maxHostBytes,
           },
           events,
           { plan: opts.plan },

@@ -1,0 +1,92 @@
+/**
+ * Issue 11, memory: `hiblab run` holds the model's per-page state to a
+ * counted host-memory budget (mm/host-budget.ts, --max-mem). A scattered
+ * workload on a large map past the budget stops with one clear line
+ * (MODEL_HOST_MEMORY, exit 2) in plan and full mode, leaves no output file,
+ * and gives the same verdict every time; a raised budget runs it.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HostBudget } from '../../src/mm/host-budget.js';
+import { loadScenario } from '../../src/scenario/index.js';
+import { DEFAULT_HOST_BUDGET_BYTES } from '../../src/scenario/limits.js';
+import { planScenario } from '../../src/scenario/run.js';
+import { cli } from '../helpers/cli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'hiblab-budget-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const MAP = `
+    inline: |
+      BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable
+      BIOS-e820: [mem 0x0000000000100000-0x00000000bfffffff] usable
+      BIOS-e820: [mem 0x0000000100000000-0x000000013fffffff] usable`;
+
+/** 4 GiB of RAM, 1.5 GiB of it in pages scattered among the free ones. */
+const SCATTERED = `name: scatter-4g
+seed: 5
+profile: linux-6.12
+suspend:
+  e820:${MAP}
+  workload:
+    groups:
+      - { kind: anon, size: 1G, placement: scattered }
+      - { kind: pagecache, size: 512M, placement: scattered }
+resume:
+  e820:${MAP}
+`;
+
+/** One clean error line with the code. */
+function expectCleanError(err: string, code: string): void {
+  const lines = err.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(err).not.toContain('internal error');
+  expect(err).not.toMatch(/\s+at .*:\d+:\d+/);
+  expect(err).toContain(`[${code}]`);
+}
+
+describe('hiblab run: host-memory budget (issue 11)', () => {
+  const p = join(tmp, 'scatter.yaml');
+  writeFileSync(p, SCATTERED);
+
+  it('a scattered fill past --max-mem is refused with one line, plan and full, no partial file', async () => {
+    const img = join(tmp, 'out.img');
+    const errs: string[] = [];
+    for (const extra of [['--plan'], ['--image', img], ['--plan']]) {
+      const r = await cli(['run', p, '--max-mem', '16M', ...extra]);
+      expect(r.code).toBe(2);
+      expectCleanError(r.err, 'MODEL_HOST_MEMORY');
+      // What was modelled, what it needed, and how to raise the budget.
+      expect(r.err).toContain('scatter-4g: modelling the suspend boot needs more than 16.0 MiB');
+      expect(r.err).toMatch(/struct pages [\d.]+ \w+, free lists [\d.]+ \w+, content map [\d.]+ \w+, frames/);
+      expect(r.err).toContain('--max-mem SIZE');
+      expect(r.out).toBe('');
+      errs.push(r.err);
+    }
+    expect(existsSync(img)).toBe(false);
+    // Counted, not measured: the same scenario stops at the same place every time.
+    expect(errs[2]).toBe(errs[0]);
+    const bad = await cli(['run', p, '--plan', '--max-mem', '1K']);
+    expect(bad.code).toBe(2);
+    expectCleanError(bad.err, 'BAD_ARGUMENT');
+  }, 120_000);
+
+  it('a raised budget runs it; the default budget holds it', async () => {
+    const r = await cli(['run', p, '--plan', '--quiet', '--max-mem', '64M']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('verdict: RESUMED');
+    // In the library: the budget's count of what the run held, under the default.
+    const sc = loadScenario(SCATTERED, p);
+    const budget = new HostBudget(DEFAULT_HOST_BUDGET_BYTES, sc.name);
+    const res = await planScenario(sc, { readFile: () => '', baseDir: tmp, hostBudget: budget });
+    expect(res.verdict).toBe('resumed');
+    expect(budget.peak).toBeGreaterThan(16 * 2 ** 20);
+    expect(budget.peak).toBeLessThan(64 * 2 ** 20);
+    expect(budget.heldBy('struct pages')).toBeGreaterThan(0);
+    expect(budget.heldBy('free lists')).toBeGreaterThan(0);
+    expect(budget.heldBy('content map')).toBeGreaterThan(0);
+  }, 180_000);
+});
