@@ -4,8 +4,9 @@
  * chunks packed into one transferred ArrayBuffer, runs the codec and
  * crc32_le on each (a chunk to compress is first laid out in this thread's
  * WebAssembly module, where its pages are generated, compressed and
- * digested: src/power/compress/wasm-pages.ts; HIBLAB_CODEC=js keeps it all
- * in TS), and transfers one result buffer back, together with the input
+ * digested: src/power/compress/wasm-pages.ts; an LZO chunk to decompress is
+ * decompressed there, crc'd and compared with its expected pages in place;
+ * HIBLAB_CODEC=js keeps it all in TS), and transfers one result buffer back, together with the input
  * buffer (the pool reuses it for a later batch). The result buffer is
  * allocated without zero-filling (Buffer.allocUnsafeSlow): every byte a reply
  * points at is written by the codec, and zeroing ~1 GiB of fresh output
@@ -23,6 +24,7 @@
 import { parentPort } from 'node:worker_threads';
 import { CodecError } from '../lib/codec-errors.js';
 import { crc32Le } from '../lib/crc32.js';
+import { lzo1xDecompressWasmInPlace } from '../lib/lzo1x-wasm.js';
 import { CMP_HEADER, getChunkCodec, UNC_PAGES, UNC_SIZE } from '../power/compress/compressor.js';
 import {
   chunkRecordCap,
@@ -127,14 +129,27 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
         const want = req.uncLens?.[i] ?? -1;
         const cap = want >= 0 ? want : UNC_SIZE;
         const dst = out.subarray(pos, pos + cap);
-        const n = decompressChunk(req.codec, src, dst, want >= 0 ? want : undefined);
-        crcs[i] = crc32Le(0, dst.subarray(0, n));
+        // LZO in the WebAssembly module: decompressed into its src region, where the
+        // crc32 and the expected-page comparison read it, then copied out once. A
+        // stream it rejects (or of the wrong length) goes through the TS reference,
+        // which throws the error with its offsets.
+        const w = req.codec === 'lzo' ? pagesWasm() : null;
+        let n = w ? lzo1xDecompressWasmInPlace(w, src, cap) : -1;
+        let chunk: Uint8Array;
+        if (w && n >= 0 && (want < 0 || n === want)) {
+          chunk = w.bytes.subarray(w.src, w.src + n);
+          dst.set(chunk);
+        } else {
+          n = decompressChunk(req.codec, src, dst, want >= 0 ? want : undefined);
+          chunk = dst.subarray(0, n);
+        }
+        crcs[i] = crc32Le(0, chunk);
         if (info) {
           const ao = req.auxOffsets?.[i] ?? -1;
           infoOffsets![i] = ao >= 0 ? i * UNC_PAGES : -1;
           if (ao >= 0)
             matchGenerated(
-              dst.subarray(0, Math.min(n, UNC_SIZE)),
+              chunk.subarray(0, Math.min(n, UNC_SIZE)),
               req.aux!,
               ao,
               info as Uint8Array,
