@@ -9,6 +9,7 @@
  *
  *   npm run build && npx tsx bench/cli-run.ts [scenario] [threads ...]
  *   # default: same-map, the CLI's default thread count and --threads 2
+ *   HIBLAB_CLI=/other/tree/dist/src/cli/main.js npx tsx bench/cli-run.ts   # another build
  *
  * Each case prints the run's wall time and CPU time (user + system of the
  * child and all its threads, from /usr/bin/time when present, else wall
@@ -29,6 +30,8 @@ import { nativeOnImage } from './native-image.js';
 const here = dirname(fileURLToPath(import.meta.url));
 /** The built CLI: dist/src/cli/main.js from bench/ (tsx) or from dist/bench/ (built). */
 function cliPath(): string {
+  // HIBLAB_CLI: another build's main.js (to compare builds back to back).
+  if (process.env.HIBLAB_CLI) return process.env.HIBLAB_CLI;
   for (const p of [join(here, '../dist/src/cli/main.js'), join(here, '../src/cli/main.js')])
     if (existsSync(p)) return p;
   throw new Error('no built CLI: run `npm run build` first');
