@@ -215,6 +215,12 @@ export class NodeChunkPool implements ChunkPool {
   private readonly spareOut: SharedArrayBuffer[] = [];
   /** Registered buffers: their ids (the workers hold them under these). */
   private readonly sabIds = new WeakMap<SharedArrayBuffer, number>();
+  /**
+   * Result buffers whose views a caller holds (a shared buffer is never
+   * detached): recycle() takes only these, once, so a second recycle() after
+   * the pool reused a buffer cannot give it to two batches.
+   */
+  private readonly handedOut = new WeakSet<SharedArrayBuffer>();
   private nextSabId = 1;
   /** A registered buffer the main thread no longer references: the workers drop it too. */
   private readonly gone = new FinalizationRegistry<number>((id) => this.unregister(id));
@@ -324,19 +330,22 @@ export class NodeChunkPool implements ChunkPool {
         );
       }
       // Copied out: the result buffer is free again.
-      if (batch.outSab && !reply.buf) keepSpare(this.spareOut, batch.outSab);
+      if (batch.outSab && !reply.buf) {
+        this.handedOut.delete(batch.outSab);
+        keepSpare(this.spareOut, batch.outSab);
+      }
     }
     return out;
   }
 
   /**
-   * Take back a result buffer (ChunkPool.recycle()). Detached, shared or
-   * already held buffers are ignored, so a double recycle cannot hand one
-   * buffer to two workers.
+   * Take back a result buffer (ChunkPool.recycle()). Buffers this pool did
+   * not hand out, or that were already given back, are ignored, so a double
+   * recycle cannot hand one buffer to two workers.
    */
   recycle(buf: ArrayBufferLike): void {
-    if (!(buf instanceof SharedArrayBuffer) || !this.sabIds.has(buf) || this.closed) return;
-    if (this.spareOut.includes(buf)) return;
+    if (!(buf instanceof SharedArrayBuffer) || !this.handedOut.has(buf) || this.closed) return;
+    this.handedOut.delete(buf);
     keepSpare(this.spareOut, buf);
   }
 
@@ -564,6 +573,7 @@ export class NodeChunkPool implements ChunkPool {
       if (batch.outSab) keepSpare(this.spareOut, batch.outSab);
       return new Uint8Array(reply.buf);
     }
+    this.handedOut.add(batch.outSab!);
     return new Uint8Array(batch.outSab!);
   }
 
