@@ -1,7 +1,8 @@
 /**
  * The hiblab WebAssembly module: the compression workers' per-chunk work in
- * AssemblyScript — LZO1X-1 compression (lzo1x.ts) and generated page
- * contents plus the page digest (content.ts), each the same computation as
+ * AssemblyScript — LZO1X-1 compression (lzo1x.ts), LZO1X decompression
+ * (lzo1x-decompress.ts), generated page contents plus the page digest
+ * (content.ts), each the same computation as
  * its TypeScript reference, so every output is the same bytes.
  *
  * `npm run build:wasm` (scripts/build-wasm.mjs) compiles this entry and
@@ -11,6 +12,7 @@
  * out the linear memory from heapBase() on.
  */
 export { compress } from './lzo1x';
+export { decompress } from './lzo1x-decompress';
 export { digest, digestPages, generate, samePage } from './content';
 
 /** First free byte of linear memory (16-aligned): where the caller's regions start. */

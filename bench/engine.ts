@@ -71,25 +71,39 @@ hibernate: { compressor: lzo, cpus: 3, imageSize: ${gib}G }
 
 /**
  * CPU seconds (user + system) of this process's threads from /proc: the main
- * thread and all the others (the two compression workers, plus V8's GC and
- * compiler helpers). On a shared machine wall time includes waiting for a
- * core; CPU time says what each side costs. null off Linux.
+ * thread, the threads started with the worker pool (`workers`: the two
+ * compression workers; tids not in `before`) and the rest (`v8`: V8's GC and
+ * compiler helpers of the main isolate, libuv). `other` = workers + v8. On a
+ * shared machine wall time includes waiting for a core; CPU time says what
+ * each side costs. null off Linux.
  */
-function threadCpu(): { main: number; other: number } | null {
+type ThreadCpu = { main: number; other: number; workers: number; v8: number };
+function threadCpu(before?: Set<string>): ThreadCpu | null {
   try {
     const tick = 100; // USER_HZ
     let main = 0;
-    let other = 0;
+    let workers = 0;
+    let v8 = 0;
     for (const tid of readdirSync('/proc/self/task')) {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cpu = (Number(f[11]) + Number(f[12])) / tick;
       if (Number(tid) === process.pid) main += cpu;
-      else other += cpu;
+      else if (before && !before.has(tid)) workers += cpu;
+      else v8 += cpu;
     }
-    return { main, other };
+    return { main, other: workers + v8, workers, v8 };
   } catch {
     return null;
+  }
+}
+
+/** The tids of this process's threads now (to tell the pool's workers from V8's threads). */
+function threadIds(): Set<string> {
+  try {
+    return new Set(readdirSync('/proc/self/task'));
+  } catch {
+    return new Set();
   }
 }
 
@@ -119,17 +133,20 @@ export async function runEngineCase(
   let dev: FileSwapDevice | undefined;
   let peak = 0;
   const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
   }, 50);
   const phase = new Map<string, number>();
-  const cpu = new Map<string, { main: number; other: number } | null>();
+  const cpu = new Map<string, ThreadCpu | null>();
+  let before: Set<string> | undefined;
+  // HIBLAB_BENCH_MARKS=1: print each phase edge as CLOCK_MONOTONIC µs (the
+  // clock of `node --cpu-prof` profiles), to cut a profile into phases.
+  const marks = process.env.HIBLAB_BENCH_MARKS === '1';
   const events = (e: EngineEvent) => {
-    if (e.type === 'phase-start') {
-      phase.set(`${e.phase}<`, performance.now());
-      cpu.set(`${e.phase}<`, threadCpu());
-    } else if (e.type === 'phase-end') {
-      phase.set(`${e.phase}>`, performance.now());
-      cpu.set(`${e.phase}>`, threadCpu());
+    if (e.type === 'phase-start' || e.type === 'phase-end') {
+      const edge = `${e.phase}${e.type === 'phase-start' ? '<' : '>'}`;
+      phase.set(edge, performance.now());
+      cpu.set(edge, threadCpu(before));
+      if (marks) log(`  mark ${edge} ${process.hrtime.bigint() / 1000n}`);
     }
   };
   const span = (p: string) =>
@@ -137,9 +154,12 @@ export async function runEngineCase(
   const cpuOf = (p: string) => {
     const a = cpu.get(`${p}<`);
     const b = cpu.get(`${p}>`);
-    return a && b ? { main: b.main - a.main, other: b.other - a.other } : null;
+    return a && b
+      ? { main: b.main - a.main, other: b.other - a.other, workers: b.workers - a.workers, v8: b.v8 - a.v8 }
+      : null;
   };
   const t0 = performance.now();
+  before = threadIds();
   const pool = new NodeChunkPool({ threads: 2 });
   try {
     const r = await runScenario(
@@ -158,7 +178,7 @@ export async function runEngineCase(
       events,
     );
     const totalS = (performance.now() - t0) / 1000;
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
     clearInterval(timer);
     if (!r.suspend.hibernate) throw new Error(`hibernation failed: ${r.reason}`);
     const h = r.suspend.hibernate;
@@ -207,9 +227,19 @@ export async function runEngineCase(
       const idle2 = Math.max(c.main, (c.main + c.other) / 2);
       log(
         `  ${p} CPU: main thread ${c.main.toFixed(2)} s, other threads ${c.other.toFixed(2)} s ` +
+          `(workers ${c.workers.toFixed(2)}, V8/libuv ${c.v8.toFixed(2)}) ` +
           `→ on 2 idle cores ≥ ${idle2.toFixed(2)} s = ${(natCpu / idle2).toFixed(2)}× native ${what} CPU (${natCpu.toFixed(2)} s)`,
       );
     }
+    // Where each phase's CPU goes (main thread / pool workers / V8 helpers, s).
+    const sub = ['save', 'write-image', 'load-image', 'restore', 'verify']
+      .map((p) => {
+        const c = cpuOf(p);
+        return c ? `${p} ${c.main.toFixed(2)}/${c.workers.toFixed(2)}/${c.v8.toFixed(2)}` : '';
+      })
+      .filter((x) => x)
+      .join(', ');
+    if (sub) log(`  sub-phase CPU main/workers/V8 (s): ${sub}`);
     log(
       `  whole run ${totalS.toFixed(2)} s (boots ${span('suspend-boot').toFixed(2)} + ${span('resume-boot').toFixed(2)} s) = ` +
         `${res.runRatio.toFixed(2)}× native compress+decompress (${(nat.compressS + nat.decompressS).toFixed(2)} s)`,

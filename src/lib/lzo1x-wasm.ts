@@ -53,6 +53,22 @@ export function lzo1xCompressWasm(src: Uint8Array, dst: Uint8Array): number {
   return wasmCompress(w, src, dst);
 }
 
+/**
+ * lzo1xDecompressSafe() in WebAssembly, into the module's `src` region:
+ * `src` copied into the module, decompressed there with room for `cap`
+ * bytes. Returns the output length (the bytes are w.bytes[w.src, + length),
+ * valid until the module's memory next grows), or −1 when the stream is one
+ * the reference rejects — the caller runs lzo1xDecompressSafe() for the error
+ * and its offsets (assembly/lzo1x-decompress.ts accepts exactly what the
+ * reference accepts, with the same output).
+ */
+export function lzo1xDecompressWasmInPlace(w: HiblabWasm, src: Uint8Array, cap: number): number {
+  w.reserve(Math.max(cap, src.length));
+  const input = w.dstFor(cap);
+  w.bytes.set(src, input);
+  return w.x.decompress(input, src.length, w.src, cap);
+}
+
 export type LzoCompressBackend = 'wasm' | 'js';
 
 /**

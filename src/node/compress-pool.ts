@@ -5,16 +5,24 @@
  *
  * Chunks are packed into batches (about `batchBytes` of input each) so that
  * one message carries several chunks; each batch's input is copied once into
- * an ArrayBuffer that is transferred (not cloned) to a worker, and the
- * worker transfers one result buffer back. Results are views into that
- * buffer, so they cost no further copy. Inputs that are ascending views of
- * one buffer (the reader's contiguous device spans) are packed with a single
- * copy of the span, and the worker hands the input buffer back with its
- * reply so the next batch reuses it: the main thread then does one memcpy per
- * batch and almost no allocation (fresh ArrayBuffers cost page faults and
- * GC time that showed up as the read bottleneck). Each worker has at most
- * two batches in flight, which keeps it busy while the main thread packs the
- * next one.
+ * an ArrayBuffer that is transferred (not cloned) to a worker, which hands it
+ * back with its reply so the next batch reuses it. Inputs that are ascending
+ * views of one buffer (the reader's contiguous device spans) are packed with
+ * a single copy of the span; a buffer lent by inputBuffer() is transferred
+ * as is. Results go into SharedArrayBuffers that the pool registers with
+ * every worker once (a 'register' message) and then names by id: the reply
+ * carries offsets, not a buffer. (Transferring a result ArrayBuffer made a
+ * new ArrayBuffer object per message on each side, whose bytes V8 counts as
+ * external memory until a GC sweeps the object: a GB of image meant
+ * hundreds of "external memory pressure" collections on the main thread and
+ * dozens of full ones, with their marking on V8's helper threads.) Results
+ * are views into the batch's result buffer, so they cost no further copy; a
+ * caller done with them gives the buffer back (ChunkPool.recycle()) and a
+ * later batch reuses it. A result buffer the caller drops without recycling
+ * is unregistered from the workers once the main thread's object is
+ * collected (FinalizationRegistry).
+ * Each worker has at most two batches in flight, which keeps it busy while
+ * the main thread packs the next one.
  * Results come back in ascending index order whatever order the workers
  * finish in. Idle workers are unref()'d, so a forgotten close() does not
  * keep the process alive.
@@ -60,8 +68,8 @@ export interface WorkerRequest {
   lens: number[];
   /** decompress only: expected length per chunk, −1 = unknown (UNC_SIZE buffer). */
   uncLens?: number[];
-  /** A recycled result buffer the worker may write the results into (see ChunkPool.recycle()). */
-  outBuf?: ArrayBuffer;
+  /** The registered buffer the worker writes the results into (big enough for the batch). */
+  outId: number;
   /** Page descriptors of the batch (ChunkJob.gen / DecompressJob.expect), GEN_WORDS per page. */
   aux?: Uint32Array;
   /** Word offset in `aux` of each chunk's first page, −1 = none. */
@@ -72,11 +80,17 @@ export interface WorkerRequest {
   record?: boolean;
 }
 
-/** Reply from a worker: results packed in `buf`, or the first error of the batch. */
+/** Buffer registry messages: the worker keeps `sab` under `id` until told to drop it. */
+export type WorkerControl =
+  | { op: 'register'; id: number; sab: SharedArrayBuffer }
+  | { op: 'unregister'; id: number };
+
+/** Reply from a worker: results in the request's `outId` buffer (or `buf`), or the first error of the batch; the input buffer back. */
 export type WorkerReply =
   | {
       id: number;
-      buf: ArrayBuffer;
+      /** Only when the registered result buffer was too small (not expected): an own, transferred one. */
+      buf?: ArrayBuffer;
       offsets: number[];
       lens: number[];
       crcs: number[];
@@ -86,14 +100,11 @@ export type WorkerReply =
       infoOffsets?: number[];
       /** The request's input buffer, handed back for reuse. */
       inBuf?: ArrayBuffer;
-      /** The request's outBuf when the worker did not use it. */
-      outBuf?: ArrayBuffer;
       error?: undefined;
     }
   | {
       id: number;
       inBuf?: ArrayBuffer;
-      outBuf?: ArrayBuffer;
       error: {
         isCodec: boolean;
         code: string;
@@ -104,6 +115,9 @@ export type WorkerReply =
       };
     };
 
+/** A reply without an error. */
+type OkReply = Extract<WorkerReply, { offsets: number[] }>;
+
 export interface NodeChunkPoolOptions {
   /** Worker count; default clamp(availableParallelism() − 1, 1, CMP_THREADS) as the kernel does. */
   threads?: number;
@@ -113,6 +127,8 @@ export interface NodeChunkPoolOptions {
 
 interface Batch {
   req: WorkerRequest;
+  /** The registered result buffer (from pump() on). */
+  outSab: SharedArrayBuffer | null;
   /** Bytes the worker's result buffer needs (to pick a recycled one). */
   outBytes: number;
   /** Job indexes (caller's `index` field) of the chunks in this batch. */
@@ -139,7 +155,7 @@ const SPAN_SLACK = 1 / 8;
  * smaller buffer, so a caller that needs bigger buffers than an earlier one
  * (the reader after the writer) does not keep allocating.
  */
-function keepSpare(list: ArrayBuffer[], buf: ArrayBuffer): void {
+function keepSpare<T extends ArrayBufferLike>(list: T[], buf: T): void {
   if (list.length < MAX_SPARE) {
     list.push(buf);
     return;
@@ -196,7 +212,18 @@ export class NodeChunkPool implements ChunkPool {
   /** Buffers handed out by inputBuffer() and not yet taken back by a call. */
   private readonly lent = new WeakSet<ArrayBuffer>();
   /** Result buffers the caller gave back (recycle()), sent along for the worker to fill. */
-  private readonly spareOut: ArrayBuffer[] = [];
+  private readonly spareOut: SharedArrayBuffer[] = [];
+  /** Registered buffers: their ids (the workers hold them under these). */
+  private readonly sabIds = new WeakMap<SharedArrayBuffer, number>();
+  /**
+   * Result buffers whose views a caller holds (a shared buffer is never
+   * detached): recycle() takes only these, once, so a second recycle() after
+   * the pool reused a buffer cannot give it to two batches.
+   */
+  private readonly handedOut = new WeakSet<SharedArrayBuffer>();
+  private nextSabId = 1;
+  /** A registered buffer the main thread no longer references: the workers drop it too. */
+  private readonly gone = new FinalizationRegistry<number>((id) => this.unregister(id));
   private nextId = 1;
   private closed = false;
 
@@ -232,7 +259,7 @@ export class NodeChunkPool implements ChunkPool {
     );
     const out: ChunkResult[] = [];
     for (const { batch, reply } of replies) {
-      const buf = new Uint8Array(reply.buf);
+      const buf = this.resultBytes(batch, reply);
       for (let i = 0; i < batch.indexes.length; i++) {
         const at = reply.offsets[i]!;
         const r: ChunkResult = {
@@ -261,7 +288,7 @@ export class NodeChunkPool implements ChunkPool {
     );
     const out: DecompressResult[] = [];
     for (const { batch, reply } of replies) {
-      const buf = new Uint8Array(reply.buf);
+      const buf = this.resultBytes(batch, reply);
       for (let i = 0; i < batch.indexes.length; i++) {
         const r: DecompressResult = {
           index: batch.indexes[i]!,
@@ -294,25 +321,31 @@ export class NodeChunkPool implements ChunkPool {
       items.push({ index: k, data: bytes.subarray(o, Math.min(bytes.length, o + per)), uncLen: -1 });
     const replies = await this.run('digest', 'lzo', items);
     for (const { batch, reply } of replies) {
+      const buf = this.resultBytes(batch, reply);
       for (let i = 0; i < batch.indexes.length; i++) {
         const k = batch.indexes[i]!;
         out.set(
-          new Uint32Array(reply.buf, reply.offsets[i]!, reply.lens[i]! >>> 2),
+          new Uint32Array(buf.buffer, buf.byteOffset + reply.offsets[i]!, reply.lens[i]! >>> 2),
           (k * per) / (GEN_WORDS * 4),
         );
+      }
+      // Copied out: the result buffer is free again.
+      if (batch.outSab && !reply.buf) {
+        this.handedOut.delete(batch.outSab);
+        keepSpare(this.spareOut, batch.outSab);
       }
     }
     return out;
   }
 
   /**
-   * Take back a result buffer (ChunkPool.recycle()). Detached, shared or
-   * already held buffers are ignored, so a double recycle cannot hand one
-   * buffer to two workers.
+   * Take back a result buffer (ChunkPool.recycle()). Buffers this pool did
+   * not hand out, or that were already given back, are ignored, so a double
+   * recycle cannot hand one buffer to two workers.
    */
   recycle(buf: ArrayBufferLike): void {
-    if (!(buf instanceof ArrayBuffer) || buf.byteLength === 0 || this.closed) return;
-    if (this.spareOut.includes(buf)) return;
+    if (!(buf instanceof SharedArrayBuffer) || !this.handedOut.has(buf) || this.closed) return;
+    this.handedOut.delete(buf);
     keepSpare(this.spareOut, buf);
   }
 
@@ -344,11 +377,11 @@ export class NodeChunkPool implements ChunkPool {
       digests?: boolean;
       record?: boolean;
     }[],
-  ): Promise<{ batch: Batch; reply: Extract<WorkerReply, { buf: ArrayBuffer }> }[]> {
+  ): Promise<{ batch: Batch; reply: OkReply }[]> {
     if (this.closed) return Promise.reject(new ModelError('POOL_CLOSED', 'compression pool is closed'));
     if (items.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      const results: { batch: Batch; reply: Extract<WorkerReply, { buf: ArrayBuffer }> }[] = [];
+      const results: { batch: Batch; reply: OkReply }[] = [];
       let pending = 0;
       let failed = false;
       const fail = (e: Error) => {
@@ -374,7 +407,7 @@ export class NodeChunkPool implements ChunkPool {
         }
         const group = items.slice(start, i);
         const { buf, offsets, lens } = whole ? this.lend(group, own as ArrayBuffer) : this.pack(group, bytes);
-        const req: WorkerRequest = { id: this.nextId++, op, codec, buf, offsets, lens };
+        const req: WorkerRequest = { id: this.nextId++, op, codec, buf, outId: 0, offsets, lens };
         let outBytes = 0;
         if (op === 'decompress') {
           req.uncLens = group.map((g) => g.uncLen);
@@ -408,6 +441,7 @@ export class NodeChunkPool implements ChunkPool {
         pending++;
         const batch: Batch = {
           req,
+          outSab: null,
           outBytes,
           pages,
           indexes: group.map((g) => g.index),
@@ -503,6 +537,46 @@ export class NodeChunkPool implements ChunkPool {
     return new ArrayBuffer(Math.max(n, Math.ceil(this.batchBytes * (1 + SPAN_SLACK)) + 8192));
   }
 
+  /** A spare result buffer of at least `n` bytes, or a new registered one. */
+  private takeSpareOut(n: number): SharedArrayBuffer {
+    let k = -1;
+    for (let j = 0; j < this.spareOut.length; j++) {
+      const b = this.spareOut[j]!;
+      if (b.byteLength >= n && (k < 0 || b.byteLength < this.spareOut[k]!.byteLength)) k = j;
+    }
+    if (k >= 0) return this.spareOut.splice(k, 1)[0]!;
+    // Rounded up to 1 MiB, so batches of slightly different sizes share buffers.
+    return this.register(Math.ceil(n / (1 << 20)) * (1 << 20));
+  }
+
+  /** A new SharedArrayBuffer, registered with every worker (messages keep their order, so before any batch uses it). */
+  private register(bytes: number): SharedArrayBuffer {
+    const sab = new SharedArrayBuffer(bytes);
+    const id = this.nextSabId++;
+    this.sabIds.set(sab, id);
+    this.gone.register(sab, id);
+    const msg: WorkerControl = { op: 'register', id, sab };
+    for (const s of this.slots) s.worker.postMessage(msg);
+    return sab;
+  }
+
+  private unregister(id: number): void {
+    if (this.closed) return;
+    const msg: WorkerControl = { op: 'unregister', id };
+    for (const s of this.slots) s.worker.postMessage(msg);
+  }
+
+  /** The bytes a reply's offsets point into: the batch's registered result buffer, or the reply's own. */
+  private resultBytes(batch: Batch, reply: OkReply): Uint8Array {
+    if (reply.buf) {
+      // The worker could not use the registered buffer: it stays free.
+      if (batch.outSab) keepSpare(this.spareOut, batch.outSab);
+      return new Uint8Array(reply.buf);
+    }
+    this.handedOut.add(batch.outSab!);
+    return new Uint8Array(batch.outSab!);
+  }
+
   /** Hand queued batches to workers with spare capacity. */
   private pump(): void {
     while (this.queue.length > 0) {
@@ -514,15 +588,9 @@ export class NodeChunkPool implements ChunkPool {
       const batch = this.queue.shift()!;
       if (best.inFlight.size === 0) best.worker.ref();
       best.inFlight.set(batch.req.id, batch);
-      const transfer = [batch.req.buf];
-      for (let j = this.spareOut.length - 1; j >= 0; j--) {
-        if (this.spareOut[j]!.byteLength >= batch.outBytes) {
-          batch.req.outBuf = this.spareOut.splice(j, 1)[0]!;
-          transfer.push(batch.req.outBuf);
-          break;
-        }
-      }
-      best.worker.postMessage(batch.req, transfer);
+      batch.outSab = this.takeSpareOut(batch.outBytes);
+      batch.req.outId = this.sabIds.get(batch.outSab)!;
+      best.worker.postMessage(batch.req, [batch.req.buf]);
     }
   }
 
@@ -530,8 +598,9 @@ export class NodeChunkPool implements ChunkPool {
     const batch = slot.inFlight.get(reply.id);
     if (!batch) return;
     slot.inFlight.delete(reply.id);
+    // The input comes back for reuse; the result buffer is the caller's until recycled (or on error, free).
     if (reply.inBuf) keepSpare(this.spare, reply.inBuf);
-    if (reply.outBuf) keepSpare(this.spareOut, reply.outBuf);
+    if (reply.error && batch.outSab) keepSpare(this.spareOut, batch.outSab);
     if (slot.inFlight.size === 0) slot.worker.unref();
     batch.done(reply);
     this.pump();

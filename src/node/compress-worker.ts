@@ -4,25 +4,29 @@
  * chunks packed into one transferred ArrayBuffer, runs the codec and
  * crc32_le on each (a chunk to compress is first laid out in this thread's
  * WebAssembly module, where its pages are generated, compressed and
- * digested: src/power/compress/wasm-pages.ts; HIBLAB_CODEC=js keeps it all
- * in TS), and transfers one result buffer back, together with the input
- * buffer (the pool reuses it for a later batch). The result buffer is
- * allocated without zero-filling (Buffer.allocUnsafeSlow): every byte a reply
- * points at is written by the codec, and zeroing ~1 GiB of fresh output
- * pages per GiB read was measurable.
+ * digested: src/power/compress/wasm-pages.ts; an LZO chunk to decompress is
+ * decompressed there, crc'd and compared with its expected pages in place;
+ * HIBLAB_CODEC=js keeps it all in TS), and writes the results into the
+ * batch's result buffer: a SharedArrayBuffer the pool registered with this
+ * thread beforehand ('register' messages, kept here by id until
+ * 'unregister'), so the reply carries offsets, not a buffer. The input
+ * buffer goes back with the reply (the pool reuses it for a later batch).
  *
- * Messages (see WorkerRequest / WorkerReply in compress-pool.ts):
- *   request: { id, op: 'compress'|'decompress', codec, buf, offsets, lens, uncLens?, outBuf?, record? }
- *   reply:   { id, buf, offsets, lens, crcs, inBuf, outBuf? } or { id, inBuf, outBuf?, error: {…} }
- * `outBuf` is a recycled result buffer (ChunkPool.recycle()); it is used for
- * the results when big enough, else handed back unused. With `record`, each
- * compressed chunk is written as its swap pages (u64 cmp_len, stream, zero
- * pad; compressRecordInto()), page aligned and back to back, and offsets[i]
- * points at the stream, 8 bytes into its record.
+ * Messages (see WorkerRequest / WorkerControl / WorkerReply in compress-pool.ts):
+ *   control: { op: 'register', id, sab } | { op: 'unregister', id }
+ *   request: { id, op: 'compress'|'decompress'|'digest', codec, buf, outId, offsets, lens, uncLens?, aux?, record? }
+ *   reply:   { id, offsets, lens, crcs, info?, inBuf } or { id, inBuf, error: {…} }
+ * Every byte a reply points at is written by this batch. A result buffer
+ * smaller than the batch needs (the pool sizes them, so not expected) is
+ * replaced by an own ArrayBuffer, transferred back as `buf`. With `record`,
+ * each compressed chunk is written as its swap pages (u64 cmp_len, stream,
+ * zero pad; compressRecordInto()), page aligned and back to back, and
+ * offsets[i] points at the stream, 8 bytes into its record.
  */
 import { parentPort } from 'node:worker_threads';
 import { CodecError } from '../lib/codec-errors.js';
 import { crc32Le } from '../lib/crc32.js';
+import { lzo1xDecompressWasmInPlace } from '../lib/lzo1x-wasm.js';
 import { CMP_HEADER, getChunkCodec, UNC_PAGES, UNC_SIZE } from '../power/compress/compressor.js';
 import {
   chunkRecordCap,
@@ -36,8 +40,11 @@ import {
   matchGenerated,
 } from '../power/compress/pool.js';
 import { pagesWasm, prepareChunk } from '../power/compress/wasm-pages.js';
-import type { WorkerReply, WorkerRequest } from './compress-pool.js';
+import type { WorkerControl, WorkerReply, WorkerRequest } from './compress-pool.js';
 import './install-fast-paths.js';
+
+/** The pool's registered buffers, by id. */
+const buffers = new Map<number, SharedArrayBuffer>();
 
 /** One page of scratch for generated pages (matchGenerated, digestGenerated). */
 const scratch = new Uint8Array(4096);
@@ -75,10 +82,11 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     info = new Uint8Array(count * UNC_PAGES);
     infoOffsets = new Array(count);
   }
-  // A recycled output buffer sent with the request when it is big enough,
-  // else an own (unpooled) ArrayBuffer of exactly `total` bytes, so it can be transferred.
+  // The registered result buffer when it is big enough (the pool sizes it),
+  // else an own (unpooled) ArrayBuffer of exactly `total` bytes, transferred back.
+  const outSab = buffers.get(req.outId);
   let out: Uint8Array;
-  if (req.outBuf && req.outBuf.byteLength >= total) out = new Uint8Array(req.outBuf);
+  if (outSab && outSab.byteLength >= total) out = new Uint8Array(outSab);
   else {
     const raw = Buffer.allocUnsafeSlow(total);
     out = new Uint8Array(raw.buffer, raw.byteOffset, total);
@@ -127,14 +135,27 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
         const want = req.uncLens?.[i] ?? -1;
         const cap = want >= 0 ? want : UNC_SIZE;
         const dst = out.subarray(pos, pos + cap);
-        const n = decompressChunk(req.codec, src, dst, want >= 0 ? want : undefined);
-        crcs[i] = crc32Le(0, dst.subarray(0, n));
+        // LZO in the WebAssembly module: decompressed into its src region, where the
+        // crc32 and the expected-page comparison read it, then copied out once. A
+        // stream it rejects (or of the wrong length) goes through the TS reference,
+        // which throws the error with its offsets.
+        const w = req.codec === 'lzo' ? pagesWasm() : null;
+        let n = w ? lzo1xDecompressWasmInPlace(w, src, cap) : -1;
+        let chunk: Uint8Array;
+        if (w && n >= 0 && (want < 0 || n === want)) {
+          chunk = w.bytes.subarray(w.src, w.src + n);
+          dst.set(chunk);
+        } else {
+          n = decompressChunk(req.codec, src, dst, want >= 0 ? want : undefined);
+          chunk = dst.subarray(0, n);
+        }
+        crcs[i] = crc32Le(0, chunk);
         if (info) {
           const ao = req.auxOffsets?.[i] ?? -1;
           infoOffsets![i] = ao >= 0 ? i * UNC_PAGES : -1;
           if (ao >= 0)
             matchGenerated(
-              dst.subarray(0, Math.min(n, UNC_SIZE)),
+              chunk.subarray(0, Math.min(n, UNC_SIZE)),
               req.aux!,
               ao,
               info as Uint8Array,
@@ -160,36 +181,28 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
             index: i,
           },
           inBuf: req.buf,
-          outBuf: req.outBuf,
         },
-        transfer: req.outBuf ? [req.buf, req.outBuf] : [req.buf],
+        transfer: [req.buf],
       };
     }
   }
-  const transfer = [out.buffer as ArrayBuffer, req.buf];
-  // An unused recycled buffer (too small) goes back too, so the pool keeps it.
-  let spareOut: ArrayBuffer | undefined;
-  if (req.outBuf && req.outBuf !== out.buffer) {
-    spareOut = req.outBuf;
-    transfer.push(req.outBuf);
-  }
+  // Results in the registered buffer: nothing to transfer.
+  const own = out.buffer instanceof SharedArrayBuffer ? undefined : (out.buffer as ArrayBuffer);
   return {
-    reply: {
-      id: req.id,
-      buf: out.buffer as ArrayBuffer,
-      offsets,
-      lens,
-      crcs,
-      info,
-      infoOffsets,
-      inBuf: req.buf,
-      outBuf: spareOut,
-    },
-    transfer,
+    reply: { id: req.id, buf: own, offsets, lens, crcs, info, infoOffsets, inBuf: req.buf },
+    transfer: own ? [own, req.buf] : [req.buf],
   };
 }
 
-parentPort?.on('message', (req: WorkerRequest) => {
-  const { reply, transfer } = handle(req);
+parentPort?.on('message', (msg: WorkerRequest | WorkerControl) => {
+  if (msg.op === 'register') {
+    buffers.set(msg.id, msg.sab);
+    return;
+  }
+  if (msg.op === 'unregister') {
+    buffers.delete(msg.id);
+    return;
+  }
+  const { reply, transfer } = handle(msg);
   parentPort!.postMessage(reply, transfer);
 });

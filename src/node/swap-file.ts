@@ -93,30 +93,32 @@ export class FileSwapDevice implements ReadSource, BlockSink {
   }
 
   readAt(offset: number, length: number): Uint8Array {
-    this.flush();
-    const [start, len] = clampRange(this.size, offset, length);
+    const [, len] = clampRange(this.size, offset, length);
     const buf = new Uint8Array(len);
-    preadFull(this.fd, buf, start);
+    this.readInto(offset, buf);
+    return buf;
+  }
+
+  /**
+   * ReadSource.readInto(): the file's bytes into a caller's buffer, then the
+   * overlaid pages over them. No allocation per read, also once sealed: the
+   * resume kernel's signature reset puts page 0 in the overlay before the
+   * image is read, and a fresh buffer per read (~1 GiB of them per GiB of
+   * image) cost the loader's thread its time in GC.
+   */
+  readInto(offset: number, dst: Uint8Array): number {
+    this.flush();
+    const [start, len] = clampRange(this.size, offset, dst.length);
+    const got = preadFull(this.fd, dst.subarray(0, len), start);
+    if (this.overlay.size === 0) return got;
     for (const [pg, data] of this.overlay) {
       const a = pg * 4096;
       if (a + 4096 <= start || a >= start + len) continue;
       const s = Math.max(a, start);
       const e = Math.min(a + 4096, start + len);
-      buf.set(data.subarray(s - a, e - a), s - start);
+      dst.set(data.subarray(s - a, e - a), s - start);
     }
-    return buf;
-  }
-
-  /** ReadSource.readInto(): readAt() into a caller's buffer (no allocation per read when nothing is overlaid). */
-  readInto(offset: number, dst: Uint8Array): number {
-    if (this.overlay.size > 0) {
-      const b = this.readAt(offset, dst.length);
-      dst.set(b);
-      return b.length;
-    }
-    this.flush();
-    const [start, len] = clampRange(this.size, offset, dst.length);
-    return preadFull(this.fd, dst.subarray(0, len), start);
+    return got;
   }
 
   /** From now on, writes stay in memory (the file keeps the image as written). */

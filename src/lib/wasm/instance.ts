@@ -9,8 +9,9 @@
  *   corpus   64 KiB   the text corpus generated TEXT pages copy from (loaded by its user)
  *   dict     16 KiB   8192 × u16, lzo1x_1's dictionary
  *   page      4 KiB   one scratch page (expected pages of the loader and the verify)
- *   src      n bytes  a chunk: compressor input, generated pages (rounded up to 16)
- *   dst      lzo1x_worst_compress(n) + 16 bytes (word stores spill ≤ 3 bytes)
+ *   src      n bytes  a chunk: compressor input, generated pages, decompressor output (rounded up to 16)
+ *   dst      lzo1x_worst_compress(n) + 16 bytes (word stores spill ≤ 3 bytes): the
+ *            compressor's output, the decompressor's input
  *
  * The initial 6 pages (384 KiB) hold a 128 KiB chunk (UNC_SIZE) and its worst
  * case; a longer input grows the memory (which replaces `bytes`: callers
@@ -34,6 +35,8 @@ export interface HiblabWasmExports {
   heapBase(): number;
   /** LZO1X-1: n bytes at src → dst; returns the stream length. */
   compress(dict: number, src: number, n: number, dst: number): number;
+  /** LZO1X decompress: n bytes at src → dst (cap bytes of room); the length, or −1 where lzo1xDecompressSafe() throws. */
+  decompress(src: number, n: number, dst: number, cap: number): number;
   /** generatePage(kind, seed, pfn, 0) at dst: 1 data, 0 zero page, −1 not made here (use TS). */
   generate(kind: number, seed: number, pfn: number, dst: number, corpus: number): number;
   /** pageDigest() of the page at p (an i32: read it with >>> 0). */

@@ -96,9 +96,10 @@ export function expectedPageWasm(w: HiblabWasm, kind: number, seed: number, pfn:
 /**
  * matchGenerated() in the module: for each page of `data` with an
  * expectation in `expect` (GEN_WORDS per page from word `at`), 1 in
- * out[outAt + p] when its bytes equal the generated page, else 0. The page
- * is copied into the module's src region and compared there with the
- * expected page made in its scratch page.
+ * out[outAt + p] when its bytes equal the generated page, else 0. The chunk
+ * is copied into the module's src region once (one copy, no view per page:
+ * the worker's young generation filled with per-page views) and each page
+ * compared there with the expected page made in its scratch page.
  */
 export function matchPagesWasm(
   w: HiblabWasm,
@@ -109,14 +110,21 @@ export function matchPagesWasm(
   outAt: number,
 ): void {
   const pages = Math.floor(data.length / PAGE_SIZE);
-  w.reserve(PAGE_SIZE);
+  let any = false;
+  for (let p = 0, g = at; p < pages && !any; p++, g += GEN_WORDS) any = g < expect.length && expect[g]! !== 0;
+  if (!any) {
+    out.fill(0, outAt, outAt + pages);
+    return;
+  }
+  w.reserve(pages * PAGE_SIZE);
+  if (w.addressOf(data) !== w.src)
+    w.bytes.set(pages * PAGE_SIZE === data.length ? data : data.subarray(0, pages * PAGE_SIZE), w.src);
   for (let p = 0, g = at; p < pages; p++, g += GEN_WORDS) {
     const kind = g < expect.length ? expect[g]! : 0;
     let ok = 0;
     if (kind !== 0) {
       generateAt(w, kind, expect[g + 1]!, expect[g + 2]!, w.page);
-      w.bytes.set(data.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE), w.src);
-      ok = w.x.samePage(w.src, w.page) ? 1 : 0;
+      ok = w.x.samePage(w.src + p * PAGE_SIZE, w.page) ? 1 : 0;
     }
     out[outAt + p] = ok;
   }
