@@ -167,6 +167,8 @@ export async function runEngineCase(
       {
         readFile: builtinReader,
         baseDir: 'data/scenarios',
+        // The 64 GiB model is above the default host-memory budget (src/scenario/limits.ts).
+        maxHostBytes: 2 ** 40,
         pool,
         device: (n) => {
           dev = new FileSwapDevice(n);
