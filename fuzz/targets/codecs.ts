@@ -7,6 +7,8 @@
  */
 import { FormatError } from '../../src/errors.js';
 import { lz4Compress, lz4DecompressSafe, lzo1xCompress, lzo1xDecompressSafe } from '../../src/index.js';
+import { lzo1xDecompressWasmInPlace } from '../../src/lib/lzo1x-wasm.js';
+import { hiblabWasm } from '../../src/lib/wasm/instance.js';
 import { Prng } from '../../src/util/prng.js';
 import { genPages, makePage } from '../../test/image/gen.js';
 import type { FuzzTarget } from '../lib/types.js';
@@ -60,3 +62,34 @@ function codecTarget(
 
 export const lzo = codecTarget('lzo', lzo1xCompress, lzo1xDecompressSafe);
 export const lz4 = codecTarget('lz4', lz4Compress, lz4DecompressSafe);
+
+/**
+ * The WebAssembly LZO1X decoder the workers use on image chunks
+ * (assembly/lzo1x-decompress.ts via lzo1xDecompressWasmInPlace): on a hostile
+ * stream it must reject (−1, the caller then takes the reference's error)
+ * exactly when lzo1xDecompressSafe() throws, and otherwise give its bytes.
+ */
+export const lzoWasm: FuzzTarget = {
+  name: 'lzo-wasm',
+  description:
+    'WebAssembly LZO decoder on hostile streams: accepts exactly what the TS reference accepts, same bytes',
+  seeds: lzo.seeds,
+  maxBytes: UNC + 4096,
+  timeLimitMs: 2000,
+  errorsNameFile: false,
+  run(input) {
+    const w = hiblabWasm();
+    if (!w) return; // no WebAssembly: the workers use the reference
+    let want = -1;
+    try {
+      want = lzo1xDecompressSafe(input, dst);
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+    }
+    const n = lzo1xDecompressWasmInPlace(w, input, UNC);
+    if (n !== want) throw new Error(`lzo-wasm: decoded ${n} bytes where the reference gives ${want}`);
+    const got = w.bytes.subarray(w.src, w.src + n);
+    for (let i = 0; i < n; i++)
+      if (got[i] !== dst[i]) throw new Error(`lzo-wasm: byte ${i} differs from the reference`);
+  },
+};

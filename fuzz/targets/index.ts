@@ -3,7 +3,7 @@
  * its file beside these and put it in this list — see ../lib/types.ts for the contract.
  */
 import type { FuzzTarget } from '../lib/types.js';
-import { lz4, lzo } from './codecs.js';
+import { lz4, lzo, lzoWasm } from './codecs.js';
 import { crashExpr } from './crash-expr.js';
 import { dump } from './dump.js';
 import { cmdline, e820Json, e820Text, iomem, qemuE820 } from './e820.js';
@@ -19,6 +19,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   scenario,
   image,
   lzo,
+  lzoWasm,
   lz4,
   crashExpr,
   dump,
