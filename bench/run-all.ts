@@ -17,6 +17,7 @@ const runs: [string, string[]][] = [
   ['engine.js', ['4', 'same-map']],
   ['plan.js', ['seed-000', 'seed-000-6.12', '4g', '64g', 'superdome']],
   ['hmm.js', [process.env.HIBLAB_BENCH_HMM_MIB ?? '1024']],
+  ['rss.js', []],
 ];
 for (const [file, args] of runs) {
   console.log(`\n### ${file.replace(/\.js$/, '')}`);

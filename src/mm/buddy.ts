@@ -15,6 +15,7 @@
  */
 import { ModelError } from '../errors.js';
 import type { KernelProfile } from '../profiles/types.js';
+import type { HostBudget } from './host-budget.js';
 import { PG_INIT, type StructPages } from './struct-page.js';
 import type { Zones } from './zones.js';
 
@@ -474,14 +475,23 @@ export class Buddy {
   private survivors(n: number): Survivors {
     // About one survivor per take on a scattered placement: one growth at most.
     const cap = Math.max(16, n);
-    if (!this.sv || this.sv.pfn.length < cap) this.sv = new Survivors(cap);
+    if (!this.sv || this.sv.pfn.length < cap) {
+      const budget = this.pages.budget;
+      // The run's host budget (host-budget.ts) pays for working arrays too: before they are made.
+      budget?.charge('working arrays', cap * SURVIVOR_BYTES);
+      if (this.sv) budget?.release('working arrays', this.sv.pfn.length * SURVIVOR_BYTES);
+      this.sv = new Survivors(cap, budget);
+    }
     this.sv.n = 0;
     return this.sv;
   }
   private scratchInt(slot: number, len: number): Int32Array {
     const have = this.scratch[slot];
     if (have && have.length >= len) return have.subarray(0, len);
-    const a = new Int32Array(Math.max(len, 64));
+    const cap = Math.max(len, 64);
+    this.pages.budget?.charge('working arrays', 4 * cap);
+    if (have) this.pages.budget?.release('working arrays', have.byteLength);
+    const a = new Int32Array(cap);
     this.scratch[slot] = a;
     return a.subarray(0, len);
   }
@@ -489,14 +499,27 @@ export class Buddy {
   private scratchF64(slot: number, len: number): Float64Array {
     const have = this.scratchD[slot];
     if (have && have.length >= len) return have.subarray(0, len);
-    const a = new Float64Array(Math.max(len, 64));
+    const cap = Math.max(len, 64);
+    this.pages.budget?.charge('working arrays', 8 * cap);
+    if (have) this.pages.budget?.release('working arrays', have.byteLength);
+    const a = new Float64Array(cap);
     this.scratchD[slot] = a;
     return a.subarray(0, len);
   }
   private releaseScratch(): void {
-    if (this.sv && this.sv.pfn.length > SCRATCH_KEEP) this.sv = undefined;
-    for (const list of [this.scratch, this.scratchD] as (ArrayLike<number> | undefined)[][])
-      for (let k = 0; k < list.length; k++) if ((list[k]?.length ?? 0) > SCRATCH_KEEP) list[k] = undefined;
+    const budget = this.pages.budget;
+    if (this.sv && this.sv.pfn.length > SCRATCH_KEEP) {
+      budget?.release('working arrays', this.sv.pfn.length * SURVIVOR_BYTES);
+      this.sv = undefined;
+    }
+    for (const list of [this.scratch, this.scratchD] as (Int32Array | Float64Array | undefined)[][])
+      for (let k = 0; k < list.length; k++) {
+        const a = list[k];
+        if (a && a.length > SCRATCH_KEEP) {
+          budget?.release('working arrays', a.byteLength);
+          list[k] = undefined;
+        }
+      }
     this.sortedIdx = new Int32Array(0);
   }
 
@@ -801,7 +824,10 @@ class Survivors {
   /** The zone of the block it was split from (set by takePagesSorted()). */
   zone: Int8Array;
 
-  constructor(cap: number) {
+  constructor(
+    cap: number,
+    private readonly budget: HostBudget | null,
+  ) {
     this.pfn = new Float64Array(cap);
     this.order = new Int8Array(cap);
     this.node = new Int32Array(cap);
@@ -814,6 +840,7 @@ class Survivors {
     if (want <= this.pfn.length) return;
     let cap = this.pfn.length * 2;
     while (cap < want) cap *= 2;
+    this.budget?.charge('working arrays', (cap - this.pfn.length) * SURVIVOR_BYTES);
     const f = new Float64Array(cap);
     f.set(this.pfn);
     this.pfn = f;
@@ -906,6 +933,8 @@ function splitOut(
 
 /** Entries of takePagesSorted()'s working arrays kept for the next call. */
 const SCRATCH_KEEP = 1 << 17;
+/** Host bytes of one Survivors entry: pfn f64, order i8, node i32, time u32, zone i8. */
+const SURVIVOR_BYTES = 18;
 
 /** 2^order, looked up (per merge step: no Math.pow). */
 const POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);

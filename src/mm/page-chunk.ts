@@ -21,14 +21,20 @@
  * ~1 KiB + the records for a chunk without free heads, + 6 bytes per free
  * head (~3.3 KiB for the ~386 heads per chunk of a 16 GiB scattered fill),
  * against 20 KiB for five 32-bit columns. Every allocation is charged to the
- * run's HostBudget (host-budget.ts) before it is made.
+ * run's HostBudget (host-budget.ts) before it is made, with what its objects
+ * and typed arrays cost the host beyond their elements (~1.3 KiB a chunk).
  */
-import type { HostBudget } from './host-budget.js';
+import { type HostBudget, OBJECT_HOST_BYTES, TYPED_ARRAY_HOST_BYTES } from './host-budget.js';
 
 /** Records a new chunk starts with room for. */
 const INITIAL_RECORDS = 8;
-/** Bytes a chunk costs beyond its typed arrays (object headers, array buffers' bookkeeping). */
-const OVERHEAD = 256;
+/**
+ * Bytes a chunk costs beyond its elements: the chunk object, its record free
+ * list and three typed arrays (idx, rec, dead), each with its ArrayBuffer and
+ * backing store (host-budget.ts measures them). The node list's two arrays are
+ * charged when they are first made.
+ */
+const OVERHEAD = 2 * OBJECT_HOST_BYTES + 3 * TYPED_ARRAY_HOST_BYTES;
 const EMPTY_OFF = new Uint16Array(0);
 const EMPTY_VAL = new Int32Array(0);
 
@@ -131,7 +137,7 @@ export class PageChunk {
     if (v === -1) return;
     if (n === this.nOff.length) {
       const cap = Math.max(16, n * 2);
-      this.grow(6 * (cap - n));
+      this.grow(6 * (cap - n) + (n === 0 ? 2 * TYPED_ARRAY_HOST_BYTES : 0));
       const o = new Uint16Array(cap);
       o.set(this.nOff);
       this.nOff = o;

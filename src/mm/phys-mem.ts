@@ -24,7 +24,7 @@
  * physical addresses are < 2^52, exact in a double.
  */
 
-import type { HostBudget } from './host-budget.js';
+import { type HostBudget, TYPED_ARRAY_HOST_BYTES } from './host-budget.js';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
@@ -304,8 +304,8 @@ class Partners {
 /** Recycled frame buffers kept at most (16 MiB). */
 const MAX_SPARE = 4096;
 
-/** Host bytes a materialised frame is charged: its buffer and its share of the table. */
-const FRAME_COST = PAGE_SIZE + 64;
+/** Host bytes a materialised frame is charged: its own Uint8Array (host-budget.ts) and its table slot. */
+const FRAME_COST = PAGE_SIZE + TYPED_ARRAY_HOST_BYTES + 16;
 
 export class PhysMem {
   /**

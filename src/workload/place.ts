@@ -55,6 +55,11 @@ export class WorkloadPlacer {
    * lists are walked once per boot, not once per group.
    */
   private freeCache: Uint32Array | undefined;
+  /** Drop the kept free-page bitmap and give its bytes back to the run's budget. */
+  private dropFreeCache(): void {
+    if (this.freeCache) this.machine.pages.budget?.release('working arrays', this.freeCache.byteLength);
+    this.freeCache = undefined;
+  }
   private batching = false;
 
   constructor(
@@ -97,7 +102,7 @@ export class WorkloadPlacer {
     const kinds = parts.map(([, k]) => k);
     const highest = ZONE_LIMIT[group.zone ?? 'any'] ?? 2;
     if (group.frames) {
-      this.freeCache = undefined;
+      this.dropFreeCache();
       return this.placeFrames(group, flagsOf[group.kind], cum, total, kinds);
     }
     // Refuse up front what cannot fit (a group of 2^40 pages must not size an array first).
@@ -109,7 +114,10 @@ export class WorkloadPlacer {
         `workload group '${group.name ?? group.kind}' needs ${pages} pages but only ${free} are free (zones up to ${group.zone ?? 'any'})`,
       );
     }
-    const out = m.maxPfn <= 0xffffffff ? new Uint32Array(pages) : new Float64Array(pages);
+    const wide = m.maxPfn > 0xffffffff;
+    // The run's host budget (mm/host-budget.ts) pays for the group's pfn list before it is made.
+    m.pages.budget?.charge('working arrays', pages * (wide ? 8 : 4));
+    const out = wide ? new Float64Array(pages) : new Uint32Array(pages);
     const scattered = (group.placement ?? 'scattered') === 'scattered';
     // Frames eligible for scattered placement: the spans of the allowed zones.
     const spans = m.zones.zones
@@ -147,10 +155,10 @@ export class WorkloadPlacer {
         kinds,
       );
     } else if (!scattered && !this.opts.perPage) {
-      this.freeCache = undefined; // frames taken below without the bitmap
+      this.dropFreeCache(); // frames taken below without the bitmap
       this.placeCompact(group, pages, highest, out, kindFlags, cum, total, kinds);
     } else {
-      this.freeCache = undefined; // frames taken below without the bitmap
+      this.dropFreeCache(); // frames taken below without the bitmap
       for (let i = 0; i < pages; i++) {
         let pfn = -1;
         if (scattered && spanTotal > 0 && freeInSpans > pages - i) {
@@ -224,9 +232,19 @@ export class WorkloadPlacer {
     const byPfn = zonesEnd <= 2 ** 30;
     // Bit index of span k's first frame.
     const bitBase = byPfn ? spanLo : spanOff;
+    // The working arrays are charged to the run's budget before they are made and given
+    // back at the end (the free-page bitmap once it is no longer kept: dropFreeCache()).
+    const budget = m.pages.budget;
+    let held = 0;
+    const hold = (bytes: number): void => {
+      budget?.charge('working arrays', bytes);
+      held += bytes;
+    };
     let free = byPfn ? this.freeCache : undefined;
     if (!free) {
-      free = new Uint32Array(Math.ceil((byPfn ? zonesEnd : spanTotal) / 32));
+      const words = Math.ceil((byPfn ? zonesEnd : spanTotal) / 32);
+      hold(4 * words);
+      free = new Uint32Array(words);
       const bits = free;
       if (byPfn) m.buddy.forEachFreeBlockIn(-1, (head, order) => setBitRange(bits, head, head + 2 ** order));
       else
@@ -238,7 +256,10 @@ export class WorkloadPlacer {
             if (lo < hi) setBitRange(bits, spanOff[k]! + lo - spanLo[k]!, spanOff[k]! + hi - spanLo[k]!);
           }
         });
-      if (byPfn && this.batching) this.freeCache = free;
+      if (byPfn && this.batching) {
+        this.freeCache = free;
+        held -= free.byteLength; // kept: dropFreeCache() gives it back
+      }
     }
     // Bit index of a pfn (-1 outside the bitmap); spans are ascending and disjoint.
     const bitOf = (pfn: number): number => {
@@ -249,6 +270,8 @@ export class WorkloadPlacer {
       }
       return -1;
     };
+    // kindOf, pfnsOut, the sorter's two columns and `when` (at most one double a page).
+    hold(pages * (1 + 8 + 8 + 8));
     const kindOf = new Uint8Array(pages);
     // Pending takes of the current batch: span position and draw number (i - batchStart).
     const pfnsOut = new Float64Array(pages);
@@ -324,6 +347,7 @@ export class WorkloadPlacer {
       out[i] = pfn;
     }
     flush();
+    budget?.release('working arrays', held);
   }
 
   /**
@@ -503,7 +527,7 @@ export class WorkloadPlacer {
       }
     } finally {
       this.batching = false;
-      this.freeCache = undefined;
+      this.dropFreeCache();
     }
     if (spec.churn) this.churn(spec.churn);
     return fill;

@@ -147,7 +147,7 @@ export function register(program: Command, io: CliIo): void {
     )
     .option(
       '--max-mem <size>',
-      `host memory the model may take for per-page state (struct pages, free lists, content map, frames), counted by the model; a run that needs more stops with MODEL_HOST_MEMORY (default ${humanBytes(DEFAULT_HOST_BUDGET_BYTES)}: every run stays under 512 MiB)`,
+      `host memory the model may take for per-page state and working arrays (struct pages, free lists, content map, frames, working arrays), counted by the model; a run that needs more stops with MODEL_HOST_MEMORY (default ${humanBytes(DEFAULT_HOST_BUDGET_BYTES)}: every run stays under 512 MiB)`,
     )
     .option(
       '--plan',
