@@ -33,13 +33,19 @@ export const DEFAULT_MAX_MODEL_BYTES = 2 * 2 ** 40;
 export const DEFAULT_HOST_BUDGET_BYTES = 256 * 2 ** 20;
 
 /** Refuse a booted machine whose address space is above `limit`. */
-export function checkModelSize(scenario: string, which: string, maxPfn: number, limit: number): void {
+export function checkModelSize(
+  scenario: string,
+  which: string,
+  maxPfn: number,
+  limit: number,
+  command = 'hiblab run',
+): void {
   const bytes = maxPfn * 4096;
   if (bytes <= limit) return;
   throw new ScenarioError(
     'MODEL_TOO_LARGE',
     `${scenario}: the ${which} boot's memory reaches ${humanBytes(bytes)} (max_pfn 0x${maxPfn.toString(16)}); ` +
-      `hiblab run models up to ${humanBytes(limit)} of physical address space unless told more ` +
+      `${command} models up to ${humanBytes(limit)} of physical address space unless told more ` +
       `(--max-ram SIZE; host memory grows with the machine, see "Model size" in bench/README.md)`,
   );
 }

@@ -11,13 +11,15 @@
  * The image is read through an overlay: the kernel's signature reset never
  * reaches the file. Platform neutral (the caller opens the file).
  */
-import { bootMachine, type Machine } from '../machine/boot.js';
+import { bootMachine, e820EndOfRamPfn, type Machine } from '../machine/boot.js';
+import { HostBudget } from '../mm/host-budget.js';
 import type { ChunkPool } from '../power/compress/pool.js';
 import { KernelConsole } from '../power/console.js';
 import { OverlayDevice, type ReadSource } from '../power/image/source.js';
 import { type ResumeResult, softwareResume } from '../power/resume.js';
 import { getProfile, type KernelProfile } from '../profiles/index.js';
 import { ContentMap } from '../workload/content-map.js';
+import { checkModelSize, DEFAULT_HOST_BUDGET_BYTES, DEFAULT_MAX_MODEL_BYTES } from './limits.js';
 import { profileForLog, resolveE820 } from './resolve.js';
 import type { ResumeVia } from './types.js';
 
@@ -32,6 +34,16 @@ export interface ResumeImageOptions {
   via?: ResumeVia;
   pool?: ChunkPool;
   cpus?: number;
+  /** Largest physical address space (max_pfn × 4 KiB) to model; default limits.ts's (`--max-ram`). */
+  maxModelBytes?: number;
+  /**
+   * Host memory the model's per-page state may take (mm/host-budget.ts; `--max-mem`): a real
+   * image's restored frames are bytes, so a big image stops with MODEL_HOST_MEMORY instead of
+   * growing the process with it. Default limits.ts's.
+   */
+  maxHostBytes?: number;
+  /** What a MODEL_HOST_MEMORY error names: the image's path (default: the log's). */
+  imageName?: string;
 }
 
 export interface ResumeImageResult {
@@ -57,11 +69,30 @@ export async function resumeImage(image: ReadSource, o: ResumeImageOptions): Pro
     },
   );
   const nokaslr = r.kernel.kernelFixed;
-  const machine = bootMachine(r.kernel, { profile, kaslr: nokaslr ? { nokaslr: true } : { seed: 1 } });
+  // The limits of `hiblab run` (limits.ts): the machine size before the boot, then a counted
+  // budget for what the boot and the image's pages make the model hold.
+  checkModelSize(
+    o.e820.name,
+    'resume',
+    e820EndOfRamPfn(r.kernel.kernel, profile),
+    o.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES,
+    'hiblab resume',
+  );
+  const budget = new HostBudget(
+    o.maxHostBytes ?? DEFAULT_HOST_BUDGET_BYTES,
+    o.imageName ?? o.e820.name,
+    'hiblab resume --max-mem SIZE',
+  );
+  budget.stage = 'the resume boot';
+  const machine = bootMachine(r.kernel, {
+    profile,
+    kaslr: nokaslr ? { nokaslr: true } : { seed: 1 },
+    budget,
+  });
   const con = new KernelConsole(0);
   for (const l of machine.log) con.print(l);
   con.advanceMs(2000);
-  const content = new ContentMap();
+  const content = new ContentMap(budget);
   machine.mem.setProvider(content);
   const via = o.via ?? 'initcall';
   const result = await softwareResume(machine, {

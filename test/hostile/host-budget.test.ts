@@ -3,7 +3,8 @@
  * counted host-memory budget (mm/host-budget.ts, --max-mem). A scattered
  * workload on a large map past the budget stops with one clear line
  * (MODEL_HOST_MEMORY, exit 2) in plan and full mode, leaves no output file,
- * and gives the same verdict every time; a raised budget runs it.
+ * and gives the same verdict every time; a raised budget runs it. `hiblab resume`
+ * holds a real image's boot to the same machine size and budget.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { loadScenario } from '../../src/scenario/index.js';
 import { DEFAULT_HOST_BUDGET_BYTES } from '../../src/scenario/limits.js';
 import { planScenario } from '../../src/scenario/run.js';
 import { cli } from '../helpers/cli.js';
+import { fixturePath, swapImagePath } from '../helpers/fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hiblab-budget-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -99,4 +101,45 @@ describe('hiblab run: host-memory budget (issue 11)', () => {
     expect(budget.heldBy('working arrays')).toBeGreaterThanOrEqual(4 * placed);
     expect(budget.heldBy('working arrays')).toBeLessThanOrEqual(4 * placed + 50 * 2 ** 17);
   }, 180_000);
+});
+
+describe('hiblab resume: the same limits as run (issue 11)', () => {
+  const log = fixturePath('kernel-images/runs/tiny612-lzo/console-resume-same-layout.log');
+
+  it('a log whose table claims 64 TiB of RAM is refused before booting, with the flag that raises it', async () => {
+    const p = join(tmp, 'huge.txt');
+    writeFileSync(
+      p,
+      [
+        'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
+        'BIOS-e820: [mem 0x0000000000100000-0x00000000bfffffff] usable',
+        'BIOS-e820: [mem 0x0000000100000000-0x00003fffffffffff] usable',
+        '',
+      ].join('\n'),
+    );
+    const r = await cli(['resume', swapImagePath('tiny612-lzo'), '--e820', p, '--profile', 'linux-6.12']);
+    expect(r.code).toBe(2);
+    expectCleanError(r.err, 'MODEL_TOO_LARGE');
+    // e820_end_of_ram_pfn() clamps to MAX_ARCH_PFN: 2^46 bytes with 4-level paging.
+    expect(r.err).toContain("the resume boot's memory reaches 64.0 TiB");
+    expect(r.err).toContain('hiblab resume models up to 2.00 TiB');
+    expect(r.err).toContain('--max-ram SIZE');
+    expect(r.out).toBe('');
+  });
+
+  it('a real image whose restored frames pass --max-mem stops with one line naming the image; the default runs it', async () => {
+    const img = swapImagePath('tiny612-lzo');
+    const r = await cli(['resume', img, '--e820', log, '--max-mem', '16M']);
+    expect(r.code).toBe(2);
+    expectCleanError(r.err, 'MODEL_HOST_MEMORY');
+    expect(r.err).toContain(`${img}: modelling the resume boot needs more than 16.0 MiB`);
+    expect(r.err).toMatch(/frames [\d.]+ MiB, working arrays [\d.]+ \w+ when the frames grew/);
+    expect(r.err).toContain('hiblab resume --max-mem SIZE');
+    const ok = await cli(['resume', img, '--e820', log]);
+    expect(ok.err).toBe('');
+    expect(ok.code).toBe(0);
+    const bad = await cli(['resume', img, '--e820', log, '--max-ram', '1M']);
+    expect(bad.code).toBe(2);
+    expectCleanError(bad.err, 'BAD_ARGUMENT');
+  }, 300_000);
 });

@@ -1,5 +1,6 @@
 /**
- * `hiblab resume <image> --e820 <log> [--cmdline "…"] [--profile id] [--boot N] [--via initcall|sysfs] [--json]`:
+ * `hiblab resume <image> --e820 <log> [--cmdline "…"] [--profile id] [--boot N] [--via initcall|sysfs] [--json]
+ *  [--max-ram SIZE] [--max-mem SIZE]`:
  * resume a real swap image (a raw copy of the swap device) on a modelled boot
  * and say what that kernel does: resumed, refused (which message), oops
  * (function, faulting address, pfn), a silent write into a frame the boot
@@ -17,6 +18,7 @@ import { FileSource } from '../../node/image-file.js';
 import { type ResumeReport, resumeJson, resumeText } from '../../report/resume.js';
 import { resumeImage } from '../../scenario/resume-image.js';
 import { type CliIo, toJson } from '../io.js';
+import { MAX_MEM_HELP, MAX_RAM_HELP, parseMaxMem, parseMaxRam } from '../limits.js';
 
 interface ResumeOpts {
   e820: string;
@@ -25,6 +27,8 @@ interface ResumeOpts {
   boot?: string;
   via?: string;
   json?: boolean;
+  maxRam?: string;
+  maxMem?: string;
 }
 
 export function register(program: Command, io: CliIo): void {
@@ -49,6 +53,8 @@ export function register(program: Command, io: CliIo): void {
       'initcall (resume= built in, default) or sysfs (initramfs writes /sys/power/resume)',
     )
     .option('--json', 'print JSON with stable keys instead of text')
+    .option('--max-ram <size>', MAX_RAM_HELP)
+    .option('--max-mem <size>', MAX_MEM_HELP)
     .action(async (imagePath: string, opts: ResumeOpts) => {
       const via = opts.via ?? 'initcall';
       if (via !== 'initcall' && via !== 'sysfs')
@@ -56,6 +62,8 @@ export function register(program: Command, io: CliIo): void {
       const boot = opts.boot === undefined ? undefined : Number(opts.boot);
       if (boot !== undefined && !(Number.isInteger(boot) && boot >= 0))
         throw new UsageError('BOOT_INVALID', `--boot ${opts.boot}: expected a boot index 0, 1, …`);
+      const maxModelBytes = opts.maxRam === undefined ? undefined : parseMaxRam(opts.maxRam);
+      const maxHostBytes = opts.maxMem === undefined ? undefined : parseMaxMem(opts.maxMem);
       const text = readInput(opts.e820);
       const src = new FileSource(imagePath);
       const pool = new NodeChunkPool({ threads: 1 });
@@ -66,6 +74,9 @@ export function register(program: Command, io: CliIo): void {
           ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
           via,
           pool,
+          imageName: imagePath,
+          ...(maxModelBytes !== undefined ? { maxModelBytes } : {}),
+          ...(maxHostBytes !== undefined ? { maxHostBytes } : {}),
         });
         const res = r.result;
         const oops = res.oops;

@@ -46,10 +46,9 @@ import {
   SCENARIO_MAX_BYTES,
   type Scenario,
 } from '../../scenario/index.js';
-import { DEFAULT_HOST_BUDGET_BYTES, DEFAULT_MAX_MODEL_BYTES } from '../../scenario/limits.js';
 import { runScenario } from '../../scenario/run.js';
-import { humanBytes, parseNumber } from '../../util/hex.js';
 import { type CliIo, toJson } from '../io.js';
+import { MAX_MEM_HELP, MAX_RAM_HELP, parseMaxMem, parseMaxRam } from '../limits.js';
 import { progressBar } from '../progress.js';
 
 interface RunOpts {
@@ -63,26 +62,6 @@ interface RunOpts {
   plan?: boolean;
   maxRam?: string;
   maxMem?: string;
-}
-
-/** --max-ram: a size as users write it (bytes, 0x…, or with K/M/G/T/P), at least 1 GiB. */
-function parseMaxRam(v: string): number {
-  const r = parseNumber(v);
-  const n = r === undefined ? Number.NaN : Number(r);
-  if (!Number.isSafeInteger(n) || n < 2 ** 30) {
-    throw new UsageError('BAD_ARGUMENT', `--max-ram expects a size of at least 1G (e.g. 16T), got '${v}'`);
-  }
-  return n;
-}
-
-/** --max-mem: host memory for the model's per-page state, at least 16 MiB. */
-function parseMaxMem(v: string): number {
-  const r = parseNumber(v);
-  const n = r === undefined ? Number.NaN : Number(r);
-  if (!Number.isSafeInteger(n) || n < 16 * 2 ** 20) {
-    throw new UsageError('BAD_ARGUMENT', `--max-mem expects a size of at least 16M (e.g. 2G), got '${v}'`);
-  }
-  return n;
 }
 
 export function loadScenarioArg(arg: string): {
@@ -141,14 +120,8 @@ export function register(program: Command, io: CliIo): void {
       'worker threads for compression/decompression (default: the kernel rule, 1 on 2 CPUs)',
     )
     .option('--quiet', 'print only the verdict (text mode)')
-    .option(
-      '--max-ram <size>',
-      `model machines whose physical address space (max_pfn x 4 KiB) reaches up to this size (default ${humanBytes(DEFAULT_MAX_MODEL_BYTES)}; host memory grows with it)`,
-    )
-    .option(
-      '--max-mem <size>',
-      `host memory the model may take for per-page state and working arrays (struct pages, free lists, content map, frames, working arrays), counted by the model; a run that needs more stops with MODEL_HOST_MEMORY (default ${humanBytes(DEFAULT_HOST_BUDGET_BYTES)}: every run stays under 512 MiB)`,
-    )
+    .option('--max-ram <size>', MAX_RAM_HELP)
+    .option('--max-mem <size>', MAX_MEM_HELP)
     .option(
       '--plan',
       'plan mode: the same boots, decisions, checks and verdict without page contents, compression or I/O (the compressed size is an estimate, marked ~); not with --image / --dump, nor a scenario with suspend.image',
