@@ -143,3 +143,28 @@ describe('hiblab resume: the same limits as run (issue 11)', () => {
     expectCleanError(bad.err, 'BAD_ARGUMENT');
   }, 300_000);
 });
+
+describe('hiblab boot: the host budget (issue 11)', () => {
+  it('a 3-line table claiming 64 TiB of RAM (16M free max-order blocks) stops with one line; --max-mem is the way past', async () => {
+    const p = join(tmp, 'huge-boot.txt');
+    writeFileSync(
+      p,
+      [
+        'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
+        'BIOS-e820: [mem 0x0000000000100000-0x00000000bfffffff] usable',
+        'BIOS-e820: [mem 0x0000000100000000-0x00003fffffffffff] usable',
+        '',
+      ].join('\n'),
+    );
+    const r = await cli(['boot', p]);
+    expect(r.code).toBe(2);
+    expectCleanError(r.err, 'MODEL_HOST_MEMORY');
+    expect(r.err).toContain(`${p}: modelling the boot needs more than 256.0 MiB`);
+    expect(r.err).toMatch(/free lists [\d.]+ MiB/);
+    expect(r.err).toContain('hiblab boot --max-mem SIZE');
+    expect(r.out).toBe('');
+    const bad = await cli(['boot', p, '--max-mem', 'lots']);
+    expect(bad.code).toBe(2);
+    expectCleanError(bad.err, 'BAD_ARGUMENT');
+  }, 120_000);
+});

@@ -9,11 +9,14 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { buildKernelE820, e820Crc32, parseE820Boot } from '../../firmware/index.js';
 import { bootMachine } from '../../machine/boot.js';
+import { HostBudget } from '../../mm/host-budget.js';
 import { readE820Input } from '../../node/files.js';
 import { getProfile } from '../../profiles/index.js';
 import { bootExtras, bootJson, bootText } from '../../report/boot.js';
+import { DEFAULT_HOST_BUDGET_BYTES } from '../../scenario/limits.js';
 import { parseNumber } from '../../util/hex.js';
 import { type CliIo, toJson } from '../io.js';
+import { MAX_MEM_HELP, parseMaxMem } from '../limits.js';
 
 interface BootCliOptions {
   boot?: string;
@@ -28,6 +31,7 @@ interface BootCliOptions {
   ptov?: string;
   page?: string;
   json?: boolean;
+  maxMem?: string;
 }
 
 function num(flag: string, text: string): bigint {
@@ -58,8 +62,18 @@ export function register(program: Command, io: CliIo): void {
     .option('--ptov <paddr>', 'direct-map virtual address of a physical address')
     .option('--page <pfn>', "show one pfn's struct page, mapping and nosave state")
     .option('--json', 'print JSON (keys documented in the command source)')
+    .option('--max-mem <size>', MAX_MEM_HELP)
     .action((file: string, o: BootCliOptions) => {
       const profile = getProfile(o.profile);
+      // The run's host budget (mm/host-budget.ts): a table of tens of TiB makes millions of
+      // free max-order blocks, each a free-list node; past the budget the boot stops with
+      // MODEL_HOST_MEMORY instead of growing the process with the table's claim.
+      const budget = new HostBudget(
+        o.maxMem === undefined ? DEFAULT_HOST_BUDGET_BYTES : parseMaxMem(o.maxMem),
+        file,
+        'hiblab boot --max-mem SIZE',
+      );
+      budget.stage = 'the boot';
       const { parsed, index: bootIdx } = parseE820Boot(
         readE820Input(file),
         file,
@@ -77,6 +91,7 @@ export function register(program: Command, io: CliIo): void {
           vmemmapBase: o.vmemmapBase ? num('--vmemmap-base', o.vmemmapBase) : undefined,
           vmallocBase: o.vmallocBase ? num('--vmalloc-base', o.vmallocBase) : undefined,
         },
+        budget,
       });
       const crc = e820Crc32(fw.firmware);
       const extras = bootExtras(m, {
