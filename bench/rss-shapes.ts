@@ -1,7 +1,7 @@
 /**
  * Scenario shapes that push `hiblab run`'s host memory to the edge of its defaults (issue 11:
  * peak RSS under 512 MiB on any input, bounded by the documented limits — the 2 TiB model size
- * and the 192 MiB host budget — not by what a scenario claims). Used by bench/rss.ts, which
+ * and the 224 MiB host budget — not by what a scenario claims). Used by bench/rss.ts, which
  * measures each through the built CLI, and by test/hostile/rss-bound.test.ts.
  *
  *  - wide(P): a 2 TiB machine (the default model size) with P page-cache pages scattered over

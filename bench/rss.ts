@@ -32,8 +32,8 @@ export function runRssBench(quick: boolean, log: (s: string) => void = console.l
       ['2 TiB, compact only', wideScenario(0)],
       ['20 GiB scattered fill', fillScenario(20)],
       ['24 GiB scattered fill', fillScenario(24)],
+      ['26 GiB scattered fill', fillScenario(26)],
       ['28 GiB scattered fill', fillScenario(28)],
-      ['32 GiB scattered fill', fillScenario(32)],
     ];
     for (const [name, yaml] of shapes) {
       const file = join(tmp, 'shape.yaml');

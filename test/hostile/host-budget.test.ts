@@ -159,7 +159,7 @@ describe('hiblab boot: the host budget (issue 11)', () => {
     const r = await cli(['boot', p]);
     expect(r.code).toBe(2);
     expectCleanError(r.err, 'MODEL_HOST_MEMORY');
-    expect(r.err).toContain(`${p}: modelling the boot needs more than 256.0 MiB`);
+    expect(r.err).toContain(`${p}: modelling the boot needs more than 224.0 MiB`);
     expect(r.err).toMatch(/free lists [\d.]+ MiB/);
     expect(r.err).toContain('hiblab boot --max-mem SIZE');
     expect(r.out).toBe('');

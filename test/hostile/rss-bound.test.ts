@@ -1,6 +1,6 @@
 /**
  * Issue 11: peak RSS for every command on a hostile input stays under 512 MiB, bounded by the
- * documented limits (2 TiB model size, 192 MiB host budget), not by what the input claims.
+ * documented limits (2 TiB model size, 224 MiB host budget), not by what the input claims.
  * These run the built CLI in a child process (`npm test` builds first) with
  * scripts/maxrss-hook.mjs, which prints the process's peak RSS as it exits, on the shapes of
  * bench/rss-shapes.ts that reach the budget fastest; bench/rss.ts measures the slower ones
