@@ -123,7 +123,7 @@ export class KernelData implements PageContentProvider {
     const secs = st.sections;
     this.presentIndex = new Int32Array(secs.count).fill(-1);
     const allocs = st.memblock.allocations;
-    const blocks = allocs.filter((a) => a.label === 'vmemmap block (struct pages)').map((a) => a.base);
+    const blocks = allocs.basesOf('vmemmap block (struct pages)');
     const sectionBytes = secs.pfnsPerSection * this.L.size;
     let k = 0;
     for (let s = 0; s < secs.count; s++) {

@@ -27,6 +27,76 @@ export interface MemblockAllocation {
   readonly size: number;
 }
 
+/**
+ * The labelled allocations in the order they happened, as columns: a vmemmap
+ * populated block by block makes one per 2 MiB of struct pages (512k for a
+ * 64 TiB table), which as objects held ~40 MiB a boot. Layout: base and size
+ * as f64, the label as an index into `labels`. Iterates (and serialises to
+ * JSON) as MemblockAllocation objects made on demand.
+ */
+export class MemblockAllocations implements Iterable<MemblockAllocation> {
+  length = 0;
+  private base = new Float64Array(16);
+  private size = new Float64Array(16);
+  private label = new Uint32Array(16);
+  private readonly labels: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  push(a: MemblockAllocation): void {
+    if (this.length === this.base.length) {
+      const grow = <T extends Float64Array | Uint32Array>(x: T, C: new (n: number) => T): T => {
+        const y = new C(x.length * 2);
+        y.set(x);
+        return y;
+      };
+      this.base = grow(this.base, Float64Array);
+      this.size = grow(this.size, Float64Array);
+      this.label = grow(this.label, Uint32Array);
+    }
+    let id = this.ids.get(a.label);
+    if (id === undefined) {
+      id = this.labels.length;
+      this.labels.push(a.label);
+      this.ids.set(a.label, id);
+    }
+    const i = this.length++;
+    this.base[i] = a.base;
+    this.size[i] = a.size;
+    this.label[i] = id;
+  }
+
+  /** Allocation i (0 = the first made). */
+  at(i: number): MemblockAllocation {
+    return { label: this.labels[this.label[i]!]!, base: this.base[i]!, size: this.size[i]! };
+  }
+
+  /** The bases of the allocations labelled `label`, in order. */
+  basesOf(label: string): number[] {
+    const id = this.ids.get(label);
+    const out: number[] = [];
+    if (id === undefined) return out;
+    for (let i = 0; i < this.length; i++) if (this.label[i] === id) out.push(this.base[i]!);
+    return out;
+  }
+
+  /** The first allocation `pred` accepts. */
+  find(pred: (a: MemblockAllocation) => boolean): MemblockAllocation | undefined {
+    for (let i = 0; i < this.length; i++) {
+      const a = this.at(i);
+      if (pred(a)) return a;
+    }
+    return undefined;
+  }
+
+  *[Symbol.iterator](): Iterator<MemblockAllocation> {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+
+  toJSON(): MemblockAllocation[] {
+    return [...this];
+  }
+}
+
 export function roundUp(x: number, a: number): number {
   return Math.ceil(x / a) * a;
 }
@@ -151,7 +221,7 @@ export class Memblock {
   /** memblock.current_limit (MEMBLOCK_ALLOC_ACCESSIBLE clamps to it). */
   currentLimit = Number.MAX_SAFE_INTEGER;
   /** Labelled allocations in the order they happened. */
-  readonly allocations: MemblockAllocation[] = [];
+  readonly allocations = new MemblockAllocations();
   /**
    * The last top-down search and its answer. A repeat of the same search (same
    * window, size, align) cannot find a fit above the last answer + size while

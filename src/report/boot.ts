@@ -80,7 +80,7 @@ export function bootJson(m: Machine, file: string, boot: number, crc: number, x:
     memblock: {
       memory: m.memblock.memory.regions.map((r) => ({ base: r.base, size: r.size })),
       reserved: m.memblock.reserved.regions.map((r) => ({ base: r.base, size: r.size })),
-      allocations: m.memblock.allocations,
+      allocations: m.memblock.allocations.toJSON(),
     },
     zones: m.zones.zones.map((z) => ({
       name: z.name,
