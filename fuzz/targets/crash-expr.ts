@@ -33,12 +33,17 @@ export const crashExpr: FuzzTarget = {
     enc('node_data[0]->node_zones[1].name'),
     enc("sizeof(struct bm_block) * 'a' ? $1 : ~0UL >> 63"),
     enc('(struct page *)vmemmap_base + (0xbe142 - 1) - (struct page *)vmemmap_base'),
+    // The one-hour run of session 8: a cast to a struct the table does not describe made pointer
+    // math divide by its zero size (an exception) until stride() refused it as gdb does.
+    enc('(struct qage *)vmemmap_base + (0xbe142 - 1) - (struct page *)vmemmap_base'),
+    enc('(struct qage *)0x2000 - (struct qage *)0x1000'),
   ],
   dictionary: [
     'orig_bm',
     '.cur',
     '->',
     '(struct page *)',
+    '(struct nosuch *)',
     '(char *)',
     '(void *)',
     '[0]',

@@ -161,8 +161,44 @@ function literalType(v: bigint, unsigned: boolean, long = false): CType {
 const isInt = (t: CType): boolean => t.kind === 'int';
 const isPtr = (t: CType): t is Extract<CType, { kind: 'ptr' }> => t.kind === 'ptr';
 
+/**
+ * The step of pointer arithmetic on `t` (gdb's find_size_for_pointer_math(),
+ * gdb/valarith.c): the target's size; void and functions step bytes; a
+ * pointer to an incomplete struct (one the type table does not describe) is
+ * refused, as gdb refuses it.
+ */
 function stride(t: Extract<CType, { kind: 'ptr' }>): bigint {
-  return BigInt(t.to.kind === 'void' || t.to.kind === 'func' ? 1 : sizeOf(t.to));
+  if (t.to.kind === 'void' || t.to.kind === 'func') return 1n;
+  const size = sizeOf(t.to);
+  if (size === 0) {
+    throw gdbError(
+      'POINTER_MATH',
+      `Cannot perform pointer math on incomplete type "${typeName(t.to)}", try casting to a known type, or void *.`,
+    );
+  }
+  return BigInt(size);
+}
+
+/**
+ * p - q (gdb's value_ptrdiff(), gdb/valarith.c): both targets must have one
+ * size; a size gdb does not know (both incomplete) counts as 1, where gdb
+ * also warns "Type size unknown, assuming 1".
+ */
+function ptrdiffStride(a: Extract<CType, { kind: 'ptr' }>, b: Extract<CType, { kind: 'ptr' }>): bigint {
+  const size = (t: Extract<CType, { kind: 'ptr' }>): number =>
+    t.to.kind === 'void' || t.to.kind === 'func' ? 1 : sizeOf(t.to);
+  const sa = size(a);
+  if (sa !== size(b)) {
+    throw new InspectError(
+      'POINTER_MATH',
+      "First argument of `-' is a pointer and second argument is neither",
+      {
+        bare: true,
+        more: ['an integer nor a pointer of the same type.'],
+      },
+    );
+  }
+  return BigInt(sa === 0 ? 1 : sa);
 }
 
 export function evaluate(ctx: EvalContext, e: Expr): Value {
@@ -262,7 +298,7 @@ function binop(op: string, a: Value, b: Value): Value {
       return rv(a.type, op === '+' ? av + bv * stride(a.type) : av - bv * stride(a.type));
     if (op === '+' && isInt(a.type) && isPtr(b.type)) return rv(b.type, bv + av * stride(b.type));
     if (op === '-' && isPtr(a.type) && isPtr(b.type)) {
-      const s = stride(a.type);
+      const s = ptrdiffStride(a.type, b.type);
       return rv(T_LONG, (BigInt.asIntN(64, av) - BigInt.asIntN(64, bv)) / s);
     }
     const cmp = compare(op, u64(av), u64(bv));

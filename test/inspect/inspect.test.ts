@@ -36,6 +36,22 @@ describe('p: gdb expression semantics', () => {
     expect(p('(unsigned long *)0x1000 - 1')).toBe('(unsigned long *) 0xff8');
     expect(p('(struct page *)0x1080 - (struct page *)0x1000')).toBe('2');
   });
+  it('pointer math on an incomplete struct, or across pointee sizes, is refused as gdb refuses it', () => {
+    // The fuzz suite's crash-expr target found these dividing by a zero size (an exception).
+    expect(out(s, 'p (struct qage *)0x1000 + 1').lines).toEqual([
+      'Cannot perform pointer math on incomplete type "struct qage", try casting to a known type, or void *.',
+      'p: gdb request failed: p (struct qage *)0x1000 + 1',
+    ]);
+    expect(
+      out(s, 'p (struct qage *)vmemmap_base + (0xbe142 - 1) - (struct page *)vmemmap_base').lines[0],
+    ).toMatch(/^Cannot perform pointer math on incomplete type "struct qage"/);
+    expect(out(s, 'p (struct qage *)0x2000 - (struct page *)0x1000').lines.slice(0, 2)).toEqual([
+      "First argument of `-' is a pointer and second argument is neither",
+      'an integer nor a pointer of the same type.',
+    ]);
+    // Both pointees of unknown size: gdb assumes 1.
+    expect(p('(struct qage *)0x1010 - (struct qage *)0x1000')).toBe('16');
+  });
   it('members through . and -> on structs and pointers alike, & and *, [i]', () => {
     expect(p('forbidden_pages_map->cur.bit')).toBe('24898');
     expect(p('forbidden_pages_map.cur.block->start_pfn')).toBe('753665');

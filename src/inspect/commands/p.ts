@@ -70,7 +70,11 @@ export const command: Command = {
       yield* printExpression(ctx, expr, radix);
     } catch (e) {
       if (e instanceof InspectError && e.style.bare)
-        throw new InspectError(e.code, e.message, { bare: true, more: [`p: gdb request failed: p ${expr}`] });
+        throw new InspectError(e.code, e.message, {
+          bare: true,
+          // gdb's own continuation lines first, then crash's.
+          more: [...(e.style.more ?? []), `p: gdb request failed: p ${expr}`],
+        });
       throw e;
     }
   },
