@@ -635,25 +635,17 @@ export class Buddy {
         const next = this.next;
         const pfnOf = this.pfnOf;
         const orderOf = this.orderOf;
+        const want = Math.min(n - got, this.nrFreeBlocks[base]!);
+        const taken = this.scratchF64(1, want);
         let k = 0;
-        const want = n - got;
         while (id !== NIL && k < want) {
-          const pfn = pfnOf[id]!;
-          // rmv_page_order() on the head and set_page_refcounted(), in one store.
-          pages.setFreeHead(pfn, -1, 0, NIL, 1);
-          if (runLen > 0 && pfn === runStart + runLen) runLen++;
-          else {
-            if (runLen > 0) sink(runStart, runLen);
-            runStart = pfn;
-            runLen = 1;
-          }
+          taken[k++] = pfnOf[id]!;
           const nx = next[id]!;
           orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
           next[id] = this.recycledHead;
           this.recycledHead = id;
           this.recycledCount++;
           id = nx;
-          k++;
         }
         this.heads[base] = id;
         if (id === NIL) this.tails[base] = NIL;
@@ -661,6 +653,23 @@ export class Buddy {
         this.nrFreeBlocks[base]! -= k;
         this.nrFreePages[zone]! -= k;
         got += k;
+        // rmv_page_order() on each head and set_page_refcounted(), in pfn order (a chunk's
+        // pages at once rather than a jump per list entry; the pages are distinct, and no
+        // two order-0 blocks of a list are buddies, so no chunk is taken whole). The sink
+        // sees each run after its pages' stores, as with a store per take.
+        const sorted = this.scratchF64(2, k);
+        sorted.set(taken.subarray(0, k));
+        sorted.sort();
+        pages.setTakenSorted(sorted, 0, k);
+        for (let x = 0; x < k; x++) {
+          const pfn = taken[x]!;
+          if (runLen > 0 && pfn === runStart + runLen) runLen++;
+          else {
+            if (runLen > 0) sink(runStart, runLen);
+            runStart = pfn;
+            runLen = 1;
+          }
+        }
         continue;
       }
       let order = 1;
@@ -693,6 +702,7 @@ export class Buddy {
       got++;
     }
     if (runLen > 0) sink(runStart, runLen);
+    this.releaseScratch();
     return got;
   }
 

@@ -887,10 +887,9 @@ export class StructPages {
       if (p === cs && e === cs + cp) this.setBlockFields(cs, 1);
       else {
         const arr = this.at(p);
-        for (let x = this.off, xe = x + (e - p); x < xe; x++) {
-          arr.put(x, arr.f(x), 1, -1, 0);
-          arr.setNode(x, -1);
-        }
+        const lo = this.off;
+        for (let x = lo, xe = lo + (e - p); x < xe; x++) arr.put(x, arr.f(x), 1, -1, 0);
+        arr.clearNodesIn(lo, lo + (e - p));
       }
       p = e;
     }
@@ -915,18 +914,23 @@ export class StructPages {
         for (let x = k; x < e; x++) {
           const off = pfns[x]! - cs;
           arr.put(off, arr.f(off), 1, -1, 0);
-          arr.setNode(off, -1);
         }
+        arr.clearNodesSorted(pfns, k, e, cs);
       }
       k = e;
     }
   }
 
+  /** setFreeHeads()'s palette hint per order (PageChunk.putHinted). */
+  private readonly orderHints = new Int32Array(64);
+
   /**
-   * setFreeHead(pfn[k], mapcount, order[k], node[k], 0) for k in [from, to):
-   * free block heads written straight into their chunk's arrays when it has
-   * them (the survivors of a split block, whose chunk the takes broke), else
-   * through setFreeHead() (which keeps a max-order head compact).
+   * setFreeHead(pfn[k], mapcount, order[k], node[k], 0) for k in [from, to),
+   * pfns ascending and distinct: free block heads written straight into their
+   * chunk's arrays when it has them (the survivors of a split block, whose
+   * chunk the takes broke) — the fields page by page, the free-list nodes
+   * merged into the chunk's node list at once (PageChunk.setNodesSorted) —
+   * else through setFreeHead() (which keeps a max-order head compact).
    */
   setFreeHeads(
     pfn: Float64Array,
@@ -937,23 +941,28 @@ export class StructPages {
     mapcount: number,
   ): void {
     const cp = this.chunkPages;
-    let cs = -1;
-    let arr: PageArrays | undefined;
-    for (let k = from; k < to; k++) {
+    for (let k = from; k < to; ) {
       const p = pfn[k]!;
-      const s = p - (p % cp);
-      if (s !== cs) {
-        cs = s;
-        arr = this.arraysOf(p);
-      }
+      const cs = p - (p % cp);
+      const arr = this.arraysOf(p);
       if (arr === undefined) {
+        // The call may materialise the chunk: the next head looks it up again.
         this.setFreeHead(p, mapcount, order[k]!, node[k]!, 0);
-        cs = -1; // the call may have materialised the chunk
+        k++;
         continue;
       }
-      const off = p - cs;
-      arr.put(off, arr.f(off), 0, mapcount, order[k]!);
-      arr.setNode(off, node[k]!);
+      const ce = cs + cp;
+      let e = k + 1;
+      while (e < to && pfn[e]! < ce) e++;
+      // The heads' records: one per (flags, order); a hint per order saves the palette search.
+      const hint = this.orderHints.fill(0);
+      for (let x = k; x < e; x++) {
+        const off = pfn[x]! - cs;
+        const o = order[x]!;
+        hint[o] = arr.putHinted(off, arr.f(off), 0, mapcount, o, hint[o]!);
+      }
+      arr.setNodesSorted(pfn, node, k, e, cs);
+      k = e;
     }
   }
 
