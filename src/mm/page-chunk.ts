@@ -302,6 +302,13 @@ export class PageChunk {
     this.nHoles = 0;
   }
 
+  /** Might a page of the chunk have a flag of `mask`? (false: no record, live or dead, has one). */
+  mayHaveFlag(mask: number): boolean {
+    const rec = this.rec;
+    for (let e = 0, o = 0, n = this.nrec; e < n; e++, o += 4) if ((rec[o]! & mask) !== 0) return true;
+    return false;
+  }
+
   /** Page i gets record (f, r, m, p). */
   put(i: number, f: number, r: number, m: number, p: number): void {
     this.hint = this.putHinted(i, f, r, m, p, this.hint);

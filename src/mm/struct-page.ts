@@ -370,6 +370,34 @@ export class StructPages {
     a.setF(this.off, on ? f | (1 << bit) : f & ~(1 << bit));
   }
 
+  /**
+   * How far from `pfn` no page has flag `bit` set, as the forms tell without
+   * reading pages: the end of pfn's section (UNIFORM, FREE_MAX) or chunk
+   * (a UNIFORM or FREE_MAX chunk; an ARRAYS chunk whose palette has no record
+   * with the bit) when the bit is clear there; `pfn` itself when a page
+   * there may have it or pfn has no memmap (ask page by page).
+   */
+  flagClearEnd(pfn: number, bit: number): number {
+    const per = this.sections.pfnsPerSection;
+    const sec = Math.floor(pfn / per);
+    if (sec < 0 || sec >= this.kind.length) return pfn;
+    const k = this.kind[sec];
+    const mask = 1 << bit;
+    const secEnd = (sec + 1) * per;
+    if (k === KIND_UNIFORM) return (this.uFlags[sec]! & mask) === 0 ? secEnd : pfn;
+    if (k === KIND_FREE_MAX) return (PG_INIT & mask) === 0 ? secEnd : pfn;
+    if (k !== KIND_CHUNKED) return pfn;
+    const cp = this.chunkPages;
+    const c = Math.floor((pfn - sec * per) / cp);
+    const chunkEnd = sec * per + (c + 1) * cp;
+    const t = this.tables[sec]!;
+    const o = c * CHUNK_FIELDS;
+    const ck = t.st[o];
+    if (ck === CK_UNIFORM) return (t.st[o + 1]! & mask) === 0 ? chunkEnd : pfn;
+    if (ck === CK_FREE_MAX) return (PG_INIT & mask) === 0 ? chunkEnd : pfn;
+    return t.arrs[c]!.mayHaveFlag(mask) ? pfn : chunkEnd;
+  }
+
   /** Chunks currently held page by page (PageChunk: ~1–5 KiB each). */
   get materialisedChunks(): number {
     return this.arraysCount;
