@@ -384,8 +384,20 @@ export class Buddy {
    * a chase through per-take chains), linked in that order, and their
    * heads written in pfn order in one call; the working arrays are kept
    * between calls.
+   *
+   * `claimFlags` / `claimMapcount` (when given): each taken page is then
+   * claimed, page->flags |= claimFlags and _mapcount = claimMapcount (the
+   * placer's orFlagsSetMapcount()), in the same store as its take — a claim
+   * touches only the taken page's own struct page, which nothing in the
+   * takes reads after it is taken.
    */
-  takePagesSorted(pfns: Float64Array, when: Float64Array, n: number): void {
+  takePagesSorted(
+    pfns: Float64Array,
+    when: Float64Array,
+    n: number,
+    claimFlags = 0,
+    claimMapcount = -1,
+  ): void {
     const pages = this.pages;
     const mark = pages.buddyMapcount;
     const sv = this.survivors(n);
@@ -409,8 +421,9 @@ export class Buddy {
       splitOut(sv, pfns, when, head, o, i, j);
       const sz = sv.zone;
       for (let k = s0, e = sv.n; k < e; k++) sz[k] = zone;
-      // rmv_page_order() (a taken block head) and set_page_refcounted(), the block's takes at once.
-      pages.setTakenSorted(pfns, i, j);
+      // rmv_page_order() (a taken block head) and set_page_refcounted(), the block's takes at once
+      // (with the caller's claim of each taken page: its own struct page only).
+      pages.setTakenSorted(pfns, i, j, claimFlags, claimMapcount);
       i = j;
     }
     // list_add() of the survivors in take order (those of one take go to different lists, so

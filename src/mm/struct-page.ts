@@ -925,10 +925,13 @@ export class StructPages {
 
   /**
    * setTakenRange() of each pfn of pfns[i..j) — ascending, distinct — in one
-   * call: one chunk lookup per chunk the pfns touch, a whole chunk through
-   * setBlockFields() (UNIFORM when its flags allow).
+   * call, each page then claimed as orFlagsSetMapcount(p, flags, mapcount)
+   * does (flags 0 and mapcount -1: not claimed, the taken state as it is):
+   * one chunk lookup per chunk the pfns touch, one record write per page; a
+   * whole chunk through setBlockFields() (UNIFORM when its flags allow), then
+   * its claims through orFlagsSetMapcountSorted().
    */
-  setTakenSorted(pfns: Float64Array, i: number, j: number): void {
+  setTakenSorted(pfns: Float64Array, i: number, j: number, flags = 0, mapcount = -1): void {
     const cp = this.chunkPages;
     for (let k = i; k < j; ) {
       const p = pfns[k]!;
@@ -936,12 +939,14 @@ export class StructPages {
       const ce = cs + cp;
       let e = k + 1;
       while (e < j && pfns[e]! < ce) e++;
-      if (e - k === cp) this.setBlockFields(cs, 1);
-      else {
+      if (e - k === cp) {
+        this.setBlockFields(cs, 1);
+        if (flags !== 0 || mapcount !== -1) this.orFlagsSetMapcountSorted(pfns, k, e, flags, mapcount);
+      } else {
         const arr = this.at(p);
         for (let x = k; x < e; x++) {
           const off = pfns[x]! - cs;
-          arr.put(off, arr.f(off), 1, -1, 0);
+          arr.put(off, arr.f(off) | flags, 1, mapcount, 0);
         }
         arr.clearNodesSorted(pfns, k, e, cs);
       }
