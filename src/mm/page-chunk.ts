@@ -37,6 +37,8 @@ const INITIAL_RECORDS = 8;
 const OVERHEAD = 256;
 const EMPTY_OFF = new Uint16Array(0);
 const EMPTY_VAL = new Int32Array(0);
+/** makeRoom()'s record marks (a chunk's table at most: one per page). */
+let recountScratch = new Uint8Array(1024);
 /** Merge scratch of setNodesSorted (one chunk's list at most: 1024 entries of 16-bit offsets). */
 let mergeOff = new Uint16Array(1024);
 let mergeVal = new Int32Array(1024);
@@ -181,10 +183,12 @@ export class PageChunk {
       this.grow(6 * (next - cap));
       cap = next;
     }
-    const o = new Uint16Array(cap);
+    // One buffer for both columns (cap is a power of two >= 16: the nodes start 4-aligned).
+    const buf = new ArrayBuffer(6 * cap);
+    const o = new Uint16Array(buf, 0, cap);
     o.set(this.nOff.subarray(0, this.nN));
     this.nOff = o;
-    const w = new Int32Array(cap);
+    const w = new Int32Array(buf, 2 * cap, cap);
     w.set(this.nVal.subarray(0, this.nN));
     this.nVal = w;
   }
@@ -380,7 +384,8 @@ export class PageChunk {
    */
   private makeRoom(): void {
     const cap = this.dead.length;
-    const used = new Uint8Array(cap);
+    if (recountScratch.length < cap) recountScratch = new Uint8Array(cap);
+    const used = recountScratch.fill(0, 0, cap);
     const idx = this.idx;
     for (let i = 0; i < this.n; i++) used[idx[i]!] = 1;
     this.free = [];
