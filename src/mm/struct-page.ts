@@ -14,9 +14,11 @@
  *                UNIFORM  — the chunk's pages share one state;
  *                FREE_MAX — the chunk is one free max-order block (head +
  *                           tails) whose free-list node is the chunk's node;
- *                ARRAYS   — typed arrays per page: flags (u32), refcount,
- *                           mapcount, private, buddy free-list node (i32
- *                           each) = 20 bytes/page, 20 KiB/chunk.
+ *                ARRAYS   — page by page (PageChunk, page-chunk.ts): a
+ *                           palette of (flags, refcount, mapcount, private)
+ *                           records with a byte per page, and the free
+ *                           block heads' buddy free-list nodes as a sorted
+ *                           list (~1–5 KiB a chunk, not 20 KiB of columns).
  * A section goes UNIFORM/FREE_MAX → CHUNKED on the first change that breaks
  * its form, and a chunk goes UNIFORM/FREE_MAX → ARRAYS on the first change
  * that breaks its own, so a memmap edited in one place costs one chunk, not a
