@@ -385,8 +385,20 @@ export class Buddy {
    * a chase through per-take chains), linked in that order, and their
    * heads written in pfn order in one call; the working arrays are kept
    * between calls.
+   *
+   * `claimFlags` / `claimMapcount` (when given): each taken page is then
+   * claimed, page->flags |= claimFlags and _mapcount = claimMapcount (the
+   * placer's orFlagsSetMapcount()), in the same store as its take — a claim
+   * touches only the taken page's own struct page, which nothing in the
+   * takes reads after it is taken.
    */
-  takePagesSorted(pfns: Float64Array, when: Float64Array, n: number): void {
+  takePagesSorted(
+    pfns: Float64Array,
+    when: Float64Array,
+    n: number,
+    claimFlags = 0,
+    claimMapcount = -1,
+  ): void {
     const pages = this.pages;
     const mark = pages.buddyMapcount;
     const sv = this.survivors(n);
@@ -410,8 +422,9 @@ export class Buddy {
       splitOut(sv, pfns, when, head, o, i, j);
       const sz = sv.zone;
       for (let k = s0, e = sv.n; k < e; k++) sz[k] = zone;
-      // rmv_page_order() (a taken block head) and set_page_refcounted(), the block's takes at once.
-      pages.setTakenSorted(pfns, i, j);
+      // rmv_page_order() (a taken block head) and set_page_refcounted(), the block's takes at once
+      // (with the caller's claim of each taken page: its own struct page only).
+      pages.setTakenSorted(pfns, i, j, claimFlags, claimMapcount);
       i = j;
     }
     // list_add() of the survivors in take order (those of one take go to different lists, so
@@ -658,25 +671,17 @@ export class Buddy {
         const next = this.next;
         const pfnOf = this.pfnOf;
         const orderOf = this.orderOf;
+        const want = Math.min(n - got, this.nrFreeBlocks[base]!);
+        const taken = this.scratchF64(1, want);
         let k = 0;
-        const want = n - got;
         while (id !== NIL && k < want) {
-          const pfn = pfnOf[id]!;
-          // rmv_page_order() on the head and set_page_refcounted(), in one store.
-          pages.setFreeHead(pfn, -1, 0, NIL, 1);
-          if (runLen > 0 && pfn === runStart + runLen) runLen++;
-          else {
-            if (runLen > 0) sink(runStart, runLen);
-            runStart = pfn;
-            runLen = 1;
-          }
+          taken[k++] = pfnOf[id]!;
           const nx = next[id]!;
           orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
           next[id] = this.recycledHead;
           this.recycledHead = id;
           this.recycledCount++;
           id = nx;
-          k++;
         }
         this.heads[base] = id;
         if (id === NIL) this.tails[base] = NIL;
@@ -684,6 +689,23 @@ export class Buddy {
         this.nrFreeBlocks[base]! -= k;
         this.nrFreePages[zone]! -= k;
         got += k;
+        // rmv_page_order() on each head and set_page_refcounted(), in pfn order (a chunk's
+        // pages at once rather than a jump per list entry; the pages are distinct, and no
+        // two order-0 blocks of a list are buddies, so no chunk is taken whole). The sink
+        // sees each run after its pages' stores, as with a store per take.
+        const sorted = this.scratchF64(2, k);
+        sorted.set(taken.subarray(0, k));
+        sorted.sort();
+        pages.setTakenSorted(sorted, 0, k);
+        for (let x = 0; x < k; x++) {
+          const pfn = taken[x]!;
+          if (runLen > 0 && pfn === runStart + runLen) runLen++;
+          else {
+            if (runLen > 0) sink(runStart, runLen);
+            runStart = pfn;
+            runLen = 1;
+          }
+        }
         continue;
       }
       let order = 1;
@@ -716,6 +738,7 @@ export class Buddy {
       got++;
     }
     if (runLen > 0) sink(runStart, runLen);
+    this.releaseScratch();
     return got;
   }
 

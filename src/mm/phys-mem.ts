@@ -499,6 +499,23 @@ export class PhysMem {
   }
 
   /**
+   * discard() of pfns[i..j) — ascending — a leaf at a time: the pfns of a
+   * leaf without materialised or synthesised frames are skipped at once
+   * (discard() would find nothing to drop), as in discardRange().
+   */
+  discardSorted(pfns: Float64Array, i: number, j: number): void {
+    for (let k = i; k < j; ) {
+      const leafEnd = (Math.floor(pfns[k]! / LEAF) + 1) * LEAF;
+      let e = k + 1;
+      while (e < j && pfns[e]! < leafEnd) e++;
+      const p = pfns[k]!;
+      if (this.pages.leafHasFrames(p) || (this.synth.size !== 0 && this.synth.leafHasFrames(p)))
+        for (let x = k; x < e; x++) this.discard(pfns[x]!);
+      k = e;
+    }
+  }
+
+  /**
    * discard() for a frame whose buffer nobody holds a view of any more (a
    * freed user folio): the buffer is kept (up to MAX_SPARE) for the next
    * frame that materialises — unless another frame still shares it.

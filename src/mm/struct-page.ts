@@ -14,9 +14,11 @@
  *                UNIFORM  — the chunk's pages share one state;
  *                FREE_MAX — the chunk is one free max-order block (head +
  *                           tails) whose free-list node is the chunk's node;
- *                ARRAYS   — typed arrays per page: flags (u32), refcount,
- *                           mapcount, private, buddy free-list node (i32
- *                           each) = 20 bytes/page, 20 KiB/chunk.
+ *                ARRAYS   — page by page (PageChunk, page-chunk.ts): a
+ *                           palette of (flags, refcount, mapcount, private)
+ *                           records with a byte per page, and the free
+ *                           block heads' buddy free-list nodes as a sorted
+ *                           list (~1–5 KiB a chunk, not 20 KiB of columns).
  * A section goes UNIFORM/FREE_MAX → CHUNKED on the first change that breaks
  * its form, and a chunk goes UNIFORM/FREE_MAX → ARRAYS on the first change
  * that breaks its own, so a memmap edited in one place costs one chunk, not a
@@ -368,6 +370,34 @@ export class StructPages {
     const a = this.at(pfn);
     const f = a.f(this.off);
     a.setF(this.off, on ? f | (1 << bit) : f & ~(1 << bit));
+  }
+
+  /**
+   * How far from `pfn` no page has flag `bit` set, as the forms tell without
+   * reading pages: the end of pfn's section (UNIFORM, FREE_MAX) or chunk
+   * (a UNIFORM or FREE_MAX chunk; an ARRAYS chunk whose palette has no record
+   * with the bit) when the bit is clear there; `pfn` itself when a page
+   * there may have it or pfn has no memmap (ask page by page).
+   */
+  flagClearEnd(pfn: number, bit: number): number {
+    const per = this.sections.pfnsPerSection;
+    const sec = Math.floor(pfn / per);
+    if (sec < 0 || sec >= this.kind.length) return pfn;
+    const k = this.kind[sec];
+    const mask = 1 << bit;
+    const secEnd = (sec + 1) * per;
+    if (k === KIND_UNIFORM) return (this.uFlags[sec]! & mask) === 0 ? secEnd : pfn;
+    if (k === KIND_FREE_MAX) return (PG_INIT & mask) === 0 ? secEnd : pfn;
+    if (k !== KIND_CHUNKED) return pfn;
+    const cp = this.chunkPages;
+    const c = Math.floor((pfn - sec * per) / cp);
+    const chunkEnd = sec * per + (c + 1) * cp;
+    const t = this.tables[sec]!;
+    const o = c * CHUNK_FIELDS;
+    const ck = t.st[o];
+    if (ck === CK_UNIFORM) return (t.st[o + 1]! & mask) === 0 ? chunkEnd : pfn;
+    if (ck === CK_FREE_MAX) return (PG_INIT & mask) === 0 ? chunkEnd : pfn;
+    return t.arrs[c]!.mayHaveFlag(mask) ? pfn : chunkEnd;
   }
 
   /** Chunks currently held page by page (PageChunk: ~1–5 KiB each). */
@@ -887,10 +917,9 @@ export class StructPages {
       if (p === cs && e === cs + cp) this.setBlockFields(cs, 1);
       else {
         const arr = this.at(p);
-        for (let x = this.off, xe = x + (e - p); x < xe; x++) {
-          arr.put(x, arr.f(x), 1, -1, 0);
-          arr.setNode(x, -1);
-        }
+        const lo = this.off;
+        for (let x = lo, xe = lo + (e - p); x < xe; x++) arr.put(x, arr.f(x), 1, -1, 0);
+        arr.clearNodesIn(lo, lo + (e - p));
       }
       p = e;
     }
@@ -898,10 +927,13 @@ export class StructPages {
 
   /**
    * setTakenRange() of each pfn of pfns[i..j) — ascending, distinct — in one
-   * call: one chunk lookup per chunk the pfns touch, a whole chunk through
-   * setBlockFields() (UNIFORM when its flags allow).
+   * call, each page then claimed as orFlagsSetMapcount(p, flags, mapcount)
+   * does (flags 0 and mapcount -1: not claimed, the taken state as it is):
+   * one chunk lookup per chunk the pfns touch, one record write per page; a
+   * whole chunk through setBlockFields() (UNIFORM when its flags allow), then
+   * its claims through orFlagsSetMapcountSorted().
    */
-  setTakenSorted(pfns: Float64Array, i: number, j: number): void {
+  setTakenSorted(pfns: Float64Array, i: number, j: number, flags = 0, mapcount = -1): void {
     const cp = this.chunkPages;
     for (let k = i; k < j; ) {
       const p = pfns[k]!;
@@ -909,24 +941,31 @@ export class StructPages {
       const ce = cs + cp;
       let e = k + 1;
       while (e < j && pfns[e]! < ce) e++;
-      if (e - k === cp) this.setBlockFields(cs, 1);
-      else {
+      if (e - k === cp) {
+        this.setBlockFields(cs, 1);
+        if (flags !== 0 || mapcount !== -1) this.orFlagsSetMapcountSorted(pfns, k, e, flags, mapcount);
+      } else {
         const arr = this.at(p);
         for (let x = k; x < e; x++) {
           const off = pfns[x]! - cs;
-          arr.put(off, arr.f(off), 1, -1, 0);
-          arr.setNode(off, -1);
+          arr.put(off, arr.f(off) | flags, 1, mapcount, 0);
         }
+        arr.clearNodesSorted(pfns, k, e, cs);
       }
       k = e;
     }
   }
 
+  /** setFreeHeads()'s palette hint per order (PageChunk.putHinted). */
+  private readonly orderHints = new Int32Array(64);
+
   /**
-   * setFreeHead(pfn[k], mapcount, order[k], node[k], 0) for k in [from, to):
-   * free block heads written straight into their chunk's arrays when it has
-   * them (the survivors of a split block, whose chunk the takes broke), else
-   * through setFreeHead() (which keeps a max-order head compact).
+   * setFreeHead(pfn[k], mapcount, order[k], node[k], 0) for k in [from, to),
+   * pfns ascending and distinct: free block heads written straight into their
+   * chunk's arrays when it has them (the survivors of a split block, whose
+   * chunk the takes broke) — the fields page by page, the free-list nodes
+   * merged into the chunk's node list at once (PageChunk.setNodesSorted) —
+   * else through setFreeHead() (which keeps a max-order head compact).
    */
   setFreeHeads(
     pfn: Float64Array,
@@ -937,23 +976,28 @@ export class StructPages {
     mapcount: number,
   ): void {
     const cp = this.chunkPages;
-    let cs = -1;
-    let arr: PageArrays | undefined;
-    for (let k = from; k < to; k++) {
+    for (let k = from; k < to; ) {
       const p = pfn[k]!;
-      const s = p - (p % cp);
-      if (s !== cs) {
-        cs = s;
-        arr = this.arraysOf(p);
-      }
+      const cs = p - (p % cp);
+      const arr = this.arraysOf(p);
       if (arr === undefined) {
+        // The call may materialise the chunk: the next head looks it up again.
         this.setFreeHead(p, mapcount, order[k]!, node[k]!, 0);
-        cs = -1; // the call may have materialised the chunk
+        k++;
         continue;
       }
-      const off = p - cs;
-      arr.put(off, arr.f(off), 0, mapcount, order[k]!);
-      arr.setNode(off, node[k]!);
+      const ce = cs + cp;
+      let e = k + 1;
+      while (e < to && pfn[e]! < ce) e++;
+      // The heads' records: one per (flags, order); a hint per order saves the palette search.
+      const hint = this.orderHints.fill(0);
+      for (let x = k; x < e; x++) {
+        const off = pfn[x]! - cs;
+        const o = order[x]!;
+        hint[o] = arr.putHinted(off, arr.f(off), 0, mapcount, o, hint[o]!);
+      }
+      arr.setNodesSorted(pfn, node, k, e, cs);
+      k = e;
     }
   }
 

@@ -295,14 +295,13 @@ export class WorkloadPlacer {
         while (pos >= spanOff[k]! + spanLen[k]!) k++;
         pfns[x] = spanLo[k]! + (pos - spanOff[k]!);
       }
-      m.buddy.takePagesSorted(pfns, when, nkeys);
-      // claimKind() of each page, in pfn order: struct pages for the batch, then descriptors.
-      m.pages.orFlagsSetMapcountSorted(pfns, 0, nkeys, flags, mapcount);
+      // The takes, each page's claimKind() struct page in the same store; then descriptors.
+      m.buddy.takePagesSorted(pfns, when, nkeys, flags, mapcount);
       for (let x = 0; x < nkeys; x++) {
         const pfn = pfns[x]!;
         content.set(pfn, kindOf[when[x]! + batchStart]!, seed, pfn);
-        m.mem.discard(pfn);
       }
+      m.mem.discardSorted(pfns, 0, nkeys);
       nkeys = 0;
     };
     const drawBelow = Math.min(spanTotal, 0xffffffff);

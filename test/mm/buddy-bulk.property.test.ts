@@ -241,4 +241,36 @@ describe('bulk descriptor and frame operations', () => {
       { numRuns: 60 },
     );
   });
+
+  it('PhysMem.discardSorted equals discard() per frame: materialised, shared and synthesised frames', () => {
+    const source = { fill: (pfn: number, dst: Uint8Array) => dst.fill(pfn & 0xff) };
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(40_000), { maxLength: 60 }),
+        fc.array(fc.tuple(fc.nat(40_000), fc.nat(40_000)), { maxLength: 10 }),
+        fc.array(fc.nat(40_000), { maxLength: 20 }),
+        fc.uniqueArray(fc.nat(40_000), { maxLength: 3000 }),
+        (mat, shares, synth, drop) => {
+          const a = new PhysMem();
+          const b = new PhysMem();
+          for (const m of [a, b]) {
+            for (const p of mat) m.frame(p)[0] = p & 0xff;
+            for (const [src, dst] of shares) if (m.isMaterialised(src) && src !== dst) m.copyFrame(dst, src);
+            for (const p of synth) m.synthesise(p, source);
+          }
+          // Some pfns next to the frames, so that leaves with frames are visited.
+          const pick = [...new Set([...drop, ...mat.map((p) => p + 1), ...synth.slice(0, 5)])].sort(
+            (x, y) => x - y,
+          );
+          a.discardSorted(Float64Array.from(pick), 0, pick.length);
+          for (const p of pick) b.discard(p);
+          expect(a.materialisedPfns()).toEqual(b.materialisedPfns());
+          expect(a.sharedBuffers).toBe(b.sharedBuffers);
+          expect(a.synthesisedCount).toBe(b.synthesisedCount);
+          for (const p of synth) expect(a.sourceOf(p)).toBe(b.sourceOf(p));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
 });

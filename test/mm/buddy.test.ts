@@ -326,14 +326,22 @@ describe('takePagesSorted(): the takes of a draw sequence, applied block by bloc
             }
             if (d.cut) batches.push([]);
           }
-          for (const seq of batches) {
+          // Every other batch claims its pages in the same call (the placer's flags and
+          // _mapcount): takePage() then orFlagsSetMapcount() of each page on the other machine.
+          batches.forEach((seq, k) => {
             const order = seq.map((pfn, i) => [pfn, i] as const).sort((x, y) => x[0] - y[0]);
+            const claim = k % 2 === 1;
+            const flags = claim ? (1 << 5) | (1 << (k % 4)) : 0;
+            const mapcount = claim && k % 3 !== 0 ? 0 : -1;
             b.buddy.takePagesSorted(
               Float64Array.from(order, ([p]) => p),
               Float64Array.from(order, ([, i]) => i),
               order.length,
+              flags,
+              mapcount,
             );
-          }
+            for (const pfn of seq) a.pages.orFlagsSetMapcount(pfn, flags, mapcount);
+          });
           expect(state(b, 0x8000, 0x18000)).toEqual(state(a, 0x8000, 0x18000));
           expect(b.pages.materialisedChunks).toBeLessThanOrEqual(a.pages.materialisedChunks);
         },

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HostBudget } from '../../src/mm/host-budget.js';
 import { PageChunk } from '../../src/mm/page-chunk.js';
+import { PageChunkV1 } from './page-chunk-v1.js';
 
 /** The replaced form: flags, _refcount, _mapcount, private, node, one Int32Array each. */
 class Columns {
@@ -129,5 +130,97 @@ describe('PageChunk against five columns', () => {
     expect(c.nN).toBe(0);
     expect(c.nd(3)).toBe(-1);
     expect(budget.used).toBe(c.bytes);
+  });
+});
+
+/**
+ * The free-list node writes in bulk (setNodesSorted, clearNodesIn,
+ * clearNodesSorted) and one at a time (setNode, whose removals leave holes)
+ * against the previous form, PageChunkV1, doing every write as a setNode():
+ * after each step every page's node reads the same, and the bytes charged
+ * (the list's growth) are the same.
+ */
+type NodeOp =
+  | { k: 'one'; i: number; v: number }
+  | { k: 'sorted'; pages: number[]; vals: number[] }
+  | { k: 'clearIn'; lo: number; n: number }
+  | { k: 'clearSorted'; pages: number[] };
+
+function nodeOps(n: number): fc.Arbitrary<NodeOp[]> {
+  const i = fc.integer({ min: 0, max: n - 1 });
+  const pages = fc.uniqueArray(i, { minLength: 1, maxLength: n }).map((a) => a.sort((x, y) => x - y));
+  const v = fc.oneof({ weight: 1, arbitrary: fc.constant(-1) }, { weight: 5, arbitrary: fc.nat(1 << 30) });
+  return fc.array(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.record({ k: fc.constant('one' as const), i, v }) },
+      {
+        weight: 3,
+        arbitrary: pages.chain((ps) =>
+          fc.record({
+            k: fc.constant('sorted' as const),
+            pages: fc.constant(ps),
+            vals: fc.array(v, { minLength: ps.length, maxLength: ps.length }),
+          }),
+        ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          k: fc.constant('clearIn' as const),
+          lo: i,
+          n: fc.integer({ min: 0, max: 64 }),
+        }),
+      },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant('clearSorted' as const), pages }) },
+    ),
+    { minLength: 1, maxLength: 60 },
+  );
+}
+
+function checkNodes(n: number, seq: NodeOp[], base: number): void {
+  const b1 = new HostBudget(2 ** 40);
+  const b0 = new HostBudget(2 ** 40);
+  const c = new PageChunk(n, 0x80000000, 0, -1, 0, b1);
+  const old = new PageChunkV1(n, 0x80000000, 0, -1, 0, b0);
+  for (const op of seq) {
+    if (op.k === 'one') {
+      c.setNode(op.i, op.v);
+      old.setNode(op.i, op.v);
+    } else if (op.k === 'sorted') {
+      // Pages as pfns of a chunk at `base` (the struct-page callers pass pfns and the chunk start).
+      const pf = Float64Array.from(op.pages, (p) => base + p);
+      const nd = Int32Array.from(op.vals);
+      c.setNodesSorted(pf, nd, 0, pf.length, base);
+      for (let k = 0; k < op.pages.length; k++) old.setNode(op.pages[k]!, op.vals[k]!);
+    } else if (op.k === 'clearIn') {
+      const hi = Math.min(n, op.lo + op.n);
+      c.clearNodesIn(op.lo, hi);
+      for (let p = op.lo; p < hi; p++) old.setNode(p, -1);
+    } else {
+      const pf = Float64Array.from(op.pages, (p) => base + p);
+      c.clearNodesSorted(pf, 0, pf.length, base);
+      for (const p of op.pages) old.setNode(p, -1);
+    }
+    for (let p = 0; p < n; p++)
+      if (c.nd(p) !== old.nd(p)) expect([op.k, p, c.nd(p)]).toEqual([op.k, p, old.nd(p)]);
+    expect(c.bytes).toBe(old.bytes);
+    expect(b1.used).toBe(b0.used);
+  }
+  c.release();
+  expect(b1.used).toBe(0);
+}
+
+describe('PageChunk free-list nodes against the one-insert-at-a-time list', () => {
+  it('bulk merges, range and sorted clears, holes refilled and squeezed (fast-check)', () => {
+    fc.assert(
+      fc.property(nodeOps(64), fc.constantFrom(0, 1024, 2 ** 33), (seq, base) => checkNodes(64, seq, base)),
+      { numRuns: 300 },
+    );
+  });
+  it('a full chunk: lists past 256 entries, growth in one merge', () => {
+    fc.assert(
+      fc.property(nodeOps(1024), (seq) => checkNodes(1024, seq, 7 * 1024)),
+      { numRuns: 40 },
+    );
   });
 });

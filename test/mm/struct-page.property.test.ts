@@ -385,6 +385,17 @@ function checkAll(sp: StructPages, o: Oracle, profile: KernelProfile): void {
     const headNode = fho >= 0 ? o.node[p - (p % 2 ** fho)]! : -1;
     if (fb !== fho || sp.foundNode !== headNode) expect([p, fb, sp.foundNode]).toEqual([p, fho, headNode]);
   }
+  // flagClearEnd(): no page of [p, end) has the bit (how far it reaches is the forms' business).
+  for (const bit of [3, 10]) {
+    for (let p = 0; p < N; p += 97) {
+      const end = sp.flagClearEnd(p, bit);
+      expect(end).toBeGreaterThanOrEqual(p);
+      for (let q = p; q < end; q++) {
+        if (q >= N || !o.present(Math.floor(q / PER))) continue;
+        if ((o.flags[q]! >>> bit) & 1) expect([p, end, q, 'has the bit']).toEqual([p, end, q, 'clear']);
+      }
+    }
+  }
   // memmapZeroness over every vmemmap frame (64 struct pages)
   for (let p = 0; p < N; p += 64) {
     if (!o.present(Math.floor(p / PER))) continue;

@@ -317,14 +317,34 @@ export function forEachSaveableRun(
       });
       return;
     }
+    // [pfn, clearEnd): no page has PageReserved, as the struct-page forms tell (a chunk whose
+    // records lack the flag); such a run is a candidate run as it is.
+    // [clearEnd, askedEnd): the forms could not tell (a page may be reserved): ask per page.
+    let clearEnd = lo;
+    let askedEnd = lo;
+    const cp = m.pages.chunkPages;
+    const ask = (p: number): void => {
+      clearEnd = m.pages.flagClearEnd(p, reservedBit);
+      askedEnd = clearEnd > p ? clearEnd : p - (p % cp) + cp;
+    };
     forEachClearRunInBoth(forbidden, free, lo, hi, (a, n) => {
-      if (n >= 16) {
-        byReserved(a, a + n, direct);
+      if (a >= askedEnd) ask(a);
+      let p = a;
+      const e = a + n;
+      while (p < clearEnd && p < e) {
+        const q = Math.min(e, clearEnd);
+        direct(p, q);
+        p = q;
+        if (p < e) ask(p);
+      }
+      if (p >= e) return;
+      if (e - p >= 16) {
+        byReserved(p, e, direct);
         return;
       }
       // PageReserved per page through the struct-page accessor that keeps the last chunks' arrays
       // at hand (a run of a scattered workload's memory lies in one or two chunks).
-      for (let p = a, e = a + n; p < e; ) {
+      while (p < e) {
         const r = m.pages.bit(p, reservedBit);
         let q = p + 1;
         while (q < e && m.pages.bit(q, reservedBit) === r) q++;
