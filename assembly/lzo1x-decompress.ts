@@ -16,7 +16,8 @@
  *
  * Memory: n compressed bytes at src, room for cap bytes at dst (absolute
  * addresses laid out by the caller, src/lib/wasm/instance.ts). Every read
- * stays inside [src, src + n) and every write inside [dst, dst + cap).
+ * stays inside [src, src + n) and every write inside [dst, dst + cap); bytes
+ * of that room past the returned length may be overwritten (word copies).
  */
 
 /** The input position extLen() advances (a global: the module never allocates). */
@@ -40,9 +41,20 @@ function extLen(base: u32, inEnd: usize): i64 {
   return <i64>len;
 }
 
-/** Forward byte copy (overlapping matches repeat their period, as the kernel's copy does). */
+/**
+ * Forward byte copy (overlapping matches repeat their period, as the kernel's
+ * copy does). With a distance of 8 or more and room for the rounding in the
+ * output (`outEnd`), whole u64 words, like the kernel's COPY8 path: each word
+ * read lies below the word being written, so it already holds its final
+ * bytes; the up to 7 bytes past the match are written again by what follows
+ * (or lie past the output's end, inside its room).
+ */
 @inline
-function copyMatch(op: usize, from: usize, len: usize): void {
+function copyMatch(op: usize, from: usize, len: usize, outEnd: usize): void {
+  if (op - from >= 8 && op + len + 8 <= outEnd) {
+    for (let i: usize = 0; i < len; i += 8) store<u64>(op + i, load<u64>(from + i));
+    return;
+  }
   if (from + len <= op) {
     memory.copy(op, from, len);
     return;
@@ -52,6 +64,19 @@ function copyMatch(op: usize, from: usize, len: usize): void {
     return;
   }
   for (let i: usize = 0; i < len; i++) store<u8>(op + i, load<u8>(from + i));
+}
+
+/**
+ * A literal run (input and output never overlap): whole u64 words when both
+ * the input and the output have room for the rounding, else memory.copy.
+ */
+@inline
+function copyLiterals(op: usize, ip: usize, len: usize, outEnd: usize, inEnd: usize): void {
+  if (op + len + 8 <= outEnd && ip + len + 8 <= inEnd) {
+    for (let i: usize = 0; i < len; i += 8) store<u64>(op + i, load<u64>(ip + i));
+    return;
+  }
+  memory.copy(op, ip, len);
 }
 
 /**
@@ -134,7 +159,7 @@ export function decompress(src: usize, n: u32, dst: usize, cap: u32): i32 {
       } else len = <u64>(t + 3);
       if (<u64>(op - dst) + len > <u64>cap) return -1;
       if (<u64>(ip - src) + len > <u64>n) return -1;
-      memory.copy(op, ip, <usize>len);
+      copyLiterals(op, ip, <usize>len, outEnd, inEnd);
       ip += <usize>len;
       op += <usize>len;
       state = 4;
@@ -155,17 +180,21 @@ export function decompress(src: usize, n: u32, dst: usize, cap: u32): i32 {
     // The match.
     if (dist > op - dst) return -1;
     if (<u64>(op - dst) + len > <u64>cap) return -1;
-    copyMatch(op, op - dist, <usize>len);
+    copyMatch(op, op - dist, <usize>len, outEnd);
     op += <usize>len;
     // 0..3 literals after it.
     state = next;
     if (next != 0) {
       if (op + <usize>next > outEnd) return -1;
       if (ip + <usize>next > inEnd) return -1;
-      store<u8>(op, load<u8>(ip));
-      if (next > 1) {
-        store<u8>(op + 1, load<u8>(ip + 1));
-        if (next > 2) store<u8>(op + 2, load<u8>(ip + 2));
+      // One u32 when both sides have room (the bytes past `next` are written again later).
+      if (op + 4 <= outEnd && ip + 4 <= inEnd) store<u32>(op, load<u32>(ip));
+      else {
+        store<u8>(op, load<u8>(ip));
+        if (next > 1) {
+          store<u8>(op + 1, load<u8>(ip + 1));
+          if (next > 2) store<u8>(op + 2, load<u8>(ip + 2));
+        }
       }
       ip += <usize>next;
       op += <usize>next;

@@ -279,6 +279,40 @@ export class KernelData implements PageContentProvider {
     return this.st.pages.pfnToPage(this.st.buddy.nodePfn(id)) + BigInt(this.L.lru);
   }
 
+  /** vmemmap_base + lru offset as u32 halves [lo, hi] (struct-page lru links without a BigInt). */
+  private lruBase: [number, number] | null = null;
+  /** freeListHead(zone, order) as u32 halves, by zone * 64 + order, made on first use. */
+  private readonly headLo: number[] = [];
+  private readonly headHi: number[] = [];
+
+  /**
+   * lruOf() written as a little-endian u64 at dv[o] — the same value,
+   * computed as two u32 halves: pfn_to_page(pfn) + offsetof(lru) is
+   * vmemmap_base + pfn × sizeof(struct page) + offsetof(lru), and the part
+   * added to the base stays far below 2^53.
+   */
+  private writeLru(dv: DataView, o: number, id: number, zone: number, order: number): void {
+    if (id < 0) {
+      const k = zone * 64 + order;
+      if (this.headLo[k] === undefined) {
+        const v = this.freeListHead(zone, order);
+        this.headLo[k] = Number(v & 0xffffffffn);
+        this.headHi[k] = Number((v >> 32n) & 0xffffffffn);
+      }
+      dv.setUint32(o, this.headLo[k]!, true);
+      dv.setUint32(o + 4, this.headHi[k]!, true);
+      return;
+    }
+    if (this.lruBase === null) {
+      const b = this.st.pages.pfnToPage(0) + BigInt(this.L.lru);
+      this.lruBase = [Number(b & 0xffffffffn), Number((b >> 32n) & 0xffffffffn)];
+    }
+    // An integer below 2^53: >>> 0 is its value mod 2^32, the division its carry into the high half.
+    const sum = this.lruBase[0] + this.st.buddy.nodePfn(id) * this.L.size;
+    dv.setUint32(o, sum >>> 0, true);
+    dv.setUint32(o + 4, (this.lruBase[1] + Math.floor(sum / 4294967296)) >>> 0, true);
+  }
+
   /** flagsExtra(zone) as u32 halves [lo, hi] per zone, made on first use. */
   private readonly extra: number[] = [];
 
@@ -309,8 +343,8 @@ export class KernelData implements PageContentProvider {
     if (node >= 0) {
       const z = buddy.nodeZone(node);
       const order = buddy.nodeOrder(node);
-      dv.setBigUint64(o + L.lru, this.lruOf(buddy.nodeNext(node), z, order), true);
-      dv.setBigUint64(o + L.lru + 8, this.lruOf(buddy.nodePrev(node), z, order), true);
+      this.writeLru(dv, o + L.lru, buddy.nodeNext(node), z, order);
+      this.writeLru(dv, o + L.lru + 8, buddy.nodePrev(node), z, order);
     }
   }
 

@@ -49,6 +49,104 @@ const buffers = new Map<number, SharedArrayBuffer>();
 /** One page of scratch for generated pages (matchGenerated, digestGenerated). */
 const scratch = new Uint8Array(4096);
 
+/** Where handle() writes a batch's results (one object per batch). */
+interface ChunkState {
+  out: Uint8Array;
+  pos: number;
+  offsets: number[];
+  lens: number[];
+  crcs: number[];
+  info: Uint32Array | Uint8Array | undefined;
+  infoOffsets: number[] | undefined;
+  infoPos: number;
+}
+
+/** Chunk i of a compress request. */
+function compressOne(
+  req: WorkerRequest,
+  i: number,
+  src: Uint8Array,
+  codec: ReturnType<typeof getChunkCodec>,
+  st: ChunkState,
+): void {
+  const ao = req.auxOffsets?.[i] ?? -1;
+  // The chunk in the WebAssembly module's memory, its described pages
+  // generated there (the compressor, crc32 and digests read it in place),
+  // or, without WebAssembly, the pages generated into the input buffer.
+  const w = pagesWasm();
+  let chunk: Uint8Array = src;
+  if (w) chunk = prepareChunk(w, src, ao >= 0 ? req.aux : undefined, ao);
+  else if (ao >= 0) generateInto(src, req.aux!, ao);
+  if (req.record) {
+    // The chunk's swap pages, records back to back (the writer writes many in one call).
+    const n = compressRecordInto(req.codec, chunk, st.out, st.pos);
+    st.offsets[i] = st.pos + CMP_HEADER;
+    st.lens[i] = n;
+    st.pos += chunkRecordPages(n) * 4096;
+  } else {
+    const cap = codec.worstCompress(chunk.length);
+    const n = codec.compress(chunk, st.out.subarray(st.pos, st.pos + cap));
+    st.offsets[i] = st.pos;
+    st.lens[i] = n;
+    st.pos += cap;
+  }
+  st.crcs[i] = crc32Le(0, chunk);
+  if (st.info) {
+    st.infoOffsets![i] = st.infoPos;
+    digestInto(chunk, st.info as Uint32Array, st.infoPos);
+    st.infoPos += Math.floor(chunk.length / 4096);
+  }
+}
+
+/** Chunk i of a digest request: GEN_WORDS-u32 descriptors → their pages' digests. */
+function digestOne(i: number, src: Uint8Array, st: ChunkState): void {
+  const cap = src.length / GEN_WORDS;
+  const descs = new Uint32Array(src.buffer, src.byteOffset, src.length >>> 2);
+  digestGenerated(descs, new Uint32Array(st.out.buffer, st.out.byteOffset + st.pos, cap >>> 2), scratch);
+  st.crcs[i] = 0;
+  st.offsets[i] = st.pos;
+  st.lens[i] = cap;
+  st.pos += cap;
+}
+
+/** Chunk i of a decompress request. */
+function decompressOne(req: WorkerRequest, i: number, src: Uint8Array, st: ChunkState): void {
+  const want = req.uncLens?.[i] ?? -1;
+  const cap = want >= 0 ? want : UNC_SIZE;
+  const dst = st.out.subarray(st.pos, st.pos + cap);
+  // LZO in the WebAssembly module: decompressed into its src region, where the
+  // crc32 and the expected-page comparison read it, then copied out once. A
+  // stream it rejects (or of the wrong length) goes through the TS reference,
+  // which throws the error with its offsets.
+  const w = req.codec === 'lzo' ? pagesWasm() : null;
+  let n = w ? lzo1xDecompressWasmInPlace(w, src, cap) : -1;
+  let chunk: Uint8Array;
+  if (w && n >= 0 && (want < 0 || n === want)) {
+    chunk = w.bytes.subarray(w.src, w.src + n);
+    dst.set(chunk);
+  } else {
+    n = decompressChunk(req.codec, src, dst, want >= 0 ? want : undefined);
+    chunk = dst.subarray(0, n);
+  }
+  st.crcs[i] = crc32Le(0, chunk);
+  if (st.info) {
+    const ao = req.auxOffsets?.[i] ?? -1;
+    st.infoOffsets![i] = ao >= 0 ? i * UNC_PAGES : -1;
+    if (ao >= 0)
+      matchGenerated(
+        chunk.subarray(0, Math.min(n, UNC_SIZE)),
+        req.aux!,
+        ao,
+        st.info as Uint8Array,
+        i * UNC_PAGES,
+        scratch,
+      );
+  }
+  st.offsets[i] = st.pos;
+  st.lens[i] = n;
+  st.pos += cap;
+}
+
 function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
   const input = new Uint8Array(req.buf);
   const count = req.lens.length;
@@ -72,7 +170,6 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
   // Per-page results: compress digests (Uint32) or decompress match flags (Uint8).
   let info: Uint32Array | Uint8Array | undefined;
   let infoOffsets: number[] | undefined;
-  let infoPos = 0;
   if (req.op === 'compress' && req.digests) {
     let pages = 0;
     for (let i = 0; i < count; i++) pages += Math.floor(req.lens[i]! / 4096);
@@ -91,82 +188,16 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     const raw = Buffer.allocUnsafeSlow(total);
     out = new Uint8Array(raw.buffer, raw.byteOffset, total);
   }
-  let pos = 0;
+  const st: ChunkState = { out, pos: 0, offsets, lens, crcs, info, infoOffsets, infoPos: 0 };
   for (let i = 0; i < count; i++) {
     const src = input.subarray(req.offsets[i]!, req.offsets[i]! + req.lens[i]!);
     try {
-      if (req.op === 'compress') {
-        const ao = req.auxOffsets?.[i] ?? -1;
-        // The chunk in the WebAssembly module's memory, its described pages
-        // generated there (the compressor, crc32 and digests read it in place),
-        // or, without WebAssembly, the pages generated into the input buffer.
-        const w = pagesWasm();
-        let chunk: Uint8Array = src;
-        if (w) chunk = prepareChunk(w, src, ao >= 0 ? req.aux : undefined, ao);
-        else if (ao >= 0) generateInto(src, req.aux!, ao);
-        if (req.record) {
-          // The chunk's swap pages, records back to back (the writer writes many in one call).
-          const n = compressRecordInto(req.codec, chunk, out, pos);
-          offsets[i] = pos + CMP_HEADER;
-          lens[i] = n;
-          pos += chunkRecordPages(n) * 4096;
-        } else {
-          const cap = codec.worstCompress(chunk.length);
-          const n = codec.compress(chunk, out.subarray(pos, pos + cap));
-          offsets[i] = pos;
-          lens[i] = n;
-          pos += cap;
-        }
-        crcs[i] = crc32Le(0, chunk);
-        if (info) {
-          infoOffsets![i] = infoPos;
-          digestInto(chunk, info as Uint32Array, infoPos);
-          infoPos += Math.floor(chunk.length / 4096);
-        }
-      } else if (req.op === 'digest') {
-        const cap = src.length / GEN_WORDS;
-        const descs = new Uint32Array(src.buffer, src.byteOffset, src.length >>> 2);
-        digestGenerated(descs, new Uint32Array(out.buffer, out.byteOffset + pos, cap >>> 2), scratch);
-        crcs[i] = 0;
-        offsets[i] = pos;
-        lens[i] = cap;
-        pos += cap;
-      } else {
-        const want = req.uncLens?.[i] ?? -1;
-        const cap = want >= 0 ? want : UNC_SIZE;
-        const dst = out.subarray(pos, pos + cap);
-        // LZO in the WebAssembly module: decompressed into its src region, where the
-        // crc32 and the expected-page comparison read it, then copied out once. A
-        // stream it rejects (or of the wrong length) goes through the TS reference,
-        // which throws the error with its offsets.
-        const w = req.codec === 'lzo' ? pagesWasm() : null;
-        let n = w ? lzo1xDecompressWasmInPlace(w, src, cap) : -1;
-        let chunk: Uint8Array;
-        if (w && n >= 0 && (want < 0 || n === want)) {
-          chunk = w.bytes.subarray(w.src, w.src + n);
-          dst.set(chunk);
-        } else {
-          n = decompressChunk(req.codec, src, dst, want >= 0 ? want : undefined);
-          chunk = dst.subarray(0, n);
-        }
-        crcs[i] = crc32Le(0, chunk);
-        if (info) {
-          const ao = req.auxOffsets?.[i] ?? -1;
-          infoOffsets![i] = ao >= 0 ? i * UNC_PAGES : -1;
-          if (ao >= 0)
-            matchGenerated(
-              chunk.subarray(0, Math.min(n, UNC_SIZE)),
-              req.aux!,
-              ao,
-              info as Uint8Array,
-              i * UNC_PAGES,
-              scratch,
-            );
-        }
-        offsets[i] = pos;
-        lens[i] = n;
-        pos += cap;
-      }
+      // One small function per operation: V8 optimises each for its own op
+      // (a single loop body for all three was recompiled when resume's first
+      // decompress reached a branch the hibernate side never took).
+      if (req.op === 'compress') compressOne(req, i, src, codec, st);
+      else if (req.op === 'digest') digestOne(i, src, st);
+      else decompressOne(req, i, src, st);
     } catch (e) {
       const err = e as Error & Partial<CodecError>;
       return {

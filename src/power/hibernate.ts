@@ -24,6 +24,7 @@ import { imagePfnRuns, type PfnRuns, type ZeroFlags } from './image/pfn-runs.js'
 import type { BlockSink } from './image/source.js';
 import type { ArchEra } from './image/swsusp-info.js';
 import {
+  type DigestSources,
   type PageRecord,
   type WriteImageOptions,
   type WriteImageResult,
@@ -102,6 +103,13 @@ export interface ImageManifest {
    * compares descriptors with the copy frames instead.
    */
   digest: Uint32Array | null;
+  /**
+   * Which digests the writer computed from a generated page of the entry's
+   * own pfn (image/writer.ts DigestSources): verifyRestoreAsync() takes a
+   * frame that still holds that same descriptor as matching without making
+   * the page again. Null in plan mode.
+   */
+  digestSources: DigestSources | null;
   count: number;
 }
 
@@ -236,6 +244,7 @@ export async function hibernate(
     zero: pfns.zero,
     // Plan mode digests nothing (no page bytes): no per-page array.
     digest: opts.planWriter ? null : new Uint32Array(count),
+    digestSources: opts.planWriter ? null : { kind: new Uint8Array(count), seed: -1 },
     count,
   };
   // One record and one page buffer, refilled per page: the writer consumes a
@@ -332,6 +341,7 @@ export async function hibernate(
       ? (done, total) => events({ type: 'progress', phase: 'write-image', done, total })
       : undefined,
     digests: manifest.digest ?? undefined,
+    digestSources: manifest.digestSources ?? undefined,
   };
   // zero_bm exists only where the profile has zero pages (6.6+), so the list flags none elsewhere.
   const list = pfns;

@@ -10,6 +10,14 @@
  * (PhysMem.generatedDescriptor()) is sent as its descriptor and the pool
  * returns the digest of the page it makes; other frames are digested here.
  * The result is the same as verifyRestore()'s.
+ *
+ * A frame that still holds exactly the descriptor the writer digested for
+ * that list entry (ImageManifest.digestSources: the generated page of the
+ * entry's own pfn with the manifest's seed) is not made again: generatePage()
+ * is a pure function of (kind, seed, pfn), so the pool would return the very
+ * digest the writer stored and the comparison is true. Only frames whose
+ * descriptor differs (a page restored to the wrong place, a different seed
+ * or source) or that hold bytes are digested.
  */
 import { ModelError } from '../errors.js';
 import type { Machine } from '../machine/boot.js';
@@ -82,10 +90,18 @@ export async function verifyRestoreAsync(
   let pfns = new Float64Array(batch);
   let n = 0;
   const L = man.pfns;
+  const srcKind = man.digestSources?.kind ?? null;
+  const srcSeed = man.digestSources?.seed ?? -1;
   for (let run = 0, i = 0; run < L.runs; run++) {
     const zero = L.runIsZero(run);
     for (let pfn = L.runStart(run), e = pfn + L.runLength(run); pfn < e; pfn++, i++) {
       if (!zero && m.mem.generatedDescriptor(pfn, descs, n * GEN_WORDS)) {
+        const g = n * GEN_WORDS;
+        // The descriptor the writer digested for entry i: that digest, by construction.
+        if (srcKind !== null && descs[g] === srcKind[i] && descs[g + 1] === srcSeed && descs[g + 2] === pfn) {
+          tally(r, true, pfn);
+          continue;
+        }
         idx[n] = i;
         pfns[n++] = pfn;
         if (n === batch) {
@@ -97,6 +113,11 @@ export async function verifyRestoreAsync(
           pfns = new Float64Array(batch);
           n = 0;
         }
+        continue;
+      }
+      // A zero page restored as "no contents" (put() discards it): nothing can make it non-zero.
+      if (zero && !m.mem.isMaterialised(pfn) && !m.mem.isGenerated(pfn)) {
+        tally(r, true, pfn);
         continue;
       }
       m.mem.readPageInto(pfn, bytes);

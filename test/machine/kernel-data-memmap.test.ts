@@ -6,7 +6,9 @@
  * structPageBytes() leaves lru 0). Machines after a plan run (workload placed, image
  * pages allocated and freed), on both profiles' layouts.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { KernelData } from '../../src/machine/kernel-data.js';
 import { builtinReader, getBuiltin } from '../../src/scenario/index.js';
 import { planScenario } from '../../src/scenario/run.js';
 
@@ -46,4 +48,75 @@ describe('kernel-data memmap frames', () => {
       }
     }, 120_000);
   }
+
+  for (const name of ['seed-000', 'seed-000-6.12', 'same-map']) {
+    it(`${name}: a free block head's lru links are lruOf() of its list neighbours (the BigInt form)`, async () => {
+      const r = await planScenario(getBuiltin(name), { readFile: builtinReader, baseDir: '.' });
+      for (const m of [r.suspend.machine!, r.resume!.machine]) {
+        const L = m.profile.mm.structPage;
+        const per = m.sections.pfnsPerSection;
+        const kd = m.kdata as unknown as { lruOf(id: number, zone: number, order: number): bigint };
+        const frame = new Uint8Array(4096);
+        const dv = new DataView(frame.buffer);
+        let heads = 0;
+        for (const f of m.kdata.coveredPfns()) {
+          const sec = m.kdata.vmemmapSectionOf(f);
+          if (sec < 0) continue;
+          // The provider's bytes (after a resume on the same map the frame itself holds the image's memmap).
+          frame.fill(0);
+          m.kdata.fill(f, frame);
+          const first = sec * per + (f % 512) * (4096 / L.size);
+          for (let i = 0; i < 4096 / L.size; i++) {
+            const node = m.pages.peek(first + i).node;
+            if (node < 0) continue;
+            heads++;
+            const z = m.buddy.nodeZone(node);
+            const o = m.buddy.nodeOrder(node);
+            const next = dv.getBigUint64(i * L.size + L.lru, true);
+            const prev = dv.getBigUint64(i * L.size + L.lru + 8, true);
+            if (
+              next !== kd.lruOf(m.buddy.nodeNext(node), z, o) ||
+              prev !== kd.lruOf(m.buddy.nodePrev(node), z, o)
+            )
+              expect({ pfn: first + i, next, prev }).toEqual({
+                pfn: first + i,
+                next: kd.lruOf(m.buddy.nodeNext(node), z, o),
+                prev: kd.lruOf(m.buddy.nodePrev(node), z, o),
+              });
+          }
+        }
+        expect(heads).toBeGreaterThan(100);
+      }
+    }, 120_000);
+  }
+
+  it('property: the u32-halves lru address is vmemmap_base + pfn × size + offsetof(lru) mod 2^64, carries included', () => {
+    const writeLru = (KernelData.prototype as unknown as Record<string, (...a: unknown[]) => void>).writeLru!;
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        fc.nat({ max: 2 ** 40 }),
+        fc.constantFrom(64, 80),
+        fc.constantFrom(8, 24),
+        (base, pfn, size, lru) => {
+          const self = {
+            lruBase: null,
+            headLo: [],
+            headHi: [],
+            L: { lru, size },
+            st: {
+              pages: { pfnToPage: (p: number) => base + BigInt(p) * BigInt(size) },
+              buddy: { nodePfn: (id: number) => id },
+            },
+          };
+          const dv = new DataView(new ArrayBuffer(8));
+          writeLru.call(self, dv, 0, pfn, 0, 0);
+          expect(dv.getBigUint64(0, true)).toBe(
+            BigInt.asUintN(64, base + BigInt(pfn) * BigInt(size) + BigInt(lru)),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
 });

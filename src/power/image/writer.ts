@@ -111,6 +111,38 @@ export interface WriteImageOptions {
    * pfn list (zero pages untouched); computed by the pool with the compression.
    */
   digests?: Uint32Array;
+  /**
+   * With `digests`: what each digest was computed from (see DigestSources), so
+   * a verify can tell a page that still holds that generated page without
+   * generating it again.
+   */
+  digestSources?: DigestSources;
+}
+
+/**
+ * Where the writer's page digests came from: kind[i] > 0 says digests[i] is
+ * pageDigest(generatePage(kind[i], seed, pfn_i, 0)) — the generated page of
+ * list entry i's own pfn with the one `seed` — made from exactly that
+ * descriptor by the pool (or inline); 0 says it was taken from bytes, or from a
+ * descriptor of another seed or source pfn. `seed` is the first generated
+ * record's seed (−1 until one is seen). One byte per list entry.
+ */
+export interface DigestSources {
+  kind: Uint8Array;
+  seed: number;
+}
+
+/** Record in `src` that digest `li` comes from (kind, seed, src) of list pfn `pfn`, when it is the memoisable form. */
+function noteDigestSource(
+  src: DigestSources,
+  li: number,
+  pfn: number,
+  kind: number,
+  seed: number,
+  from: number,
+): void {
+  if (src.seed < 0) src.seed = seed;
+  src.kind[li] = kind <= 0xff && seed === src.seed && from === pfn ? kind : 0;
 }
 
 export interface WriteImageResult {
@@ -605,12 +637,15 @@ export async function writeImage(
     log?.(`PM: Saving image data pages (${nrToWrite} pages)...`);
     const progress = new ProgressPrinter(nrToWrite, 'saving', log, opts.onProgress);
     const genBuf = new Uint8Array(PAGE_SIZE);
+    const sources = opts.digests ? opts.digestSources : undefined;
     await feed((bytes, rec, li) => {
       let page = bytes;
       if (!page) {
         generatePage(rec!.genKind!, rec!.genSeed!, rec!.genSrc!, 0, genBuf);
         page = genBuf;
-      }
+        if (sources && li >= 0)
+          noteDigestSource(sources, li, rec!.pfn, rec!.genKind!, rec!.genSeed!, rec!.genSrc!);
+      } else if (sources && li >= 0) sources.kind[li] = 0;
       if (opts.digests && li >= 0) opts.digests[li] = pageDigest(page);
       const r = map.writePage(page);
       if (r) return r.then(() => progress.tick());
@@ -728,17 +763,22 @@ export async function writeImage(
       }
       cur = nextBuffer();
     };
+    // The pool digests a described page from its descriptor (ChunkJob.gen), bytes otherwise.
+    const sources = digestsOut ? opts.digestSources : undefined;
     await feed((page, rec, li) => {
       const p = fill / PAGE_SIZE;
       if (page) {
         cur.set(page, fill);
         if (gen) gen[p * GEN_WORDS] = 0;
+        if (sources && li >= 0) sources.kind[li] = 0;
       } else {
         if (!gen) gen = new Uint32Array(callPages * GEN_WORDS);
         const g = p * GEN_WORDS;
         gen[g] = rec!.genKind!;
         gen[g + 1] = rec!.genSeed!;
         gen[g + 2] = rec!.genSrc!;
+        if (sources && li >= 0)
+          noteDigestSource(sources, li, rec!.pfn, rec!.genKind!, rec!.genSeed!, rec!.genSrc!);
       }
       if (listIdx) listIdx[p] = li;
       fill += PAGE_SIZE;
