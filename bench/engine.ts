@@ -29,44 +29,13 @@ import { loadScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/scenario/run.js';
 import type { Scenario } from '../src/scenario/types.js';
 import { mibPerS, nativeOnImage } from './native-image.js';
+import { e820For, fillScenario } from './rss-shapes.js';
 
-export function e820For(gib: number): string {
-  const lines = [
-    'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
-    'BIOS-e820: [mem 0x000000000009fc00-0x000000000009ffff] reserved',
-    'BIOS-e820: [mem 0x00000000000f0000-0x00000000000fffff] reserved',
-  ];
-  const low = Math.min(gib, 3) * 2 ** 30;
-  lines.push(`BIOS-e820: [mem 0x0000000000100000-0x${(low - 1).toString(16).padStart(16, '0')}] usable`);
-  lines.push('BIOS-e820: [mem 0x00000000feffc000-0x00000000feffffff] reserved');
-  if (gib > 3) {
-    const hiEnd = 2 ** 32 + (gib - 3) * 2 ** 30;
-    lines.push(`BIOS-e820: [mem 0x0000000100000000-0x${(hiEnd - 1).toString(16).padStart(16, '0')}] usable`);
-  }
-  return lines.join('\n');
-}
+export { e820For };
 
 export function engineScenario(gib: number): Scenario {
-  const pages = gib * 262144;
   // ~45% of RAM saved: the copy frames need the other half (swsusp_save needs free > saved + PAGES_FOR_IO).
-  const half = Math.floor(pages * 0.45);
-  const yaml = `
-name: bench-${gib}g
-seed: 42
-profile: linux-6.12
-suspend:
-  e820: { inline: "${e820For(gib).replace(/\n/g, '\\n')}" }
-  workload:
-    targetCopyPages: ${half}
-    groups:
-      - { kind: pagecache, pages: ${Math.floor(half / 4)} }
-      - { kind: slab, pages: ${Math.floor(half / 16)} }
-      - { kind: anon, fill: true }
-resume:
-  e820: { inline: "${e820For(gib).replace(/\n/g, '\\n')}" }
-hibernate: { compressor: lzo, cpus: 3, imageSize: ${gib}G }
-`;
-  return loadScenario(yaml, `bench-${gib}g.yaml`);
+  return loadScenario(fillScenario(gib, `bench-${gib}g`), `bench-${gib}g.yaml`);
 }
 
 /**

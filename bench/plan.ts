@@ -13,35 +13,14 @@ import { builtinReader, getBuiltin } from '../src/scenario/index.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { planScenario } from '../src/scenario/run.js';
 import type { Scenario } from '../src/scenario/types.js';
-import { e820For } from './engine.js';
+import { fillScenario } from './rss-shapes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = process.env.HIBLAB_SHARED ?? resolve(here, '..', '..', 'shared');
 
 /** The engine bench's synthetic model (bench/engine.ts): ~45% of RAM saved. */
 function model(gib: number): Scenario {
-  const pages = gib * 262144;
-  const half = Math.floor(pages * 0.45);
-  const e820 = e820For(gib).replace(/\n/g, '\\n');
-  return loadScenario(
-    `
-name: plan-${gib}g
-seed: 42
-profile: linux-6.12
-suspend:
-  e820: { inline: "${e820}" }
-  workload:
-    targetCopyPages: ${half}
-    groups:
-      - { kind: pagecache, pages: ${Math.floor(half / 4)} }
-      - { kind: slab, pages: ${Math.floor(half / 16)} }
-      - { kind: anon, fill: true }
-resume:
-  e820: { inline: "${e820}" }
-hibernate: { compressor: lzo, cpus: 3, imageSize: ${gib}G }
-`,
-    `plan-${gib}g.yaml`,
-  );
+  return loadScenario(fillScenario(gib, `plan-${gib}g`), `plan-${gib}g.yaml`);
 }
 
 /** The 12 TiB HP Superdome 2 table on both boots, an 8 GiB workload. */

@@ -103,20 +103,20 @@ describe('hiblab run: host-memory budget (issue 11)', () => {
   }, 180_000);
 });
 
+/** A 3-line table whose RAM reaches 64 TiB (MAX_ARCH_PFN with 4-level paging). */
+const TABLE_64T = [
+  'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
+  'BIOS-e820: [mem 0x0000000000100000-0x00000000bfffffff] usable',
+  'BIOS-e820: [mem 0x0000000100000000-0x00003fffffffffff] usable',
+  '',
+].join('\n');
+
 describe('hiblab resume: the same limits as run (issue 11)', () => {
   const log = fixturePath('kernel-images/runs/tiny612-lzo/console-resume-same-layout.log');
 
   it('a log whose table claims 64 TiB of RAM is refused before booting, with the flag that raises it', async () => {
     const p = join(tmp, 'huge.txt');
-    writeFileSync(
-      p,
-      [
-        'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
-        'BIOS-e820: [mem 0x0000000000100000-0x00000000bfffffff] usable',
-        'BIOS-e820: [mem 0x0000000100000000-0x00003fffffffffff] usable',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(p, TABLE_64T);
     const r = await cli(['resume', swapImagePath('tiny612-lzo'), '--e820', p, '--profile', 'linux-6.12']);
     expect(r.code).toBe(2);
     expectCleanError(r.err, 'MODEL_TOO_LARGE');
@@ -147,15 +147,7 @@ describe('hiblab resume: the same limits as run (issue 11)', () => {
 describe('hiblab boot: the host budget (issue 11)', () => {
   it('a 3-line table claiming 64 TiB of RAM (16M free max-order blocks) stops with one line; --max-mem is the way past', async () => {
     const p = join(tmp, 'huge-boot.txt');
-    writeFileSync(
-      p,
-      [
-        'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
-        'BIOS-e820: [mem 0x0000000000100000-0x00000000bfffffff] usable',
-        'BIOS-e820: [mem 0x0000000100000000-0x00003fffffffffff] usable',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(p, TABLE_64T);
     const r = await cli(['boot', p]);
     expect(r.code).toBe(2);
     expectCleanError(r.err, 'MODEL_HOST_MEMORY');
