@@ -121,8 +121,10 @@ describe('verify shortcuts = the per-page verify', () => {
       }),
       { numRuns: 40 },
     );
-    expect(compared).toBeGreaterThan(20);
-    expect(memoised).toBeGreaterThan(10);
+    // Not every random map change resumes to a verify (about half do); the runs are random, so
+    // the floor is one a fair coin passes all but ~1 in 10^5 times (20 of 40 made CI fail once).
+    expect(compared).toBeGreaterThanOrEqual(8);
+    expect(memoised).toBeGreaterThanOrEqual(4);
   }, 240_000);
 
   it('the digest sources name what the digests were made from', async () => {
