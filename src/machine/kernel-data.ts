@@ -144,23 +144,22 @@ export class KernelData implements PageContentProvider {
     const nd = allocs.find((a) => a.label === 'NODE_DATA(0) pglist_data');
     this.pgdatPhys = nd ? nd.base : 0;
     if (nd) this.place({ kind: 'pgdat', phys: nd.base, size: sizeOf(t, 'pglist_data'), index: 0 });
-    for (const a of allocs) {
-      const m = /^mem_section root (\d+)$/.exec(a.label);
+    allocs.forEach((label, base) => {
+      const m = /^mem_section root (\d+)$/.exec(label);
       if (m) {
-        this.roots.set(Number(m[1]), a.base);
-        this.place({ kind: 'root', phys: a.base, size: PAGE_SIZE, index: Number(m[1]) });
+        this.roots.set(Number(m[1]), base);
+        this.place({ kind: 'root', phys: base, size: PAGE_SIZE, index: Number(m[1]) });
       }
-    }
+    });
     const um = allocs.find((a) => a.label === 'usemap (pageblock flags)');
     this.usemap = {
       phys: um?.base ?? 0,
       bytesPerSection: secs.presentCount ? (um?.size ?? 0) / secs.presentCount : 0,
     };
     let i = 0;
-    for (const a of allocs) {
-      if (a.label !== 'nosave_region') continue;
-      this.nosaveObjects.push(a.base);
-      this.place({ kind: 'nosave', phys: a.base, size: sizeOf(t, 'nosave_region'), index: i++ });
+    for (const base of allocs.basesOf('nosave_region')) {
+      this.nosaveObjects.push(base);
+      this.place({ kind: 'nosave', phys: base, size: sizeOf(t, 'nosave_region'), index: i++ });
     }
   }
 

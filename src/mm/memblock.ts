@@ -88,6 +88,11 @@ export class MemblockAllocations implements Iterable<MemblockAllocation> {
     return undefined;
   }
 
+  /** fn(label, base, size) for each allocation in order, without an object per allocation. */
+  forEach(fn: (label: string, base: number, size: number) => void): void {
+    for (let i = 0; i < this.length; i++) fn(this.labels[this.label[i]!]!, this.base[i]!, this.size[i]!);
+  }
+
   *[Symbol.iterator](): Iterator<MemblockAllocation> {
     for (let i = 0; i < this.length; i++) yield this.at(i);
   }

@@ -154,14 +154,14 @@ export function bootText(m: Machine, file: string, boot: number, crc: number, x:
     L.push(flat(`  base ${hex(r.base).padEnd(12)} size ${hex(r.size)}`));
   L.push('Boot allocations:');
   const seen = new Map<string, { base: number; size: number; n: number }>();
-  for (const a of m.memblock.allocations) {
-    const s = seen.get(a.label);
+  m.memblock.allocations.forEach((label, base, size) => {
+    const s = seen.get(label);
     if (s) {
       s.n++;
-      s.size += a.size;
-      s.base = Math.min(s.base, a.base);
-    } else seen.set(a.label, { base: a.base, size: a.size, n: 1 });
-  }
+      s.size += size;
+      s.base = Math.min(s.base, base);
+    } else seen.set(label, { base, size, n: 1 });
+  });
   for (const [label, s] of seen) {
     L.push(`  ${label.padEnd(38)} ${s.n > 1 ? `${s.n}× lowest ` : ''}${hex(s.base)} size ${hex(s.size)}`);
   }

@@ -1,5 +1,6 @@
 /** Deterministic page-like test data for the codec tests (not a test file). */
 import fc from 'fast-check';
+import { CALIBRATED_LEVELS, ContentKind, generatePage } from '../../src/workload/content.js';
 
 /** fast-check arbitrary of buffers made of runs that compress in different ways. */
 export const structuredBytes = (maxLength: number) =>
@@ -103,4 +104,24 @@ export function same(a: Uint8Array, b: Uint8Array): boolean {
       Buffer.from(b.buffer, b.byteOffset, b.length),
     ) === 0
   );
+}
+
+/** Every generated content kind (workload/content.ts), the calibrated levels included. */
+export const ALL_KINDS: readonly number[] = [
+  ContentKind.ZERO,
+  ContentKind.TEXT,
+  ContentKind.POINTER,
+  ContentKind.RANDOM,
+  ContentKind.KERNEL,
+  ContentKind.PATTERN,
+  ...Array.from({ length: CALIBRATED_LEVELS + 1 }, (_, l) => ContentKind.CALIBRATED + l),
+];
+
+/** Generated pages of the given kinds (workload/content.ts), one after another, as the pool makes them. */
+export function generated(kinds: number[], seed: number): Uint8Array {
+  const out = new Uint8Array(kinds.length * 4096);
+  kinds.forEach((k, p) => {
+    generatePage(k, seed, 0x10000 + p * 7, 0, out.subarray(p * 4096, (p + 1) * 4096));
+  });
+  return out;
 }

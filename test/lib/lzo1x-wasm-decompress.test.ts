@@ -15,8 +15,7 @@ import { type HiblabWasm, hiblabWasm } from '../../src/lib/wasm/instance.js';
 import { FileSource } from '../../src/node/image-file.js';
 import { UNC_SIZE } from '../../src/power/compress/compressor.js';
 import { ImageReader } from '../../src/power/image/reader.js';
-import { CALIBRATED_LEVELS, ContentKind, generatePage } from '../../src/workload/content.js';
-import { pageMix, structuredBytes } from '../compress/data.js';
+import { ALL_KINDS, generated, pageMix, structuredBytes } from '../compress/data.js';
 import { swapImagePath } from '../helpers/fixtures.js';
 
 function wasmOrThrow(): HiblabWasm {
@@ -74,25 +73,6 @@ function agreeAround(data: Uint8Array, flips: [number, number][]): void {
     agree(bad, UNC_SIZE);
   }
 }
-
-/** `pages` generated pages of the given kinds (workload/content.ts), as the pool makes them. */
-function generated(kinds: number[], seed: number): Uint8Array {
-  const out = new Uint8Array(kinds.length * 4096);
-  kinds.forEach((k, p) => {
-    generatePage(k, seed, 0x10000 + p * 7, 0, out.subarray(p * 4096, (p + 1) * 4096));
-  });
-  return out;
-}
-
-const ALL_KINDS = [
-  ContentKind.ZERO,
-  ContentKind.TEXT,
-  ContentKind.POINTER,
-  ContentKind.RANDOM,
-  ContentKind.KERNEL,
-  ContentKind.PATTERN,
-  ...Array.from({ length: CALIBRATED_LEVELS + 1 }, (_, l) => ContentKind.CALIBRATED + l),
-];
 
 /**
  * A random instruction stream (mostly valid): every instruction form of the

@@ -20,8 +20,8 @@ import {
 import { FileSource } from '../../src/node/image-file.js';
 import { getChunkCodec, UNC_SIZE } from '../../src/power/compress/compressor.js';
 import { ImageReader } from '../../src/power/image/reader.js';
-import { CALIBRATED_LEVELS, ContentKind, generatePage } from '../../src/workload/content.js';
-import { pageMix, same, structuredBytes } from '../compress/data.js';
+import { CALIBRATED_LEVELS, ContentKind } from '../../src/workload/content.js';
+import { ALL_KINDS, generated, pageMix, same, structuredBytes } from '../compress/data.js';
 import { swapImagePath } from '../helpers/fixtures.js';
 
 const require = createRequire(import.meta.url);
@@ -55,25 +55,6 @@ function check(src: Uint8Array, decodeNative = true): void {
     expect(same(native.decompress(Buffer.from(b), src.length), src)).toBe(true);
   }
 }
-
-/** `pages` generated pages of the given kinds (workload/content.ts), as the pool makes them. */
-function generated(kinds: number[], seed: number): Uint8Array {
-  const out = new Uint8Array(kinds.length * 4096);
-  kinds.forEach((k, p) => {
-    generatePage(k, seed, 0x10000 + p * 7, 0, out.subarray(p * 4096, (p + 1) * 4096));
-  });
-  return out;
-}
-
-const ALL_KINDS = [
-  ContentKind.ZERO,
-  ContentKind.TEXT,
-  ContentKind.POINTER,
-  ContentKind.RANDOM,
-  ContentKind.KERNEL,
-  ContentKind.PATTERN,
-  ...Array.from({ length: CALIBRATED_LEVELS + 1 }, (_, l) => ContentKind.CALIBRATED + l),
-];
 
 describe('WebAssembly LZO1X-1 compressor', () => {
   afterEach(() => setLzoCompressBackend('wasm'));

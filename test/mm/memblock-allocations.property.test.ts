@@ -1,6 +1,6 @@
 /**
  * memblock's labelled allocations as columns (MemblockAllocations): every read form — index,
- * iteration, JSON, find, the bases of one label — gives what a plain array of the same pushes
+ * iteration, forEach, JSON, find, the bases of one label — gives what a plain array of the same pushes
  * gives, across the columns' growth.
  */
 import fc from 'fast-check';
@@ -33,6 +33,9 @@ describe('MemblockAllocations', () => {
           expect([...a]).toEqual(list);
           expect(JSON.parse(JSON.stringify({ a }))).toEqual({ a: list });
           for (let i = 0; i < list.length; i++) expect(a.at(i)).toEqual(list[i]);
+          const each: MemblockAllocation[] = [];
+          a.forEach((label, base, size) => each.push({ label, base, size }));
+          expect(each).toEqual(list);
           for (const l of LABELS) {
             expect(a.basesOf(l)).toEqual(list.filter((x) => x.label === l).map((x) => x.base));
             expect(a.find((x) => x.label === l)).toEqual(list.find((x) => x.label === l));

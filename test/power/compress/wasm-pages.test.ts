@@ -24,18 +24,9 @@ import {
   prepareChunk,
 } from '../../../src/power/compress/wasm-pages.js';
 import { CALIBRATED_LEVELS, ContentKind, generatePage, pageDigest } from '../../../src/workload/content.js';
-import { pageMix, same } from '../../compress/data.js';
+import { ALL_KINDS, pageMix, same } from '../../compress/data.js';
 
-const KINDS = [
-  ContentKind.NONE,
-  ContentKind.ZERO,
-  ContentKind.TEXT,
-  ContentKind.POINTER,
-  ContentKind.RANDOM,
-  ContentKind.KERNEL,
-  ContentKind.PATTERN,
-  ...Array.from({ length: CALIBRATED_LEVELS + 1 }, (_, l) => ContentKind.CALIBRATED + l),
-];
+const KINDS = [ContentKind.NONE, ...ALL_KINDS];
 
 const wasmOrThrow = () => {
   const w = pagesWasm();
