@@ -34,7 +34,9 @@ describe('MemblockAllocations', () => {
           expect(JSON.parse(JSON.stringify({ a }))).toEqual({ a: list });
           for (let i = 0; i < list.length; i++) expect(a.at(i)).toEqual(list[i]);
           const each: MemblockAllocation[] = [];
-          a.forEach((label, base, size) => each.push({ label, base, size }));
+          a.forEach((label, base, size) => {
+            each.push({ label, base, size });
+          });
           expect(each).toEqual(list);
           for (const l of LABELS) {
             expect(a.basesOf(l)).toEqual(list.filter((x) => x.label === l).map((x) => x.base));
