@@ -16,6 +16,7 @@ import { bootMachine } from '../../src/machine/boot.js';
 import { KernelMemoryFault } from '../../src/machine/kernel-memory.js';
 import { makeDump } from '../../src/power/dump.js';
 import { loadDump } from '../../src/power/dump-load.js';
+import type { ReadSource } from '../../src/power/image/source.js';
 import { getProfile } from '../../src/profiles/index.js';
 import { ContentMap } from '../../src/workload/content-map.js';
 import { REPO_ROOT } from '../../test/helpers/fixtures.js';
@@ -46,8 +47,21 @@ function resealed(input: Uint8Array): Uint8Array {
   return b;
 }
 
-function readThrough(bytes: Uint8Array): number {
-  const d = loadDump(bytes, FUZZ_FILE);
+/** The input as a file-like source (`hiblab crash` on a regular file): preads into the reader's buffers. */
+function asSource(bytes: Uint8Array): ReadSource {
+  return {
+    size: bytes.length,
+    readAt: (o, n) => bytes.slice(o, Math.min(bytes.length, o + n)),
+    readInto: (o, dst) => {
+      const b = bytes.subarray(o, Math.min(bytes.length, o + dst.length));
+      dst.set(b);
+      return b.length;
+    },
+  };
+}
+
+function readThrough(bytes: Uint8Array, viaSource: boolean): number {
+  const d = loadDump(viaSource ? asSource(bytes) : bytes, FUZZ_FILE);
   const km = d.kernelMemory;
   let sum = 0;
   const touch = (addr: bigint, len: number) => {
@@ -71,17 +85,20 @@ function readThrough(bytes: Uint8Array): number {
 }
 
 let flip = 0;
+let turn = 0;
 
 export const dump: FuzzTarget = {
   name: 'dump',
   description:
-    'hiblab-dump v2 bytes (half resealed past the CRC) → loadDump → reads of every symbol and some struct pages',
+    'hiblab-dump v2 bytes (half resealed past the CRC; half through a pread source) → loadDump → reads of every symbol and some struct pages',
   seeds: () => [seedDump('linux-3.10'), seedDump('linux-6.12')],
   hotOffsets: () => [0, 8, 12, 16, 20, 24, 28, 32, 36, 40, 48, 56, 64],
   maxBytes: 8 << 20,
   timeLimitMs: 5000,
   run(input) {
     flip ^= 1;
-    return readThrough(flip ? resealed(input) : input);
+    // Every other pair of inputs goes through the pread path (the CLI's), the rest as bytes.
+    turn = (turn + 1) & 3;
+    return readThrough(flip ? resealed(input) : input, turn >= 2);
   },
 };

@@ -16,6 +16,7 @@ import { LiveKernelMemory } from '../machine/kernel-memory-live.js';
 import { type PageContentProvider, PhysMem } from '../mm/phys-mem.js';
 import { getProfile } from '../profiles/index.js';
 import type { KernelProfile } from '../profiles/types.js';
+import { humanBytes } from '../util/hex.js';
 import { generatePage, isGeneratedKind } from '../workload/content.js';
 import {
   DUMP_FORMAT,
@@ -28,6 +29,7 @@ import {
   FRAME_LZ4,
   FRAME_RAW,
 } from './dump.js';
+import type { ReadSource } from './image/source.js';
 
 const PAGE = 4096;
 /** Physical addresses are < 2^52 on x86-64. */
@@ -45,7 +47,7 @@ export interface LoadedDump {
   readonly symbols: readonly KernelSymbolInfo[];
   /** The dumped machine's memory by kernel virtual address. */
   readonly kernelMemory: KernelMemory;
-  /** The decoded parts (encodeDump(parts) gives the same bytes back). */
+  /** The decoded parts (encodeDump(parts) gives the same bytes back); reads every frame's bytes. */
   readonly parts: DumpParts;
 }
 
@@ -67,15 +69,61 @@ function revive(_k: string, v: unknown): unknown {
   return v;
 }
 
-/** Frames and descriptor runs of a dump as a page provider (binary search, no per-frame objects). */
-class DumpPages implements PageContentProvider {
-  private readonly scratch = new Uint8Array(PAGE);
+/**
+ * Sequential reads of a source through one reused window: the loader scans
+ * FRMS and DESC record by record without holding the file. A Uint8Array input
+ * is its own window (no copy).
+ */
+class SourceWindow {
+  private buf: Uint8Array;
+  private start = 0;
+  private len = 0;
   constructor(
-    private readonly framePfn: Float64Array,
-    private readonly frames: readonly DumpFrame[],
-    private readonly runStart: Float64Array,
-    private readonly runs: readonly number[][],
-    private readonly seeds: readonly number[],
+    private readonly src: ReadSource | Uint8Array,
+    size = WINDOW_BYTES,
+  ) {
+    if (src instanceof Uint8Array) {
+      this.buf = src;
+      this.len = src.length;
+    } else this.buf = new Uint8Array(size);
+  }
+
+  /** The window holding file bytes [at, at + need) (need ≤ window size); returns their index in buf(). */
+  at(at: number, need: number): number {
+    if (at >= this.start && at + need <= this.start + this.len) return at - this.start;
+    const src = this.src as ReadSource;
+    this.start = at;
+    this.len = readFull(src, at, this.buf);
+    return 0;
+  }
+
+  get bytes(): Uint8Array {
+    return this.buf;
+  }
+}
+
+function readFull(src: ReadSource, offset: number, dst: Uint8Array): number {
+  if (src.readInto) return src.readInto(offset, dst);
+  const b = src.readAt(offset, dst.length);
+  dst.set(b);
+  return b.length;
+}
+
+/** Decoded frames kept by a loaded dump's reader (direct-mapped by pfn): a walk re-reads its tables. */
+const FRAME_CACHE_SLOTS = 64;
+
+/**
+ * Frames and descriptor runs of a dump as a page provider: column indexes
+ * (binary search, no object per frame or run) over a source whose frame
+ * bytes are read and decoded only when a frame is read.
+ */
+class DumpPages implements PageContentProvider {
+  private readonly scratch = new Uint8Array(lz4CompressBound(PAGE));
+  private readonly cache = new Uint8Array(FRAME_CACHE_SLOTS * PAGE);
+  private readonly cachePfn = new Float64Array(FRAME_CACHE_SLOTS).fill(-1);
+  constructor(
+    private readonly src: ReadSource | Uint8Array,
+    private readonly ix: DumpIndex,
   ) {}
 
   private find(a: Float64Array, pfn: number): number {
@@ -93,41 +141,113 @@ class DumpPages implements PageContentProvider {
   }
 
   private frameIndex(pfn: number): number {
-    const i = this.find(this.framePfn, pfn);
-    return i >= 0 && this.framePfn[i] === pfn ? i : -1;
+    const i = this.find(this.ix.framePfn, pfn);
+    return i >= 0 && this.ix.framePfn[i] === pfn ? i : -1;
   }
 
   private runIndex(pfn: number): number {
-    const i = this.find(this.runStart, pfn);
-    return i >= 0 && pfn < this.runStart[i]! + this.runs[i]![1]! ? i : -1;
+    const i = this.find(this.ix.runPfn, pfn);
+    return i >= 0 && pfn < this.ix.runPfn[i]! + this.ix.runCount[i]! ? i : -1;
   }
 
   covers(pfn: number): boolean {
     return this.frameIndex(pfn) >= 0 || this.runIndex(pfn) >= 0;
   }
 
+  /** The stored bytes of frame record `f` (raw page or LZ4 block), in a reused buffer. */
+  stored(f: number): Uint8Array {
+    const off = this.ix.frameOff[f]!;
+    const len = this.ix.frameLen[f]!;
+    if (this.src instanceof Uint8Array) return this.src.subarray(off, off + len);
+    const dst = this.scratch.subarray(0, len);
+    readFull(this.src, off, dst);
+    return dst;
+  }
+
   fill(pfn: number, dst: Uint8Array): void {
     const f = this.frameIndex(pfn);
     if (f >= 0) {
-      const fr = this.frames[f]!;
-      if (fr.encoding === FRAME_RAW) dst.set(fr.data);
-      else {
-        lz4DecompressSafe(fr.data, this.scratch);
-        dst.set(this.scratch);
+      const slot = pfn % FRAME_CACHE_SLOTS;
+      const page = this.cache.subarray(slot * PAGE, (slot + 1) * PAGE);
+      if (this.cachePfn[slot] !== pfn) {
+        const data = this.stored(f);
+        if (this.ix.frameEnc[f] === FRAME_RAW) page.set(data);
+        else lz4DecompressSafe(data, page);
+        this.cachePfn[slot] = pfn;
       }
+      dst.set(page);
       return;
     }
     const r = this.runIndex(pfn);
     if (r < 0) return;
-    const [start, , kind, seedIdx, src] = this.runs[r]!;
-    generatePage(kind!, this.seeds[seedIdx!]!, src! + (pfn - start!), 0, dst);
+    const ix = this.ix;
+    generatePage(ix.runKind[r]!, ix.seeds[ix.runSeed[r]!]!, ix.runSrc[r]! + (pfn - ix.runPfn[r]!), 0, dst);
+  }
+
+  /** The decoded parts (every frame's stored bytes read): for encodeDump() round trips. */
+  parts(meta: Record<string, unknown>): DumpParts {
+    const ix = this.ix;
+    const frames: DumpFrame[] = [];
+    for (let f = 0; f < ix.framePfn.length; f++)
+      frames.push({ pfn: ix.framePfn[f]!, encoding: ix.frameEnc[f]!, data: this.stored(f).slice() });
+    const runs: number[][] = [];
+    for (let r = 0; r < ix.runPfn.length; r++)
+      runs.push([ix.runPfn[r]!, ix.runCount[r]!, ix.runKind[r]!, ix.runSeed[r]!, ix.runSrc[r]!]);
+    return { meta, frames, seeds: [...ix.seeds], runs };
   }
 }
 
-/** Parse and check a dump; `file` names it in errors. */
-export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
-  const n = bytes.length;
-  if (n > 0 && bytes[0] === 0x7b) {
+/** Where a dump's frames and descriptor runs are: columns, ~21 bytes a frame and 22 a run. */
+interface DumpIndex {
+  framePfn: Float64Array;
+  /** Byte offset of the frame's stored bytes in the dump. */
+  frameOff: Float64Array;
+  frameLen: Uint32Array;
+  frameEnc: Uint8Array;
+  seeds: number[];
+  runPfn: Float64Array;
+  runCount: Uint32Array;
+  runKind: Uint8Array;
+  runSeed: Uint8Array;
+  runSrc: Float64Array;
+}
+
+/** Index bytes per frame record and per descriptor run (the columns above). */
+const INDEX_BYTES_PER_FRAME = 8 + 8 + 4 + 1;
+const INDEX_BYTES_PER_RUN = 8 + 4 + 1 + 1 + 8;
+/** META is parsed as one JSON text. */
+const META_MAX_BYTES = 64 * 2 ** 20;
+const WINDOW_BYTES = 2 ** 20;
+
+export interface LoadDumpOptions {
+  /**
+   * Host bytes the frame and run index may take (default 224 MiB): a dump
+   * that needs more is refused with DUMP_TOO_LARGE before anything is
+   * allocated. Frame bytes are never held: they are read when a frame is read.
+   */
+  maxIndexBytes?: number;
+}
+
+export const DEFAULT_DUMP_INDEX_BYTES = 224 * 2 ** 20;
+
+/**
+ * Parse and check a dump; `file` names it in errors. `input` is the whole
+ * file or a random-access source over it (`hiblab crash` reads a file this
+ * way): only the header, META, and the frame/run index are held; the body's
+ * CRC and each LZ4 frame are checked in one streaming pass.
+ */
+export function loadDump(
+  input: Uint8Array | ReadSource,
+  file?: string,
+  opts: LoadDumpOptions = {},
+): LoadedDump {
+  const n = input instanceof Uint8Array ? input.length : input.size;
+  const win = new SourceWindow(input);
+  const head = (len: number): Uint8Array => {
+    const i = win.at(0, Math.min(len, n));
+    return win.bytes.subarray(i, i + Math.min(len, n));
+  };
+  if (n > 0 && head(1)[0] === 0x7b) {
     fail(
       'DUMP_V1',
       'this is a hiblab-dump v1 (JSON) file: v1 holds no page-table or kernel-data frames and cannot be loaded; run the scenario again with --dump to write v2',
@@ -137,11 +257,12 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
   }
   if (n < DUMP_HEADER_SIZE)
     fail('DUMP_TRUNCATED', `dump is ${n} bytes, the header alone is ${DUMP_HEADER_SIZE}`, n, file);
+  const hb = head(DUMP_HEADER_SIZE).slice();
   for (let i = 0; i < 8; i++) {
-    if (bytes[i] !== DUMP_MAGIC.charCodeAt(i))
+    if (hb[i] !== DUMP_MAGIC.charCodeAt(i))
       fail('DUMP_MAGIC', `not a hiblab dump (expected magic "${DUMP_MAGIC}")`, i, file);
   }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, n);
+  const dv = new DataView(hb.buffer);
   const version = dv.getUint32(8, true);
   if (version > DUMP_VERSION) {
     fail(
@@ -169,7 +290,14 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
   if (tableEnd > n)
     fail('DUMP_TRUNCATED', `the section table ends at ${tableEnd}, past the end of the dump`, n, file);
   const want = dv.getUint32(24, true);
-  const got = crc32(bytes.subarray(DUMP_HEADER_SIZE, n)) >>> 0;
+  let got = 0;
+  for (let off = DUMP_HEADER_SIZE; off < n; ) {
+    const len = Math.min(WINDOW_BYTES, n - off);
+    const i = win.at(off, len);
+    got = crc32(win.bytes.subarray(i, i + len), got);
+    off += len;
+  }
+  got >>>= 0;
   if (got !== want) {
     fail(
       'DUMP_CHECKSUM',
@@ -178,13 +306,16 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
       file,
     );
   }
+  const ti = win.at(0, tableEnd);
+  const table = win.bytes.slice(ti, ti + tableEnd);
+  const tv = new DataView(table.buffer);
   const sections = new Map<string, { off: number; len: number }>();
   let expect = tableEnd;
   for (let i = 0; i < nsec; i++) {
     const e = DUMP_HEADER_SIZE + i * DUMP_SECTION_ENTRY;
-    const tag = String.fromCharCode(...bytes.subarray(e, e + 4));
-    const off = Number(dv.getBigUint64(e + 8, true));
-    const len = Number(dv.getBigUint64(e + 16, true));
+    const tag = String.fromCharCode(...table.subarray(e, e + 4));
+    const off = Number(tv.getBigUint64(e + 8, true));
+    const len = Number(tv.getBigUint64(e + 16, true));
     if (off !== expect || off + len > n)
       fail(
         'DUMP_SECTION',
@@ -200,12 +331,26 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
     if (!s) fail('DUMP_SECTION', `section '${tag}' is missing`, DUMP_HEADER_SIZE, file);
     return s;
   };
+  /** Bytes [off, off + len) of the dump as a fresh array (len is a section's real length). */
+  const readBytes = (off: number, len: number): Uint8Array => {
+    if (input instanceof Uint8Array) return input.subarray(off, off + len);
+    const out = new Uint8Array(len);
+    readFull(input, off, out);
+    return out;
+  };
 
   // META
   const m = sec('META');
+  if (m.len > META_MAX_BYTES)
+    fail(
+      'DUMP_META',
+      `META is ${m.len} bytes, more than the ${META_MAX_BYTES} this reader parses`,
+      m.off,
+      file,
+    );
   let meta: Record<string, unknown>;
   try {
-    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(m.off, m.off + m.len)));
+    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(readBytes(m.off, m.len)));
   } catch (e) {
     fail('DUMP_META', `META is not UTF-8 JSON: ${(e as Error).message}`, m.off, file);
   }
@@ -229,11 +374,11 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
     fail('DUMP_META', 'META has no machine {maxPfn, kaslr, kernelImage}', m.off, file);
   }
 
-  // FRMS
+  // FRMS: its count is checked against the bytes there and the index limit before the index is made.
   const fs = sec('FRMS');
-  const fdv = new DataView(bytes.buffer, bytes.byteOffset + fs.off, fs.len);
   if (fs.len < 8) fail('DUMP_FRAMES', 'FRMS is shorter than its count', fs.off, file);
-  const fcount = Number(fdv.getBigUint64(0, true));
+  let wi = win.at(fs.off, 8);
+  const fcount = Number(new DataView(win.bytes.buffer, win.bytes.byteOffset + wi, 8).getBigUint64(0, true));
   if (fcount > (fs.len - 8) / 16)
     fail(
       'DUMP_FRAMES',
@@ -241,17 +386,35 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
       fs.off,
       file,
     );
-  const frames: DumpFrame[] = [];
+  const limit = opts.maxIndexBytes ?? DEFAULT_DUMP_INDEX_BYTES;
+  const tooLarge = (what: string, need: number, at: number): never =>
+    fail(
+      'DUMP_TOO_LARGE',
+      `dump holds ${what}: their index needs ${humanBytes(need)}, more than the ${humanBytes(limit)} allowed (--max-mem)`,
+      at,
+      file,
+    );
+  if (fcount * INDEX_BYTES_PER_FRAME > limit)
+    tooLarge(`${fcount} frames`, fcount * INDEX_BYTES_PER_FRAME, fs.off);
+
+  // FRMS: one pass over the records; each LZ4 frame is decoded once to check it, then only its place is kept.
   const framePfn = new Float64Array(fcount);
+  const frameOff = new Float64Array(fcount);
+  const frameLen = new Uint32Array(fcount);
+  const frameEnc = new Uint8Array(fcount);
   const check = new Uint8Array(PAGE);
+  const maxRecord = 16 + lz4CompressBound(PAGE);
   let p = 8;
   let last = -1;
   for (let i = 0; i < fcount; i++) {
     const at = fs.off + p;
     if (p + 16 > fs.len) fail('DUMP_TRUNCATED', `frame record ${i} runs past FRMS`, at, file);
-    const pfn = Number(fdv.getBigUint64(p, true));
-    const enc = fdv.getUint8(p + 8);
-    const len = fdv.getUint32(p + 12, true);
+    const w = win.at(at, Math.min(maxRecord, fs.len - p));
+    const b = win.bytes;
+    const rv = new DataView(b.buffer, b.byteOffset + w, 16);
+    const pfn = Number(rv.getBigUint64(0, true));
+    const enc = rv.getUint8(8);
+    const len = rv.getUint32(12, true);
     if (pfn >= MAX_PFN || pfn <= last)
       fail('DUMP_FRAMES', `frame ${i}: pfn 0x${pfn.toString(16)} is out of order or out of range`, at, file);
     if (enc !== FRAME_RAW && enc !== FRAME_LZ4)
@@ -259,11 +422,10 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
     if ((enc === FRAME_RAW && len !== PAGE) || len > lz4CompressBound(PAGE) || p + 16 + len > fs.len) {
       fail('DUMP_FRAMES', `frame ${i}: length ${len} does not fit`, at + 12, file);
     }
-    const data = bytes.slice(fs.off + p + 16, fs.off + p + 16 + len);
     if (enc === FRAME_LZ4) {
       let out = -1;
       try {
-        out = lz4DecompressSafe(data, check);
+        out = lz4DecompressSafe(b.subarray(w + 16, w + 16 + len), check);
       } catch {
         out = -1;
       }
@@ -275,24 +437,27 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
           file,
         );
     }
-    frames.push({ pfn, encoding: enc, data });
     framePfn[i] = pfn;
+    frameOff[i] = at + 16;
+    frameLen[i] = len;
+    frameEnc[i] = enc;
     last = pfn;
     p += 16 + len;
   }
   if (p !== fs.len) fail('DUMP_FRAMES', `${fs.len - p} bytes after the last frame record`, fs.off + p, file);
 
-  // DESC
   const ds = sec('DESC');
-  const ddv = new DataView(bytes.buffer, bytes.byteOffset + ds.off, ds.len);
   if (ds.len < 12) fail('DUMP_DESC', 'DESC is shorter than its counts', ds.off, file);
-  const nseeds = ddv.getUint32(0, true);
+  wi = win.at(ds.off, 4);
+  const nseeds = new DataView(win.bytes.buffer, win.bytes.byteOffset + wi, 4).getUint32(0, true);
   if (nseeds > 255 || 4 + nseeds * 4 + 8 > ds.len)
     fail('DUMP_DESC', `DESC claims ${nseeds} seeds`, ds.off, file);
+  const dhead = readBytes(ds.off, 4 + nseeds * 4 + 8).slice();
+  const dhv = new DataView(dhead.buffer);
   const seeds: number[] = [];
-  for (let i = 0; i < nseeds; i++) seeds.push(ddv.getUint32(4 + i * 4, true));
+  for (let i = 0; i < nseeds; i++) seeds.push(dhv.getUint32(4 + i * 4, true));
   let q = 4 + nseeds * 4;
-  const nruns = Number(ddv.getBigUint64(q, true));
+  const nruns = Number(dhv.getBigUint64(q, true));
   q += 8;
   if (nruns > (ds.len - q) / 24)
     fail(
@@ -301,16 +466,30 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
       ds.off + q - 8,
       file,
     );
-  const runs: number[][] = [];
-  const runStart = new Float64Array(nruns);
+  const need = fcount * INDEX_BYTES_PER_FRAME + nruns * INDEX_BYTES_PER_RUN;
+  if (need > limit) tooLarge(`${fcount} frames and ${nruns} descriptor runs`, need, ds.off + q - 8);
+  const ix: DumpIndex = {
+    framePfn,
+    frameOff,
+    frameLen,
+    frameEnc,
+    seeds,
+    runPfn: new Float64Array(nruns),
+    runCount: new Uint32Array(nruns),
+    runKind: new Uint8Array(nruns),
+    runSeed: new Uint8Array(nruns),
+    runSrc: new Float64Array(nruns),
+  };
   let end = -1;
   for (let i = 0; i < nruns; i++) {
     const at = ds.off + q;
-    const pfn = Number(ddv.getBigUint64(q, true));
-    const count = ddv.getUint32(q + 8, true);
-    const kind = ddv.getUint8(q + 12);
-    const si = ddv.getUint8(q + 13);
-    const src = Number(ddv.getBigUint64(q + 16, true));
+    const w = win.at(at, 24);
+    const rv = new DataView(win.bytes.buffer, win.bytes.byteOffset + w, 24);
+    const pfn = Number(rv.getBigUint64(0, true));
+    const count = rv.getUint32(8, true);
+    const kind = rv.getUint8(12);
+    const si = rv.getUint8(13);
+    const src = Number(rv.getBigUint64(16, true));
     if (pfn < end || count === 0 || pfn + count > MAX_PFN || src + count > 2 ** 32) {
       fail(
         'DUMP_DESC',
@@ -322,15 +501,19 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
     if (!isGeneratedKind(kind))
       fail('DUMP_DESC', `run ${i}: content kind ${kind} is not a generated kind`, at + 12, file);
     if (si >= nseeds) fail('DUMP_DESC', `run ${i}: seed index ${si} of ${nseeds}`, at + 13, file);
-    runs.push([pfn, count, kind, si, src]);
-    runStart[i] = pfn;
+    ix.runPfn[i] = pfn;
+    ix.runCount[i] = count;
+    ix.runKind[i] = kind;
+    ix.runSeed[i] = si;
+    ix.runSrc[i] = src;
     end = pfn + count;
     q += 24;
   }
   if (q !== ds.len) fail('DUMP_DESC', `${ds.len - q} bytes after the last run`, ds.off + q, file);
 
   const mem = new PhysMem();
-  mem.setProvider(new DumpPages(framePfn, frames, runStart, runs, seeds));
+  const pages = new DumpPages(input, ix);
+  mem.setProvider(pages);
   const img = mach!.kernelImage as Record<string, unknown>;
   const kaslr = mach!.kaslr as Record<string, unknown>;
   // META fields are typed here: a dump is input, and an edited META must fail as a FormatError.
@@ -401,6 +584,8 @@ export function loadDump(bytes: Uint8Array, file?: string): LoadedDump {
     oops: r.oops as Record<string, unknown> | undefined,
     symbols,
     kernelMemory,
-    parts: { meta, frames, seeds, runs },
+    get parts() {
+      return pages.parts(meta);
+    },
   };
 }

@@ -35,10 +35,13 @@
  *          u8 seed index, u8[2] 0, u64 first src pfn } — `count` consecutive
  *          frames whose src pfns are consecutive too (workload/content.ts).
  * Frames in neither section read as zero. Encoding is canonical: saving a
- * loaded dump gives the same bytes.
+ * loaded dump gives the same bytes. writeDump() streams the file (body first,
+ * header and table last), and loadDump() indexes it without holding frame
+ * bytes, so neither side's memory grows with the dump's size beyond ~21 bytes
+ * a frame or descriptor run.
  */
 
-import { crc32 } from '../lib/crc32.js';
+import { crc32, crc32LeCombine } from '../lib/crc32.js';
 import { lz4Compress, lz4CompressBound } from '../lib/lz4.js';
 import type { Machine } from '../machine/boot.js';
 import { kernelSymbols } from '../machine/symbols.js';
@@ -119,30 +122,50 @@ export function packFrame(pfn: number, bytes: Uint8Array, scratch: Uint8Array): 
   return { pfn, encoding: FRAME_RAW, data: bytes.slice() };
 }
 
-/** Collect a machine's dump parts. */
-export function dumpParts(d: DumpInput): DumpParts {
+/**
+ * Which frames a dump holds as bytes (ascending) and how many descriptor runs
+ * DESC gets (the content map's runs other than KDATA ones, whose frames are
+ * held as bytes).
+ */
+function dumpLayout(d: DumpInput): { pfns: number[]; seeds: number[]; nruns: number } {
   const m = d.machine;
   // Frames as bytes: materialised ones, kernel-data frames, and frames holding kernel-data copies.
-  const pfns = new Set<number>(m.mem.materialisedPfns());
-  for (const pfn of m.kdata.coveredPfns()) pfns.add(pfn);
-  const { seeds, runs: all } = d.content.runs();
-  const runs: number[][] = [];
-  for (const r of all) {
-    if (r[2] === ContentKind.KDATA) for (let i = 0; i < r[1]!; i++) pfns.add(r[0]! + i);
-    else runs.push(r);
-  }
-  const scratch = new Uint8Array(lz4CompressBound(PAGE));
-  const page = new Uint8Array(PAGE);
-  const frames: DumpFrame[] = [];
-  for (const pfn of [...pfns].sort((a, b) => a - b)) {
+  const set = new Set<number>(m.mem.materialisedPfns());
+  for (const pfn of m.kdata.coveredPfns()) set.add(pfn);
+  let nruns = 0;
+  d.content.forEachRun((pfn, count, kind) => {
+    if (kind === ContentKind.KDATA) for (let i = 0; i < count; i++) set.add(pfn + i);
+    else nruns++;
+  });
+  const pfns: number[] = [];
+  for (const pfn of [...set].sort((a, b) => a - b)) {
     if (!m.mem.isMaterialised(pfn)) {
       // A generated (non-kernel) descriptor on a kernel frame stays a descriptor.
       const k = d.content.kind(pfn);
       if (k !== ContentKind.KDATA && k !== ContentKind.NONE) continue;
     }
-    m.mem.readPageInto(pfn, page);
+    pfns.push(pfn);
+  }
+  return { pfns, seeds: d.content.seedTable(), nruns };
+}
+
+/** Collect a machine's dump parts (every frame packed in memory: writeDump() streams instead). */
+export function dumpParts(d: DumpInput): DumpParts {
+  const { pfns } = dumpLayout(d);
+  const { seeds, runs: all } = d.content.runs();
+  const runs = all.filter((r) => r[2] !== ContentKind.KDATA);
+  const scratch = new Uint8Array(lz4CompressBound(PAGE));
+  const page = new Uint8Array(PAGE);
+  const frames: DumpFrame[] = [];
+  for (const pfn of pfns) {
+    d.machine.mem.readPageInto(pfn, page);
     frames.push(packFrame(pfn, page, scratch));
   }
+  return { meta: dumpMeta(d), frames, seeds, runs };
+}
+
+function dumpMeta(d: DumpInput): Record<string, unknown> {
+  const m = d.machine;
   const img = m.kernelImage;
   const meta = {
     format: DUMP_FORMAT,
@@ -183,7 +206,7 @@ export function dumpParts(d: DumpInput): DumpParts {
     oops: d.oops ? oopsMeta(d.oops) : undefined,
     stats: d.stats,
   };
-  return { meta: JSON.parse(toDumpJson(meta)) as Record<string, unknown>, frames, seeds, runs };
+  return JSON.parse(toDumpJson(meta)) as Record<string, unknown>;
 }
 
 class Out {
@@ -235,18 +258,7 @@ export function encodeDump(p: DumpParts): Uint8Array {
     frms.bytes(f.data);
   }
   const desc = new Out();
-  desc.u32(p.seeds.length);
-  for (const s of p.seeds) desc.u32(s);
-  desc.u64(p.runs.length);
-  for (const r of p.runs) {
-    desc.u64(r[0]!);
-    desc.u32(r[1]!);
-    desc.u8(r[2]!);
-    desc.u8(r[3]!);
-    desc.u8(0);
-    desc.u8(0);
-    desc.u64(r[4]!);
-  }
+  writeDesc(desc, p.seeds, p.runs);
   const sections: [string, Uint8Array][] = [
     ['META', meta],
     ['FRMS', frms.buf.subarray(0, frms.n)],
@@ -256,24 +268,158 @@ export function encodeDump(p: DumpParts): Uint8Array {
   const total = tableEnd + sections.reduce((a, [, b]) => a + b.length, 0);
   const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) out[i] = DUMP_MAGIC.charCodeAt(i);
-  dv.setUint32(8, DUMP_VERSION, true);
-  dv.setUint32(12, sections.length, true);
-  dv.setBigUint64(16, BigInt(total), true);
+  const places: [string, number, number][] = [];
   let at = tableEnd;
-  sections.forEach(([tag, b], i) => {
-    const e = DUMP_HEADER_SIZE + i * DUMP_SECTION_ENTRY;
-    for (let k = 0; k < 4; k++) out[e + k] = tag.charCodeAt(k);
-    dv.setBigUint64(e + 8, BigInt(at), true);
-    dv.setBigUint64(e + 16, BigInt(b.length), true);
+  for (const [tag, b] of sections) {
+    places.push([tag, at, b.length]);
     out.set(b, at);
     at += b.length;
-  });
+  }
+  writeHeader(out, dv, places);
+  dv.setBigUint64(16, BigInt(total), true);
   dv.setUint32(24, crc32(out.subarray(DUMP_HEADER_SIZE)) >>> 0, true);
   return out;
 }
 
-/** The v2 dump of a run's final machine. */
+/** DESC: seeds, then the descriptor runs. */
+function writeDesc(o: Out, seeds: readonly number[], runs: readonly number[][]): void {
+  o.u32(seeds.length);
+  for (const s of seeds) o.u32(s);
+  o.u64(runs.length);
+  for (const r of runs) descRun(o, r[0]!, r[1]!, r[2]!, r[3]!, r[4]!);
+}
+
+/** One DESC run record (24 bytes). */
+function descRun(o: Out, pfn: number, count: number, kind: number, seed: number, src: number): void {
+  o.u64(pfn);
+  o.u32(count);
+  o.u8(kind);
+  o.u8(seed);
+  o.u8(0);
+  o.u8(0);
+  o.u64(src);
+}
+
+/** Magic, version, section count and the section table (tag, offset, length); length and CRC are the caller's. */
+function writeHeader(out: Uint8Array, dv: DataView, sections: readonly [string, number, number][]): void {
+  for (let i = 0; i < 8; i++) out[i] = DUMP_MAGIC.charCodeAt(i);
+  dv.setUint32(8, DUMP_VERSION, true);
+  dv.setUint32(12, sections.length, true);
+  sections.forEach(([tag, off, len], i) => {
+    const e = DUMP_HEADER_SIZE + i * DUMP_SECTION_ENTRY;
+    for (let k = 0; k < 4; k++) out[e + k] = tag.charCodeAt(k);
+    dv.setBigUint64(e + 8, BigInt(off), true);
+    dv.setBigUint64(e + 16, BigInt(len), true);
+  });
+}
+
+/**
+ * zlib's crc32_combine(): the CRC-32 of A‖B from CRC-32(A), CRC-32(B) and |B|.
+ * The pre/post inversions cancel, so it is the same GF(2) step as crc32_le's.
+ */
+export function crc32Combine(crcA: number, crcB: number, lenB: number): number {
+  return crc32LeCombine(crcA, crcB, lenB);
+}
+
+/** Where writeDump() puts the file's bytes (an AtomicFileWriter, or memory). */
+export interface DumpSink {
+  writeAt(bytes: Uint8Array, position: number): void;
+}
+
+/** Body bytes written so far are flushed to the sink in pieces of this size. */
+const FLUSH_BYTES = 1 << 20;
+
+/**
+ * Write the v2 dump of a run's final machine to `sink`, frame by frame: the
+ * same bytes as encodeDump(dumpParts(d)), holding one piece of the body at a
+ * time instead of every packed frame and the whole file. The body (META,
+ * FRMS, DESC) goes first, behind room for the header and section table; those
+ * are written last, when the section lengths are known, and the header's
+ * CRC-32 of [32, end) is the table's CRC combined with the body's
+ * (crc32Combine: zlib's crc32_combine()). Returns the file's length.
+ */
+export function writeDump(d: DumpInput, sink: DumpSink): number {
+  const { pfns, seeds, nruns } = dumpLayout(d);
+  const meta = new TextEncoder().encode(JSON.stringify(dumpMeta(d)));
+  const nsec = 3;
+  const tableEnd = DUMP_HEADER_SIZE + nsec * DUMP_SECTION_ENTRY;
+  let pos = tableEnd;
+  let crc = 0;
+  const out = new Out();
+  const flush = (): void => {
+    if (out.n === 0) return;
+    const b = out.buf.subarray(0, out.n);
+    sink.writeAt(b, pos);
+    crc = crc32(b, crc);
+    pos += out.n;
+    out.n = 0;
+  };
+  out.bytes(meta);
+  flush();
+  const frmsOff = pos;
+  out.u64(pfns.length);
+  const scratch = new Uint8Array(lz4CompressBound(PAGE));
+  const page = new Uint8Array(PAGE);
+  for (const pfn of pfns) {
+    d.machine.mem.readPageInto(pfn, page);
+    const n = lz4Compress(page, scratch);
+    const lz4 = n > 0 && n < PAGE;
+    out.u64(pfn);
+    out.u8(lz4 ? FRAME_LZ4 : FRAME_RAW);
+    out.u8(0);
+    out.u8(0);
+    out.u8(0);
+    out.u32(lz4 ? n : PAGE);
+    out.bytes(lz4 ? scratch.subarray(0, n) : page);
+    if (out.n >= FLUSH_BYTES) flush();
+  }
+  flush();
+  const descOff = pos;
+  out.u32(seeds.length);
+  for (const x of seeds) out.u32(x);
+  out.u64(nruns);
+  d.content.forEachRun((pfn, count, kind, seed, src) => {
+    if (kind === ContentKind.KDATA) return;
+    descRun(out, pfn, count, kind, seed, src);
+    if (out.n >= FLUSH_BYTES) flush();
+  });
+  flush();
+  const total = pos;
+  const head = new Uint8Array(tableEnd);
+  const dv = new DataView(head.buffer);
+  writeHeader(head, dv, [
+    ['META', tableEnd, meta.length],
+    ['FRMS', frmsOff, descOff - frmsOff],
+    ['DESC', descOff, total - descOff],
+  ]);
+  dv.setBigUint64(16, BigInt(total), true);
+  const tableCrc = crc32(head.subarray(DUMP_HEADER_SIZE));
+  dv.setUint32(24, crc32Combine(tableCrc, crc, total - tableEnd) >>> 0, true);
+  sink.writeAt(head, 0);
+  return total;
+}
+
+/** A growing in-memory DumpSink. */
+class MemorySink implements DumpSink {
+  buf = new Uint8Array(1 << 16);
+  len = 0;
+  writeAt(bytes: Uint8Array, position: number): void {
+    const end = position + bytes.length;
+    if (end > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < end) cap *= 2;
+      const b = new Uint8Array(cap);
+      b.set(this.buf.subarray(0, this.len));
+      this.buf = b;
+    }
+    this.buf.set(bytes, position);
+    this.len = Math.max(this.len, end);
+  }
+}
+
+/** The v2 dump of a run's final machine, in memory (writeDump() to a file for large machines). */
 export function makeDump(d: DumpInput): Uint8Array {
-  return encodeDump(dumpParts(d));
+  const sink = new MemorySink();
+  const n = writeDump(d, sink);
+  return sink.buf.slice(0, n);
 }

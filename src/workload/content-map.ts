@@ -441,32 +441,52 @@ export class ContentMap implements PageContentProvider {
    */
   runs(): { seeds: number[]; runs: number[][] } {
     const runs: number[][] = [];
+    this.forEachRun((pfn, count, kind, seed, src) => {
+      runs.push([pfn, count, kind, seed, src]);
+    });
+    return { seeds: [...this.seeds], runs };
+  }
+
+  /** The seed table runs' seed indexes refer to. */
+  seedTable(): number[] {
+    return [...this.seeds];
+  }
+
+  /**
+   * runs() without an array per run (a scattered 16 GiB workload has ~2M):
+   * each run as (pfn, count, kind, seed index, first src), in pfn order.
+   */
+  forEachRun(fn: (pfn: number, count: number, kind: number, seed: number, src: number) => void): void {
     const secs = [...this.sections.keys()].sort((a, b) => a - b);
-    let cur: number[] | null = null;
+    let start = -1;
+    let count = 0;
+    let rkind = 0;
+    let rseed = 0;
+    let rsrc = 0;
     for (const sec of secs) {
       const d = this.sections.get(sec)!;
       for (let i = 0; i < PER_SECTION; i++) {
         const kind = d.kind[i]!;
-        if (kind === ContentKind.NONE) {
-          cur = null;
-          continue;
-        }
         const pfn = sec * PER_SECTION + i;
-        if (
-          cur &&
-          cur[0]! + cur[1]! === pfn &&
-          cur[2] === kind &&
-          cur[3] === seedAt(d, i) &&
-          cur[4]! + cur[1]! === srcAt(d, i)
-        ) {
-          cur[1]!++;
-        } else {
-          cur = [pfn, 1, kind, seedAt(d, i), srcAt(d, i)];
-          runs.push(cur);
+        if (kind !== ContentKind.NONE && count > 0 && start + count === pfn && rkind === kind) {
+          const seed = seedAt(d, i);
+          const src = srcAt(d, i);
+          if (rseed === seed && rsrc + count === src) {
+            count++;
+            continue;
+          }
         }
+        if (count > 0) fn(start, count, rkind, rseed, rsrc);
+        count = 0;
+        if (kind === ContentKind.NONE) continue;
+        start = pfn;
+        count = 1;
+        rkind = kind;
+        rseed = seedAt(d, i);
+        rsrc = srcAt(d, i);
       }
     }
-    return { seeds: [...this.seeds], runs };
+    if (count > 0) fn(start, count, rkind, rseed, rsrc);
   }
 
   /** Bytes the descriptor stands for (generated, or serialised by its kernel-data source, into `dst`). */

@@ -54,6 +54,11 @@ describe('hiblab run', () => {
     expect([d.meta.format, d.version, d.verdict]).toEqual(['hiblab-dump', 2, 'resumed']);
     expect(d.parts.frames.length).toBeGreaterThan(0);
     expect(d.console.resume.length).toBeGreaterThan(0);
+    // crash opens the file through pread (never read whole) and answers as the in-memory load does.
+    const sym = d.kernelMemory.symbol('nr_copy_pages')!;
+    const c = await cli(['crash', dump, '--max-mem', '16M', '-c', 'p nr_copy_pages']);
+    expect(c.code).toBe(0);
+    expect(c.out).toBe(`crash> p nr_copy_pages\nnr_copy_pages = $1 = ${d.kernelMemory.u32(sym.addr)}\n`);
     // No overwrite without --force; nothing else left behind.
     writeFileSync(dump, 'mine');
     const again = await cli(['run', 'seed-001-fixmap', '--quiet', '--dump', dump]);

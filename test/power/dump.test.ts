@@ -11,15 +11,16 @@ import { seedDump } from '../../fuzz/targets/dump.js';
 import { FormatError } from '../../src/errors.js';
 import { crc32 } from '../../src/lib/crc32.js';
 import { kernelMemoryOf } from '../../src/machine/kernel-memory-live.js';
-import { encodeDump, makeDump } from '../../src/power/dump.js';
+import { crc32Combine, dumpParts, encodeDump, makeDump, writeDump } from '../../src/power/dump.js';
 import { loadDump } from '../../src/power/dump-load.js';
+import type { ReadSource } from '../../src/power/image/source.js';
 import { fieldPath } from '../../src/profiles/struct-layout.js';
 import type { RunResult } from '../../src/scenario/run.js';
 import { runBuiltin } from '../engine/helpers.js';
 
-function dumpOf(r: RunResult, which: 'suspend' | 'resume'): Uint8Array {
+function dumpInput(r: RunResult, which: 'suspend' | 'resume') {
   const b = which === 'resume' ? r.resume! : r.suspend;
-  return makeDump({
+  return {
     scenarioName: r.scenario.name,
     verdict: r.verdict,
     reason: r.reason,
@@ -28,7 +29,35 @@ function dumpOf(r: RunResult, which: 'suspend' | 'resume'): Uint8Array {
     oops: which === 'resume' ? r.resume?.result.oops : r.suspend.oops,
     stats: which === 'resume' ? r.resume?.result.stats : undefined,
     console: { suspend: r.suspend.console, resume: r.resume?.console ?? [] },
-  });
+  };
+}
+
+function dumpOf(r: RunResult, which: 'suspend' | 'resume'): Uint8Array {
+  return makeDump(dumpInput(r, which));
+}
+
+/** A file-like source: counted preads, no whole-file view (readInto optional, as ReadSource allows). */
+class CountingSource implements ReadSource {
+  reads = 0;
+  constructor(
+    private readonly bytes: Uint8Array,
+    withReadInto: boolean,
+  ) {
+    if (!withReadInto) this.readInto = undefined;
+  }
+  get size(): number {
+    return this.bytes.length;
+  }
+  readAt(offset: number, length: number): Uint8Array {
+    this.reads++;
+    return this.bytes.slice(offset, Math.min(this.bytes.length, offset + length));
+  }
+  readInto?: (offset: number, dst: Uint8Array) => number = (offset, dst) => {
+    this.reads++;
+    const b = this.bytes.subarray(offset, Math.min(this.bytes.length, offset + dst.length));
+    dst.set(b);
+    return b.length;
+  };
 }
 
 function formatError(fn: () => unknown): FormatError {
@@ -116,6 +145,86 @@ describe('seed-000 dump (the crashed RHEL 7 resume kernel)', () => {
     const described = d.parts.runs.reduce((a, x) => a + x[1]!, 0);
     expect(described).toBeGreaterThan(100_000);
     expect(bytes.length).toBeLessThan((described * 4096) / 10);
+  });
+});
+
+describe('large dumps: streamed writing, lazy reading', () => {
+  let r: RunResult;
+  let bytes: Uint8Array;
+  beforeAll(async () => {
+    r = await runBuiltin('seed-000');
+    bytes = dumpOf(r, 'resume');
+  }, 300_000);
+
+  it('writeDump() streams exactly the bytes encodeDump(dumpParts()) makes, pieces at increasing offsets', () => {
+    for (const which of ['resume', 'suspend'] as const) {
+      const ref = encodeDump(dumpParts(dumpInput(r, which)));
+      const out = new Uint8Array(ref.length);
+      const writes: [number, number][] = [];
+      const n = writeDump(dumpInput(r, which), {
+        writeAt: (b, pos) => {
+          writes.push([pos, b.length]);
+          out.set(b, pos);
+        },
+      });
+      expect(n).toBe(ref.length);
+      expect(Buffer.from(out).equals(Buffer.from(ref))).toBe(true);
+      // META first, then FRMS and DESC in pieces of ≤ ~1 MiB + one record; the header and table last, at 0.
+      expect(writes.at(-1)![0]).toBe(0);
+      expect(Math.max(...writes.slice(1).map((w) => w[1]))).toBeLessThan(2 ** 20 + 8192);
+      for (let i = 1; i < writes.length - 1; i++)
+        expect(writes[i]![0]).toBe(writes[i - 1]![0] + writes[i - 1]![1]);
+    }
+  });
+
+  it('crc32Combine() is zlib crc32_combine(): CRC-32(A‖B) from the parts', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }), (a, b) => {
+        const ab = new Uint8Array(a.length + b.length);
+        ab.set(a);
+        ab.set(b, a.length);
+        expect(crc32Combine(crc32(a), crc32(b), b.length) >>> 0).toBe(crc32(ab) >>> 0);
+      }),
+      { numRuns: 200, seed: 14 },
+    );
+  });
+
+  it('loaded from a source (pread) it reads what the in-memory load reads, holding no frame bytes', () => {
+    const mem = loadDump(bytes);
+    for (const withReadInto of [true, false]) {
+      const src = new CountingSource(bytes, withReadInto);
+      const d = loadDump(src, 'seed-000.dump');
+      expect(d.verdict).toBe(mem.verdict);
+      const k = d.kernelMemory;
+      const vmemmap = k.u64(k.symbol('vmemmap_base')!.addr);
+      // Struct pages (kernel-data frames), page tables, bitmaps, symbols; pfns 64 apart share a cache slot.
+      const addrs = [
+        ...['node_data', 'nosave_regions', 'orig_bm', 'nr_copy_pages', 'init_uts_ns'].map(
+          (n) => k.symbol(n)!.addr,
+        ),
+        vmemmap + 0xbe142n * 64n,
+        vmemmap + (0xbe142n + 64n * 64n) * 64n,
+        vmemmap + 0x1000n * 64n,
+      ];
+      for (let round = 0; round < 2; round++)
+        for (const a of addrs) expect(k.read(a, 256)).toEqual(mem.kernelMemory.read(a, 256));
+      expect(k.translate(0xffff9263fe141000n)).toBe(0xbe141000);
+      const reads = src.reads;
+      k.read(addrs[0]!, 64);
+      expect(src.reads).toBe(reads); // a cached frame is not read again
+      expect(Buffer.from(encodeDump(d.parts)).equals(Buffer.from(bytes))).toBe(true);
+    }
+  });
+
+  it('an index larger than the limit is refused before it is made (DUMP_TOO_LARGE, --max-mem)', () => {
+    const e = formatError(() => loadDump(bytes, 'big.dump', { maxIndexBytes: 4096 }));
+    expect(e.code).toBe('DUMP_TOO_LARGE');
+    expect(e.oneLine()).toMatch(
+      /^big\.dump at offset 0x[0-9a-f]+: dump holds \d+ frames: their index needs .* more than the 4\.00 KiB allowed \(--max-mem\) \[DUMP_TOO_LARGE\]$/,
+    );
+    const frames = loadDump(bytes).parts.frames.length;
+    const e2 = formatError(() => loadDump(bytes, 'big.dump', { maxIndexBytes: frames * 21 + 10 }));
+    expect(e2.message).toMatch(/\d+ frames and \d+ descriptor runs/);
   });
 });
 

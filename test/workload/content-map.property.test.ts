@@ -2,7 +2,8 @@
  * ContentMap against a plain per-frame oracle: random set (own or foreign src
  * pfns), copy, copyRange, clear and clearRange; every frame's descriptor and
  * the count must match — whether a section keeps its src column implicit
- * (src = base + index) or materialises it.
+ * (src = base + index) or materialises it; and its runs (forEachRun) are the
+ * oracle's maximal runs.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +84,19 @@ describe('ContentMap descriptors', () => {
           );
         }
         for (const [p, d] of o) expect(m.get(p)).toEqual(d);
+        // forEachRun (the dump's DESC): maximal runs of consecutive frames, one kind and seed, consecutive src.
+        const want: number[][] = [];
+        for (const p of [...o.keys()].sort((a, b) => a - b)) {
+          const d = o.get(p)!;
+          const r = want.at(-1);
+          if (r && r[0]! + r[1]! === p && r[2] === d.kind && r[3] === d.seed && r[4]! + r[1]! === d.src)
+            r[1]!++;
+          else want.push([p, 1, d.kind, d.seed, d.src]);
+        }
+        const seeds = m.seedTable();
+        const got: number[][] = [];
+        m.forEachRun((pfn, n, kind, seed, src) => got.push([pfn, n, kind, seeds[seed]!, src]));
+        expect(got).toEqual(want);
       }),
       { numRuns: 25 },
     );

@@ -8,6 +8,8 @@
  * Exit status: 0, or 1 when a batch command failed; a dump that does not load is a one-line
  * error (exit 2). No --json: the output is crash's text (use the library for structured data).
  */
+
+import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
@@ -15,18 +17,42 @@ import { dumpTarget } from '../../inspect/dump-target.js';
 import { InspectSession } from '../../inspect/session.js';
 import type { InspectTarget } from '../../inspect/target.js';
 import { readInput } from '../../node/files.js';
-import { loadDump } from '../../power/dump-load.js';
+import { FileSource } from '../../node/image-file.js';
+import { DEFAULT_DUMP_INDEX_BYTES, loadDump } from '../../power/dump-load.js';
+import type { ReadSource } from '../../power/image/source.js';
+import { humanBytes } from '../../util/hex.js';
 import { libProgram, runBatch, runInteractive, splitCommands } from '../crash-repl.js';
 import type { CliIo } from '../io.js';
+import { parseMaxMem } from '../limits.js';
 
 export interface CrashCliOptions {
   command?: string[];
   input?: string;
   lib?: boolean;
+  maxMem?: number;
 }
 
-/** Turns the bytes of a dump file into what the inspector reads. */
-export type CrashTargetLoader = (bytes: Uint8Array, file: string) => InspectTarget;
+/**
+ * Turns a dump file into what the inspector reads: a regular file comes as a
+ * random-access source (read as pages are read, whatever its size), anything
+ * else (a pipe, a device) as its bytes, bounded by the input limit.
+ */
+export type CrashTargetLoader = (
+  input: Uint8Array | ReadSource,
+  file: string,
+  opts: { maxIndexBytes?: number },
+) => InspectTarget;
+
+/** The dump file as the loader takes it. */
+function openDump(file: string): Uint8Array | ReadSource {
+  let regular = false;
+  try {
+    regular = statSync(file).isFile();
+  } catch {
+    /* readInput names the file and the errno */
+  }
+  return regular ? new FileSource(file) : readInput(file);
+}
 
 /** Where commands come from when neither -c nor -i is given and stdin is not a terminal. */
 export interface CrashStdin {
@@ -79,17 +105,22 @@ export function registerCrash(loader: CrashTargetLoader, stdin: () => CrashStdin
       .option('-c, --command <commands...>', 'run these commands (separated by ;) and exit')
       .option('-i, --input <file>', 'run the commands in FILE (one per line) and exit')
       .option('--lib', 'print the TypeScript library calls that give the same answers instead of running')
+      .option(
+        '--max-mem <size>',
+        `host memory for the dump's frame and descriptor index (default ${humanBytes(DEFAULT_DUMP_INDEX_BYTES)}; frame bytes are read from the file as they are needed)`,
+        parseMaxMem,
+      )
       .addHelpText(
         'after',
         '\nWithout -c/-i, commands are read from stdin when it is not a terminal, else an interactive\n' +
           '`crash> ` prompt starts (history, Tab completion; `q` quits). `help` lists the commands.',
       )
       .action(async (file: string, o: CrashCliOptions) => {
-        const target = loader(readInput(file), file);
+        const target = loader(openDump(file), file, { maxIndexBytes: o.maxMem });
         io.exitCode = await runCrash(target, file, o, io, stdin());
       });
   };
 }
 
 /** `hiblab crash` over hiblab-dump v2 files (`hiblab run --dump`). */
-export const register = registerCrash((bytes, file) => dumpTarget(loadDump(bytes, file), file));
+export const register = registerCrash((input, file, opts) => dumpTarget(loadDump(input, file, opts), file));

@@ -22,16 +22,16 @@ import type { Command } from 'commander';
 import { ModelError, UsageError } from '../../errors.js';
 import { NodeChunkPool } from '../../node/compress-pool.js';
 import {
+  AtomicFileWriter,
   assertWritable,
   publishFile,
   readE820Input,
   readTextInput,
   tempPathFor,
-  writeFileAtomic,
 } from '../../node/files.js';
 import { openImageSource } from '../../node/image-file.js';
 import { FileSwapDevice } from '../../node/swap-file.js';
-import { makeDump } from '../../power/dump.js';
+import { writeDump } from '../../power/dump.js';
 import type { EventSink } from '../../power/events.js';
 import { getProfile } from '../../profiles/index.js';
 import { runJson, runTextChunks } from '../../report/run.js';
@@ -208,21 +208,28 @@ export function register(program: Command, io: CliIo): void {
           // The last machine that ran: the resume boot, else the modelled hibernating boot.
           const last = r.resume ?? (r.suspend.machine ? r.suspend : undefined);
           if (!last) throw new ModelError('DUMP_NO_MACHINE', `${sc.name}: no machine ran to dump`);
-          writeFileAtomic(
-            opts.dump,
-            makeDump({
-              scenarioName: sc.name,
-              scenarioYaml: yaml,
-              verdict: r.verdict,
-              reason: r.reason,
-              machine: last.machine,
-              content: last.content,
-              oops: rr?.oops ?? r.suspend.oops,
-              stats: rr?.stats,
-              console: { suspend: r.suspend.console, resume: r.resume?.console ?? [] },
-            }),
-            Boolean(opts.force),
-          );
+          // Streamed frame by frame into the temporary file, published when complete.
+          const w = new AtomicFileWriter(opts.dump, Boolean(opts.force));
+          try {
+            writeDump(
+              {
+                scenarioName: sc.name,
+                scenarioYaml: yaml,
+                verdict: r.verdict,
+                reason: r.reason,
+                machine: last.machine,
+                content: last.content,
+                oops: rr?.oops ?? r.suspend.oops,
+                stats: rr?.stats,
+                console: { suspend: r.suspend.console, resume: r.resume?.console ?? [] },
+              },
+              w,
+            );
+            w.commit();
+          } catch (e) {
+            w.abort();
+            throw e;
+          }
         }
         if (r.expectation && !r.expectation.ok) io.exitCode = 1;
         if (opts.json) io.out(toJson(runJson(r)));
