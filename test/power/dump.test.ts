@@ -146,16 +146,8 @@ describe('seed-000 dump (the crashed RHEL 7 resume kernel)', () => {
     expect(described).toBeGreaterThan(100_000);
     expect(bytes.length).toBeLessThan((described * 4096) / 10);
   });
-});
 
-describe('large dumps: streamed writing, lazy reading', () => {
-  let r: RunResult;
-  let bytes: Uint8Array;
-  beforeAll(async () => {
-    r = await runBuiltin('seed-000');
-    bytes = dumpOf(r, 'resume');
-  }, 300_000);
-
+  // Large dumps: streamed writing, lazy reading.
   it('writeDump() streams exactly the bytes encodeDump(dumpParts()) makes, pieces at increasing offsets', () => {
     for (const which of ['resume', 'suspend'] as const) {
       const ref = encodeDump(dumpParts(dumpInput(r, which)));
