@@ -4,10 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { HiblabError } from '../errors.js';
-import { COMMANDS } from './commands/index.js';
+import { loadCommands, type RegisterCommand } from './commands/index.js';
 import type { CliIo } from './io.js';
 
-export function buildProgram(io: CliIo): Command {
+export function buildProgram(io: CliIo, commands: readonly RegisterCommand[]): Command {
   const program = new Command();
   program
     .name('hiblab')
@@ -18,13 +18,13 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  for (const register of COMMANDS) register(program, io);
+  for (const register of commands) register(program, io);
   return program;
 }
 
 /** Run the CLI with `argv` (without node and script), returning the exit status. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io);
+  const program = buildProgram(io, await loadCommands(argv));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return io.exitCode;

@@ -34,7 +34,7 @@ import type { Buddy } from '../mm/buddy.js';
 import type { Memblock } from '../mm/memblock.js';
 import { PAGE_SIZE, type PageContentProvider } from '../mm/phys-mem.js';
 import type { Sections } from '../mm/sparse.js';
-import { PG_INIT, type StructPages } from '../mm/struct-page.js';
+import { type PageColumns, PG_INIT, type StructPages } from '../mm/struct-page.js';
 import type { Zones } from '../mm/zones.js';
 import { off, sizeOf } from '../profiles/structs/define.js';
 import type { KernelProfile } from '../profiles/types.js';
@@ -110,6 +110,8 @@ export class KernelData implements PageContentProvider {
   private readonly freeAreaSize: number;
   private readonly zoneFreeArea: number;
   private readonly nrZones: number;
+  /** One vmemmap frame's struct pages as fill() reads them (reused: no allocation per frame). */
+  private readonly cols: PageColumns;
 
   constructor(readonly st: KernelDataState) {
     const p = st.profile;
@@ -120,6 +122,14 @@ export class KernelData implements PageContentProvider {
     this.freeAreaSize = sizeOf(t, 'free_area');
     this.zoneFreeArea = off(t, 'zone', 'free_area');
     this.nrZones = maxNrZones(p);
+    const perFrame = Math.ceil(PAGE_SIZE / this.L.size);
+    this.cols = {
+      f: new Uint32Array(perFrame),
+      r: new Int32Array(perFrame),
+      m: new Int32Array(perFrame),
+      p: new Int32Array(perFrame),
+      nd: new Int32Array(perFrame),
+    };
     const secs = st.sections;
     this.presentIndex = new Int32Array(secs.count).fill(-1);
     const allocs = st.memblock.allocations;
@@ -242,8 +252,18 @@ export class KernelData implements PageContentProvider {
         const pages = this.st.pages;
         const z0 = pages.zoneOf(first);
         const same = pages.zoneOf(first + perFrame - 1) === z0;
-        for (let i = 0; i < perFrame; i++)
-          this.writeStructPage(first + i, dv, i * this.L.size, same ? z0 : pages.zoneOf(first + i));
+        const cols = this.cols;
+        const size = this.L.size;
+        if (pages.readPages(first, perFrame, cols) && same) {
+          // One record, no free-list links, one zone: equal bytes, serialised once and copied.
+          this.writeStructPage(cols, 0, dv, 0, z0);
+          const bytes = perFrame * size;
+          if (cols.f[0]! & PG_INIT)
+            for (let len = size; len < bytes; len *= 2) dst.copyWithin(len, 0, Math.min(len, bytes - len));
+        } else {
+          for (let i = 0; i < perFrame; i++)
+            this.writeStructPage(cols, i, dv, i * size, same ? z0 : pages.zoneOf(first + i));
+        }
       }
     }
     const objs = this.placed.get(pfn);
@@ -316,30 +336,28 @@ export class KernelData implements PageContentProvider {
   private readonly extra: number[] = [];
 
   /**
-   * The struct page of a valid `pfn` in zone `zone` at dv[o] (a zeroed frame):
-   * page->flags = pageflags | zone | last_cpupid (StructPages.flagsWord()), the
-   * counts, private, and a free block head's lru links. No object or BigInt per
-   * page but for the lru links.
+   * The struct page read into cols[i] (StructPages.readPages()), of a page in
+   * zone `zone`, at dv[o] (a zeroed frame): page->flags = pageflags | zone |
+   * last_cpupid (StructPages.flagsWord()), the counts, private, and a free
+   * block head's lru links. No object or BigInt per page.
    */
-  private writeStructPage(pfn: number, dv: DataView, o: number, zone: number): void {
-    const { pages, buddy } = this.st;
-    const s = pages.peek(pfn);
-    const flags = s.flags;
+  private writeStructPage(cols: PageColumns, i: number, dv: DataView, o: number, zone: number): void {
+    const flags = cols.f[i]!;
     if (!(flags & PG_INIT)) return;
-    const { mapcount, refcount, node } = s;
-    const priv = s.private;
     const L = this.L;
     if (this.extra[2 * zone] === undefined) {
-      const x = pages.flagsExtra(zone);
+      const x = this.st.pages.flagsExtra(zone);
       this.extra[2 * zone] = Number(x & 0xffffffffn);
       this.extra[2 * zone + 1] = Number(x >> 32n);
     }
     dv.setUint32(o + L.flags, ((flags & ~PG_INIT) | this.extra[2 * zone]!) >>> 0, true);
     dv.setUint32(o + L.flags + 4, this.extra[2 * zone + 1]!, true);
-    dv.setInt32(o + L.mapcount, mapcount, true);
-    dv.setInt32(o + L.refcount, refcount, true);
-    dv.setUint32(o + L.private, priv >>> 0, true);
+    dv.setInt32(o + L.mapcount, cols.m[i]!, true);
+    dv.setInt32(o + L.refcount, cols.r[i]!, true);
+    dv.setUint32(o + L.private, cols.p[i]! >>> 0, true);
+    const node = cols.nd[i]!;
     if (node >= 0) {
+      const buddy = this.st.buddy;
       const z = buddy.nodeZone(node);
       const order = buddy.nodeOrder(node);
       this.writeLru(dv, o + L.lru, buddy.nodeNext(node), z, order);

@@ -1252,4 +1252,206 @@ export class StructPages {
     s[o + 4] = 0;
     s[o + 5] = -1;
   }
+
+  // ---- bulk reads (kernel-data.ts serialises a vmemmap frame; machine/state.ts digests) ----
+
+  /**
+   * peek() of the n struct pages [pfn, pfn + n) — inside one present section —
+   * into `out`'s columns (index 0 is pfn), filled run by run over the
+   * section's and chunks' forms: a uniform run with one fill per column, an
+   * ARRAYS chunk from its palette bytes and its sorted node list, instead of
+   * one peek() per page. Returns true when all n pages read one record and
+   * none has a free-list node (their struct pages serialise to equal bytes
+   * within one zone).
+   */
+  readPages(pfn: number, n: number, out: PageColumns): boolean {
+    const { f, r, m, p, nd } = out;
+    const sec = this.secOf(pfn);
+    const k = this.kind[sec];
+    if (k === KIND_UNIFORM) {
+      f.fill(this.uFlags[sec]!, 0, n);
+      r.fill(this.uRef[sec]!, 0, n);
+      m.fill(this.uMap[sec]!, 0, n);
+      p.fill(this.uPriv[sec]!, 0, n);
+      nd.fill(-1, 0, n);
+      return true;
+    }
+    const cp = this.chunkPages;
+    const base = sec * this.sections.pfnsPerSection;
+    for (let q = pfn, end = pfn + n; q < end; ) {
+      const c = Math.floor((q - base) / cp);
+      const cs = base + c * cp;
+      const e = Math.min(end, cs + cp);
+      const i0 = q - pfn;
+      const i1 = e - pfn;
+      let node = this.nodeBase[sec]! + c;
+      let ck = CK_FREE_MAX;
+      if (k === KIND_CHUNKED) {
+        const t = this.tables[sec]!;
+        const o = c * CHUNK_FIELDS;
+        ck = t.st[o]!;
+        if (ck === CK_UNIFORM) {
+          f.fill(t.st[o + 1]! >>> 0, i0, i1);
+          r.fill(t.st[o + 2]!, i0, i1);
+          m.fill(t.st[o + 3]!, i0, i1);
+          p.fill(t.st[o + 4]!, i0, i1);
+          nd.fill(-1, i0, i1);
+        } else if (ck === CK_ARRAYS) {
+          readChunkPages(t.arrs[c]!, q - cs, i0, i1, out);
+        } else node = t.st[o + 5]!;
+      }
+      if (ck === CK_FREE_MAX) {
+        // One max-order free block: the tails, and its head where the range holds it.
+        f.fill(PG_INIT, i0, i1);
+        r.fill(0, i0, i1);
+        m.fill(-1, i0, i1);
+        p.fill(0, i0, i1);
+        nd.fill(-1, i0, i1);
+        if (q === cs) {
+          m[i0] = this.buddyMapcount;
+          p[i0] = this.maxOrder;
+          nd[i0] = node;
+        }
+      }
+      q = e;
+    }
+    const f0 = f[0]!;
+    const r0 = r[0]!;
+    const m0 = m[0]!;
+    const p0 = p[0]!;
+    for (let i = 0; i < n; i++) {
+      if (f[i] !== f0 || r[i] !== r0 || m[i] !== m0 || p[i] !== p0 || nd[i] !== -1) return false;
+    }
+    return true;
+  }
+
+  /**
+   * forEachStateRun() with an ARRAYS chunk walked by runs of one palette
+   * index (one comparison per page, the record read once per run) instead of
+   * four accessor calls per page: the same calls with the same arguments
+   * (equal neighbouring states still merge into one run), for digests over a
+   * memmap whose placed workload left most chunks page by page.
+   */
+  forEachStateRunBulk(
+    spfn: number,
+    epfn: number,
+    fn: (flags: number, refcount: number, mapcount: number, priv: number, n: number) => void,
+  ): void {
+    const per = this.sections.pfnsPerSection;
+    const cp = this.chunkPages;
+    const buddy = this.buddyMapcount;
+    const max = this.maxOrder;
+    let cf = 0;
+    let cr = 0;
+    let cm = 0;
+    let cpv = 0;
+    let cn = 0;
+    const put = (f: number, r: number, m: number, p: number, n: number): void => {
+      if (n <= 0) return;
+      if (cn > 0 && f === cf && r === cr && m === cm && p === cpv) {
+        cn += n;
+        return;
+      }
+      if (cn > 0) fn(cf, cr, cm, cpv, cn);
+      cf = f;
+      cr = r;
+      cm = m;
+      cpv = p;
+      cn = n;
+    };
+    const freeMax = (p: number, e: number): void => {
+      if (p % cp === 0) {
+        put(PG_INIT, 0, buddy, max, 1);
+        p++;
+      }
+      put(PG_INIT, 0, -1, 0, e - p);
+    };
+    for (let pfn = spfn; pfn < epfn; ) {
+      const sec = Math.floor(pfn / per);
+      const base = sec * per;
+      const secEnd = Math.min(epfn, base + per);
+      const k = sec < this.kind.length ? this.kind[sec] : KIND_ABSENT;
+      if (k === KIND_UNIFORM) {
+        put(this.uFlags[sec]!, this.uRef[sec]!, this.uMap[sec]!, this.uPriv[sec]!, secEnd - pfn);
+      } else if (k === KIND_FREE_MAX) {
+        for (let p = pfn; p < secEnd; ) {
+          const e = Math.min(secEnd, p - (p % cp) + cp);
+          freeMax(p, e);
+          p = e;
+        }
+      } else if (k === KIND_CHUNKED) {
+        const t = this.tables[sec]!;
+        const s = t.st;
+        for (let p = pfn; p < secEnd; ) {
+          const c = Math.floor((p - base) / cp);
+          const cs = base + c * cp;
+          const e = Math.min(secEnd, cs + cp);
+          const o = c * CHUNK_FIELDS;
+          const ck = s[o];
+          if (ck === CK_UNIFORM) put(s[o + 1]! >>> 0, s[o + 2]!, s[o + 3]!, s[o + 4]!, e - p);
+          else if (ck === CK_FREE_MAX) freeMax(p, e);
+          else {
+            const a = t.arrs[c]!;
+            const idx = a.idx;
+            const rec = a.rec;
+            for (let i = p - cs, ie = e - cs; i < ie; ) {
+              const x = idx[i]!;
+              let j = i + 1;
+              while (j < ie && idx[j] === x) j++;
+              const b = x << 2;
+              put(rec[b]! >>> 0, rec[b + 1]!, rec[b + 2]!, rec[b + 3]!, j - i);
+              i = j;
+            }
+          }
+          p = e;
+        }
+      }
+      pfn = secEnd;
+    }
+    if (cn > 0) fn(cf, cr, cm, cpv, cn);
+  }
+}
+
+/** Per-page columns StructPages.readPages() fills (one entry per struct page read). */
+export interface PageColumns {
+  f: Uint32Array;
+  r: Int32Array;
+  m: Int32Array;
+  p: Int32Array;
+  /** Buddy free-list node, -1 where none. */
+  nd: Int32Array;
+}
+
+/**
+ * Pages [from, from + (i1 - i0)) of an ARRAYS chunk into out[i0, i1): each
+ * page's record through its palette byte, the nodes from the sorted list
+ * (what PageChunk.nd() answers per page: the first entry at the page).
+ */
+function readChunkPages(a: PageChunk, from: number, i0: number, i1: number, out: PageColumns): void {
+  const { f, r, m, p, nd } = out;
+  const idx = a.idx;
+  const rec = a.rec;
+  for (let i = i0, j = from; i < i1; i++, j++) {
+    const b = idx[j]! << 2;
+    f[i] = rec[b]!;
+    r[i] = rec[b + 1]!;
+    m[i] = rec[b + 2]!;
+    p[i] = rec[b + 3]!;
+  }
+  nd.fill(-1, i0, i1);
+  const nN = a.nN;
+  if (nN === 0) return;
+  const off = a.nOff;
+  const to = from + (i1 - i0);
+  let lo = 0;
+  let hi = nN;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (off[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < nN && off[k]! < to; k++) {
+    if (k > lo && off[k - 1] === off[k]) continue;
+    nd[i0 + off[k]! - from] = a.nVal[k]!;
+  }
 }

@@ -27,7 +27,6 @@ import { contentCalibration } from '../workload/calibration.js';
 import { ContentKind } from '../workload/content.js';
 import { ContentMap } from '../workload/content-map.js';
 import { WorkloadPlacer } from '../workload/place.js';
-import { runHmmStory } from './hmm-story.js';
 import { type ImageOpener, openScenarioImage, type RealImageInfo } from './image-suspend.js';
 import { checkModelSize, DEFAULT_HOST_BUDGET_BYTES, DEFAULT_MAX_MODEL_BYTES } from './limits.js';
 import { deriveSeed } from './load.js';
@@ -259,7 +258,10 @@ export async function runScenario(
   const r = isImageSuspend(sc.suspend)
     ? await runImageStory(sc, io, events)
     : sc.hmm
-      ? await runHmmStory(sc, (hooks) => runStory(sc, io, events, plan, hooks))
+      ? // Imported on use: the HMM story's driver and user-memory model are ~35 modules of start-up.
+        await (await import('./hmm-story.js')).runHmmStory(sc, (hooks) =>
+          runStory(sc, io, events, plan, hooks),
+        )
       : await runStory(sc, io, events, plan);
   if (plan) r.plan = true;
   events?.({ type: 'verdict', verdict: r.verdict, reason: r.reason });

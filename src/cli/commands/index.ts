@@ -1,29 +1,36 @@
 /**
  * The CLI's commands, one file each. A command module exports
  * `register(program, io)` which adds its subcommand to the commander program.
+ * Modules are imported on demand (loadCommands): `hiblab run` does not load
+ * the inspector, diagnose or the hmm tests (~60 modules of start-up).
  */
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
-import { register as boot } from './boot.js';
-import { register as crash } from './crash.js';
-import { register as diagnose } from './diagnose.js';
-import { register as e820 } from './e820.js';
-import { register as hmmTests } from './hmm-tests.js';
-import { register as image } from './image.js';
-import { register as resume } from './resume.js';
-import { register as run } from './run.js';
-import { register as scenarios } from './scenarios.js';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const COMMANDS: RegisterCommand[] = [
-  boot,
-  crash,
-  diagnose,
-  e820,
-  hmmTests,
-  image,
-  resume,
-  run,
-  scenarios,
-];
+/** Command name → its module, in the order `hiblab --help` lists them. */
+const MODULES: Record<string, () => Promise<{ register: RegisterCommand }>> = {
+  boot: () => import('./boot.js'),
+  crash: () => import('./crash.js'),
+  diagnose: () => import('./diagnose.js'),
+  e820: () => import('./e820.js'),
+  'hmm-tests': () => import('./hmm-tests.js'),
+  image: () => import('./image.js'),
+  resume: () => import('./resume.js'),
+  run: () => import('./run.js'),
+  scenarios: () => import('./scenarios.js'),
+};
+
+/**
+ * The register functions for a command line: only its command's when argv
+ * starts with a command name (commander then sees the same subcommand, its
+ * options, help and errors); every command otherwise (top-level help, `help`,
+ * an unknown command and its suggestions).
+ */
+export async function loadCommands(argv: readonly string[]): Promise<RegisterCommand[]> {
+  const first = argv[0];
+  const names = first !== undefined && Object.hasOwn(MODULES, first) ? [first] : Object.keys(MODULES);
+  const mods = await Promise.all(names.map((n) => MODULES[n]!()));
+  return mods.map((m) => m.register);
+}
