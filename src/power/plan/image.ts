@@ -107,7 +107,27 @@ export class PlannedImage {
       }
     }
     this.curRun = r;
+    this.lastK = k;
     return this.runPfn[r]! + (k - this.runIdx[r]!);
+  }
+
+  /** Data-page ordinal of the last copyFrameOf() that found a frame. */
+  private lastK = 0;
+
+  /**
+   * After copyFrameOf(pfn) returned frame f ≥ 0: how many of pfn + 1 … pfn +
+   * max, at most, have frames f + 1, f + 2, … (what copyFrameOf() of each
+   * would return) — the rest of pfn's data run of the list within the rest of
+   * f's copy-frame run.
+   */
+  copyFrameRunAfter(pfn: number, max: number): number {
+    const L = this.list;
+    const r = L.runAtOrBelow(pfn);
+    const inList = L.runStart(r) + L.runLength(r) - 1 - pfn;
+    const c = this.curRun;
+    const end = c + 1 < this.runs ? this.runIdx[c + 1]! : this.dataPages;
+    const inCopy = end - 1 - this.lastK;
+    return Math.max(0, Math.min(max, inList, inCopy));
   }
 
   /**

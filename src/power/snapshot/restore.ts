@@ -275,12 +275,9 @@ export class SnapshotRestore {
     // 3.10 pops the list as it is.
     s.safePages.popRun(k);
     if (this.m.profile.hibernation.safePageRecycling) {
-      const mem = this.m.mem;
-      for (let i = 0; i < k; i++) {
-        const c = copy0 + i * step;
-        mem.discard(c);
-        s.content.clear(c);
-      }
+      // Each frame's discard() and clear() touch that frame only: the discards at once.
+      this.m.mem.discardStrided(copy0, step, k);
+      for (let i = 0; i < k; i++) s.content.clear(copy0 + i * step);
     }
     this.pbePhys = this.chain!.addRun(k, copy0, step, pfn + 1);
     this.pblistDirty = true;
@@ -293,8 +290,15 @@ export class SnapshotRestore {
   private advanceOrig(pfn: number, k: number, who: string): number {
     const orig = this.origBm!;
     let got = -1;
-    for (let i = 0; i < k; i++) got = orig.nextPfn();
     const last = pfn + k;
+    const b = this.runBlocks();
+    if (b !== null && runOfSetInAll([b.all[0]!], null, pfn + 1, k) === k) {
+      // The run's peek found pfn+1 … pfn+k set in orig_bm, and the position is after pfn (the
+      // last next_pfn() returned it): those k calls return them and leave it after pfn+k.
+      orig.positionAfter(last);
+      return last;
+    }
+    for (let i = 0; i < k; i++) got = orig.nextPfn();
     if (got !== last)
       throw new ModelError(
         'RESTORE_RUN',

@@ -242,11 +242,16 @@ export function swsuspSave(
         if (mem.isMaterialised(pfn)) slow(pfn);
         else {
           const k = zeroMode ? content.kind(pfn) : -1;
-          if (zeroMode && (k === ContentKind.NONE || k === ContentKind.ZERO)) {
+          // 6.6+ kernel-data frame: its provider's zero test (frameIsZero()'s), or its bytes.
+          const kz = k === ContentKind.KDATA ? content.kdataIsZero(pfn) : false;
+          if (zeroMode && (k === ContentKind.NONE || k === ContentKind.ZERO || kz === true)) {
             flush();
             zeroPage(pfn);
-          } else if (zeroMode && k === ContentKind.KDATA) slow(pfn);
+          } else if (kz === undefined) slow(pfn);
           else {
+            // Generated contents, or (6.6+) a kernel-data frame its provider knows is not all
+            // zero (the memmap of a big machine: tens of millions of frames): part of the
+            // descriptor run, as copyFrame() would copy it.
             const dst = cc.current;
             if (pn > 0 && ps + pn === pfn && pd + pn === dst) pn++;
             else {
