@@ -441,6 +441,40 @@ export class ContentMap implements PageContentProvider {
   }
 
   /**
+   * How many of frames pfn + i here and otherPfn + i of `other` (i = 0 … n - 1),
+   * from the first, pass sameDescriptor() — a section's columns read once per
+   * stretch, the two-descriptor case (a restored page and its copy frame) inline.
+   */
+  sameDescriptorRun(pfn: number, other: ContentMap, otherPfn: number, n: number): number {
+    for (let i = 0; i < n; ) {
+      const a0 = pfn + i;
+      const b0 = otherPfn + i;
+      const ai0 = a0 % PER_SECTION;
+      const bi0 = b0 % PER_SECTION;
+      const span = Math.min(n - i, PER_SECTION - ai0, PER_SECTION - bi0);
+      const da = this.section(a0, false);
+      const db = other.section(b0, false);
+      for (let k = 0; k < span; k++) {
+        const ka = da ? da.kind[ai0 + k]! : ContentKind.NONE;
+        const kb = db ? db.kind[bi0 + k]! : ContentKind.NONE;
+        if (ka > ContentKind.ZERO && kb > ContentKind.ZERO) {
+          // Both described, neither zero: resolve()'s fields compared in place.
+          const ai = ai0 + k;
+          const bi = bi0 + k;
+          if (ka !== kb || srcAt(da!, ai) !== srcAt(db!, bi)) return i + k;
+          const same =
+            ka === ContentKind.KDATA
+              ? this.sources[seedAt(da!, ai)] === other.sources[seedAt(db!, bi)]
+              : this.seeds[seedAt(da!, ai)] === other.seeds[seedAt(db!, bi)];
+          if (!same) return i + k;
+        } else if (!this.sameDescriptor(a0 + k, other, b0 + k)) return i + k;
+      }
+      i += span;
+    }
+    return n;
+  }
+
+  /**
    * PageContentProvider.generatedDescriptor(): when frame `pfn` holds a page
    * generatePage() makes from its descriptor alone (not kernel data), write
    * (kind, seed value, src) at out[at..at+2] and return true — without

@@ -131,18 +131,26 @@ export class PlannedImage {
   }
 
   /**
-   * The copy frames of data pages 0, 1, … in order (the plan's verification):
-   * each call of the reader returns the next one, walking the runs; -1 past the last.
+   * The copy frames of data pages in order (the plan's verification): a
+   * cursor over the runs. `at(k)` for k ascending returns data page k's
+   * frame (-1 past the last) and leaves in `left` how many data pages from k
+   * on have consecutive frames (frame, frame + 1, …).
    */
-  copyFrameReader(): () => number {
+  copyFrameCursor(): { at(k: number): number; left: number } {
     let r = 0;
-    let k = 0;
-    return () => {
-      if (k >= this.dataPages) return -1;
-      while (r + 1 < this.runs && this.runIdx[r + 1]! <= k) r++;
-      const f = this.runPfn[r]! + (k - this.runIdx[r]!);
-      k++;
-      return f;
+    const self = this;
+    return {
+      left: 0,
+      at(k: number): number {
+        if (k >= self.dataPages) {
+          this.left = 0;
+          return -1;
+        }
+        while (r + 1 < self.runs && self.runIdx[r + 1]! <= k) r++;
+        const end = r + 1 < self.runs ? self.runIdx[r + 1]! : self.dataPages;
+        this.left = end - k;
+        return self.runPfn[r]! + (k - self.runIdx[r]!);
+      },
     };
   }
 
