@@ -3,7 +3,8 @@
  * pages at once) against copyFrameOf() page by page: after copyFrameOf(pfn)
  * = f, the next r pfns have frames f + 1 … f + r and pfn + r + 1 (within
  * `max`) does not continue it — on random pfn lists (data and zero runs) and
- * copy frames (runs of consecutive frames and jumps).
+ * copy frames (runs of consecutive frames and jumps); addCopyFrames() of
+ * stretches against addCopyFrame() frame by frame.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +54,26 @@ describe('PlannedImage.copyFrameRunAfter', () => {
             img.addCopyFrame(f++);
             k++;
           }
+          // addCopyFrames() of the same frames in stretches of consecutive frames (cut anywhere).
+          const img2 = new PlannedImage(
+            {} as Machine,
+            {} as ContentMap,
+            list,
+            new Uint8Array(4096),
+            new Uint8Array(4096),
+            1,
+            1,
+          );
+          const seq: number[] = [];
+          for (let q = 0; q < list.dataCount; q++) seq.push(img.copyFrameCursor().at(q));
+          for (let q = 0; q < seq.length; ) {
+            let n = 1;
+            while (q + n < seq.length && seq[q + n] === seq[q]! + n && (q + n) % 5 !== 0) n++;
+            img2.addCopyFrames(seq[q]!, n);
+            q += n;
+          }
+          for (let p = 98; p < pfn + 2; p++) expect(img2.copyFrameOf(p)).toBe(img.copyFrameOf(p));
+          expect(img2.copyRuns).toBe(img.copyRuns);
           const end = pfn + 2;
           for (let p = 98; p < end; p++) {
             const want: number[] = [];

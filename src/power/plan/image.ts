@@ -58,9 +58,14 @@ export class PlannedImage {
 
   /** Record the copy frame of the next data page (in copy_bm order). */
   addCopyFrame(pfn: number): void {
+    this.addCopyFrames(pfn, 1);
+  }
+
+  /** addCopyFrame(pfn), addCopyFrame(pfn + 1), … n times (n ≥ 1): frames of a copy_bm run. */
+  addCopyFrames(pfn: number, n: number): void {
     const r = this.runs;
     if (r > 0 && this.runPfn[r - 1]! + (this.dataPages - this.runIdx[r - 1]!) === pfn) {
-      this.dataPages++;
+      this.dataPages += n;
       return;
     }
     if (r === this.runIdx.length) {
@@ -75,7 +80,7 @@ export class PlannedImage {
     this.runIdx[r] = this.dataPages;
     this.runPfn[r] = pfn;
     this.runs++;
-    this.dataPages++;
+    this.dataPages += n;
   }
 
   /**

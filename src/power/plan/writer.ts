@@ -93,12 +93,14 @@ export async function planWriteImage(save: PlannedSave, opts: WriteImageOptions)
   const mem = machine.mem;
   forEachSetRun(copy, 0, (start, n) => {
     const take = Math.min(n, want - got);
-    for (let c = start, e = start + take; c < e; c++) {
-      image.addCopyFrame(c);
-      if (codec) {
-        estimate += mem.isMaterialised(c)
-          ? KERNEL_OBJECT_BYTES[codec]
-          : estimatedPageBytes(codec, content.kind(c));
+    if (take > 0) image.addCopyFrames(start, take);
+    // Page by page, in order (the sum is a float): a stretch of frames without bytes, then one with.
+    for (let c = start, e = start + take; codec && c < e; ) {
+      for (const plain = c + mem.unmaterialisedRun(c, e - c); c < plain; c++)
+        estimate += estimatedPageBytes(codec, content.kind(c));
+      if (c < e) {
+        estimate += KERNEL_OBJECT_BYTES[codec];
+        c++;
       }
     }
     got += take;
