@@ -509,6 +509,22 @@ export class ContentMap implements PageContentProvider {
     return this.sources[seedAt(d!, i)]!.isZeroFrame?.(srcAt(d!, i));
   }
 
+  /** counts[kind(p)]++ for every frame p of pfn … pfn + n - 1 (counts: 256 entries), a section at a time. */
+  countKinds(pfn: number, n: number, counts: Float64Array): void {
+    const ks = this.kernelSource;
+    for (let i = 0; i < n; ) {
+      const p0 = pfn + i;
+      const i0 = p0 % PER_SECTION;
+      const span = Math.min(n - i, PER_SECTION - i0);
+      const kinds = this.section(p0, false)?.kind;
+      for (let k = 0; k < span; k++) {
+        const kind = kinds ? kinds[i0 + k]! : ContentKind.NONE;
+        counts[kind === ContentKind.NONE && ks?.covers(p0 + k) ? ContentKind.KDATA : kind]!++;
+      }
+      i += span;
+    }
+  }
+
   kind(pfn: number): number {
     const d = this.section(pfn, false);
     const k = d ? d.kind[pfn % PER_SECTION]! : ContentKind.NONE;

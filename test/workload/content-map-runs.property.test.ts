@@ -2,7 +2,7 @@
  * ContentMap's run forms against their per-frame forms: copyRunFromMap()
  * (plan mode's store of a run of loaded pages) against copyFromMap() — or
  * clear() where it returns false — frame by frame, and copyRange() against
- * copy() frame by frame, over frames holding none, ZERO, generated pages and
+ * copy() frame by frame and countKinds() against kind(), over frames holding none, ZERO, generated pages and
  * kernel-data frames (a map's own kernel source, or copies naming another
  * machine's provider), across a section boundary, with steps ±1 and 2.
  */
@@ -85,6 +85,27 @@ describe('ContentMap run forms', () => {
             if (!b.copyFromMap(src, from + i, to + i * step)) b.clear(to + i * step);
           }
           expect(dump(a, provs)).toEqual(dump(b, provs));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('countKinds() counts kind() frame by frame', () => {
+    fc.assert(
+      fc.property(
+        fc.array(frame, { minLength: SPAN, maxLength: SPAN }),
+        fc.integer({ min: -8, max: SPAN }),
+        fc.integer({ min: 0, max: SPAN + 16 }),
+        fc.tuple(fc.nat(SPAN), fc.nat(SPAN)),
+        (fa, from0, n, [lo, hi]) => {
+          const provs = [provider(BASE + lo, BASE + hi), provider(0, 1 << 30), provider(0, 1 << 30)];
+          const m = makeMap(fa, provs[0]!, provs);
+          const got = new Float64Array(256);
+          m.countKinds(BASE + from0, n, got);
+          const want = new Float64Array(256);
+          for (let p = BASE + from0; p < BASE + from0 + n; p++) want[m.kind(p)]!++;
+          expect(Array.from(got)).toEqual(Array.from(want));
         },
       ),
       { numRuns: 300 },
