@@ -349,6 +349,20 @@ export class SnapshotRestore {
     let secValid = false;
     let last = -1;
     let lastZero = -1;
+    // The extent that held the last present pfn (meta pages list ascending pfns: mostly the same).
+    let extLo = 0;
+    let extHi = 0;
+    // Pending run of set_bit()s: pfns [rs, rs + rn), zero pages or not (quiet bits: their
+    // order does not matter; the positions are set in the finally below).
+    let rs = 0;
+    let rn = 0;
+    let rz = false;
+    const flush = (): void => {
+      if (rn === 0) return;
+      cw.setRange(rs, rs + rn);
+      if (rz) zw!.setRange(rs, rs + rn);
+      rn = 0;
+    };
     try {
       for (let j = 0; j < 512; j++) {
         // The u64 as two u32 halves (no BigInt per entry); the exact value only for the error paths.
@@ -371,18 +385,27 @@ export class SnapshotRestore {
           }
           valid = secValid && pfn >= 0 && Number.isInteger(pfn);
         }
-        let present = false;
-        for (const e of ext) {
-          if (pfn >= e.start && pfn < e.end) {
-            present = true;
-            break;
+        let present = pfn >= extLo && pfn < extHi;
+        if (!present) {
+          for (const e of ext) {
+            if (pfn >= e.start && pfn < e.end) {
+              present = true;
+              extLo = e.start;
+              extHi = e.end;
+              break;
+            }
           }
         }
         if ((!h.unpackRequiresPfnValid || valid) && present) {
-          cw.set(pfn);
+          if (rn > 0 && pfn === rs + rn && zero === rz) rn++;
+          else {
+            flush();
+            rs = pfn;
+            rn = 1;
+            rz = zero;
+          }
           last = pfn;
           if (zero) {
-            zw!.set(pfn);
             lastZero = pfn;
             this.nrZeroPages++;
           }
@@ -400,6 +423,7 @@ export class SnapshotRestore {
         }
       }
     } finally {
+      flush();
       // The positions the last memory_bm_set_bit() of each map left.
       if (last >= 0) copy.setBit(last);
       if (lastZero >= 0) this.zeroBm!.setBit(lastZero);
