@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/plan.ts [what ...]     # seed-000 | seed-000-6.12 | 4g | 64g | superdome (default: all)
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinReader, getBuiltin } from '../src/scenario/index.js';
@@ -16,7 +16,13 @@ import type { Scenario } from '../src/scenario/types.js';
 import { fillScenario } from './rss-shapes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const shared = process.env.HIBLAB_SHARED ?? resolve(here, '..', '..', 'shared');
+// bench/ under tsx, dist/bench/ when built: the shared directory sits beside the repository.
+const shared =
+  process.env.HIBLAB_SHARED ??
+  [resolve(here, '..', '..', 'shared'), resolve(here, '..', '..', '..', 'shared')].find((p) =>
+    existsSync(resolve(p, 'fixtures')),
+  ) ??
+  resolve(here, '..', '..', 'shared');
 
 /** The engine bench's synthetic model (bench/engine.ts): ~45% of RAM saved. */
 function model(gib: number): Scenario {

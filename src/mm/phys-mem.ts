@@ -226,6 +226,40 @@ class FrameTable<T> {
     this.onCount?.(-1);
   }
 
+  /**
+   * The first pfn in [pfn, end) that holds a frame here, or `end`: empty
+   * leaves are passed whole, a sparse leaf's bit words 32 pfns at a time.
+   */
+  nextIn(pfn: number, end: number): number {
+    let p = pfn;
+    while (p < end) {
+      const base = p - (p % LEAF);
+      const leafEnd = Math.min(end, base + LEAF);
+      const l = this.leaf(p, false);
+      if (l !== undefined) {
+        if (l.dense !== null) {
+          for (; p < leafEnd; p++) if (l.dense[p - base] !== undefined) return p;
+        } else if (l.n > 0) {
+          const bits = l.bits!;
+          const e = leafEnd - base;
+          let i = p - base;
+          while (i < e) {
+            const w = bits[i >>> 5]! >>> (i & 31);
+            if (w === 0) {
+              i = (i | 31) + 1;
+              continue;
+            }
+            i += 31 - Math.clz32(w & -w);
+            if (i < e) return base + i;
+            break;
+          }
+        }
+      }
+      p = leafEnd;
+    }
+    return end;
+  }
+
   /** Does the 4096-frame leaf holding pfn hold any frame? (bulk discards skip empty leaves) */
   leafHasFrames(pfn: number): boolean {
     const l = this.leaf(pfn, false);
@@ -488,14 +522,40 @@ export class PhysMem {
 
   /** discard() of frames pfn … pfn + n - 1; a leaf without materialised frames is skipped whole. */
   discardRange(pfn: number, n: number): void {
+    // discard() of a frame with no buffer and no source changes nothing (a frame shares a
+    // buffer only while it has one): only the frames the two tables hold are visited.
+    const end = pfn + n;
+    for (let p = this.pages.nextIn(pfn, end); p < end; p = this.pages.nextIn(p + 1, end)) this.discard(p);
+    if (this.synth.size === 0) return;
+    for (let p = this.synth.nextIn(pfn, end); p < end; p = this.synth.nextIn(p + 1, end)) this.discard(p);
+  }
+
+  /**
+   * discard() of frames c, c + step, … (n of them, step ±1 or any): a run of
+   * consecutive frames either way is discardRange() of its span (each frame's
+   * discard is its own: the order does not change what is left).
+   */
+  discardStrided(c: number, step: number, n: number): void {
+    if (n <= 0) return;
+    if (step === 1 || step === -1) this.discardRange(step === 1 ? c : c - (n - 1), n);
+    else for (let i = 0; i < n; i++) this.discard(c + i * step);
+  }
+
+  /**
+   * How many of frames pfn … pfn + n - 1, from the first, are not
+   * materialised (isMaterialised() false): a leaf with no buffer and no
+   * synthesised frame is passed whole.
+   */
+  unmaterialisedRun(pfn: number, n: number): number {
     const end = pfn + n;
     let p = pfn;
     while (p < end) {
       const leafEnd = Math.min(end, (Math.floor(p / LEAF) + 1) * LEAF);
-      if (this.pages.leafHasFrames(p) || (this.synth.size !== 0 && this.synth.leafHasFrames(p)))
-        for (; p < leafEnd; p++) this.discard(p);
-      else p = leafEnd;
+      if (this.pages.leafHasFrames(p) || (this.synth.size !== 0 && this.synth.leafHasFrames(p))) {
+        for (; p < leafEnd; p++) if (this.isMaterialised(p)) return p - pfn;
+      } else p = leafEnd;
     }
+    return n;
   }
 
   /**

@@ -237,6 +237,60 @@ export class ContentMap implements PageContentProvider {
     return true;
   }
 
+  /**
+   * For i = 0 … n - 1: `copyFromMap(other, from + i, to + i × step)`, and
+   * `clear()` of that frame where it returns false — plan mode's store of a
+   * run of loaded pages (./power/plan/store.ts). The same stores in the same
+   * order, with the source section and the kernel source's index looked up
+   * once per section, not per frame. `other` is another map.
+   */
+  copyRunFromMap(other: ContentMap, from: number, to: number, step: number, n: number): void {
+    if (other === this) throw new RangeError('copyRunFromMap: the source map is this map');
+    const ks = other.kernelSource;
+    let ksIdx = -1;
+    let dSec = -1;
+    let d: SectionDesc | undefined;
+    for (let i = 0; i < n; ) {
+      const f0 = from + i;
+      const span = Math.min(n - i, PER_SECTION - (f0 % PER_SECTION));
+      const s = other.section(f0, false);
+      for (let k = 0, fi = f0 % PER_SECTION; k < span; k++, fi++) {
+        const t = to + (i + k) * step;
+        const kind = s ? s.kind[fi]! : ContentKind.NONE;
+        let idx: number;
+        let src: number;
+        if (kind === ContentKind.NONE) {
+          // The hibernated kernel's own object: a KDATA reference to it (as copyFromMap()).
+          if (!ks?.covers(f0 + k)) {
+            this.clear(t);
+            continue;
+          }
+          if (ksIdx < 0) ksIdx = this.sourceIndex(ks);
+          idx = ksIdx;
+          src = f0 + k;
+        } else if (kind === ContentKind.ZERO) {
+          this.clear(t);
+          continue;
+        } else {
+          const si = seedAt(s!, fi);
+          idx =
+            kind === ContentKind.KDATA
+              ? this.sourceIndex(other.sources[si]!)
+              : this.seedIndex(other.seeds[si]!);
+          src = srcAt(s!, fi);
+        }
+        // set(t, …) with a descriptor: its section (created sections stay), then store().
+        const ts = Math.floor(t / PER_SECTION);
+        if (ts !== dSec || d === undefined) {
+          d = this.section(t, true);
+          dSec = ts;
+        }
+        this.store(d, t % PER_SECTION, kind === ContentKind.NONE ? ContentKind.KDATA : kind, idx, src);
+      }
+      i += span;
+    }
+  }
+
   /** Copy frame `from`'s descriptor to frame `to` (a page copy in the model). */
   copy(from: number, to: number): void {
     // Fast path, no descriptor object: a workload descriptor of this map moves as its three fields.
@@ -293,6 +347,8 @@ export class ContentMap implements PageContentProvider {
 
   /** copy(from + i, to + i) for i = 0 … n - 1. */
   copyRange(from: number, to: number, n: number): void {
+    const ks = this.kernelSource;
+    let ksIdx = -1;
     let i = 0;
     while (i < n) {
       const f = from + i;
@@ -309,6 +365,12 @@ export class ContentMap implements PageContentProvider {
           // A workload descriptor of this map moves as its three fields (as copy()).
           d ??= this.section(t, true);
           this.store(d, ti + k, kind, seedAt(s!, fi + k), srcAt(s!, fi + k));
+        } else if (kind === ContentKind.NONE && ks?.covers(f + k)) {
+          // The machine's own kernel object (a 6.6+ memmap frame that is not all zero): the
+          // KDATA reference copy() makes, its source index looked up once.
+          d ??= this.section(t, true);
+          if (ksIdx < 0) ksIdx = this.sourceIndex(ks);
+          this.store(d, ti + k, ContentKind.KDATA, ksIdx, f + k);
         } else {
           this.copy(f + k, t + k);
           d = this.section(t, false);
@@ -379,6 +441,40 @@ export class ContentMap implements PageContentProvider {
   }
 
   /**
+   * How many of frames pfn + i here and otherPfn + i of `other` (i = 0 … n - 1),
+   * from the first, pass sameDescriptor() — a section's columns read once per
+   * stretch, the two-descriptor case (a restored page and its copy frame) inline.
+   */
+  sameDescriptorRun(pfn: number, other: ContentMap, otherPfn: number, n: number): number {
+    for (let i = 0; i < n; ) {
+      const a0 = pfn + i;
+      const b0 = otherPfn + i;
+      const ai0 = a0 % PER_SECTION;
+      const bi0 = b0 % PER_SECTION;
+      const span = Math.min(n - i, PER_SECTION - ai0, PER_SECTION - bi0);
+      const da = this.section(a0, false);
+      const db = other.section(b0, false);
+      for (let k = 0; k < span; k++) {
+        const ka = da ? da.kind[ai0 + k]! : ContentKind.NONE;
+        const kb = db ? db.kind[bi0 + k]! : ContentKind.NONE;
+        if (ka > ContentKind.ZERO && kb > ContentKind.ZERO) {
+          // Both described, neither zero: resolve()'s fields compared in place.
+          const ai = ai0 + k;
+          const bi = bi0 + k;
+          if (ka !== kb || srcAt(da!, ai) !== srcAt(db!, bi)) return i + k;
+          const same =
+            ka === ContentKind.KDATA
+              ? this.sources[seedAt(da!, ai)] === other.sources[seedAt(db!, bi)]
+              : this.seeds[seedAt(da!, ai)] === other.seeds[seedAt(db!, bi)];
+          if (!same) return i + k;
+        } else if (!this.sameDescriptor(a0 + k, other, b0 + k)) return i + k;
+      }
+      i += span;
+    }
+    return n;
+  }
+
+  /**
    * PageContentProvider.generatedDescriptor(): when frame `pfn` holds a page
    * generatePage() makes from its descriptor alone (not kernel data), write
    * (kind, seed value, src) at out[at..at+2] and return true — without
@@ -411,6 +507,22 @@ export class ContentMap implements PageContentProvider {
     }
     if (kind !== ContentKind.KDATA) return undefined;
     return this.sources[seedAt(d!, i)]!.isZeroFrame?.(srcAt(d!, i));
+  }
+
+  /** counts[kind(p)]++ for every frame p of pfn … pfn + n - 1 (counts: 256 entries), a section at a time. */
+  countKinds(pfn: number, n: number, counts: Float64Array): void {
+    const ks = this.kernelSource;
+    for (let i = 0; i < n; ) {
+      const p0 = pfn + i;
+      const i0 = p0 % PER_SECTION;
+      const span = Math.min(n - i, PER_SECTION - i0);
+      const kinds = this.section(p0, false)?.kind;
+      for (let k = 0; k < span; k++) {
+        const kind = kinds ? kinds[i0 + k]! : ContentKind.NONE;
+        counts[kind === ContentKind.NONE && ks?.covers(p0 + k) ? ContentKind.KDATA : kind]!++;
+      }
+      i += span;
+    }
   }
 
   kind(pfn: number): number {

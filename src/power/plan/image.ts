@@ -58,9 +58,14 @@ export class PlannedImage {
 
   /** Record the copy frame of the next data page (in copy_bm order). */
   addCopyFrame(pfn: number): void {
+    this.addCopyFrames(pfn, 1);
+  }
+
+  /** addCopyFrame(pfn), addCopyFrame(pfn + 1), … n times (n ≥ 1): frames of a copy_bm run. */
+  addCopyFrames(pfn: number, n: number): void {
     const r = this.runs;
     if (r > 0 && this.runPfn[r - 1]! + (this.dataPages - this.runIdx[r - 1]!) === pfn) {
-      this.dataPages++;
+      this.dataPages += n;
       return;
     }
     if (r === this.runIdx.length) {
@@ -75,7 +80,7 @@ export class PlannedImage {
     this.runIdx[r] = this.dataPages;
     this.runPfn[r] = pfn;
     this.runs++;
-    this.dataPages++;
+    this.dataPages += n;
   }
 
   /**
@@ -107,22 +112,50 @@ export class PlannedImage {
       }
     }
     this.curRun = r;
+    this.lastK = k;
     return this.runPfn[r]! + (k - this.runIdx[r]!);
   }
 
+  /** Data-page ordinal of the last copyFrameOf() that found a frame. */
+  private lastK = 0;
+
   /**
-   * The copy frames of data pages 0, 1, … in order (the plan's verification):
-   * each call of the reader returns the next one, walking the runs; -1 past the last.
+   * After copyFrameOf(pfn) returned frame f ≥ 0: how many of pfn + 1 … pfn +
+   * max, at most, have frames f + 1, f + 2, … (what copyFrameOf() of each
+   * would return) — the rest of pfn's data run of the list within the rest of
+   * f's copy-frame run.
    */
-  copyFrameReader(): () => number {
+  copyFrameRunAfter(pfn: number, max: number): number {
+    const L = this.list;
+    const r = L.runAtOrBelow(pfn);
+    const inList = L.runStart(r) + L.runLength(r) - 1 - pfn;
+    const c = this.curRun;
+    const end = c + 1 < this.runs ? this.runIdx[c + 1]! : this.dataPages;
+    const inCopy = end - 1 - this.lastK;
+    return Math.max(0, Math.min(max, inList, inCopy));
+  }
+
+  /**
+   * The copy frames of data pages in order (the plan's verification): a
+   * cursor over the runs. `at(k)` for k ascending returns data page k's
+   * frame (-1 past the last) and leaves in `left` how many data pages from k
+   * on have consecutive frames (frame, frame + 1, …).
+   */
+  copyFrameCursor(): { at(k: number): number; left: number } {
     let r = 0;
-    let k = 0;
-    return () => {
-      if (k >= this.dataPages) return -1;
-      while (r + 1 < this.runs && this.runIdx[r + 1]! <= k) r++;
-      const f = this.runPfn[r]! + (k - this.runIdx[r]!);
-      k++;
-      return f;
+    const self = this;
+    return {
+      left: 0,
+      at(k: number): number {
+        if (k >= self.dataPages) {
+          this.left = 0;
+          return -1;
+        }
+        while (r + 1 < self.runs && self.runIdx[r + 1]! <= k) r++;
+        const end = r + 1 < self.runs ? self.runIdx[r + 1]! : self.dataPages;
+        this.left = end - k;
+        return self.runPfn[r]! + (k - self.runIdx[r]!);
+      },
     };
   }
 

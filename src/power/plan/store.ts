@@ -10,6 +10,7 @@ import { ModelError } from '../../errors.js';
 import type { Machine } from '../../machine/boot.js';
 import type { ContentMap } from '../../workload/content-map.js';
 import { ImagePageStore } from '../page-store.js';
+import { PAGE_SIZE } from '../snapshot/kernel-heap.js';
 import type { PlannedImage } from './image.js';
 
 export class PlanPageStore extends ImagePageStore {
@@ -51,6 +52,44 @@ export class PlanPageStore extends ImagePageStore {
     this.m.mem.discard(pfn);
     // The copy frame's descriptor (generated or kernel data), without a descriptor object.
     if (!this.content.copyFromMap(this.image.content, src, pfn)) this.content.clear(pfn);
+  }
+
+  /**
+   * cpuPbeRun() (the loader's run of PBE loads, ../page-store.ts) as runs:
+   * image pfns whose copy frames are consecutive and hold no bytes (the
+   * memmap copies of a big machine: tens of millions) take their descriptors
+   * in one ContentMap.copyRunFromMap() call, after the same wrote() and
+   * discard() of each target frame as put() — every step touches its own
+   * frame only, so doing each step for the run at once leaves what put() page
+   * by page leaves. A copy frame with bytes goes through put().
+   */
+  override cpuPbeRun(
+    c: number,
+    step: number,
+    imagePfn: number,
+    n: number,
+    data: Uint8Array,
+    first: number,
+  ): void {
+    const image = this.image;
+    const from = image.machine.mem;
+    for (let i = 0; i < n; ) {
+      const ip = imagePfn + i;
+      const src = image.copyFrameOf(ip);
+      const len = src < 0 ? 0 : from.unmaterialisedRun(src, 1 + image.copyFrameRunAfter(ip, n - i - 1));
+      if (len === 0) {
+        // No copy frame (put() throws) or one with bytes.
+        const at = (first + i) * PAGE_SIZE;
+        this.put(c + i * step, ip, data.subarray(at, at + PAGE_SIZE));
+        i++;
+        continue;
+      }
+      const t = c + i * step;
+      for (let j = 0; j < len; j++) this.wrote(t + j * step);
+      this.m.mem.discardStrided(t, step, len);
+      this.content.copyRunFromMap(image.content, src, t, step, len);
+      i += len;
+    }
   }
 
   /** A materialised copy frame's bytes. */

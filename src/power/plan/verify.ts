@@ -63,27 +63,51 @@ export function planVerify(
   image: PlannedImage,
 ): VerifyResult {
   const r: VerifyResult = { checked: 0, ok: 0, bad: 0 };
-  // The copy frames of the non-zero pages, in order.
-  const nextFrame = image.copyFrameReader();
+  // The copy frames of the non-zero pages, in order (data page k → frame).
+  const frames = image.copyFrameCursor();
+  let k = 0;
+  const mem = m.mem;
   const from = image.machine.mem;
+  const count = (pfn: number, good: boolean): void => {
+    r.checked++;
+    if (good) r.ok++;
+    else {
+      r.bad++;
+      if (r.firstBad === undefined) r.firstBad = pfn;
+    }
+  };
   // The manifest's pfns run by run (no digests: plan mode has none).
   const L = man.pfns;
   for (let run = 0; run < L.runs; run++) {
     const zero = L.runIsZero(run);
-    for (let pfn = L.runStart(run), e = pfn + L.runLength(run); pfn < e; pfn++) {
-      let good: boolean;
-      if (zero) good = readsZero(m.mem, content, pfn);
-      else {
-        const f = nextFrame();
+    let pfn = L.runStart(run);
+    const e = pfn + L.runLength(run);
+    if (zero) {
+      for (; pfn < e; pfn++) count(pfn, readsZero(mem, content, pfn));
+      continue;
+    }
+    while (pfn < e) {
+      const f = frames.at(k);
+      if (f < 0) {
         // Past the last copy frame (a manifest longer than the image): no frame, as the generator's undefined.
-        const src = f < 0 ? (undefined as unknown as number) : f;
-        good = sameContent(m.mem, content, pfn, from, image.content, src);
+        count(pfn, sameContent(mem, content, pfn, from, image.content, undefined as unknown as number));
+        pfn++;
+        k++;
+        continue;
       }
-      r.checked++;
-      if (good) r.ok++;
-      else {
-        r.bad++;
-        if (r.firstBad === undefined) r.firstBad = pfn;
+      // Pages whose frames are consecutive on both sides and hold no bytes: sameContent() is
+      // their descriptor test, a stretch at a time; the first that differs is compared by bytes.
+      const span = Math.min(e - pfn, frames.left);
+      const plain = Math.min(mem.unmaterialisedRun(pfn, span), from.unmaterialisedRun(f, span));
+      const same = plain > 0 ? content.sameDescriptorRun(pfn, image.content, f, plain) : 0;
+      r.checked += same;
+      r.ok += same;
+      pfn += same;
+      k += same;
+      if (same < span) {
+        count(pfn, sameContent(mem, content, pfn, from, image.content, f + same));
+        pfn++;
+        k++;
       }
     }
   }

@@ -91,20 +91,30 @@ export async function planWriteImage(save: PlannedSave, opts: WriteImageOptions)
   let got = 0;
   let lastCopy = -1;
   const mem = machine.mem;
+  const kinds = new Float64Array(256);
+  let withBytes = 0;
   forEachSetRun(copy, 0, (start, n) => {
     const take = Math.min(n, want - got);
-    for (let c = start, e = start + take; c < e; c++) {
-      image.addCopyFrame(c);
-      if (codec) {
-        estimate += mem.isMaterialised(c)
-          ? KERNEL_OBJECT_BYTES[codec]
-          : estimatedPageBytes(codec, content.kind(c));
+    if (take > 0) image.addCopyFrames(start, take);
+    // Frames counted by kind (a stretch without bytes at a time) and frames with bytes; every
+    // figure is an integer, so the sum comes out the same in any order.
+    for (let c = start, e = start + take; codec && c < e; ) {
+      const plain = mem.unmaterialisedRun(c, e - c);
+      content.countKinds(c, plain, kinds);
+      c += plain;
+      if (c < e) {
+        withBytes++;
+        c++;
       }
     }
     got += take;
     lastCopy = start + take - 1;
     return got < want;
   });
+  if (codec) {
+    estimate += withBytes * KERNEL_OBJECT_BYTES[codec];
+    for (let k = 0; k < 256; k++) if (kinds[k]! > 0) estimate += kinds[k]! * estimatedPageBytes(codec, k);
+  }
   if (got < want) throw new ModelError('PLAN_COPY_BM', 'copy_bm ran out before orig_bm');
   if (got > 0) copy.positionAfter(lastCopy);
   else copy.positionReset();

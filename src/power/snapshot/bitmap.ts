@@ -298,6 +298,29 @@ export class SetBitCursor {
     this.current = BM_END_OF_MAP;
     return BM_END_OF_MAP;
   }
+
+  /**
+   * How many of the pfns right after `current` (at most `max`, inside its bit
+   * page) are set: the next calls of next() would return current + 1, current
+   * + 2, … that many times. 0 before the first next() and at the end.
+   */
+  runAfter(max: number): number {
+    if (this.current === BM_END_OF_MAP || max <= 0) return 0;
+    const blk = this.B[this.k]!;
+    const nbits = blk.end - blk.start;
+    const form = blk.form;
+    if (form <= LEAF_ZERO) return 0;
+    const e = form === LEAF_ONES ? nbits : findNextClearBit(blk.words!, nbits, this.bit);
+    return Math.min(max, e - this.bit);
+  }
+
+  /** next() `n` times where runAfter() ≥ n: current moves on by n. */
+  skip(n: number): void {
+    if (n <= 0) return;
+    this.bit += n;
+    this.current += n;
+    this.last = this.current;
+  }
 }
 
 /**

@@ -270,6 +270,26 @@ export class PbeChain implements FrameSource {
       (dst.byteOffset & 3) === 0 ? new Uint32Array(dst.buffer, dst.byteOffset, PAGE_SIZE >>> 2) : null;
     let prev = first > 0 ? this.pbePhys(first - 1) : -1;
     const here = this.pagePfn[c]! * PAGE_SIZE + 8;
+    if (w !== null && c !== this.curPage) {
+      // A sealed page (restore_image reads ~300k of them at 12 TiB): each field as its progression
+      // or its array, without field()'s page lookup per PBE.
+      const x0 = this.ex[2 * c]!;
+      const x1 = this.ex[2 * c + 1]!;
+      const e0 = x0 < 0 ? null : this.explicit[x0]!;
+      const e1 = x1 < 0 ? null : this.explicit[x1]!;
+      const s0 = this.start[2 * c]!;
+      const d0 = this.step[2 * c]!;
+      const s1 = this.start[2 * c + 1]!;
+      const d1 = this.step[2 * c + 1]!;
+      for (let k = 0, n = end - first; k < n; k++) {
+        const i = (8 + k * PBE_SIZE) >>> 2;
+        this.vaWords(w, i, (e0 === null ? s0 + k * d0 : e0[k]!) * PAGE_SIZE);
+        this.vaWords(w, i + 2, (e1 === null ? s1 + k * d1 : e1[k]!) * PAGE_SIZE);
+        if (prev >= 0) this.vaWords(w, i + 4, prev);
+        prev = here + k * PBE_SIZE;
+      }
+      return;
+    }
     for (let j = first; j < end; j++) {
       const o = 8 + (j - first) * PBE_SIZE;
       const copy = this.field(j, 0) * PAGE_SIZE;

@@ -275,12 +275,9 @@ export class SnapshotRestore {
     // 3.10 pops the list as it is.
     s.safePages.popRun(k);
     if (this.m.profile.hibernation.safePageRecycling) {
-      const mem = this.m.mem;
-      for (let i = 0; i < k; i++) {
-        const c = copy0 + i * step;
-        mem.discard(c);
-        s.content.clear(c);
-      }
+      // Each frame's discard() and clear() touch that frame only: the discards at once.
+      this.m.mem.discardStrided(copy0, step, k);
+      for (let i = 0; i < k; i++) s.content.clear(copy0 + i * step);
     }
     this.pbePhys = this.chain!.addRun(k, copy0, step, pfn + 1);
     this.pblistDirty = true;
@@ -293,8 +290,15 @@ export class SnapshotRestore {
   private advanceOrig(pfn: number, k: number, who: string): number {
     const orig = this.origBm!;
     let got = -1;
-    for (let i = 0; i < k; i++) got = orig.nextPfn();
     const last = pfn + k;
+    const b = this.runBlocks();
+    if (b !== null && runOfSetInAll([b.all[0]!], null, pfn + 1, k) === k) {
+      // The run's peek found pfn+1 … pfn+k set in orig_bm, and the position is after pfn (the
+      // last next_pfn() returned it): those k calls return them and leave it after pfn+k.
+      orig.positionAfter(last);
+      return last;
+    }
+    for (let i = 0; i < k; i++) got = orig.nextPfn();
     if (got !== last)
       throw new ModelError(
         'RESTORE_RUN',
@@ -345,6 +349,20 @@ export class SnapshotRestore {
     let secValid = false;
     let last = -1;
     let lastZero = -1;
+    // The extent that held the last present pfn (meta pages list ascending pfns: mostly the same).
+    let extLo = 0;
+    let extHi = 0;
+    // Pending run of set_bit()s: pfns [rs, rs + rn), zero pages or not (quiet bits: their
+    // order does not matter; the positions are set in the finally below).
+    let rs = 0;
+    let rn = 0;
+    let rz = false;
+    const flush = (): void => {
+      if (rn === 0) return;
+      cw.setRange(rs, rs + rn);
+      if (rz) zw!.setRange(rs, rs + rn);
+      rn = 0;
+    };
     try {
       for (let j = 0; j < 512; j++) {
         // The u64 as two u32 halves (no BigInt per entry); the exact value only for the error paths.
@@ -367,18 +385,27 @@ export class SnapshotRestore {
           }
           valid = secValid && pfn >= 0 && Number.isInteger(pfn);
         }
-        let present = false;
-        for (const e of ext) {
-          if (pfn >= e.start && pfn < e.end) {
-            present = true;
-            break;
+        let present = pfn >= extLo && pfn < extHi;
+        if (!present) {
+          for (const e of ext) {
+            if (pfn >= e.start && pfn < e.end) {
+              present = true;
+              extLo = e.start;
+              extHi = e.end;
+              break;
+            }
           }
         }
         if ((!h.unpackRequiresPfnValid || valid) && present) {
-          cw.set(pfn);
+          if (rn > 0 && pfn === rs + rn && zero === rz) rn++;
+          else {
+            flush();
+            rs = pfn;
+            rn = 1;
+            rz = zero;
+          }
           last = pfn;
           if (zero) {
-            zw!.set(pfn);
             lastZero = pfn;
             this.nrZeroPages++;
           }
@@ -396,6 +423,7 @@ export class SnapshotRestore {
         }
       }
     } finally {
+      flush();
       // The positions the last memory_bm_set_bit() of each map left.
       if (last >= 0) copy.setBit(last);
       if (lastZero >= 0) this.zeroBm!.setBit(lastZero);

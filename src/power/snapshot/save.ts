@@ -242,11 +242,16 @@ export function swsuspSave(
         if (mem.isMaterialised(pfn)) slow(pfn);
         else {
           const k = zeroMode ? content.kind(pfn) : -1;
-          if (zeroMode && (k === ContentKind.NONE || k === ContentKind.ZERO)) {
+          // 6.6+ kernel-data frame: its provider's zero test (frameIsZero()'s), or its bytes.
+          const kz = k === ContentKind.KDATA ? content.kdataIsZero(pfn) : false;
+          if (zeroMode && (k === ContentKind.NONE || k === ContentKind.ZERO || kz === true)) {
             flush();
             zeroPage(pfn);
-          } else if (zeroMode && k === ContentKind.KDATA) slow(pfn);
+          } else if (kz === undefined) slow(pfn);
           else {
+            // Generated contents, or (6.6+) a kernel-data frame its provider knows is not all
+            // zero (the memmap of a big machine: tens of millions of frames): part of the
+            // descriptor run, as copyFrame() would copy it.
             const dst = cc.current;
             if (pn > 0 && ps + pn === pfn && pd + pn === dst) pn++;
             else {
@@ -257,6 +262,29 @@ export function swsuspSave(
             }
             copied++;
             cc.next();
+            // The next orig_bm pfns, set one after another, whose copy frames follow on and which
+            // would take this branch too (no bytes; 6.6+: neither zero nor a zero kernel-data
+            // frame): the run grows by them at once, both cursors moved past them.
+            const room = regionEnd - pfn - 1;
+            const lim = cc.current === pd + pn ? Math.min(oc.runAfter(room), 1 + cc.runAfter(room - 1)) : 0;
+            let len = lim > 0 ? mem.unmaterialisedRun(pfn + 1, lim) : 0;
+            if (zeroMode) {
+              let j = 0;
+              for (; j < len; j++) {
+                const q = pfn + 1 + j;
+                const kq = content.kind(q);
+                if (kq === ContentKind.NONE || kq === ContentKind.ZERO) break;
+                if (kq === ContentKind.KDATA && content.kdataIsZero(q) !== false) break;
+              }
+              len = j;
+            }
+            if (len > 0) {
+              pn += len;
+              copied += len;
+              oc.skip(len);
+              cc.skip(len - 1);
+              cc.next();
+            }
           }
         }
         pfn = oc.next();

@@ -1,0 +1,139 @@
+/**
+ * ContentMap's run forms against their per-frame forms: copyRunFromMap()
+ * (plan mode's store of a run of loaded pages) against copyFromMap() — or
+ * clear() where it returns false — frame by frame, and copyRange() against
+ * copy() frame by frame and countKinds() against kind(), over frames holding none, ZERO, generated pages and
+ * kernel-data frames (a map's own kernel source, or copies naming another
+ * machine's provider), across a section boundary, with steps ±1 and 2.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { PageContentProvider } from '../../src/mm/phys-mem.js';
+import { ContentKind } from '../../src/workload/content.js';
+import { ContentMap } from '../../src/workload/content-map.js';
+
+/** Frames base … base + SPAN - 1 straddle the section boundary at 32768. */
+const BASE = 32768 - 40;
+const SPAN = 80;
+
+function provider(lo: number, hi: number): PageContentProvider {
+  return { covers: (p) => p >= lo && p < hi, fill: () => {} };
+}
+
+const frame = fc.oneof(
+  fc.constant({ t: 'none' as const }),
+  fc.constant({ t: 'zero' as const }),
+  fc.record({
+    t: fc.constant('gen' as const),
+    kind: fc.constantFrom(ContentKind.TEXT, ContentKind.RANDOM),
+    seed: fc.constantFrom(1, 2),
+    src: fc.nat(1 << 20),
+  }),
+  fc.record({ t: fc.constant('kdata' as const), prov: fc.nat(2), src: fc.nat(1 << 20) }),
+);
+type Frame = typeof frame extends fc.Arbitrary<infer T> ? T : never;
+
+/** A map with its own kernel source over [BASE + lo, BASE + hi) and the given frames from BASE on. */
+function makeMap(frames: Frame[], own: PageContentProvider, provs: PageContentProvider[]): ContentMap {
+  const m = new ContentMap();
+  m.setKernelSource(own);
+  frames.forEach((f, i) => {
+    const p = BASE + i;
+    if (f.t === 'zero') m.set(p, ContentKind.ZERO, 0, p);
+    else if (f.t === 'gen') m.set(p, f.kind, f.seed, f.src);
+    else if (f.t === 'kdata') m.set(p, ContentKind.KDATA, 0, f.src, provs[f.prov]!);
+  });
+  return m;
+}
+
+/** Every frame's descriptor (a provider named by its index in provs), the count and the runs. */
+function dump(m: ContentMap, provs: PageContentProvider[]): unknown {
+  const frames: unknown[] = [];
+  for (let p = BASE - 4; p < BASE + 3 * SPAN; p++) {
+    const d = m.get(p);
+    frames.push(d ? { ...d, source: d.source ? provs.indexOf(d.source) : undefined } : null);
+  }
+  return { size: m.size, frames, runs: m.runs() };
+}
+
+describe('ContentMap run forms', () => {
+  it('copyRunFromMap() equals copyFromMap()/clear() frame by frame', () => {
+    fc.assert(
+      fc.property(
+        fc.array(frame, { minLength: SPAN, maxLength: SPAN }),
+        fc.array(frame, { minLength: SPAN, maxLength: SPAN }),
+        fc.nat(SPAN - 1),
+        fc.integer({ min: 1, max: SPAN }),
+        fc.constantFrom(1, -1, 2),
+        fc.nat(SPAN),
+        fc.tuple(fc.nat(SPAN), fc.nat(SPAN)),
+        (fa, fb, from0, n0, step, to0, [lo, hi]) => {
+          const provs = [
+            provider(BASE + lo, BASE + hi),
+            provider(BASE, BASE + SPAN / 2),
+            provider(0, 1 << 30),
+          ];
+          const src = makeMap(fa, provs[0]!, provs);
+          const a = makeMap(fb, provs[1]!, provs);
+          const b = makeMap(fb, provs[1]!, provs);
+          const n = Math.min(n0, SPAN - from0);
+          const from = BASE + from0;
+          // Targets inside [BASE, BASE + 3·SPAN) whatever the step.
+          const to = BASE + SPAN + (step === -1 ? to0 + n : to0);
+          a.copyRunFromMap(src, from, to, step, n);
+          for (let i = 0; i < n; i++) {
+            if (!b.copyFromMap(src, from + i, to + i * step)) b.clear(to + i * step);
+          }
+          expect(dump(a, provs)).toEqual(dump(b, provs));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('countKinds() counts kind() frame by frame', () => {
+    fc.assert(
+      fc.property(
+        fc.array(frame, { minLength: SPAN, maxLength: SPAN }),
+        fc.integer({ min: -8, max: SPAN }),
+        fc.integer({ min: 0, max: SPAN + 16 }),
+        fc.tuple(fc.nat(SPAN), fc.nat(SPAN)),
+        (fa, from0, n, [lo, hi]) => {
+          const provs = [provider(BASE + lo, BASE + hi), provider(0, 1 << 30), provider(0, 1 << 30)];
+          const m = makeMap(fa, provs[0]!, provs);
+          const got = new Float64Array(256);
+          m.countKinds(BASE + from0, n, got);
+          const want = new Float64Array(256);
+          for (let p = BASE + from0; p < BASE + from0 + n; p++) want[m.kind(p)]!++;
+          expect(Array.from(got)).toEqual(Array.from(want));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('copyRange() equals copy() frame by frame, kernel-data frames included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(frame, { minLength: SPAN, maxLength: SPAN }),
+        fc.nat(SPAN - 1),
+        fc.integer({ min: 1, max: SPAN }),
+        fc.nat(2 * SPAN),
+        fc.tuple(fc.nat(SPAN), fc.nat(SPAN)),
+        (fa, from0, n0, to0, [lo, hi]) => {
+          const provs = [provider(BASE + lo, BASE + hi), provider(0, 1 << 30), provider(0, 1 << 30)];
+          const a = makeMap(fa, provs[0]!, provs);
+          const b = makeMap(fa, provs[0]!, provs);
+          const n = Math.min(n0, SPAN - from0);
+          const from = BASE + from0;
+          // Disjoint from the source frames (a snapshot copies into other frames).
+          const to = BASE + SPAN + to0;
+          a.copyRange(from, to, n);
+          for (let i = 0; i < n; i++) b.copy(from + i, to + i);
+          expect(dump(a, provs)).toEqual(dump(b, provs));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
