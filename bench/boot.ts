@@ -5,15 +5,14 @@
  * machine) and RSS; it is a measurement, not a test. Run: npx tsx bench/boot.ts
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { E820_TYPE } from '../src/firmware/e820-types.js';
 import { buildKernelE820, parseE820 } from '../src/firmware/index.js';
 import { type BootE820, bootMachine } from '../src/machine/boot.js';
 import { PROFILES } from '../src/profiles/index.js';
+import { SHARED_DIR } from './shared-dir.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const shared = process.env.HIBLAB_SHARED ?? resolve(here, '..', '..', 'shared');
+const shared = SHARED_DIR;
 
 function synthetic1TiB(): BootE820 {
   const t = [

@@ -9,20 +9,13 @@
  * firmware-drift case: both kernels set up, one pfn to walk). Prints the median
  * of 5 timed runs after one warm-up. Run: npx tsx bench/diagnose.ts
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { diagnose, readBootLog } from '../src/diagnose/index.js';
 import { formatDiagnoseText } from '../src/report/diagnose.js';
+import { SHARED_DIR } from './shared-dir.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-// bench/ under tsx, dist/bench/ when built: the shared directory sits beside the repository.
-const shared =
-  process.env.HIBLAB_SHARED ??
-  [resolve(here, '..', '..', 'shared'), resolve(here, '..', '..', '..', 'shared')].find((p) =>
-    existsSync(resolve(p, 'fixtures')),
-  ) ??
-  resolve(here, '..', '..', 'shared');
+const shared = SHARED_DIR;
 const enc = new TextEncoder();
 
 function time(suspend: string, resume: string): { ms: number; verdict: string } {

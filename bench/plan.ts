@@ -6,23 +6,16 @@
  *
  *   npx tsx bench/plan.ts [what ...]     # seed-000 | seed-000-6.12 | 4g | 64g | superdome (default: all)
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { builtinReader, getBuiltin } from '../src/scenario/index.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { planScenario } from '../src/scenario/run.js';
 import type { Scenario } from '../src/scenario/types.js';
 import { fillScenario } from './rss-shapes.js';
+import { SHARED_DIR } from './shared-dir.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-// bench/ under tsx, dist/bench/ when built: the shared directory sits beside the repository.
-const shared =
-  process.env.HIBLAB_SHARED ??
-  [resolve(here, '..', '..', 'shared'), resolve(here, '..', '..', '..', 'shared')].find((p) =>
-    existsSync(resolve(p, 'fixtures')),
-  ) ??
-  resolve(here, '..', '..', 'shared');
+const shared = SHARED_DIR;
 
 /** The engine bench's synthetic model (bench/engine.ts): ~45% of RAM saved. */
 function model(gib: number): Scenario {

@@ -31,10 +31,10 @@ export function mmCounters(m: Machine): MmCounters {
   // 6 per run: most of the cost); >>> 0 once at the end gives the same digest.
   let h = 0x811c9dc5 | 0;
   const P = 0x01000193;
-  // forEachStateRunBulk(): the same runs as forEachStateRun(), a page-by-page chunk read by
-  // runs of one palette byte (a placed workload leaves most of the memmap page by page).
+  // forEachStateRun() reads a page-by-page chunk by runs of one palette index (a placed
+  // workload leaves most of the memmap page by page).
   for (const z of m.zones.zones) {
-    m.pages.forEachStateRunBulk(z.startPfn, z.startPfn + z.spannedPages, (f, r, mc, p, n) => {
+    m.pages.forEachStateRun(z.startPfn, z.startPfn + z.spannedPages, (f, r, mc, p, n) => {
       h = Math.imul(h ^ f, P);
       h = Math.imul(h ^ r, P);
       h = Math.imul(h ^ mc, P);

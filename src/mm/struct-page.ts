@@ -523,7 +523,8 @@ export class StructPages {
    * for n consecutive valid pfns with that state (absent sections are skipped,
    * so a run may span them). The same sequence of states as get() pfn by pfn,
    * at the cost of the forms: O(1) for a UNIFORM section or chunk, one call
-   * per block head or tail run for FREE_MAX, per page only for ARRAYS chunks.
+   * per block head or tail run for FREE_MAX, per run of one palette index for
+   * ARRAYS chunks.
    */
   forEachStateRun(
     spfn: number,
@@ -585,8 +586,18 @@ export class StructPages {
           if (ck === CK_UNIFORM) put(s[o + 1]! >>> 0, s[o + 2]!, s[o + 3]!, s[o + 4]!, e - p);
           else if (ck === CK_FREE_MAX) freeMax(p, e);
           else {
+            // A page-by-page chunk by runs of one palette index (the record read once per run).
             const a = t.arrs[c]!;
-            for (let i = p - cs, ie = e - cs; i < ie; i++) put(a.f(i), a.r(i), a.m(i), a.p(i), 1);
+            const idx = a.idx;
+            const rec = a.rec;
+            for (let i = p - cs, ie = e - cs; i < ie; ) {
+              const x = idx[i]!;
+              let j = i + 1;
+              while (j < ie && idx[j] === x) j++;
+              const b = x << 2;
+              put(rec[b]! >>> 0, rec[b + 1]!, rec[b + 2]!, rec[b + 3]!, j - i);
+              i = j;
+            }
           }
           p = e;
         }
@@ -1323,92 +1334,6 @@ export class StructPages {
       if (f[i] !== f0 || r[i] !== r0 || m[i] !== m0 || p[i] !== p0 || nd[i] !== -1) return false;
     }
     return true;
-  }
-
-  /**
-   * forEachStateRun() with an ARRAYS chunk walked by runs of one palette
-   * index (one comparison per page, the record read once per run) instead of
-   * four accessor calls per page: the same calls with the same arguments
-   * (equal neighbouring states still merge into one run), for digests over a
-   * memmap whose placed workload left most chunks page by page.
-   */
-  forEachStateRunBulk(
-    spfn: number,
-    epfn: number,
-    fn: (flags: number, refcount: number, mapcount: number, priv: number, n: number) => void,
-  ): void {
-    const per = this.sections.pfnsPerSection;
-    const cp = this.chunkPages;
-    const buddy = this.buddyMapcount;
-    const max = this.maxOrder;
-    let cf = 0;
-    let cr = 0;
-    let cm = 0;
-    let cpv = 0;
-    let cn = 0;
-    const put = (f: number, r: number, m: number, p: number, n: number): void => {
-      if (n <= 0) return;
-      if (cn > 0 && f === cf && r === cr && m === cm && p === cpv) {
-        cn += n;
-        return;
-      }
-      if (cn > 0) fn(cf, cr, cm, cpv, cn);
-      cf = f;
-      cr = r;
-      cm = m;
-      cpv = p;
-      cn = n;
-    };
-    const freeMax = (p: number, e: number): void => {
-      if (p % cp === 0) {
-        put(PG_INIT, 0, buddy, max, 1);
-        p++;
-      }
-      put(PG_INIT, 0, -1, 0, e - p);
-    };
-    for (let pfn = spfn; pfn < epfn; ) {
-      const sec = Math.floor(pfn / per);
-      const base = sec * per;
-      const secEnd = Math.min(epfn, base + per);
-      const k = sec < this.kind.length ? this.kind[sec] : KIND_ABSENT;
-      if (k === KIND_UNIFORM) {
-        put(this.uFlags[sec]!, this.uRef[sec]!, this.uMap[sec]!, this.uPriv[sec]!, secEnd - pfn);
-      } else if (k === KIND_FREE_MAX) {
-        for (let p = pfn; p < secEnd; ) {
-          const e = Math.min(secEnd, p - (p % cp) + cp);
-          freeMax(p, e);
-          p = e;
-        }
-      } else if (k === KIND_CHUNKED) {
-        const t = this.tables[sec]!;
-        const s = t.st;
-        for (let p = pfn; p < secEnd; ) {
-          const c = Math.floor((p - base) / cp);
-          const cs = base + c * cp;
-          const e = Math.min(secEnd, cs + cp);
-          const o = c * CHUNK_FIELDS;
-          const ck = s[o];
-          if (ck === CK_UNIFORM) put(s[o + 1]! >>> 0, s[o + 2]!, s[o + 3]!, s[o + 4]!, e - p);
-          else if (ck === CK_FREE_MAX) freeMax(p, e);
-          else {
-            const a = t.arrs[c]!;
-            const idx = a.idx;
-            const rec = a.rec;
-            for (let i = p - cs, ie = e - cs; i < ie; ) {
-              const x = idx[i]!;
-              let j = i + 1;
-              while (j < ie && idx[j] === x) j++;
-              const b = x << 2;
-              put(rec[b]! >>> 0, rec[b + 1]!, rec[b + 2]!, rec[b + 3]!, j - i);
-              i = j;
-            }
-          }
-          p = e;
-        }
-      }
-      pfn = secEnd;
-    }
-    if (cn > 0) fn(cf, cr, cm, cpv, cn);
   }
 }
 
