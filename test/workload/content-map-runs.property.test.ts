@@ -11,27 +11,13 @@ import { describe, expect, it } from 'vitest';
 import type { PageContentProvider } from '../../src/mm/phys-mem.js';
 import { ContentKind } from '../../src/workload/content.js';
 import { ContentMap } from '../../src/workload/content-map.js';
+import { type Frame, frameArb, provider } from './frame-arb.js';
 
 /** Frames base … base + SPAN - 1 straddle the section boundary at 32768. */
 const BASE = 32768 - 40;
 const SPAN = 80;
 
-function provider(lo: number, hi: number): PageContentProvider {
-  return { covers: (p) => p >= lo && p < hi, fill: () => {} };
-}
-
-const frame = fc.oneof(
-  fc.constant({ t: 'none' as const }),
-  fc.constant({ t: 'zero' as const }),
-  fc.record({
-    t: fc.constant('gen' as const),
-    kind: fc.constantFrom(ContentKind.TEXT, ContentKind.RANDOM),
-    seed: fc.constantFrom(1, 2),
-    src: fc.nat(1 << 20),
-  }),
-  fc.record({ t: fc.constant('kdata' as const), prov: fc.nat(2), src: fc.nat(1 << 20) }),
-);
-type Frame = typeof frame extends fc.Arbitrary<infer T> ? T : never;
+const frame = frameArb(1 << 20);
 
 /** A map with its own kernel source over [BASE + lo, BASE + hi) and the given frames from BASE on. */
 function makeMap(frames: Frame[], own: PageContentProvider, provs: PageContentProvider[]): ContentMap {

@@ -7,16 +7,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PageContentProvider } from '../../src/mm/phys-mem.js';
 import { ContentKind } from '../../src/workload/content.js';
 import { ContentMap } from '../../src/workload/content-map.js';
+import { frameArb, provider } from './frame-arb.js';
 
 const SPAN = 64;
-
-/** A kernel-data provider covering [lo, hi). */
-function provider(lo: number, hi: number): PageContentProvider {
-  return { covers: (p) => p >= lo && p < hi, fill: () => {} };
-}
 
 /** The old test: kinds via kind(), then get() descriptors field by field. */
 function oracle(A: ContentMap, a: number, B: ContentMap, b: number): boolean {
@@ -31,18 +26,8 @@ function oracle(A: ContentMap, a: number, B: ContentMap, b: number): boolean {
   return da.src === db.src && (ka === ContentKind.KDATA ? da.source === db.source : da.seed === db.seed);
 }
 
-const frame = fc.oneof(
-  fc.constant({ t: 'none' as const }),
-  fc.constant({ t: 'zero' as const }),
-  fc.record({
-    t: fc.constant('gen' as const),
-    kind: fc.constantFrom(ContentKind.TEXT, ContentKind.RANDOM),
-    seed: fc.constantFrom(1, 2),
-    src: fc.nat(SPAN - 1),
-  }),
-  // A copy of a kernel frame: of provider 0 (A's own), 1 (B's own) or 2 (a third machine's).
-  fc.record({ t: fc.constant('kdata' as const), prov: fc.nat(2), src: fc.nat(SPAN - 1) }),
-);
+// kdata: a copy of a kernel frame of provider 0 (A's own), 1 (B's own) or 2 (a third machine's).
+const frame = frameArb(SPAN - 1);
 
 describe('ContentMap.sameDescriptor', () => {
   it('agrees with the get()-based comparison', () => {
