@@ -80,6 +80,7 @@ class SourceWindow {
   private len = 0;
   constructor(
     private readonly src: ReadSource | Uint8Array,
+    private readonly file?: string,
     size = WINDOW_BYTES,
   ) {
     if (src instanceof Uint8Array) {
@@ -94,12 +95,18 @@ class SourceWindow {
     const src = this.src as ReadSource;
     this.start = at;
     this.len = readFull(src, at, this.buf);
+    // Sizes were checked against the source's size: a short read is a file that shrank meanwhile.
+    if (this.len < need) shortRead(at + this.len, this.file);
     return 0;
   }
 
   get bytes(): Uint8Array {
     return this.buf;
   }
+}
+
+function shortRead(offset: number, file?: string): never {
+  return fail('DUMP_TRUNCATED', 'the dump ends here: it was cut short while being read', offset, file);
 }
 
 function readFull(src: ReadSource, offset: number, dst: Uint8Array): number {
@@ -124,6 +131,7 @@ class DumpPages implements PageContentProvider {
   constructor(
     private readonly src: ReadSource | Uint8Array,
     private readonly ix: DumpIndex,
+    private readonly file?: string,
   ) {}
 
   private find(a: Float64Array, pfn: number): number {
@@ -160,7 +168,8 @@ class DumpPages implements PageContentProvider {
     const len = this.ix.frameLen[f]!;
     if (this.src instanceof Uint8Array) return this.src.subarray(off, off + len);
     const dst = this.scratch.subarray(0, len);
-    readFull(this.src, off, dst);
+    const got = readFull(this.src, off, dst);
+    if (got < len) shortRead(off + got, this.file);
     return dst;
   }
 
@@ -242,7 +251,7 @@ export function loadDump(
   opts: LoadDumpOptions = {},
 ): LoadedDump {
   const n = input instanceof Uint8Array ? input.length : input.size;
-  const win = new SourceWindow(input);
+  const win = new SourceWindow(input, file);
   const head = (len: number): Uint8Array => {
     const i = win.at(0, Math.min(len, n));
     return win.bytes.subarray(i, i + Math.min(len, n));
@@ -335,7 +344,8 @@ export function loadDump(
   const readBytes = (off: number, len: number): Uint8Array => {
     if (input instanceof Uint8Array) return input.subarray(off, off + len);
     const out = new Uint8Array(len);
-    readFull(input, off, out);
+    const got = readFull(input, off, out);
+    if (got < len) shortRead(off + got, file);
     return out;
   };
 
@@ -512,7 +522,7 @@ export function loadDump(
   if (q !== ds.len) fail('DUMP_DESC', `${ds.len - q} bytes after the last run`, ds.off + q, file);
 
   const mem = new PhysMem();
-  const pages = new DumpPages(input, ix);
+  const pages = new DumpPages(input, ix, file);
   mem.setProvider(pages);
   const img = mach!.kernelImage as Record<string, unknown>;
   const kaslr = mach!.kaslr as Record<string, unknown>;

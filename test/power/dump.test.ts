@@ -208,6 +208,27 @@ describe('seed-000 dump (the crashed RHEL 7 resume kernel)', () => {
     }
   });
 
+  it('a file cut short while it is read is DUMP_TRUNCATED at the offset where the bytes stop', () => {
+    // A source whose size says the whole dump but whose reads stop at `end` (the file shrank).
+    const cut = (end: number): ReadSource => ({
+      size: bytes.length,
+      readAt: (o, n) => bytes.slice(o, Math.max(o, Math.min(end, o + n))),
+    });
+    const e = formatError(() => loadDump(cut(bytes.length - 100), 'x.dump'));
+    expect([e.code, e.location.offset]).toEqual(['DUMP_TRUNCATED', bytes.length - 100]);
+    // Cut after loading: the first read of a frame past the cut says so.
+    let end = bytes.length;
+    const d = loadDump(
+      { size: bytes.length, readAt: (o, n) => bytes.slice(o, Math.max(o, Math.min(end, o + n))) },
+      'y.dump',
+    );
+    end = 0;
+    const k = d.kernelMemory;
+    const e2 = formatError(() => k.read(k.symbol('node_data')!.addr, 64));
+    expect(e2.code).toBe('DUMP_TRUNCATED');
+    expect(e2.oneLine()).toMatch(/^y\.dump at offset 0x[0-9a-f]+: the dump ends here/);
+  });
+
   it('an index larger than the limit is refused before it is made (DUMP_TOO_LARGE, --max-mem)', () => {
     const e = formatError(() => loadDump(bytes, 'big.dump', { maxIndexBytes: 4096 }));
     expect(e.code).toBe('DUMP_TOO_LARGE');
