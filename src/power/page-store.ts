@@ -15,6 +15,7 @@ import { e820TypeName } from '../firmware/e820-types.js';
 import type { Machine } from '../machine/boot.js';
 import { ContentKind, isZeroPage } from '../workload/content.js';
 import type { ContentMap } from '../workload/content-map.js';
+import type { ImageFrameSource } from './image-frames.js';
 import { uniformSourceFor } from './snapshot/bm-leaves.js';
 import { PAGE_SIZE } from './snapshot/kernel-heap.js';
 import type { WriteTarget } from './snapshot/restore.js';
@@ -48,6 +49,12 @@ export class ImagePageStore {
    * can reach) drops it — see wrote().
    */
   private readonly walks: TranslateCache;
+  /**
+   * With a real image (no descriptors to keep pages as): a data page stored
+   * with its stream page number becomes a frame that reads from the image
+   * (./image-frames.ts) instead of a 4 KiB buffer. Null: bytes are kept.
+   */
+  private frames: ImageFrameSource | null = null;
 
   constructor(
     protected readonly m: Machine,
@@ -58,6 +65,11 @@ export class ImagePageStore {
   ) {
     this.pageOffsetLow48 = Number(BigInt.asUintN(48, m.kaslr.pageOffsetBase));
     this.walks = new TranslateCache(m.mem, m.kernelImage.pgdPhys);
+  }
+
+  /** Keep data pages as references into the image they were loaded from (see `frames`). */
+  keepImageFrames(src: ImageFrameSource | null): void {
+    this.frames = src;
   }
 
   /** Frame `pfn` gets new contents: a cached walk through it is stale. */
@@ -127,32 +139,38 @@ export class ImagePageStore {
 
   /**
    * CPU store of one page (bytes, or null for a memset to zero) at the
-   * direct-map address of `t.pfn`. Returns null when done, or the failed walk
-   * (the page fault) with the virtual address it was for.
+   * direct-map address of `t.pfn`; `stream` is the page's number in the
+   * uncompressed stream (-1: not from the stream). Returns null when done, or
+   * the failed walk (the page fault) with the virtual address it was for.
    */
-  cpu(t: WriteTarget, bytes: Uint8Array | null): WalkResult | null {
+  cpu(t: WriteTarget, bytes: Uint8Array | null, stream = -1): WalkResult | null {
     const m = this.m;
     const phys = this.directFrame(t.pfn);
     if (phys < 0) return walk(m.mem, m.kernelImage.pgdPhys, m.ptov(t.pfn * PAGE_SIZE));
-    this.put(phys, t.imagePfn ?? -1, bytes);
+    this.put(phys, t.imagePfn ?? -1, bytes, stream);
     if (t.kind === 'direct' && m.nosave.contains(phys)) this.silent(phys, t.imagePfn ?? -1, 'cpu');
     return null;
   }
 
   /**
    * cpu() for `n` in-place targets pfn, pfn+1, … (kind 'direct', image pfn =
-   * frame), page i's bytes at `data` + (first + i) pages: stored in order, each
-   * through its own translation, until one faults. Returns how many were
-   * stored (n, or the index of the page whose store faults; faultWalk() then
-   * describes it).
+   * frame), page i's bytes at `data` + (first + i) pages (stream page
+   * `stream` + i; -1: not known): stored in order, each through its own
+   * translation, until one faults. Returns how many were stored (n, or the
+   * index of the page whose store faults; faultWalk() then describes it).
    */
-  cpuDirectRun(pfn: number, n: number, data: Uint8Array, first: number): number {
+  cpuDirectRun(pfn: number, n: number, data: Uint8Array, first: number, stream = -1): number {
     const nosave = this.m.nosave;
     for (let i = 0; i < n; i++) {
       const p = pfn + i;
       const phys = this.directFrame(p);
       if (phys < 0) return i;
-      this.put(phys, p, data.subarray((first + i) * PAGE_SIZE, (first + i + 1) * PAGE_SIZE));
+      this.put(
+        phys,
+        p,
+        data.subarray((first + i) * PAGE_SIZE, (first + i + 1) * PAGE_SIZE),
+        stream < 0 ? -1 : stream + i,
+      );
       if (nosave.contains(phys)) this.silent(phys, p, 'cpu');
     }
     return n;
@@ -173,14 +191,22 @@ export class ImagePageStore {
 
   /**
    * cpu() for `n` PBE targets whose translations mappedRun() found: page i
-   * (its bytes at `data` + (first + i) pages) goes to safe frame c + i × step,
-   * for image pfn imagePfn + i. (No nosave record: a PBE target is a safe
-   * frame the boot kernel allocated.)
+   * (its bytes at `data` + (first + i) pages, stream page `stream` + i) goes
+   * to safe frame c + i × step, for image pfn imagePfn + i. (No nosave
+   * record: a PBE target is a safe frame the boot kernel allocated.)
    */
-  cpuPbeRun(c: number, step: number, imagePfn: number, n: number, data: Uint8Array, first: number): void {
+  cpuPbeRun(
+    c: number,
+    step: number,
+    imagePfn: number,
+    n: number,
+    data: Uint8Array,
+    first: number,
+    stream = -1,
+  ): void {
     for (let i = 0; i < n; i++) {
       const at = (first + i) * PAGE_SIZE;
-      this.put(c + i * step, imagePfn + i, data.subarray(at, at + PAGE_SIZE));
+      this.put(c + i * step, imagePfn + i, data.subarray(at, at + PAGE_SIZE), stream < 0 ? -1 : stream + i);
     }
   }
 
@@ -189,9 +215,9 @@ export class ImagePageStore {
     return walk(this.m.mem, this.m.kernelImage.pgdPhys, this.m.ptov(pfn * PAGE_SIZE));
   }
 
-  /** Block I/O into frame `t.pfn` (no page tables involved). */
-  dma(t: WriteTarget, bytes: Uint8Array): void {
-    this.put(t.pfn, t.imagePfn ?? -1, bytes);
+  /** Block I/O into frame `t.pfn` (no page tables involved) of stream page `stream` (-1: not known). */
+  dma(t: WriteTarget, bytes: Uint8Array, stream = -1): void {
+    this.put(t.pfn, t.imagePfn ?? -1, bytes, stream);
     if (t.kind === 'direct' && this.m.nosave.contains(t.pfn)) this.silent(t.pfn, t.imagePfn ?? -1, 'dma');
   }
 
@@ -203,6 +229,11 @@ export class ImagePageStore {
   copyFrame(dst: number, src: number): void {
     const m = this.m;
     this.wrote(dst);
+    // A frame that reads from the image: the copy reads the same stream page.
+    if (this.frames?.alias(m.mem, dst, src)) {
+      this.content.clear(dst);
+      return;
+    }
     if (m.mem.isMaterialised(src)) {
       this.content.clear(dst);
       m.mem.frame(dst).set(m.mem.frame(src));
@@ -214,10 +245,11 @@ export class ImagePageStore {
 
   /**
    * Put a page's bytes into a frame, as a descriptor when they are the image
-   * page's generated contents. (Plan mode's store, ./plan/store.ts, puts the
-   * image page's descriptor without bytes.)
+   * page's generated contents, else as a reference to stream page `stream` of
+   * the image when keepImageFrames() gave a source. (Plan mode's store,
+   * ./plan/store.ts, puts the image page's descriptor without bytes.)
    */
-  protected put(pfn: number, imagePfn: number, bytes: Uint8Array | null): void {
+  protected put(pfn: number, imagePfn: number, bytes: Uint8Array | null, stream = -1): void {
     const m = this.m;
     this.wrote(pfn);
     if (bytes === null || isZeroPage(bytes)) {
@@ -238,6 +270,7 @@ export class ImagePageStore {
     // All ones up to a bit, zero above (a bitmap page of the image kernel): fixed bytes, no buffer.
     const u = uniformSourceFor(bytes!);
     if (u !== null) m.mem.synthesise(pfn, u);
+    else if (stream >= 0 && this.frames) this.frames.attach(m.mem, pfn, stream);
     else m.mem.frame(pfn).set(bytes!);
   }
 }

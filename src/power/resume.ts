@@ -19,7 +19,9 @@ import type { ChunkPool } from './compress/pool.js';
 import type { KernelConsole } from './console.js';
 import { type EventSink, inPhase, inPhaseSync } from './events.js';
 import type { ImageManifest } from './hibernate.js';
+import { ImageReader } from './image/reader.js';
 import { SF } from './image/swsusp-header.js';
+import { ImageFrameSource } from './image-frames.js';
 import type { ResumeTrigger } from './loader-oops.js';
 import type { Oops } from './oops.js';
 import { ImagePageStore, type SilentWrite } from './page-store.js';
@@ -56,6 +58,12 @@ export interface ResumeOptions {
   /** Digest of every image page at hibernation time (to verify the restore). */
   manifest?: ImageManifest;
   faults?: { noTempPageTables?: boolean };
+  /**
+   * A real image (no descriptors): keep each loaded data page as a frame that
+   * reads its bytes back from the image (./image-frames.ts) instead of a 4 KiB
+   * host buffer. The device must stay readable while the machine is read.
+   */
+  imageFrames?: boolean;
   /** Simulated disk read speed (MB/s) for console timing; default 150. */
   diskMBps?: number;
   /** Structured events: load-image / restore / verify phases, load progress, the oops. */
@@ -167,6 +175,9 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
     failLines(m, log, -22);
     return result('refused', `image unreadable: ${found.readerError?.message}`, { errno: -22 });
   }
+  // (A planned image has no bytes to read back: only a real reader's pages are kept this way.)
+  if (opts.imageFrames && found.reader instanceof ImageReader)
+    store.keepImageFrames(new ImageFrameSource(found.reader, m.mem.budget));
   const read = await swsuspRead(m, found.reader, found.header, rs, store, {
     console: con,
     device: opts.device,

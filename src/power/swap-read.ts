@@ -316,8 +316,9 @@ function cpuStore(
   fault: FaultInfo,
   what: LoaderFault['what'],
   nrPages: number,
+  stream = -1,
 ): void {
-  const w = L.store.cpu(t, bytes);
+  const w = L.store.cpu(t, bytes, stream);
   if (w) throw new FaultSignal(loaderOops(L.m, L.trigger, w.vaddr, w, fault(what, nrPages)));
 }
 
@@ -339,7 +340,7 @@ function loadImage(L: Loader): void {
   for (let n = 0; target; n++) {
     const bytes = reader.streamPage(n);
     if (target.kind === 'buffer') store.buffer(target.pfn, bytes);
-    else store.dma(target, bytes);
+    else store.dma(target, bytes, n);
     progress.tick();
     target = rs.writeNext(bytes);
     drainZeroFills(L, fault, progress.count);
@@ -409,7 +410,7 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
         // state as the per-page loop would: the pages before it stored, counted and advanced over.
         const extra = rs.peekDirectRun(target.pfn, pages - k - 1);
         if (extra > 0) {
-          const stored = store.cpuDirectRun(target.pfn, extra + 1, chunk.data, k);
+          const stored = store.cpuDirectRun(target.pfn, extra + 1, chunk.data, k, chunk.firstStreamPage + k);
           const upTo = Math.min(stored, extra);
           for (let i = 0; i < upTo; i++) progress.tick();
           rs.takeDirectRun(target.pfn, upTo);
@@ -436,7 +437,7 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
         const w = match?.[k] ? store.cpuGenerated(target, chunk.expect!, k * GEN_WORDS) : undefined;
         if (w === undefined) {
           bytes = chunk.data.subarray(k * PAGE_SIZE, (k + 1) * PAGE_SIZE);
-          cpuStore(L, target, bytes, fault, 'copy', n);
+          cpuStore(L, target, bytes, fault, 'copy', n, chunk.firstStreamPage + k);
         } else if (w) throw new FaultSignal(loaderOops(m, L.trigger, w.vaddr, w, fault('copy', n)));
       }
       progress.tick();
@@ -454,7 +455,7 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
           const step = rs.pbeRunStep;
           rs.takePbeRun(ip, run);
           loaderRuns.pbeRuns++;
-          store.cpuPbeRun(c0, step, ip + 1, run, chunk.data, k + 1);
+          store.cpuPbeRun(c0, step, ip + 1, run, chunk.data, k + 1, chunk.firstStreamPage + k + 1);
           for (let i = 0; i < run; i++) progress.tick();
           k += run;
           n += run;

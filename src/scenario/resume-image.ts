@@ -37,17 +37,25 @@ export interface ResumeImageOptions {
   /** Largest physical address space (max_pfn × 4 KiB) to model; default limits.ts's (`--max-ram`). */
   maxModelBytes?: number;
   /**
-   * Host memory the model's per-page state may take (mm/host-budget.ts; `--max-mem`): a real
-   * image's restored frames are bytes, so a big image stops with MODEL_HOST_MEMORY instead of
-   * growing the process with it. Default limits.ts's.
+   * Host memory the model's per-page state may take (mm/host-budget.ts; `--max-mem`): a model
+   * whose structures need more stops with MODEL_HOST_MEMORY instead of growing the process.
+   * A restored data page costs no page of host memory (it reads back from the image,
+   * power/image-frames.ts): ~12 bytes per frame. Default limits.ts's.
    */
   maxHostBytes?: number;
+  /**
+   * Restored data pages read their bytes back from `image` (default true; power/image-frames.ts),
+   * so `image` must stay readable while the result's machine is read. false: each is a 4 KiB
+   * host buffer, counted against maxHostBytes, and `image` may be closed at once.
+   */
+  framesFromImage?: boolean;
   /** What a MODEL_HOST_MEMORY error names: the image's path (default: the log's). */
   imageName?: string;
 }
 
 export interface ResumeImageResult {
   profile: KernelProfile;
+  /** The boot machine after the resume. Its restored data pages read from `image`: keep it open while you read them. */
   machine: Machine;
   console: string[];
   result: ResumeResult;
@@ -103,6 +111,7 @@ export async function resumeImage(image: ReadSource, o: ResumeImageOptions): Pro
     pool: o.pool,
     cpus: o.cpus ?? 1,
     content,
+    imageFrames: o.framesFromImage ?? true,
   });
   const messages = con.lines
     .map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ''))

@@ -125,6 +125,12 @@ export interface RunResult {
   plan?: boolean;
   /** An HMM story's steps and findings (scenarios with `hmm:`). */
   hmm?: HmmStoryReport;
+  /**
+   * Closes what the result still reads from (`suspend.image`: the restored
+   * frames read their bytes back from the image file, power/image-frames.ts).
+   * Call it when done with the result's machines; absent when nothing is held.
+   */
+  release?: () => void;
 }
 
 /** The booted hibernating machine, as an HMM story sees it. */
@@ -466,6 +472,8 @@ function resumeTrigger(sc: Scenario): ResumeTrigger {
  */
 async function runImageStory(sc: Scenario, io: RunIo, events: EventSink | undefined): Promise<RunResult> {
   const img = openScenarioImage(sc, io);
+  // The restored frames read from the image: it stays open until the result is released.
+  let held = false;
   try {
     const device = new OverlayDevice(img.src);
     const b = await inPhase(events, 'resume-boot', async () => bootOne(sc, 'resume', io, 6.9, events));
@@ -480,6 +488,7 @@ async function runImageStory(sc: Scenario, io: RunIo, events: EventSink | undefi
         content: b.content,
         faults: { noTempPageTables: sc.faults?.noTempPageTables },
         events,
+        imageFrames: true,
       }),
     );
     // The image kernel's clock is in the image, not in the model: its lines after the jump
@@ -489,7 +498,7 @@ async function runImageStory(sc: Scenario, io: RunIo, events: EventSink | undefi
       restoredConsole.push(l);
       events?.({ type: 'console', boot: 'restored', line: l });
     }
-    return finish(sc, {
+    const result = finish(sc, {
       scenario: sc,
       verdict: rres.outcome === 'no-image' ? 'refused' : rres.outcome,
       reason: rres.reason,
@@ -498,8 +507,10 @@ async function runImageStory(sc: Scenario, io: RunIo, events: EventSink | undefi
       restoredConsole,
       device,
     });
+    held = true;
+    return { ...result, release: () => img.src.close?.() };
   } finally {
-    img.src.close?.();
+    if (!held) img.src.close?.();
   }
 }
 

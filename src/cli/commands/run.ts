@@ -176,6 +176,8 @@ export function register(program: Command, io: CliIo): void {
           }
         : undefined;
       let dev: FileSwapDevice | undefined;
+      // A real image's restored frames read from its file: closed when the dump and report are done.
+      let release: (() => void) | undefined;
       try {
         const r = await runScenario(
           sc,
@@ -196,6 +198,7 @@ export function register(program: Command, io: CliIo): void {
           events,
           { plan: opts.plan },
         );
+        release = r.release;
         if (opts.image && dev) {
           dev.close();
           // Publish the finished image under its final name, never over a file that appeared meanwhile.
@@ -235,6 +238,7 @@ export function register(program: Command, io: CliIo): void {
         if (opts.json) io.out(toJson(runJson(r)));
         else for (const chunk of runTextChunks(r, { quiet: opts.quiet })) io.out(chunk);
       } finally {
+        release?.();
         await pool?.close();
         dev?.remove();
       }
