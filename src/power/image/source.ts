@@ -120,11 +120,32 @@ export class OverlayDevice implements BlockSink, ReadSource {
   }
   readAt(offset: number, length: number): Uint8Array {
     const out = this.base.readAt(offset, length).slice();
+    this.overlay(offset, out);
+    return out;
+  }
+  /**
+   * Into the reader's own buffer (the loader's chunk runs): no buffer per read
+   * and no copy of it — a real image's resume read ~1 GiB through readAt()'s
+   * two allocations, and the collector took ~20% of its main thread.
+   */
+  readInto(offset: number, dst: Uint8Array): number {
+    const base = this.base;
+    let n: number;
+    if (base.readInto) n = base.readInto(offset, dst);
+    else {
+      const b = base.readAt(offset, dst.length);
+      dst.set(b);
+      n = b.length;
+    }
+    this.overlay(offset, dst.subarray(0, n));
+    return n;
+  }
+  /** The written pages over `out`, the bytes at `offset`. */
+  private overlay(offset: number, out: Uint8Array): void {
     for (const [pg, bytes] of this.pages) {
       const a = Math.max(offset, pg * 4096);
       const b = Math.min(offset + out.length, pg * 4096 + 4096);
       if (a < b) out.set(bytes.subarray(a - pg * 4096, b - pg * 4096), a - offset);
     }
-    return out;
   }
 }
