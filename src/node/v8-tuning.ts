@@ -13,7 +13,8 @@
  *  - the interrupt budget (execution between tiering checks), V8's default
  *    67584, is 4× that: a function tiers up after running 4× longer, so code
  *    that is hot only briefly is not compiled by TurboFan at all.
- * Same results, only less compiler CPU (the main thread is not slower).
+ * Same results, less compiler CPU; the main thread about as fast (the
+ * interrupt budget costs it a few per cent of a phase, 8× cost more).
  * HIBLAB_V8_DEFAULTS=1 keeps V8's own values (for A/B measurements).
  */
 import { setFlagsFromString } from 'node:v8';
