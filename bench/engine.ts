@@ -46,22 +46,26 @@ export function engineScenario(gib: number): Scenario {
  * shared machine wall time includes waiting for a core; CPU time says what
  * each side costs. null off Linux.
  */
-type ThreadCpu = { main: number; other: number; workers: number; v8: number };
+/** `mainSys`: the main thread's system time alone (mostly pwrite/pread into the page cache, which varies a lot on a VM). */
+type ThreadCpu = { main: number; mainSys: number; other: number; workers: number; v8: number };
 function threadCpu(before?: Set<string>): ThreadCpu | null {
   try {
     const tick = 100; // USER_HZ
     let main = 0;
+    let mainSys = 0;
     let workers = 0;
     let v8 = 0;
     for (const tid of readdirSync('/proc/self/task')) {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cpu = (Number(f[11]) + Number(f[12])) / tick;
-      if (Number(tid) === process.pid) main += cpu;
-      else if (before && !before.has(tid)) workers += cpu;
+      if (Number(tid) === process.pid) {
+        main += cpu;
+        mainSys += Number(f[12]) / tick;
+      } else if (before && !before.has(tid)) workers += cpu;
       else v8 += cpu;
     }
-    return { main, other: workers + v8, workers, v8 };
+    return { main, mainSys, other: workers + v8, workers, v8 };
   } catch {
     return null;
   }
@@ -124,7 +128,13 @@ export async function runEngineCase(
     const a = cpu.get(`${p}<`);
     const b = cpu.get(`${p}>`);
     return a && b
-      ? { main: b.main - a.main, other: b.other - a.other, workers: b.workers - a.workers, v8: b.v8 - a.v8 }
+      ? {
+          main: b.main - a.main,
+          mainSys: b.mainSys - a.mainSys,
+          other: b.other - a.other,
+          workers: b.workers - a.workers,
+          v8: b.v8 - a.v8,
+        }
       : null;
   };
   const t0 = performance.now();
@@ -197,7 +207,7 @@ export async function runEngineCase(
       if (!c) continue;
       const idle2 = Math.max(c.main, (c.main + c.other) / 2);
       log(
-        `  ${p} CPU: main thread ${c.main.toFixed(2)} s, other threads ${c.other.toFixed(2)} s ` +
+        `  ${p} CPU: main thread ${c.main.toFixed(2)} s (sys ${c.mainSys.toFixed(2)}), other threads ${c.other.toFixed(2)} s ` +
           `(workers ${c.workers.toFixed(2)}, V8/libuv ${c.v8.toFixed(2)}) ` +
           `→ on 2 idle cores ≥ ${idle2.toFixed(2)} s = ${(natCpu / idle2).toFixed(2)}× native ${what} CPU (${natCpu.toFixed(2)} s)`,
       );

@@ -78,6 +78,8 @@ export interface WorkerRequest {
   digests?: boolean;
   /** compress: write each chunk as its swap-page record (ChunkJob.record); offsets point past the u64 header. */
   record?: boolean;
+  /** decompress with `aux`: leave matched pages' bytes out of the result (DecompressJob.skipMatched). */
+  skipMatched?: boolean;
 }
 
 /** Buffer registry messages: the worker keeps `sab` under `id` until told to drop it. */
@@ -284,7 +286,13 @@ export class NodeChunkPool implements ChunkPool {
     const replies = await this.run(
       'decompress',
       codec,
-      chunks.map((c) => ({ index: c.index, data: c.compressed, uncLen: c.uncLen ?? -1, aux: c.expect })),
+      chunks.map((c) => ({
+        index: c.index,
+        data: c.compressed,
+        uncLen: c.uncLen ?? -1,
+        aux: c.expect,
+        skipMatched: c.skipMatched,
+      })),
     );
     const out: DecompressResult[] = [];
     for (const { batch, reply } of replies) {
@@ -376,6 +384,7 @@ export class NodeChunkPool implements ChunkPool {
       aux?: Uint32Array;
       digests?: boolean;
       record?: boolean;
+      skipMatched?: boolean;
     }[],
   ): Promise<{ batch: Batch; reply: OkReply }[]> {
     if (this.closed) return Promise.reject(new ModelError('POOL_CLOSED', 'compression pool is closed'));
@@ -438,6 +447,8 @@ export class NodeChunkPool implements ChunkPool {
           req.auxOffsets = auxOffsets;
         }
         if (op === 'compress' && group.some((g) => g.digests)) req.digests = true;
+        // Only when every job of the batch allows it (one flag per message).
+        if (op === 'decompress' && req.aux && group.every((g) => g.skipMatched)) req.skipMatched = true;
         pending++;
         const batch: Batch = {
           req,

@@ -120,17 +120,16 @@ function decompressOne(req: WorkerRequest, i: number, src: Uint8Array, st: Chunk
   // which throws the error with its offsets.
   const w = req.codec === 'lzo' ? pagesWasm() : null;
   let n = w ? lzo1xDecompressWasmInPlace(w, src, cap) : -1;
+  const inModule = w !== null && n >= 0 && (want < 0 || n === want);
   let chunk: Uint8Array;
-  if (w && n >= 0 && (want < 0 || n === want)) {
-    chunk = w.bytes.subarray(w.src, w.src + n);
-    dst.set(chunk);
-  } else {
+  if (inModule) chunk = w.bytes.subarray(w.src, w.src + n);
+  else {
     n = decompressChunk(req.codec, src, dst, want >= 0 ? want : undefined);
     chunk = dst.subarray(0, n);
   }
   st.crcs[i] = crc32Le(0, chunk);
+  const ao = st.info ? (req.auxOffsets?.[i] ?? -1) : -1;
   if (st.info) {
-    const ao = req.auxOffsets?.[i] ?? -1;
     st.infoOffsets![i] = ao >= 0 ? i * UNC_PAGES : -1;
     if (ao >= 0)
       matchGenerated(
@@ -142,9 +141,45 @@ function decompressOne(req: WorkerRequest, i: number, src: Uint8Array, st: Chunk
         scratch,
       );
   }
+  if (inModule) {
+    // The comparison ran in the module (its memory did not grow: same size reserved).
+    if (req.skipMatched && ao >= 0)
+      copyUnmatched(w.bytes, w.src, n, dst, st.info as Uint8Array, i * UNC_PAGES);
+    else dst.set(w.bytes.subarray(w.src, w.src + n));
+  }
   st.offsets[i] = st.pos;
   st.lens[i] = n;
   st.pos += cap;
+}
+
+/**
+ * DecompressJob.skipMatched: copy out of the module only the pages the
+ * comparison did not match (runs of them, one set() each) and the bytes
+ * after the last whole page; a matched page's bytes in `dst` stay whatever
+ * the result buffer held (its reader makes them from the descriptor if it
+ * ever needs them). Most pages of a resume match, and this copy into the
+ * shared result buffer was a tenth of a worker's load time.
+ */
+function copyUnmatched(
+  bytes: Uint8Array,
+  at: number,
+  n: number,
+  dst: Uint8Array,
+  match: Uint8Array,
+  matchAt: number,
+): void {
+  const pages = Math.min(UNC_PAGES, Math.floor(n / 4096));
+  let p = 0;
+  while (p < pages) {
+    if (match[matchAt + p] !== 0) {
+      p++;
+      continue;
+    }
+    const p0 = p;
+    while (p < pages && match[matchAt + p] === 0) p++;
+    dst.set(bytes.subarray(at + p0 * 4096, at + p * 4096), p0 * 4096);
+  }
+  if (n > pages * 4096) dst.set(bytes.subarray(at + pages * 4096, at + n), pages * 4096);
 }
 
 function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {

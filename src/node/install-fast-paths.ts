@@ -5,9 +5,11 @@
  * HIBLAB_CODEC: `js` makes the chunk codec compress LZO with the TypeScript
  * reference instead of the WebAssembly module (src/lib/lzo1x-wasm.ts; the
  * default). Results are bit-identical either way. Workers inherit the
- * variable, so the whole pool follows it.
+ * variable, so the whole pool follows it. It also sets V8's inlining budget
+ * (./v8-tuning.ts) before the model's code is optimised.
  */
 import * as zlib from 'node:zlib';
+import './v8-tuning.js';
 import { setCrc32Backend } from '../lib/crc32.js';
 import { type LzoCompressBackend, lzoCompressBackendName, setLzoCompressBackend } from '../lib/lzo1x-wasm.js';
 

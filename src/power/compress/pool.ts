@@ -72,6 +72,14 @@ export interface DecompressJob {
    * DecompressResult.match says which pages equal it byte for byte.
    */
   expect?: Uint32Array;
+  /**
+   * With `expect`: the caller reads no byte of a page DecompressResult.match
+   * marks 1 (it keeps such a page as its descriptor, or makes its bytes from
+   * it: matchedPageBytes()), so the pool may leave those pages out of
+   * `data` (their bytes there are then unspecified). Saves a worker pool
+   * the copy of most of a resume's pages out of its WebAssembly memory.
+   */
+  skipMatched?: boolean;
 }
 
 export interface DecompressResult {

@@ -16,6 +16,7 @@
  */
 import { FormatError } from '../../errors.js';
 import { crc32Le, crc32LeCombine } from '../../lib/crc32.js';
+import { generatePage } from '../../workload/content.js';
 import {
   CMP_HEADER,
   type CompressorName,
@@ -71,6 +72,27 @@ export interface StreamChunk {
   expect?: Uint32Array;
   /** 1 per page whose bytes equal its `expect` descriptor's generated page (checked in the pool). */
   match?: Uint8Array;
+  /**
+   * With ReadOptions.skipMatched: the bytes of the pages `match` marks are
+   * not in `data` (chunkPageBytes() makes them from `expect`).
+   */
+  skipped?: boolean;
+}
+
+/**
+ * Page k of a yielded chunk: a view of its `data`, or, for a page the pool
+ * matched and left out of it (ReadOptions.skipMatched), its expected
+ * generated page made in `scratch` (one page) — the same bytes, the pool
+ * having compared them.
+ */
+export function chunkPageBytes(chunk: StreamChunk, k: number, scratch: Uint8Array): Uint8Array {
+  if (chunk.skipped && chunk.match![k]) {
+    const e = chunk.expect!;
+    const g = k * GEN_WORDS;
+    generatePage(e[g]!, e[g + 1]!, e[g + 2]!, 0, scratch);
+    return scratch;
+  }
+  return chunk.data.subarray(k * PAGE_SIZE, (k + 1) * PAGE_SIZE);
 }
 
 export interface ReadOptions {
@@ -98,6 +120,12 @@ export interface ReadOptions {
    * a consumer that keeps pages as descriptors need not regenerate them.
    */
   expect?: (firstStreamPage: number, pages: number, out: Uint32Array) => boolean;
+  /**
+   * With `expect`: the consumer reads a page the pool matched only through
+   * chunkPageBytes() (or not at all), so the pool may leave such pages out
+   * of the chunk's `data` (DecompressJob.skipMatched; StreamChunk.skipped).
+   */
+  skipMatched?: boolean;
 }
 
 export interface PageOut {
@@ -533,7 +561,10 @@ export class ImageReader {
           for (let j = 0; j < cs.length; j++) {
             const c = cs[j]!;
             const exp = new Uint32Array(c.uncPages * GEN_WORDS);
-            if (opts.expect(c.firstStreamPage, c.uncPages, exp)) inputs[j]!.expect = exp;
+            if (opts.expect(c.firstStreamPage, c.uncPages, exp)) {
+              inputs[j]!.expect = exp;
+              if (opts.skipMatched) inputs[j]!.skipMatched = true;
+            }
           }
         }
         if (opts.expect) slot.expects = inputs.map((x) => x.expect);
@@ -571,7 +602,15 @@ export class ImageReader {
         done += c.uncPages;
         const inp = cur.expects?.[r];
         yield inp && res.match
-          ? { firstStreamPage: c.firstStreamPage, data: res.data, expect: inp, match: res.match }
+          ? opts.skipMatched
+            ? {
+                firstStreamPage: c.firstStreamPage,
+                data: res.data,
+                expect: inp,
+                match: res.match,
+                skipped: true,
+              }
+            : { firstStreamPage: c.firstStreamPage, data: res.data, expect: inp, match: res.match }
           : { firstStreamPage: c.firstStreamPage, data: res.data };
         opts.onProgress?.(done, total);
       }
