@@ -21,7 +21,12 @@ import type { KernelConsole } from './console.js';
 import type { EventSink } from './events.js';
 import { FORMAT_ERAS, type ImageFormatEra } from './image/format-era.js';
 import { kernelThreads, ProgressPrinter, speedLine, threadsLine } from './image/log.js';
-import { ImageReader, type ReadOptions as ImageReadOptions, type StreamChunk } from './image/reader.js';
+import {
+  chunkPageBytes,
+  ImageReader,
+  type ReadOptions as ImageReadOptions,
+  type StreamChunk,
+} from './image/reader.js';
 import type { BlockSink, ReadSource } from './image/source.js';
 import { decodeSwsuspHeader, HDR, HIBERNATE_SIG, SF, type SwsuspHeader } from './image/swsusp-header.js';
 import type { SwsuspInfo } from './image/swsusp-info.js';
@@ -386,7 +391,10 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
     threads,
     reuse: true,
     expect: pool ? (first, pages, out) => hints.fill(first, pages, out) : undefined,
+    // Matched pages are stored as descriptors; the rare one stored as bytes is made again here.
+    skipMatched: true,
   });
+  const pageScratch = new Uint8Array(PAGE_SIZE);
   // The first call after the header: cur 1 → load_header()/check_header().
   let target = rs.writeNext();
   let crc = 0;
@@ -431,12 +439,12 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
         }
       }
       if (target.kind === 'buffer') {
-        bytes = chunk.data.subarray(k * PAGE_SIZE, (k + 1) * PAGE_SIZE);
+        bytes = chunkPageBytes(chunk, k, pageScratch);
         store.buffer(target.pfn, bytes);
       } else {
         const w = match?.[k] ? store.cpuGenerated(target, chunk.expect!, k * GEN_WORDS) : undefined;
         if (w === undefined) {
-          bytes = chunk.data.subarray(k * PAGE_SIZE, (k + 1) * PAGE_SIZE);
+          bytes = chunkPageBytes(chunk, k, pageScratch);
           cpuStore(L, target, bytes, fault, 'copy', n, chunk.firstStreamPage + k);
         } else if (w) throw new FaultSignal(loaderOops(m, L.trigger, w.vaddr, w, fault('copy', n)));
       }
