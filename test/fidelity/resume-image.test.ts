@@ -44,6 +44,25 @@ describe('hiblab resume: the shipped images on their own boots', () => {
   }
 });
 
+describe('hiblab resume --threads', () => {
+  it('more host workers decompress the image: the same report, byte for byte; a bad count is refused', {
+    timeout: 300_000,
+  }, async () => {
+    const args = ['resume', swapImagePath('612-lzo'), '--e820', log('612-lzo', 'same-layout'), '--json'];
+    const one = await cli(args);
+    const two = await cli([...args, '--threads', '2']);
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(two.out).toBe(one.out);
+    // The modelled kernel's own thread rule is what the console reports (1 CPU: 1 thread).
+    const con = (JSON.parse(two.out) as Obj).console as string[];
+    expect(con.some((l) => l.endsWith('PM: Using 1 thread(s) for lzo decompression'))).toBe(true);
+    const bad = await cli([...args, '--threads', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--threads expects 1..16');
+  });
+});
+
 describe('hiblab resume: the recorded failing boots', () => {
   it('612-lzo on -m 512: the e820 CRC check refuses', { timeout: 300_000 }, async () => {
     const { code, j } = await resume('612-lzo', log('612-lzo', 'mem512'));

@@ -1,6 +1,6 @@
 /**
  * `hiblab resume <image> --e820 <log> [--cmdline "…"] [--profile id] [--boot N] [--via initcall|sysfs] [--json]
- *  [--max-ram SIZE] [--max-mem SIZE]`:
+ *  [--max-ram SIZE] [--max-mem SIZE] [--threads N]`:
  * resume a real swap image (a raw copy of the swap device) on a modelled boot
  * and say what that kernel does: resumed, refused (which message), oops
  * (function, faulting address, pfn), a silent write into a frame the boot
@@ -29,6 +29,7 @@ interface ResumeOpts {
   json?: boolean;
   maxRam?: string;
   maxMem?: string;
+  threads?: string;
 }
 
 export function register(program: Command, io: CliIo): void {
@@ -53,6 +54,10 @@ export function register(program: Command, io: CliIo): void {
       'initcall (resume= built in, default) or sysfs (initramfs writes /sys/power/resume)',
     )
     .option('--json', 'print JSON with stable keys instead of text')
+    .option(
+      '--threads <n>',
+      "host worker threads that decompress the image (default 1; the modelled kernel's own thread count and the output do not change)",
+    )
     .option('--max-ram <size>', MAX_RAM_HELP)
     .option('--max-mem <size>', MAX_MEM_HELP)
     .action(async (imagePath: string, opts: ResumeOpts) => {
@@ -64,9 +69,12 @@ export function register(program: Command, io: CliIo): void {
         throw new UsageError('BOOT_INVALID', `--boot ${opts.boot}: expected a boot index 0, 1, …`);
       const maxModelBytes = opts.maxRam === undefined ? undefined : parseMaxRam(opts.maxRam);
       const maxHostBytes = opts.maxMem === undefined ? undefined : parseMaxMem(opts.maxMem);
+      const threads = opts.threads === undefined ? 1 : Number(opts.threads);
+      if (!(Number.isInteger(threads) && threads >= 1 && threads <= 16))
+        throw new UsageError('BAD_ARGUMENT', `--threads expects 1..16, got '${opts.threads}'`);
       const text = readInput(opts.e820);
       const src = new FileSource(imagePath);
-      const pool = new NodeChunkPool({ threads: 1 });
+      const pool = new NodeChunkPool({ threads });
       try {
         const r = await resumeImage(src, {
           e820: { text, name: opts.e820, ...(boot !== undefined ? { boot } : {}) },
