@@ -23,6 +23,7 @@ import { SF } from './image/swsusp-header.js';
 import type { ResumeTrigger } from './loader-oops.js';
 import type { Oops } from './oops.js';
 import { ImagePageStore, type SilentWrite } from './page-store.js';
+import { PlanPageStore } from './plan/store.js';
 import {
   acpiNvs,
   disableNonbootCpus,
@@ -307,6 +308,11 @@ function archResume(
       return p;
     },
     copyPage: (dst, src) => store.copyFrame(dst, src),
+    // Plan mode copies a run's descriptors at once; a full run copies page by page.
+    copyPages:
+      store instanceof PlanPageStore
+        ? (dst, dstStep, src, srcStep, n) => store.copyFrameRun(dst, dstStep, src, srcStep, n)
+        : undefined,
   };
   const r = swsuspArchResume(k, symbolPhys(m, 'restore_pblist'), total, noTempPageTables, (dst, orig) =>
     store.silent(dst, orig, 'restore'),

@@ -26,6 +26,11 @@ function rd32(mem: PhysMem, paddr: number): number {
 const PBE_ADDRESS = 0;
 const PBE_ORIG_ADDRESS = 8;
 const PBE_NEXT = 16;
+const PBE_SIZE = 24;
+const PMD_BYTES = 2 ** 21;
+/** pbeRunAt()'s steps (pages) of the run it found: orig_address and address. */
+let runDstStep = 0;
+let runSrcStep = 0;
 
 export interface ArchRestoreKernel {
   mem: PhysMem;
@@ -50,6 +55,13 @@ export interface ArchRestoreKernel {
   getSafePage(): number;
   /** The rep movsq of one page: frame `src` into frame `dst`. */
   copyPage(dst: number, src: number): void;
+  /**
+   * copyPage(dst + i × dstStep, src + i × srcStep) for i = 0 … n - 1, in that
+   * order. restore_image calls it only for copies that do not depend on one
+   * another (no dst is a src of the run), so an implementation may do them in
+   * any order. Optional: without it the run is n copyPage() calls.
+   */
+  copyPages?(dst: number, dstStep: number, src: number, srcStep: number, n: number): void;
 }
 
 /**
@@ -209,6 +221,58 @@ export function restoreImage(
       return r;
     }
     const dst = Math.floor(dPa / PAGE_SIZE);
+    if (!pbeWalks && inPage && dstWalks.leaf && srcWalks.leaf) {
+      // The PBEs get_buffer() linked one after another (a run of a big image: 170 to a
+      // chain page) in one step, when doing so leaves what the loop page by page would.
+      const n = pbeRunAt(
+        pageWords,
+        w,
+        lo,
+        hi,
+        srcLo,
+        srcHi,
+        dstLo,
+        dstHi,
+        Math.min(expected - i, Math.floor(at / PBE_SIZE) + 1),
+      );
+      if (n > 1) {
+        const dd = runDstStep;
+        const ss = runSrcStep;
+        const src = Math.floor(sPa / PAGE_SIZE);
+        const dLo = dd > 0 ? dst : dst - (n - 1);
+        const dHi = dLo + n - 1;
+        const sLo = ss > 0 ? src : src - (n - 1);
+        // Each copy writes its dst only; the run is independent of its order and of the
+        // loop's reads when no dst is the chain page, a src of the run, or a table frame
+        // the cached walks read — and no page is misplaced (__pa(orig_address) = dst).
+        const d0 = dstLow48 - baseLow48;
+        const dLast = d0 + (n - 1) * dd * PAGE_SIZE;
+        const inPlace =
+          dstHi >>> 16 === baseHi16 &&
+          d0 >= 0 &&
+          d0 < dmBytes &&
+          dLast >= 0 &&
+          dLast < dmBytes &&
+          Math.floor(d0 / PAGE_SIZE) === dst;
+        if (
+          inPlace &&
+          (pbePfn < dLo || pbePfn > dHi) &&
+          (sLo + n - 1 < dLo || sLo > dHi) &&
+          !dstWalks.readsFrameIn(dLo, dHi) &&
+          !srcWalks.readsFrameIn(dLo, dHi)
+        ) {
+          if (k.copyPages) k.copyPages(dst, dd, src, ss, n);
+          else for (let m = 0; m < n; m++) k.copyPage(dst + m * dd, src + m * ss);
+          r.pbesCopied += n;
+          // The last PBE's next (its page was not written).
+          const wl = w - (n - 1) * (PBE_SIZE / 4);
+          lo = pageWords[wl + PBE_NEXT / 4]!;
+          hi = pageWords[wl + PBE_NEXT / 4 + 1]!;
+          i += n - 1;
+          continue;
+        }
+      }
+    }
     k.copyPage(dst, Math.floor(sPa / PAGE_SIZE));
     dstWalks.forgetFrame(dst);
     srcWalks.forgetFrame(dst);
@@ -229,6 +293,58 @@ export function restoreImage(
     if (dst !== origPfn) onMisplaced(dst, origPfn);
   }
   return r;
+}
+
+/**
+ * How many PBEs, from the one at word `w` of its chain page (its pointer `hi:lo`,
+ * fields src/dst already read) and at most `max`, form a run: each PBE's next
+ * points 24 bytes below it in the same page (get_buffer()'s consecutive
+ * chain_alloc()s, walked newest first), and its address and orig_address are
+ * the first's plus m pages × one step of ±1 page each, inside the first's
+ * 2 MiB regions (one large leaf each: the walks answer them linearly). The
+ * steps are left in runDstStep / runSrcStep. Reads only.
+ */
+function pbeRunAt(
+  words: Uint32Array,
+  w: number,
+  lo: number,
+  hi: number,
+  srcLo: number,
+  srcHi: number,
+  dstLo: number,
+  dstHi: number,
+  max: number,
+): number {
+  if (max < 2) return 1;
+  const s0 = (srcHi & 0xffff) * 0x100000000 + srcLo;
+  const d0 = (dstHi & 0xffff) * 0x100000000 + dstLo;
+  const sTop = srcHi >>> 16;
+  const dTop = dstHi >>> 16;
+  const sRegion = Math.floor(s0 / PMD_BYTES);
+  const dRegion = Math.floor(d0 / PMD_BYTES);
+  let sD = 0;
+  let dD = 0;
+  let m = 1;
+  for (; m < max; m++) {
+    const wp = w - (m - 1) * (PBE_SIZE / 4);
+    const wm = wp - PBE_SIZE / 4;
+    // PBE m-1's next is PBE m (lo ≥ the page offset ≥ 24 m: no borrow into hi).
+    if (words[wp + PBE_NEXT / 4] !== lo - m * PBE_SIZE || words[wp + PBE_NEXT / 4 + 1] !== hi) break;
+    const sh = words[wm + PBE_ADDRESS / 4 + 1]!;
+    const dh = words[wm + PBE_ORIG_ADDRESS / 4 + 1]!;
+    if (sh >>> 16 !== sTop || dh >>> 16 !== dTop) break;
+    const s = (sh & 0xffff) * 0x100000000 + words[wm + PBE_ADDRESS / 4]!;
+    const d = (dh & 0xffff) * 0x100000000 + words[wm + PBE_ORIG_ADDRESS / 4]!;
+    if (m === 1) {
+      sD = s - s0;
+      dD = d - d0;
+      if ((sD !== PAGE_SIZE && sD !== -PAGE_SIZE) || (dD !== PAGE_SIZE && dD !== -PAGE_SIZE)) break;
+    } else if (s !== s0 + m * sD || d !== d0 + m * dD) break;
+    if (Math.floor(s / PMD_BYTES) !== sRegion || Math.floor(d / PMD_BYTES) !== dRegion) break;
+  }
+  runDstStep = dD / PAGE_SIZE;
+  runSrcStep = sD / PAGE_SIZE;
+  return m;
 }
 
 /**
