@@ -240,6 +240,34 @@ export class KernelData implements PageContentProvider {
     return z === 2 ? undefined : z === 0;
   }
 
+  /**
+   * PageContentProvider.nonZeroRun(): isZeroFrame() for a run of frames, a
+   * vmemmap block (one section's memmap) at a time — once for the block when
+   * the section's struct pages are one record (the answer is the same for all
+   * its frames) and no other kernel object is placed in it, else frame by frame.
+   */
+  nonZeroRun(pfn: number, n: number): number {
+    const perFrame = PAGE_SIZE / this.L.size;
+    const pages = this.st.pages;
+    const per = this.st.sections.pfnsPerSection;
+    for (let i = 0; i < n; ) {
+      const p = pfn + i;
+      const blkEnd = (Math.floor(p / PMD_PAGES) + 1) * PMD_PAGES;
+      const span = Math.min(n - i, blkEnd - p);
+      const sec = this.vmemmapSectionOf(p);
+      if (sec < 0) return i;
+      const placed = p <= this.placedHi && p + span - 1 >= this.placedLo;
+      if (!placed && pages.isUniform(sec)) {
+        if (pages.memmapZeroness(sec * per + (p % PMD_PAGES) * perFrame, perFrame) !== 1) return i;
+        i += span;
+        continue;
+      }
+      for (let k = 0; k < span; k++) if (this.isZeroFrame(p + k) !== false) return i + k;
+      i += span;
+    }
+    return n;
+  }
+
   fill(pfn: number, dst: Uint8Array): void {
     const sec = this.vmemmapSectionOf(pfn);
     if (sec >= 0) {

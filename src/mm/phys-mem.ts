@@ -51,6 +51,12 @@ export interface PageContentProvider {
    * provider knows without producing the bytes, undefined when it does not.
    */
   isZeroFrame?(pfn: number): boolean | undefined;
+  /**
+   * Optional: how many of frames pfn … pfn + n - 1, from the first, this
+   * provider covers and isZeroFrame() answers false for (known not all zero) —
+   * the same answers a frame at a time.
+   */
+  nonZeroRun?(pfn: number, n: number): number;
 }
 
 /**

@@ -625,6 +625,44 @@ export class ContentMap implements PageContentProvider {
     return this.sources[seedAt(d!, i)]!.isZeroFrame?.(srcAt(d!, i));
   }
 
+  /**
+   * How many of frames pfn … pfn + n - 1, from the first, are known by
+   * descriptor not to be all zero: a generated page, or kernel data whose
+   * provider's zero test says false — kind() neither NONE nor ZERO, and
+   * kdataIsZero() false where kind() is KDATA, frame by frame. A section
+   * without descriptors asks the kernel source for its run (nonZeroRun()).
+   */
+  nonZeroRun(pfn: number, n: number): number {
+    const ks = this.kernelSource;
+    for (let i = 0; i < n; ) {
+      const p0 = pfn + i;
+      const i0 = p0 % PER_SECTION;
+      const span = Math.min(n - i, PER_SECTION - i0);
+      const d = this.section(p0, false);
+      if (d === undefined || d.n === 0) {
+        // Every frame NONE: kernel data where the kernel source covers it, else nothing.
+        if (ks === null) return i;
+        let r = 0;
+        if (ks.nonZeroRun) r = ks.nonZeroRun(p0, span);
+        else while (r < span && ks.covers(p0 + r) && ks.isZeroFrame?.(p0 + r) === false) r++;
+        if (r < span) return i + r;
+        i += span;
+        continue;
+      }
+      for (let k = 0; k < span; k++) {
+        const kind = d.kind[i0 + k]!;
+        if (kind === ContentKind.ZERO) return i + k;
+        if (kind === ContentKind.NONE) {
+          if (!ks?.covers(p0 + k) || ks.isZeroFrame?.(p0 + k) !== false) return i + k;
+        } else if (kind === ContentKind.KDATA) {
+          if (this.sources[seedAt(d, i0 + k)]!.isZeroFrame?.(srcAt(d, i0 + k)) !== false) return i + k;
+        }
+      }
+      i += span;
+    }
+    return n;
+  }
+
   /** counts[kind(p)]++ for every frame p of pfn … pfn + n - 1 (counts: 256 entries), a section at a time. */
   countKinds(pfn: number, n: number, counts: Float64Array): void {
     const ks = this.kernelSource;

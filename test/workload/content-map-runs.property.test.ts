@@ -151,6 +151,49 @@ describe('ContentMap run forms', () => {
     );
   });
 
+  it('nonZeroRun() = the stretch of kind()/kdataIsZero() frame by frame that is known not zero', () => {
+    fc.assert(
+      fc.property(
+        runFrames(3 * SPAN),
+        fc.tuple(fc.nat(3 * SPAN), fc.nat(3 * SPAN)),
+        fc.integer({ min: -8, max: 3 * SPAN }),
+        fc.nat(3 * SPAN + 16),
+        fc.boolean(),
+        fc.integer({ min: 2, max: 40 }),
+        (fa, [lo, hi], from0, n, withRun, every) => {
+          // Zero tests: a frame every `every` is zero, a few can't tell, the rest are not zero.
+          const zero = (p: number): boolean | undefined =>
+            p % every === 0 ? true : p % 37 === 5 ? undefined : false;
+          const withZero = (pr: PageContentProvider): PageContentProvider => {
+            const q: PageContentProvider = { covers: pr.covers, fill: pr.fill, isZeroFrame: zero };
+            if (withRun)
+              q.nonZeroRun = (p, k) => {
+                let r = 0;
+                while (r < k && pr.covers(p + r) && zero(p + r) === false) r++;
+                return r;
+              };
+            return q;
+          };
+          const provs = [
+            withZero(provider(BASE + lo, BASE + hi)),
+            withZero(provider(0, 1 << 30)),
+            provider(0, 1 << 30),
+          ];
+          const m = makeMap(fa, provs[0]!, provs);
+          const pfn = BASE + from0;
+          let want = 0;
+          for (; want < n; want++) {
+            const k = m.kind(pfn + want);
+            if (k === ContentKind.NONE || k === ContentKind.ZERO) break;
+            if (k === ContentKind.KDATA && m.kdataIsZero(pfn + want) !== false) break;
+          }
+          expect(m.nonZeroRun(pfn, n)).toBe(want);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
   it('countKinds() counts kind() frame by frame', () => {
     fc.assert(
       fc.property(
