@@ -242,9 +242,10 @@ export class KernelData implements PageContentProvider {
 
   /**
    * PageContentProvider.nonZeroRun(): isZeroFrame() for a run of frames, a
-   * vmemmap block (one section's memmap) at a time — once for the block when
-   * the section's struct pages are one record (the answer is the same for all
-   * its frames) and no other kernel object is placed in it, else frame by frame.
+   * vmemmap block (one section's memmap) at a time: where no other kernel
+   * object is placed, from the struct pages' zeroness — once for the block when
+   * the section is one record (the same answer for all its frames), else per
+   * frame; frame by frame through isZeroFrame() otherwise.
    */
   nonZeroRun(pfn: number, n: number): number {
     const perFrame = PAGE_SIZE / this.L.size;
@@ -256,13 +257,19 @@ export class KernelData implements PageContentProvider {
       const span = Math.min(n - i, blkEnd - p);
       const sec = this.vmemmapSectionOf(p);
       if (sec < 0) return i;
-      const placed = p <= this.placedHi && p + span - 1 >= this.placedLo;
-      if (!placed && pages.isUniform(sec)) {
-        if (pages.memmapZeroness(sec * per + (p % PMD_PAGES) * perFrame, perFrame) !== 1) return i;
+      if (p <= this.placedHi && p + span - 1 >= this.placedLo) {
+        for (let k = 0; k < span; k++) if (this.isZeroFrame(p + k) !== false) return i + k;
         i += span;
         continue;
       }
-      for (let k = 0; k < span; k++) if (this.isZeroFrame(p + k) !== false) return i + k;
+      // isZeroFrame() of these frames: their struct pages' zeroness, the section known.
+      const first = sec * per + (p % PMD_PAGES) * perFrame;
+      if (pages.isUniform(sec)) {
+        if (pages.memmapZeroness(first, perFrame) !== 1) return i;
+      } else {
+        for (let k = 0; k < span; k++)
+          if (pages.memmapZeroness(first + k * perFrame, perFrame) !== 1) return i + k;
+      }
       i += span;
     }
     return n;

@@ -62,6 +62,16 @@ export interface ArchRestoreKernel {
    * any order. Optional: without it the run is n copyPage() calls.
    */
   copyPages?(dst: number, dstStep: number, src: number, srcStep: number, n: number): void;
+  /**
+   * What the PBE at physical address `pa` and the ones its next links reach
+   * inside the same page hold, when known without reading the page (the
+   * chain's compact form: src/power/snapshot/pbe-chain.ts runAt()): how many
+   * (at most `max`) have address and orig_address one page step apart each;
+   * out = [address's frame, orig_address's frame, their steps per PBE, the
+   * physical address the last one's next points at or -1 for NULL] — what
+   * the page's bytes say. 0: read the bytes. Optional.
+   */
+  pbeRun?(pa: number, max: number, out: Float64Array): number;
 }
 
 /**
@@ -172,6 +182,53 @@ export function restoreImage(
   let pagePfn = -1;
   let pbePageLow48 = -1;
   let pbePagePhys = 0;
+  const baseLo = Number(base & 0xffffffffn);
+  const baseHi = Number((base >> 32n) & 0xffffffffn);
+  const runOut = k.pbeRun ? new Float64Array(5) : null;
+  /**
+   * A run of n PBEs from the current one (in the frame `pbePfn`): orig_address
+   * low 48 bits dLow + m × dd pages, address sLow + m × ss pages (dd, ss ±1;
+   * orig_address's top 16 bits those of __va(0)). Copies them in one step and
+   * returns true when that leaves what the loop page by page would: both runs
+   * inside one 2 MiB large leaf each (the walks answer linearly, no fault),
+   * every page in place (__pa(orig_address) = dst: no misplaced call), and
+   * no dst is the chain page, a src of the run or a table frame the cached
+   * walks read — each copy then writes a frame nothing else in the run reads.
+   */
+  const takeRun = (
+    n: number,
+    dLow: number,
+    dd: number,
+    sLow: number,
+    ss: number,
+    pbePfn: number,
+  ): boolean => {
+    const dEnd = dLow + (n - 1) * dd * PAGE_SIZE;
+    const sEnd = sLow + (n - 1) * ss * PAGE_SIZE;
+    if (Math.floor(dLow / PMD_BYTES) !== Math.floor(dEnd / PMD_BYTES)) return false;
+    if (Math.floor(sLow / PMD_BYTES) !== Math.floor(sEnd / PMD_BYTES)) return false;
+    const dPa = dstWalks.translate(dLow);
+    if (dPa < 0 || !dstWalks.leaf) return false;
+    const sPa = srcWalks.translate(sLow);
+    if (sPa < 0 || !srcWalks.leaf) return false;
+    const dst = Math.floor(dPa / PAGE_SIZE);
+    const src = Math.floor(sPa / PAGE_SIZE);
+    const d0 = dLow - baseLow48;
+    const dLast = dEnd - baseLow48;
+    if (!(d0 >= 0 && d0 < dmBytes && dLast >= 0 && dLast < dmBytes && Math.floor(d0 / PAGE_SIZE) === dst))
+      return false;
+    const dLo = dd > 0 ? dst : dst - (n - 1);
+    const dHi = dLo + n - 1;
+    const sLo = ss > 0 ? src : src - (n - 1);
+    if (pbePfn >= dLo && pbePfn <= dHi) return false;
+    if (sLo + n - 1 >= dLo && sLo <= dHi) return false;
+    if (dstWalks.readsFrameIn(dLo, dHi) || srcWalks.readsFrameIn(dLo, dHi)) return false;
+    if (k.copyPages) k.copyPages(dst, dd, src, ss, n);
+    else for (let m = 0; m < n; m++) k.copyPage(dst + m * dd, src + m * ss);
+    if (pagePfn >= dLo && pagePfn <= dHi) pagePfn = -1;
+    r.pbesCopied += n;
+    return true;
+  };
   for (let i = 0; lo !== 0 || hi !== 0; i++) {
     if (i >= expected) {
       r.overrun = true;
@@ -204,6 +261,33 @@ export function restoreImage(
     const pbePfn = Math.floor(pa / PAGE_SIZE);
     const at = pa - pbePfn * PAGE_SIZE;
     const inPage = at <= PAGE_SIZE - 24 && (at & 3) === 0;
+    // (Only for a pointer that is __va(pa): the PBEs below it are then __va() of theirs.)
+    if (runOut !== null && !pbeWalks && inPage && low48 === baseLow48 + pa && hi >>> 16 === baseHi16) {
+      // The chain knows this page's PBEs without its bytes (a synthesised chain page).
+      const n = k.pbeRun!(pa, expected - i, runOut);
+      if (n > 1) {
+        const sLow = baseLow48 + runOut[0]! * PAGE_SIZE;
+        const dLow = baseLow48 + runOut[1]! * PAGE_SIZE;
+        const ss = runOut[2]!;
+        const dd = runOut[3]!;
+        // __va() of both runs without a carry into the top 16 bits.
+        const top = Math.max(sLow, sLow + (n - 1) * ss * PAGE_SIZE, dLow, dLow + (n - 1) * dd * PAGE_SIZE);
+        if (top < 2 ** 48 && takeRun(n, dLow, dd, sLow, ss, pbePfn)) {
+          const next = runOut[4]!;
+          if (next < 0) {
+            lo = 0;
+            hi = 0;
+          } else {
+            // __va(next) as two u32 halves.
+            const l = baseLo + (next % 0x100000000);
+            lo = l >>> 0;
+            hi = (baseHi + Math.floor(next / 0x100000000) + (l >= 0x100000000 ? 1 : 0)) >>> 0;
+          }
+          i += n - 1;
+          continue;
+        }
+      }
+    }
     if (inPage && pbePfn !== pagePfn) {
       mem.readPageInto(pbePfn, pageBytes);
       pagePfn = pbePfn;
@@ -221,56 +305,19 @@ export function restoreImage(
       return r;
     }
     const dst = Math.floor(dPa / PAGE_SIZE);
-    if (!pbeWalks && inPage && dstWalks.leaf && srcWalks.leaf) {
+    if (!pbeWalks && inPage && dstWalks.leaf && srcWalks.leaf && dstHi >>> 16 === baseHi16) {
       // The PBEs get_buffer() linked one after another (a run of a big image: 170 to a
-      // chain page) in one step, when doing so leaves what the loop page by page would.
-      const n = pbeRunAt(
-        pageWords,
-        w,
-        lo,
-        hi,
-        srcLo,
-        srcHi,
-        dstLo,
-        dstHi,
-        Math.min(expected - i, Math.floor(at / PBE_SIZE) + 1),
-      );
-      if (n > 1) {
-        const dd = runDstStep;
-        const ss = runSrcStep;
-        const src = Math.floor(sPa / PAGE_SIZE);
-        const dLo = dd > 0 ? dst : dst - (n - 1);
-        const dHi = dLo + n - 1;
-        const sLo = ss > 0 ? src : src - (n - 1);
-        // Each copy writes its dst only; the run is independent of its order and of the
-        // loop's reads when no dst is the chain page, a src of the run, or a table frame
-        // the cached walks read — and no page is misplaced (__pa(orig_address) = dst).
-        const d0 = dstLow48 - baseLow48;
-        const dLast = d0 + (n - 1) * dd * PAGE_SIZE;
-        const inPlace =
-          dstHi >>> 16 === baseHi16 &&
-          d0 >= 0 &&
-          d0 < dmBytes &&
-          dLast >= 0 &&
-          dLast < dmBytes &&
-          Math.floor(d0 / PAGE_SIZE) === dst;
-        if (
-          inPlace &&
-          (pbePfn < dLo || pbePfn > dHi) &&
-          (sLo + n - 1 < dLo || sLo > dHi) &&
-          !dstWalks.readsFrameIn(dLo, dHi) &&
-          !srcWalks.readsFrameIn(dLo, dHi)
-        ) {
-          if (k.copyPages) k.copyPages(dst, dd, src, ss, n);
-          else for (let m = 0; m < n; m++) k.copyPage(dst + m * dd, src + m * ss);
-          r.pbesCopied += n;
-          // The last PBE's next (its page was not written).
-          const wl = w - (n - 1) * (PBE_SIZE / 4);
-          lo = pageWords[wl + PBE_NEXT / 4]!;
-          hi = pageWords[wl + PBE_NEXT / 4 + 1]!;
-          i += n - 1;
-          continue;
-        }
+      // chain page), read from the page, in one step when that leaves the same.
+      const max = Math.min(expected - i, Math.floor(at / PBE_SIZE) + 1);
+      const n = pbeRunAt(pageWords, w, lo, hi, srcLo, srcHi, dstLo, dstHi, max);
+      const srcLow48 = (srcHi & 0xffff) * 0x100000000 + srcLo;
+      if (n > 1 && takeRun(n, dstLow48, runDstStep, srcLow48, runSrcStep, pbePfn)) {
+        // The last PBE's next (its page was not written).
+        const wl = w - (n - 1) * (PBE_SIZE / 4);
+        lo = pageWords[wl + PBE_NEXT / 4]!;
+        hi = pageWords[wl + PBE_NEXT / 4 + 1]!;
+        i += n - 1;
+        continue;
       }
     }
     k.copyPage(dst, Math.floor(sPa / PAGE_SIZE));
