@@ -188,46 +188,47 @@ export function restoreImage(
   /**
    * A run of n PBEs from the current one (in the frame `pbePfn`): orig_address
    * low 48 bits dLow + m × dd pages, address sLow + m × ss pages (dd, ss ±1;
-   * orig_address's top 16 bits those of __va(0)). Copies them in one step and
-   * returns true when that leaves what the loop page by page would: both runs
-   * inside one 2 MiB large leaf each (the walks answer linearly, no fault),
+   * orig_address's top 16 bits those of __va(0)). Copies the first of them
+   * that stay inside the 2 MiB regions of the first (at least two) in one step
+   * and returns how many, when that leaves what the loop page by page would:
+   * both regions one large leaf each (the walks answer linearly, no fault),
    * every page in place (__pa(orig_address) = dst: no misplaced call), and
    * no dst is the chain page, a src of the run or a table frame the cached
    * walks read — each copy then writes a frame nothing else in the run reads.
+   * Else 0, nothing done.
    */
   const takeRun = (
-    n: number,
+    all: number,
     dLow: number,
     dd: number,
     sLow: number,
     ss: number,
     pbePfn: number,
-  ): boolean => {
+  ): number => {
+    const n = Math.min(all, inRegion(dLow, dd), inRegion(sLow, ss));
+    if (n < 2) return 0;
     const dEnd = dLow + (n - 1) * dd * PAGE_SIZE;
-    const sEnd = sLow + (n - 1) * ss * PAGE_SIZE;
-    if (Math.floor(dLow / PMD_BYTES) !== Math.floor(dEnd / PMD_BYTES)) return false;
-    if (Math.floor(sLow / PMD_BYTES) !== Math.floor(sEnd / PMD_BYTES)) return false;
     const dPa = dstWalks.translate(dLow);
-    if (dPa < 0 || !dstWalks.leaf) return false;
+    if (dPa < 0 || !dstWalks.leaf) return 0;
     const sPa = srcWalks.translate(sLow);
-    if (sPa < 0 || !srcWalks.leaf) return false;
+    if (sPa < 0 || !srcWalks.leaf) return 0;
     const dst = Math.floor(dPa / PAGE_SIZE);
     const src = Math.floor(sPa / PAGE_SIZE);
     const d0 = dLow - baseLow48;
     const dLast = dEnd - baseLow48;
     if (!(d0 >= 0 && d0 < dmBytes && dLast >= 0 && dLast < dmBytes && Math.floor(d0 / PAGE_SIZE) === dst))
-      return false;
+      return 0;
     const dLo = dd > 0 ? dst : dst - (n - 1);
     const dHi = dLo + n - 1;
     const sLo = ss > 0 ? src : src - (n - 1);
-    if (pbePfn >= dLo && pbePfn <= dHi) return false;
-    if (sLo + n - 1 >= dLo && sLo <= dHi) return false;
-    if (dstWalks.readsFrameIn(dLo, dHi) || srcWalks.readsFrameIn(dLo, dHi)) return false;
+    if (pbePfn >= dLo && pbePfn <= dHi) return 0;
+    if (sLo + n - 1 >= dLo && sLo <= dHi) return 0;
+    if (dstWalks.readsFrameIn(dLo, dHi) || srcWalks.readsFrameIn(dLo, dHi)) return 0;
     if (k.copyPages) k.copyPages(dst, dd, src, ss, n);
     else for (let m = 0; m < n; m++) k.copyPage(dst + m * dd, src + m * ss);
     if (pagePfn >= dLo && pagePfn <= dHi) pagePfn = -1;
     r.pbesCopied += n;
-    return true;
+    return n;
   };
   for (let i = 0; lo !== 0 || hi !== 0; i++) {
     if (i >= expected) {
@@ -272,8 +273,10 @@ export function restoreImage(
         const dd = runOut[3]!;
         // __va() of both runs without a carry into the top 16 bits.
         const top = Math.max(sLow, sLow + (n - 1) * ss * PAGE_SIZE, dLow, dLow + (n - 1) * dd * PAGE_SIZE);
-        if (top < 2 ** 48 && takeRun(n, dLow, dd, sLow, ss, pbePfn)) {
-          const next = runOut[4]!;
+        const took = top < 2 ** 48 ? takeRun(n, dLow, dd, sLow, ss, pbePfn) : 0;
+        if (took > 0) {
+          // The last one's next: the PBE below it in this page, or the run's.
+          const next = took < n ? pa - took * PBE_SIZE : runOut[4]!;
           if (next < 0) {
             lo = 0;
             hi = 0;
@@ -283,7 +286,7 @@ export function restoreImage(
             lo = l >>> 0;
             hi = (baseHi + Math.floor(next / 0x100000000) + (l >= 0x100000000 ? 1 : 0)) >>> 0;
           }
-          i += n - 1;
+          i += took - 1;
           continue;
         }
       }
@@ -311,12 +314,13 @@ export function restoreImage(
       const max = Math.min(expected - i, Math.floor(at / PBE_SIZE) + 1);
       const n = pbeRunAt(pageWords, w, lo, hi, srcLo, srcHi, dstLo, dstHi, max);
       const srcLow48 = (srcHi & 0xffff) * 0x100000000 + srcLo;
-      if (n > 1 && takeRun(n, dstLow48, runDstStep, srcLow48, runSrcStep, pbePfn)) {
+      const took = n > 1 ? takeRun(n, dstLow48, runDstStep, srcLow48, runSrcStep, pbePfn) : 0;
+      if (took > 0) {
         // The last PBE's next (its page was not written).
-        const wl = w - (n - 1) * (PBE_SIZE / 4);
+        const wl = w - (took - 1) * (PBE_SIZE / 4);
         lo = pageWords[wl + PBE_NEXT / 4]!;
         hi = pageWords[wl + PBE_NEXT / 4 + 1]!;
-        i += n - 1;
+        i += took - 1;
         continue;
       }
     }
@@ -342,14 +346,21 @@ export function restoreImage(
   return r;
 }
 
+/** How many of addresses a, a + step pages, … (step ±1) lie in a's 2 MiB region. */
+function inRegion(a: number, step: number): number {
+  const start = Math.floor(a / PMD_BYTES) * PMD_BYTES;
+  return (
+    (step > 0 ? Math.floor((start + PMD_BYTES - 1 - a) / PAGE_SIZE) : Math.floor((a - start) / PAGE_SIZE)) + 1
+  );
+}
+
 /**
  * How many PBEs, from the one at word `w` of its chain page (its pointer `hi:lo`,
  * fields src/dst already read) and at most `max`, form a run: each PBE's next
  * points 24 bytes below it in the same page (get_buffer()'s consecutive
  * chain_alloc()s, walked newest first), and its address and orig_address are
- * the first's plus m pages × one step of ±1 page each, inside the first's
- * 2 MiB regions (one large leaf each: the walks answer them linearly). The
- * steps are left in runDstStep / runSrcStep. Reads only.
+ * the first's plus m pages × one step of ±1 page each. The steps are left in
+ * runDstStep / runSrcStep. Reads only.
  */
 function pbeRunAt(
   words: Uint32Array,
@@ -367,8 +378,6 @@ function pbeRunAt(
   const d0 = (dstHi & 0xffff) * 0x100000000 + dstLo;
   const sTop = srcHi >>> 16;
   const dTop = dstHi >>> 16;
-  const sRegion = Math.floor(s0 / PMD_BYTES);
-  const dRegion = Math.floor(d0 / PMD_BYTES);
   let sD = 0;
   let dD = 0;
   let m = 1;
@@ -387,7 +396,6 @@ function pbeRunAt(
       dD = d - d0;
       if ((sD !== PAGE_SIZE && sD !== -PAGE_SIZE) || (dD !== PAGE_SIZE && dD !== -PAGE_SIZE)) break;
     } else if (s !== s0 + m * sD || d !== d0 + m * dD) break;
-    if (Math.floor(s / PMD_BYTES) !== sRegion || Math.floor(d / PMD_BYTES) !== dRegion) break;
   }
   runDstStep = dD / PAGE_SIZE;
   runSrcStep = sD / PAGE_SIZE;
