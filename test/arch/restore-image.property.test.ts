@@ -337,7 +337,9 @@ describe('restore_image without a BigInt per PBE', () => {
     ] as const) {
       for (const hook of [null, 5]) {
         const c = {
-          segs: [{ len: 40, src, srcStep: -1, dst, dstStep: -1, overTable: null, odd: null }],
+          segs: [
+            { len: 40, src, srcStep: -1 as const, dst, dstStep: -1 as const, overTable: null, odd: null },
+          ],
           chainPages: [0x4000],
           nexts: [],
           temp: false,
