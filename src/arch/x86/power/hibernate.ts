@@ -233,6 +233,8 @@ export function restoreImage(
   // PBEs left of a run that takeRun() turned down: tried again only after them (each shorter
   // tail would be checked again, a page's worth of times). A speed rule: any PBE may go alone.
   let skipRuns = 0;
+  // A chain page where the chain found no run of two: its short runs are left to the bytes.
+  let hookIdlePfn = -1;
   for (let i = 0; lo !== 0 || hi !== 0; i++) {
     let tryRun = skipRuns === 0;
     if (skipRuns > 0) skipRuns--;
@@ -271,6 +273,7 @@ export function restoreImage(
     if (
       tryRun &&
       runOut !== null &&
+      pbePfn !== hookIdlePfn &&
       !pbeWalks &&
       inPage &&
       low48 === baseLow48 + pa &&
@@ -280,6 +283,7 @@ export function restoreImage(
       const n = k.pbeRun!(pa, expected - i, runOut);
       // Its answer is the bytes': no second look at them for this PBE.
       if (n > 0) tryRun = false;
+      if (n === 1) hookIdlePfn = pbePfn;
       if (n > 1) {
         const sLow = baseLow48 + runOut[0]! * PAGE_SIZE;
         const dLow = baseLow48 + runOut[1]! * PAGE_SIZE;
