@@ -240,6 +240,41 @@ export class KernelData implements PageContentProvider {
     return z === 2 ? undefined : z === 0;
   }
 
+  /**
+   * PageContentProvider.nonZeroRun(): isZeroFrame() for a run of frames, a
+   * vmemmap block (one section's memmap) at a time: where no other kernel
+   * object is placed, from the struct pages' zeroness — once for the block when
+   * the section is one record (the same answer for all its frames), else per
+   * frame; frame by frame through isZeroFrame() otherwise.
+   */
+  nonZeroRun(pfn: number, n: number): number {
+    const perFrame = PAGE_SIZE / this.L.size;
+    const pages = this.st.pages;
+    const per = this.st.sections.pfnsPerSection;
+    for (let i = 0; i < n; ) {
+      const p = pfn + i;
+      const blkEnd = (Math.floor(p / PMD_PAGES) + 1) * PMD_PAGES;
+      const span = Math.min(n - i, blkEnd - p);
+      const sec = this.vmemmapSectionOf(p);
+      if (sec < 0) return i;
+      if (p <= this.placedHi && p + span - 1 >= this.placedLo) {
+        for (let k = 0; k < span; k++) if (this.isZeroFrame(p + k) !== false) return i + k;
+        i += span;
+        continue;
+      }
+      // isZeroFrame() of these frames: their struct pages' zeroness, the section known.
+      const first = sec * per + (p % PMD_PAGES) * perFrame;
+      if (pages.isUniform(sec)) {
+        if (pages.memmapZeroness(first, perFrame) !== 1) return i;
+      } else {
+        for (let k = 0; k < span; k++)
+          if (pages.memmapZeroness(first + k * perFrame, perFrame) !== 1) return i + k;
+      }
+      i += span;
+    }
+    return n;
+  }
+
   fill(pfn: number, dst: Uint8Array): void {
     const sec = this.vmemmapSectionOf(pfn);
     if (sec >= 0) {

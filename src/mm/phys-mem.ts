@@ -51,6 +51,12 @@ export interface PageContentProvider {
    * provider knows without producing the bytes, undefined when it does not.
    */
   isZeroFrame?(pfn: number): boolean | undefined;
+  /**
+   * Optional: how many of frames pfn … pfn + n - 1, from the first, this
+   * provider covers and isZeroFrame() answers false for (known not all zero) —
+   * the same answers a frame at a time.
+   */
+  nonZeroRun?(pfn: number, n: number): number;
 }
 
 /**
@@ -547,15 +553,11 @@ export class PhysMem {
    * synthesised frame is passed whole.
    */
   unmaterialisedRun(pfn: number, n: number): number {
+    // The first frame either table holds (a sparse leaf is a bitmap scan, an empty one a skip).
     const end = pfn + n;
-    let p = pfn;
-    while (p < end) {
-      const leafEnd = Math.min(end, (Math.floor(p / LEAF) + 1) * LEAF);
-      if (this.pages.leafHasFrames(p) || (this.synth.size !== 0 && this.synth.leafHasFrames(p))) {
-        for (; p < leafEnd; p++) if (this.isMaterialised(p)) return p - pfn;
-      } else p = leafEnd;
-    }
-    return n;
+    const p = this.pages.nextIn(pfn, end);
+    const q = this.synth.size === 0 ? end : this.synth.nextIn(pfn, p);
+    return Math.min(p, q, end) - pfn;
   }
 
   /**

@@ -25,6 +25,7 @@ import { ImageFrameSource } from './image-frames.js';
 import type { ResumeTrigger } from './loader-oops.js';
 import type { Oops } from './oops.js';
 import { ImagePageStore, type SilentWrite } from './page-store.js';
+import { PlanPageStore } from './plan/store.js';
 import {
   acpiNvs,
   disableNonbootCpus,
@@ -210,7 +211,7 @@ export async function softwareResume(m: Machine, opts: ResumeOptions): Promise<R
   syscoreSuspend(m, log);
   rs.flush();
   const restoreFault = inPhaseSync(opts.events, 'restore', () =>
-    archResume(m, s, store, rs.viaPbe, stats, Boolean(opts.faults?.noTempPageTables), log),
+    archResume(m, s, rs, store, rs.viaPbe, stats, Boolean(opts.faults?.noTempPageTables), log),
   );
   if (restoreFault) return result('oops', restoreFault, { restore: rs });
   // The jump: the image kernel goes on from swsusp_arch_suspend() with in_suspend == 0.
@@ -297,6 +298,7 @@ function failLines(m: Machine, log: (l: string) => void, errno: number): void {
 function archResume(
   m: Machine,
   s: SwsuspMem,
+  rs: SnapshotRestore,
   store: ImagePageStore,
   total: number,
   stats: ResumeStats,
@@ -318,6 +320,13 @@ function archResume(
       return p;
     },
     copyPage: (dst, src) => store.copyFrame(dst, src),
+    // Plan mode copies a run's descriptors at once; a full run copies page by page.
+    copyPages:
+      store instanceof PlanPageStore
+        ? (dst, dstStep, src, srcStep, n) => store.copyFrameRun(dst, dstStep, src, srcStep, n)
+        : undefined,
+    // restore_pblist's chain pages read from the chain's compact form while nothing wrote them.
+    pbeRun: (pa, max, out) => rs.pbeRunAt(pa, max, out),
   };
   const r = swsuspArchResume(k, symbolPhys(m, 'restore_pblist'), total, noTempPageTables, (dst, orig) =>
     store.silent(dst, orig, 'restore'),

@@ -185,6 +185,50 @@ export class ContentMap implements PageContentProvider {
     putSeed(d, i, seedIdx, this.budget);
   }
 
+  /**
+   * store(d, i0 + j × step, kind, seedIdx, src0 + j × srcStep) for j = 0 …
+   * len - 1 in that order (all within d). With step ±1: the first entry (and
+   * the second, when the srcs do not follow the entries and no src column
+   * exists yet) as store() does it — which may rebase srcBase, or make the
+   * src or seed column, charging the budget in that order; after them no
+   * store can rebase or make a column, so the rest are column fills.
+   */
+  private storeRun(
+    d: SectionDesc,
+    i0: number,
+    len: number,
+    step: number,
+    kind: number,
+    seedIdx: number,
+    src0: number,
+    srcStep: number,
+  ): void {
+    if (step !== 1 && step !== -1) {
+      for (let j = 0; j < len; j++) this.store(d, i0 + j * step, kind, seedIdx, src0 + j * srcStep);
+      return;
+    }
+    this.store(d, i0, kind, seedIdx, src0);
+    let j0 = 1;
+    if (len > 1 && d.src === null && srcStep !== step) {
+      // Does not continue srcBase: this store makes the src column (d.n ≥ 1 now, no rebase).
+      this.store(d, i0 + step, kind, seedIdx, src0 + srcStep);
+      j0 = 2;
+    }
+    if (len <= j0) return;
+    const lo = step > 0 ? i0 + j0 : i0 - (len - 1);
+    const hi = step > 0 ? i0 + len : i0 - j0 + 1;
+    const src = d.src;
+    // Entry x is j = (x - i0) × step of the run.
+    if (src !== null) for (let x = lo; x < hi; x++) src[x] = src0 + (x - i0) * step * srcStep;
+    const kinds = d.kind;
+    let added = 0;
+    for (let x = lo; x < hi; x++) if (kinds[x] === ContentKind.NONE) added++;
+    kinds.fill(kind, lo, hi);
+    this.count += added;
+    d.n += added;
+    if (d.seed !== null) d.seed.fill(seedIdx, lo, hi);
+  }
+
   /** Entry i of d loses its descriptor. */
   private drop(d: SectionDesc, i: number): void {
     if (d.kind[i] === ContentKind.NONE) return;
@@ -248,28 +292,44 @@ export class ContentMap implements PageContentProvider {
     if (other === this) throw new RangeError('copyRunFromMap: the source map is this map');
     const ks = other.kernelSource;
     let ksIdx = -1;
-    let dSec = -1;
-    let d: SectionDesc | undefined;
     for (let i = 0; i < n; ) {
       const f0 = from + i;
-      const span = Math.min(n - i, PER_SECTION - (f0 % PER_SECTION));
+      const fi0 = f0 % PER_SECTION;
+      const t0 = to + i * step;
+      const ti0 = t0 % PER_SECTION;
+      // The span where neither side leaves its section.
+      const tSpan =
+        step > 0
+          ? Math.floor((PER_SECTION - 1 - ti0) / step) + 1
+          : step < 0
+            ? Math.floor(ti0 / -step) + 1
+            : n;
+      const span = Math.min(n - i, PER_SECTION - fi0, tSpan);
       const s = other.section(f0, false);
-      for (let k = 0, fi = f0 % PER_SECTION; k < span; k++, fi++) {
-        const t = to + (i + k) * step;
+      // The targets' section, taken at the first store (sections are never dropped).
+      let d: SectionDesc | undefined;
+      for (let k = 0; k < span; ) {
+        const fi = fi0 + k;
         const kind = s ? s.kind[fi]! : ContentKind.NONE;
+        let e = k + 1;
         let idx: number;
         let src: number;
         if (kind === ContentKind.NONE) {
           // The hibernated kernel's own object: a KDATA reference to it (as copyFromMap()).
           if (!ks?.covers(f0 + k)) {
-            this.clear(t);
+            this.clear(t0 + k * step);
+            k = e;
             continue;
           }
           if (ksIdx < 0) ksIdx = this.sourceIndex(ks);
           idx = ksIdx;
           src = f0 + k;
+          for (; e < span; e++) {
+            if ((s ? s.kind[fi0 + e]! : ContentKind.NONE) !== ContentKind.NONE || !ks.covers(f0 + e)) break;
+          }
         } else if (kind === ContentKind.ZERO) {
-          this.clear(t);
+          this.clear(t0 + k * step);
+          k = e;
           continue;
         } else {
           const si = seedAt(s!, fi);
@@ -278,14 +338,24 @@ export class ContentMap implements PageContentProvider {
               ? this.sourceIndex(other.sources[si]!)
               : this.seedIndex(other.seeds[si]!);
           src = srcAt(s!, fi);
+          const kinds = s!.kind;
+          for (; e < span; e++) {
+            const x = fi0 + e;
+            if (kinds[x] !== kind || seedAt(s!, x) !== si || srcAt(s!, x) !== src + (e - k)) break;
+          }
         }
-        // set(t, …) with a descriptor: its section (created sections stay), then store().
-        const ts = Math.floor(t / PER_SECTION);
-        if (ts !== dSec || d === undefined) {
-          d = this.section(t, true);
-          dSec = ts;
-        }
-        this.store(d, t % PER_SECTION, kind === ContentKind.NONE ? ContentKind.KDATA : kind, idx, src);
+        d ??= this.section(t0, true);
+        this.storeRun(
+          d,
+          ti0 + k * step,
+          e - k,
+          step,
+          kind === ContentKind.NONE ? ContentKind.KDATA : kind,
+          idx,
+          src,
+          1,
+        );
+        k = e;
       }
       i += span;
     }
@@ -347,34 +417,80 @@ export class ContentMap implements PageContentProvider {
 
   /** copy(from + i, to + i) for i = 0 … n - 1. */
   copyRange(from: number, to: number, n: number): void {
+    this.copyStrided(from, 1, to, 1, n);
+  }
+
+  /**
+   * copy(from + i × fromStep, to + i × toStep) for i = 0 … n - 1, in that
+   * order (steps ±1): a stretch of copies whose stores form one run (one kind
+   * and index, src following the target) as one storeRun(). Ranges that
+   * overlap so that a copy could read what an earlier one stored go copy() by
+   * copy().
+   */
+  copyStrided(from: number, fromStep: number, to: number, toStep: number, n: number): void {
+    if (n <= 0) return;
+    const fLo = fromStep > 0 ? from : from - (n - 1);
+    const tLo = toStep > 0 ? to : to - (n - 1);
+    if (tLo <= fLo + n - 1 && fLo <= tLo + n - 1 && !(fromStep === 1 && toStep === 1 && to < from)) {
+      for (let i = 0; i < n; i++) this.copy(from + i * fromStep, to + i * toStep);
+      return;
+    }
     const ks = this.kernelSource;
     let ksIdx = -1;
     let i = 0;
     while (i < n) {
-      const f = from + i;
-      const t = to + i;
-      // The span where neither side crosses a section boundary.
-      const span = Math.min(n - i, PER_SECTION - (f % PER_SECTION), PER_SECTION - (t % PER_SECTION));
-      const s = this.section(f, false);
-      let d = this.section(t, false);
+      const f = from + i * fromStep;
+      const t = to + i * toStep;
       const fi = f % PER_SECTION;
       const ti = t % PER_SECTION;
-      for (let k = 0; k < span; k++) {
-        const kind = s ? s.kind[fi + k]! : ContentKind.NONE;
-        if (kind !== ContentKind.NONE && kind !== ContentKind.KDATA) {
-          // A workload descriptor of this map moves as its three fields (as copy()).
+      // The span where neither side crosses a section boundary.
+      const span = Math.min(
+        n - i,
+        fromStep > 0 ? PER_SECTION - fi : fi + 1,
+        toStep > 0 ? PER_SECTION - ti : ti + 1,
+      );
+      const s = this.section(f, false);
+      let d = this.section(t, false);
+      for (let k = 0; k < span; ) {
+        const x0 = fi + k * fromStep;
+        const kind = s ? s.kind[x0]! : ContentKind.NONE;
+        let e = k + 1;
+        if (kind !== ContentKind.NONE) {
+          // A descriptor of this map (a KDATA one's index is into this same map's sources)
+          // moves as its three fields (as copy()).
+          const idx = seedAt(s!, x0);
+          const src = srcAt(s!, x0);
+          const kinds = s!.kind;
+          for (; e < span; e++) {
+            const x = fi + e * fromStep;
+            if (kinds[x] !== kind || seedAt(s!, x) !== idx || srcAt(s!, x) !== src + (e - k) * toStep) break;
+          }
           d ??= this.section(t, true);
-          this.store(d, ti + k, kind, seedAt(s!, fi + k), srcAt(s!, fi + k));
-        } else if (kind === ContentKind.NONE && ks?.covers(f + k)) {
+          this.storeRun(d, ti + k * toStep, e - k, toStep, kind, idx, src, toStep);
+        } else if (ks?.covers(f + k * fromStep)) {
           // The machine's own kernel object (a 6.6+ memmap frame that is not all zero): the
           // KDATA reference copy() makes, its source index looked up once.
+          for (; e < span; e++) {
+            if ((s ? s.kind[fi + e * fromStep]! : ContentKind.NONE) !== ContentKind.NONE) break;
+            if (!ks.covers(f + e * fromStep)) break;
+          }
           d ??= this.section(t, true);
           if (ksIdx < 0) ksIdx = this.sourceIndex(ks);
-          this.store(d, ti + k, ContentKind.KDATA, ksIdx, f + k);
+          this.storeRun(
+            d,
+            ti + k * toStep,
+            e - k,
+            toStep,
+            ContentKind.KDATA,
+            ksIdx,
+            f + k * fromStep,
+            fromStep,
+          );
         } else {
-          this.copy(f + k, t + k);
+          this.copy(f + k * fromStep, t + k * toStep);
           d = this.section(t, false);
         }
+        k = e;
       }
       i += span;
     }
@@ -507,6 +623,44 @@ export class ContentMap implements PageContentProvider {
     }
     if (kind !== ContentKind.KDATA) return undefined;
     return this.sources[seedAt(d!, i)]!.isZeroFrame?.(srcAt(d!, i));
+  }
+
+  /**
+   * How many of frames pfn … pfn + n - 1, from the first, are known by
+   * descriptor not to be all zero: a generated page, or kernel data whose
+   * provider's zero test says false — kind() neither NONE nor ZERO, and
+   * kdataIsZero() false where kind() is KDATA, frame by frame. A section
+   * without descriptors asks the kernel source for its run (nonZeroRun()).
+   */
+  nonZeroRun(pfn: number, n: number): number {
+    const ks = this.kernelSource;
+    for (let i = 0; i < n; ) {
+      const p0 = pfn + i;
+      const i0 = p0 % PER_SECTION;
+      const span = Math.min(n - i, PER_SECTION - i0);
+      const d = this.section(p0, false);
+      if (d === undefined || d.n === 0) {
+        // Every frame NONE: kernel data where the kernel source covers it, else nothing.
+        if (ks === null) return i;
+        let r = 0;
+        if (ks.nonZeroRun) r = ks.nonZeroRun(p0, span);
+        else while (r < span && ks.covers(p0 + r) && ks.isZeroFrame?.(p0 + r) === false) r++;
+        if (r < span) return i + r;
+        i += span;
+        continue;
+      }
+      for (let k = 0; k < span; k++) {
+        const kind = d.kind[i0 + k]!;
+        if (kind === ContentKind.ZERO) return i + k;
+        if (kind === ContentKind.NONE) {
+          if (!ks?.covers(p0 + k) || ks.isZeroFrame?.(p0 + k) !== false) return i + k;
+        } else if (kind === ContentKind.KDATA) {
+          if (this.sources[seedAt(d, i0 + k)]!.isZeroFrame?.(srcAt(d, i0 + k)) !== false) return i + k;
+        }
+      }
+      i += span;
+    }
+    return n;
   }
 
   /** counts[kind(p)]++ for every frame p of pfn … pfn + n - 1 (counts: 256 entries), a section at a time. */

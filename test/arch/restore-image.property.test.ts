@@ -20,6 +20,7 @@ import { translate, walk } from '../../src/arch/x86/walk.js';
 import { E820_TYPE } from '../../src/firmware/e820-types.js';
 import { bootMachine, type Machine } from '../../src/machine/boot.js';
 import { linux612 } from '../../src/profiles/index.js';
+import { decodePbeRun } from '../power/pbe-run-decode.js';
 
 const LOW48 = 0xffffffffffffn;
 const PAGE_SIZE = 4096;
@@ -194,7 +195,191 @@ function run(c: typeof chainArb extends fc.Arbitrary<infer T> ? T : never, fn: t
   return { r, copies, misplaced, touched, bytes };
 }
 
+/**
+ * Chains as get_buffer() links a big image's PBEs: runs whose address and
+ * orig_address go up or down a page at a time (restore_image takes such runs in
+ * one step, ArchRestoreKernel.copyPages), in a window across 2 MiB boundaries
+ * where their pages may be the chain pages, each other's sources or page-table
+ * pages; plus some corrupt pointers and nexts.
+ */
+const runChainArb = fc.record({
+  segs: fc.array(
+    fc.record({
+      len: fc.integer({ min: 1, max: 200 }),
+      // Mostly apart from the dsts, sometimes among them.
+      src: fc.oneof(
+        fc.integer({ min: 0x3000, max: 0x3800 }),
+        fc.integer({ min: 0x1c00, max: 0x2400 }),
+        // Up to the 2 MiB region of the ACPI hole (4 KiB-mapped in the boot tables).
+        fc.integer({ min: 0x5f00, max: 0x6100 }),
+      ),
+      srcStep: fc.constantFrom(1, -1),
+      dst: fc.oneof(
+        { weight: 3, arbitrary: fc.integer({ min: 0x1c00, max: 0x2400 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 0x5f00, max: 0x6100 }) },
+      ),
+      dstStep: fc.constantFrom(1, -1),
+      /** The dsts run over a page-table frame (a walk the copies would change) instead. */
+      overTable: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(64) }),
+      /** Every PBE of the segment gets this pointer instead (a corrupt one), or none. */
+      odd: fc.oneof(
+        { weight: 5, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.tuple(pointer, pointer) },
+      ),
+    }),
+    { minLength: 1, maxLength: 5 },
+  ),
+  chainPages: fc.array(
+    fc.oneof(fc.integer({ min: 0x4000, max: 0x4100 }), fc.integer({ min: 0x1c00, max: 0x2400 })),
+    {
+      minLength: 1,
+      maxLength: 4,
+    },
+  ),
+  nexts: fc.array(fc.tuple(fc.nat(), fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 4095 }))), {
+    maxLength: 2,
+  }),
+  temp: fc.boolean(),
+  fresh: fc.boolean(),
+  extra: fc.integer({ min: -3, max: 3 }),
+  bytes: fc.boolean(),
+  /** copyPages given, or restore_image's fallback of copyPage() calls. */
+  pages: fc.boolean(),
+  /** pbeRun given (what the bytes say, from the reference decoder; declining every nth call), or not. */
+  hook: fc.oneof(fc.constant(null), fc.integer({ min: 2, max: 9 })),
+});
+
+/** Every page-table frame the boot kernel's direct map walks through. */
+function tableFrames(m: Machine): Set<number> {
+  const t = new Set<number>();
+  for (let a = 0; a < 0x8000000; a += 0x200000)
+    for (const s of walk(m.mem, m.kernelImage.pgdPhys, m.ptov(a)).steps)
+      t.add(Math.floor(s.entryAddr / PAGE_SIZE));
+  return t;
+}
+
+let hookRuns = 0;
+
+function runRuns(c: typeof runChainArb extends fc.Arbitrary<infer T> ? T : never, fn: typeof restoreImage) {
+  const m = machine();
+  const tables = tableFrames(m);
+  // Tell the window's pages apart (not the page tables: the walks must stay as booted).
+  for (let p = 0x1b00; p < 0x6200; p = p === 0x3900 ? 0x5e00 : p + 1)
+    if (!tables.has(p)) m.mem.setU64(p * PAGE_SIZE + 2048, BigInt(p) * 7n + 1n);
+  const tableList = [...tables];
+  const addr = (p: Ptr): bigint =>
+    'page' in p
+      ? m.ptov(p.page * PAGE_SIZE)
+      : 'raw' in p
+        ? p.raw
+        : m.ptov(tableList[p.table % tableList.length]! * PAGE_SIZE);
+  const per = Math.floor(4088 / 24);
+  let prev = 0n;
+  let i = 0;
+  for (const g of c.segs) {
+    for (let j = 0; j < g.len; j++, i++) {
+      const page = c.chainPages[Math.floor(i / per) % c.chainPages.length]!;
+      const at = page * PAGE_SIZE + 8 + (i % per) * 24;
+      const src = g.odd ? addr(g.odd[0]) : m.ptov((g.src + j * g.srcStep) * PAGE_SIZE);
+      const d0 = g.overTable === null ? g.dst : tableList[g.overTable % tableList.length]! - 3 * g.dstStep;
+      const dst = g.odd ? addr(g.odd[1]) : m.ptov((d0 + j * g.dstStep) * PAGE_SIZE);
+      m.mem.setU64(at + PBE_ADDRESS, src);
+      m.mem.setU64(at + PBE_ORIG_ADDRESS, dst);
+      m.mem.setU64(at + PBE_NEXT, prev);
+      prev = m.ptov(at);
+    }
+  }
+  const n = i;
+  for (const [x, off] of c.nexts) {
+    const j = x % n;
+    const page = c.chainPages[Math.floor(j / per) % c.chainPages.length]!;
+    const at = page * PAGE_SIZE + 8 + (j % per) * 24;
+    m.mem.setU64(at + PBE_NEXT, off < 0 ? 0n : m.ptov(c.chainPages[0]! * PAGE_SIZE + off));
+  }
+  const copies: Copy[] = [];
+  const k = kernel(m, copies, c.bytes);
+  if (c.pages)
+    k.copyPages = (dst, dstStep, src, srcStep, cnt) => {
+      for (let x = 0; x < cnt; x++) copies.push({ dst: dst + x * dstStep, src: src + x * srcStep });
+      // Backwards: restore_image promises the order does not matter.
+      for (let x = cnt - 1; x >= 0; x--) m.mem.frame(dst + x * dstStep).set(m.mem.frame(src + x * srcStep));
+    };
+  if (c.hook !== null) {
+    let calls = 0;
+    const base = m.ptov(0);
+    k.pbeRun = (pa, max, out) => {
+      const got = ++calls % c.hook! === 0 ? 0 : decodePbeRun(m.mem, base, pa, max, out);
+      if (got > 1) hookRuns++;
+      return got;
+    };
+  }
+  const pgd = c.temp ? setUpTemporaryMappings(k) : k.pgdPhys;
+  const misplaced: [number, number][] = [];
+  let r: RestoreImageResult | string;
+  try {
+    r = fn(k, pgd, prev, n + c.extra, c.fresh, (d, o) => misplaced.push([d, o]));
+  } catch (e) {
+    r = String(e);
+  }
+  const touched = [...new Set(copies.map((x) => x.dst))].sort((a, b) => a - b);
+  const bytes = touched.map((p) =>
+    Array.from(m.mem.frame(p).subarray(2048, 2056)).concat(Array.from(m.mem.frame(p).subarray(0, 64))),
+  );
+  return { r, copies, misplaced, touched, bytes };
+}
+
 describe('restore_image without a BigInt per PBE', () => {
+  it('cuts a run where its srcs or dsts leave a large leaf (into the ACPI hole: a fault)', () => {
+    // Added going down, so restore_image walks them up across 0x6000.
+    for (const [src, dst] of [
+      [0x6010, 0x2030],
+      [0x2030, 0x6010],
+    ] as const) {
+      for (const hook of [null, 5]) {
+        const c = {
+          segs: [
+            { len: 40, src, srcStep: -1 as const, dst, dstStep: -1 as const, overTable: null, odd: null },
+          ],
+          chainPages: [0x4000],
+          nexts: [],
+          temp: false,
+          fresh: false,
+          extra: 0,
+          bytes: true,
+          pages: true,
+          hook,
+        };
+        const a = runRuns(c, restoreImage);
+        const b = runRuns({ ...c, pages: false, hook: null }, referenceRestoreImage);
+        expect(a).toEqual(b);
+        expect(typeof a.r === 'object' && a.r.fault !== undefined).toBe(true);
+      }
+    }
+  });
+
+  it('takes runs of PBEs in one step exactly where the per-PBE loop would copy the same', () => {
+    let runs = 0;
+    fc.assert(
+      fc.property(runChainArb, (c) => {
+        const a = runRuns(c, (k, ...rest) => {
+          const inner = k.copyPages;
+          if (inner)
+            k.copyPages = (...args) => {
+              runs++;
+              inner(...args);
+            };
+          return restoreImage(k, ...rest);
+        });
+        const b = runRuns({ ...c, pages: false, hook: null }, referenceRestoreImage);
+        expect(a).toEqual(b);
+      }),
+      { numRuns: 150 },
+    );
+    // The generator does reach the run form.
+    expect(runs).toBeGreaterThan(10);
+    expect(hookRuns).toBeGreaterThan(10);
+  }, 300_000);
+
   it('copies, faults and stops exactly where the per-walk loop does', () => {
     fc.assert(
       fc.property(chainArb, (c) => {

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { PhysMem } from '../../src/mm/phys-mem.js';
 import { ChainAllocator, type KernelHeap, storeU64 } from '../../src/power/snapshot/kernel-heap.js';
 import { PBE_SIZE, PBES_PER_LINKED_PAGE, PbeChain } from '../../src/power/snapshot/pbe-chain.js';
+import { decodePbeRun } from './pbe-run-decode.js';
 
 const BASE = 0xffff9a0000000000n;
 function heap(): KernelHeap {
@@ -50,7 +51,8 @@ const runsArb = fc.array(
 );
 
 describe('PbeChain', () => {
-  it('produces the bytes the per-PBE stores write, page by page', () => {
+  it('produces the bytes the per-PBE stores write, page by page; runAt() as the bytes say', () => {
+    let runsSeen = 0;
     fc.assert(
       fc.property(runsArb, fc.array(opArb, { maxLength: 40 }), (runs, extra) => {
         const a = heap();
@@ -116,11 +118,27 @@ describe('PbeChain', () => {
             expect(a.ptov(chain.origOf(k) * 4096)).toBe(a.phys.u64(at + 8));
           }
         }
+        // runAt(): 0, or the run the bytes show from that PBE (the reference decoder).
+        const o1 = new Float64Array(5);
+        const o2 = new Float64Array(5);
+        for (let k = 0; k < chain.count; k += 11) {
+          const at = chain.pbePhys(k);
+          for (const max of [1, 3, k, 200]) {
+            const got = chain.runAt(at, max, o1);
+            if (got === 0) continue;
+            expect(got).toBe(decodePbeRun(b.phys, BASE, at, max, o2));
+            expect(Array.from(o1)).toEqual(Array.from(o2));
+            runsSeen++;
+          }
+          // Not a PBE's address: no answer.
+          expect(chain.runAt(at + 8, 5, o1)).toBe(0);
+        }
         // Host memory: only written pages have buffers.
         expect(b.phys.bufferCount).toBeLessThanOrEqual(extra.length);
       }),
       { numRuns: 150 },
     );
+    expect(runsSeen).toBeGreaterThan(500);
   });
 
   it('holds a long chain of steady runs in a few runs and no page buffers', () => {

@@ -8,6 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { HostBudget } from '../../src/mm/host-budget.js';
 import type { PageContentProvider } from '../../src/mm/phys-mem.js';
 import { ContentKind } from '../../src/workload/content.js';
 import { ContentMap } from '../../src/workload/content-map.js';
@@ -19,9 +20,35 @@ const SPAN = 80;
 
 const frame = frameArb(1 << 20);
 
+/**
+ * Frames in runs of 1–24 that repeat one descriptor with consecutive src (what copies leave);
+ * a run may go on from the last one's src with another seed or provider (a run must break there).
+ */
+function runFrames(count: number) {
+  const seg = fc.tuple(frame, fc.integer({ min: 1, max: 24 }), fc.boolean());
+  return fc.array(seg, { minLength: 1, maxLength: count }).map((segs) => {
+    const out: Frame[] = [];
+    let next = 0;
+    for (const [f, len, cont] of segs) {
+      const src0 =
+        (f.t === 'gen' || f.t === 'kdata') && cont ? next : f.t === 'gen' || f.t === 'kdata' ? f.src : 0;
+      for (let j = 0; j < len && out.length < count; j++)
+        out.push(f.t === 'gen' || f.t === 'kdata' ? { ...f, src: src0 + j } : f);
+      next = src0 + len;
+    }
+    while (out.length < count) out.push({ t: 'none' });
+    return out;
+  });
+}
+
 /** A map with its own kernel source over [BASE + lo, BASE + hi) and the given frames from BASE on. */
-function makeMap(frames: Frame[], own: PageContentProvider, provs: PageContentProvider[]): ContentMap {
-  const m = new ContentMap();
+function makeMap(
+  frames: Frame[],
+  own: PageContentProvider,
+  provs: PageContentProvider[],
+  budget: HostBudget | null = null,
+): ContentMap {
+  const m = new ContentMap(budget);
   m.setKernelSource(own);
   frames.forEach((f, i) => {
     const p = BASE + i;
@@ -46,8 +73,8 @@ describe('ContentMap run forms', () => {
   it('copyRunFromMap() equals copyFromMap()/clear() frame by frame', () => {
     fc.assert(
       fc.property(
-        fc.array(frame, { minLength: SPAN, maxLength: SPAN }),
-        fc.array(frame, { minLength: SPAN, maxLength: SPAN }),
+        fc.oneof(runFrames(SPAN), fc.array(frame, { minLength: SPAN, maxLength: SPAN })),
+        fc.oneof(runFrames(3 * SPAN), fc.array(frame, { minLength: SPAN, maxLength: SPAN })),
         fc.nat(SPAN - 1),
         fc.integer({ min: 1, max: SPAN }),
         fc.constantFrom(1, -1, 2),
@@ -60,8 +87,10 @@ describe('ContentMap run forms', () => {
             provider(0, 1 << 30),
           ];
           const src = makeMap(fa, provs[0]!, provs);
-          const a = makeMap(fb, provs[1]!, provs);
-          const b = makeMap(fb, provs[1]!, provs);
+          const ba = new HostBudget(2 ** 40);
+          const bb = new HostBudget(2 ** 40);
+          const a = makeMap(fb, provs[1]!, provs, ba);
+          const b = makeMap(fb, provs[1]!, provs, bb);
           const n = Math.min(n0, SPAN - from0);
           const from = BASE + from0;
           // Targets inside [BASE, BASE + 3·SPAN) whatever the step.
@@ -71,9 +100,97 @@ describe('ContentMap run forms', () => {
             if (!b.copyFromMap(src, from + i, to + i * step)) b.clear(to + i * step);
           }
           expect(dump(a, provs)).toEqual(dump(b, provs));
+          expect(ba.used).toBe(bb.used);
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('copyRange()/copyStrided() equal copy() frame by frame: runs, steps ±1, filled or overlapping targets, budget charges', () => {
+    fc.assert(
+      fc.property(
+        runFrames(3 * SPAN),
+        fc.array(
+          fc.tuple(
+            fc.nat(3 * SPAN - 1),
+            fc.integer({ min: 1, max: 2 * SPAN }),
+            fc.nat(3 * SPAN),
+            fc.constantFrom(1, -1),
+            fc.constantFrom(1, -1),
+          ),
+          { minLength: 1, maxLength: 3 },
+        ),
+        fc.tuple(fc.nat(3 * SPAN), fc.nat(3 * SPAN)),
+        (fa, ops, [lo, hi]) => {
+          const provs = [provider(BASE + lo, BASE + hi), provider(0, 1 << 30), provider(0, 1 << 30)];
+          const ba = new HostBudget(2 ** 40);
+          const bb = new HostBudget(2 ** 40);
+          const a = makeMap(fa, provs[0]!, provs, ba);
+          const b = makeMap(fa, provs[0]!, provs, bb);
+          // Any source and target in [BASE - 4, BASE + 3·SPAN): overlapping either way, into
+          // frames with descriptors or without, across the section boundary.
+          for (const [from0, n0, to0, fs, ts] of ops) {
+            // Every frame inside [BASE - 4, BASE + 3·SPAN) whatever the steps.
+            const n = Math.min(
+              n0,
+              fs > 0 ? 3 * SPAN - from0 : from0 + 1,
+              ts > 0 ? 3 * SPAN - to0 + 4 : to0 + 1,
+            );
+            const from = BASE + from0;
+            const to = BASE - 4 + to0;
+            if (fs === 1 && ts === 1) a.copyRange(from, to, n);
+            else a.copyStrided(from, fs, to, ts, n);
+            for (let i = 0; i < n; i++) b.copy(from + i * fs, to + i * ts);
+            expect(dump(a, provs)).toEqual(dump(b, provs));
+            expect(ba.used).toBe(bb.used);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('nonZeroRun() = the stretch of kind()/kdataIsZero() frame by frame that is known not zero', () => {
+    fc.assert(
+      fc.property(
+        runFrames(3 * SPAN),
+        fc.tuple(fc.nat(3 * SPAN), fc.nat(3 * SPAN)),
+        fc.integer({ min: -8, max: 3 * SPAN }),
+        fc.nat(3 * SPAN + 16),
+        fc.boolean(),
+        fc.integer({ min: 2, max: 40 }),
+        (fa, [lo, hi], from0, n, withRun, every) => {
+          // Zero tests: a frame every `every` is zero, a few can't tell, the rest are not zero.
+          const zero = (p: number): boolean | undefined =>
+            p % every === 0 ? true : p % 37 === 5 ? undefined : false;
+          const withZero = (pr: PageContentProvider): PageContentProvider => {
+            const q: PageContentProvider = { covers: pr.covers, fill: pr.fill, isZeroFrame: zero };
+            if (withRun)
+              q.nonZeroRun = (p, k) => {
+                let r = 0;
+                while (r < k && pr.covers(p + r) && zero(p + r) === false) r++;
+                return r;
+              };
+            return q;
+          };
+          const provs = [
+            withZero(provider(BASE + lo, BASE + hi)),
+            withZero(provider(0, 1 << 30)),
+            provider(0, 1 << 30),
+          ];
+          const m = makeMap(fa, provs[0]!, provs);
+          const pfn = BASE + from0;
+          let want = 0;
+          for (; want < n; want++) {
+            const k = m.kind(pfn + want);
+            if (k === ContentKind.NONE || k === ContentKind.ZERO) break;
+            if (k === ContentKind.KDATA && m.kdataIsZero(pfn + want) !== false) break;
+          }
+          expect(m.nonZeroRun(pfn, n)).toBe(want);
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 

@@ -117,6 +117,22 @@ export class TranslateCache {
     this.base = -1;
   }
 
+  /**
+   * The region of the last translate() is one large leaf: every address in its
+   * 2 MiB translates linearly (a run of copies can take the first's answer).
+   */
+  get leaf(): boolean {
+    return this.kind === 1;
+  }
+
+  /** Did the cached walk read an entry in a frame of [lo, hi]? (A write there would drop it.) */
+  readsFrameIn(lo: number, hi: number): boolean {
+    if (this.base < 0) return false;
+    return (
+      (this.t0 >= lo && this.t0 <= hi) || (this.t1 >= lo && this.t1 <= hi) || (this.t2 >= lo && this.t2 <= hi)
+    );
+  }
+
   /** Frame `pfn` was written: a cached walk that read an entry there is dropped. */
   forgetFrame(pfn: number): void {
     if (pfn === this.t0 || pfn === this.t1 || pfn === this.t2) this.base = -1;

@@ -92,6 +92,28 @@ export class PlanPageStore extends ImagePageStore {
     }
   }
 
+  /**
+   * restore_image's copies of a PBE run (ArchRestoreKernel.copyPages):
+   * copyFrame(dst + i × dstStep, src + i × srcStep) for i < n (steps ±1),
+   * in that order. restore_image passes only runs in which no dst is a src:
+   * each copy's steps then touch its own dst (the walk cache, the frame, its
+   * descriptor) and read a src no other copy writes. When no src holds bytes
+   * (the memmap pages of a big machine) the run's steps go a kind at a time —
+   * wrote() of each dst, their discards, then their descriptors in the same
+   * order (ContentMap.copyStrided); otherwise copy by copy.
+   */
+  copyFrameRun(dst: number, dstStep: number, src: number, srcStep: number, n: number): void {
+    const mem = this.m.mem;
+    const sLo = srcStep > 0 ? src : src - (n - 1);
+    if (mem.unmaterialisedRun(sLo, n) < n) {
+      for (let i = 0; i < n; i++) this.copyFrame(dst + i * dstStep, src + i * srcStep);
+      return;
+    }
+    for (let i = 0; i < n; i++) this.wrote(dst + i * dstStep);
+    mem.discardStrided(dst, dstStep, n);
+    this.content.copyStrided(src, srcStep, dst, dstStep, n);
+  }
+
   /** A materialised copy frame's bytes. */
   private readonly bytes = new Uint8Array(4096);
 }

@@ -257,6 +257,58 @@ export class PbeChain implements FrameSource {
     return -1;
   }
 
+  /**
+   * What restore_image would read from the PBE at physical address `pa` on,
+   * told from the compact form (no page bytes): when pa's frame is a sealed
+   * chain page this chain still synthesises (nothing wrote it) and pa is its
+   * PBE j in slot k, how many of PBEs j, j-1, …, j-k — the ones restore_image
+   * reaches by following next inside the page — at most `max`, have a safe
+   * frame and an image pfn each one fixed step of ±1 from the last. Then
+   * out = [safe frame of j, image pfn of j, safe-frame step, image-pfn step
+   * (per PBE followed), physical address the last one's next points at (-1:
+   * NULL)]. 0 when it cannot tell (the newest page, a written page, not a PBE).
+   */
+  runAt(pa: number, max: number, out: Float64Array): number {
+    const pfn = Math.floor(pa / PAGE_SIZE);
+    if (max < 1 || this.heap.phys.sourceOf(pfn) !== this) return 0;
+    const c = this.pageIndexOf(pfn);
+    if (c < 0 || c === this.curPage) return 0;
+    const off = pa - pfn * PAGE_SIZE - 8;
+    if (off < 0 || off % PBE_SIZE !== 0) return 0;
+    const k = off / PBE_SIZE;
+    const j = c * PBES_PER_LINKED_PAGE + k;
+    if (k >= PBES_PER_LINKED_PAGE || j >= this.count) return 0;
+    const x0 = this.ex[2 * c]!;
+    const x1 = this.ex[2 * c + 1]!;
+    const e0 = x0 < 0 ? null : this.explicit[x0]!;
+    const e1 = x1 < 0 ? null : this.explicit[x1]!;
+    const s0 = this.start[2 * c]!;
+    const d0 = this.step[2 * c]!;
+    const s1 = this.start[2 * c + 1]!;
+    const d1 = this.step[2 * c + 1]!;
+    const f0 = (q: number): number => (e0 === null ? s0 + q * d0 : e0[q]!);
+    const f1 = (q: number): number => (e1 === null ? s1 + q * d1 : e1[q]!);
+    const lim = Math.min(max, k + 1);
+    let n = 1;
+    out[2] = 0;
+    out[3] = 0;
+    if (lim > 1) {
+      const a = f0(k - 1) - f0(k);
+      const b = f1(k - 1) - f1(k);
+      if ((a === 1 || a === -1) && (b === 1 || b === -1)) {
+        n = 2;
+        if (e0 === null && e1 === null) n = lim;
+        else while (n < lim && f0(k - n) === f0(k) + n * a && f1(k - n) === f1(k) + n * b) n++;
+        out[2] = a;
+        out[3] = b;
+      }
+    }
+    out[0] = f0(k);
+    out[1] = f1(k);
+    out[4] = j - n >= 0 ? this.pbePhys(j - n) : -1;
+    return n;
+  }
+
   /** FrameSource: chain page bytes as they stand (dst is zeroed). */
   fill(pfn: number, dst: Uint8Array): void {
     const c = this.pageIndexOf(pfn);

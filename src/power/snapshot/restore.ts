@@ -250,6 +250,11 @@ export class SnapshotRestore {
     return lim;
   }
 
+  /** PbeChain.runAt() of restore_pblist's chain (restore_image's run of PBEs without their bytes); 0 without a chain. */
+  pbeRunAt(pa: number, max: number, out: Float64Array): number {
+    return this.chain ? this.chain.runAt(pa, max, out) : 0;
+  }
+
   /** The first safe frame and the step of the run peekPbeRun() found. */
   pbeRunCopy = -1;
   pbeRunStep = 0;

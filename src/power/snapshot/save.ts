@@ -268,16 +268,7 @@ export function swsuspSave(
             const room = regionEnd - pfn - 1;
             const lim = cc.current === pd + pn ? Math.min(oc.runAfter(room), 1 + cc.runAfter(room - 1)) : 0;
             let len = lim > 0 ? mem.unmaterialisedRun(pfn + 1, lim) : 0;
-            if (zeroMode) {
-              let j = 0;
-              for (; j < len; j++) {
-                const q = pfn + 1 + j;
-                const kq = content.kind(q);
-                if (kq === ContentKind.NONE || kq === ContentKind.ZERO) break;
-                if (kq === ContentKind.KDATA && content.kdataIsZero(q) !== false) break;
-              }
-              len = j;
-            }
+            if (zeroMode && len > 0) len = content.nonZeroRun(pfn + 1, len);
             if (len > 0) {
               pn += len;
               copied += len;

@@ -26,6 +26,11 @@ function rd32(mem: PhysMem, paddr: number): number {
 const PBE_ADDRESS = 0;
 const PBE_ORIG_ADDRESS = 8;
 const PBE_NEXT = 16;
+const PBE_SIZE = 24;
+const PMD_BYTES = 2 ** 21;
+/** pbeRunAt()'s steps (pages) of the run it found: orig_address and address. */
+let runDstStep = 0;
+let runSrcStep = 0;
 
 export interface ArchRestoreKernel {
   mem: PhysMem;
@@ -50,6 +55,23 @@ export interface ArchRestoreKernel {
   getSafePage(): number;
   /** The rep movsq of one page: frame `src` into frame `dst`. */
   copyPage(dst: number, src: number): void;
+  /**
+   * copyPage(dst + i × dstStep, src + i × srcStep) for i = 0 … n - 1, in that
+   * order. restore_image calls it only for copies that do not depend on one
+   * another (no dst is a src of the run), so an implementation may do them in
+   * any order. Optional: without it the run is n copyPage() calls.
+   */
+  copyPages?(dst: number, dstStep: number, src: number, srcStep: number, n: number): void;
+  /**
+   * What the PBE at physical address `pa` and the ones its next links reach
+   * inside the same page hold, when known without reading the page (the
+   * chain's compact form: src/power/snapshot/pbe-chain.ts runAt()): how many
+   * (at most `max`) have address and orig_address one page step apart each;
+   * out = [address's frame, orig_address's frame, their steps per PBE, the
+   * physical address the last one's next points at or -1 for NULL] — what
+   * the page's bytes say. 0: read the bytes. Optional.
+   */
+  pbeRun?(pa: number, max: number, out: Float64Array): number;
 }
 
 /**
@@ -160,7 +182,62 @@ export function restoreImage(
   let pagePfn = -1;
   let pbePageLow48 = -1;
   let pbePagePhys = 0;
+  const baseLo = Number(base & 0xffffffffn);
+  const baseHi = Number((base >> 32n) & 0xffffffffn);
+  const runOut = k.pbeRun ? new Float64Array(5) : null;
+  /**
+   * A run of n PBEs from the current one (in the frame `pbePfn`): orig_address
+   * low 48 bits dLow + m × dd pages, address sLow + m × ss pages (dd, ss ±1;
+   * orig_address's top 16 bits those of __va(0)). Copies the first of them
+   * that stay inside the 2 MiB regions of the first (at least two) in one step
+   * and returns how many, when that leaves what the loop page by page would:
+   * both regions one large leaf each (the walks answer linearly, no fault),
+   * every page in place (__pa(orig_address) = dst: no misplaced call), and
+   * no dst is the chain page, a src of the run or a table frame the cached
+   * walks read — each copy then writes a frame nothing else in the run reads.
+   * Else 0, nothing done.
+   */
+  const takeRun = (
+    all: number,
+    dLow: number,
+    dd: number,
+    sLow: number,
+    ss: number,
+    pbePfn: number,
+  ): number => {
+    const n = Math.min(all, inRegion(dLow, dd), inRegion(sLow, ss));
+    if (n < 2) return 0;
+    const dEnd = dLow + (n - 1) * dd * PAGE_SIZE;
+    const dPa = dstWalks.translate(dLow);
+    if (dPa < 0 || !dstWalks.leaf) return 0;
+    const sPa = srcWalks.translate(sLow);
+    if (sPa < 0 || !srcWalks.leaf) return 0;
+    const dst = Math.floor(dPa / PAGE_SIZE);
+    const src = Math.floor(sPa / PAGE_SIZE);
+    const d0 = dLow - baseLow48;
+    const dLast = dEnd - baseLow48;
+    if (!(d0 >= 0 && d0 < dmBytes && dLast >= 0 && dLast < dmBytes && Math.floor(d0 / PAGE_SIZE) === dst))
+      return 0;
+    const dLo = dd > 0 ? dst : dst - (n - 1);
+    const dHi = dLo + n - 1;
+    const sLo = ss > 0 ? src : src - (n - 1);
+    if (pbePfn >= dLo && pbePfn <= dHi) return 0;
+    if (sLo + n - 1 >= dLo && sLo <= dHi) return 0;
+    if (dstWalks.readsFrameIn(dLo, dHi) || srcWalks.readsFrameIn(dLo, dHi)) return 0;
+    if (k.copyPages) k.copyPages(dst, dd, src, ss, n);
+    else for (let m = 0; m < n; m++) k.copyPage(dst + m * dd, src + m * ss);
+    if (pagePfn >= dLo && pagePfn <= dHi) pagePfn = -1;
+    r.pbesCopied += n;
+    return n;
+  };
+  // PBEs left of a run that takeRun() turned down: tried again only after them (each shorter
+  // tail would be checked again, a page's worth of times). A speed rule: any PBE may go alone.
+  let skipRuns = 0;
+  // A chain page where the chain found no run of two: its short runs are left to the bytes.
+  let hookIdlePfn = -1;
   for (let i = 0; lo !== 0 || hi !== 0; i++) {
+    let tryRun = skipRuns === 0;
+    if (skipRuns > 0) skipRuns--;
     if (i >= expected) {
       r.overrun = true;
       return r;
@@ -192,6 +269,47 @@ export function restoreImage(
     const pbePfn = Math.floor(pa / PAGE_SIZE);
     const at = pa - pbePfn * PAGE_SIZE;
     const inPage = at <= PAGE_SIZE - 24 && (at & 3) === 0;
+    // (Only for a pointer that is __va(pa): the PBEs below it are then __va() of theirs.)
+    if (
+      tryRun &&
+      runOut !== null &&
+      pbePfn !== hookIdlePfn &&
+      !pbeWalks &&
+      inPage &&
+      low48 === baseLow48 + pa &&
+      hi >>> 16 === baseHi16
+    ) {
+      // The chain knows this page's PBEs without its bytes (a synthesised chain page).
+      const n = k.pbeRun!(pa, expected - i, runOut);
+      // Its answer is the bytes': no second look at them for this PBE.
+      if (n > 0) tryRun = false;
+      if (n === 1) hookIdlePfn = pbePfn;
+      if (n > 1) {
+        const sLow = baseLow48 + runOut[0]! * PAGE_SIZE;
+        const dLow = baseLow48 + runOut[1]! * PAGE_SIZE;
+        const ss = runOut[2]!;
+        const dd = runOut[3]!;
+        // __va() of both runs without a carry into the top 16 bits.
+        const top = Math.max(sLow, sLow + (n - 1) * ss * PAGE_SIZE, dLow, dLow + (n - 1) * dd * PAGE_SIZE);
+        const took = top < 2 ** 48 ? takeRun(n, dLow, dd, sLow, ss, pbePfn) : 0;
+        if (took > 0) {
+          // The last one's next: the PBE below it in this page, or the run's.
+          const next = took < n ? pa - took * PBE_SIZE : runOut[4]!;
+          if (next < 0) {
+            lo = 0;
+            hi = 0;
+          } else {
+            // __va(next) as two u32 halves.
+            const l = baseLo + (next % 0x100000000);
+            lo = l >>> 0;
+            hi = (baseHi + Math.floor(next / 0x100000000) + (l >= 0x100000000 ? 1 : 0)) >>> 0;
+          }
+          i += took - 1;
+          continue;
+        }
+        skipRuns = n - 1;
+      }
+    }
     if (inPage && pbePfn !== pagePfn) {
       mem.readPageInto(pbePfn, pageBytes);
       pagePfn = pbePfn;
@@ -209,6 +327,23 @@ export function restoreImage(
       return r;
     }
     const dst = Math.floor(dPa / PAGE_SIZE);
+    if (tryRun && !pbeWalks && inPage && dstWalks.leaf && srcWalks.leaf && dstHi >>> 16 === baseHi16) {
+      // The PBEs get_buffer() linked one after another (a run of a big image: 170 to a
+      // chain page), read from the page, in one step when that leaves the same.
+      const max = Math.min(expected - i, Math.floor(at / PBE_SIZE) + 1);
+      const n = pbeRunAt(pageWords, w, lo, hi, srcLo, srcHi, dstLo, dstHi, max);
+      const srcLow48 = (srcHi & 0xffff) * 0x100000000 + srcLo;
+      const took = n > 1 ? takeRun(n, dstLow48, runDstStep, srcLow48, runSrcStep, pbePfn) : 0;
+      if (took > 0) {
+        // The last PBE's next (its page was not written).
+        const wl = w - (took - 1) * (PBE_SIZE / 4);
+        lo = pageWords[wl + PBE_NEXT / 4]!;
+        hi = pageWords[wl + PBE_NEXT / 4 + 1]!;
+        i += took - 1;
+        continue;
+      }
+      if (n > 1) skipRuns = n - 1;
+    }
     k.copyPage(dst, Math.floor(sPa / PAGE_SIZE));
     dstWalks.forgetFrame(dst);
     srcWalks.forgetFrame(dst);
@@ -229,6 +364,62 @@ export function restoreImage(
     if (dst !== origPfn) onMisplaced(dst, origPfn);
   }
   return r;
+}
+
+/** How many of addresses a, a + step pages, … (step ±1) lie in a's 2 MiB region. */
+function inRegion(a: number, step: number): number {
+  const start = Math.floor(a / PMD_BYTES) * PMD_BYTES;
+  return (
+    (step > 0 ? Math.floor((start + PMD_BYTES - 1 - a) / PAGE_SIZE) : Math.floor((a - start) / PAGE_SIZE)) + 1
+  );
+}
+
+/**
+ * How many PBEs, from the one at word `w` of its chain page (its pointer `hi:lo`,
+ * fields src/dst already read) and at most `max`, form a run: each PBE's next
+ * points 24 bytes below it in the same page (get_buffer()'s consecutive
+ * chain_alloc()s, walked newest first), and its address and orig_address are
+ * the first's plus m pages × one step of ±1 page each. The steps are left in
+ * runDstStep / runSrcStep. Reads only.
+ */
+function pbeRunAt(
+  words: Uint32Array,
+  w: number,
+  lo: number,
+  hi: number,
+  srcLo: number,
+  srcHi: number,
+  dstLo: number,
+  dstHi: number,
+  max: number,
+): number {
+  if (max < 2) return 1;
+  const s0 = (srcHi & 0xffff) * 0x100000000 + srcLo;
+  const d0 = (dstHi & 0xffff) * 0x100000000 + dstLo;
+  const sTop = srcHi >>> 16;
+  const dTop = dstHi >>> 16;
+  let sD = 0;
+  let dD = 0;
+  let m = 1;
+  for (; m < max; m++) {
+    const wp = w - (m - 1) * (PBE_SIZE / 4);
+    const wm = wp - PBE_SIZE / 4;
+    // PBE m-1's next is PBE m (lo ≥ the page offset ≥ 24 m: no borrow into hi).
+    if (words[wp + PBE_NEXT / 4] !== lo - m * PBE_SIZE || words[wp + PBE_NEXT / 4 + 1] !== hi) break;
+    const sh = words[wm + PBE_ADDRESS / 4 + 1]!;
+    const dh = words[wm + PBE_ORIG_ADDRESS / 4 + 1]!;
+    if (sh >>> 16 !== sTop || dh >>> 16 !== dTop) break;
+    const s = (sh & 0xffff) * 0x100000000 + words[wm + PBE_ADDRESS / 4]!;
+    const d = (dh & 0xffff) * 0x100000000 + words[wm + PBE_ORIG_ADDRESS / 4]!;
+    if (m === 1) {
+      sD = s - s0;
+      dD = d - d0;
+      if ((sD !== PAGE_SIZE && sD !== -PAGE_SIZE) || (dD !== PAGE_SIZE && dD !== -PAGE_SIZE)) break;
+    } else if (s !== s0 + m * sD || d !== d0 + m * dD) break;
+  }
+  runDstStep = dD / PAGE_SIZE;
+  runSrcStep = sD / PAGE_SIZE;
+  return m;
 }
 
 /**
