@@ -38,7 +38,7 @@ export interface ResumeImageOptions {
   maxModelBytes?: number;
   /**
    * Host memory the model's per-page state may take (mm/host-budget.ts; `--max-mem`): a model
-   * whose structures need more stops with MODEL_HOST_MEMORY instead of growing the process.
+   * whose structures need more stops with MODEL_HOST_MEMORY instead of growing without bound.
    * A restored data page costs no page of host memory (it reads back from the image,
    * power/image-frames.ts): ~12 bytes per frame. Default limits.ts's.
    */
