@@ -790,7 +790,18 @@ export class Buddy {
       const sorted = this.scratchF64(2, k);
       this.sortDistinct(taken, k, sorted);
       if (order === 0) pages.setTakenSorted(sorted, 0, k);
-      else for (let x = 0; x < k; x++) pages.setTakenRange(sorted[x]!, sorted[x]! + size);
+      else if (size <= 64) {
+        // Small blocks (a scattered order-1 list): their pages as ascending lists of up to
+        // 2^16 pfns, a chunk lookup per chunk rather than per block.
+        const per = Math.floor(65536 / size);
+        const each = this.scratchF64(3, Math.min(k, per) * size);
+        for (let x0 = 0; x0 < k; x0 += per) {
+          const x1 = Math.min(k, x0 + per);
+          let q = 0;
+          for (let x = x0; x < x1; x++) for (let p = sorted[x]!, e = p + size; p < e; p++) each[q++] = p;
+          pages.setTakenSorted(each, 0, q);
+        }
+      } else for (let x = 0; x < k; x++) pages.setTakenRange(sorted[x]!, sorted[x]! + size);
       if (sink) for (let x = 0; x < k; x++) emit(taken[x]!, size);
       else batch!(sorted, 0, k, size);
     }
