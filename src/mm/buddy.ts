@@ -453,63 +453,27 @@ export class Buddy {
 
   /**
    * The survivors ordered by take number (sv.time, integers below `bound`),
-   * stable. Returns their packed (pfn, zone, order) in that order; the
-   * survivor indices are left in `sortedIdx`. A few thousand takes: one
-   * counting sort. More: an LSD radix sort of two passes over half the bits
-   * each, carrying index and packed value — a count table that stays in
-   * cache and writes that go to a few thousand places in turn, where one
-   * counting pass over millions of take numbers misses the cache at every
-   * survivor.
+   * stable: a counting sort (one counting pass, one placing pass, both
+   * reading the survivors in sequence). Returns their packed (pfn, zone,
+   * order) in that order; the survivor indices are left in `sortedIdx`.
    */
   private byTime(sv: Survivors, ns: number, bound: number): Float64Array {
+    const count = this.scratchInt(2, bound + 1);
+    count.fill(0);
+    const idx = this.scratchInt(0, ns);
+    const out = this.scratchF64(0, ns);
     const time = sv.time;
     const sp = sv.pfn;
     const sz = sv.zone;
     const so = sv.order;
-    const idx = this.scratchInt(0, ns);
-    const out = this.scratchF64(0, ns);
-    this.sortedIdx = idx;
-    if (bound <= 1 << 12 || bound > 2 ** 30) {
-      const count = this.scratchInt(2, bound + 1);
-      count.fill(0);
-      for (let k = 0; k < ns; k++) count[time[k]! + 1]!++;
-      for (let t = 1; t <= bound; t++) count[t]! += count[t - 1]!;
-      for (let k = 0; k < ns; k++) {
-        const at = count[time[k]!]!++;
-        idx[at] = k;
-        out[at] = sp[k]! * 4096 + sz[k]! * 64 + so[k]!;
-      }
-      return out;
-    }
-    // Bits of the take numbers: lo in the first pass, hi in the second.
-    const bits = 32 - Math.clz32(bound - 1);
-    const lo = bits >>> 1;
-    const loMask = (1 << lo) - 1;
-    const buckets = 1 << (bits - lo);
-    const count = this.scratchInt(2, Math.max(1 << lo, buckets) + 1);
-    const tIdx = this.scratchInt(3, ns);
-    const tOut = this.scratchF64(3, ns);
-    const tTime = this.scratchInt(4, ns);
-    // Pass 1, by the low bits: survivors in pfn order → tIdx / tOut / tTime.
-    count.fill(0, 0, (1 << lo) + 1);
-    for (let k = 0; k < ns; k++) count[(time[k]! & loMask) + 1]!++;
-    for (let b = 1; b <= 1 << lo; b++) count[b]! += count[b - 1]!;
+    for (let k = 0; k < ns; k++) count[time[k]! + 1]!++;
+    for (let t = 1; t <= bound; t++) count[t]! += count[t - 1]!;
     for (let k = 0; k < ns; k++) {
-      const t = time[k]!;
-      const at = count[t & loMask]!++;
-      tIdx[at] = k;
-      tOut[at] = sp[k]! * 4096 + sz[k]! * 64 + so[k]!;
-      tTime[at] = t;
+      const at = count[time[k]!]!++;
+      idx[at] = k;
+      out[at] = sp[k]! * 4096 + sz[k]! * 64 + so[k]!;
     }
-    // Pass 2, by the high bits (stable: ties keep the first pass's order).
-    count.fill(0, 0, buckets + 1);
-    for (let x = 0; x < ns; x++) count[(tTime[x]! >>> lo) + 1]!++;
-    for (let b = 1; b <= buckets; b++) count[b]! += count[b - 1]!;
-    for (let x = 0; x < ns; x++) {
-      const at = count[tTime[x]! >>> lo]!++;
-      idx[at] = tIdx[x]!;
-      out[at] = tOut[x]!;
-    }
+    this.sortedIdx = idx;
     return out;
   }
   private sortedIdx: Int32Array = new Int32Array(0);
