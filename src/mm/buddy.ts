@@ -644,18 +644,58 @@ export class Buddy {
    *    k-1 … 0 heads, each then the only block of its (smallest non-empty)
    *    order; the next alloc(0) takes the order-0 half, the next splits the
    *    order-1 half, and so on — the block's 2^k pages come out ascending and
-   *    the lower lists are empty again after the last one.
+   *    the lower lists are empty again after the last one. So m · 2^k
+   *    allocations take the list's first m blocks whole, in list order.
    * Every page handed out ends with _refcount 1, no PageBuddy, private 0
    * (set_page_refcounted / rmv_page_order). The last block, when fewer than
    * its 2^k pages are wanted, goes page by page (allocInZone()).
    */
   allocBulk(n: number, highestZone: number, sink: (pfn: number, len: number) => void): number {
+    return this.allocBulkCore(n, highestZone, sink, null);
+  }
+
+  /**
+   * allocBulk() for callers that only mark the frames (memory_bm_set_bit per
+   * page: the order does not matter to them): the same allocations, struct
+   * pages and free lists, the frames handed to `batch` as blocks of `size`
+   * pages [starts[i], starts[i] + size) for i in [from, to), starts ascending
+   * within a call — a list's first blocks at once, not a run per list entry
+   * (a scattered order-0 list gives runs of one page). `lastAllocated` is
+   * then the last page allocation order gives (-1: none). Returns the count.
+   */
+  allocBulkSorted(
+    n: number,
+    highestZone: number,
+    batch: (starts: Float64Array, from: number, to: number, size: number) => void,
+  ): number {
+    return this.allocBulkCore(n, highestZone, null, batch);
+  }
+
+  /** The last page allocBulkSorted() handed out, in allocation order (-1: none). */
+  lastAllocated = -1;
+
+  private allocBulkCore(
+    n: number,
+    highestZone: number,
+    sink: ((pfn: number, len: number) => void) | null,
+    batch: ((starts: Float64Array, from: number, to: number, size: number) => void) | null,
+  ): number {
     const per = this.maxOrder + 1;
     const pages = this.pages;
     let got = 0;
     let runStart = -1;
     let runLen = 0;
     let zone = -1;
+    let last = -1;
+    // Runs in allocation order for `sink` (consecutive pfns merged).
+    const emit = (pfn: number, len: number): void => {
+      if (runLen > 0 && pfn === runStart + runLen) runLen += len;
+      else {
+        if (runLen > 0) sink!(runStart, runLen);
+        runStart = pfn;
+        runLen = len;
+      }
+    };
     while (got < n) {
       if (zone < 0 || this.nrFreePages[zone] === 0) {
         zone = -1;
@@ -665,81 +705,113 @@ export class Buddy {
         if (zone < 0) break;
       }
       const base = zone * per;
-      let id = this.heads[base]!;
-      if (id !== NIL) {
-        // The order-0 list's first blocks, in list order: list_del of each from the head.
-        const next = this.next;
-        const pfnOf = this.pfnOf;
-        const orderOf = this.orderOf;
-        const want = Math.min(n - got, this.nrFreeBlocks[base]!);
-        const taken = this.scratchF64(1, want);
-        let k = 0;
-        while (id !== NIL && k < want) {
-          taken[k++] = pfnOf[id]!;
-          const nx = next[id]!;
-          orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
-          next[id] = this.recycledHead;
-          this.recycledHead = id;
-          this.recycledCount++;
-          id = nx;
-        }
-        this.heads[base] = id;
-        if (id === NIL) this.tails[base] = NIL;
-        else this.prev[id] = NIL;
-        this.nrFreeBlocks[base]! -= k;
-        this.nrFreePages[zone]! -= k;
-        got += k;
-        // rmv_page_order() on each head and set_page_refcounted(), in pfn order (a chunk's
-        // pages at once rather than a jump per list entry; the pages are distinct, and no
-        // two order-0 blocks of a list are buddies, so no chunk is taken whole). The sink
-        // sees each run after its pages' stores, as with a store per take.
-        const sorted = this.scratchF64(2, k);
-        sorted.set(taken.subarray(0, k));
-        sorted.sort();
-        pages.setTakenSorted(sorted, 0, k);
-        for (let x = 0; x < k; x++) {
-          const pfn = taken[x]!;
-          if (runLen > 0 && pfn === runStart + runLen) runLen++;
-          else {
-            if (runLen > 0) sink(runStart, runLen);
-            runStart = pfn;
-            runLen = 1;
-          }
-        }
-        continue;
-      }
-      let order = 1;
+      let order = 0;
       while (order <= this.maxOrder && this.heads[base + order] === NIL) order++;
       if (order > this.maxOrder) break; // cannot happen: the zone has a free block
+      const li = base + order;
       const size = POW2[order]!;
-      if (n - got >= size) {
-        id = this.heads[base + order]!;
-        const pfn = this.pfnOf[id]!;
-        this.unlink(id);
-        // Every page of the block taken: _refcount 1, PageBuddy and private cleared.
-        pages.setTakenRange(pfn, pfn + size);
-        if (runLen > 0 && pfn === runStart + runLen) runLen += size;
+      const want = Math.min(Math.floor((n - got) / size), this.nrFreeBlocks[li]!);
+      if (want === 0) {
+        // Fewer than the block's pages wanted: the block goes page by page.
+        const pfn = this.allocInZone(0, zone);
+        if (pfn < 0) break; // cannot happen: the zone has a free block
+        if (sink) emit(pfn, 1);
         else {
-          if (runLen > 0) sink(runStart, runLen);
-          runStart = pfn;
-          runLen = size;
+          const one = this.scratchF64(2, 1);
+          one[0] = pfn;
+          batch!(one, 0, 1, 1);
         }
-        got += size;
+        last = pfn;
+        got++;
         continue;
       }
-      const pfn = this.allocInZone(0, zone);
-      if (pfn < 0) break; // cannot happen: the zone has a free block
-      if (runLen > 0 && pfn === runStart + runLen) runLen++;
-      else {
-        if (runLen > 0) sink(runStart, runLen);
-        runStart = pfn;
-        runLen = 1;
+      // The list's first `want` blocks, in list order: list_del of each from the head.
+      const next = this.next;
+      const pfnOf = this.pfnOf;
+      const orderOf = this.orderOf;
+      const taken = this.scratchF64(1, want);
+      let id = this.heads[li]!;
+      let k = 0;
+      while (id !== NIL && k < want) {
+        taken[k++] = pfnOf[id]!;
+        const nx = next[id]!;
+        orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
+        next[id] = this.recycledHead;
+        this.recycledHead = id;
+        this.recycledCount++;
+        id = nx;
       }
-      got++;
+      this.heads[li] = id;
+      if (id === NIL) this.tails[li] = NIL;
+      else this.prev[id] = NIL;
+      this.nrFreeBlocks[li]! -= k;
+      this.nrFreePages[zone]! -= k * size;
+      got += k * size;
+      last = taken[k - 1]! + size - 1;
+      // rmv_page_order() on each head and set_page_refcounted() on every page, in pfn order (a
+      // chunk's pages at once rather than a jump per list entry; the blocks are disjoint).
+      // The sink sees each run after its pages' stores, as with a store per take.
+      const sorted = this.scratchF64(2, k);
+      this.sortDistinct(taken, k, sorted);
+      if (order === 0) pages.setTakenSorted(sorted, 0, k);
+      else if (size <= 64) {
+        // Small blocks (a scattered order-1 list): their pages as ascending lists of up to
+        // 2^16 pfns, a chunk lookup per chunk rather than per block.
+        const per = Math.floor(65536 / size);
+        const each = this.scratchF64(3, Math.min(k, per) * size);
+        for (let x0 = 0; x0 < k; x0 += per) {
+          const x1 = Math.min(k, x0 + per);
+          let q = 0;
+          for (let x = x0; x < x1; x++) for (let p = sorted[x]!, e = p + size; p < e; p++) each[q++] = p;
+          pages.setTakenSorted(each, 0, q);
+        }
+      } else for (let x = 0; x < k; x++) pages.setTakenRange(sorted[x]!, sorted[x]! + size);
+      if (sink) for (let x = 0; x < k; x++) emit(taken[x]!, size);
+      else batch!(sorted, 0, k, size);
     }
-    if (runLen > 0) sink(runStart, runLen);
+    if (runLen > 0) sink!(runStart, runLen);
+    this.lastAllocated = last;
     this.releaseScratch();
     return got;
+  }
+
+  /**
+   * dst[0..k) = src[0..k) ascending (distinct integers, dst another array). A
+   * dense set — a scattered list's first blocks lie within one zone — goes
+   * through a bitmap of its span (two linear passes); a sparse or small one
+   * through the typed array's sort.
+   */
+  private sortDistinct(src: Float64Array, k: number, dst: Float64Array): void {
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < k; i++) {
+      const v = src[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    const span = hi - lo + 1;
+    if (k < 256 || span > 64 * k || span > 2 ** 31) {
+      dst.set(src.subarray(0, k));
+      dst.sort();
+      return;
+    }
+    // At most 64 bits per entry: the bitmap is at most the size of the doubles sorted.
+    const words = Math.ceil(span / 32);
+    const bits = this.scratchInt(1, words);
+    bits.fill(0);
+    for (let i = 0; i < k; i++) {
+      const r = src[i]! - lo;
+      bits[r >>> 5]! |= 1 << (r & 31);
+    }
+    let x = 0;
+    for (let w = 0; w < words; w++) {
+      let v = bits[w]!;
+      while (v !== 0) {
+        const t = v & -v;
+        dst[x++] = lo + w * 32 + (31 - Math.clz32(t));
+        v ^= t;
+      }
+    }
   }
 
   /**

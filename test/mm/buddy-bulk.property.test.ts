@@ -64,17 +64,19 @@ function headsLinked(m: Machine): void {
 }
 
 type Op =
-  | { k: 'alloc'; n: number; zone: number }
+  | { k: 'alloc'; n: number; zone: number; sorted: boolean }
   | { k: 'free'; pick: number; len: number }
   | { k: 'one'; order: number }
   | { k: 'take'; picks: number[] }
-  | { k: 'map'; pick: number };
+  | { k: 'map'; pick: number }
+  | { k: 'comb'; start: number; count: number; stride: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
     k: fc.constant('alloc' as const),
     n: fc.integer({ min: 1, max: 6000 }),
     zone: fc.integer({ min: 0, max: 2 }),
+    sorted: fc.boolean(),
   }),
   fc.record({ k: fc.constant('free' as const), pick: fc.nat(), len: fc.integer({ min: 1, max: 5000 }) }),
   fc.record({ k: fc.constant('one' as const), order: fc.integer({ min: 0, max: 3 }) }),
@@ -82,6 +84,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
     k: fc.constant('take' as const),
     picks: fc.array(fc.integer({ min: 0, max: 40_959 }), { minLength: 1, maxLength: 400 }),
+  }),
+  // Every stride-th page of a range taken: a long dense order-0 (or order-1) list.
+  fc.record({
+    k: fc.constant('comb' as const),
+    start: fc.integer({ min: 0, max: 40_959 }),
+    count: fc.integer({ min: 1, max: 3000 }),
+    stride: fc.constantFrom(2, 3, 4),
   }),
   // A held page mapped (_mapcount 0): freeing it page by page leaves that on a page never made a head.
   fc.record({ k: fc.constant('map' as const), pick: fc.nat() }),
@@ -102,10 +111,19 @@ describe.each([
           if (o.k === 'alloc') {
             const zone = Math.min(o.zone, a.zones.zones.length - 1);
             const got: number[] = [];
-            const n = a.buddy.allocBulk(o.n, zone, (pfn, len) => {
-              expect(len).toBeGreaterThan(0);
-              for (let i = 0; i < len; i++) got.push(pfn + i);
-            });
+            const n = o.sorted
+              ? // allocBulkSorted(): the same pages as blocks at ascending starts per batch.
+                a.buddy.allocBulkSorted(o.n, zone, (starts, from, to, size) => {
+                  expect(size).toBeGreaterThan(0);
+                  for (let x = from; x < to; x++) {
+                    if (x > from) expect(starts[x]!).toBeGreaterThanOrEqual(starts[x - 1]! + size);
+                    for (let i = 0; i < size; i++) got.push(starts[x]! + i);
+                  }
+                })
+              : a.buddy.allocBulk(o.n, zone, (pfn, len) => {
+                  expect(len).toBeGreaterThan(0);
+                  for (let i = 0; i < len; i++) got.push(pfn + i);
+                });
             const want: number[] = [];
             for (let i = 0; i < o.n; i++) {
               const p = b.buddy.alloc(0, zone);
@@ -113,10 +131,20 @@ describe.each([
               want.push(p);
             }
             expect(n).toBe(want.length);
-            expect(got).toEqual(want);
+            if (o.sorted) {
+              expect(got.sort((x, y) => x - y)).toEqual([...want].sort((x, y) => x - y));
+              expect(a.buddy.lastAllocated).toBe(want.length > 0 ? want[want.length - 1]! : -1);
+            } else expect(got).toEqual(want);
             held.push(...want);
           } else if (o.k === 'take') {
             for (const pfn of o.picks) {
+              const ok = a.buddy.takePage(pfn);
+              expect(b.buddy.takePage(pfn)).toBe(ok);
+              if (ok) held.push(pfn);
+            }
+          } else if (o.k === 'comb') {
+            for (let i = 0; i < o.count; i++) {
+              const pfn = o.start + i * o.stride;
               const ok = a.buddy.takePage(pfn);
               expect(b.buddy.takePage(pfn)).toBe(ok);
               if (ok) held.push(pfn);

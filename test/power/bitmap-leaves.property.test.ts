@@ -79,7 +79,8 @@ type Op =
       r: [number, number];
       stop: number;
     }
-  | { t: 'inAll'; m: number; o: number; z: number; from: number; max: number };
+  | { t: 'inAll'; m: number; o: number; z: number; from: number; max: number }
+  | { t: 'sorted'; m: number; ps: number[]; size: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -147,6 +148,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       z: fc.integer({ min: -1, max: 2 }),
       from: pfnArb,
       max: fc.integer({ min: 0, max: 3 * LEAF }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('sorted' as const),
+      m: mapArb,
+      ps: fc.array(pfnArb, { maxLength: 300 }),
+      size: fc.constantFrom(1, 1, 2, 8, 1024),
     }),
   },
 );
@@ -285,6 +295,18 @@ function run(side: Side, w: World, op: Op): unknown {
         }
         return null;
       }
+      case 'sorted': {
+        // Buddy.allocBulkSorted()'s blocks (aligned, distinct, ascending): PfnBitSetter.setSorted()
+        // against setRange() block by block in the same order (the oracle has no setSorted()).
+        const starts = [...new Set(op.ps.map((p) => p - (p % op.size)))].sort((x, y) => x - y);
+        const ps = new B.PfnBitSetter(a);
+        if (side === NEW) {
+          const f = new Float64Array(starts.length + 2);
+          f.set(starts, 1);
+          ps.setSorted(f, 1, starts.length + 1, op.size);
+        } else for (const p of starts) ps.setRange(p, p + op.size);
+        return null;
+      }
       case 'two': {
         const b = w.maps[op.o]!;
         const [from, to] = op.r;
@@ -421,6 +443,47 @@ describe('uniform bit pages = one view per written page (fast-check, the old cod
           }
         }),
         { numRuns: 150 },
+      );
+    });
+  }
+
+  for (const kind of ['rtree', 'list'] as const) {
+    it(`${kind}: setSorted() completing a bit page (its first or last bit among the holes) settles it as setRange() does`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: POINTS.length - 2 }),
+          fc.uniqueArray(fc.integer({ min: 0, max: LEAF - 1 }), { minLength: 1, maxLength: 40 }),
+          fc.constantFrom(0, 1, 2),
+          (pi, offs, edge) => {
+            // A bit page of the map, all set but the holes (with its first and/or last bit).
+            // Both worlds run this code: setSorted() against setRange() per pfn, forms included.
+            const nw = world(NEW, kind);
+            const ow = world(NEW, kind);
+            const bm = nw.maps[0]!;
+            const blk = bm.blocks32().find((b) => b.end > POINTS[pi]!) ?? bm.blocks32()[0]!;
+            const n = blk.end - blk.start;
+            const holes = [...new Set(offs.map((o) => o % n))];
+            if (edge !== 1) holes.push(0);
+            if (edge !== 0) holes.push(n - 1);
+            const hs = [...new Set(holes)].sort((x, y) => x - y).map((o) => blk.start + o);
+            for (const w of [nw, ow]) {
+              const a = w.maps[0]!;
+              let from = blk.start;
+              for (const h of hs) {
+                if (from < h) NB.setRange(a, from, h);
+                from = h + 1;
+              }
+              if (from < blk.end) NB.setRange(a, from, blk.end);
+              const ps = new NB.PfnBitSetter(a);
+              if (w === nw) ps.setSorted(Float64Array.from(hs), 0, hs.length, 1);
+              else for (const h of hs) ps.setRange(h, h + 1);
+            }
+            expectSame(nw, ow, 'filled');
+            expect(bm.blocks32().map((b) => b.form)).toEqual(ow.maps[0]!.blocks32().map((b) => b.form));
+            expect(nw.h.phys.bufferCount).toBe(ow.h.phys.bufferCount);
+          },
+        ),
+        { numRuns: 60 },
       );
     });
   }

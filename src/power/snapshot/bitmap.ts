@@ -619,6 +619,39 @@ export class PfnBitSetter {
     if (k >= 0 && to <= this.blockEnd) this.B[k]!.setBits(this.off, this.off + (to - from));
     else setRange(this.bm, from, to);
   }
+
+  /**
+   * setRange(s, s + size) for s = starts[from], …, starts[to - 1] (ascending:
+   * Buddy.allocBulkSorted()'s blocks), in that order: the bit page is found
+   * once per page the starts fall in, and a one-page block inside a written
+   * page away from its first and last bit is the word store set() makes.
+   */
+  setSorted(starts: Float64Array, from: number, to: number, size: number): void {
+    const B = this.B;
+    let k = -1;
+    let lo = 0;
+    let hi = 0;
+    for (let i = from; i < to; i++) {
+      const pfn = starts[i]!;
+      if (k < 0 || pfn < lo || pfn >= hi) {
+        k = this.blockOf(pfn);
+        if (k < 0) {
+          // Outside the bitmap's pages (or straddling into one): the general path.
+          if (size > 1) setRange(this.bm, pfn, pfn + size);
+          continue;
+        }
+        lo = pfn - this.off;
+        hi = this.blockEnd;
+      }
+      const b = B[k]!;
+      const off = pfn - lo;
+      if (size === 1 && b.form === LEAF_REAL && off !== 0 && pfn + 1 !== hi) {
+        const w = b.words!;
+        w[off >>> 5] = w[off >>> 5]! | (1 << (off & 31));
+      } else if (pfn + size <= hi) b.setBits(off, off + size);
+      else setRange(this.bm, pfn, pfn + size);
+    }
+  }
 }
 
 /** create_mem_extents(): merge [zone_start_pfn, zone_end_pfn) of populated zones. */

@@ -123,14 +123,12 @@ export function hibernatePreallocateMemory(
   // (alloc_normal counts them all: x86-64 has no highmem).
   const preallocatePages = (nr: number): number => {
     if (nr <= 0) return 0;
-    let last = -1;
     const cw = new PfnBitSetter(bms.copy);
-    const got = s.allocImagePages(nr, (pfn, len) => {
-      cw.setRange(pfn, pfn + len);
-      last = pfn + len - 1;
-    });
+    // The bits only: the frames in pfn order (allocImagePagesSorted), not allocation order.
+    const got = s.allocImagePagesSorted(nr, (starts, from, to, size) => cw.setSorted(starts, from, to, size));
     // memory_bm_set_bit() moves copy_bm's position: where the last page's left it.
-    if (last >= 0) bms.copy.setBit(last);
+    const last = s.machine.buddy.lastAllocated;
+    if (got > 0 && last >= 0) bms.copy.setBit(last);
     allocNormal += got;
     return got;
   };

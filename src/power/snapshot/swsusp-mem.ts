@@ -190,6 +190,33 @@ export class SwsuspMem {
     return got;
   }
 
+  /**
+   * allocImagePages() for a caller that only marks the frames: the same
+   * frames, lists and bits, from Buddy.allocBulkSorted() — `batch` gets
+   * blocks of `size` pages at ascending starts, not runs in allocation order
+   * — and each map's position where the last frame (allocation order) left it.
+   */
+  allocImagePagesSorted(
+    n: number,
+    batch: (starts: Float64Array, from: number, to: number, size: number) => void,
+  ): number {
+    const fb = this.forbidden ? new PfnBitSetter(this.forbidden) : null;
+    const fr = this.free ? new PfnBitSetter(this.free) : null;
+    const buddy = this.machine.buddy;
+    const got = buddy.allocBulkSorted(n, this.machine.zones.zones.length - 1, (starts, from, to, size) => {
+      fb?.setSorted(starts, from, to, size);
+      fr?.setSorted(starts, from, to, size);
+      batch(starts, from, to, size);
+    });
+    this.allocations += got;
+    const last = buddy.lastAllocated;
+    if (last >= 0) {
+      this.setForbidden(last);
+      this.setFree(last);
+    }
+    return got;
+  }
+
   /** free_image_page(addr, clear_nosave_free). */
   freeImagePage(pfn: number, clearFree: boolean): void {
     this.unsetForbidden(pfn);
