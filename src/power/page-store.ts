@@ -20,6 +20,9 @@ import { uniformSourceFor } from './snapshot/bm-leaves.js';
 import { PAGE_SIZE } from './snapshot/kernel-heap.js';
 import type { WriteTarget } from './snapshot/restore.js';
 
+/** A PMD entry's span (2 MiB): one large leaf of the direct map. */
+const REGION = 2 * 1024 * 1024;
+
 export interface SilentWrite {
   pfn: number;
   imagePfn: number;
@@ -182,9 +185,19 @@ export class ImagePageStore {
    * Reads only (the loader checks a run before it takes its get_buffer()s).
    */
   mappedRun(c: number, step: number, n: number): number {
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    while (i < n) {
       const f = c + i * step;
       if (this.directFrame(f) !== f) return i;
+      i++;
+      // A 2 MiB large leaf maps its region at one offset: f → f means every frame of the region
+      // maps to itself, so a ±1 run skips to the region's edge without a walk per frame.
+      if (this.walks.leaf && (step === 1 || step === -1)) {
+        const v = (this.pageOffsetLow48 + f * PAGE_SIZE) % 2 ** 48;
+        const inRegion = Math.floor((v % REGION) / PAGE_SIZE);
+        const more = step === 1 ? REGION / PAGE_SIZE - 1 - inRegion : inRegion;
+        i += Math.min(more, n - i);
+      }
     }
     return n;
   }
