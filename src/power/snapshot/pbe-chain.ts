@@ -278,16 +278,9 @@ export class PbeChain implements FrameSource {
     const k = off / PBE_SIZE;
     const j = c * PBES_PER_LINKED_PAGE + k;
     if (k >= PBES_PER_LINKED_PAGE || j >= this.count) return 0;
-    const x0 = this.ex[2 * c]!;
-    const x1 = this.ex[2 * c + 1]!;
-    const e0 = x0 < 0 ? null : this.explicit[x0]!;
-    const e1 = x1 < 0 ? null : this.explicit[x1]!;
-    const s0 = this.start[2 * c]!;
-    const d0 = this.step[2 * c]!;
-    const s1 = this.start[2 * c + 1]!;
-    const d1 = this.step[2 * c + 1]!;
-    const f0 = (q: number): number => (e0 === null ? s0 + q * d0 : e0[q]!);
-    const f1 = (q: number): number => (e1 === null ? s1 + q * d1 : e1[q]!);
+    // A sealed page (c is not curPage): its PBE k's fields through field(), as runs are short to test.
+    const f0 = (q: number): number => this.field(c * PBES_PER_LINKED_PAGE + q, 0);
+    const f1 = (q: number): number => this.field(c * PBES_PER_LINKED_PAGE + q, 1);
     const lim = Math.min(max, k + 1);
     let n = 1;
     out[2] = 0;
@@ -297,7 +290,8 @@ export class PbeChain implements FrameSource {
       const b = f1(k - 1) - f1(k);
       if ((a === 1 || a === -1) && (b === 1 || b === -1)) {
         n = 2;
-        if (e0 === null && e1 === null) n = lim;
+        // Both fields progressions: the whole page's PBEs up to k step the same way.
+        if (this.ex[2 * c]! < 0 && this.ex[2 * c + 1]! < 0) n = lim;
         else while (n < lim && f0(k - n) === f0(k) + n * a && f1(k - n) === f1(k) + n * b) n++;
         out[2] = a;
         out[3] = b;
