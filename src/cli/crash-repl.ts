@@ -97,10 +97,20 @@ export function libProgram(session: InspectSession, commands: string[], dumpFile
     .filter((name) => new RegExp(`\\b${name}\\b`).test(body.join('\n')))
     .sort();
   return [
-    "import { readFileSync } from 'node:fs';",
+    "import { fstatSync, openSync, readSync } from 'node:fs';",
     "import { inspect, loadDump } from 'hiblab';",
     '',
-    `const target = inspect.dumpTarget(loadDump(new Uint8Array(readFileSync(${JSON.stringify(dumpFile)}))), ${JSON.stringify(dumpFile)});`,
+    // The dump is read where it is needed (pread), as `hiblab crash` reads it: a big dump is not loaded whole.
+    `const file = ${JSON.stringify(dumpFile)};`,
+    "const fd = openSync(file, 'r');",
+    'const source = {',
+    '  size: fstatSync(fd).size,',
+    '  readAt: (offset: number, length: number): Uint8Array => {',
+    '    const b = new Uint8Array(length);',
+    '    return b.subarray(0, readSync(fd, b, 0, length, offset));',
+    '  },',
+    '};',
+    'const target = inspect.dumpTarget(loadDump(source, file), file);',
     'const km = target.km;',
     used.length ? `const { ${used.join(', ')} } = inspect;` : '',
     '',

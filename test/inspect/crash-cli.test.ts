@@ -68,6 +68,10 @@ describe('hiblab crash', () => {
   it('--lib prints a program that loads the dump and calls the library', async () => {
     const r = await crash(['-c', 'vtop 0xffff9263fe142000', '--lib']);
     expect(r.out).toContain("import { inspect, loadDump } from 'hiblab';");
+    // The dump is read by pread where needed (a big dump is not loaded whole), as `hiblab crash` does.
+    expect(r.out).toContain('const target = inspect.dumpTarget(loadDump(source, file), file);');
+    expect(r.out).toContain('readSync(fd, b, 0, length, offset)');
+    expect(r.out).not.toContain('readFileSync');
     expect(r.out).toContain('const { formatVtop, vtop } = inspect;');
     expect(r.out).toContain('// crash> vtop 0xffff9263fe142000');
     expect(r.out).toContain('console.log(formatVtop(km, vtop(km, 0xffff9263fe142000n)).join');

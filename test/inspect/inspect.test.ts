@@ -295,11 +295,10 @@ describe('--lib: the printed library calls give the same answer', () => {
         .lines.join('\n')
         .replace(/^(\w+ = )?\$\d+ = /, '');
       const program = libProgram(new InspectSession(target), [c], 'seed.dump');
-      // Run the body with the library bound, as a user's script would after loadDump.
-      const body = program
-        .split('\n')
-        .filter((l) => !/^(import|const target|const km)/.test(l))
-        .join('\n');
+      // Run the body with the library bound, as a user's script would after loadDump: the
+      // lines after the header (imports, the dump's pread source, target and km).
+      const lines = program.split('\n');
+      const body = lines.slice(lines.indexOf('const km = target.km;') + 1).join('\n');
       const js = ts.transpileModule(body, { compilerOptions: { target: ts.ScriptTarget.ES2022 } }).outputText;
       const printed: string[] = [];
       const run = new Function('inspect', 'km', 'target', 'console', js);
