@@ -15,11 +15,13 @@
  */
 import { ModelError } from '../errors.js';
 import type { KernelProfile } from '../profiles/types.js';
-import type { HostBudget } from './host-budget.js';
+import { type HostBudget, TYPED_ARRAY_HOST_BYTES } from './host-budget.js';
 import { PG_INIT, type StructPages } from './struct-page.js';
 import type { Zones } from './zones.js';
 
 const NIL = -1;
+/** freeRegion()'s mark of a head not looked at yet (no order or buddyOrder() answer is this). */
+const UNREAD = -0x80000000;
 
 export class Buddy {
   readonly maxOrder: number;
@@ -850,6 +852,190 @@ export class Buddy {
       this.freeOne(p, 0, false);
       p++;
     }
+  }
+
+  /**
+   * free(p, 0) for every page of the runs `produce` hands to `emit` — (pfn,
+   * len), ascending and disjoint —, in that order: swsusp_free()'s
+   * __free_page() loop over the image pages. The same struct pages, free
+   * lists (in list order) and counts as the per-page frees (free-list node
+   * ids aside, which nothing reads).
+   *
+   * Why it can go a max-order block at a time: a merge of __free_one_page()
+   * never leaves the 2^maxOrder-aligned block it starts in, nor does the
+   * buddy_merge_likely() test (order < maxOrder - 1), so the frees in one
+   * such block read and write only that block's pages and free-list entries.
+   * The blocks come in ascending order, so all of a block's list_add()s come
+   * after the previous block's; list_del()s leave the other entries' order as
+   * it was. Within a block (freeRegion) the frees are replayed on a small
+   * local map of free-block heads — only the blocks still free at the end are
+   * given a node, linked in free order and written to their struct pages; a
+   * block a later free merges is never linked (its link and unlink would
+   * cancel). A whole block of frees is freeBulk()'s (one __free_one_page).
+   */
+  freeSortedRuns(produce: (emit: (pfn: number, len: number) => void) => void): void {
+    const size = POW2[this.maxOrder]!;
+    const offs = this.regionOffs(size);
+    let base = -1;
+    let cnt = 0;
+    const flush = (): void => {
+      if (cnt > 0) this.freeRegion(base, offs, cnt);
+      cnt = 0;
+    };
+    produce((pfn, len) => {
+      for (let p = pfn, end = pfn + len; p < end; ) {
+        const b = Math.floor(p / size) * size;
+        if (b !== base) {
+          flush();
+          base = b;
+        }
+        const e = Math.min(end, b + size);
+        for (let o = p - b, oe = e - b; o < oe; o++) offs[cnt++] = o;
+        p = e;
+      }
+    });
+    flush();
+  }
+
+  /** freeSortedRuns()'s buffers, one max-order block each (kept: 36 bytes a page of one block). */
+  private rOffs: Int32Array | undefined;
+  private rLoc = new Int32Array(0);
+  private rEvAt = new Int32Array(0);
+  private rEvOff = new Int32Array(0);
+  private rEvOrd = new Int8Array(0);
+  private rEvTail = new Uint8Array(0);
+  private rEvLive = new Uint8Array(0);
+  private rHeadPfn = new Float64Array(0);
+  private rHeadOrd = new Int8Array(0);
+  private rHeadNode = new Int32Array(0);
+  private regionOffs(size: number): Int32Array {
+    if (!this.rOffs) {
+      // The run's host budget (host-budget.ts) pays for them before they are made.
+      this.pages.budget?.charge('working arrays', size * 36 + 11 * TYPED_ARRAY_HOST_BYTES);
+      this.rOffs = new Int32Array(size);
+      this.rCl = new Int32Array(size);
+      this.rLoc = new Int32Array(size);
+      this.rEvAt = new Int32Array(size);
+      this.rEvOff = new Int32Array(size);
+      this.rEvOrd = new Int8Array(size);
+      this.rEvTail = new Uint8Array(size);
+      this.rEvLive = new Uint8Array(size);
+      this.rHeadPfn = new Float64Array(size);
+      this.rHeadOrd = new Int8Array(size);
+      this.rHeadNode = new Int32Array(size);
+    }
+    return this.rOffs;
+  }
+
+  /**
+   * free(base + offs[i], 0) for i in [0, cnt), offsets ascending and distinct,
+   * all inside the max-order block at `base` (see freeSortedRuns). Replayed
+   * on a local map of the block's free heads (`loc`: the order of the free
+   * block headed at an offset, -1 none, UNREAD not looked at yet — read from
+   * the struct page when first needed, as __free_one_page()'s page_is_buddy()
+   * reads it). Each free is one __free_one_page(): merges with every buddy
+   * whose head is free at the same order (a block freed earlier here is then
+   * dropped, a block free before the call is list_del()ed now), then the
+   * to-tail choice on the merged block, then its list_add as an event. At the
+   * end the live events are linked in free order (ascending pfn: a later
+   * merged block that lies below an earlier one contains it) and the struct
+   * pages written: each freed page _refcount 0, each list_del()ed old head
+   * rmv_page_order()ed, each live head PageBuddy with its order and node.
+   * A block the local replay cannot stand for goes page by page: one outside
+   * the memmap or whose zone changes inside it, or with a page that is not
+   * plainly allocated (_mapcount -1, private 0: a mapped page keeps its
+   * _mapcount page by page, a double free must throw at its page).
+   */
+  private freeRegion(base: number, offs: Int32Array, cnt: number): void {
+    const pages = this.pages;
+    const max = this.maxOrder;
+    const size = POW2[max]!;
+    if (cnt === size) {
+      // The whole block: one __free_one_page() at maxOrder when its pages allow (freeBulk).
+      this.freeBulk(base, size);
+      return;
+    }
+    if (
+      !pages.sections.pfnValid(base) ||
+      this.zones.deviceRanges.length > 0 ||
+      this.zones.zoneIndexOf(base) !== this.zones.zoneIndexOf(base + size - 1) ||
+      !pages.plainIn(base, offs, cnt)
+    ) {
+      for (let i = 0; i < cnt; i++) this.freeBulk(base + offs[i]!, 1);
+      return;
+    }
+    const zone = this.zones.zoneIndexOf(base);
+    const loc = this.rLoc.fill(UNREAD);
+    const evAt = this.rEvAt.fill(-1);
+    const evOff = this.rEvOff;
+    const evOrd = this.rEvOrd;
+    const evTail = this.rEvTail;
+    const evLive = this.rEvLive;
+    let nev = 0;
+    for (let i = 0; i < cnt; i++) {
+      let cur = offs[i]!;
+      let k = 0;
+      // __free_one_page(): merge while the buddy heads a free block of the same order.
+      while (k < max) {
+        const b = cur ^ (1 << k);
+        let ob = loc[b]!;
+        if (ob === UNREAD) ob = loc[b] = pages.buddyOrder(base + b);
+        if (ob !== k) break;
+        const e = evAt[b]!;
+        if (e >= 0) {
+          // Linked by an earlier free of this block: that link is undone.
+          evLive[e] = 0;
+          evAt[b] = -1;
+        } else {
+          // Free before the call: list_del() now; its head is cleared below (rmv_page_order).
+          this.unlink(pages.buddyNode(base + b));
+          this.rCleared(b);
+        }
+        loc[b] = -1;
+        if (b < cur) cur = b;
+        k++;
+      }
+      // The to-tail choice (buddy_merge_likely / 3.10's higher-buddy test), as freeOne() makes it.
+      let tail = 0;
+      if (k < max - 1) {
+        const hb = (cur & -(2 << k)) ^ (2 << k);
+        let oh = loc[hb]!;
+        if (oh === UNREAD) oh = loc[hb] = pages.buddyOrder(base + hb);
+        if (oh === k + 1) tail = 1;
+      }
+      loc[cur] = k;
+      evAt[cur] = nev;
+      evOff[nev] = cur;
+      evOrd[nev] = k;
+      evTail[nev] = tail;
+      evLive[nev++] = 1;
+    }
+    // The struct pages: the freed pages' _refcount, the old heads merged away, then the live heads.
+    pages.setRefcountZeroIn(base, offs, cnt);
+    const cl = this.rCl;
+    for (let i = 0; i < this.rNcl; i++) pages.setBuddyFields(base + cl[i]!, -1, 0, NIL);
+    this.rNcl = 0;
+    const hp = this.rHeadPfn;
+    const ho = this.rHeadOrd;
+    const hn = this.rHeadNode;
+    let nh = 0;
+    for (let e = 0; e < nev; e++) {
+      if (evLive[e] === 0) continue;
+      const pfn = base + evOff[e]!;
+      const order = evOrd[e]!;
+      const id = this.newNode(pfn, order, zone);
+      this.link(id, evTail[e] === 1);
+      hp[nh] = pfn;
+      ho[nh] = order;
+      hn[nh++] = id;
+    }
+    pages.setFreeHeads(hp, ho, hn, 0, nh, pages.buddyMapcount);
+  }
+  /** freeRegion()'s old heads merged away (offsets: each at most once), cleared after the replay. */
+  private rCl = new Int32Array(0);
+  private rNcl = 0;
+  private rCleared(off: number): void {
+    this.rCl[this.rNcl++] = off;
   }
 
   /**

@@ -967,6 +967,39 @@ export class StructPages {
     }
   }
 
+  /**
+   * Has every page base + offs[i] (i < n; all in the chunk at `base`)
+   * _mapcount -1 and private 0 — allocated and not a free block head, the
+   * fields a free page by page leaves on a page it never makes a head?
+   */
+  plainIn(base: number, offs: Int32Array, n: number): boolean {
+    const a = this.arraysOf(base);
+    if (a) {
+      for (let i = 0; i < n; i++) {
+        const o = offs[i]!;
+        if (a.m(o) !== -1 || a.p(o) !== 0) return false;
+      }
+      return true;
+    }
+    for (let i = 0; i < n; i++) {
+      const st = this.peek(base + offs[i]!);
+      if (st.mapcount !== -1 || st.private !== 0) return false;
+    }
+    return true;
+  }
+
+  /**
+   * setRefcount(base + offs[i], 0) for i < n (all in the chunk at `base`): one
+   * chunk lookup (the chunk gets page arrays, as the first setRefcount() gives it).
+   */
+  setRefcountZeroIn(base: number, offs: Int32Array, n: number): void {
+    const a = this.at(base);
+    for (let i = 0; i < n; i++) {
+      const o = offs[i]!;
+      a.put(o, a.f(o), 0, a.m(o), a.p(o));
+    }
+  }
+
   /** setFreeHeads()'s palette hint per order (PageChunk.putHinted). */
   private readonly orderHints = new Int32Array(64);
 

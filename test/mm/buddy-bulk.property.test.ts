@@ -69,6 +69,7 @@ type Op =
   | { k: 'one'; order: number }
   | { k: 'take'; picks: number[] }
   | { k: 'map'; pick: number }
+  | { k: 'sorted'; seed: number; every: number }
   | { k: 'comb'; start: number; count: number; stride: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -94,6 +95,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   }),
   // A held page mapped (_mapcount 0): freeing it page by page leaves that on a page never made a head.
   fc.record({ k: fc.constant('map' as const), pick: fc.nat() }),
+  // A scattered subset of the held pages freed ascending (swsusp_free()): Buddy.freeSortedRuns.
+  fc.record({
+    k: fc.constant('sorted' as const),
+    seed: fc.nat(),
+    every: fc.integer({ min: 1, max: 4 }),
+  }),
 );
 
 describe.each([
@@ -154,6 +161,28 @@ describe.each([
             const pfn = held[o.pick % held.length]!;
             a.pages.setMapRaw(pfn, 0);
             b.pages.setMapRaw(pfn, 0);
+          } else if (o.k === 'sorted') {
+            if (held.length === 0) continue;
+            held.sort((x, y) => x - y);
+            // Every `every`-th held page by a hash of the seed: runs of one to many pages.
+            const pick: number[] = [];
+            const keep: number[] = [];
+            for (const pfn of held) {
+              if (Math.imul(pfn ^ o.seed, 0x9e3779b1) >>> 29 < 8 / o.every) pick.push(pfn);
+              else keep.push(pfn);
+            }
+            a.buddy.freeSortedRuns((emit) => {
+              for (let i = 0; i < pick.length; ) {
+                let e = i + 1;
+                while (e < pick.length && pick[e] === pick[e - 1]! + 1) e++;
+                emit(pick[i]!, e - i);
+                i = e;
+              }
+            });
+            for (const pfn of pick) b.buddy.free(pfn, 0);
+            held.length = 0;
+            held.push(...keep);
+            headsLinked(a);
           } else if (o.k === 'one') {
             // Split some blocks so the bulk path meets partly split zones.
             const p = a.buddy.alloc(o.order);

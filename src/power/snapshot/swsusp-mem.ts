@@ -350,9 +350,11 @@ export class SwsuspMem {
     const f = this.forbidden;
     const fr = this.free;
     if (!f || !fr) return 0;
-    // __free_page() of each, ascending: Buddy.freeBulk() per run (the same frees in the same order).
-    const buddy = this.machine.buddy;
-    const n = takeSetRunsInBoth(f, fr, (pfn, len) => buddy.freeBulk(pfn, len));
+    // __free_page() of each, ascending: Buddy.freeSortedRuns() (the same frees in the same order).
+    let n = 0;
+    this.machine.buddy.freeSortedRuns((emit) => {
+      n = takeSetRunsInBoth(f, fr, emit);
+    });
     this.allocations -= n;
     return n;
   }
