@@ -189,6 +189,72 @@ export class Buddy {
     this.recycledCount++;
   }
 
+  /** unlink() without recycling the node: the caller hands it to recycleSorted(). */
+  private unlinkKeep(id: number): void {
+    const zone = this.zoneOfNode[id]!;
+    const order = this.orderOf[id]!;
+    const li = this.listIndex(zone, order);
+    const p = this.prev[id]!;
+    const n = this.next[id]!;
+    if (p === NIL) this.heads[li] = n;
+    else this.next[p] = n;
+    if (n === NIL) this.tails[li] = p;
+    else this.prev[n] = p;
+    this.nrFreeBlocks[li]!--;
+    this.nrFreePages[zone]! -= POW2[order]!;
+    this.orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
+  }
+
+  /**
+   * Put the k unlinked node ids ids[0..k) on the recycled chain so that they
+   * come off it in ascending order: the newNode()s of a bulk step then write
+   * the node arrays in sequence, not at random ids, and pop the chain without
+   * a cache miss per link (node ids are the model's own: nothing but the
+   * lists reads them). ids is sorted in place.
+   */
+  private recycleSorted(ids: Int32Array | Float64Array, k: number): void {
+    if (k === 0) return;
+    let lo = ids[0]!;
+    let hi = lo;
+    for (let x = 1; x < k; x++) {
+      const v = ids[x]!;
+      if (v < lo) lo = v;
+      else if (v > hi) hi = v;
+    }
+    const span = hi - lo + 1;
+    const next = this.next;
+    let head = this.recycledHead;
+    if (k < 256 || span > 64 * k) {
+      const s = ids.subarray(0, k).sort();
+      for (let x = k - 1; x >= 0; x--) {
+        const id = s[x]!;
+        next[id] = head;
+        head = id;
+      }
+    } else {
+      // A dense set: through a bitmap of its span (at most 64 bits an id), walked downwards.
+      const words = (span + 31) >>> 5;
+      const bits = this.scratchInt(4, words);
+      bits.fill(0);
+      for (let x = 0; x < k; x++) {
+        const r = ids[x]! - lo;
+        bits[r >>> 5]! |= 1 << (r & 31);
+      }
+      for (let w = words - 1; w >= 0; w--) {
+        let v = bits[w]!;
+        while (v !== 0) {
+          const b = 31 - Math.clz32(v);
+          const id = lo + w * 32 + b;
+          next[id] = head;
+          head = id;
+          v ^= 1 << b;
+        }
+      }
+    }
+    this.recycledHead = head;
+    this.recycledCount += k;
+  }
+
   /** set_page_order + __SetPageBuddy on the head. */
   private markHead(pfn: number, order: number, node: number): void {
     this.pages.setFreeHead(pfn, this.pages.buddyMapcount, order, node, 0);
@@ -404,6 +470,9 @@ export class Buddy {
     const pages = this.pages;
     const mark = pages.buddyMapcount;
     const sv = this.survivors(n);
+    // The blocks' nodes, recycled at once in id order (recycleSorted) for the survivors' links:
+    // kept in the survivors' node column, which is written only after (at most a block a take).
+    let ngone = 0;
     for (let i = 0; i < n; ) {
       const first = pfns[i]!;
       const o = pages.sections.pfnValid(first) ? pages.freeBlockAt(first) : -1;
@@ -417,7 +486,8 @@ export class Buddy {
       const zone = this.zones.zoneIndexOf(head);
       let j = i + 1;
       while (j < n && pfns[j]! < head + size) j++;
-      this.unlink(node);
+      this.unlinkKeep(node);
+      sv.node[ngone++] = node;
       // At most one survivor per order per take.
       sv.reserve(sv.n + (j - i) * o);
       const s0 = sv.n;
@@ -429,6 +499,7 @@ export class Buddy {
       pages.setTakenSorted(pfns, i, j, claimFlags, claimMapcount);
       i = j;
     }
+    this.recycleSorted(sv.node, ngone);
     // list_add() of the survivors in take order (those of one take go to different lists, so
     // their order among themselves does not matter).
     const ns = sv.n;
@@ -732,17 +803,18 @@ export class Buddy {
       const pfnOf = this.pfnOf;
       const orderOf = this.orderOf;
       const taken = this.scratchF64(1, want);
+      // The taken nodes' ids go through `sorted` (filled with the pfns below) to recycleSorted().
+      const sorted = this.scratchF64(2, want);
+      const ids = sorted;
       let id = this.heads[li]!;
       let k = 0;
       while (id !== NIL && k < want) {
+        ids[k] = id;
         taken[k++] = pfnOf[id]!;
-        const nx = next[id]!;
         orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
-        next[id] = this.recycledHead;
-        this.recycledHead = id;
-        this.recycledCount++;
-        id = nx;
+        id = next[id]!;
       }
+      this.recycleSorted(ids, k);
       this.heads[li] = id;
       if (id === NIL) this.tails[li] = NIL;
       else this.prev[id] = NIL;
@@ -753,7 +825,6 @@ export class Buddy {
       // rmv_page_order() on each head and set_page_refcounted() on every page, in pfn order (a
       // chunk's pages at once rather than a jump per list entry; the blocks are disjoint).
       // The sink sees each run after its pages' stores, as with a store per take.
-      const sorted = this.scratchF64(2, k);
       this.sortDistinct(taken, k, sorted);
       if (order === 0) pages.setTakenSorted(sorted, 0, k);
       else if (size <= 64) {
@@ -1128,7 +1199,9 @@ class Survivors {
     const o = new Int8Array(cap);
     o.set(this.order);
     this.order = o;
-    this.node = new Int32Array(cap);
+    const nd = new Int32Array(cap);
+    nd.set(this.node);
+    this.node = nd;
     const t = new Uint32Array(cap);
     t.set(this.time);
     this.time = t;
