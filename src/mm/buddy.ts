@@ -189,10 +189,12 @@ export class Buddy {
     this.recycledCount++;
   }
 
-  /** unlink() without recycling the node: the caller hands it to recycleSorted(). */
-  private unlinkKeep(id: number): void {
-    const zone = this.zoneOfNode[id]!;
-    const order = this.orderOf[id]!;
+  /**
+   * unlink() of a node whose zone and order the caller read from the block's
+   * struct page (no loads from the node's own columns: a cache miss each at a
+   * random node), without recycling it: the caller hands it to recycleSorted().
+   */
+  private unlinkKeep(id: number, zone: number, order: number): void {
     const li = this.listIndex(zone, order);
     const p = this.prev[id]!;
     const n = this.next[id]!;
@@ -284,7 +286,12 @@ export class Buddy {
     while (order < this.maxOrder) {
       const buddy = buddyOf(pfn, order);
       if (!this.isFreeBuddy(buddy, order, zone)) break;
-      this.unlink(this.pages.buddyNode(buddy));
+      // page_is_buddy() found it at this order in this zone: the node's own columns say the same.
+      const id = this.pages.buddyNode(buddy);
+      this.unlinkKeep(id, zone, order);
+      this.next[id] = this.recycledHead;
+      this.recycledHead = id;
+      this.recycledCount++;
       this.clearHead(buddy);
       pfn = Math.min(pfn, buddy);
       order++;
@@ -486,7 +493,7 @@ export class Buddy {
       const zone = this.zones.zoneIndexOf(head);
       let j = i + 1;
       while (j < n && pfns[j]! < head + size) j++;
-      this.unlinkKeep(node);
+      this.unlinkKeep(node, zone, o);
       sv.node[ngone++] = node;
       // At most one survivor per order per take.
       sv.reserve(sv.n + (j - i) * o);
@@ -1059,7 +1066,11 @@ export class Buddy {
           evAt[b] = -1;
         } else {
           // Free before the call: list_del() now; its head is cleared below (rmv_page_order).
-          this.unlink(pages.buddyNode(base + b));
+          const id = pages.buddyNode(base + b);
+          this.unlinkKeep(id, zone, k);
+          this.next[id] = this.recycledHead;
+          this.recycledHead = id;
+          this.recycledCount++;
           this.rCleared(b);
         }
         loc[b] = -1;
