@@ -112,7 +112,7 @@ describe('crc32LeCombine', () => {
         fc.array(fc.constantFrom(0, 1, 7, 64, 4096, 4096, 4096, 12288), { maxLength: 12 }),
         (lens) => {
           let acc = 0;
-          let all = new Uint8Array(0);
+          let all: Uint8Array = new Uint8Array(0);
           for (const [k, n] of lens.entries()) {
             const b = new Uint8Array(n).map((_, i) => (i * 13 + k * 7) & 0xff);
             acc = crc32LeCombine(acc, crc32Le(0, b), n);
