@@ -566,9 +566,14 @@ export class ImageReader {
           compressed,
         }));
         if (opts.expect) {
-          for (let j = 0; j < cs.length; j++) {
+          // One array for the group's hints (views per chunk): an ArrayBuffer each was GC work.
+          let words = 0;
+          for (const c of cs) words += c.uncPages * GEN_WORDS;
+          const all = new Uint32Array(words);
+          for (let j = 0, w = 0; j < cs.length; j++) {
             const c = cs[j]!;
-            const exp = new Uint32Array(c.uncPages * GEN_WORDS);
+            const exp = all.subarray(w, w + c.uncPages * GEN_WORDS);
+            w += c.uncPages * GEN_WORDS;
             if (opts.expect(c.firstStreamPage, c.uncPages, exp)) {
               inputs[j]!.expect = exp;
               if (opts.skipMatched) inputs[j]!.skipMatched = true;
