@@ -164,11 +164,20 @@ function xPow8n(n: number): number {
   return p;
 }
 
+/** crc32LeCombine()'s one-entry cache: x^(8·lastLen) mod P. */
+let lastLen = -1;
+let lastOp = 0;
+
 /**
  * crc32_le over A‖B from crcA = crc32Le(c, A) and crcB = crc32Le(0, B):
  * what chaining crc32Le(crcA, B) would give, without the bytes of B.
  */
 export function crc32LeCombine(crcA: number, crcB: number, lenB: number): number {
   if (lenB <= 0) return (crcA ^ crcB) >>> 0;
-  return (mulModP(xPow8n(lenB), crcA >>> 0) ^ crcB) >>> 0;
+  // Streams join chunks of one length (UNC_SIZE) over and over: keep the last operator.
+  if (lenB !== lastLen) {
+    lastOp = xPow8n(lenB);
+    lastLen = lenB;
+  }
+  return (mulModP(lastOp, crcA >>> 0) ^ crcB) >>> 0;
 }

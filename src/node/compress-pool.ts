@@ -5,13 +5,13 @@
  *
  * Chunks are packed into batches (about `batchBytes` of input each) so that
  * one message carries several chunks; each batch's input is copied once into
- * an ArrayBuffer that is transferred (not cloned) to a worker, which hands it
- * back with its reply so the next batch reuses it. Inputs that are ascending
- * views of one buffer (the reader's contiguous device spans) are packed with
- * a single copy of the span; a buffer lent by inputBuffer() is transferred
- * as is. Results go into SharedArrayBuffers that the pool registers with
- * every worker once (a 'register' message) and then names by id: the reply
- * carries offsets, not a buffer. (Transferring a result ArrayBuffer made a
+ * an input buffer that the worker reads and the pool reuses for a later batch
+ * once the reply is in. Inputs that are ascending views of one buffer (the
+ * reader's contiguous device spans) are packed with a single copy of the
+ * span; a buffer lent by inputBuffer() is used as is. Input and result
+ * buffers are SharedArrayBuffers that the pool registers with every worker
+ * once (a 'register' message) and then names by id: request and reply carry
+ * ids and offsets, not buffers. (Transferring a result ArrayBuffer made a
  * new ArrayBuffer object per message on each side, whose bytes V8 counts as
  * external memory until a GC sweeps the object: a GB of image meant
  * hundreds of "external memory pressure" collections on the main thread and
@@ -63,7 +63,8 @@ export interface WorkerRequest {
   /** 'digest': each chunk is GEN_WORDS-u32 page descriptors; the result is their pages' pageDigest()s. */
   op: 'compress' | 'decompress' | 'digest';
   codec: CompressorName;
-  buf: ArrayBuffer;
+  /** The registered buffer holding the batch's input (offsets/lens into it). */
+  inId: number;
   offsets: number[];
   lens: number[];
   /** decompress only: expected length per chunk, −1 = unknown (UNC_SIZE buffer). */
@@ -87,7 +88,7 @@ export type WorkerControl =
   | { op: 'register'; id: number; sab: SharedArrayBuffer }
   | { op: 'unregister'; id: number };
 
-/** Reply from a worker: results in the request's `outId` buffer (or `buf`), or the first error of the batch; the input buffer back. */
+/** Reply from a worker: results in the request's `outId` buffer (or `buf`), or the first error of the batch. */
 export type WorkerReply =
   | {
       id: number;
@@ -100,13 +101,10 @@ export type WorkerReply =
       info?: Uint32Array | Uint8Array;
       /** Offset in `info` of each chunk's first page. */
       infoOffsets?: number[];
-      /** The request's input buffer, handed back for reuse. */
-      inBuf?: ArrayBuffer;
       error?: undefined;
     }
   | {
       id: number;
-      inBuf?: ArrayBuffer;
       error: {
         isCodec: boolean;
         code: string;
@@ -129,6 +127,8 @@ export interface NodeChunkPoolOptions {
 
 interface Batch {
   req: WorkerRequest;
+  /** The registered input buffer: free again once the reply is in. */
+  inSab: SharedArrayBuffer;
   /** The registered result buffer (from pump() on). */
   outSab: SharedArrayBuffer | null;
   /** Bytes the worker's result buffer needs (to pick a recycled one). */
@@ -209,10 +209,14 @@ export class NodeChunkPool implements ChunkPool {
   private readonly batchBytes: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Batch[] = [];
-  /** Input buffers returned by workers, ready for the next batch. */
-  private readonly spare: ArrayBuffer[] = [];
+  /**
+   * Registered input buffers no batch uses, ready for the next one. (Shared,
+   * not transferred: a transfer made a new ArrayBuffer object per message on
+   * each side, external memory for V8's GC to account for, as results did.)
+   */
+  private readonly spare: SharedArrayBuffer[] = [];
   /** Buffers handed out by inputBuffer() and not yet taken back by a call. */
-  private readonly lent = new WeakSet<ArrayBuffer>();
+  private readonly lent = new WeakSet<SharedArrayBuffer>();
   /** Result buffers the caller gave back (recycle()), sent along for the worker to fill. */
   private readonly spareOut: SharedArrayBuffer[] = [];
   /** Registered buffers: their ids (the workers hold them under these). */
@@ -357,7 +361,7 @@ export class NodeChunkPool implements ChunkPool {
     keepSpare(this.spareOut, buf);
   }
 
-  /** ChunkPool.inputBuffer(): a spare input buffer the caller fills; a call made of its views transfers it. */
+  /** ChunkPool.inputBuffer(): a spare input buffer the caller fills; a call made of its views hands it to a worker as is. */
   inputBuffer(minBytes: number): Uint8Array {
     const buf = this.takeSpare(minBytes);
     this.lent.add(buf);
@@ -398,9 +402,9 @@ export class NodeChunkPool implements ChunkPool {
         failed = true;
         reject(e);
       };
-      // All inputs in one inputBuffer() buffer: one batch that transfers it (no copy).
+      // All inputs in one inputBuffer() buffer: one batch that hands it over (no copy).
       const own = items[0]!.data.buffer;
-      let whole = own instanceof ArrayBuffer && this.lent.has(own);
+      let whole = own instanceof SharedArrayBuffer && this.lent.has(own);
       for (let j = 1; whole && j < items.length; j++) whole = items[j]!.data.buffer === own;
       let i = 0;
       while (i < items.length) {
@@ -415,8 +419,11 @@ export class NodeChunkPool implements ChunkPool {
           i++;
         }
         const group = items.slice(start, i);
-        const { buf, offsets, lens } = whole ? this.lend(group, own as ArrayBuffer) : this.pack(group, bytes);
-        const req: WorkerRequest = { id: this.nextId++, op, codec, buf, outId: 0, offsets, lens };
+        const { buf, offsets, lens } = whole
+          ? this.lend(group, own as SharedArrayBuffer)
+          : this.pack(group, bytes);
+        const inId = this.sabIds.get(buf)!;
+        const req: WorkerRequest = { id: this.nextId++, op, codec, inId, outId: 0, offsets, lens };
         let outBytes = 0;
         if (op === 'decompress') {
           req.uncLens = group.map((g) => g.uncLen);
@@ -452,6 +459,7 @@ export class NodeChunkPool implements ChunkPool {
         pending++;
         const batch: Batch = {
           req,
+          inSab: buf,
           outSab: null,
           outBytes,
           pages,
@@ -480,13 +488,13 @@ export class NodeChunkPool implements ChunkPool {
   }
 
   /**
-   * Copy a batch's inputs into one transferable buffer (a reused one when
-   * possible). Ascending views of one ArrayBuffer are copied as one span.
+   * Copy a batch's inputs into one registered input buffer (a reused one
+   * when possible). Ascending views of one ArrayBuffer are copied as one span.
    */
   private pack(
     group: { data: Uint8Array }[],
     bytes: number,
-  ): { buf: ArrayBuffer; offsets: number[]; lens: number[] } {
+  ): { buf: SharedArrayBuffer; offsets: number[]; lens: number[] } {
     const first = group[0]!.data;
     const last = group[group.length - 1]!.data;
     let span = first.buffer === last.buffer ? last.byteOffset + last.length - first.byteOffset : -1;
@@ -521,11 +529,11 @@ export class NodeChunkPool implements ChunkPool {
     return { buf, offsets, lens };
   }
 
-  /** A batch whose inputs are views of `buf` (from inputBuffer()): send `buf` itself. */
+  /** A batch whose inputs are views of `buf` (from inputBuffer()): the worker reads `buf` itself. */
   private lend(
     group: { data: Uint8Array }[],
-    buf: ArrayBuffer,
-  ): { buf: ArrayBuffer; offsets: number[]; lens: number[] } {
+    buf: SharedArrayBuffer,
+  ): { buf: SharedArrayBuffer; offsets: number[]; lens: number[] } {
     this.lent.delete(buf);
     const offsets: number[] = new Array(group.length);
     const lens: number[] = new Array(group.length);
@@ -536,8 +544,8 @@ export class NodeChunkPool implements ChunkPool {
     return { buf, offsets, lens };
   }
 
-  /** A spare input buffer of at least `n` bytes, or a new one (sized for reuse). */
-  private takeSpare(n: number): ArrayBuffer {
+  /** A spare input buffer of at least `n` bytes, or a new registered one (sized for reuse). */
+  private takeSpare(n: number): SharedArrayBuffer {
     for (let j = this.spare.length - 1; j >= 0; j--) {
       const b = this.spare[j]!;
       if (b.byteLength >= n) {
@@ -545,7 +553,7 @@ export class NodeChunkPool implements ChunkPool {
         return b;
       }
     }
-    return new ArrayBuffer(Math.max(n, Math.ceil(this.batchBytes * (1 + SPAN_SLACK)) + 8192));
+    return this.register(Math.max(n, Math.ceil(this.batchBytes * (1 + SPAN_SLACK)) + 8192));
   }
 
   /** A spare result buffer of at least `n` bytes, or a new registered one. */
@@ -601,7 +609,7 @@ export class NodeChunkPool implements ChunkPool {
       best.inFlight.set(batch.req.id, batch);
       batch.outSab = this.takeSpareOut(batch.outBytes);
       batch.req.outId = this.sabIds.get(batch.outSab)!;
-      best.worker.postMessage(batch.req, [batch.req.buf]);
+      best.worker.postMessage(batch.req);
     }
   }
 
@@ -609,8 +617,8 @@ export class NodeChunkPool implements ChunkPool {
     const batch = slot.inFlight.get(reply.id);
     if (!batch) return;
     slot.inFlight.delete(reply.id);
-    // The input comes back for reuse; the result buffer is the caller's until recycled (or on error, free).
-    if (reply.inBuf) keepSpare(this.spare, reply.inBuf);
+    // The worker is done with the input; the result buffer is the caller's until recycled (or on error, free).
+    keepSpare(this.spare, batch.inSab);
     if (reply.error && batch.outSab) keepSpare(this.spareOut, batch.outSab);
     if (slot.inFlight.size === 0) slot.worker.unref();
     batch.done(reply);

@@ -1,7 +1,7 @@
 /**
  * worker_threads side of NodeChunkPool (src/node/compress-pool.ts): one
  * "image_compress/%u" / "image_decompress/%u" thread. It receives a batch of
- * chunks packed into one transferred ArrayBuffer, runs the codec and
+ * chunks packed into one registered input buffer, runs the codec and
  * crc32_le on each (a chunk to compress is first laid out in this thread's
  * WebAssembly module, where its pages are generated, compressed and
  * digested: src/power/compress/wasm-pages.ts; an LZO chunk to decompress is
@@ -9,13 +9,13 @@
  * HIBLAB_CODEC=js keeps it all in TS), and writes the results into the
  * batch's result buffer: a SharedArrayBuffer the pool registered with this
  * thread beforehand ('register' messages, kept here by id until
- * 'unregister'), so the reply carries offsets, not a buffer. The input
- * buffer goes back with the reply (the pool reuses it for a later batch).
+ * 'unregister'), so the reply carries offsets, not a buffer. The input is
+ * a registered buffer too (the pool reuses it once the reply is in).
  *
  * Messages (see WorkerRequest / WorkerControl / WorkerReply in compress-pool.ts):
  *   control: { op: 'register', id, sab } | { op: 'unregister', id }
- *   request: { id, op: 'compress'|'decompress'|'digest', codec, buf, outId, offsets, lens, uncLens?, aux?, record? }
- *   reply:   { id, offsets, lens, crcs, info?, inBuf } or { id, inBuf, error: {…} }
+ *   request: { id, op: 'compress'|'decompress'|'digest', codec, inId, outId, offsets, lens, uncLens?, aux?, record? }
+ *   reply:   { id, offsets, lens, crcs, info? } or { id, error: {…} }
  * Every byte a reply points at is written by this batch. A result buffer
  * smaller than the batch needs (the pool sizes them, so not expected) is
  * replaced by an own ArrayBuffer, transferred back as `buf`. With `record`,
@@ -183,7 +183,7 @@ function copyUnmatched(
 }
 
 function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
-  const input = new Uint8Array(req.buf);
+  const input = new Uint8Array(buffers.get(req.inId)!);
   const count = req.lens.length;
   const codec = getChunkCodec(req.codec);
   const offsets: number[] = new Array(count);
@@ -246,17 +246,16 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
             outputOffset: err.outputOffset ?? 0,
             index: i,
           },
-          inBuf: req.buf,
         },
-        transfer: [req.buf],
+        transfer: [],
       };
     }
   }
   // Results in the registered buffer: nothing to transfer.
   const own = out.buffer instanceof SharedArrayBuffer ? undefined : (out.buffer as ArrayBuffer);
   return {
-    reply: { id: req.id, buf: own, offsets, lens, crcs, info, infoOffsets, inBuf: req.buf },
-    transfer: own ? [own, req.buf] : [req.buf],
+    reply: { id: req.id, buf: own, offsets, lens, crcs, info, infoOffsets },
+    transfer: own ? [own] : [],
   };
 }
 

@@ -284,6 +284,11 @@ class ExpectHints {
     return -1;
   }
 
+  /** Hints exist once prepare_image() has built orig_bm (ReadOptions.expectReady). */
+  ready(): boolean {
+    return this.rs.origBm !== null;
+  }
+
   fill(first: number, pages: number, out: Uint32Array): boolean {
     const orig = this.rs.origBm;
     if (!orig || first + pages <= this.nrMeta) return false;
@@ -391,6 +396,7 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
     threads,
     reuse: true,
     expect: pool ? (first, pages, out) => hints.fill(first, pages, out) : undefined,
+    expectReady: () => hints.ready(),
     // Matched pages are stored as descriptors; the rare one stored as bytes is made again here.
     skipMatched: true,
   });

@@ -106,6 +106,25 @@ describe('crc32LeCombine', () => {
     );
   });
 
+  it('chains a stream of chunks whose lengths repeat and change (its cached operator)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(0, 1, 7, 64, 4096, 4096, 4096, 12288), { maxLength: 12 }),
+        (lens) => {
+          let acc = 0;
+          let all: Uint8Array = new Uint8Array(0);
+          for (const [k, n] of lens.entries()) {
+            const b = new Uint8Array(n).map((_, i) => (i * 13 + k * 7) & 0xff);
+            acc = crc32LeCombine(acc, crc32Le(0, b), n);
+            all = concat(all, b);
+          }
+          expect(acc).toBe(bitwiseCrc32Le(0, all));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('handles chunk-sized lengths (131072 bytes)', () => {
     const a = ascii('hibernation');
     const b = new Uint8Array(131072).map((_, i) => (i * 31) & 0xff);

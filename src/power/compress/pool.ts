@@ -105,9 +105,9 @@ export interface ChunkPool {
   /**
    * Optional: a buffer of at least `minBytes` to fill with job inputs. When
    * every job of a compress()/decompress() call is a view of one such buffer,
-   * the call takes the buffer over (a worker pool transfers it instead of
-   * copying it): from that call on the caller must not touch it, nor read
-   * its views' lengths (it may be detached). Get a new one for each call.
+   * the call takes the buffer over (a worker pool hands it to a worker
+   * instead of copying it, and reuses it later): from that call on the
+   * caller must not touch it. Get a new one for each call.
    */
   inputBuffer?(minBytes: number): Uint8Array;
   /**

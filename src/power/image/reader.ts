@@ -126,6 +126,14 @@ export interface ReadOptions {
    * of the chunk's `data` (DecompressJob.skipMatched; StreamChunk.skipped).
    */
   skipMatched?: boolean;
+  /**
+   * With `expect`: false while the consumer cannot give hints yet (the
+   * loader has them once it has read the meta pages). The reader then hands
+   * the pool no chunk past the meta pages until it is true — unless nothing
+   * else is in flight — so those chunks come back matched instead of as
+   * bytes that the consumer compares page by page itself.
+   */
+  expectReady?: () => boolean;
 }
 
 export interface PageOut {
@@ -558,9 +566,14 @@ export class ImageReader {
           compressed,
         }));
         if (opts.expect) {
-          for (let j = 0; j < cs.length; j++) {
+          // One array for the group's hints (views per chunk): an ArrayBuffer each was GC work.
+          let words = 0;
+          for (const c of cs) words += c.uncPages * GEN_WORDS;
+          const all = new Uint32Array(words);
+          for (let j = 0, w = 0; j < cs.length; j++) {
             const c = cs[j]!;
-            const exp = new Uint32Array(c.uncPages * GEN_WORDS);
+            const exp = all.subarray(w, w + c.uncPages * GEN_WORDS);
+            w += c.uncPages * GEN_WORDS;
             if (opts.expect(c.firstStreamPage, c.uncPages, exp)) {
               inputs[j]!.expect = exp;
               if (opts.skipMatched) inputs[j]!.skipMatched = true;
@@ -575,10 +588,20 @@ export class ImageReader {
       }
       slots.push(slot);
     };
-    while (slots.length < depth && nextFrom < table.length) issue();
+    // A chunk of data pages waits for the consumer's hints (ReadOptions.expectReady).
+    const nrMeta = this.info.nrMetaPages;
+    const ready = opts.expect ? opts.expectReady : undefined;
+    const canIssue = () =>
+      nextFrom < table.length && (!ready || table[nextFrom]!.firstStreamPage < nrMeta || ready());
+    while (slots.length < depth && canIssue()) issue();
     let crc = 0;
     let done = 0;
-    while (slots.length > 0) {
+    for (;;) {
+      if (slots.length === 0) {
+        // Nothing in flight: the consumer would wait for nothing, so hand on the next group anyway.
+        if (nextFrom >= table.length) break;
+        issue();
+      }
       const cur = slots.shift()!;
       if (!cur.p) throw cur.err;
       let results: DecompressResult[];
@@ -593,7 +616,7 @@ export class ImageReader {
       }
       if (cur.scratch) freeScratch.push(cur.scratch);
       // Refill before handing data out, so the workers stay busy while the consumer runs.
-      while (slots.length < depth && nextFrom < table.length) issue();
+      while (slots.length < depth && canIssue()) issue();
       for (let r = 0; r < results.length; r++) {
         const c = cur.cs[r]!;
         const res = results[r]!;
@@ -613,6 +636,8 @@ export class ImageReader {
             : { firstStreamPage: c.firstStreamPage, data: res.data, expect: inp, match: res.match }
           : { firstStreamPage: c.firstStreamPage, data: res.data };
         opts.onProgress?.(done, total);
+        // The consumer may have become ready for hints with this chunk (its last meta page).
+        if (ready && slots.length < depth) while (slots.length < depth && canIssue()) issue();
       }
       // The consumer has moved past every chunk of this group.
       if (opts.reuse && pool.recycle) {

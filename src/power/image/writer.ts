@@ -17,7 +17,7 @@
  * The data is streamed: at most five batches of chunks (32 × 128 KiB
  * uncompressed each, one being filled and four in the pool, plus their
  * compressed output) are held at a time. Pages are copied straight into
- * those batch buffers (reused, or lent by the pool and transferred); with a
+ * those batch buffers (reused, or lent by the pool and handed over); with a
  * sink that has writePages(), the pool returns each chunk already laid out
  * as its swap pages (ChunkJob.record), back to back, so runs of consecutive
  * slots are written straight from the pool's result buffer with one call.
@@ -715,7 +715,7 @@ export async function writeImage(
 
     // Pages are copied into a batch buffer; a full one goes to the pool as
     // one call. With a pool that lends input buffers (inputBuffer()), each
-    // call takes its buffer over (a worker pool transfers it, no second
+    // call takes its buffer over (a worker pool hands it to a worker, no second
     // copy). Otherwise a ring of own buffers is used: one being filled while
     // up to IN_FLIGHT others have their chunks in the pool, and a buffer is
     // refilled only after its results were awaited.
