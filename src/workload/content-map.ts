@@ -88,6 +88,37 @@ function putSeed(d: SectionDesc, i: number, v: number, budget: HostBudget | null
   d.seed[i] = v;
 }
 
+/**
+ * How many of frames pfn … pfn + n - 1, from the first, get the same
+ * ks.covers() answer as frame pfn — the provider's sameCoverRun() when it has one.
+ */
+function sameCover(ks: PageContentProvider, pfn: number, n: number): number {
+  if (n <= 0) return 0;
+  if (ks.sameCoverRun) return ks.sameCoverRun(pfn, n);
+  const want = ks.covers(pfn);
+  let r = 1;
+  while (r < n && ks.covers(pfn + r) === want) r++;
+  return r;
+}
+
+/** How many of frames p, p + step, … (n of them), from the first, ks covers. */
+function coveredRun(ks: PageContentProvider, p: number, step: number, n: number): number {
+  if (n <= 0) return 0;
+  if (step === 1 && ks.sameCoverRun) return ks.covers(p) ? ks.sameCoverRun(p, n) : 0;
+  let r = 0;
+  while (r < n && ks.covers(p + r * step)) r++;
+  return r;
+}
+
+/** How many of entries i, i + step, … (n of them) of d, from the first, hold no descriptor. */
+function noneRun(d: SectionDesc | undefined, i: number, step: number, n: number): number {
+  if (d === undefined || d.n === 0) return n;
+  const kinds = d.kind;
+  let r = 0;
+  while (r < n && kinds[i + r * step] === ContentKind.NONE) r++;
+  return r;
+}
+
 export interface ContentDescriptor {
   kind: number;
   seed: number;
@@ -207,6 +238,8 @@ export class ContentMap implements PageContentProvider {
       for (let j = 0; j < len; j++) this.store(d, i0 + j * step, kind, seedIdx, src0 + j * srcStep);
       return;
     }
+    // A section without descriptors before the run: every entry the fills below cover is NONE.
+    const wasEmpty = d.n === 0;
     this.store(d, i0, kind, seedIdx, src0);
     let j0 = 1;
     if (len > 1 && d.src === null && srcStep !== step) {
@@ -222,7 +255,8 @@ export class ContentMap implements PageContentProvider {
     if (src !== null) for (let x = lo; x < hi; x++) src[x] = src0 + (x - i0) * step * srcStep;
     const kinds = d.kind;
     let added = 0;
-    for (let x = lo; x < hi; x++) if (kinds[x] === ContentKind.NONE) added++;
+    if (wasEmpty) added = hi - lo;
+    else for (let x = lo; x < hi; x++) if (kinds[x] === ContentKind.NONE) added++;
     kinds.fill(kind, lo, hi);
     this.count += added;
     d.n += added;
@@ -324,9 +358,9 @@ export class ContentMap implements PageContentProvider {
           if (ksIdx < 0) ksIdx = this.sourceIndex(ks);
           idx = ksIdx;
           src = f0 + k;
-          for (; e < span; e++) {
-            if ((s ? s.kind[fi0 + e]! : ContentKind.NONE) !== ContentKind.NONE || !ks.covers(f0 + e)) break;
-          }
+          // The frames after it without a descriptor that the kernel source covers.
+          const none = noneRun(s, fi0 + e, 1, span - e);
+          e += coveredRun(ks, f0 + e, 1, none);
         } else if (kind === ContentKind.ZERO) {
           this.clear(t0 + k * step);
           k = e;
@@ -401,10 +435,19 @@ export class ContentMap implements PageContentProvider {
       const secEnd = Math.min(end, (Math.floor(p / PER_SECTION) + 1) * PER_SECTION);
       const d = this.section(p, false);
       if (ks) {
-        // Frames the kernel source covers become explicit ZERO frames (see clear()).
-        for (; p < secEnd; p++) {
-          if (ks.covers(p)) this.clear(p);
-          else if (d) this.drop(d, p % PER_SECTION);
+        // Frames the kernel source covers become explicit ZERO frames (see clear()): a stretch
+        // of them as set()'s steps (the section, the seed index, the stores in order); the
+        // others lose their descriptors.
+        while (p < secEnd) {
+          const len = sameCover(ks, p, secEnd - p);
+          if (ks.covers(p)) {
+            const dz = this.section(p, true);
+            this.storeRun(dz, p % PER_SECTION, len, 1, ContentKind.ZERO, this.seedIndex(0), p, 1);
+          } else {
+            const dd = this.section(p, false);
+            if (dd && dd.n > 0) for (let i = p % PER_SECTION, e = i + len; i < e; i++) this.drop(dd, i);
+          }
+          p += len;
         }
         continue;
       }
@@ -412,6 +455,41 @@ export class ContentMap implements PageContentProvider {
         for (let i = p % PER_SECTION, e = i + (secEnd - p); i < e; i++) this.drop(d, i);
       }
       p = secEnd;
+    }
+  }
+
+  /**
+   * clear(pfn + i × step) for i = 0 … n - 1, in that order (takePbeRun()'s
+   * safe frames). Step 1 is clearRange(); step -1 a section at a time: a
+   * stretch one covers() answer whole as one storeRun() of ZERO frames (the
+   * stores in clear()'s order) or its drops; else frame by frame.
+   */
+  clearStrided(pfn: number, step: number, n: number): void {
+    if (n <= 0) return;
+    if (step === 1) {
+      this.clearRange(pfn, n);
+      return;
+    }
+    const ks = this.kernelSource;
+    if (step !== -1) {
+      for (let i = 0; i < n; i++) this.clear(pfn + i * step);
+      return;
+    }
+    for (let i = 0; i < n; ) {
+      const p = pfn - i;
+      const hi = p % PER_SECTION;
+      const span = Math.min(n - i, hi + 1);
+      const lo = p - span + 1;
+      if (ks === null || sameCover(ks, lo, span) === span) {
+        if (ks?.covers(lo)) {
+          const dz = this.section(p, true);
+          this.storeRun(dz, hi, span, -1, ContentKind.ZERO, this.seedIndex(0), p, -1);
+        } else {
+          const d = this.section(p, false);
+          if (d && d.n > 0) for (let x = hi - span + 1; x <= hi; x++) this.drop(d, x);
+        }
+      } else for (let k = 0; k < span; k++) this.clear(p - k);
+      i += span;
     }
   }
 
@@ -470,10 +548,8 @@ export class ContentMap implements PageContentProvider {
         } else if (ks?.covers(f + k * fromStep)) {
           // The machine's own kernel object (a 6.6+ memmap frame that is not all zero): the
           // KDATA reference copy() makes, its source index looked up once.
-          for (; e < span; e++) {
-            if ((s ? s.kind[fi + e * fromStep]! : ContentKind.NONE) !== ContentKind.NONE) break;
-            if (!ks.covers(f + e * fromStep)) break;
-          }
+          const none = noneRun(s, fi + e * fromStep, fromStep, span - e);
+          e += coveredRun(ks, f + e * fromStep, fromStep, none);
           d ??= this.section(t, true);
           if (ksIdx < 0) ksIdx = this.sourceIndex(ks);
           this.storeRun(

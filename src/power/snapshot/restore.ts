@@ -280,9 +280,10 @@ export class SnapshotRestore {
     // 3.10 pops the list as it is.
     s.safePages.popRun(k);
     if (this.m.profile.hibernation.safePageRecycling) {
-      // Each frame's discard() and clear() touch that frame only: the discards at once.
+      // Each frame's discard() and clear() touch that frame only: the discards at once, then
+      // the clears in pop order.
       this.m.mem.discardStrided(copy0, step, k);
-      for (let i = 0; i < k; i++) s.content.clear(copy0 + i * step);
+      s.content.clearStrided(copy0, step, k);
     }
     this.pbePhys = this.chain!.addRun(k, copy0, step, pfn + 1);
     this.pblistDirty = true;
