@@ -53,6 +53,42 @@ export function storeU32(heap: KernelHeap, paddr: number, v: number): void {
 }
 
 /**
+ * Stores of direct-map pointers and u64 numbers without a BigInt per store
+ * (struct setup writes one per rtree node): __va(phys) = page_offset_base +
+ * phys (the direct map is linear), added as two u32 halves.
+ */
+export class DirectMapWriter {
+  private readonly lo: number;
+  private readonly hi: number;
+
+  constructor(private readonly heap: KernelHeap) {
+    const base = heap.ptov(0);
+    this.lo = Number(base & 0xffffffffn);
+    this.hi = Number((base >> 32n) & 0xffffffffn);
+  }
+
+  /** *(u64 *)__va(paddr) = __va(phys) — storeU64(heap, paddr, heap.ptov(phys)). */
+  va(paddr: number, phys: number): void {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const f = this.heap.phys.frame(pfn);
+    const o = paddr - pfn * PAGE_SIZE;
+    // (`x >>> 0` is x mod 2^32 for integers below 2^53.)
+    const lo = this.lo + (phys >>> 0);
+    putU32(f, o, lo >>> 0);
+    putU32(f, o + 4, (this.hi + Math.floor(phys / 0x100000000) + (lo >= 0x100000000 ? 1 : 0)) >>> 0);
+  }
+
+  /** *(u64 *)__va(paddr) = v for an integer 0 ≤ v < 2^53 — storeU64(heap, paddr, BigInt(v)). */
+  num(paddr: number, v: number): void {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const f = this.heap.phys.frame(pfn);
+    const o = paddr - pfn * PAGE_SIZE;
+    putU32(f, o, v >>> 0);
+    putU32(f, o + 4, Math.floor(v / 0x100000000) >>> 0);
+  }
+}
+
+/**
  * struct linked_page { struct linked_page *next; char data[LINKED_PAGE_DATA_SIZE]; }
  * and struct chain_allocator (kernel/power/snapshot.c): objects are bump-
  * allocated from a chain of pages; the newest page is the chain head.
