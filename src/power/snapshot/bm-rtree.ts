@@ -421,7 +421,7 @@ export class RtreeBitmap implements MemoryBitmap {
       levels: z.levels,
       leaves: z.leafPhys.length,
       inner: z.innerPhys.length,
-      rootPhys: z.rootPhys < 0 ? 0 : z.rootPhys,
+      rootPhys: Math.max(z.rootPhys, 0),
     }));
   }
 }

@@ -35,6 +35,12 @@ import { PG_ANY, PG_SAFE, PG_UNSAFE_CLEAR, PG_UNSAFE_KEEP, type SwsuspMem } from
 export { PBE_SIZE, PBES_PER_LINKED_PAGE } from './pbe-chain.js';
 
 // A meta page entry: the pfn as a u64, ENCODED_PFN_ZERO_FLAG = bit 63 (6.6+ zero page), ~0 ends the page.
+/**
+ * unpack_orig_pfns() takes entries that name the next pfns as one stretch
+ * (`on`; off: entry by entry, for the tests); `joined` counts the entries joined so.
+ */
+export const unpackRuns = { on: true, joined: 0 };
+
 /** The exact pfn of a meta entry's halves (error messages). */
 const exactPfn = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
 
@@ -343,6 +349,11 @@ export class SnapshotRestore {
     const h = m.profile.hibernation;
     const copy = this.copyBm!;
     const dv = new DataView(page.buffer, page.byteOffset, PAGE_SIZE);
+    // The entries' u32 halves (page buffers are 4-byte aligned; else through the DataView).
+    const w =
+      unpackRuns.on && page.byteOffset % 4 === 0
+        ? new Uint32Array(page.buffer, page.byteOffset, PAGE_SIZE / 4)
+        : null;
     const secs = m.sections;
     const per = secs.pfnsPerSection;
     const needValid = h.unpackRequiresPfnValid || h.unpackFwBugMessage;
@@ -410,9 +421,28 @@ export class SnapshotRestore {
             rn = 1;
             rz = zero;
           }
-          last = pfn;
+          // The entries after it that name the next pfns (same high half, same zero flag) in the
+          // same section and extent pass the same checks: they join the run at once.
+          let q = pfn;
+          if (w !== null) {
+            const lim = Math.min(extHi, needValid ? secHi : extHi);
+            let x = lo;
+            while (j + 1 < 512 && q + 1 < lim && x < 0xffffffff) {
+              const o = (j + 1) * 2;
+              if (w[o] !== x + 1 || w[o + 1] !== hi) break;
+              j++;
+              x++;
+              q++;
+            }
+            if (q > pfn) {
+              unpackRuns.joined += q - pfn;
+              rn += q - pfn;
+              if (zero) this.nrZeroPages += q - pfn;
+            }
+          }
+          last = q;
           if (zero) {
-            lastZero = pfn;
+            lastZero = q;
             this.nrZeroPages++;
           }
         } else {
