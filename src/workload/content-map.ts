@@ -46,6 +46,34 @@ interface SectionDesc {
   src: Uint32Array | null;
   srcBase: number;
   n: number;
+  /** `kind` as u32 words (countNone()), made on first use. */
+  kind32?: Uint32Array;
+}
+
+/** Entries of d in [lo, hi) without a descriptor (NONE is 0): four at a time over long ranges. */
+function countNone(d: SectionDesc, lo: number, hi: number): number {
+  const kinds = d.kind;
+  let n = 0;
+  let x = lo;
+  if (hi - lo >= 64) {
+    for (; (x & 3) !== 0; x++) if (kinds[x] === ContentKind.NONE) n++;
+    d.kind32 ??= new Uint32Array(kinds.buffer, kinds.byteOffset, PER_SECTION / 4);
+    const w = d.kind32;
+    const we = hi >>> 2;
+    for (let i = x >>> 2; i < we; i++) {
+      const v = w[i]!;
+      if (v === 0) n += 4;
+      else
+        n +=
+          ((v & 0xff) === 0 ? 1 : 0) +
+          ((v & 0xff00) === 0 ? 1 : 0) +
+          ((v & 0xff0000) === 0 ? 1 : 0) +
+          ((v & 0xff000000) === 0 ? 1 : 0);
+    }
+    x = we << 2;
+  }
+  for (; x < hi; x++) if (kinds[x] === ContentKind.NONE) n++;
+  return n;
 }
 
 /** Source pfn of entry i. */
@@ -188,7 +216,14 @@ export class ContentMap implements PageContentProvider {
     let d = this.sections.get(s);
     if (!d && create) {
       this.budget?.charge('content map', PER_SECTION + SECTION_OVERHEAD);
-      d = { kind: new Uint8Array(PER_SECTION), seed: null, src: null, srcBase: s * PER_SECTION, n: 0 };
+      d = {
+        kind: new Uint8Array(PER_SECTION),
+        seed: null,
+        src: null,
+        srcBase: s * PER_SECTION,
+        n: 0,
+        kind32: undefined,
+      };
       this.sections.set(s, d);
     }
     if (s === this.prevSec) {
@@ -256,7 +291,7 @@ export class ContentMap implements PageContentProvider {
     const kinds = d.kind;
     let added = 0;
     if (wasEmpty) added = hi - lo;
-    else for (let x = lo; x < hi; x++) if (kinds[x] === ContentKind.NONE) added++;
+    else added = countNone(d, lo, hi);
     kinds.fill(kind, lo, hi);
     this.count += added;
     d.n += added;

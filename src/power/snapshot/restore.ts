@@ -58,6 +58,15 @@ function duplicateBitmap(dst: MemoryBitmap, src: MemoryBitmap): void {
   if (!orBits(dst, src)) src.forEachSet((pfn) => dst.setBitQuiet(pfn));
 }
 
+/** The block lists the run peeks read (SnapshotRestore.runBlocks()). */
+interface RunBlocks {
+  /** orig_bm, forbidden, free. */
+  all: (readonly BitBlock[])[];
+  zero: readonly BitBlock[] | null;
+  /** [orig_bm]. */
+  orig: (readonly BitBlock[])[];
+}
+
 /** Where the loader must put stream page `cur`. */
 export interface WriteTarget {
   /** Frame to write; `kind` says why. */
@@ -304,7 +313,7 @@ export class SnapshotRestore {
     let got = -1;
     const last = pfn + k;
     const b = this.runBlocks();
-    if (b !== null && runOfSetInAll([b.all[0]!], null, pfn + 1, k) === k) {
+    if (b !== null && runOfSetInAll(b.orig, null, pfn + 1, k) === k) {
       // The run's peek found pfn+1 … pfn+k set in orig_bm, and the position is after pfn (the
       // last next_pfn() returned it): those k calls return them and leave it after pfn+k.
       orig.positionAfter(last);
@@ -320,11 +329,8 @@ export class SnapshotRestore {
   }
 
   /** The block lists peekDirectRun() reads (orig_bm, forbidden, free; zero_bm), null when they differ in layout. */
-  private runBlocksCache:
-    | { all: (readonly BitBlock[])[]; zero: readonly BitBlock[] | null }
-    | null
-    | undefined;
-  private runBlocks(): { all: (readonly BitBlock[])[]; zero: readonly BitBlock[] | null } | null {
+  private runBlocksCache: RunBlocks | null | undefined;
+  private runBlocks(): RunBlocks | null {
     if (this.runBlocksCache !== undefined) return this.runBlocksCache;
     const s = this.s;
     if (!this.origBm || !s.forbidden || !s.free) return null;
@@ -332,7 +338,8 @@ export class SnapshotRestore {
     const all = [o, s.forbidden.blocks32(), s.free.blocks32()];
     const zero = this.zeroBm ? this.zeroBm.blocks32() : null;
     const ok = all.every((b) => sameLayout(o, b)) && (zero === null || sameLayout(o, zero));
-    this.runBlocksCache = ok ? { all, zero } : null;
+    // `orig`: orig_bm's list alone (advanceOrig()'s test, without an array per call).
+    this.runBlocksCache = ok ? { all, zero, orig: [o] } : null;
     return this.runBlocksCache;
   }
 
