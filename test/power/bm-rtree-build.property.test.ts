@@ -4,14 +4,16 @@
  * (./oracle/bm-rtree.ts, which reads the slots): on extents of up to two and
  * three tree levels, with an allocator handing out scattered frames, both
  * must take the same frames in the same order and leave the same bytes in
- * every frame they wrote, and the same shape.
+ * every frame they wrote, and the same shape — with the allocator's bulk form
+ * too (the frames taken up front: exactly as many as the calls), and when
+ * the allocator runs out part way.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PhysMem } from '../../src/mm/phys-mem.js';
 import type { MemExtent } from '../../src/power/snapshot/bitmap.js';
 import { RtreeBitmap } from '../../src/power/snapshot/bm-rtree.js';
-import type { KernelHeap } from '../../src/power/snapshot/kernel-heap.js';
+import type { KernelHeap, PageAllocator } from '../../src/power/snapshot/kernel-heap.js';
 import { RtreeBitmap as OldRtree } from './oracle/bm-rtree.js';
 
 const PAGE_OFFSET = 0xffff926340000000n;
@@ -25,33 +27,52 @@ function heap(): KernelHeap {
   };
 }
 
-/** Frames from 2^40 on, upward with gaps (`gap` decides them), recorded in `taken`. */
-function alloc(taken: number[], gap: number): () => number {
+/**
+ * Frames from 2^40 on, upward with gaps (`gap` decides them), recorded in
+ * `taken`; after `cap` frames it fails (the bitmap code's ENOMEM). With
+ * `bulk`, also the allocator's bulk form: n calls at once.
+ */
+function alloc(taken: number[], gap: number, cap: number, bulk: boolean): PageAllocator {
   let next = 2 ** 40 / 4096 + 7;
-  return () => {
+  const one = (): number => {
+    if (taken.length >= cap) throw new Error('ENOMEM');
     next += 1 + (taken.length % gap === 0 ? 3 : 0);
     taken.push(next);
     return next;
   };
+  const a: PageAllocator = one;
+  if (bulk)
+    a.bulk = (n, out) => {
+      let k = 0;
+      for (; k < n && taken.length < cap; k++) out[k] = one();
+      return k;
+    };
+  return a;
 }
 
-function build(make: (h: KernelHeap, a: () => number) => unknown, gap: number) {
+function build(make: (h: KernelHeap, a: PageAllocator) => unknown, gap: number, cap: number, bulk: boolean) {
   const h = heap();
   const taken: number[] = [];
-  const bm = make(h, alloc(taken, gap)) as { shape(): unknown; flush(): void };
-  bm.flush();
+  let err = '';
+  let shape: unknown = null;
+  try {
+    const bm = make(h, alloc(taken, gap, cap, bulk)) as { shape(): unknown; flush(): void };
+    bm.flush();
+    shape = bm.shape();
+  } catch (e) {
+    err = String(e);
+  }
   const pfns = h.phys.materialisedPfns();
   const bytes = pfns.map((p) => Buffer.from(h.phys.frame(p)).toString('hex'));
-  return { taken, pfns, bytes, shape: bm.shape() };
+  return { err, taken, pfns, bytes, shape };
 }
 
-function same(ext: MemExtent[], gap: number): void {
-  const a = build((h, al) => new RtreeBitmap(h, 0x1000, ext, al), gap);
-  const b = build((h, al) => new OldRtree(h, 0x1000, ext, al), gap);
-  expect(a.taken).toEqual(b.taken);
-  expect(a.shape).toEqual(b.shape);
-  expect(a.pfns).toEqual(b.pfns);
-  expect(a.bytes).toEqual(b.bytes);
+function same(ext: MemExtent[], gap: number, cap = Number.POSITIVE_INFINITY): void {
+  const b = build((h, al) => new OldRtree(h, 0x1000, ext, al), gap, cap, false);
+  for (const bulk of [false, true]) {
+    const a = build((h, al) => new RtreeBitmap(h, 0x1000, ext, al), gap, cap, bulk);
+    expect(a).toEqual(b);
+  }
 }
 
 describe('RtreeBitmap construction = the oracle that reads the slots back', () => {
@@ -63,14 +84,15 @@ describe('RtreeBitmap construction = the oracle that reads the slots back', () =
           maxLength: 3,
         }),
         fc.integer({ min: 2, max: 9 }),
-        (spans, gap) => {
+        fc.option(fc.nat(2500)),
+        (spans, gap, cap) => {
           const ext: MemExtent[] = [];
           let at = 0;
           for (const [len, hole] of spans) {
             ext.push({ start: at + hole + 1, end: at + hole + 1 + len });
             at += hole + 1 + len;
           }
-          same(ext, gap);
+          same(ext, gap, cap ?? Number.POSITIVE_INFINITY);
         },
       ),
       { numRuns: 25 },

@@ -32,6 +32,7 @@ import {
   ChainAllocator,
   DirectMapWriter,
   type KernelHeap,
+  LINKED_PAGE_DATA_SIZE,
   PAGE_SIZE,
   type PageAllocator,
   storeU32,
@@ -62,6 +63,57 @@ interface Zone {
   first: number;
 }
 
+/** Inner nodes of a zone of `blocks` leaves: ceil(blocks / 512^j) at each level j of the tree. */
+function innerNodes(blocks: number): number {
+  let levels = 0;
+  for (let b = blocks - 1; b > 0; b = Math.floor(b / 512)) levels++;
+  let n = 0;
+  for (let j = 1, d = 512; j <= levels; j++, d *= 512) n += Math.ceil(blocks / d);
+  return n;
+}
+
+/**
+ * Frames the constructor takes for these extents: a data page per node, and
+ * the chain pages chain_alloc() takes for the zone structs and nodes (a zone's
+ * struct, then its nodes, zone after zone).
+ */
+function pagesNeeded(extents: readonly MemExtent[]): number {
+  let pages = 0;
+  let used = LINKED_PAGE_DATA_SIZE;
+  const take = (size: number, count: number): void => {
+    // chain_alloc(size) count times: a new page whenever the current one lacks room.
+    while (count > 0) {
+      if (LINKED_PAGE_DATA_SIZE - used < size) {
+        pages++;
+        used = 0;
+      }
+      const fit = Math.min(count, Math.floor((LINKED_PAGE_DATA_SIZE - used) / size));
+      used += fit * size;
+      count -= fit;
+    }
+  };
+  for (const e of extents) {
+    const blocks = Math.ceil((e.end - e.start) / BM_BITS_PER_BLOCK);
+    const nodes = blocks + innerNodes(blocks);
+    take(MEM_ZONE_BM_RTREE_SIZE, 1);
+    take(RTREE_NODE_SIZE, nodes);
+    pages += nodes;
+  }
+  return pages;
+}
+
+/**
+ * `alloc` for `total` calls, the frames taken in one bulk() call up front
+ * (the same frames in the same order); a call past what bulk() got goes to
+ * `alloc` (and fails as it would have).
+ */
+function prefetched(alloc: () => number, bulk: (n: number, out: Float64Array) => number, total: number) {
+  const out = new Float64Array(total);
+  const got = bulk(total, out);
+  let i = 0;
+  return (): number => (i < got ? out[i++]! : alloc());
+}
+
 export class RtreeBitmap implements MemoryBitmap {
   readonly kind = 'rtree' as const;
   readonly dataPfns: number[] = [];
@@ -82,12 +134,13 @@ export class RtreeBitmap implements MemoryBitmap {
     private readonly heap: KernelHeap,
     readonly structPhys: number,
     extents: readonly MemExtent[],
-    private readonly allocPage: PageAllocator,
+    private allocPage: PageAllocator,
   ) {
     this.extents = extents.map((e) => ({ ...e }));
     this.L = new BitLeaves(heap.phys);
     this.va = new DirectMapWriter(heap);
-    const ca = new ChainAllocator(heap, allocPage);
+    if (allocPage.bulk) this.allocPage = prefetched(allocPage, allocPage.bulk, pagesNeeded(this.extents));
+    const ca = new ChainAllocator(heap, this.allocPage);
     for (const ext of this.extents) this.zones.push(this.createZone(ca, ext));
     for (const p of ca.pages) this.metaPfns.push(p);
     for (const z of this.zones) for (const d of z.innerData) this.metaPfns.push(d);

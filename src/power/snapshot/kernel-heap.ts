@@ -17,8 +17,13 @@ export interface KernelHeap {
   vtoDirectPhys(vaddr: bigint): number;
 }
 
-/** A page allocator as hibernation code calls it; returns the pfn of a zeroed frame. */
-export type PageAllocator = () => number;
+/**
+ * A page allocator as hibernation code calls it; returns the pfn of a zeroed
+ * frame. `bulk(n, out)`, when present, is n calls at once: the frames they
+ * would return, in order, into out[0..); returns how many it got (fewer: the
+ * next call fails as the one after them would).
+ */
+export type PageAllocator = (() => number) & { bulk?: (n: number, out: Float64Array) => number };
 
 /** Write a u64 without allocating a DataView per call (hot in struct setup). */
 export function putU64(frame: Uint8Array, off: number, v: bigint): void {
