@@ -681,6 +681,44 @@ export class ContentMap implements PageContentProvider {
       const span = Math.min(n - i, PER_SECTION - ai0, PER_SECTION - bi0);
       const da = this.section(a0, false);
       const db = other.section(b0, false);
+      if (da !== undefined && db !== undefined) {
+        // Both described, neither zero: resolve()'s fields compared in place — the columns
+        // read directly, the identity test (seed values or providers) redone only when the
+        // pair of indexes or the kind class changes.
+        const kaCol = da.kind;
+        const kbCol = db.kind;
+        const sa = da.src;
+        const sb = db.src;
+        const ea = da.seed;
+        const eb = db.seed;
+        let pa = -1;
+        let pb = -1;
+        let pk = false;
+        let pSame = false;
+        for (let k = 0; k < span; k++) {
+          const ai = ai0 + k;
+          const bi = bi0 + k;
+          const ka = kaCol[ai]!;
+          const kb = kbCol[bi]!;
+          if (ka > ContentKind.ZERO && kb > ContentKind.ZERO) {
+            if (ka !== kb) return i + k;
+            if ((sa === null ? da.srcBase + ai : sa[ai]!) !== (sb === null ? db.srcBase + bi : sb[bi]!))
+              return i + k;
+            const xa = ea === null ? 0 : ea[ai]!;
+            const xb = eb === null ? 0 : eb[bi]!;
+            const isK = ka === ContentKind.KDATA;
+            if (xa !== pa || xb !== pb || isK !== pk) {
+              pa = xa;
+              pb = xb;
+              pk = isK;
+              pSame = isK ? this.sources[xa] === other.sources[xb] : this.seeds[xa] === other.seeds[xb];
+            }
+            if (!pSame) return i + k;
+          } else if (!this.sameDescriptor(a0 + k, other, b0 + k)) return i + k;
+        }
+        i += span;
+        continue;
+      }
       for (let k = 0; k < span; k++) {
         const ka = da ? da.kind[ai0 + k]! : ContentKind.NONE;
         const kb = db ? db.kind[bi0 + k]! : ContentKind.NONE;
