@@ -22,6 +22,7 @@ import { PAGE_SIZE, putU32, storeU64 } from './kernel-heap.js';
 import { PBES_PER_LINKED_PAGE, PbeChain } from './pbe-chain.js';
 import {
   assignBits,
+  type BlockHint,
   lastSetIn,
   orBits,
   preallocateImagePages,
@@ -216,7 +217,7 @@ export class SnapshotRestore {
     const lim = Math.min(max, this.nrMetaPages + this.nrCopyPages + this.nrZeroPages - this.cur + 1);
     if (lim <= 0) return 0;
     const b = this.runBlocks();
-    return b ? runOfSetInAll(b.all, b.zero, pfn + 1, lim) : 0;
+    return b ? runOfSetInAll(b.all, b.zero, pfn + 1, lim, this.origHint) : 0;
   }
 
   /**
@@ -257,7 +258,7 @@ export class SnapshotRestore {
     if (lim <= 0) return 0;
     const b = this.runBlocks();
     if (!b) return 0;
-    lim = runOfPbeLoads(b.all[0]!, b.all[1]!, b.all[2]!, b.zero, pfn + 1, lim);
+    lim = runOfPbeLoads(b.all[0]!, b.all[1]!, b.all[2]!, b.zero, pfn + 1, lim, this.origHint);
     if (lim > 0) {
       this.pbeRunCopy = s.safePages.peek()!;
       this.pbeRunStep = s.safePages.topStep;
@@ -269,6 +270,9 @@ export class SnapshotRestore {
   pbeRunAt(pa: number, max: number, out: Float64Array): number {
     return this.chain ? this.chain.runAt(pa, max, out) : 0;
   }
+
+  /** The run peeks' last block of orig_bm's list (restore-runs.ts BlockHint). */
+  private readonly origHint: BlockHint = { k: 0 };
 
   /** The first safe frame and the step of the run peekPbeRun() found. */
   pbeRunCopy = -1;
@@ -313,7 +317,7 @@ export class SnapshotRestore {
     let got = -1;
     const last = pfn + k;
     const b = this.runBlocks();
-    if (b !== null && runOfSetInAll(b.orig, null, pfn + 1, k) === k) {
+    if (b !== null && runOfSetInAll(b.orig, null, pfn + 1, k, this.origHint) === k) {
       // The run's peek found pfn+1 … pfn+k set in orig_bm, and the position is after pfn (the
       // last next_pfn() returned it): those k calls return them and leave it after pfn+k.
       orig.positionAfter(last);
