@@ -216,6 +216,31 @@ export class KernelData implements PageContentProvider {
     return this.vmemmapSectionOf(pfn) >= 0 || this.hasPlaced(pfn);
   }
 
+  /**
+   * PageContentProvider.sameCoverRun(): covers() for a run of frames a 2 MiB
+   * block at a time — a vmemmap block is covered whole; a block no placed
+   * object reaches is uncovered whole; else frame by frame. (A 12 TiB plan
+   * asks it for tens of millions of memmap frames.)
+   */
+  sameCoverRun(pfn: number, n: number): number {
+    if (n <= 0) return 0;
+    const want = this.covers(pfn);
+    for (let i = 0; i < n; ) {
+      const p = pfn + i;
+      const blkEnd = (Math.floor(p / PMD_PAGES) + 1) * PMD_PAGES;
+      const span = Math.min(n - i, blkEnd - p);
+      if (this.vmemmapSectionOf(p) >= 0) {
+        if (!want) return i;
+      } else if (p > this.placedHi || p + span - 1 < this.placedLo) {
+        if (want) return i;
+      } else {
+        for (let k = 0; k < span; k++) if (this.hasPlaced(p + k) !== want) return i + k;
+      }
+      i += span;
+    }
+    return n;
+  }
+
   /** Frames this provider produces, ascending (for dumps and tests). */
   coveredPfns(): number[] {
     const out = new Set<number>(this.placed.keys());

@@ -57,6 +57,11 @@ export interface PageContentProvider {
    * the same answers a frame at a time.
    */
   nonZeroRun?(pfn: number, n: number): number;
+  /**
+   * Optional: how many of frames pfn … pfn + n - 1, from the first, get the
+   * same covers() answer as frame pfn (0 when n ≤ 0) — covers() frame by frame.
+   */
+  sameCoverRun?(pfn: number, n: number): number;
 }
 
 /**

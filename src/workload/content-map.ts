@@ -46,6 +46,34 @@ interface SectionDesc {
   src: Uint32Array | null;
   srcBase: number;
   n: number;
+  /** `kind` as u32 words (countNone()), made on first use. */
+  kind32?: Uint32Array;
+}
+
+/** Entries of d in [lo, hi) without a descriptor (NONE is 0): four at a time over long ranges. */
+function countNone(d: SectionDesc, lo: number, hi: number): number {
+  const kinds = d.kind;
+  let n = 0;
+  let x = lo;
+  if (hi - lo >= 64) {
+    for (; (x & 3) !== 0; x++) if (kinds[x] === ContentKind.NONE) n++;
+    d.kind32 ??= new Uint32Array(kinds.buffer, kinds.byteOffset, PER_SECTION / 4);
+    const w = d.kind32;
+    const we = hi >>> 2;
+    for (let i = x >>> 2; i < we; i++) {
+      const v = w[i]!;
+      if (v === 0) n += 4;
+      else
+        n +=
+          ((v & 0xff) === 0 ? 1 : 0) +
+          ((v & 0xff00) === 0 ? 1 : 0) +
+          ((v & 0xff0000) === 0 ? 1 : 0) +
+          ((v & 0xff000000) === 0 ? 1 : 0);
+    }
+    x = we << 2;
+  }
+  for (; x < hi; x++) if (kinds[x] === ContentKind.NONE) n++;
+  return n;
 }
 
 /** Source pfn of entry i. */
@@ -86,6 +114,37 @@ function putSeed(d: SectionDesc, i: number, v: number, budget: HostBudget | null
     d.seed = new Uint8Array(PER_SECTION);
   }
   d.seed[i] = v;
+}
+
+/**
+ * How many of frames pfn … pfn + n - 1, from the first, get the same
+ * ks.covers() answer as frame pfn — the provider's sameCoverRun() when it has one.
+ */
+function sameCover(ks: PageContentProvider, pfn: number, n: number): number {
+  if (n <= 0) return 0;
+  if (ks.sameCoverRun) return ks.sameCoverRun(pfn, n);
+  const want = ks.covers(pfn);
+  let r = 1;
+  while (r < n && ks.covers(pfn + r) === want) r++;
+  return r;
+}
+
+/** How many of frames p, p + step, … (n of them), from the first, ks covers. */
+function coveredRun(ks: PageContentProvider, p: number, step: number, n: number): number {
+  if (n <= 0) return 0;
+  if (step === 1 && ks.sameCoverRun) return ks.covers(p) ? ks.sameCoverRun(p, n) : 0;
+  let r = 0;
+  while (r < n && ks.covers(p + r * step)) r++;
+  return r;
+}
+
+/** How many of entries i, i + step, … (n of them) of d, from the first, hold no descriptor. */
+function noneRun(d: SectionDesc | undefined, i: number, step: number, n: number): number {
+  if (d === undefined || d.n === 0) return n;
+  const kinds = d.kind;
+  let r = 0;
+  while (r < n && kinds[i + r * step] === ContentKind.NONE) r++;
+  return r;
 }
 
 export interface ContentDescriptor {
@@ -157,7 +216,14 @@ export class ContentMap implements PageContentProvider {
     let d = this.sections.get(s);
     if (!d && create) {
       this.budget?.charge('content map', PER_SECTION + SECTION_OVERHEAD);
-      d = { kind: new Uint8Array(PER_SECTION), seed: null, src: null, srcBase: s * PER_SECTION, n: 0 };
+      d = {
+        kind: new Uint8Array(PER_SECTION),
+        seed: null,
+        src: null,
+        srcBase: s * PER_SECTION,
+        n: 0,
+        kind32: undefined,
+      };
       this.sections.set(s, d);
     }
     if (s === this.prevSec) {
@@ -207,6 +273,8 @@ export class ContentMap implements PageContentProvider {
       for (let j = 0; j < len; j++) this.store(d, i0 + j * step, kind, seedIdx, src0 + j * srcStep);
       return;
     }
+    // A section without descriptors before the run: every entry the fills below cover is NONE.
+    const wasEmpty = d.n === 0;
     this.store(d, i0, kind, seedIdx, src0);
     let j0 = 1;
     if (len > 1 && d.src === null && srcStep !== step) {
@@ -222,7 +290,8 @@ export class ContentMap implements PageContentProvider {
     if (src !== null) for (let x = lo; x < hi; x++) src[x] = src0 + (x - i0) * step * srcStep;
     const kinds = d.kind;
     let added = 0;
-    for (let x = lo; x < hi; x++) if (kinds[x] === ContentKind.NONE) added++;
+    if (wasEmpty) added = hi - lo;
+    else added = countNone(d, lo, hi);
     kinds.fill(kind, lo, hi);
     this.count += added;
     d.n += added;
@@ -324,9 +393,9 @@ export class ContentMap implements PageContentProvider {
           if (ksIdx < 0) ksIdx = this.sourceIndex(ks);
           idx = ksIdx;
           src = f0 + k;
-          for (; e < span; e++) {
-            if ((s ? s.kind[fi0 + e]! : ContentKind.NONE) !== ContentKind.NONE || !ks.covers(f0 + e)) break;
-          }
+          // The frames after it without a descriptor that the kernel source covers.
+          const none = noneRun(s, fi0 + e, 1, span - e);
+          e += coveredRun(ks, f0 + e, 1, none);
         } else if (kind === ContentKind.ZERO) {
           this.clear(t0 + k * step);
           k = e;
@@ -401,10 +470,19 @@ export class ContentMap implements PageContentProvider {
       const secEnd = Math.min(end, (Math.floor(p / PER_SECTION) + 1) * PER_SECTION);
       const d = this.section(p, false);
       if (ks) {
-        // Frames the kernel source covers become explicit ZERO frames (see clear()).
-        for (; p < secEnd; p++) {
-          if (ks.covers(p)) this.clear(p);
-          else if (d) this.drop(d, p % PER_SECTION);
+        // Frames the kernel source covers become explicit ZERO frames (see clear()): a stretch
+        // of them as set()'s steps (the section, the seed index, the stores in order); the
+        // others lose their descriptors.
+        while (p < secEnd) {
+          const len = sameCover(ks, p, secEnd - p);
+          if (ks.covers(p)) {
+            const dz = this.section(p, true);
+            this.storeRun(dz, p % PER_SECTION, len, 1, ContentKind.ZERO, this.seedIndex(0), p, 1);
+          } else {
+            const dd = this.section(p, false);
+            if (dd && dd.n > 0) for (let i = p % PER_SECTION, e = i + len; i < e; i++) this.drop(dd, i);
+          }
+          p += len;
         }
         continue;
       }
@@ -412,6 +490,41 @@ export class ContentMap implements PageContentProvider {
         for (let i = p % PER_SECTION, e = i + (secEnd - p); i < e; i++) this.drop(d, i);
       }
       p = secEnd;
+    }
+  }
+
+  /**
+   * clear(pfn + i × step) for i = 0 … n - 1, in that order (takePbeRun()'s
+   * safe frames). Step 1 is clearRange(); step -1 a section at a time: a
+   * stretch one covers() answer whole as one storeRun() of ZERO frames (the
+   * stores in clear()'s order) or its drops; else frame by frame.
+   */
+  clearStrided(pfn: number, step: number, n: number): void {
+    if (n <= 0) return;
+    if (step === 1) {
+      this.clearRange(pfn, n);
+      return;
+    }
+    const ks = this.kernelSource;
+    if (step !== -1) {
+      for (let i = 0; i < n; i++) this.clear(pfn + i * step);
+      return;
+    }
+    for (let i = 0; i < n; ) {
+      const p = pfn - i;
+      const hi = p % PER_SECTION;
+      const span = Math.min(n - i, hi + 1);
+      const lo = p - span + 1;
+      if (ks === null || sameCover(ks, lo, span) === span) {
+        if (ks?.covers(lo)) {
+          const dz = this.section(p, true);
+          this.storeRun(dz, hi, span, -1, ContentKind.ZERO, this.seedIndex(0), p, -1);
+        } else {
+          const d = this.section(p, false);
+          if (d && d.n > 0) for (let x = hi - span + 1; x <= hi; x++) this.drop(d, x);
+        }
+      } else for (let k = 0; k < span; k++) this.clear(p - k);
+      i += span;
     }
   }
 
@@ -470,10 +583,8 @@ export class ContentMap implements PageContentProvider {
         } else if (ks?.covers(f + k * fromStep)) {
           // The machine's own kernel object (a 6.6+ memmap frame that is not all zero): the
           // KDATA reference copy() makes, its source index looked up once.
-          for (; e < span; e++) {
-            if ((s ? s.kind[fi + e * fromStep]! : ContentKind.NONE) !== ContentKind.NONE) break;
-            if (!ks.covers(f + e * fromStep)) break;
-          }
+          const none = noneRun(s, fi + e * fromStep, fromStep, span - e);
+          e += coveredRun(ks, f + e * fromStep, fromStep, none);
           d ??= this.section(t, true);
           if (ksIdx < 0) ksIdx = this.sourceIndex(ks);
           this.storeRun(
@@ -570,6 +681,44 @@ export class ContentMap implements PageContentProvider {
       const span = Math.min(n - i, PER_SECTION - ai0, PER_SECTION - bi0);
       const da = this.section(a0, false);
       const db = other.section(b0, false);
+      if (da !== undefined && db !== undefined) {
+        // Both described, neither zero: resolve()'s fields compared in place — the columns
+        // read directly, the identity test (seed values or providers) redone only when the
+        // pair of indexes or the kind class changes.
+        const kaCol = da.kind;
+        const kbCol = db.kind;
+        const sa = da.src;
+        const sb = db.src;
+        const ea = da.seed;
+        const eb = db.seed;
+        let pa = -1;
+        let pb = -1;
+        let pk = false;
+        let pSame = false;
+        for (let k = 0; k < span; k++) {
+          const ai = ai0 + k;
+          const bi = bi0 + k;
+          const ka = kaCol[ai]!;
+          const kb = kbCol[bi]!;
+          if (ka > ContentKind.ZERO && kb > ContentKind.ZERO) {
+            if (ka !== kb) return i + k;
+            if ((sa === null ? da.srcBase + ai : sa[ai]!) !== (sb === null ? db.srcBase + bi : sb[bi]!))
+              return i + k;
+            const xa = ea === null ? 0 : ea[ai]!;
+            const xb = eb === null ? 0 : eb[bi]!;
+            const isK = ka === ContentKind.KDATA;
+            if (xa !== pa || xb !== pb || isK !== pk) {
+              pa = xa;
+              pb = xb;
+              pk = isK;
+              pSame = isK ? this.sources[xa] === other.sources[xb] : this.seeds[xa] === other.seeds[xb];
+            }
+            if (!pSame) return i + k;
+          } else if (!this.sameDescriptor(a0 + k, other, b0 + k)) return i + k;
+        }
+        i += span;
+        continue;
+      }
       for (let k = 0; k < span; k++) {
         const ka = da ? da.kind[ai0 + k]! : ContentKind.NONE;
         const kb = db ? db.kind[bi0 + k]! : ContentKind.NONE;

@@ -40,3 +40,26 @@ describe('KernelData.nonZeroRun', () => {
     }, 120_000);
   }
 });
+
+describe('KernelData.sameCoverRun', () => {
+  it('seed-000-6.12: = the stretch of equal covers() answers frame by frame', async () => {
+    const r = await planScenario(getBuiltin('seed-000-6.12'), { readFile: builtinReader, baseDir: '.' });
+    const kd = r.suspend.machine!.kdata;
+    const covered = kd.coveredPfns();
+    fc.assert(
+      fc.property(
+        fc.nat(covered.length - 1),
+        fc.integer({ min: -600, max: 600 }),
+        fc.nat(2000),
+        (at, off, n) => {
+          const pfn = Math.max(0, covered[at]! + off);
+          const want0 = kd.covers(pfn);
+          let want = n > 0 ? 1 : 0;
+          while (want < n && kd.covers(pfn + want) === want0) want++;
+          expect(kd.sameCoverRun(pfn, n)).toBe(want);
+        },
+      ),
+      { numRuns: 600 },
+    );
+  }, 120_000);
+});

@@ -138,7 +138,8 @@ describe('get_buffer() in-place runs', () => {
           fc.boolean(),
           fc.integer({ min: 0, max: SPAN + 10 }),
           fc.integer({ min: 0, max: 20000 }),
-          (a, b, c, z, withZero, from, max) => {
+          fc.option(fc.nat(40)),
+          (a, b, c, z, withZero, from, max, hk) => {
             const h = heap();
             const maps = [a, b, c].map((runs, i) => {
               const bm = makeBitmap(kind, h, 0x100 * (i + 1), 0x40000 + i * 0x1000);
@@ -154,6 +155,8 @@ describe('get_buffer() in-place runs', () => {
               zero ? zero.blocks32() : null,
               from,
               max,
+              // A hint left from any earlier block (or none): the same answer.
+              hk === null ? undefined : { k: hk },
             );
             let want = 0;
             while (
@@ -189,7 +192,8 @@ describe('get_buffer() PBE runs', () => {
           fc.boolean(),
           fc.integer({ min: 0, max: SPAN + 10 }),
           fc.integer({ min: 0, max: 20000 }),
-          (o, f, r, z, withZero, from, max) => {
+          fc.option(fc.nat(40)),
+          (o, f, r, z, withZero, from, max, hk) => {
             const h = heap();
             const [orig, forbidden, free] = [o, f, r].map((runs, i) => {
               const bm = makeBitmap(kind, h, 0x100 * (i + 1), 0x40000 + i * 0x1000);
@@ -209,6 +213,7 @@ describe('get_buffer() PBE runs', () => {
               zero ? zero.blocks32() : null,
               from,
               max,
+              hk === null ? undefined : { k: hk },
             );
             let want = 0;
             for (; want < max; want++) {

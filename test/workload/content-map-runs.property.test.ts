@@ -12,7 +12,7 @@ import { HostBudget } from '../../src/mm/host-budget.js';
 import type { PageContentProvider } from '../../src/mm/phys-mem.js';
 import { ContentKind } from '../../src/workload/content.js';
 import { ContentMap } from '../../src/workload/content-map.js';
-import { type Frame, frameArb, provider } from './frame-arb.js';
+import { type Frame, frameArb, provider, runProvider } from './frame-arb.js';
 
 /** Frames base … base + SPAN - 1 straddle the section boundary at 32768. */
 const BASE = 32768 - 40;
@@ -80,9 +80,10 @@ describe('ContentMap run forms', () => {
         fc.constantFrom(1, -1, 2),
         fc.nat(SPAN),
         fc.tuple(fc.nat(SPAN), fc.nat(SPAN)),
-        (fa, fb, from0, n0, step, to0, [lo, hi]) => {
+        fc.boolean(),
+        (fa, fb, from0, n0, step, to0, [lo, hi], withRun) => {
           const provs = [
-            provider(BASE + lo, BASE + hi),
+            (withRun ? runProvider : provider)(BASE + lo, BASE + hi),
             provider(BASE, BASE + SPAN / 2),
             provider(0, 1 << 30),
           ];
@@ -122,8 +123,13 @@ describe('ContentMap run forms', () => {
           { minLength: 1, maxLength: 3 },
         ),
         fc.tuple(fc.nat(3 * SPAN), fc.nat(3 * SPAN)),
-        (fa, ops, [lo, hi]) => {
-          const provs = [provider(BASE + lo, BASE + hi), provider(0, 1 << 30), provider(0, 1 << 30)];
+        fc.boolean(),
+        (fa, ops, [lo, hi], withRun) => {
+          const provs = [
+            (withRun ? runProvider : provider)(BASE + lo, BASE + hi),
+            provider(0, 1 << 30),
+            provider(0, 1 << 30),
+          ];
           const ba = new HostBudget(2 ** 40);
           const bb = new HostBudget(2 ** 40);
           const a = makeMap(fa, provs[0]!, provs, ba);
@@ -237,6 +243,46 @@ describe('ContentMap run forms', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('clearRange()/clearStrided() equal clear() frame by frame: steps ±1 and 2, budget charges', () => {
+    fc.assert(
+      fc.property(
+        runFrames(3 * SPAN),
+        fc.array(
+          fc.tuple(fc.nat(3 * SPAN - 1), fc.integer({ min: 1, max: 2 * SPAN }), fc.constantFrom(1, -1, 2)),
+          { minLength: 1, maxLength: 3 },
+        ),
+        fc.tuple(fc.nat(3 * SPAN), fc.nat(3 * SPAN)),
+        fc.constantFrom('run', 'plain', 'none'),
+        (fa, ops, [lo, hi], ks) => {
+          const own = ks === 'run' ? runProvider(BASE + lo, BASE + hi) : provider(BASE + lo, BASE + hi);
+          const provs = [own, provider(0, 1 << 30), provider(0, 1 << 30)];
+          const ba = new HostBudget(2 ** 40);
+          const bb = new HostBudget(2 ** 40);
+          const a = makeMap(fa, own, provs, ba);
+          const b = makeMap(fa, own, provs, bb);
+          if (ks === 'none') {
+            a.setKernelSource(null);
+            b.setKernelSource(null);
+          }
+          for (const [at0, n0, step] of ops) {
+            // Every frame inside [BASE - 4, BASE + 3·SPAN) whatever the step.
+            const at = BASE - 4 + at0;
+            const n = Math.max(
+              1,
+              Math.min(n0, step > 0 ? Math.floor((3 * SPAN - at0 - 1) / step) + 1 : at0 + 1),
+            );
+            if (step === 1 && n0 % 2 === 0) a.clearRange(at, n);
+            else a.clearStrided(at, step, n);
+            for (let i = 0; i < n; i++) b.clear(at + i * step);
+            expect(dump(a, provs)).toEqual(dump(b, provs));
+            expect(ba.used).toBe(bb.used);
+          }
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 });

@@ -12,6 +12,19 @@ export function provider(lo: number, hi: number): PageContentProvider {
   return { covers: (p) => p >= lo && p < hi, fill: () => {} };
 }
 
+/** provider(lo, hi) with the run form sameCoverRun() (covers() frame by frame: the run form's callers are under test). */
+export function runProvider(lo: number, hi: number): PageContentProvider {
+  const pr = provider(lo, hi);
+  pr.sameCoverRun = (p, n) => {
+    if (n <= 0) return 0;
+    const want = pr.covers(p);
+    let r = 1;
+    while (r < n && pr.covers(p + r) === want) r++;
+    return r;
+  };
+  return pr;
+}
+
 export function frameArb(srcMax: number) {
   return fc.oneof(
     fc.constant({ t: 'none' as const }),

@@ -30,7 +30,9 @@ import {
 import { BitLeaves, LeafBlock } from './bm-leaves.js';
 import {
   ChainAllocator,
+  DirectMapWriter,
   type KernelHeap,
+  LINKED_PAGE_DATA_SIZE,
   PAGE_SIZE,
   type PageAllocator,
   storeU32,
@@ -43,23 +45,73 @@ export const MEMORY_BITMAP_SIZE_6X = 64;
 const BM_RTREE_LEVEL_SHIFT = 9;
 const BM_RTREE_LEVEL_MASK = 511;
 
-interface RtreeNode {
-  /** Physical address of the struct rtree_node. */
-  phys: number;
-  /** Frame of its data page. */
-  dataPfn: number;
-}
-
+/** A zone's nodes as parallel columns (no object per node: a 12 TiB map has ~100k leaves per bitmap). */
 interface Zone {
   phys: number;
   start: number;
   end: number;
   levels: number;
-  root: RtreeNode | null;
-  inner: RtreeNode[];
-  leaves: RtreeNode[];
+  /** The root's struct rtree_node (physical address), −1 before the first block. */
+  rootPhys: number;
+  /** Inner nodes in creation order: the struct's physical address and the data page's frame. */
+  innerPhys: number[];
+  innerData: number[];
+  /** Leaves, block by block: the same two columns. */
+  leafPhys: number[];
+  leafData: number[];
   /** Index of its first leaf in the bitmap's BitLeaves (leaf b is first + b). */
   first: number;
+}
+
+/** Inner nodes of a zone of `blocks` leaves: ceil(blocks / 512^j) at each level j of the tree. */
+function innerNodes(blocks: number): number {
+  let levels = 0;
+  for (let b = blocks - 1; b > 0; b = Math.floor(b / 512)) levels++;
+  let n = 0;
+  for (let j = 1, d = 512; j <= levels; j++, d *= 512) n += Math.ceil(blocks / d);
+  return n;
+}
+
+/**
+ * Frames the constructor takes for these extents: a data page per node, and
+ * the chain pages chain_alloc() takes for the zone structs and nodes (a zone's
+ * struct, then its nodes, zone after zone).
+ */
+function pagesNeeded(extents: readonly MemExtent[]): number {
+  let pages = 0;
+  let used = LINKED_PAGE_DATA_SIZE;
+  const take = (size: number, count: number): void => {
+    // chain_alloc(size) count times: a new page whenever the current one lacks room.
+    while (count > 0) {
+      if (LINKED_PAGE_DATA_SIZE - used < size) {
+        pages++;
+        used = 0;
+      }
+      const fit = Math.min(count, Math.floor((LINKED_PAGE_DATA_SIZE - used) / size));
+      used += fit * size;
+      count -= fit;
+    }
+  };
+  for (const e of extents) {
+    const blocks = Math.ceil((e.end - e.start) / BM_BITS_PER_BLOCK);
+    const nodes = blocks + innerNodes(blocks);
+    take(MEM_ZONE_BM_RTREE_SIZE, 1);
+    take(RTREE_NODE_SIZE, nodes);
+    pages += nodes;
+  }
+  return pages;
+}
+
+/**
+ * `alloc` for `total` calls, the frames taken in one bulk() call up front
+ * (the same frames in the same order); a call past what bulk() got goes to
+ * `alloc` (and fails as it would have).
+ */
+function prefetched(alloc: () => number, bulk: (n: number, out: Float64Array) => number, total: number) {
+  const out = new Float64Array(total);
+  const got = bulk(total, out);
+  let i = 0;
+  return (): number => (i < got ? out[i++]! : alloc());
 }
 
 export class RtreeBitmap implements MemoryBitmap {
@@ -70,6 +122,7 @@ export class RtreeBitmap implements MemoryBitmap {
   private readonly zones: Zone[] = [];
   /** Every leaf's bits (./bm-leaves.ts), zone by zone. */
   private readonly L: BitLeaves;
+  private readonly va: DirectMapWriter;
   // bm_position
   private curZone = 0;
   private curNode = 0;
@@ -81,83 +134,99 @@ export class RtreeBitmap implements MemoryBitmap {
     private readonly heap: KernelHeap,
     readonly structPhys: number,
     extents: readonly MemExtent[],
-    private readonly allocPage: PageAllocator,
+    private allocPage: PageAllocator,
   ) {
     this.extents = extents.map((e) => ({ ...e }));
     this.L = new BitLeaves(heap.phys);
-    const ca = new ChainAllocator(heap, allocPage);
+    this.va = new DirectMapWriter(heap);
+    if (allocPage.bulk) this.allocPage = prefetched(allocPage, allocPage.bulk, pagesNeeded(this.extents));
+    const ca = new ChainAllocator(heap, this.allocPage);
     for (const ext of this.extents) this.zones.push(this.createZone(ca, ext));
     for (const p of ca.pages) this.metaPfns.push(p);
-    for (const z of this.zones) for (const n of z.inner) this.metaPfns.push(n.dataPfn);
-    for (const z of this.zones) for (const l of z.leaves) this.dataPfns.push(l.dataPfn);
+    for (const z of this.zones) for (const d of z.innerData) this.metaPfns.push(d);
+    for (const z of this.zones) for (const d of z.leafData) this.dataPfns.push(d);
     this.writeStructs(ca);
     this.positionReset();
   }
 
-  /** alloc_rtree_node(): object from the chain, data page from get_image_page(). */
-  private allocNode(ca: ChainAllocator): RtreeNode {
-    const phys = ca.alloc(RTREE_NODE_SIZE);
-    const dataPfn = this.allocPage();
-    return { phys, dataPfn };
+  /** alloc_rtree_node()'s struct from the chain, left in nodePhys; its data page from get_image_page(), returned. */
+  private nodePhys = 0;
+  private allocNode(ca: ChainAllocator): number {
+    this.nodePhys = ca.alloc(RTREE_NODE_SIZE);
+    return this.allocPage();
   }
 
-  /** create_zone_bm_rtree() + add_rtree_block() for each block. */
+  /**
+   * create_zone_bm_rtree() + add_rtree_block() for each block. add_rtree_block()
+   * reads each slot on the way down and creates the child a NULL slot lacks;
+   * blocks come in ascending order, so the child a slot at level j names
+   * exists exactly when the newest node of that level (pathPrefix) covers the
+   * block's prefix — the walk keeps that path instead of reading the slots
+   * back (same nodes, same allocations, same stores).
+   */
   private createZone(ca: ChainAllocator, ext: MemExtent): Zone {
     const z: Zone = {
       phys: ca.alloc(MEM_ZONE_BM_RTREE_SIZE),
       start: ext.start,
       end: ext.end,
       levels: 0,
-      root: null,
-      inner: [],
-      leaves: [],
+      rootPhys: -1,
+      innerPhys: [],
+      innerData: [],
+      leafPhys: [],
+      leafData: [],
       first: this.L.length,
     };
+    const w = this.va;
     const nrBlocks = Math.ceil((ext.end - ext.start) / BM_BITS_PER_BLOCK);
-    const ptr = (n: RtreeNode) => this.heap.ptov(n.phys);
-    /** Inner nodes by the physical address of their struct (what a slot's pointer names). */
-    const innerAt = new Map<number, RtreeNode>();
+    // Per level j ≥ 1: the data frame of the newest inner node and the block prefix it covers
+    // (blockNr >>> 9j); the root, pushed at level `levels`, covers prefix 0.
+    const pathData: number[] = [0];
+    const pathPrefix: number[] = [-1];
     for (let blockNr = 0; blockNr < nrBlocks; blockNr++) {
       let levelsNeeded = 0;
       for (let b = blockNr; b; b >>>= BM_RTREE_LEVEL_SHIFT) levelsNeeded++;
       for (let i = z.levels; i < levelsNeeded; i++) {
-        const node = this.allocNode(ca);
-        z.inner.push(node);
-        innerAt.set(node.phys, node);
-        if (z.root) storeU64(this.heap, node.dataPfn * PAGE_SIZE, ptr(z.root));
-        z.root = node;
+        const data = this.allocNode(ca);
+        const phys = this.nodePhys;
+        z.innerPhys.push(phys);
+        z.innerData.push(data);
+        // The new root's slot 0 names the old root.
+        if (z.rootPhys >= 0) w.va(data * PAGE_SIZE, z.rootPhys);
+        z.rootPhys = phys;
         z.levels++;
+        pathData[z.levels] = data;
+        pathPrefix[z.levels] = 0;
       }
-      const block = this.allocNode(ca);
-      z.leaves.push(block);
+      const leafData = this.allocNode(ca);
+      const leafPhys = this.nodePhys;
+      z.leafPhys.push(leafPhys);
+      z.leafData.push(leafData);
       // The leaf's page is zeroed (get_image_page): its words materialise on the first write.
-      this.L.add(
-        block.dataPfn,
-        Math.min(BM_BITS_PER_BLOCK, ext.end - ext.start - blockNr * BM_BITS_PER_BLOCK),
-      );
+      this.L.add(leafData, Math.min(BM_BITS_PER_BLOCK, ext.end - ext.start - blockNr * BM_BITS_PER_BLOCK));
       if (z.levels === 0) {
-        z.root = block;
+        z.rootPhys = leafPhys;
         continue;
       }
-      // Walk down, creating missing inner nodes, and hang the leaf.
-      let node = z.root!;
+      // Walk down from the root, creating missing inner nodes, and hang the leaf.
       for (let i = z.levels; i > 0; i--) {
         const index = (blockNr >>> ((i - 1) * BM_RTREE_LEVEL_SHIFT)) & BM_RTREE_LEVEL_MASK;
-        const slot = node.dataPfn * PAGE_SIZE + index * 8;
+        const slot = pathData[i]! * PAGE_SIZE + index * 8;
         if (i === 1) {
-          storeU64(this.heap, slot, ptr(block));
+          w.va(slot, leafPhys);
           break;
         }
-        const childVirt = this.heap.phys.u64(slot);
-        // The inner node that slot points at (by its struct's address), or a new one.
-        let child = childVirt === 0n ? undefined : innerAt.get(this.heap.vtoDirectPhys(childVirt));
-        if (!child) {
-          child = this.allocNode(ca);
-          z.inner.push(child);
-          innerAt.set(child.phys, child);
-          storeU64(this.heap, slot, ptr(child));
+        const prefix = Math.floor(blockNr / 2 ** ((i - 1) * BM_RTREE_LEVEL_SHIFT));
+        if (pathPrefix[i - 1] !== prefix) {
+          // A NULL slot: a new inner node.
+          const data = this.allocNode(ca);
+          const phys = this.nodePhys;
+          z.innerPhys.push(phys);
+          z.innerData.push(data);
+          w.va(slot, phys);
+          pathData[i - 1] = data;
+          pathPrefix[i - 1] = prefix;
         }
-        node = child;
       }
     }
     return z;
@@ -166,14 +235,14 @@ export class RtreeBitmap implements MemoryBitmap {
   /** Write list heads and struct fields so the inspector reads real structures. */
   private writeStructs(ca: ChainAllocator): void {
     const h = this.heap;
-    const v = (p: number) => h.ptov(p);
-    const linkList = (headPhys: number, items: number[]) => {
+    const w = this.va;
+    const linkList = (headPhys: number, items: readonly number[]) => {
       const n = items.length;
-      storeU64(h, headPhys, n ? v(items[0]!) : v(headPhys));
-      storeU64(h, headPhys + 8, n ? v(items[n - 1]!) : v(headPhys));
+      w.va(headPhys, n ? items[0]! : headPhys);
+      w.va(headPhys + 8, n ? items[n - 1]! : headPhys);
       for (let i = 0; i < n; i++) {
-        storeU64(h, items[i]!, i + 1 < n ? v(items[i + 1]!) : v(headPhys));
-        storeU64(h, items[i]! + 8, i > 0 ? v(items[i - 1]!) : v(headPhys));
+        w.va(items[i]!, i + 1 < n ? items[i + 1]! : headPhys);
+        w.va(items[i]! + 8, i > 0 ? items[i - 1]! : headPhys);
       }
     };
     linkList(
@@ -182,20 +251,16 @@ export class RtreeBitmap implements MemoryBitmap {
     );
     storeU64(h, this.structPhys + 16, ca.headVirt());
     for (const z of this.zones) {
-      linkList(
-        z.phys + 16,
-        z.inner.map((n) => n.phys),
-      );
-      linkList(
-        z.phys + 32,
-        z.leaves.map((n) => n.phys),
-      );
-      storeU64(h, z.phys + 48, BigInt(z.start));
-      storeU64(h, z.phys + 56, BigInt(z.end));
-      storeU64(h, z.phys + 64, z.root ? v(z.root.phys) : 0n);
+      linkList(z.phys + 16, z.innerPhys);
+      linkList(z.phys + 32, z.leafPhys);
+      w.num(z.phys + 48, z.start);
+      w.num(z.phys + 56, z.end);
+      if (z.rootPhys >= 0) w.va(z.phys + 64, z.rootPhys);
+      else storeU64(h, z.phys + 64, 0n);
       storeU32(h, z.phys + 72, z.levels);
-      storeU32(h, z.phys + 76, z.leaves.length);
-      for (const n of [...z.inner, ...z.leaves]) storeU64(h, n.phys + 16, v(n.dataPfn * PAGE_SIZE));
+      storeU32(h, z.phys + 76, z.leafPhys.length);
+      for (let i = 0; i < z.innerPhys.length; i++) w.va(z.innerPhys[i]! + 16, z.innerData[i]! * PAGE_SIZE);
+      for (let i = 0; i < z.leafPhys.length; i++) w.va(z.leafPhys[i]! + 16, z.leafData[i]! * PAGE_SIZE);
     }
   }
 
@@ -295,7 +360,7 @@ export class RtreeBitmap implements MemoryBitmap {
         return pfn;
       }
       // rtree_next_node()
-      if (this.curNode + 1 < z.leaves.length) {
+      if (this.curNode + 1 < z.leafPhys.length) {
         this.curNode++;
         this.nodePfn += BM_BITS_PER_BLOCK;
         this.nodeBit = 0;
@@ -337,9 +402,9 @@ export class RtreeBitmap implements MemoryBitmap {
   flush(): void {
     const h = this.heap;
     const z = this.zones[this.curZone];
-    const leaf = z?.leaves[this.curNode];
+    const leaf = z?.leafPhys[this.curNode];
     storeU64(h, this.structPhys + 24, z ? h.ptov(z.phys) : 0n);
-    storeU64(h, this.structPhys + 32, leaf ? h.ptov(leaf.phys) : 0n);
+    storeU64(h, this.structPhys + 32, leaf !== undefined ? h.ptov(leaf) : 0n);
     storeU64(h, this.structPhys + 40, BigInt(this.nodePfn));
     storeU64(h, this.structPhys + 48, this.curPfn < 0 ? 0xffffffffffffffffn : BigInt(this.curPfn));
     storeU32(h, this.structPhys + 56, this.nodeBit);
@@ -361,7 +426,7 @@ export class RtreeBitmap implements MemoryBitmap {
 
   forEachSet(fn: (pfn: number) => void): void {
     for (const z of this.zones) {
-      for (let b = 0; b < z.leaves.length; b++) {
+      for (let b = 0; b < z.leafPhys.length; b++) {
         const base = z.start + b * BM_BITS_PER_BLOCK;
         const bits = Math.min(z.end - base, BM_BITS_PER_BLOCK);
         const w = this.L.words[z.first + b] ?? null;
@@ -392,7 +457,7 @@ export class RtreeBitmap implements MemoryBitmap {
     if (this.blockList) return this.blockList;
     const out: BitBlock[] = [];
     for (const z of this.zones) {
-      for (let b = 0; b < z.leaves.length; b++) {
+      for (let b = 0; b < z.leafPhys.length; b++) {
         const start = z.start + b * BM_BITS_PER_BLOCK;
         out.push(new LeafBlock(this.L, z.first + b, start, Math.min(z.end, start + BM_BITS_PER_BLOCK)));
       }
@@ -407,9 +472,9 @@ export class RtreeBitmap implements MemoryBitmap {
       start: z.start,
       end: z.end,
       levels: z.levels,
-      leaves: z.leaves.length,
-      inner: z.inner.length,
-      rootPhys: z.root?.phys ?? 0,
+      leaves: z.leafPhys.length,
+      inner: z.innerPhys.length,
+      rootPhys: Math.max(z.rootPhys, 0),
     }));
   }
 }

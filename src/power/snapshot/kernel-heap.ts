@@ -17,8 +17,13 @@ export interface KernelHeap {
   vtoDirectPhys(vaddr: bigint): number;
 }
 
-/** A page allocator as hibernation code calls it; returns the pfn of a zeroed frame. */
-export type PageAllocator = () => number;
+/**
+ * A page allocator as hibernation code calls it; returns the pfn of a zeroed
+ * frame. `bulk(n, out)`, when present, is n calls at once: the frames they
+ * would return, in order, into out[0..); returns how many it got (fewer: the
+ * next call fails as the one after them would).
+ */
+export type PageAllocator = (() => number) & { bulk?: (n: number, out: Float64Array) => number };
 
 /** Write a u64 without allocating a DataView per call (hot in struct setup). */
 export function putU64(frame: Uint8Array, off: number, v: bigint): void {
@@ -50,6 +55,42 @@ export function storeU64(heap: KernelHeap, paddr: number, v: bigint): void {
 export function storeU32(heap: KernelHeap, paddr: number, v: number): void {
   const pfn = Math.floor(paddr / PAGE_SIZE);
   putU32(heap.phys.frame(pfn), paddr - pfn * PAGE_SIZE, v);
+}
+
+/**
+ * Stores of direct-map pointers and u64 numbers without a BigInt per store
+ * (struct setup writes one per rtree node): __va(phys) = page_offset_base +
+ * phys (the direct map is linear), added as two u32 halves.
+ */
+export class DirectMapWriter {
+  private readonly lo: number;
+  private readonly hi: number;
+
+  constructor(private readonly heap: KernelHeap) {
+    const base = heap.ptov(0);
+    this.lo = Number(base & 0xffffffffn);
+    this.hi = Number((base >> 32n) & 0xffffffffn);
+  }
+
+  /** *(u64 *)__va(paddr) = __va(phys) — storeU64(heap, paddr, heap.ptov(phys)). */
+  va(paddr: number, phys: number): void {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const f = this.heap.phys.frame(pfn);
+    const o = paddr - pfn * PAGE_SIZE;
+    // (`x >>> 0` is x mod 2^32 for integers below 2^53.)
+    const lo = this.lo + (phys >>> 0);
+    putU32(f, o, lo >>> 0);
+    putU32(f, o + 4, (this.hi + Math.floor(phys / 0x100000000) + (lo >= 0x100000000 ? 1 : 0)) >>> 0);
+  }
+
+  /** *(u64 *)__va(paddr) = v for an integer 0 ≤ v < 2^53 — storeU64(heap, paddr, BigInt(v)). */
+  num(paddr: number, v: number): void {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const f = this.heap.phys.frame(pfn);
+    const o = paddr - pfn * PAGE_SIZE;
+    putU32(f, o, v >>> 0);
+    putU32(f, o + 4, Math.floor(v / 0x100000000) >>> 0);
+  }
 }
 
 /**

@@ -191,17 +191,15 @@ export class PbeChain implements FrameSource {
     for (let f = 0; f < 2; f++) {
       const a = this.cur[f]!;
       const d = this.cur[2 + f]! - a;
-      let arith = true;
-      let small = true;
-      for (let k = 0; k < n; k++) {
-        const v = this.cur[2 * k + f]!;
-        if (v !== a + k * d) arith = false;
-        if (v > 0xffffffff) small = false;
-      }
+      let k = 2;
+      while (k < n && this.cur[2 * k + f] === a + k * d) k++;
       this.start[2 * c + f] = a;
       this.step[2 * c + f] = d;
       this.ex[2 * c + f] = -1;
-      if (arith) continue;
+      // An arithmetic progression needs no explicit values (nor their width).
+      if (k === n) continue;
+      let small = true;
+      for (k = 0; k < n && small; k++) if (this.cur[2 * k + f]! > 0xffffffff) small = false;
       const e = small ? new Uint32Array(n) : new Float64Array(n);
       for (let k = 0; k < n; k++) e[k] = this.cur[2 * k + f]!;
       this.ex[2 * c + f] = this.explicit.length;

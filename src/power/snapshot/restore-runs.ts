@@ -189,7 +189,12 @@ export function preallocateImagePages(s: SwsuspMem, nr: number): number {
 }
 
 /** Index of the first block of `B` (ascending) that ends after `from`. */
-function firstBlockEndingAfter(B: readonly BitBlock[], from: number): number {
+function firstBlockEndingAfter(B: readonly BitBlock[], from: number, hint?: BlockHint): number {
+  // The loader asks in ascending pfn order, a page at a time: the last answer usually still holds.
+  if (hint !== undefined) {
+    const h = hint.k;
+    if (h < B.length && B[h]!.end > from && (h === 0 || B[h - 1]!.end <= from)) return h;
+  }
   let lo = 0;
   let hi = B.length;
   while (lo < hi) {
@@ -197,7 +202,13 @@ function firstBlockEndingAfter(B: readonly BitBlock[], from: number): number {
     if (B[mid]!.end <= from) lo = mid + 1;
     else hi = mid;
   }
+  if (hint !== undefined) hint.k = lo;
   return lo;
+}
+
+/** The caller's memory of the last block firstBlockEndingAfter() found in one list (a hint: any value is safe). */
+export interface BlockHint {
+  k: number;
 }
 
 /** How many bits of word `v` from bit `bit` on are set, up to the first clear one (32 − bit: all). */
@@ -218,15 +229,10 @@ export function runOfSetInAll(
   none: readonly BitBlock[] | null,
   from: number,
   max: number,
+  hint?: BlockHint,
 ): number {
   const B = all[0]!;
-  let lo = 0;
-  let hi = B.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (B[mid]!.end <= from) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstBlockEndingAfter(B, from, hint);
   let n = 0;
   let pfn = from;
   for (let k = lo; k < B.length && n < max; k++) {
@@ -279,8 +285,9 @@ export function runOfPbeLoads(
   zero: readonly BitBlock[] | null,
   from: number,
   max: number,
+  hint?: BlockHint,
 ): number {
-  const lo = firstBlockEndingAfter(orig, from);
+  const lo = firstBlockEndingAfter(orig, from, hint);
   let n = 0;
   let pfn = from;
   for (let k = lo; k < orig.length && n < max; k++) {

@@ -22,6 +22,7 @@ import { PAGE_SIZE, putU32, storeU64 } from './kernel-heap.js';
 import { PBES_PER_LINKED_PAGE, PbeChain } from './pbe-chain.js';
 import {
   assignBits,
+  type BlockHint,
   lastSetIn,
   orBits,
   preallocateImagePages,
@@ -35,6 +36,12 @@ import { PG_ANY, PG_SAFE, PG_UNSAFE_CLEAR, PG_UNSAFE_KEEP, type SwsuspMem } from
 export { PBE_SIZE, PBES_PER_LINKED_PAGE } from './pbe-chain.js';
 
 // A meta page entry: the pfn as a u64, ENCODED_PFN_ZERO_FLAG = bit 63 (6.6+ zero page), ~0 ends the page.
+/**
+ * unpack_orig_pfns() takes entries that name the next pfns as one stretch
+ * (`on`; off: entry by entry, for the tests); `joined` counts the entries joined so.
+ */
+export const unpackRuns = { on: true, joined: 0 };
+
 /** The exact pfn of a meta entry's halves (error messages). */
 const exactPfn = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
 
@@ -50,6 +57,15 @@ export class RestoreError extends Error {
 /** duplicate_memory_bitmap(dst, src): every bit of src set in dst (word by word when the layouts agree). */
 function duplicateBitmap(dst: MemoryBitmap, src: MemoryBitmap): void {
   if (!orBits(dst, src)) src.forEachSet((pfn) => dst.setBitQuiet(pfn));
+}
+
+/** The block lists the run peeks read (SnapshotRestore.runBlocks()). */
+interface RunBlocks {
+  /** orig_bm, forbidden, free. */
+  all: (readonly BitBlock[])[];
+  zero: readonly BitBlock[] | null;
+  /** [orig_bm]. */
+  orig: (readonly BitBlock[])[];
 }
 
 /** Where the loader must put stream page `cur`. */
@@ -201,7 +217,7 @@ export class SnapshotRestore {
     const lim = Math.min(max, this.nrMetaPages + this.nrCopyPages + this.nrZeroPages - this.cur + 1);
     if (lim <= 0) return 0;
     const b = this.runBlocks();
-    return b ? runOfSetInAll(b.all, b.zero, pfn + 1, lim) : 0;
+    return b ? runOfSetInAll(b.all, b.zero, pfn + 1, lim, this.origHint) : 0;
   }
 
   /**
@@ -242,7 +258,7 @@ export class SnapshotRestore {
     if (lim <= 0) return 0;
     const b = this.runBlocks();
     if (!b) return 0;
-    lim = runOfPbeLoads(b.all[0]!, b.all[1]!, b.all[2]!, b.zero, pfn + 1, lim);
+    lim = runOfPbeLoads(b.all[0]!, b.all[1]!, b.all[2]!, b.zero, pfn + 1, lim, this.origHint);
     if (lim > 0) {
       this.pbeRunCopy = s.safePages.peek()!;
       this.pbeRunStep = s.safePages.topStep;
@@ -254,6 +270,9 @@ export class SnapshotRestore {
   pbeRunAt(pa: number, max: number, out: Float64Array): number {
     return this.chain ? this.chain.runAt(pa, max, out) : 0;
   }
+
+  /** The run peeks' last block of orig_bm's list (restore-runs.ts BlockHint). */
+  private readonly origHint: BlockHint = { k: 0 };
 
   /** The first safe frame and the step of the run peekPbeRun() found. */
   pbeRunCopy = -1;
@@ -280,9 +299,10 @@ export class SnapshotRestore {
     // 3.10 pops the list as it is.
     s.safePages.popRun(k);
     if (this.m.profile.hibernation.safePageRecycling) {
-      // Each frame's discard() and clear() touch that frame only: the discards at once.
+      // Each frame's discard() and clear() touch that frame only: the discards at once, then
+      // the clears in pop order.
       this.m.mem.discardStrided(copy0, step, k);
-      for (let i = 0; i < k; i++) s.content.clear(copy0 + i * step);
+      s.content.clearStrided(copy0, step, k);
     }
     this.pbePhys = this.chain!.addRun(k, copy0, step, pfn + 1);
     this.pblistDirty = true;
@@ -297,7 +317,7 @@ export class SnapshotRestore {
     let got = -1;
     const last = pfn + k;
     const b = this.runBlocks();
-    if (b !== null && runOfSetInAll([b.all[0]!], null, pfn + 1, k) === k) {
+    if (b !== null && runOfSetInAll(b.orig, null, pfn + 1, k, this.origHint) === k) {
       // The run's peek found pfn+1 … pfn+k set in orig_bm, and the position is after pfn (the
       // last next_pfn() returned it): those k calls return them and leave it after pfn+k.
       orig.positionAfter(last);
@@ -313,11 +333,8 @@ export class SnapshotRestore {
   }
 
   /** The block lists peekDirectRun() reads (orig_bm, forbidden, free; zero_bm), null when they differ in layout. */
-  private runBlocksCache:
-    | { all: (readonly BitBlock[])[]; zero: readonly BitBlock[] | null }
-    | null
-    | undefined;
-  private runBlocks(): { all: (readonly BitBlock[])[]; zero: readonly BitBlock[] | null } | null {
+  private runBlocksCache: RunBlocks | null | undefined;
+  private runBlocks(): RunBlocks | null {
     if (this.runBlocksCache !== undefined) return this.runBlocksCache;
     const s = this.s;
     if (!this.origBm || !s.forbidden || !s.free) return null;
@@ -325,7 +342,8 @@ export class SnapshotRestore {
     const all = [o, s.forbidden.blocks32(), s.free.blocks32()];
     const zero = this.zeroBm ? this.zeroBm.blocks32() : null;
     const ok = all.every((b) => sameLayout(o, b)) && (zero === null || sameLayout(o, zero));
-    this.runBlocksCache = ok ? { all, zero } : null;
+    // `orig`: orig_bm's list alone (advanceOrig()'s test, without an array per call).
+    this.runBlocksCache = ok ? { all, zero, orig: [o] } : null;
     return this.runBlocksCache;
   }
 
@@ -342,6 +360,11 @@ export class SnapshotRestore {
     const h = m.profile.hibernation;
     const copy = this.copyBm!;
     const dv = new DataView(page.buffer, page.byteOffset, PAGE_SIZE);
+    // The entries' u32 halves (page buffers are 4-byte aligned; else through the DataView).
+    const w =
+      unpackRuns.on && page.byteOffset % 4 === 0
+        ? new Uint32Array(page.buffer, page.byteOffset, PAGE_SIZE / 4)
+        : null;
     const secs = m.sections;
     const per = secs.pfnsPerSection;
     const needValid = h.unpackRequiresPfnValid || h.unpackFwBugMessage;
@@ -409,9 +432,28 @@ export class SnapshotRestore {
             rn = 1;
             rz = zero;
           }
-          last = pfn;
+          // The entries after it that name the next pfns (same high half, same zero flag) in the
+          // same section and extent pass the same checks: they join the run at once.
+          let q = pfn;
+          if (w !== null) {
+            const lim = Math.min(extHi, needValid ? secHi : extHi);
+            let x = lo;
+            while (j + 1 < 512 && q + 1 < lim && x < 0xffffffff) {
+              const o = (j + 1) * 2;
+              if (w[o] !== x + 1 || w[o + 1] !== hi) break;
+              j++;
+              x++;
+              q++;
+            }
+            if (q > pfn) {
+              unpackRuns.joined += q - pfn;
+              rn += q - pfn;
+              if (zero) this.nrZeroPages += q - pfn;
+            }
+          }
+          last = q;
           if (zero) {
-            lastZero = pfn;
+            lastZero = q;
             this.nrZeroPages++;
           }
         } else {
