@@ -309,4 +309,44 @@ describe('hibernation page loops in bulk = page by page (fast-check)', () => {
       { numRuns: 20 },
     );
   });
+
+  it('get_image_page(PG_ANY / PG_SAFE) n times = getImagePages() / getSafeImagePages(): frames, lists, bits, positions, unsafe count, zeroed frames', () => {
+    fc.assert(
+      fc.property(
+        V,
+        fc.boolean(),
+        fc.array(fc.nat(0x20000), { maxLength: 30 }),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.nat(0x1100000), fc.nat(3000)), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 70000 }),
+        (v, high, frag, safe, unsafe, n) => {
+          const x = setup(v, high, frag);
+          const y = setup(v, high, frag);
+          for (const z of [x, y]) {
+            // Frames an image wants (free bits set: mark_unsafe_pages()), and a frame with bytes.
+            for (const [p, k] of unsafe) {
+              const q = p % 2 === 0 ? p % 0x40000 : p;
+              for (let r = q; r < q + k; r++) if (z.s.free!.pfnPresent(r)) z.s.free!.setBitQuiet(r);
+            }
+            z.m.mem.frame(0x20000)[5] = 7;
+            z.s.content.set(0x20001, 2, 1);
+          }
+          const a: number[] = [];
+          for (let i = 0; i < n; i++) {
+            const p = x.s.getImagePage(safe);
+            if (p < 0) break;
+            a.push(p);
+          }
+          const out = new Float64Array(n);
+          const got = safe ? y.s.getSafeImagePages(n, out) : y.s.getImagePages(n, out);
+          expect(Array.from(out.subarray(0, got))).toEqual(a);
+          expect(y.s.allocatedUnsafePages).toBe(x.s.allocatedUnsafePages);
+          expect(state(y)).toBe(state(x));
+          expect(y.m.mem.materialisedPfns()).toEqual(x.m.mem.materialisedPfns());
+          expect(y.s.content.runs()).toEqual(x.s.content.runs());
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 120_000);
 });

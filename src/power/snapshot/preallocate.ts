@@ -9,7 +9,7 @@ import { symbolPhys } from '../../machine/symbols.js';
 import { printk } from '../../util/printk.js';
 import { clearRange, forEachSetRun, type MemoryBitmap, PfnBitSetter } from './bitmap.js';
 import { countDataPages, populatedZones, snapshotAdditionalPages } from './saveable.js';
-import { PG_ANY, type SwsuspMem } from './swsusp-mem.js';
+import type { SwsuspMem } from './swsusp-mem.js';
 
 /** PAGES_FOR_IO, SPARE_PAGES (kernel/power/power.h). */
 export const PAGES_FOR_IO = 1024;
@@ -46,7 +46,7 @@ export interface PreallocOptions {
 /** Create orig_bm / copy_bm (/ zero_bm 6.6+) as the kernel globals, pages from get_image_page(GFP_IMAGE, PG_ANY). */
 export function createImageBitmaps(s: SwsuspMem): ImageBitmaps {
   const m = s.machine;
-  const alloc = () => s.getImagePage(PG_ANY);
+  const alloc = s.anyPageSource();
   const orig = s.createBitmap(symbolPhys(m, 'orig_bm'), alloc);
   const copy = s.createBitmap(symbolPhys(m, 'copy_bm'), alloc);
   const zero = s.profile.hibernation.zeroPages ? s.createBitmap(symbolPhys(m, 'zero_bm'), alloc) : null;

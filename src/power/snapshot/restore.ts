@@ -154,9 +154,9 @@ export class SnapshotRestore {
       // The globals as load_header() sets them (what `p nr_copy_pages` shows in a crash of the resume kernel).
       storeU64(s.heap, symbolPhys(this.m, 'nr_copy_pages'), BigInt(this.nrCopyPages));
       storeU64(s.heap, symbolPhys(this.m, 'nr_meta_pages'), BigInt(this.nrMetaPages));
-      this.copyBm = s.createBitmap(symbolPhys(this.m, 'copy_bm'), () => s.getImagePage(PG_ANY));
+      this.copyBm = s.createBitmap(symbolPhys(this.m, 'copy_bm'), s.anyPageSource());
       if (this.m.profile.hibernation.zeroPages) {
-        this.zeroBm = s.createBitmap(symbolPhys(this.m, 'zero_bm'), () => s.getImagePage(PG_ANY));
+        this.zeroBm = s.createBitmap(symbolPhys(this.m, 'zero_bm'), s.anyPageSource());
       }
       this.nrZeroPages = 0;
       this.cur++;
@@ -532,9 +532,9 @@ export class SnapshotRestore {
     // it is then both loaded in place and handed out as a safe page — the model
     // shows the resulting corruption.)
     let tmp: MemoryBitmap | null = null;
-    if (this.zeroBm) tmp = s.createBitmap(symbolPhys(m, 'zero_bm'), () => s.getImagePage(PG_ANY));
+    if (this.zeroBm) tmp = s.createBitmap(symbolPhys(m, 'zero_bm'), s.anyPageSource());
     this.markUnsafePages(copy);
-    const orig = s.createBitmap(symbolPhys(m, 'orig_bm'), () => s.getImagePage(PG_SAFE));
+    const orig = s.createBitmap(symbolPhys(m, 'orig_bm'), s.pageSource(PG_SAFE));
     duplicateBitmap(orig, copy);
     this.freeBitmap(copy, PG_UNSAFE_KEEP);
     this.copyBm = null;
@@ -542,7 +542,7 @@ export class SnapshotRestore {
     if (this.zeroBm && tmp) {
       duplicateBitmap(tmp, this.zeroBm);
       this.freeBitmap(this.zeroBm, PG_UNSAFE_KEEP);
-      const z = s.createBitmap(symbolPhys(m, 'zero_bm'), () => s.getImagePage(PG_SAFE));
+      const z = s.createBitmap(symbolPhys(m, 'zero_bm'), s.pageSource(PG_SAFE));
       duplicateBitmap(z, tmp);
       this.freeBitmap(tmp, PG_UNSAFE_KEEP);
       this.zeroBm = z;

@@ -25,7 +25,7 @@ import {
 } from './bitmap.js';
 import { BmBlockListBitmap } from './bm-block-list.js';
 import { RtreeBitmap } from './bm-rtree.js';
-import { type KernelHeap, PAGE_SIZE, storeU64 } from './kernel-heap.js';
+import { type KernelHeap, PAGE_SIZE, type PageAllocator, storeU64 } from './kernel-heap.js';
 
 /** PG_ANY / PG_SAFE (get_image_page's safe_needed). */
 export const PG_ANY = false;
@@ -154,6 +154,71 @@ export class SwsuspMem {
     return pfn;
   }
 
+  /**
+   * get_image_page(gfp, PG_ANY) n times at once (the bitmaps' page source's
+   * bulk form, PageAllocator.bulk): allocImagePages()' frames (the same frames,
+   * lists, forbidden and free bits and positions as n alloc_page() calls), each
+   * zeroed as getZeroedPage() does; their pfns in allocation order into out.
+   */
+  getImagePages(n: number, out: Float64Array): number {
+    let k = 0;
+    return this.allocImagePages(n, (pfn, len) => {
+      this.content.clearRange(pfn, len);
+      this.machine.mem.discardRange(pfn, len);
+      for (let i = 0; i < len; i++) out[k++] = pfn + i;
+    });
+  }
+
+  /**
+   * get_image_page(gfp, PG_SAFE) n times at once: the frames the calls' get_zeroed_page()s
+   * take (Buddy.allocBulk(): the same frames and lists, in order, a round for
+   * the frames still wanted), each zeroed, then in allocation order the
+   * calls' tests — a frame whose free bit is set is marked forbidden and
+   * counted unsafe, the others marked forbidden+free into out — so the bits,
+   * positions and counts end as the calls leave them.
+   */
+  getSafeImagePages(n: number, out: Float64Array): number {
+    const buddy = this.machine.buddy;
+    const top = this.machine.zones.zones.length - 1;
+    let k = 0;
+    while (k < n) {
+      const need = n - k;
+      const got0 = new Float64Array(need);
+      let t = 0;
+      const got = buddy.allocBulk(need, top, (pfn, len) => {
+        this.content.clearRange(pfn, len);
+        this.machine.mem.discardRange(pfn, len);
+        for (let i = 0; i < len; i++) got0[t++] = pfn + i;
+      });
+      this.allocations += got;
+      for (let i = 0; i < got; i++) {
+        const pfn = got0[i]!;
+        if (this.isFree(pfn)) {
+          this.setForbidden(pfn);
+          this.allocatedUnsafePages++;
+          continue;
+        }
+        this.setForbidden(pfn);
+        this.setFree(pfn);
+        out[k++] = pfn;
+      }
+      if (got < need) break;
+    }
+    return k;
+  }
+
+  /** get_image_page(gfp, safe) as a bitmap's page source, with its bulk form. */
+  pageSource(safe: boolean): PageAllocator {
+    const a: PageAllocator = () => this.getImagePage(safe);
+    a.bulk = safe ? (n, out) => this.getSafeImagePages(n, out) : (n, out) => this.getImagePages(n, out);
+    return a;
+  }
+
+  /** pageSource(PG_ANY). */
+  anyPageSource(): PageAllocator {
+    return this.pageSource(PG_ANY);
+  }
+
   /** alloc_image_page(gfp): a frame (not zeroed) marked forbidden+free. */
   allocImagePage(): number {
     const pfn = this.allocPage();
@@ -250,13 +315,15 @@ export class SwsuspMem {
   }
 
   /** memory_bm_create() with the profile's implementation. */
-  createBitmap(structPhys: number, allocPage: () => number): MemoryBitmap {
+  createBitmap(structPhys: number, allocPage: PageAllocator): MemoryBitmap {
     const ext = this.extents();
-    const alloc = () => {
+    const alloc: PageAllocator = () => {
       const p = allocPage();
       if (p < 0) throw new ModelError('ENOMEM', 'memory_bm_create: out of memory');
       return p;
     };
+    // Frames the bulk form did not get: the next call fails (and throws) as it would have.
+    if (allocPage.bulk) alloc.bulk = allocPage.bulk;
     return this.profile.hibernation.bitmap === 'rtree'
       ? new RtreeBitmap(this.heap, structPhys, ext, alloc)
       : new BmBlockListBitmap(this.heap, structPhys, ext, alloc);
@@ -275,9 +342,9 @@ export class SwsuspMem {
   createBasicMemoryBitmaps(log: (l: string) => void): void {
     if (this.forbidden) return; // 6.x returns early when they exist
     const s1 = this.kzalloc(this.bitmapStructSize());
-    const bm1 = this.createBitmap(s1, () => this.getImagePage(PG_ANY));
+    const bm1 = this.createBitmap(s1, this.anyPageSource());
     const s2 = this.kzalloc(this.bitmapStructSize());
-    const bm2 = this.createBitmap(s2, () => this.getImagePage(PG_ANY));
+    const bm2 = this.createBitmap(s2, this.anyPageSource());
     this.forbidden = bm1;
     this.free = bm2;
     // forbidden_pages_map = bm1; free_pages_map = bm2 (the kzalloc'd structs).
