@@ -174,16 +174,7 @@ export class Buddy {
 
   /** list_del + recycle the node. */
   private unlink(id: number): void {
-    const li = this.listIndex(this.zoneOfNode[id]!, this.orderOf[id]!);
-    const p = this.prev[id]!;
-    const n = this.next[id]!;
-    if (p === NIL) this.heads[li] = n;
-    else this.next[p] = n;
-    if (n === NIL) this.tails[li] = p;
-    else this.prev[n] = p;
-    this.nrFreeBlocks[li]!--;
-    this.nrFreePages[this.zoneOfNode[id]!]! -= 1 << this.orderOf[id]!;
-    this.orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
+    this.unlinkKeep(id, this.zoneOfNode[id]!, this.orderOf[id]!);
     this.next[id] = this.recycledHead;
     this.recycledHead = id;
     this.recycledCount++;
