@@ -1,7 +1,7 @@
 /**
  * The shared check of the "run form = per-page form" property tests over
  * random firmware-map changes: one story with a run form switched on, one
- * with it off, full and plan mode, 6.12 and 3.10; the same outcome, console,
+ * with it off, full and plan mode, 6.12 and 3.10; the same outcome and reason, console,
  * counts, oops, silent writes and verification, and the same resume machine
  * afterwards — every materialised (or synthesised) frame's bytes (they hold
  * the PBE chain, restore_pblist and the bitmaps) and every frame's content
@@ -79,6 +79,7 @@ export async function expectRunFormSameStories(
             return;
           }
           expect(fast.r.outcome).toBe(slow.r.outcome);
+          expect(fast.r.reason).toBe(slow.r.reason);
           expect(fast.r.stats).toEqual(slow.r.stats);
           expect(fast.r.oops).toEqual(slow.r.oops);
           expect(fast.r.silentWrites).toEqual(slow.r.silentWrites);
