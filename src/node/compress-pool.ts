@@ -54,6 +54,7 @@ import {
   chunkRecordPages,
   type DecompressJob,
   type DecompressResult,
+  type FileFill,
   GEN_WORDS,
 } from '../power/compress/pool.js';
 
@@ -81,6 +82,8 @@ export interface WorkerRequest {
   record?: boolean;
   /** decompress with `aux`: leave matched pages' bytes out of the result (DecompressJob.skipMatched). */
   skipMatched?: boolean;
+  /** decompress: fill the input buffer from this file first (ChunkPool FileFill; triples in `reads`). */
+  fill?: FileFill;
 }
 
 /** Buffer registry messages: the worker keeps `sab` under `id` until told to drop it. */
@@ -206,6 +209,8 @@ function tsxEsmApiUrl(): string {
 
 export class NodeChunkPool implements ChunkPool {
   readonly threads: number;
+  /** Workers read a decompress() call's FileFill themselves (pread into the lent input buffer). */
+  readonly readsFiles = true;
   private readonly batchBytes: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Batch[] = [];
@@ -285,7 +290,11 @@ export class NodeChunkPool implements ChunkPool {
     return out.sort((a, b) => a.index - b.index);
   }
 
-  async decompress(codec: CompressorName, chunks: DecompressJob[]): Promise<DecompressResult[]> {
+  async decompress(
+    codec: CompressorName,
+    chunks: DecompressJob[],
+    fill?: FileFill,
+  ): Promise<DecompressResult[]> {
     getChunkCodec(codec);
     const replies = await this.run(
       'decompress',
@@ -297,6 +306,7 @@ export class NodeChunkPool implements ChunkPool {
         aux: c.expect,
         skipMatched: c.skipMatched,
       })),
+      fill,
     );
     const out: DecompressResult[] = [];
     for (const { batch, reply } of replies) {
@@ -390,9 +400,13 @@ export class NodeChunkPool implements ChunkPool {
       record?: boolean;
       skipMatched?: boolean;
     }[],
+    fill?: FileFill,
   ): Promise<{ batch: Batch; reply: OkReply }[]> {
     if (this.closed) return Promise.reject(new ModelError('POOL_CLOSED', 'compression pool is closed'));
     if (items.length === 0) return Promise.resolve([]);
+    const own0 = items[0]!.data.buffer;
+    if (fill && !(own0 instanceof SharedArrayBuffer && this.lent.has(own0)))
+      return Promise.reject(new ModelError('POOL_FILL', 'a file fill needs its inputs in one inputBuffer() buffer'));
     return new Promise((resolve, reject) => {
       const results: { batch: Batch; reply: OkReply }[] = [];
       let pending = 0;
@@ -424,6 +438,7 @@ export class NodeChunkPool implements ChunkPool {
           : this.pack(group, bytes);
         const inId = this.sabIds.get(buf)!;
         const req: WorkerRequest = { id: this.nextId++, op, codec, inId, outId: 0, offsets, lens };
+        if (fill && fill.reads.length > 0) req.fill = fill;
         let outBytes = 0;
         if (op === 'decompress') {
           req.uncLens = group.map((g) => g.uncLen);

@@ -23,6 +23,7 @@
  * zero pad; compressRecordInto()), page aligned and back to back, and
  * offsets[i] points at the stream, 8 bytes into its record.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { CodecError } from '../lib/codec-errors.js';
 import { crc32Le } from '../lib/crc32.js';
@@ -182,8 +183,50 @@ function copyUnmatched(
   if (n > pages * 4096) dst.set(bytes.subarray(at + pages * 4096, at + n), pages * 4096);
 }
 
+/**
+ * WorkerRequest.fill: the batch's compressed bytes read from the image file
+ * into the input buffer here (the loader's device reads, off its thread).
+ * Opened per batch: no descriptor outlives the batch, whatever happens to
+ * the stream that asked. Returns an error message, or null.
+ */
+function fillInput(fill: NonNullable<WorkerRequest['fill']>, input: Uint8Array): string | null {
+  let fd: number;
+  try {
+    fd = openSync(fill.file, 'r');
+  } catch (e) {
+    return `cannot open ${fill.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+  }
+  try {
+    const r = fill.reads;
+    for (let k = 0; k + 2 < r.length; k += 3) {
+      const pos = r[k]!;
+      const at = r[k + 1]!;
+      const len = r[k + 2]!;
+      let got = 0;
+      while (got < len) {
+        const n = readSync(fd, input, at + got, len - got, pos + got);
+        if (n === 0) break;
+        got += n;
+      }
+      if (got < len) return `short read of ${fill.file}: ${got} of ${len} bytes at ${pos}`;
+    }
+    return null;
+  } catch (e) {
+    return `cannot read ${fill.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
   const input = new Uint8Array(buffers.get(req.inId)!);
+  if (req.fill) {
+    const bad = fillInput(req.fill, input);
+    if (bad !== null) {
+      const error = { isCodec: false, code: 'READ_FAILED', message: bad, offset: 0, outputOffset: 0, index: 0 };
+      return { reply: { id: req.id, error }, transfer: [] };
+    }
+  }
   const count = req.lens.length;
   const codec = getChunkCodec(req.codec);
   const offsets: number[] = new Array(count);

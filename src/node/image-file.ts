@@ -45,6 +45,11 @@ export class FileSource implements ReadSource {
     return preadFull(this.fd, dst.subarray(0, len), start);
   }
 
+  /** ReadSource.hostFile(): this file, for a range inside it. */
+  hostFile(offset: number, length: number): string | null {
+    return offset >= 0 && offset + length <= this.size ? this.path : null;
+  }
+
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;

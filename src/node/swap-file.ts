@@ -121,6 +121,17 @@ export class FileSwapDevice implements ReadSource, BlockSink {
     return got;
   }
 
+  /**
+   * ReadSource.hostFile(): this file, where no overlaid page covers the range
+   * (gathered writes flushed first, so the file holds what readInto() would).
+   */
+  hostFile(offset: number, length: number): string | null {
+    if (offset < 0 || offset + length > this.size) return null;
+    this.flush();
+    for (const pg of this.overlay.keys()) if (pg * 4096 < offset + length && pg * 4096 + 4096 > offset) return null;
+    return this.path;
+  }
+
   /** From now on, writes stay in memory (the file keeps the image as written). */
   seal(): void {
     this.flush();

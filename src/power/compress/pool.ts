@@ -91,11 +91,33 @@ export interface DecompressResult {
   match?: Uint8Array;
 }
 
+/**
+ * Reads a pool's worker makes itself before it decompresses a call's chunks:
+ * `file` is a ReadSource.hostFile() name, `reads` triples (file offset,
+ * offset in the call's input buffer, length). Each read is whole (the
+ * caller checked the range lies inside the file).
+ */
+export interface FileFill {
+  file: string;
+  reads: number[];
+}
+
 export interface ChunkPool {
   readonly threads: number;
+  /**
+   * Optional: decompress() takes a FileFill — its chunks' bytes are read
+   * from a host file by the worker that decompresses them (the caller's
+   * thread neither reads nor copies them).
+   */
+  readonly readsFiles?: boolean;
   /** results in index order */
   compress(codec: CompressorName, jobs: ChunkJob[]): Promise<ChunkResult[]>;
-  decompress(codec: CompressorName, chunks: DecompressJob[]): Promise<DecompressResult[]>;
+  /**
+   * With `fill` (only when readsFiles): every chunk's `compressed` is a view
+   * of one inputBuffer() buffer, whose ranges `fill.reads` names are filled
+   * from the file before any chunk is decompressed.
+   */
+  decompress(codec: CompressorName, chunks: DecompressJob[], fill?: FileFill): Promise<DecompressResult[]>;
   /**
    * Optional: the caller is done with every result view into `buf` (the
    * `.buffer` of a result's `compressed` / `data`), so the pool may write

@@ -24,7 +24,13 @@ import {
   UNC_PAGES,
   UNC_SIZE,
 } from '../compress/compressor.js';
-import { type ChunkPool, type DecompressJob, type DecompressResult, GEN_WORDS } from '../compress/pool.js';
+import {
+  type ChunkPool,
+  type DecompressJob,
+  type DecompressResult,
+  type FileFill,
+  GEN_WORDS,
+} from '../compress/pool.js';
 import { FORMAT_ERAS, type FormatEraRules, type ImageFormatEra } from './format-era.js';
 import { type Clock, defaultClock, type LogSink, ProgressPrinter, speedLine, threadsLine } from './log.js';
 import { DEFAULT_MAX_PFN, MetaDecoder, type MetaList } from './meta.js';
@@ -349,8 +355,12 @@ export class ImageReader {
    * between them) come as views into one device read per run; a chunk that
    * itself spans a gap, or a run cut off by the end of the device, is read
    * on its own through chunkBytes() (which names the missing page).
+   * With `defer` (a pool whose workers read files, `scratch` its lent
+   * buffer), a run inside the device that the source's host file holds is
+   * not read here: its read is added to `defer` and the views point at where
+   * the worker will put it.
    */
-  private groupBytes(cs: ChunkInfo[], scratch?: Uint8Array): Uint8Array[] {
+  private groupBytes(cs: ChunkInfo[], scratch?: Uint8Array, defer?: FileFill): Uint8Array[] {
     const e = this.map.entries;
     const out: Uint8Array[] = new Array(cs.length);
     // Runs are read into `scratch` (with a source that has readInto) while it has room.
@@ -387,7 +397,17 @@ export class ImageReader {
       }
       const spanLen = (kEnd - k0) * PAGE_SIZE;
       let span: Uint8Array;
-      if (scratch && this.src.readInto && used + spanLen <= scratch.length) {
+      const file =
+        defer && scratch && used + spanLen <= scratch.length && base * PAGE_SIZE + spanLen <= this.src.size
+          ? (this.src.hostFile?.(base * PAGE_SIZE, spanLen) ?? null)
+          : null;
+      if (file !== null && (defer!.reads.length === 0 || defer!.file === file)) {
+        // The worker reads it (one pread of the run, whole: it lies inside the file).
+        defer!.file = file;
+        defer!.reads.push(base * PAGE_SIZE, scratch!.byteOffset + used, spanLen);
+        span = scratch!.subarray(used, used + spanLen);
+        used += spanLen;
+      } else if (scratch && this.src.readInto && used + spanLen <= scratch.length) {
         span = scratch.subarray(used, used + spanLen);
         used += spanLen;
         span = span.subarray(0, this.src.readInto(base * PAGE_SIZE, span));
@@ -559,9 +579,12 @@ export class ImageReader {
           : (freeScratch.pop() ?? new Uint8Array(scratchBytes))
         : undefined;
       const slot: Slot = { cs, p: null, err: undefined, scratch: lend ? undefined : scratch };
+      // Runs the pool's workers read from the source's file themselves.
+      const fill: FileFill | undefined =
+        lend && pool.readsFiles && this.src.hostFile ? { file: '', reads: [] } : undefined;
       try {
         // No uncLen: like the kernel, decompress into a UNC_SIZE buffer and check the length after.
-        const inputs: DecompressJob[] = this.groupBytes(cs, scratch).map((compressed, j) => ({
+        const inputs: DecompressJob[] = this.groupBytes(cs, scratch, fill).map((compressed, j) => ({
           index: cs[j]!.index,
           compressed,
         }));
@@ -581,7 +604,7 @@ export class ImageReader {
           }
         }
         if (opts.expect) slot.expects = inputs.map((x) => x.expect);
-        slot.p = pool.decompress(this.compressor!, inputs);
+        slot.p = pool.decompress(this.compressor!, inputs, fill && fill.reads.length > 0 ? fill : undefined);
         slot.p.catch(() => undefined);
       } catch (e) {
         slot.err = e;

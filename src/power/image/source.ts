@@ -15,6 +15,13 @@ export interface ReadSource {
    * one buffer instead of getting a fresh one per readAt().
    */
   readInto?(offset: number, dst: Uint8Array): number;
+  /**
+   * Optional: the name of a host file that holds exactly this source's bytes
+   * [offset, offset + length) at the same offsets (nothing overlaid on them),
+   * or null. A pool whose workers read files themselves (ChunkPool.readsFiles)
+   * then reads a chunk's compressed bytes on the worker, not the caller's thread.
+   */
+  hostFile?(offset: number, length: number): string | null;
 }
 
 /** Where the writer puts swap pages (page index × 4096 = byte offset). */
@@ -139,6 +146,12 @@ export class OverlayDevice implements BlockSink, ReadSource {
     }
     this.overlay(offset, dst.subarray(0, n));
     return n;
+  }
+  /** ReadSource.hostFile(): the base's file where no written page covers the range. */
+  hostFile(offset: number, length: number): string | null {
+    if (!this.base.hostFile) return null;
+    for (const pg of this.pages.keys()) if (pg * 4096 < offset + length && pg * 4096 + 4096 > offset) return null;
+    return this.base.hostFile(offset, length);
   }
   /** The written pages over `out`, the bytes at `offset`. */
   private overlay(offset: number, out: Uint8Array): void {
