@@ -21,8 +21,13 @@
  * later batch reuses it. A result buffer the caller drops without recycling
  * is unregistered from the workers once the main thread's object is
  * collected (FinalizationRegistry).
- * Each worker has at most two batches in flight, which keeps it busy while
- * the main thread packs the next one.
+ * Every batch is posted to every worker as soon as it is packed, and the
+ * first worker free to take it claims it (an Atomics.compareExchange on a
+ * shared claim ring) while the others skip it: a worker that finishes a
+ * batch starts the next one at once, without waiting for the main thread
+ * to handle its reply (which it does only when its own work lets it run
+ * the event loop). How many batches are out is up to the callers (the
+ * reader's and writer's in-flight calls).
  * Results come back in ascending index order whatever order the workers
  * finish in. Idle workers are unref()'d, so a forgotten close() does not
  * keep the process alive.
@@ -89,7 +94,9 @@ export interface WorkerRequest {
 /** Buffer registry messages: the worker keeps `sab` under `id` until told to drop it. */
 export type WorkerControl =
   | { op: 'register'; id: number; sab: SharedArrayBuffer }
-  | { op: 'unregister'; id: number };
+  | { op: 'unregister'; id: number }
+  /** The pool's claim ring (CLAIM_RING i32) and this worker's index: see NodeChunkPool.pump(). */
+  | { op: 'claims'; sab: SharedArrayBuffer; index: number };
 
 /** Reply from a worker: results in the request's `outId` buffer (or `buf`), or the first error of the batch. */
 export type WorkerReply =
@@ -146,10 +153,17 @@ interface Batch {
 
 interface Slot {
   worker: Worker;
-  inFlight: Map<number, Batch>;
+  /** This worker's index: a batch it claimed holds −1 − index in the claim ring. */
+  index: number;
 }
 
-const MAX_IN_FLIGHT = 2;
+/**
+ * Claim ring entries: request `id` is claimed at id % CLAIM_RING, which holds
+ * `id` while it is unclaimed. A request is posted only when the request
+ * CLAIM_RING ids before it has been answered, so no entry is ever needed by
+ * two requests at once.
+ */
+const CLAIM_RING = 4096;
 /** Spare input buffers kept for reuse (per pool). */
 const MAX_SPARE = 8;
 /** A span may carry this much padding (chunk headers, page tails) besides the chunks themselves. */
@@ -214,6 +228,10 @@ export class NodeChunkPool implements ChunkPool {
   private readonly batchBytes: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Batch[] = [];
+  /** Posted batches not yet answered, by request id. */
+  private readonly inFlight = new Map<number, Batch>();
+  /** The claim ring (CLAIM_RING entries), shared with every worker. */
+  private readonly claims = new Int32Array(new SharedArrayBuffer(CLAIM_RING * 4));
   /**
    * Registered input buffers no batch uses, ready for the next one. (Shared,
    * not transferred: a transfer made a new ArrayBuffer object per message on
@@ -243,8 +261,10 @@ export class NodeChunkPool implements ChunkPool {
     this.batchBytes = Math.max(1, options.batchBytes ?? 1 << 20);
     for (let i = 0; i < this.threads; i++) {
       const worker = newWorker();
-      const slot: Slot = { worker, inFlight: new Map() };
-      worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
+      const slot: Slot = { worker, index: i };
+      const claims: WorkerControl = { op: 'claims', sab: this.claims.buffer as SharedArrayBuffer, index: i };
+      worker.postMessage(claims);
+      worker.on('message', (reply: WorkerReply) => this.onReply(reply));
       worker.on('error', (e) => this.onCrash(slot, e));
       worker.on('exit', (code) => {
         if (!this.closed) this.onCrash(slot, new Error(`compression worker exited with code ${code}`));
@@ -383,7 +403,8 @@ export class NodeChunkPool implements ChunkPool {
     this.closed = true;
     const err = new ModelError('POOL_CLOSED', 'compression pool closed with work pending');
     for (const b of this.queue.splice(0)) b.fail(err);
-    for (const s of this.slots) for (const b of s.inFlight.values()) b.fail(err);
+    for (const b of this.inFlight.values()) b.fail(err);
+    this.inFlight.clear();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
@@ -611,41 +632,51 @@ export class NodeChunkPool implements ChunkPool {
     return new Uint8Array(batch.outSab!);
   }
 
-  /** Hand queued batches to workers with spare capacity. */
+  /**
+   * Post queued batches to every worker (the first one free claims each):
+   * all of them, unless the claim-ring entry of one is still held by an
+   * unanswered request.
+   */
   private pump(): void {
-    while (this.queue.length > 0) {
-      let best: Slot | undefined;
-      for (const s of this.slots) {
-        if (s.inFlight.size < MAX_IN_FLIGHT && (!best || s.inFlight.size < best.inFlight.size)) best = s;
-      }
-      if (!best) return;
-      const batch = this.queue.shift()!;
-      if (best.inFlight.size === 0) best.worker.ref();
-      best.inFlight.set(batch.req.id, batch);
+    while (this.queue.length > 0 && this.slots.length > 0) {
+      const batch = this.queue[0]!;
+      const id = batch.req.id;
+      if (this.inFlight.has(id - CLAIM_RING)) return;
+      this.queue.shift();
+      if (this.inFlight.size === 0) for (const s of this.slots) s.worker.ref();
+      this.inFlight.set(id, batch);
       batch.outSab = this.takeSpareOut(batch.outBytes);
       batch.req.outId = this.sabIds.get(batch.outSab)!;
-      best.worker.postMessage(batch.req);
+      Atomics.store(this.claims, id % CLAIM_RING, id);
+      for (const s of this.slots) s.worker.postMessage(batch.req);
     }
   }
 
-  private onReply(slot: Slot, reply: WorkerReply): void {
-    const batch = slot.inFlight.get(reply.id);
+  private onReply(reply: WorkerReply): void {
+    const batch = this.inFlight.get(reply.id);
     if (!batch) return;
-    slot.inFlight.delete(reply.id);
+    this.inFlight.delete(reply.id);
     // The worker is done with the input; the result buffer is the caller's until recycled (or on error, free).
     keepSpare(this.spare, batch.inSab);
     if (reply.error && batch.outSab) keepSpare(this.spareOut, batch.outSab);
-    if (slot.inFlight.size === 0) slot.worker.unref();
+    if (this.inFlight.size === 0) for (const s of this.slots) s.worker.unref();
     batch.done(reply);
     this.pump();
   }
 
   private onCrash(slot: Slot, e: Error): void {
-    const err = new ModelError('WORKER_FAILED', `compression worker failed: ${e.message}`);
-    for (const b of slot.inFlight.values()) b.fail(err);
-    slot.inFlight.clear();
     const i = this.slots.indexOf(slot);
-    if (i >= 0) this.slots.splice(i, 1);
+    if (i < 0) return;
+    this.slots.splice(i, 1);
+    const err = new ModelError('WORKER_FAILED', `compression worker failed: ${e.message}`);
+    // What it had claimed is lost; what nobody claimed yet the others still take (they got it too).
+    const mine = -1 - slot.index;
+    for (const [id, b] of this.inFlight) {
+      if (this.slots.length === 0 || Atomics.load(this.claims, id % CLAIM_RING) === mine) {
+        this.inFlight.delete(id);
+        b.fail(err);
+      }
+    }
     if (this.slots.length === 0) for (const b of this.queue.splice(0)) b.fail(err);
     else this.pump();
   }

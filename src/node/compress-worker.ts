@@ -302,7 +302,16 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
   };
 }
 
+/** The pool's claim ring and this worker's index (a 'claims' message, before any request). */
+let claims: Int32Array | null = null;
+let claimedBy = 0;
+
 parentPort?.on('message', (msg: WorkerRequest | WorkerControl) => {
+  if (msg.op === 'claims') {
+    claims = new Int32Array(msg.sab);
+    claimedBy = -1 - msg.index;
+    return;
+  }
   if (msg.op === 'register') {
     buffers.set(msg.id, msg.sab);
     return;
@@ -311,6 +320,8 @@ parentPort?.on('message', (msg: WorkerRequest | WorkerControl) => {
     buffers.delete(msg.id);
     return;
   }
+  // Every worker gets every request; the first to get here takes it, the others skip it.
+  if (claims && Atomics.compareExchange(claims, msg.id % claims.length, msg.id, claimedBy) !== msg.id) return;
   const { reply, transfer } = handle(msg);
   parentPort!.postMessage(reply, transfer);
 });
