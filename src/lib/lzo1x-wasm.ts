@@ -63,10 +63,24 @@ export function lzo1xCompressWasm(src: Uint8Array, dst: Uint8Array): number {
  * reference accepts, with the same output).
  */
 export function lzo1xDecompressWasmInPlace(w: HiblabWasm, src: Uint8Array, cap: number): number {
-  w.reserve(Math.max(cap, src.length));
-  const input = w.dstFor(cap);
+  const input = lzo1xWasmInput(w, src.length, cap);
   w.bytes.set(src, input);
-  return w.x.decompress(input, src.length, w.src, cap);
+  return lzo1xDecompressWasmAt(w, input, src.length, cap);
+}
+
+/**
+ * Where lzo1xDecompressWasmAt() wants an n-byte stream to decompress with
+ * room for `cap` bytes: w.bytes[at, at + n) (valid until the memory grows),
+ * for a caller that puts the stream there itself (a worker's file read).
+ */
+export function lzo1xWasmInput(w: HiblabWasm, n: number, cap: number): number {
+  w.reserve(Math.max(cap, n));
+  return w.dstFor(cap);
+}
+
+/** lzo1xDecompressWasmInPlace() of the n-byte stream already at `input` (from lzo1xWasmInput()). */
+export function lzo1xDecompressWasmAt(w: HiblabWasm, input: number, n: number, cap: number): number {
+  return w.x.decompress(input, n, w.src, cap);
 }
 
 export type LzoCompressBackend = 'wasm' | 'js';

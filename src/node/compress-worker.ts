@@ -27,7 +27,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { CodecError } from '../lib/codec-errors.js';
 import { crc32Le } from '../lib/crc32.js';
-import { lzo1xDecompressWasmInPlace } from '../lib/lzo1x-wasm.js';
+import { lzo1xDecompressWasmAt, lzo1xDecompressWasmInPlace, lzo1xWasmInput } from '../lib/lzo1x-wasm.js';
 import { CMP_HEADER, getChunkCodec, UNC_PAGES, UNC_SIZE } from '../power/compress/compressor.js';
 import {
   chunkRecordCap,
@@ -110,8 +110,45 @@ function digestOne(i: number, src: Uint8Array, st: ChunkState): void {
   st.pos += cap;
 }
 
-/** Chunk i of a decompress request. */
-function decompressOne(req: WorkerRequest, i: number, src: Uint8Array, st: ChunkState): void {
+/** preadFull(): `len` bytes of `fd` at `pos` into dst[at..]; false on a short read. */
+function readWhole(fd: number, dst: Uint8Array, at: number, len: number, pos: number): boolean {
+  let got = 0;
+  while (got < len) {
+    const n = readSync(fd, dst, at + got, len - got, pos + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === len;
+}
+
+/**
+ * A chunk's stream read from the image file straight into the module's
+ * memory (WorkerRequest.fill, decompressed in WebAssembly): its place in the
+ * file is that of its input range in the fill's read that holds it. Returns
+ * the stream's address there, or −1 for a chunk no read covers (one the
+ * main thread read piecewise into the input buffer: a swap map page inside).
+ */
+function readIntoModule(
+  w: NonNullable<ReturnType<typeof pagesWasm>>,
+  req: WorkerRequest,
+  fd: number,
+  i: number,
+  cap: number,
+): number {
+  const o = req.offsets[i]!;
+  const len = req.lens[i]!;
+  const r = req.fill!.reads;
+  let k = 0;
+  while (k < r.length && !(r[k + 1]! <= o && o + len <= r[k + 1]! + r[k + 2]!)) k += 3;
+  if (k >= r.length) return -1;
+  const input = lzo1xWasmInput(w, len, cap);
+  if (!readWhole(fd, w.bytes, input, len, r[k]! + (o - r[k + 1]!)))
+    throw new Error(`short read of ${req.fill!.file} at ${r[k]! + (o - r[k + 1]!)}`);
+  return input;
+}
+
+/** Chunk i of a decompress request (`fd` ≥ 0: its stream is read from the fill's file here). */
+function decompressOne(req: WorkerRequest, i: number, src: Uint8Array, st: ChunkState, fd: number): void {
   const want = req.uncLens?.[i] ?? -1;
   const cap = want >= 0 ? want : UNC_SIZE;
   const dst = st.out.subarray(st.pos, st.pos + cap);
@@ -120,7 +157,13 @@ function decompressOne(req: WorkerRequest, i: number, src: Uint8Array, st: Chunk
   // stream it rejects (or of the wrong length) goes through the TS reference,
   // which throws the error with its offsets.
   const w = req.codec === 'lzo' ? pagesWasm() : null;
-  let n = w ? lzo1xDecompressWasmInPlace(w, src, cap) : -1;
+  let n: number;
+  const input = w && fd >= 0 ? readIntoModule(w, req, fd, i, cap) : -1;
+  if (input >= 0) {
+    n = lzo1xDecompressWasmAt(w!, input, src.length, cap);
+    // A stream the module rejects: the TS reference below reads it from `src` (not filled).
+    if (n < 0 || (want >= 0 && n !== want)) src.set(w!.bytes.subarray(input, input + src.length));
+  } else n = w ? lzo1xDecompressWasmInPlace(w, src, cap) : -1;
   const inModule = w !== null && n >= 0 && (want < 0 || n === want);
   let chunk: Uint8Array;
   if (inModule) chunk = w.bytes.subarray(w.src, w.src + n);
@@ -189,44 +232,35 @@ function copyUnmatched(
  * Opened per batch: no descriptor outlives the batch, whatever happens to
  * the stream that asked. Returns an error message, or null.
  */
-function fillInput(fill: NonNullable<WorkerRequest['fill']>, input: Uint8Array): string | null {
-  let fd: number;
-  try {
-    fd = openSync(fill.file, 'r');
-  } catch (e) {
-    return `cannot open ${fill.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
-  }
-  try {
-    const r = fill.reads;
-    for (let k = 0; k + 2 < r.length; k += 3) {
-      const pos = r[k]!;
-      const at = r[k + 1]!;
-      const len = r[k + 2]!;
-      let got = 0;
-      while (got < len) {
-        const n = readSync(fd, input, at + got, len - got, pos + got);
-        if (n === 0) break;
-        got += n;
-      }
-      if (got < len) return `short read of ${fill.file}: ${got} of ${len} bytes at ${pos}`;
-    }
-    return null;
-  } catch (e) {
-    return `cannot read ${fill.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
-  } finally {
-    closeSync(fd);
-  }
+function fillInput(fill: NonNullable<WorkerRequest['fill']>, fd: number, input: Uint8Array): void {
+  const r = fill.reads;
+  for (let k = 0; k + 2 < r.length; k += 3)
+    if (!readWhole(fd, input, r[k + 1]!, r[k + 2]!, r[k]!))
+      throw new Error(`short read of ${fill.file}: ${r[k + 2]} bytes at ${r[k]}`);
 }
 
 function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
-  const input = new Uint8Array(buffers.get(req.inId)!);
-  if (req.fill) {
-    const bad = fillInput(req.fill, input);
-    if (bad !== null) {
-      const error = { isCodec: false, code: 'READ_FAILED', message: bad, offset: 0, outputOffset: 0, index: 0 };
-      return { reply: { id: req.id, error }, transfer: [] };
-    }
+  // Opened per batch: no descriptor outlives the batch, whatever happens to the stream that asked.
+  let fd = -1;
+  try {
+    if (req.fill) fd = openSync(req.fill.file, 'r');
+    return handleBatch(req, fd);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const message = `reading ${req.fill?.file}: ${err.code ?? err.message}`;
+    const error = { isCodec: false, code: 'READ_FAILED', message, offset: 0, outputOffset: 0, index: 0 };
+    return { reply: { id: req.id, error }, transfer: [] };
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
+}
+
+function handleBatch(req: WorkerRequest, fd: number): { reply: WorkerReply; transfer: ArrayBuffer[] } {
+  const input = new Uint8Array(buffers.get(req.inId)!);
+  // LZO streams in WebAssembly are read straight into the module, chunk by chunk
+  // (no copy through the input buffer); anything else reads the fill here.
+  const direct = fd >= 0 && req.op === 'decompress' && req.codec === 'lzo' && pagesWasm() !== null;
+  if (fd >= 0 && !direct) fillInput(req.fill!, fd, input);
   const count = req.lens.length;
   const codec = getChunkCodec(req.codec);
   const offsets: number[] = new Array(count);
@@ -275,7 +309,7 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
       // decompress reached a branch the hibernate side never took).
       if (req.op === 'compress') compressOne(req, i, src, codec, st);
       else if (req.op === 'digest') digestOne(i, src, st);
-      else decompressOne(req, i, src, st);
+      else decompressOne(req, i, src, st, direct ? fd : -1);
     } catch (e) {
       const err = e as Error & Partial<CodecError>;
       return {
