@@ -427,7 +427,9 @@ export class NodeChunkPool implements ChunkPool {
     if (items.length === 0) return Promise.resolve([]);
     const own0 = items[0]!.data.buffer;
     if (fill && !(own0 instanceof SharedArrayBuffer && this.lent.has(own0)))
-      return Promise.reject(new ModelError('POOL_FILL', 'a file fill needs its inputs in one inputBuffer() buffer'));
+      return Promise.reject(
+        new ModelError('POOL_FILL', 'a file fill needs its inputs in one inputBuffer() buffer'),
+      );
     return new Promise((resolve, reject) => {
       const results: { batch: Batch; reply: OkReply }[] = [];
       let pending = 0;

@@ -128,7 +128,8 @@ export class FileSwapDevice implements ReadSource, BlockSink {
   hostFile(offset: number, length: number): string | null {
     if (offset < 0 || offset + length > this.size) return null;
     this.flush();
-    for (const pg of this.overlay.keys()) if (pg * 4096 < offset + length && pg * 4096 + 4096 > offset) return null;
+    for (const pg of this.overlay.keys())
+      if (pg * 4096 < offset + length && pg * 4096 + 4096 > offset) return null;
     return this.path;
   }
 

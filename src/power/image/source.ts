@@ -150,7 +150,8 @@ export class OverlayDevice implements BlockSink, ReadSource {
   /** ReadSource.hostFile(): the base's file where no written page covers the range. */
   hostFile(offset: number, length: number): string | null {
     if (!this.base.hostFile) return null;
-    for (const pg of this.pages.keys()) if (pg * 4096 < offset + length && pg * 4096 + 4096 > offset) return null;
+    for (const pg of this.pages.keys())
+      if (pg * 4096 < offset + length && pg * 4096 + 4096 > offset) return null;
     return this.base.hostFile(offset, length);
   }
   /** The written pages over `out`, the bytes at `offset`. */
