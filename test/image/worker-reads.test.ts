@@ -150,7 +150,7 @@ describe('workers read chunks from the image file', () => {
     try {
       const g = genPages(5, 8, false);
       const data = new Uint8Array(8 * 4096);
-      g.data.forEach((d, i) => d && data.set(d, i * 4096));
+      for (let i = 0; i < 8; i++) if (g.data[i]) data.set(g.data[i]!, i * 4096);
       const ref = await new InlineChunkPool().compress('lzo', [{ index: 0, data }]);
       // 4600 requests (> the ring's 4096 entries), 200 at a time.
       for (let wave = 0; wave < 23; wave++) {
