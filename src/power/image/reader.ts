@@ -554,6 +554,10 @@ export class ImageReader {
     // buffer: one lent by the pool (ChunkPool.inputBuffer(), handed over with
     // the call) or an own one, taken back once the group's results are in
     // (the pool is then done with its input): no fresh buffer per device read.
+    // A pool whose workers read files (ChunkPool.readsFiles) is handed the
+    // runs that the source's host file holds as reads to make (FileFill):
+    // this thread then reads only what it must (a chunk split by a swap map
+    // page, an overlaid page).
     const per = Math.max(1, opts.batchChunks ?? 16);
     const depth = Math.max(2, pool.threads * 2 + 1);
     type Slot = {
