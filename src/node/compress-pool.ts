@@ -190,6 +190,20 @@ export function defaultThreads(): number {
 }
 
 /**
+ * The CLI's default host worker count: one per CPU, at most CMP_THREADS.
+ * The kernel keeps a CPU for the thread that does the I/O and the CRC
+ * (swap.c's "− 1"); here the workers read the image, compute the CRC and
+ * digest the pages themselves, and the calling thread mostly waits on them
+ * during the codec phases, so a worker per CPU keeps every CPU busy
+ * (`hiblab run same-map` on 2 CPUs: 2 workers ~20% less wall and CPU than 1;
+ * bench/README.md, cli-run). The modelled kernel's own thread count comes
+ * from its profile and CPUs, not from this.
+ */
+export function defaultHostThreads(): number {
+  return Math.min(CMP_THREADS, Math.max(1, availableParallelism()));
+}
+
+/**
  * How to start a worker. From dist/ it is compress-worker.js. From source
  * (vitest, `npx tsx`) it is compress-worker.ts, which Node 20 cannot load by
  * itself, and `execArgv: ['--import', 'tsx']` does not help there (Node 20.20

@@ -12,7 +12,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { NodeChunkPool } from '../../node/compress-pool.js';
+import { defaultHostThreads, NodeChunkPool } from '../../node/compress-pool.js';
 import { readInput } from '../../node/files.js';
 import { FileSource } from '../../node/image-file.js';
 import { type ResumeReport, resumeJson, resumeText } from '../../report/resume.js';
@@ -56,7 +56,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--json', 'print JSON with stable keys instead of text')
     .option(
       '--threads <n>',
-      "host worker threads that decompress the image (default 1; the modelled kernel's own thread count and the output do not change)",
+      "host worker threads that decompress the image (default: one per CPU, at most 3; the modelled kernel's own thread count and the output do not change)",
     )
     .option('--max-ram <size>', MAX_RAM_HELP)
     .option('--max-mem <size>', MAX_MEM_HELP)
@@ -69,7 +69,7 @@ export function register(program: Command, io: CliIo): void {
         throw new UsageError('BOOT_INVALID', `--boot ${opts.boot}: expected a boot index 0, 1, …`);
       const maxModelBytes = opts.maxRam === undefined ? undefined : parseMaxRam(opts.maxRam);
       const maxHostBytes = opts.maxMem === undefined ? undefined : parseMaxMem(opts.maxMem);
-      const threads = opts.threads === undefined ? 1 : Number(opts.threads);
+      const threads = opts.threads === undefined ? defaultHostThreads() : Number(opts.threads);
       if (!(Number.isInteger(threads) && threads >= 1 && threads <= 16))
         throw new UsageError('BAD_ARGUMENT', `--threads expects 1..16, got '${opts.threads}'`);
       const text = readInput(opts.e820);

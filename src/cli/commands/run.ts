@@ -20,7 +20,7 @@
 
 import type { Command } from 'commander';
 import { ModelError, UsageError } from '../../errors.js';
-import { NodeChunkPool } from '../../node/compress-pool.js';
+import { defaultHostThreads, NodeChunkPool } from '../../node/compress-pool.js';
 import {
   AtomicFileWriter,
   assertWritable,
@@ -117,7 +117,7 @@ export function register(program: Command, io: CliIo): void {
     )
     .option(
       '--threads <n>',
-      'worker threads for compression/decompression (default: the kernel rule, 1 on 2 CPUs)',
+      'host worker threads for compression/decompression (default: one per CPU, at most 3; the output does not change)',
     )
     .option('--quiet', 'print only the verdict (text mode)')
     .option('--max-ram <size>', MAX_RAM_HELP)
@@ -164,7 +164,7 @@ export function register(program: Command, io: CliIo): void {
         throw new UsageError('BAD_ARGUMENT', `--threads expects 1..16, got '${opts.threads}'`);
       }
       // Plan mode compresses nothing: no worker pool.
-      const pool = opts.plan ? undefined : new NodeChunkPool({ threads: threads ?? 1 });
+      const pool = opts.plan ? undefined : new NodeChunkPool({ threads: threads ?? defaultHostThreads() });
       // A bar on a terminal for the two long phases, driven by the engine's progress events.
       const bars = {
         'write-image': progressBar(io, 'writing image'),
