@@ -226,6 +226,29 @@ describe('markFreePagesAllZones() reusing its last marking = the walk (fast-chec
     expect(reused).toBeGreaterThan(10);
   }, 120_000);
 
+  it('a written all-ones page whose blocks add no bits and touch neither end stays written', () => {
+    // The high extent's bit page: forbidden all ones (ONES: the first step keeps free as it is), free
+    // set bit by bit (written, all ones); its first page taken, its last one allocated at boot: the
+    // blocks set nothing new and none touches the page's ends, so no set settles it (and the next
+    // marking walks: a written page reads uniform).
+    for (const profile of ['linux-3.10', 'linux-6.12'] as const) {
+      const g: Gen = {
+        profile,
+        island: 0x800,
+        high: true,
+        seed: 1,
+        allocs: [],
+        takes: [0x100000],
+        setup: [],
+        rounds: [[]],
+      };
+      check(g, ({ s }) => {
+        setRange(s.forbidden!, 0x100000, 0x101200);
+        for (let q = 0x100000; q < 0x101200; q++) s.free!.setBit(q);
+      });
+    }
+  });
+
   it('not reused where free pages are forbidden: the marking would settle a page the last one left written', () => {
     // The high extent's bit page: forbidden set bit by bit (written, all ones), free at its pages not
     // in a free block (boot allocations, the page taken from its second max-order block). The first
