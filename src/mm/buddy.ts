@@ -47,6 +47,13 @@ export class Buddy {
   /** Free pages per zone (NR_FREE_PAGES). */
   readonly nrFreePages: Float64Array;
   private readonly reservedBit: number;
+  /**
+   * Bumped by every change to the blocks the node arrays describe (a node
+   * made, linked, unlinked or taken): equal values mean forEachFreeBlockIn()
+   * would call back with the same blocks in the same order (the free-page
+   * marking reuses its last result then: markFreePagesAllZones()).
+   */
+  listVersion = 0;
 
   constructor(
     readonly profile: KernelProfile,
@@ -92,6 +99,7 @@ export class Buddy {
   }
 
   private newNode(pfn: number, order: number, zone: number): number {
+    this.listVersion++;
     let id = this.recycledHead;
     if (id !== NIL) {
       this.recycledHead = this.next[id]!;
@@ -112,6 +120,7 @@ export class Buddy {
 
   /** list_add / list_add_tail. */
   private link(id: number, tail: boolean): void {
+    this.listVersion++;
     const li = this.listIndex(this.zoneOfNode[id]!, this.orderOf[id]!);
     if (tail) {
       const t = this.tails[li]!;
@@ -139,6 +148,7 @@ export class Buddy {
    */
   private linkRun(base: number, n: number, tail: boolean): void {
     if (n <= 0) return;
+    this.listVersion++;
     const zone = this.zoneOfNode[base]!;
     const li = this.listIndex(zone, this.orderOf[base]!);
     const last = base + n - 1;
@@ -186,6 +196,7 @@ export class Buddy {
    * random node), without recycling it: the caller hands it to recycleSorted().
    */
   private unlinkKeep(id: number, zone: number, order: number): void {
+    this.listVersion++;
     const li = this.listIndex(zone, order);
     const p = this.prev[id]!;
     const n = this.next[id]!;
@@ -806,6 +817,7 @@ export class Buddy {
       const ids = sorted;
       let id = this.heads[li]!;
       let k = 0;
+      this.listVersion++;
       while (id !== NIL && k < want) {
         ids[k] = id;
         taken[k++] = pfnOf[id]!;

@@ -103,6 +103,12 @@ export interface BitBlock {
   clearBits(first: number, last: number): void;
   /** After writes through write(): a block left all ones / all zero gives up its buffer. */
   settle(): void;
+  /**
+   * The map's write counter, one object for all its blocks: every write
+   * through this interface bumps it; a writer that stores into `words`
+   * itself (PfnBitSetter) bumps it too.
+   */
+  readonly counter: { writes: number };
 }
 
 /** Index of the first block that ends after `pfn` (blocks are ascending and disjoint). */
@@ -456,6 +462,37 @@ export function andRange(dst: MemoryBitmap, src: MemoryBitmap, from: number, to:
 }
 
 /**
+ * Is every written (LEAF_REAL) bit page of the map that meets [from, to)
+ * mixed, i.e. neither all zero nor all ones below its end? (A range
+ * operation settles a page it leaves uniform; single-bit writes do not.)
+ */
+export function realPagesMixed(bm: MemoryBitmap, from: number, to: number): boolean {
+  const B = bm.blocks32();
+  for (let k = firstBlockEndingAfter(B, from); k < B.length && B[k]!.start < to; k++) {
+    const blk = B[k]!;
+    if (blk.form !== LEAF_REAL) continue;
+    const w = blk.words!;
+    const nbits = blk.end - blk.start;
+    const full = nbits >>> 5;
+    let any = false;
+    let hole = false;
+    for (let i = 0; i < full && !(any && hole); i++) {
+      const v = w[i]!;
+      if (v !== 0) any = true;
+      if (v !== 0xffffffff) hole = true;
+    }
+    if (!(any && hole) && (nbits & 31) !== 0) {
+      const mask = (1 << (nbits & 31)) - 1;
+      const v = w[full]! & mask;
+      if (v !== 0) any = true;
+      if (v !== mask) hole = true;
+    }
+    if (!(any && hole)) return false;
+  }
+  return true;
+}
+
+/**
  * Set the bits of [from, to) (pfns outside the bitmap are skipped), a word at
  * a time: the same bits as one set_bit per pfn, with no position change
  * (mark_free_pages()' swsusp_set_page_free() over a free block).
@@ -557,6 +594,8 @@ export class BitWriter {
  */
 export class PfnBitSetter {
   private readonly B: readonly BitBlock[];
+  /** The map's write counter (its word stores bypass the blocks). */
+  private readonly wc: { writes: number };
   private readonly extStart: number[] = [];
   private readonly extEnd: number[] = [];
   private readonly extFirst: number[] = [];
@@ -564,6 +603,7 @@ export class PfnBitSetter {
 
   constructor(private readonly bm: MemoryBitmap) {
     this.B = bm.blocks32();
+    this.wc = this.B.length > 0 ? this.B[0]!.counter : { writes: 0 };
     let k = 0;
     for (const e of bm.extents) {
       while (k < this.B.length && this.B[k]!.start !== e.start) k++;
@@ -607,6 +647,7 @@ export class PfnBitSetter {
     if (b.form === LEAF_REAL && off !== 0 && pfn + 1 !== this.blockEnd) {
       const w = b.words!;
       w[off >>> 5] = w[off >>> 5]! | (1 << (off & 31));
+      this.wc.writes++;
       return;
     }
     b.setBits(off, off + 1);
@@ -648,6 +689,7 @@ export class PfnBitSetter {
       if (size === 1 && b.form === LEAF_REAL && off !== 0 && pfn + 1 !== hi) {
         const w = b.words!;
         w[off >>> 5] = w[off >>> 5]! | (1 << (off & 31));
+        this.wc.writes++;
       } else if (pfn + size <= hi) b.setBits(off, off + size);
       else setRange(this.bm, pfn, pfn + size);
     }

@@ -119,6 +119,12 @@ export class BitLeaves {
   /** Per leaf: its data frame and the number of bits it covers. */
   readonly pfns: number[] = [];
   readonly nbits: number[] = [];
+  /**
+   * Bumped by every write to any leaf (and by PfnBitSetter's word stores):
+   * equal values mean the map's bits and forms did not change in between
+   * (markFreePagesAllZones() reuses its last result then).
+   */
+  writes = 0;
 
   constructor(private readonly phys: PhysMem) {}
 
@@ -137,6 +143,7 @@ export class BitLeaves {
 
   /** Leaf k's words for writing: its frame materialised (from what it reads as now). */
   writable(k: number): Uint32Array {
+    this.writes++;
     if (this.form[k] === LEAF_REAL) return this.words[k]!;
     const f = this.phys.frame(this.pfns[k]!);
     const w = new Uint32Array(f.buffer, f.byteOffset, PAGE_WORDS);
@@ -155,6 +162,7 @@ export class BitLeaves {
     const f = this.form[k];
     if (f === LEAF_ONES) return;
     const n = this.nbits[k]!;
+    this.writes++;
     if (f === LEAF_REAL && !tailClear(this.words[k]!, n)) {
       setBitRange(this.words[k]!, 0, n);
       return;
@@ -169,6 +177,7 @@ export class BitLeaves {
   clearAll(k: number): void {
     const f = this.form[k];
     if (f === LEAF_NONE || f === LEAF_ZERO) return;
+    this.writes++;
     this.release(k);
     this.phys.synthesise(this.pfns[k]!, ZERO_SOURCE);
     this.words[k] = ZERO_WORDS;
@@ -246,6 +255,10 @@ export class LeafBlock implements BitBlock {
 
   get words(): Uint32Array | null {
     return this.leaves.words[this.k] ?? null;
+  }
+
+  get counter(): { writes: number } {
+    return this.leaves;
   }
 
   get form(): number {

@@ -15,7 +15,9 @@ import {
   BM_BITS_PER_BLOCK,
   forEachClearInBoth,
   forEachClearRunInBoth,
+  type MemoryBitmap,
   PfnBitSetter,
+  realPagesMixed,
   setRange,
 } from './bitmap.js';
 import type { SwsuspMem } from './swsusp-mem.js';
@@ -50,8 +52,44 @@ export function markFreePages(s: SwsuspMem, zone: Zone): void {
  * span, so marking all zones before reading any gives every zone the bits its
  * own mark_free_pages() would (count_data_pages() and copy_data_pages() run
  * it for every zone before they look at that zone's bits).
+ *
+ * A call that finds nothing changed since the last one on the same map
+ * (swsusp_save()'s count_data_pages() and copy_data_pages()' marking see the
+ * same free lists) returns at once when the scan would leave every bit and
+ * page form as they are (markedStateHolds()).
  */
 export function markFreePagesAllZones(s: SwsuspMem, zones: readonly Zone[]): void {
+  const free = s.free!;
+  const forbidden = s.forbidden!;
+  const buddy = s.machine.buddy;
+  const key = zoneSpansKey(zones);
+  const last = lastMarks.get(free);
+  if (
+    last !== undefined &&
+    last.forbidden === forbidden &&
+    last.zones === key &&
+    last.lists === buddy.listVersion &&
+    last.freeWrites === writesOf(free) &&
+    last.forbiddenWrites === writesOf(forbidden) &&
+    markedStateHolds(free, zones)
+  ) {
+    return;
+  }
+  markFreePagesWalk(s, zones);
+  lastMarks.set(free, {
+    forbidden,
+    zones: key,
+    lists: buddy.listVersion,
+    freeWrites: writesOf(free),
+    forbiddenWrites: writesOf(forbidden),
+  });
+}
+
+/**
+ * markFreePagesAllZones() by the walk itself: free &= forbidden over each
+ * zone span, then every free block's bits in node order.
+ */
+export function markFreePagesWalk(s: SwsuspMem, zones: readonly Zone[]): void {
   const free = s.free!;
   let zoneMask = 0;
   for (const z of zones) {
@@ -64,6 +102,44 @@ export function markFreePagesAllZones(s: SwsuspMem, zones: readonly Zone[]): voi
     if (order === 0) w.set(head);
     else w.setRange(head, head + (1 << order));
   });
+}
+
+/** What the last marking of a free map saw and left (keyed by the map). */
+interface FreeMark {
+  forbidden: MemoryBitmap;
+  zones: string;
+  lists: number;
+  freeWrites: number;
+  forbiddenWrites: number;
+}
+const lastMarks = new WeakMap<MemoryBitmap, FreeMark>();
+
+function zoneSpansKey(zones: readonly Zone[]): string {
+  let k = '';
+  for (const z of zones) k += `${z.index}:${z.startPfn}+${z.spannedPages};`;
+  return k;
+}
+
+function writesOf(bm: MemoryBitmap): number {
+  const B = bm.blocks32();
+  return B.length > 0 ? B[0]!.counter.writes : 0;
+}
+
+/**
+ * With the free lists and both maps unchanged since the last marking, another
+ * would set the same blocks in the same order after free &= forbidden, so
+ * every bit page of the spans ends with the bits it has (F1 = (F0 &
+ * forbidden) | blocks). Its form too, when no written page reads uniform: a
+ * page of F1 that is all zero no block touches; a mixed one ends written; an
+ * all-ones page (ONES) is one the last marking settled at a set at its first
+ * or last bit once complete, and another starts from at least the bits that
+ * one did (F1 & forbidden ⊇ F0 & forbidden): complete no later, it settles
+ * at the same set. Only a written page left all ones (or zero) by single-bit
+ * stores could settle now where it did not then.
+ */
+function markedStateHolds(free: MemoryBitmap, zones: readonly Zone[]): boolean {
+  for (const z of zones) if (!realPagesMixed(free, z.startPfn, z.startPfn + z.spannedPages)) return false;
+  return true;
 }
 
 /** saveable_page(zone, pfn) per profile (3.10 / RHEL 7 / 6.x rules of kernel/power/snapshot.c). */
