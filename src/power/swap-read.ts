@@ -374,9 +374,11 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
   vm.vmalloc(8 * op.maxReadPages);
   const decSize = op.decUncOffset + UNC_SIZE + CMP_SIZE;
   const data = vm.vmalloc(decSize * threads);
-  let chunkIndex = 0;
   let off = 0;
   const fault: FaultInfo = (what, nrPages) => {
+    // The kernel's chunk of stream page nrPages (chunks are UNC_PAGES pages; a plan stream's
+    // chunk holds several of them), whose thread's buffer the copy reads.
+    const chunkIndex = Math.floor(nrPages / UNC_PAGES);
     const unc = data + BigInt(decSize * (chunkIndex % threads) + op.decUncOffset);
     return {
       what,
@@ -404,7 +406,7 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
   // The first call after the header: cur 1 → load_header()/check_header().
   let target = rs.writeNext();
   let crc = 0;
-  outer: for (; ; chunkIndex++) {
+  outer: for (;;) {
     const it = await stream.next();
     if (it.done) return it.value;
     const chunk = it.value;
