@@ -8,8 +8,11 @@
  */
 import { ModelError } from '../../errors.js';
 import type { Machine } from '../../machine/boot.js';
+import type { FrameSource } from '../../mm/phys-mem.js';
 import type { ContentMap } from '../../workload/content-map.js';
+import { isZeroPage } from '../image/page.js';
 import { ImagePageStore } from '../page-store.js';
+import { isUniformLeafSource, uniformSourceFor } from '../snapshot/bm-leaves.js';
 import { PAGE_SIZE } from '../snapshot/kernel-heap.js';
 import type { PlannedImage } from './image.js';
 
@@ -43,6 +46,8 @@ export class PlanPageStore extends ImagePageStore {
     }
     const from = this.image.machine.mem;
     if (from.isMaterialised(src)) {
+      const u = from.sourceOf(src);
+      if (u !== undefined && this.putUniform(pfn, imagePfn, u)) return;
       // Read, not materialised (a synthesised copy frame stays without a buffer).
       from.readPageInto(src, this.bytes);
       super.put(pfn, imagePfn, this.bytes);
@@ -116,4 +121,36 @@ export class PlanPageStore extends ImagePageStore {
 
   /** A materialised copy frame's bytes. */
   private readonly bytes = new Uint8Array(4096);
+
+  /** Per uniform leaf source: are its bytes zero, and the source uniformSourceFor() gives them. */
+  private readonly uniform = new Map<FrameSource, { zero: boolean; u: FrameSource | null }>();
+
+  /**
+   * super.put(pfn, imagePfn, bytes of a copy frame synthesised by `src`) without the bytes, when
+   * `src` is a uniform bitmap leaf's source (the hibernated kernel's all-zero / all-ones bitmap
+   * pages: ~100k at 12 TiB), whose bytes never change: each source's bytes are read and
+   * classified once, then every frame takes the steps put() takes for those bytes. False (nothing
+   * done) for any other frame, or when the image pfn has a descriptor put() would compare.
+   */
+  private putUniform(pfn: number, imagePfn: number, src: FrameSource): boolean {
+    if (!isUniformLeafSource(src) || this.imageContent?.get(imagePfn)) return false;
+    let c = this.uniform.get(src);
+    if (c === undefined) {
+      const b = new Uint8Array(PAGE_SIZE);
+      src.fill(0, b);
+      c = { zero: isZeroPage(b), u: uniformSourceFor(b) };
+      this.uniform.set(src, c);
+    }
+    if (c.u === null) return false;
+    const mem = this.m.mem;
+    this.wrote(pfn);
+    if (c.zero) {
+      mem.discard(pfn);
+      this.content.clear(pfn);
+      if (!mem.isMaterialised(pfn)) return true;
+    }
+    this.content.clear(pfn);
+    mem.synthesise(pfn, c.u);
+    return true;
+  }
 }
