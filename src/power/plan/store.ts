@@ -98,6 +98,28 @@ export class PlanPageStore extends ImagePageStore {
   }
 
   /**
+   * cpuDirectRun() (the loader's run of in-place loads, ../page-store.ts) as runs: the frames
+   * the direct map translates to themselves (mappedRun(): none of their stores faults) go
+   * through cpuPbeRun() with step 1 (the same put() of each, in order, as descriptor runs where
+   * the copy frames hold no bytes), cut after each nosave frame so its silent-write record
+   * follows its put() as page by page; from the first frame that does not map to itself on,
+   * page by page.
+   */
+  override cpuDirectRun(pfn: number, n: number, data: Uint8Array, first: number, stream = -1): number {
+    const r = this.mappedRun(pfn, 1, n);
+    const end = pfn + r;
+    for (let p = pfn; p < end; ) {
+      const ns = firstNosaveIn(this.m.nosave.regions, p, end);
+      const stop = ns < 0 ? end : ns + 1;
+      this.cpuPbeRun(p, 1, p, stop - p, data, first + (p - pfn));
+      if (ns >= 0) this.silent(ns, ns, 'cpu');
+      p = stop;
+    }
+    if (r === n) return n;
+    return r + super.cpuDirectRun(end, n - r, data, first + r, stream < 0 ? -1 : stream + r);
+  }
+
+  /**
    * restore_image's copies of a PBE run (ArchRestoreKernel.copyPages):
    * copyFrame(dst + i × dstStep, src + i × srcStep) for i < n (steps ±1),
    * in that order. restore_image passes only runs in which no dst is a src:
@@ -153,4 +175,18 @@ export class PlanPageStore extends ImagePageStore {
     mem.synthesise(pfn, c.u);
     return true;
   }
+}
+
+/** The lowest pfn in [lo, hi) inside a nosave region (NosaveList.contains()), or -1. */
+function firstNosaveIn(
+  regions: readonly { startPfn: number; endPfn: number }[],
+  lo: number,
+  hi: number,
+): number {
+  let best = -1;
+  for (const r of regions) {
+    const a = Math.max(lo, r.startPfn);
+    if (a < hi && a < r.endPfn && (best < 0 || a < best)) best = a;
+  }
+  return best;
 }
