@@ -428,7 +428,7 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
         if (extra > 0) {
           const stored = store.cpuDirectRun(target.pfn, extra + 1, chunk.data, k, chunk.firstStreamPage + k);
           const upTo = Math.min(stored, extra);
-          for (let i = 0; i < upTo; i++) progress.tick();
+          progress.tickN(upTo);
           rs.takeDirectRun(target.pfn, upTo);
           if (stored <= extra) {
             const f = progress.count;
@@ -472,7 +472,7 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
           rs.takePbeRun(ip, run);
           loaderRuns.pbeRuns++;
           store.cpuPbeRun(c0, step, ip + 1, run, chunk.data, k + 1, chunk.firstStreamPage + k + 1);
-          for (let i = 0; i < run; i++) progress.tick();
+          progress.tickN(run);
           k += run;
           n += run;
           off = (n % UNC_PAGES) * PAGE_SIZE;
