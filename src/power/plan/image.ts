@@ -260,7 +260,11 @@ export class PlanReader implements LoaderImage {
         data.fill(0);
         for (let s = first; s < Math.min(meta, first + n); s++)
           data.set(packMetaPage(this.image.list, s), (s - first) * PAGE_SIZE);
-      } else if (first - UNC_PAGES < meta) data.fill(0);
+      } else if (first - UNC_PAGES < meta) {
+        // Only a meta chunk's pages were ever written: the rest of the buffer is still untouched
+        // zero (not filled: 4 MiB of first touches).
+        full.fill(0, 0, UNC_PAGES * PAGE_SIZE);
+      }
       out.firstStreamPage = first;
       out.data = data;
       first += n;
