@@ -374,9 +374,11 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
   vm.vmalloc(8 * op.maxReadPages);
   const decSize = op.decUncOffset + UNC_SIZE + CMP_SIZE;
   const data = vm.vmalloc(decSize * threads);
-  let chunkIndex = 0;
   let off = 0;
   const fault: FaultInfo = (what, nrPages) => {
+    // The kernel's chunk of stream page nrPages (chunks are UNC_PAGES pages; a plan stream's
+    // chunk holds several of them), whose thread's buffer the copy reads.
+    const chunkIndex = Math.floor(nrPages / UNC_PAGES);
     const unc = data + BigInt(decSize * (chunkIndex % threads) + op.decUncOffset);
     return {
       what,
@@ -404,7 +406,7 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
   // The first call after the header: cur 1 → load_header()/check_header().
   let target = rs.writeNext();
   let crc = 0;
-  outer: for (; ; chunkIndex++) {
+  outer: for (;;) {
     const it = await stream.next();
     if (it.done) return it.value;
     const chunk = it.value;
@@ -426,7 +428,7 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
         if (extra > 0) {
           const stored = store.cpuDirectRun(target.pfn, extra + 1, chunk.data, k, chunk.firstStreamPage + k);
           const upTo = Math.min(stored, extra);
-          for (let i = 0; i < upTo; i++) progress.tick();
+          progress.tickN(upTo);
           rs.takeDirectRun(target.pfn, upTo);
           if (stored <= extra) {
             const f = progress.count;
@@ -470,7 +472,7 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
           rs.takePbeRun(ip, run);
           loaderRuns.pbeRuns++;
           store.cpuPbeRun(c0, step, ip + 1, run, chunk.data, k + 1, chunk.firstStreamPage + k + 1);
-          for (let i = 0; i < run; i++) progress.tick();
+          progress.tickN(run);
           k += run;
           n += run;
           off = (n % UNC_PAGES) * PAGE_SIZE;

@@ -95,7 +95,9 @@ function putSrc(d: SectionDesc, i: number, v: number, budget: HostBudget | null)
     }
     budget?.charge('content map', 4 * PER_SECTION);
     const a = new Uint32Array(PER_SECTION);
-    for (let k = 0; k < PER_SECTION; k++) a[k] = d.srcBase + k;
+    // The base in a local: the loop then has no property load per entry.
+    const base = d.srcBase;
+    for (let k = 0; k < PER_SECTION; k++) a[k] = base + k;
     d.src = a;
   }
   d.src[i] = v;

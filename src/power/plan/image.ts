@@ -208,12 +208,20 @@ export class PlanDevice {
   }
 }
 
+/**
+ * Pages per chunk of the plan's data stream: several kernel chunks (UNC_PAGES) at once. The
+ * data pages are zero pages either way, and the loader's run forms (in-place runs, PBE runs)
+ * stop at a chunk's end: longer chunks give longer runs, so a 12 TiB plan makes ~310k PBE runs
+ * (one per chain page) instead of 1.6M.
+ */
+const PLAN_CHUNK_PAGES = 32 * UNC_PAGES;
+
 /** What the loaders read of a planned image (LoaderImage, as ImageReader gives it). */
 export class PlanReader implements LoaderImage {
   readonly info: SwsuspInfo;
   readonly map: { entries: ArrayLike<number> };
   private readonly zero = new Uint8Array(PAGE_SIZE);
-  private readonly chunk = new Uint8Array(UNC_PAGES * PAGE_SIZE);
+  private readonly chunk = new Uint8Array(PLAN_CHUNK_PAGES * PAGE_SIZE);
 
   constructor(
     private readonly image: PlannedImage,
@@ -235,24 +243,31 @@ export class PlanReader implements LoaderImage {
     return this.zero;
   }
 
-  /** The decompressed chunks (one reused buffer: meta pages packed in, data pages zero); returns the CRC. */
+  /**
+   * The decompressed chunks (one reused buffer: meta pages packed in, data pages zero); returns the
+   * CRC. Chunks holding meta pages are the kernel's (UNC_PAGES), data chunks PLAN_CHUNK_PAGES.
+   */
   async *stream(_opts: { pool?: unknown; threads?: number } = {}): AsyncGenerator<StreamChunk, number> {
     const total = this.streamPages;
     const meta = this.image.nrMetaPages;
-    // One chunk object and one view of the whole buffer for every full chunk (the loader uses a
-    // chunk before it asks for the next; a 12 TiB plan streams 1.6M of them).
+    // One chunk object (the loader uses a chunk before it asks for the next).
     const full = this.chunk;
     const out: StreamChunk = { firstStreamPage: 0, data: full };
-    for (let first = 0; first < total; first += UNC_PAGES) {
-      const n = Math.min(UNC_PAGES, total - first);
-      const data = n === UNC_PAGES ? full : full.subarray(0, n * PAGE_SIZE);
+    for (let first = 0; first < total; ) {
+      const n = Math.min(first < meta ? UNC_PAGES : PLAN_CHUNK_PAGES, total - first);
+      const data = n === PLAN_CHUNK_PAGES ? full : full.subarray(0, n * PAGE_SIZE);
       if (first < meta) {
         data.fill(0);
         for (let s = first; s < Math.min(meta, first + n); s++)
           data.set(packMetaPage(this.image.list, s), (s - first) * PAGE_SIZE);
-      } else if (first - UNC_PAGES < meta) data.fill(0);
+      } else if (first - UNC_PAGES < meta) {
+        // Only a meta chunk's pages were ever written: the rest of the buffer is still untouched
+        // zero (not filled: 4 MiB of first touches).
+        full.fill(0, 0, UNC_PAGES * PAGE_SIZE);
+      }
       out.firstStreamPage = first;
       out.data = data;
+      first += n;
       yield out;
     }
     return this.headerCrc;

@@ -8,8 +8,11 @@
  */
 import { ModelError } from '../../errors.js';
 import type { Machine } from '../../machine/boot.js';
+import type { FrameSource } from '../../mm/phys-mem.js';
 import type { ContentMap } from '../../workload/content-map.js';
+import { isZeroPage } from '../image/page.js';
 import { ImagePageStore } from '../page-store.js';
+import { isUniformLeafSource, uniformSourceFor } from '../snapshot/bm-leaves.js';
 import { PAGE_SIZE } from '../snapshot/kernel-heap.js';
 import type { PlannedImage } from './image.js';
 
@@ -43,6 +46,8 @@ export class PlanPageStore extends ImagePageStore {
     }
     const from = this.image.machine.mem;
     if (from.isMaterialised(src)) {
+      const u = from.sourceOf(src);
+      if (u !== undefined && this.putUniform(pfn, imagePfn, u)) return;
       // Read, not materialised (a synthesised copy frame stays without a buffer).
       from.readPageInto(src, this.bytes);
       super.put(pfn, imagePfn, this.bytes);
@@ -93,6 +98,28 @@ export class PlanPageStore extends ImagePageStore {
   }
 
   /**
+   * cpuDirectRun() (the loader's run of in-place loads, ../page-store.ts) as runs: the frames
+   * the direct map translates to themselves (mappedRun(): none of their stores faults) go
+   * through cpuPbeRun() with step 1 (the same put() of each, in order, as descriptor runs where
+   * the copy frames hold no bytes), cut after each nosave frame so its silent-write record
+   * follows its put() as page by page; from the first frame that does not map to itself on,
+   * page by page.
+   */
+  override cpuDirectRun(pfn: number, n: number, data: Uint8Array, first: number, stream = -1): number {
+    const r = this.mappedRun(pfn, 1, n);
+    const end = pfn + r;
+    for (let p = pfn; p < end; ) {
+      const ns = firstNosaveIn(this.m.nosave.regions, p, end);
+      const stop = ns < 0 ? end : ns + 1;
+      this.cpuPbeRun(p, 1, p, stop - p, data, first + (p - pfn));
+      if (ns >= 0) this.silent(ns, ns, 'cpu');
+      p = stop;
+    }
+    if (r === n) return n;
+    return r + super.cpuDirectRun(end, n - r, data, first + r, stream < 0 ? -1 : stream + r);
+  }
+
+  /**
    * restore_image's copies of a PBE run (ArchRestoreKernel.copyPages):
    * copyFrame(dst + i × dstStep, src + i × srcStep) for i < n (steps ±1),
    * in that order. restore_image passes only runs in which no dst is a src:
@@ -116,4 +143,50 @@ export class PlanPageStore extends ImagePageStore {
 
   /** A materialised copy frame's bytes. */
   private readonly bytes = new Uint8Array(4096);
+
+  /** Per uniform leaf source: are its bytes zero, and the source uniformSourceFor() gives them. */
+  private readonly uniform = new Map<FrameSource, { zero: boolean; u: FrameSource | null }>();
+
+  /**
+   * super.put(pfn, imagePfn, bytes of a copy frame synthesised by `src`) without the bytes, when
+   * `src` is a uniform bitmap leaf's source (the hibernated kernel's all-zero / all-ones bitmap
+   * pages: ~100k at 12 TiB), whose bytes never change: each source's bytes are read and
+   * classified once, then every frame takes the steps put() takes for those bytes. False (nothing
+   * done) for any other frame, or when the image pfn has a descriptor put() would compare.
+   */
+  private putUniform(pfn: number, imagePfn: number, src: FrameSource): boolean {
+    if (!isUniformLeafSource(src) || this.imageContent?.get(imagePfn)) return false;
+    let c = this.uniform.get(src);
+    if (c === undefined) {
+      const b = new Uint8Array(PAGE_SIZE);
+      src.fill(0, b);
+      c = { zero: isZeroPage(b), u: uniformSourceFor(b) };
+      this.uniform.set(src, c);
+    }
+    if (c.u === null) return false;
+    const mem = this.m.mem;
+    this.wrote(pfn);
+    if (c.zero) {
+      mem.discard(pfn);
+      this.content.clear(pfn);
+      if (!mem.isMaterialised(pfn)) return true;
+    }
+    this.content.clear(pfn);
+    mem.synthesise(pfn, c.u);
+    return true;
+  }
+}
+
+/** The lowest pfn in [lo, hi) inside a nosave region (NosaveList.contains()), or -1. */
+function firstNosaveIn(
+  regions: readonly { startPfn: number; endPfn: number }[],
+  lo: number,
+  hi: number,
+): number {
+  let best = -1;
+  for (const r of regions) {
+    const a = Math.max(lo, r.startPfn);
+    if (a < hi && a < r.endPfn && (best < 0 || a < best)) best = a;
+  }
+  return best;
 }

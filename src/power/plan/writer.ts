@@ -192,5 +192,5 @@ export async function planWriteImage(save: PlannedSave, opts: WriteImageOptions)
 
 /** The writer's per-page progress count (lines at every 10%, the sink at every 1%). */
 function tick(n: number, p: ProgressPrinter): void {
-  for (let i = 0; i < n; i++) p.tick();
+  p.tickN(n);
 }

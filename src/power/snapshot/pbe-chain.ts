@@ -113,6 +113,8 @@ export class PbeChain implements FrameSource {
     const pfn = this.pagePfn[this.nPages - 1]!;
     const at = pfn * PAGE_SIZE + 8 + (j % PBES_PER_LINKED_PAGE) * PBE_SIZE;
     const k = j % PBES_PER_LINKED_PAGE;
+    this.noteRun(k, 1, 0, copy, 0);
+    this.noteRun(k, 1, 1, orig, 0);
     this.cur[2 * k] = copy;
     this.cur[2 * k + 1] = orig;
     if (k === PBES_PER_LINKED_PAGE - 1) this.seal();
@@ -147,6 +149,9 @@ export class PbeChain implements FrameSource {
     const mem = this.heap.phys;
     // The page was written since it was taken: the PBEs go into its bytes too (as set()).
     const f = mem.sourceOf(pfn) !== this ? mem.frame(pfn) : null;
+    const k0 = this.count % PBES_PER_LINKED_PAGE;
+    this.noteRun(k0, n, 0, copy0, copyStep);
+    this.noteRun(k0, n, 1, orig0, 1);
     for (let i = 0; i < n; i++) {
       const j = this.count;
       const k = j % PBES_PER_LINKED_PAGE;
@@ -184,6 +189,32 @@ export class PbeChain implements FrameSource {
     this.heap.phys.synthesise(pfn, this);
   }
 
+  /**
+   * Per field of the current page: do the entries written so far leave the arithmetic
+   * progression its entries 0 and 1 set? Kept as they are written (a run of PBEs at once), so
+   * seal() need not scan the page to find out.
+   */
+  private apBroken0 = false;
+  private apBroken1 = false;
+
+  /**
+   * Entries k0 … k0 + n - 1 of the current page's field f are about to take base + i × st:
+   * note whether the page's values leave the progression of its entries 0 and 1 (from k0 = 0
+   * on, a fresh page).
+   */
+  private noteRun(k0: number, n: number, f: number, base: number, st: number): void {
+    let broken = k0 === 0 ? false : f === 0 ? this.apBroken0 : this.apBroken1;
+    // The run's first entry at position ≥ 2 (the progression is set by entries 0 and 1).
+    const i2 = k0 >= 2 ? 0 : 2 - k0;
+    if (!broken && i2 < n) {
+      const a = k0 > 0 ? this.cur[f]! : base;
+      const d = (k0 > 1 ? this.cur[2 + f]! : base + (1 - k0) * st) - a;
+      if (base + i2 * st !== a + (k0 + i2) * d || (n - i2 >= 2 && st !== d)) broken = true;
+    }
+    if (f === 0) this.apBroken0 = broken;
+    else this.apBroken1 = broken;
+  }
+
   /** The newest page is full: keep its two fields in their compact form. */
   private seal(): void {
     const c = this.curPage;
@@ -191,13 +222,12 @@ export class PbeChain implements FrameSource {
     for (let f = 0; f < 2; f++) {
       const a = this.cur[f]!;
       const d = this.cur[2 + f]! - a;
-      let k = 2;
-      while (k < n && this.cur[2 * k + f] === a + k * d) k++;
       this.start[2 * c + f] = a;
       this.step[2 * c + f] = d;
       this.ex[2 * c + f] = -1;
       // An arithmetic progression needs no explicit values (nor their width).
-      if (k === n) continue;
+      if (!(f === 0 ? this.apBroken0 : this.apBroken1)) continue;
+      let k: number;
       let small = true;
       for (k = 0; k < n && small; k++) if (this.cur[2 * k + f]! > 0xffffffff) small = false;
       const e = small ? new Uint32Array(n) : new Float64Array(n);
