@@ -6,28 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
 import { FileSource } from '../../src/node/image-file.js';
 import { ImageReader } from '../../src/power/image/reader.js';
-import { MemoryDevice, MemorySource, type ReadSource } from '../../src/power/image/source.js';
-import { writeImage } from '../../src/power/image/writer.js';
+import { MemorySource, type ReadSource } from '../../src/power/image/source.js';
 import { swapImagePath } from '../helpers/fixtures.js';
-import { genPages } from './gen.js';
+import { writeSmallImage } from './small-image.js';
 
-async function smallImage(comp: 'lzo' | 'lz4' | 'none', n = 1200): Promise<Uint8Array> {
-  const g = genPages(77, n, true);
-  const devicePages = comp === 'none' ? 2600 : 1400;
-  const dev = new MemoryDevice(devicePages * 4096);
-  await writeImage(
-    dev,
-    { pfns: g.pfns, zero: g.zero, count: n },
-    g.pfns.map((pfn, i) => ({ pfn, bytes: g.data[i] ?? null })),
-    {
-      format: '6.x',
-      arch: { era: '5.13-crc32', jumpAddress: 1n, jumpAddressPhys: 2n, cr3: 3n, e820Checksum: 4 },
-      numPhyspages: 1000,
-      compressor: comp,
-      fresh: { devicePages },
-    },
-  );
-  return dev.bytes;
+function smallImage(comp: 'lzo' | 'lz4' | 'none', n = 1200): Promise<Uint8Array> {
+  return writeSmallImage(77, n, comp, comp === 'none' ? 2600 : 1400);
 }
 
 /** Open + verify; returns the FormatError, or null when the image is (still) valid. Any other error fails. */

@@ -18,29 +18,14 @@ import { NodeChunkPool } from '../../src/node/compress-pool.js';
 import { FileSource } from '../../src/node/image-file.js';
 import { InlineChunkPool } from '../../src/power/compress/pool.js';
 import { ImageReader } from '../../src/power/image/reader.js';
-import { MemoryDevice, MemorySource, OverlayDevice, type ReadSource } from '../../src/power/image/source.js';
-import { writeImage } from '../../src/power/image/writer.js';
+import { MemorySource, OverlayDevice, type ReadSource } from '../../src/power/image/source.js';
 import { genPages } from './gen.js';
+import { writeSmallImage } from './small-image.js';
 
 const N = 1500; // > 511 map entries: some chunks have a swap map page inside
 
-async function image(comp: 'lzo' | 'lz4'): Promise<Uint8Array> {
-  const g = genPages(91, N, true);
-  const devicePages = 1900;
-  const dev = new MemoryDevice(devicePages * 4096);
-  await writeImage(
-    dev,
-    { pfns: g.pfns, zero: g.zero, count: N },
-    g.pfns.map((pfn, i) => ({ pfn, bytes: g.data[i] ?? null })),
-    {
-      format: '6.x',
-      arch: { era: '5.13-crc32', jumpAddress: 1n, jumpAddressPhys: 2n, cr3: 3n, e820Checksum: 4 },
-      numPhyspages: 1000,
-      compressor: comp,
-      fresh: { devicePages },
-    },
-  );
-  return dev.bytes;
+function image(comp: 'lzo' | 'lz4'): Promise<Uint8Array> {
+  return writeSmallImage(91, N, comp, 1900);
 }
 
 type Outcome =

@@ -11,12 +11,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { E820_TYPE } from '../../src/firmware/e820-types.js';
 import { bootMachine } from '../../src/machine/boot.js';
-import { HostBudget } from '../../src/mm/host-budget.js';
 import type { PlannedImage } from '../../src/power/plan/image.js';
 import { PlanPageStore } from '../../src/power/plan/store.js';
 import { linux612 } from '../../src/profiles/index.js';
 import { ContentKind } from '../../src/workload/content.js';
-import { ContentMap } from '../../src/workload/content-map.js';
+import { planMachine } from './plan-machines.js';
 
 const t = [
   { addr: 0n, size: 0x1000n, type: E820_TYPE.RESERVED },
@@ -46,10 +45,7 @@ const windowArb = fc.array(fc.tuple(frameArb, fc.integer({ min: 1, max: 40 })), 
 });
 
 function setup(win: [typeof frameArb extends fc.Arbitrary<infer T> ? T : never, number][], base: number) {
-  const m = bootMachine({ firmware: t, kernel: t }, { profile: linux612, kaslr: { nokaslr: true } });
-  const budget = new HostBudget(2 ** 40);
-  const content = new ContentMap(budget);
-  m.mem.setProvider(content);
+  const { m, budget, content } = planMachine(t);
   const other = { covers: () => true, fill: () => {} };
   let p = base;
   for (const [f, len] of win) {

@@ -9,15 +9,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { E820_TYPE } from '../../src/firmware/e820-types.js';
-import { bootMachine } from '../../src/machine/boot.js';
-import { HostBudget } from '../../src/mm/host-budget.js';
 import { ImagePageStore } from '../../src/power/page-store.js';
 import type { PlannedImage } from '../../src/power/plan/image.js';
 import { PlanPageStore } from '../../src/power/plan/store.js';
 import { uniformSourceFor } from '../../src/power/snapshot/bm-leaves.js';
-import { linux612 } from '../../src/profiles/index.js';
 import { ContentKind } from '../../src/workload/content.js';
-import { ContentMap } from '../../src/workload/content-map.js';
+import { planMachinePair } from './plan-machines.js';
 
 const t = [
   { addr: 0n, size: 0x1000n, type: E820_TYPE.RESERVED },
@@ -43,13 +40,7 @@ const windowArb = fc.array(fc.tuple(frameArb, fc.integer({ min: 1, max: 30 })), 
 const IMG = 0x4000;
 
 function setup(win: [{ t: string; src?: number; b?: number }, number][]) {
-  const m = bootMachine({ firmware: t, kernel: t }, { profile: linux612, kaslr: { nokaslr: true } });
-  const img = bootMachine({ firmware: t, kernel: t }, { profile: linux612, kaslr: { nokaslr: true } });
-  const budget = new HostBudget(2 ** 40);
-  const content = new ContentMap(budget);
-  m.mem.setProvider(content);
-  const imgContent = new ContentMap(new HostBudget(2 ** 40));
-  img.mem.setProvider(imgContent);
+  const { m, img, budget, content, imgContent } = planMachinePair(t);
   const other = { covers: () => true, fill: () => {} };
   const ones = uniformSourceFor(new Uint8Array(4096).fill(0xff))!;
   let f = IMG;
