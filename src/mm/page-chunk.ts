@@ -117,31 +117,6 @@ export class PageChunk {
     return k < this.nN && this.nOff[k] === i ? this.nVal[k]! : -1;
   }
 
-  /** The node of the block headBlockOf() found. */
-  headNode = -1;
-
-  /**
-   * The free block holding page i from the node list: the last page at or
-   * before i that has a node heads it when it is PageBuddy (`buddy`) with an
-   * order whose block reaches i (free blocks are disjoint, and every free
-   * block head has a node). Returns that order (node in headNode), or -1 when
-   * that page does not qualify: the caller then tests the orders one by one.
-   */
-  headBlockOf(i: number, buddy: number): number {
-    if (this.nN === 0) return -1;
-    let k = this.nodeAt(i + 1) - 1;
-    // Skip a few holes (pages that lost their node); more: the caller's test.
-    for (let n = 0; k >= 0 && this.nVal[k]! < 0 && n < 4; n++) k--;
-    if (k < 0 || this.nVal[k]! < 0) return -1;
-    const h = this.nOff[k]!;
-    const r = this.idx[h]! << 2;
-    if (this.rec[r + 2] !== buddy) return -1;
-    const q = this.rec[r + 3]!;
-    if (q < 0 || q > 30 || (h & ((1 << q) - 1)) !== 0 || h + (1 << q) <= i) return -1;
-    this.headNode = this.nVal[k]!;
-    return q;
-  }
-
   /** The first entry of the node list at or after page i. */
   private nodeAt(i: number): number {
     const off = this.nOff;

@@ -773,12 +773,6 @@ export class StructPages {
     }
     const a = t.arrs[c]!;
     const inChunk = rel - c * cp;
-    // The head from the chunk's sorted node list: one search instead of a test per order.
-    const q = a.headBlockOf(inChunk, buddy);
-    if (q >= 0 && q <= max) {
-      this.foundNode = a.headNode;
-      return q;
-    }
     for (let o2 = 0; o2 <= max; o2++) {
       const off = inChunk & -(1 << o2);
       if (a.m(off) === buddy && a.p(off) === o2) {
