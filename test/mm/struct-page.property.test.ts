@@ -440,7 +440,19 @@ describe('StructPages forms against a per-pfn oracle', () => {
           for (const op of ops) apply(sp, o, op, profile);
           checkAll(sp, o, profile);
         }),
-        { numRuns: 25 },
+        {
+          numRuns: 25,
+          // A uniform PageBuddy section (no free-list nodes) under an order-10 head: the lowest
+          // order's head wins (a node-list shortcut once answered the order-10 block).
+          examples: [
+            [
+              [
+                { k: 'uniform', sec: 0, st: 5 },
+                { k: 'freeHead', p: 0, order: 10, node: 0, ref: 1 },
+              ],
+            ],
+          ],
+        },
       );
     });
   }
