@@ -41,7 +41,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ModelError } from '../errors.js';
+import { FormatError, ModelError } from '../errors.js';
 import { CodecError, type CodecErrorCode } from '../lib/codec-errors.js';
 import {
   CMP_HEADER,
@@ -524,7 +524,12 @@ export class NodeChunkPool implements ChunkPool {
               fail(
                 isCodec
                   ? new CodecError(code as CodecErrorCode, `${where}: ${message}`, offset, outputOffset)
-                  : new ModelError('WORKER_FAILED', `${where}: ${message}`),
+                  : code === 'READ_FAILED'
+                    ? // The worker's own read of the image file (a FileFill) failed: the input, not hiblab.
+                      new FormatError('READ_FAILED', `${where}: cannot read the image: ${message}`, {
+                        offset,
+                      })
+                    : new ModelError('WORKER_FAILED', `${where}: ${message}`),
               );
               return;
             }

@@ -142,8 +142,8 @@ function readIntoModule(
   while (k < r.length && !(r[k + 1]! <= o && o + len <= r[k + 1]! + r[k + 2]!)) k += 3;
   if (k >= r.length) return -1;
   const input = lzo1xWasmInput(w, len, cap);
-  if (!readWhole(fd, w.bytes, input, len, r[k]! + (o - r[k + 1]!)))
-    throw new Error(`short read of ${req.fill!.file} at ${r[k]! + (o - r[k + 1]!)}`);
+  const at = r[k]! + (o - r[k + 1]!);
+  if (!readWhole(fd, w.bytes, input, len, at)) throw shortRead(req.fill!.file, len, at);
   return input;
 }
 
@@ -229,14 +229,20 @@ function copyUnmatched(
 /**
  * WorkerRequest.fill: the batch's compressed bytes read from the image file
  * into the input buffer here (the loader's device reads, off its thread).
- * Opened per batch: no descriptor outlives the batch, whatever happens to
- * the stream that asked. Returns an error message, or null.
+ * Throws on a short read (the file shrank after the reader checked it).
  */
 function fillInput(fill: NonNullable<WorkerRequest['fill']>, fd: number, input: Uint8Array): void {
   const r = fill.reads;
   for (let k = 0; k + 2 < r.length; k += 3)
-    if (!readWhole(fd, input, r[k + 1]!, r[k + 2]!, r[k]!))
-      throw new Error(`short read of ${fill.file}: ${r[k + 2]} bytes at ${r[k]}`);
+    if (!readWhole(fd, input, r[k + 1]!, r[k + 2]!, r[k]!)) throw shortRead(fill.file, r[k + 2]!, r[k]!);
+}
+
+/** A read of the image file that came back short: READ_FAILED at the file offset (the pool's FormatError). */
+function shortRead(file: string, len: number, at: number): Error {
+  return Object.assign(new Error(`short read of ${file}: ${len} bytes at ${at}`), {
+    code: 'READ_FAILED',
+    location: { offset: at },
+  });
 }
 
 function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
@@ -246,9 +252,10 @@ function handle(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     if (req.fill) fd = openSync(req.fill.file, 'r');
     return handleBatch(req, fd);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const message = `reading ${req.fill?.file}: ${err.code ?? err.message}`;
-    const error = { isCodec: false, code: 'READ_FAILED', message, offset: 0, outputOffset: 0, index: 0 };
+    const err = e as NodeJS.ErrnoException & { location?: { offset: number } };
+    const message = err.code && err.code !== 'READ_FAILED' ? `${req.fill?.file}: ${err.code}` : err.message;
+    const offset = err.location?.offset ?? 0;
+    const error = { isCodec: false, code: 'READ_FAILED', message, offset, outputOffset: 0, index: 0 };
     return { reply: { id: req.id, error }, transfer: [] };
   } finally {
     if (fd >= 0) closeSync(fd);

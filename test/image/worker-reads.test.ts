@@ -8,7 +8,7 @@
  * inside or an overlaid page. And the pool's claim ring: every batch runs
  * once, whichever worker takes it, also past the ring's wrap.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -128,6 +128,37 @@ describe('workers read chunks from the image file', () => {
       ),
       { numRuns: 40, seed: 14 },
     );
+  });
+
+  it('a file that shrinks after the reader opened it: a FormatError (READ_FAILED), not a worker failure', async () => {
+    for (const comp of ['lzo', 'lz4'] as const) {
+      const img = await image(comp);
+      const file = join(dir, `img-${k++}.swap`);
+      writeFileSync(file, img);
+      const fsrc = new FileSource(file);
+      try {
+        const reader = ImageReader.open(fsrc);
+        // The chunk headers read here first (so the main thread finds none cut off), then the file
+        // cut to its header and first map pages: the workers' reads of the chunks come back short.
+        expect(reader.chunks().length).toBeGreaterThan(0);
+        const it = reader.pages({ pool, batchChunks: 5 });
+        truncateSync(file, 3 * 4096);
+        let err: unknown;
+        try {
+          for (;;) if ((await it.next()).done) break;
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(FormatError);
+        const fe = err as FormatError;
+        expect(fe.exitCode).not.toBe(70);
+        expect(fe.code).toBe('READ_FAILED');
+        expect(fe.message).toMatch(/cannot read the image: short read of .*img-/);
+        expect(fe.location.offset).toBeGreaterThanOrEqual(3 * 4096);
+      } finally {
+        fsrc.close();
+      }
+    }
   });
 
   it('the claim ring: every batch runs once, past the ring wrap, on 3 workers', async () => {

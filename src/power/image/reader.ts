@@ -443,7 +443,8 @@ export class ImageReader {
   }
 
   private wrapCodecError(c: ChunkInfo, e: unknown): never {
-    if (e instanceof FormatError) {
+    // A failed read of the image file (a pool worker's FileFill) is not the codec's error.
+    if (e instanceof FormatError && e.code !== 'READ_FAILED') {
       const inner = e.location.offset ?? 0;
       throw fmtErr(
         'CHUNK_DECOMPRESS_FAILED',
