@@ -84,5 +84,6 @@ export {
   type WorkloadGroup,
   type WorkloadSpec,
 } from './scenario/types.js';
+export { HIBLAB_VERSION } from './version.js';
 export { ContentMap } from './workload/content-map.js';
 export { WorkloadPlacer } from './workload/place.js';

@@ -4,7 +4,7 @@
  *    built-ins, no `process`, no `Buffer`, and no import of src/node or src/cli;
  *  - imports only go down the floor order of ARCHITECTURE.md:
  *      cli → scenario / diagnose / node → report / inspect / selftests → power / drivers
- *      → workload / kernel → machine → arch → mm → firmware → profiles → lib / util / errors
+ *      → workload / kernel → machine → arch → mm → firmware → profiles → lib / util / errors / version
  *    (a layer may import itself and any layer below it, never one above).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -35,6 +35,8 @@ const RANK: Record<string, number> = {
   util: 0,
   'errors.ts': 0,
   'errors.js': 0,
+  'version.ts': 0,
+  'version.js': 0,
   'index.js': 10,
 };
 

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { HiblabError } from '../errors.js';
+import { HIBLAB_VERSION } from '../version.js';
 import { loadCommands, type RegisterCommand } from './commands/index.js';
 import type { CliIo } from './io.js';
 
@@ -15,6 +16,7 @@ export function buildProgram(io: CliIo, commands: readonly RegisterCommand[]): C
       'An executable model of Linux x86-64 hibernation (swsusp) and the memory management under it.\n' +
         'Run `hiblab <command> --help` for the options of each command.',
     )
+    .version(HIBLAB_VERSION, '-V, --version', 'print the version and exit')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
