@@ -223,6 +223,54 @@ export class ImagePageStore {
     }
   }
 
+  /**
+   * cpuDirectRun() for in-place targets in image order: frames pfns[0..n)
+   * (image pfn = frame), page i's bytes at `data` + (first + i) pages.
+   * Stored in order, each through its own translation, until one faults;
+   * returns how many were stored (faultWalk(pfns[result]) describes the fault).
+   */
+  cpuDirectList(pfns: Float64Array, n: number, data: Uint8Array, first: number, stream = -1): number {
+    const nosave = this.m.nosave;
+    for (let i = 0; i < n; i++) {
+      const p = pfns[i]!;
+      const phys = this.directFrame(p);
+      if (phys < 0) return i;
+      this.put(
+        phys,
+        p,
+        data.subarray((first + i) * PAGE_SIZE, (first + i + 1) * PAGE_SIZE),
+        stream < 0 ? -1 : stream + i,
+      );
+      if (nosave.contains(phys)) this.silent(phys, p, 'cpu');
+    }
+    return n;
+  }
+
+  /** mappedRun() for frames c[0..n) in any order: how many, from the first, the direct map translates to themselves. */
+  mappedList(c: Float64Array, n: number): number {
+    for (let i = 0; i < n; i++) if (this.directFrame(c[i]!) !== c[i]!) return i;
+    return n;
+  }
+
+  /**
+   * cpuPbeRun() in image order: page i (bytes at `data` + (first + i) pages,
+   * stream page `stream` + i) goes to safe frame copies[i], for image pfn
+   * pfns[i], frames whose translations mappedList() found.
+   */
+  cpuPbeList(
+    copies: Float64Array,
+    pfns: Float64Array,
+    n: number,
+    data: Uint8Array,
+    first: number,
+    stream = -1,
+  ): void {
+    for (let i = 0; i < n; i++) {
+      const at = (first + i) * PAGE_SIZE;
+      this.put(copies[i]!, pfns[i]!, data.subarray(at, at + PAGE_SIZE), stream < 0 ? -1 : stream + i);
+    }
+  }
+
   /** The failed walk of a CPU store into frame `pfn` (the page fault cpu() returns). */
   faultWalk(pfn: number): WalkResult {
     return walk(this.m.mem, this.m.kernelImage.pgdPhys, this.m.ptov(pfn * PAGE_SIZE));

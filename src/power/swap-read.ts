@@ -40,11 +40,18 @@ import { RestoreError, type SnapshotRestore, type WriteTarget } from './snapshot
 export type SwapDevice = ReadSource & BlockSink;
 
 /**
- * The compressed loader's run paths (in-place runs are always taken). `pbe`
- * off makes every PBE load go through the per-page loop: the oracle of the
- * loader's equivalence test; `pbeRuns` counts the runs taken.
+ * The compressed loader's run paths. `pbe` off makes every PBE load go
+ * through the per-page loop (the oracle of the loader's equivalence test),
+ * `direct` off every in-place load; `image` off keeps runs to consecutive
+ * image pfns (else they follow orig_bm across gaps). `pbeRuns` and
+ * `imageRuns` count the runs taken (the latter those with a gap).
  */
-export const loaderRuns = { pbe: true, pbeRuns: 0 };
+export const loaderRuns = { pbe: true, direct: true, image: true, pbeRuns: 0, imageRuns: 0 };
+
+/** Does list[0..n] (n + 1 pfns, ascending) have a gap? */
+function hasGap(list: Float64Array, n: number): boolean {
+  return list[n]! - list[0]! !== n;
+}
 
 /** What the loaders read of an image: ImageReader, or plan mode's PlanReader (./plan/image.ts). */
 export interface LoaderImage {
@@ -419,7 +426,31 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
       let n = progress.count;
       off = (n % UNC_PAGES) * PAGE_SIZE;
       // memcpy(data_of(*snapshot), data[thr].unc + off, PAGE_SIZE)
-      if (target.kind === 'direct' && !match && k + 1 < pages) {
+      if (target.kind === 'direct' && !match && k + 1 < pages && loaderRuns.direct && loaderRuns.image) {
+        // The same run in image order: the next orig_bm pfns, gaps allowed (rs.runPfns).
+        const extra = rs.peekDirectList(target.pfn, pages - k - 1);
+        if (extra > 0) {
+          const list = rs.runPfns;
+          if (hasGap(list, extra)) loaderRuns.imageRuns++;
+          const stored = store.cpuDirectList(list, extra + 1, chunk.data, k, chunk.firstStreamPage + k);
+          const upTo = Math.min(stored, extra);
+          progress.tickN(upTo);
+          rs.takeDirectList(upTo);
+          if (stored <= extra) {
+            const f = progress.count;
+            off = (f % UNC_PAGES) * PAGE_SIZE;
+            const w = store.faultWalk(list[stored]!);
+            throw new FaultSignal(loaderOops(m, L.trigger, w.vaddr, w, fault('copy', f)));
+          }
+          k += extra;
+          off = ((n + extra) % UNC_PAGES) * PAGE_SIZE;
+          progress.tick();
+          target = rs.writeNext();
+          drainZeroFills(L, fault, n + extra);
+          if (!target) break outer;
+          continue;
+        }
+      } else if (target.kind === 'direct' && !match && k + 1 < pages && loaderRuns.direct) {
         // A run of in-place pages (the next orig_bm pfns, consecutive, all "forbidden AND free"):
         // stored in one call, then snapshot_write_next() advanced over them at once. The last
         // page of the run goes on below like any page; a fault inside it leaves the loader's
@@ -457,7 +488,23 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
         } else if (w) throw new FaultSignal(loaderOops(m, L.trigger, w.vaddr, w, fault('copy', n)));
       }
       progress.tick();
-      if (target.kind === 'pbe' && !match && k + 1 < pages && loaderRuns.pbe) {
+      if (target.kind === 'pbe' && !match && k + 1 < pages && loaderRuns.pbe && loaderRuns.image) {
+        // The same run in image order: the next orig_bm pfns, gaps allowed, and the next safe
+        // frames, any pfns (rs.runPfns, rs.runCopies).
+        const ip = target.imagePfn!;
+        const extra = rs.peekPbeList(ip, pages - k - 1);
+        const run = extra > 0 ? store.mappedList(rs.runCopies, extra) : 0;
+        if (run > 0) {
+          if (hasGap(rs.runPfns, run - 1) || ip + 1 !== rs.runPfns[0]) loaderRuns.imageRuns++;
+          rs.takePbeList(run);
+          loaderRuns.pbeRuns++;
+          store.cpuPbeList(rs.runCopies, rs.runPfns, run, chunk.data, k + 1, chunk.firstStreamPage + k + 1);
+          progress.tickN(run);
+          k += run;
+          n += run;
+          off = (n % UNC_PAGES) * PAGE_SIZE;
+        }
+      } else if (target.kind === 'pbe' && !match && k + 1 < pages && loaderRuns.pbe) {
         // A run of PBE loads after this one (consecutive image pfns, safe frames from one run of
         // safe_pages_list, room in the chain page: peekPbeRun()) whose stores the direct map
         // takes without a fault: their get_buffer()s at once, then their stores in order. No

@@ -136,6 +136,16 @@ export class PlannedImage {
   }
 
   /**
+   * After copyFrameOf() returned frame f ≥ 0: how many of the data pages after
+   * that one have frames f + 1, f + 2, … (the rest of f's copy-frame run).
+   */
+  copyRunLeft(): number {
+    const c = this.curRun;
+    const end = c + 1 < this.runs ? this.runIdx[c + 1]! : this.dataPages;
+    return end - 1 - this.lastK;
+  }
+
+  /**
    * The copy frames of data pages in order (the plan's verification): a
    * cursor over the runs. `at(k)` for k ascending returns data page k's
    * frame (-1 past the last) and leaves in `left` how many data pages from k

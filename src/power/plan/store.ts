@@ -120,6 +120,80 @@ export class PlanPageStore extends ImagePageStore {
   }
 
   /**
+   * cpuPbeList() (the loader's run of PBE loads in image order, ../page-store.ts): image pfns
+   * pfns[i] into frames targets[i]. The pfns are consecutive entries of orig_bm with no zero
+   * page among them, so consecutive data pages of the image: their copy frames are one
+   * copyFrameOf() and then the next frames of its copy-frame run. Where those hold no bytes,
+   * each target takes put()'s steps for a descriptor (wrote(), discard(), the copy frame's
+   * descriptor) without a lookup per page; a copy frame with bytes goes through put().
+   */
+  override cpuPbeList(
+    targets: Float64Array,
+    pfns: Float64Array,
+    n: number,
+    data: Uint8Array,
+    first: number,
+  ): void {
+    const image = this.image;
+    const from = image.machine.mem;
+    const mem = this.m.mem;
+    for (let i = 0; i < n; ) {
+      const ip = pfns[i]!;
+      const src = image.copyFrameOf(ip);
+      const len = src < 0 ? 0 : from.unmaterialisedRun(src, Math.min(n - i, 1 + image.copyRunLeft()));
+      if (len === 0) {
+        // No copy frame (put() throws) or one with bytes.
+        const at = (first + i) * PAGE_SIZE;
+        this.put(targets[i]!, ip, data.subarray(at, at + PAGE_SIZE));
+        i++;
+        continue;
+      }
+      // The run's last page must be the data page after the first's len − 1 others.
+      if (len > 1 && image.copyFrameOf(pfns[i + len - 1]!) !== src + len - 1) {
+        throw new ModelError(
+          'PLAN_LIST_RUN',
+          `plan mode: image pfns from 0x${ip.toString(16)} are not consecutive data pages`,
+        );
+      }
+      for (let j = 0; j < len; j++) {
+        const t = targets[i + j]!;
+        this.wrote(t);
+        mem.discard(t);
+        if (!this.content.copyFromMap(image.content, src + j, t)) this.content.clear(t);
+      }
+      i += len;
+    }
+  }
+
+  /**
+   * cpuDirectList() (in-place loads in image order): the frames the direct map translates to
+   * themselves (mappedList(): none of their stores faults) as cpuPbeList() into their own
+   * frames, each nosave frame's silent-write record after its store; from the first frame that
+   * does not map to itself on, page by page.
+   */
+  override cpuDirectList(
+    pfns: Float64Array,
+    n: number,
+    data: Uint8Array,
+    first: number,
+    stream = -1,
+  ): number {
+    const r = this.mappedList(pfns, n);
+    const nosave = this.m.nosave;
+    for (let i = 0; i < r; ) {
+      // Up to and including the next nosave frame, or to the end of the mapped prefix.
+      let e = i;
+      while (e < r && !nosave.contains(pfns[e]!)) e++;
+      const stop = e < r ? e + 1 : r;
+      this.cpuPbeList(pfns.subarray(i), pfns.subarray(i), stop - i, data, first + i);
+      if (e < r) this.silent(pfns[e]!, pfns[e]!, 'cpu');
+      i = stop;
+    }
+    if (r === n) return n;
+    return r + super.cpuDirectList(pfns.subarray(r), n - r, data, first + r, stream < 0 ? -1 : stream + r);
+  }
+
+  /**
    * restore_image's copies of a PBE run (ArchRestoreKernel.copyPages):
    * copyFrame(dst + i × dstStep, src + i × srcStep) for i < n (steps ±1),
    * in that order. restore_image passes only runs in which no dst is a src:

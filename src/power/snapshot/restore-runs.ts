@@ -346,3 +346,64 @@ export function lastSetIn(blocks: readonly BitBlock[], lo: number, hi: number): 
   }
   return -1;
 }
+
+/**
+ * get_buffer()'s decision for the next orig_bm pfns in image order (gaps
+ * between them allowed): the set bits of `orig` from `from` on, ascending, as
+ * long as each one takes the same branch — `direct`: "forbidden AND free"
+ * (loaded in place), else NOT (forbidden AND free) (loaded through a PBE) —
+ * and is clear in `zero` (6.6+ zero pages end a run). At most `max` of them go
+ * to out[0..n); for each, fb[i] = 1 when its forbidden bit is set (the PBE
+ * branch tests free_pages_map only then). Returns n. The lists come from maps
+ * on the same extents (sameLayout()); 32 pfns per step.
+ */
+export function imageRunOf(
+  orig: readonly BitBlock[],
+  forbidden: readonly BitBlock[],
+  free: readonly BitBlock[],
+  zero: readonly BitBlock[] | null,
+  from: number,
+  max: number,
+  direct: boolean,
+  out: Float64Array,
+  fb: Uint8Array,
+  hint?: BlockHint,
+): number {
+  let n = 0;
+  for (let k = firstBlockEndingAfter(orig, from, hint); k < orig.length && n < max; k++) {
+    const blk = orig[k]!;
+    const o = blk.words;
+    if (o === null) continue; // never written: no image pfn here
+    const f = forbidden[k]!.words;
+    const r = free[k]!.words;
+    const z = zero === null ? null : zero[k]!.words;
+    const nbits = blk.end - blk.start;
+    let off = from > blk.start ? from - blk.start : 0;
+    while (off < nbits) {
+      const wi = off >>> 5;
+      const base = wi << 5;
+      // The orig_bm bits of this word from `off` to the block's end (a uniform block's marker
+      // words may hold ones beyond it).
+      let v = o[wi]! & (-1 << (off - base));
+      if (nbits - base < 32) v &= (1 << (nbits - base)) - 1;
+      off = base + 32;
+      if (v === 0) continue;
+      const fw = f === null ? 0 : f[wi]!;
+      const both = fw & (r === null ? 0 : r[wi]!);
+      let bad = (direct ? ~both : both) | (z === null ? 0 : z[wi]!);
+      bad &= v;
+      // The bits before the first one that takes the other branch (or is a zero page).
+      if (bad !== 0) v &= (bad & -bad) - 1;
+      while (v !== 0 && n < max) {
+        const low = v & -v;
+        const bit = 31 - Math.clz32(low);
+        out[n] = blk.start + base + bit;
+        fb[n] = (fw & low) !== 0 ? 1 : 0;
+        n++;
+        v ^= low;
+      }
+      if (bad !== 0 || n >= max) return n;
+    }
+  }
+  return n;
+}

@@ -23,6 +23,7 @@ import { PBES_PER_LINKED_PAGE, PbeChain } from './pbe-chain.js';
 import {
   assignBits,
   type BlockHint,
+  imageRunOf,
   lastSetIn,
   orBits,
   preallocateImagePages,
@@ -305,6 +306,145 @@ export class SnapshotRestore {
       s.content.clearStrided(copy0, step, k);
     }
     this.pbePhys = this.chain!.addRun(k, copy0, step, pfn + 1);
+    this.pblistDirty = true;
+    this.zeroBm?.testBit(last);
+    this.cur += k;
+    this.viaPbe += k;
+  }
+
+  /**
+   * Runs in image order (the loader's runs where the image pfns have gaps):
+   * the image pfns of the run the last peek found, their forbidden bits, and
+   * (PBE runs) the safe frames they get. Grown to the longest run asked for.
+   */
+  runPfns = new Float64Array(256);
+  runCopies = new Float64Array(256);
+  private runForbidden = new Uint8Array(256);
+
+  private runRoom(n: number): void {
+    if (n <= this.runPfns.length) return;
+    const c = Math.max(n, this.runPfns.length * 2);
+    this.runPfns = new Float64Array(c);
+    this.runCopies = new Float64Array(c);
+    this.runForbidden = new Uint8Array(c);
+  }
+
+  /**
+   * peekDirectRun() in image order: after writeNext() returned the in-place
+   * target `pfn`, runPfns[0] = pfn and runPfns[1..n] the next n orig_bm pfns
+   * (at most `max`, gaps allowed) that get_buffer() would also load in place
+   * ("forbidden AND free", not a 6.6+ zero page). Returns n; reads only.
+   */
+  peekDirectList(pfn: number, max: number): number {
+    const lim = Math.min(max, this.nrMetaPages + this.nrCopyPages + this.nrZeroPages - this.cur + 1);
+    if (lim <= 0) return 0;
+    const b = this.runBlocks();
+    if (!b) return 0;
+    this.runRoom(lim + 1);
+    const a = b.all;
+    const n = imageRunOf(
+      a[0]!,
+      a[1]!,
+      a[2]!,
+      b.zero,
+      pfn + 1,
+      lim,
+      true,
+      this.runPfns.subarray(1),
+      this.runForbidden,
+      this.origHint,
+    );
+    this.runPfns[0] = pfn;
+    return n;
+  }
+
+  /**
+   * takeDirectRun() for the list peekDirectList() found: `k` writeNext()
+   * calls returning runPfns[1..k] in place. Each get_buffer() moves orig_bm
+   * past its pfn and test_bit()s forbidden, free and zero_bm at it: the
+   * positions end at runPfns[k] (they depend on the pfn alone).
+   */
+  takeDirectList(k: number): void {
+    if (k <= 0) return;
+    const last = this.runPfns[k]!;
+    this.origBm!.positionAfter(last);
+    this.s.forbidden!.testBit(last);
+    this.s.free!.testBit(last);
+    this.zeroBm?.testBit(last);
+    this.cur += k;
+    this.direct += k;
+  }
+
+  /**
+   * peekPbeRun() in image order: after writeNext() returned the PBE target of
+   * image pfn `pfn`, how many of the next orig_bm pfns (at most `max`, gaps
+   * allowed) get_buffer() would also load through a PBE with no step in
+   * between that differs page to page: each NOT "forbidden AND free" and not
+   * a 6.6+ zero page, room for their PBEs in the current chain page, and that
+   * many frames on safe_pages_list (the next pops, any pfns). The image pfns
+   * go to runPfns, the safe frames to runCopies. Reads only.
+   */
+  peekPbeList(pfn: number, max: number): number {
+    const s = this.s;
+    const lim = Math.min(
+      max,
+      this.nrMetaPages + this.nrCopyPages + this.nrZeroPages - this.cur + 1,
+      this.chain!.roomInPage,
+      s.safePages.length,
+    );
+    if (lim <= 0) return 0;
+    const b = this.runBlocks();
+    if (!b) return 0;
+    this.runRoom(lim);
+    const a = b.all;
+    const n = imageRunOf(
+      a[0]!,
+      a[1]!,
+      a[2]!,
+      b.zero,
+      pfn + 1,
+      lim,
+      false,
+      this.runPfns,
+      this.runForbidden,
+      this.origHint,
+    );
+    if (n > 0) s.safePages.peekInto(this.runCopies, n);
+    return n;
+  }
+
+  /**
+   * `k` get_buffer() calls (and cur++) for the first k PBE loads
+   * peekPbeList() found: image pfn runPfns[i] into safe frame runCopies[i].
+   * Every map's position ends where the last call left it: orig_bm after
+   * runPfns[k-1], forbidden and zero_bm at it, free at the last forbidden pfn
+   * of the run (get_buffer()'s && tests free only then).
+   */
+  takePbeList(k: number): void {
+    if (k <= 0) return;
+    const s = this.s;
+    const P = this.runPfns;
+    const last = P[k - 1]!;
+    this.origBm!.positionAfter(last);
+    s.isForbidden(last);
+    for (let i = k - 1; i >= 0; i--) {
+      if (this.runForbidden[i] === 1) {
+        s.isFree(P[i]!);
+        break;
+      }
+    }
+    // The safe frames: __get_safe_page() pops safe_pages_list and memsets the page (4.8+);
+    // 3.10 pops the list as it is.
+    s.safePages.popN(k);
+    if (this.m.profile.hibernation.safePageRecycling) {
+      const mem = this.m.mem;
+      const C = this.runCopies;
+      for (let i = 0; i < k; i++) {
+        mem.discard(C[i]!);
+        s.content.clear(C[i]!);
+      }
+    }
+    this.pbePhys = this.chain!.addList(k, this.runCopies, P);
     this.pblistDirty = true;
     this.zeroBm?.testBit(last);
     this.cur += k;
