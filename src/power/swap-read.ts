@@ -36,6 +36,7 @@ import type { ImagePageStore } from './page-store.js';
 import { type BitBlock, findNextBit } from './snapshot/bitmap.js';
 import { PAGE_SIZE } from './snapshot/kernel-heap.js';
 import { RestoreError, type SnapshotRestore, type WriteTarget } from './snapshot/restore.js';
+import { RUN_ZERO } from './snapshot/restore-runs.js';
 
 export type SwapDevice = ReadSource & BlockSink;
 
@@ -48,9 +49,17 @@ export type SwapDevice = ReadSource & BlockSink;
  */
 export const loaderRuns = { pbe: true, direct: true, image: true, pbeRuns: 0, imageRuns: 0 };
 
-/** Does list[0..n] (n + 1 pfns, ascending) have a gap? */
-function hasGap(list: Float64Array, n: number): boolean {
-  return list[n]! - list[0]! !== n;
+/** The index of the last data entry (not RUN_ZERO) of flags[0..n), or -1. */
+function lastDataBefore(flags: Uint8Array, n: number): number {
+  for (let i = n - 1; i >= 0; i--) if ((flags[i]! & RUN_ZERO) === 0) return i;
+  return -1;
+}
+
+/** Data entries (not RUN_ZERO) in flags[0..n). */
+function dataIn(flags: Uint8Array, n: number): number {
+  let d = 0;
+  for (let i = 0; i < n; i++) if ((flags[i]! & RUN_ZERO) === 0) d++;
+  return d;
 }
 
 /** What the loaders read of an image: ImageReader, or plan mode's PlanReader (./plan/image.ts). */
@@ -427,26 +436,24 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
       off = (n % UNC_PAGES) * PAGE_SIZE;
       // memcpy(data_of(*snapshot), data[thr].unc + off, PAGE_SIZE)
       if (target.kind === 'direct' && !match && k + 1 < pages && loaderRuns.direct && loaderRuns.image) {
-        // The same run in image order: the next orig_bm pfns, gaps allowed (rs.runPfns).
-        const extra = rs.peekDirectList(target.pfn, pages - k - 1);
-        if (extra > 0) {
+        // The same run in image order: the next orig_bm pfns, gaps allowed, 6.6+ zero pages
+        // among them (rs.runPfns, runFlags), cut after the last data page whose frame and those
+        // before it the direct map takes (no store of the run faults). Their get_buffer()s at
+        // once, then their stores in image order (a zero page's memset where writeNext() would
+        // have queued it): no step of one touches what another does.
+        const found = rs.peekDirectList(target.pfn, pages - k - 1);
+        const e = found > 0 ? lastDataBefore(rs.runFlags, store.mappedList(rs.runPfns, found + 1)) : 0;
+        if (e > 0) {
           const list = rs.runPfns;
-          if (hasGap(list, extra)) loaderRuns.imageRuns++;
-          const stored = store.cpuDirectList(list, extra + 1, chunk.data, k, chunk.firstStreamPage + k);
-          const upTo = Math.min(stored, extra);
-          progress.tickN(upTo);
-          rs.takeDirectList(upTo);
-          if (stored <= extra) {
-            const f = progress.count;
-            off = (f % UNC_PAGES) * PAGE_SIZE;
-            const w = store.faultWalk(list[stored]!);
-            throw new FaultSignal(loaderOops(m, L.trigger, w.vaddr, w, fault('copy', f)));
-          }
-          k += extra;
-          off = ((n + extra) % UNC_PAGES) * PAGE_SIZE;
-          progress.tick();
+          const dataN = dataIn(rs.runFlags, e + 1);
+          if (list[e]! - list[0]! !== e || dataN !== e + 1) loaderRuns.imageRuns++;
+          rs.takeDirectList(e);
+          store.cpuDirectList(list, rs.runFlags, e + 1, chunk.data, k, chunk.firstStreamPage + k);
+          progress.tickN(dataN);
+          k += dataN - 1;
+          off = ((n + dataN - 1) % UNC_PAGES) * PAGE_SIZE;
           target = rs.writeNext();
-          drainZeroFills(L, fault, n + extra);
+          drainZeroFills(L, fault, n + dataN - 1);
           if (!target) break outer;
           continue;
         }
@@ -489,19 +496,29 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
       }
       progress.tick();
       if (target.kind === 'pbe' && !match && k + 1 < pages && loaderRuns.pbe && loaderRuns.image) {
-        // The same run in image order: the next orig_bm pfns, gaps allowed, and the next safe
-        // frames, any pfns (rs.runPfns, rs.runCopies).
+        // The same run in image order: the next orig_bm pfns, gaps allowed, 6.6+ zero pages
+        // among them, and the next safe frames, any pfns (rs.runPfns, runFlags, runCopies), cut
+        // after the last data page whose safe frame and those before it the direct map takes.
         const ip = target.imagePfn!;
-        const extra = rs.peekPbeList(ip, pages - k - 1);
-        const run = extra > 0 ? store.mappedList(rs.runCopies, extra) : 0;
+        const found = rs.peekPbeList(ip, pages - k - 1);
+        const run = found > 0 ? lastDataBefore(rs.runFlags, store.mappedList(rs.runCopies, found)) + 1 : 0;
         if (run > 0) {
-          if (hasGap(rs.runPfns, run - 1) || ip + 1 !== rs.runPfns[0]) loaderRuns.imageRuns++;
+          const dataN = dataIn(rs.runFlags, run);
+          if (rs.runPfns[run - 1]! - ip !== run || dataN !== run) loaderRuns.imageRuns++;
           rs.takePbeList(run);
           loaderRuns.pbeRuns++;
-          store.cpuPbeList(rs.runCopies, rs.runPfns, run, chunk.data, k + 1, chunk.firstStreamPage + k + 1);
-          progress.tickN(run);
-          k += run;
-          n += run;
+          store.cpuPbeList(
+            rs.runCopies,
+            rs.runPfns,
+            rs.runFlags,
+            run,
+            chunk.data,
+            k + 1,
+            chunk.firstStreamPage + k + 1,
+          );
+          progress.tickN(dataN);
+          k += dataN;
+          n += dataN;
           off = (n % UNC_PAGES) * PAGE_SIZE;
         }
       } else if (target.kind === 'pbe' && !match && k + 1 < pages && loaderRuns.pbe) {

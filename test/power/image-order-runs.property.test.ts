@@ -13,7 +13,7 @@ import { BmBlockListBitmap } from '../../src/power/snapshot/bm-block-list.js';
 import { RtreeBitmap } from '../../src/power/snapshot/bm-rtree.js';
 import type { KernelHeap } from '../../src/power/snapshot/kernel-heap.js';
 import { PbeChain } from '../../src/power/snapshot/pbe-chain.js';
-import { imageRunOf } from '../../src/power/snapshot/restore-runs.js';
+import { imageRunOf, RUN_FORBIDDEN, RUN_ZERO } from '../../src/power/snapshot/restore-runs.js';
 import { PfnStack } from '../../src/util/pfn-stack.js';
 
 const PAGE_OFFSET = 0xffff926340000000n;
@@ -79,8 +79,9 @@ describe('imageRunOf', () => {
           fc.boolean(),
           fc.integer({ min: 0, max: SPAN + 10 }),
           fc.integer({ min: 0, max: 3000 }),
+          fc.integer({ min: 0, max: 3000 }),
           fc.option(fc.nat(40)),
-          (o, f, r, z, withZero, direct, from, max, hk) => {
+          (o, f, r, z, withZero, direct, from, max, maxData, hk) => {
             const h = heap();
             const [orig, forbidden, free] = [o, f, r].map((x, i) => {
               const bm = makeBitmap(kind, h, 0x100 * (i + 1), 0x40000 + i * 0x1000);
@@ -90,7 +91,7 @@ describe('imageRunOf', () => {
             const zero = withZero ? makeBitmap(kind, h, 0x500, 0x48000) : null;
             if (zero) fill(zero, z[0], z[1]);
             const out = new Float64Array(max + 1);
-            const fb = new Uint8Array(max + 1);
+            const flags = new Uint8Array(max + 1);
             const n = imageRunOf(
               orig.blocks32(),
               forbidden.blocks32(),
@@ -98,23 +99,34 @@ describe('imageRunOf', () => {
               zero ? zero.blocks32() : null,
               from,
               max,
+              maxData,
               direct,
               out,
-              fb,
+              flags,
               hk === null ? undefined : { k: hk },
             );
-            // memory_bm_next_pfn() from `from` on; each pfn's branch: in place iff forbidden && free.
+            // memory_bm_next_pfn() from `from` on; each pfn's branch: in place iff forbidden &&
+            // free; a zero page takes it too. At most max pfns and maxData data pages, cut after
+            // the last data page.
             const want: number[] = [];
-            const wantFb: number[] = [];
-            for (let p = from; p < SPAN && want.length < max; p++) {
+            const wantFlags: number[] = [];
+            let data = 0;
+            let end = 0;
+            for (let p = from; p < SPAN; p++) {
               if (!orig.testBitQuiet(p)) continue;
               const inPlace = forbidden.testBitQuiet(p) && free.testBitQuiet(p);
-              if (inPlace !== direct || zero?.testBitQuiet(p)) break;
+              if (inPlace !== direct) break;
+              const isZero = zero?.testBitQuiet(p) ?? false;
+              if (want.length >= max || (!isZero && data >= maxData)) break;
               want.push(p);
-              wantFb.push(forbidden.testBitQuiet(p) ? 1 : 0);
+              wantFlags.push((forbidden.testBitQuiet(p) ? RUN_FORBIDDEN : 0) | (isZero ? RUN_ZERO : 0));
+              if (!isZero) {
+                data++;
+                end = want.length;
+              }
             }
-            expect(Array.from(out.subarray(0, n))).toEqual(want);
-            expect(Array.from(fb.subarray(0, n))).toEqual(wantFb);
+            expect(Array.from(out.subarray(0, n))).toEqual(want.slice(0, end));
+            expect(Array.from(flags.subarray(0, n))).toEqual(wantFlags.slice(0, end));
           },
         ),
         { numRuns: 150 },

@@ -16,6 +16,7 @@ import { ImagePageStore } from '../../src/power/page-store.js';
 import type { PlannedImage } from '../../src/power/plan/image.js';
 import { PlanPageStore } from '../../src/power/plan/store.js';
 import { uniformSourceFor } from '../../src/power/snapshot/bm-leaves.js';
+import { RUN_ZERO } from '../../src/power/snapshot/restore-runs.js';
 import { ContentKind } from '../../src/workload/content.js';
 import { planMachinePair } from './plan-machines.js';
 
@@ -45,11 +46,21 @@ const windowArb = fc.array(fc.tuple(frameArb, fc.integer({ min: 1, max: 30 })), 
 });
 /** Gaps between the list's pfns (0: the next pfn). */
 const gapsArb = fc.array(fc.oneof(fc.constant(0), fc.nat(3), fc.nat(40)), { minLength: 1, maxLength: 120 });
+/** Zero-page flags of the list's entries (the first is a data page, as the loader's runs start). */
+const zeroArb = fc.array(
+  fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.boolean() }),
+  {
+    minLength: 120,
+    maxLength: 120,
+  },
+);
+const flagsOf = (zero: boolean[], n: number) =>
+  Uint8Array.from(zero.slice(0, n), (z, i) => (z && i > 0 ? RUN_ZERO : 0));
 
 const IMG = 0x4000;
 
-/** The image's pfn list: data page k is pfns[k], in copy frame IMG + k (copy-frame runs of 17). */
-function setup(win: [{ t: string; src?: number; b?: number }, number][], pfns: number[]) {
+/** The image's pfn list (zero[i]: a 6.6+ zero page); copy-frame runs of 17 frames. */
+function setup(win: [{ t: string; src?: number; b?: number }, number][], pfns: number[], zero: boolean[]) {
   const { m, img, budget, content, imgContent } = planMachinePair(t);
   const other = { covers: () => true, fill: () => {} };
   const ones = uniformSourceFor(new Uint8Array(4096).fill(0xff))!;
@@ -62,12 +73,19 @@ function setup(win: [{ t: string; src?: number; b?: number }, number][], pfns: n
       else if (w.t === 'uniform') img.mem.synthesise(f, ones);
     }
   }
+  // Data page k: the k-th pfn of the list that is not a zero page, in copy frame IMG + k.
+  const dataPfns = pfns.filter((_, i) => !zero[i]);
   let last = 0;
   const image = {
     machine: img,
     content: imgContent,
+    dataOrdinalOf: (ip: number) => dataPfns.indexOf(ip),
+    frameOfOrdinal: (k: number) => {
+      last = k;
+      return IMG + k;
+    },
     copyFrameOf: (ip: number) => {
-      last = pfns.indexOf(ip);
+      last = dataPfns.indexOf(ip);
       return last < 0 ? -1 : IMG + last;
     },
     copyRunLeft: () => 16 - (last % 17),
@@ -104,22 +122,31 @@ function listOf(first: number, gaps: number[]): number[] {
 }
 
 describe('PlanPageStore list runs', () => {
-  it('cpuDirectList leaves what ImagePageStore.cpuDirectList() page by page leaves', () => {
+  it('cpuDirectList (the mapped prefix) leaves what ImagePageStore.cpuDirectList() page by page leaves', () => {
     fc.assert(
       fc.property(
         windowArb,
         fc.constantFrom(0x70, 0x1fc0, 0x2180, 0x21f0),
         fc.nat(0x60),
         gapsArb,
-        (win, first0, d, gaps) => {
-          const pfns = listOf(first0 + d, gaps);
-          const a = setup(win, pfns);
-          const b = setup(win, pfns);
-          const list = Float64Array.from(pfns);
-          const data = new Uint8Array((pfns.length + 3) * 4096);
-          const ra = a.store.cpuDirectList(list, pfns.length, data, 3, 10);
-          const rb = ImagePageStore.prototype.cpuDirectList.call(b.store, list, pfns.length, data, 3, 10);
-          expect(ra).toBe(rb);
+        zeroArb,
+        (win, first0, d, gaps, z) => {
+          const all = listOf(first0 + d, gaps);
+          const flags = flagsOf(z, all.length);
+          const zero = Array.from(flags, (f) => f !== 0);
+          const a = setup(win, all, zero);
+          const b = setup(win, all, zero);
+          const list0 = Float64Array.from(all);
+          // The loader stores the prefix the direct map takes (mappedList()), cut after a data page.
+          let n = a.store.mappedList(list0, all.length);
+          expect(b.store.mappedList(list0, all.length)).toBe(n);
+          while (n > 0 && zero[n - 1]) n--;
+          if (n === 0) return;
+          const pfns = all.slice(0, n);
+          const list = list0.subarray(0, n);
+          const data = new Uint8Array((all.length + 3) * 4096);
+          a.store.cpuDirectList(list, flags, n, data, 3);
+          ImagePageStore.prototype.cpuDirectList.call(b.store, list, flags, n, data, 3, 10);
           const frames = [pfns[0]! - 1, ...pfns, pfns.at(-1)! + 1];
           expect(look(a, frames)).toEqual(look(b, frames));
         },
@@ -135,18 +162,21 @@ describe('PlanPageStore list runs', () => {
         fc.integer({ min: 0x100, max: 0x2000 }),
         gapsArb,
         fc.array(fc.integer({ min: 0x3000, max: 0x3800 }), { minLength: 120, maxLength: 120 }),
-        (win, first, gaps, targets) => {
+        zeroArb,
+        (win, first, gaps, targets, z) => {
           const pfns = listOf(first, gaps);
           // Distinct safe frames in any order.
           const copies = [...new Set(targets)].slice(0, pfns.length);
           const n = copies.length;
-          const a = setup(win, pfns);
-          const b = setup(win, pfns);
+          const flags = flagsOf(z, pfns.length);
+          const zero = Array.from(flags, (f) => f !== 0);
+          const a = setup(win, pfns, zero);
+          const b = setup(win, pfns, zero);
           const data = new Uint8Array((n + 3) * 4096);
           const c = Float64Array.from(copies);
           const l = Float64Array.from(pfns);
-          a.store.cpuPbeList(c, l, n, data, 3, 10);
-          ImagePageStore.prototype.cpuPbeList.call(b.store, c, l, n, data, 3, 10);
+          a.store.cpuPbeList(c, l, flags, n, data, 3);
+          ImagePageStore.prototype.cpuPbeList.call(b.store, c, l, flags, n, data, 3, 10);
           expect(look(a, copies)).toEqual(look(b, copies));
         },
       ),

@@ -90,11 +90,22 @@ export class PlannedImage {
    * order is a binary search.
    */
   copyFrameOf(pfn: number): number {
+    const k = this.dataOrdinalOf(pfn);
+    return k < 0 ? -1 : this.frameOfOrdinal(k);
+  }
+
+  /** Data page number of image pfn `pfn` (its rank among the list's data entries), or -1. */
+  dataOrdinalOf(pfn: number): number {
     const L = this.list;
     const i = L.indexOf(pfn);
-    if (i < 0) return -1;
-    const k = L.dataOrdinal(i);
-    if (k < 0) return -1;
+    return i < 0 ? -1 : L.dataOrdinal(i);
+  }
+
+  /**
+   * The copy frame of data page k (0 ≤ k < data pages), through the copy runs' cursor (k
+   * ascending: O(1)); copyRunLeft() then says how many data pages after it have the next frames.
+   */
+  frameOfOrdinal(k: number): number {
     let r = this.curRun;
     if (!(r < this.runs && this.runIdx[r]! <= k)) r = 0;
     if (r + 1 < this.runs && this.runIdx[r + 1]! <= k) {

@@ -27,6 +27,7 @@ import {
   lastSetIn,
   orBits,
   preallocateImagePages,
+  RUN_FORBIDDEN,
   runOfPbeLoads,
   runOfSetInAll,
   sameLayout,
@@ -314,33 +315,41 @@ export class SnapshotRestore {
 
   /**
    * Runs in image order (the loader's runs where the image pfns have gaps):
-   * the image pfns of the run the last peek found, their forbidden bits, and
-   * (PBE runs) the safe frames they get. Grown to the longest run asked for.
+   * the image pfns of the run the last peek found, their RUN_* flags
+   * (restore-runs.ts imageRunOf()), and (PBE runs) the safe frames they get.
+   * Grown to the longest run asked for.
    */
   runPfns = new Float64Array(256);
+  runFlags = new Uint8Array(256);
   runCopies = new Float64Array(256);
-  private runForbidden = new Uint8Array(256);
 
   private runRoom(n: number): void {
     if (n <= this.runPfns.length) return;
     const c = Math.max(n, this.runPfns.length * 2);
     this.runPfns = new Float64Array(c);
     this.runCopies = new Float64Array(c);
-    this.runForbidden = new Uint8Array(c);
+    this.runFlags = new Uint8Array(c);
+  }
+
+  /** get_buffer() calls the image has left (cur up to nr_meta + nr_copy + nr_zero). */
+  private left(): number {
+    return this.nrMetaPages + this.nrCopyPages + this.nrZeroPages - this.cur + 1;
   }
 
   /**
    * peekDirectRun() in image order: after writeNext() returned the in-place
    * target `pfn`, runPfns[0] = pfn and runPfns[1..n] the next n orig_bm pfns
-   * (at most `max`, gaps allowed) that get_buffer() would also load in place
-   * ("forbidden AND free", not a 6.6+ zero page). Returns n; reads only.
+   * (gaps allowed, at most `maxData` data pages, ending with one) that
+   * get_buffer() would also load in place ("forbidden AND free"); 6.6+ zero
+   * pages among them are flagged RUN_ZERO (their buffers are memset). Returns
+   * n; reads only.
    */
-  peekDirectList(pfn: number, max: number): number {
-    const lim = Math.min(max, this.nrMetaPages + this.nrCopyPages + this.nrZeroPages - this.cur + 1);
-    if (lim <= 0) return 0;
+  peekDirectList(pfn: number, maxData: number): number {
+    const lim = this.left();
+    if (lim <= 0 || maxData <= 0) return 0;
     const b = this.runBlocks();
     if (!b) return 0;
-    this.runRoom(lim + 1);
+    this.runRoom(Math.min(lim, 4 * maxData + 64) + 1);
     const a = b.all;
     const n = imageRunOf(
       a[0]!,
@@ -348,21 +357,24 @@ export class SnapshotRestore {
       a[2]!,
       b.zero,
       pfn + 1,
-      lim,
+      Math.min(lim, this.runPfns.length - 1),
+      maxData,
       true,
       this.runPfns.subarray(1),
-      this.runForbidden,
+      this.runFlags.subarray(1),
       this.origHint,
     );
     this.runPfns[0] = pfn;
+    this.runFlags[0] = 0;
     return n;
   }
 
   /**
-   * takeDirectRun() for the list peekDirectList() found: `k` writeNext()
-   * calls returning runPfns[1..k] in place. Each get_buffer() moves orig_bm
-   * past its pfn and test_bit()s forbidden, free and zero_bm at it: the
-   * positions end at runPfns[k] (they depend on the pfn alone).
+   * takeDirectRun() for the list peekDirectList() found: the `k` get_buffer()
+   * calls (and cur++) of runPfns[1..k], each in place. Each moves orig_bm past
+   * its pfn and test_bit()s forbidden, free and zero_bm at it: the positions
+   * end at runPfns[k] (they depend on the pfn alone). The loader does the
+   * zero pages' memsets itself (not through zeroFills).
    */
   takeDirectList(k: number): void {
     if (k <= 0) return;
@@ -377,22 +389,18 @@ export class SnapshotRestore {
 
   /**
    * peekPbeRun() in image order: after writeNext() returned the PBE target of
-   * image pfn `pfn`, how many of the next orig_bm pfns (at most `max`, gaps
-   * allowed) get_buffer() would also load through a PBE with no step in
-   * between that differs page to page: each NOT "forbidden AND free" and not
-   * a 6.6+ zero page, room for their PBEs in the current chain page, and that
-   * many frames on safe_pages_list (the next pops, any pfns). The image pfns
-   * go to runPfns, the safe frames to runCopies. Reads only.
+   * image pfn `pfn`, the next orig_bm pfns (gaps allowed, at most `maxData`
+   * data pages, ending with one) that get_buffer() would also load through a
+   * PBE with no step in between that differs page to page: each NOT
+   * "forbidden AND free" (6.6+ zero pages among them flagged RUN_ZERO), room
+   * for their PBEs in the current chain page, and that many frames on
+   * safe_pages_list (the next pops, any pfns). The image pfns go to runPfns,
+   * the safe frames to runCopies. Returns how many; reads only.
    */
-  peekPbeList(pfn: number, max: number): number {
+  peekPbeList(pfn: number, maxData: number): number {
     const s = this.s;
-    const lim = Math.min(
-      max,
-      this.nrMetaPages + this.nrCopyPages + this.nrZeroPages - this.cur + 1,
-      this.chain!.roomInPage,
-      s.safePages.length,
-    );
-    if (lim <= 0) return 0;
+    const lim = Math.min(this.left(), this.chain!.roomInPage, s.safePages.length);
+    if (lim <= 0 || maxData <= 0) return 0;
     const b = this.runBlocks();
     if (!b) return 0;
     this.runRoom(lim);
@@ -404,9 +412,10 @@ export class SnapshotRestore {
       b.zero,
       pfn + 1,
       lim,
+      maxData,
       false,
       this.runPfns,
-      this.runForbidden,
+      this.runFlags,
       this.origHint,
     );
     if (n > 0) s.safePages.peekInto(this.runCopies, n);
@@ -428,7 +437,7 @@ export class SnapshotRestore {
     this.origBm!.positionAfter(last);
     s.isForbidden(last);
     for (let i = k - 1; i >= 0; i--) {
-      if (this.runForbidden[i] === 1) {
+      if ((this.runFlags[i]! & RUN_FORBIDDEN) !== 0) {
         s.isFree(P[i]!);
         break;
       }
