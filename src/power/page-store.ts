@@ -19,6 +19,7 @@ import type { ImageFrameSource } from './image-frames.js';
 import { uniformSourceFor } from './snapshot/bm-leaves.js';
 import { PAGE_SIZE } from './snapshot/kernel-heap.js';
 import type { WriteTarget } from './snapshot/restore.js';
+import { RUN_ZERO } from './snapshot/restore-runs.js';
 
 /** A PMD entry's span (2 MiB): one large leaf of the direct map. */
 const REGION = 2 * 1024 * 1024;
@@ -220,6 +221,69 @@ export class ImagePageStore {
     for (let i = 0; i < n; i++) {
       const at = (first + i) * PAGE_SIZE;
       this.put(c + i * step, imagePfn + i, data.subarray(at, at + PAGE_SIZE), stream < 0 ? -1 : stream + i);
+    }
+  }
+
+  /**
+   * cpuDirectRun() for in-place targets in image order, frames the direct map
+   * translates to themselves (mappedList(): no store faults): frames
+   * pfns[0..n) (image pfn = frame) in order; an entry flagged RUN_ZERO is
+   * memset (a 6.6+ zero page), the others take the next pages of `data` from
+   * page `first` on (stream pages `stream` + 0, 1, …; -1: not known).
+   */
+  cpuDirectList(
+    pfns: Float64Array,
+    flags: Uint8Array,
+    n: number,
+    data: Uint8Array,
+    first: number,
+    stream = -1,
+  ): void {
+    const nosave = this.m.nosave;
+    let d = 0;
+    for (let i = 0; i < n; i++) {
+      const p = pfns[i]!;
+      if ((flags[i]! & RUN_ZERO) !== 0) this.put(p, p, null);
+      else {
+        const at = (first + d) * PAGE_SIZE;
+        this.put(p, p, data.subarray(at, at + PAGE_SIZE), stream < 0 ? -1 : stream + d);
+        d++;
+      }
+      if (nosave.contains(p)) this.silent(p, p, 'cpu');
+    }
+  }
+
+  /** mappedRun() for frames c[0..n) in any order: how many, from the first, the direct map translates to themselves. */
+  mappedList(c: Float64Array, n: number): number {
+    for (let i = 0; i < n; i++) if (this.directFrame(c[i]!) !== c[i]!) return i;
+    return n;
+  }
+
+  /**
+   * cpuPbeRun() in image order: entry i goes to safe frame copies[i] for
+   * image pfn pfns[i] (frames whose translations mappedList() found), a
+   * memset for an entry flagged RUN_ZERO, else the next page of `data` from
+   * page `first` on (stream pages `stream` + 0, 1, …). (No nosave record: a
+   * PBE target is a safe frame the boot kernel allocated.)
+   */
+  cpuPbeList(
+    copies: Float64Array,
+    pfns: Float64Array,
+    flags: Uint8Array,
+    n: number,
+    data: Uint8Array,
+    first: number,
+    stream = -1,
+  ): void {
+    let d = 0;
+    for (let i = 0; i < n; i++) {
+      if ((flags[i]! & RUN_ZERO) !== 0) {
+        this.put(copies[i]!, pfns[i]!, null);
+        continue;
+      }
+      const at = (first + d) * PAGE_SIZE;
+      this.put(copies[i]!, pfns[i]!, data.subarray(at, at + PAGE_SIZE), stream < 0 ? -1 : stream + d);
+      d++;
     }
   }
 

@@ -36,15 +36,31 @@ import type { ImagePageStore } from './page-store.js';
 import { type BitBlock, findNextBit } from './snapshot/bitmap.js';
 import { PAGE_SIZE } from './snapshot/kernel-heap.js';
 import { RestoreError, type SnapshotRestore, type WriteTarget } from './snapshot/restore.js';
+import { RUN_ZERO } from './snapshot/restore-runs.js';
 
 export type SwapDevice = ReadSource & BlockSink;
 
 /**
- * The compressed loader's run paths (in-place runs are always taken). `pbe`
- * off makes every PBE load go through the per-page loop: the oracle of the
- * loader's equivalence test; `pbeRuns` counts the runs taken.
+ * The compressed loader's run paths. `pbe` off makes every PBE load go
+ * through the per-page loop (the oracle of the loader's equivalence test),
+ * `direct` off every in-place load; `image` off keeps runs to consecutive
+ * image pfns (else they follow orig_bm across gaps). `pbeRuns` and
+ * `imageRuns` count the runs taken (the latter those with a gap).
  */
-export const loaderRuns = { pbe: true, pbeRuns: 0 };
+export const loaderRuns = { pbe: true, direct: true, image: true, pbeRuns: 0, imageRuns: 0 };
+
+/** The index of the last data entry (not RUN_ZERO) of flags[0..n), or -1. */
+function lastDataBefore(flags: Uint8Array, n: number): number {
+  for (let i = n - 1; i >= 0; i--) if ((flags[i]! & RUN_ZERO) === 0) return i;
+  return -1;
+}
+
+/** Data entries (not RUN_ZERO) in flags[0..n). */
+function dataIn(flags: Uint8Array, n: number): number {
+  let d = 0;
+  for (let i = 0; i < n; i++) if ((flags[i]! & RUN_ZERO) === 0) d++;
+  return d;
+}
 
 /** What the loaders read of an image: ImageReader, or plan mode's PlanReader (./plan/image.ts). */
 export interface LoaderImage {
@@ -419,7 +435,29 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
       let n = progress.count;
       off = (n % UNC_PAGES) * PAGE_SIZE;
       // memcpy(data_of(*snapshot), data[thr].unc + off, PAGE_SIZE)
-      if (target.kind === 'direct' && !match && k + 1 < pages) {
+      if (target.kind === 'direct' && !match && k + 1 < pages && loaderRuns.direct && loaderRuns.image) {
+        // The same run in image order: the next orig_bm pfns, gaps allowed, 6.6+ zero pages
+        // among them (rs.runPfns, runFlags), cut after the last data page whose frame and those
+        // before it the direct map takes (no store of the run faults). Their get_buffer()s at
+        // once, then their stores in image order (a zero page's memset where writeNext() would
+        // have queued it): no step of one touches what another does.
+        const found = rs.peekDirectList(target.pfn, pages - k - 1);
+        const e = found > 0 ? lastDataBefore(rs.runFlags, store.mappedList(rs.runPfns, found + 1)) : 0;
+        if (e > 0) {
+          const list = rs.runPfns;
+          const dataN = dataIn(rs.runFlags, e + 1);
+          if (list[e]! - list[0]! !== e || dataN !== e + 1) loaderRuns.imageRuns++;
+          rs.takeDirectList(e);
+          store.cpuDirectList(list, rs.runFlags, e + 1, chunk.data, k, chunk.firstStreamPage + k);
+          progress.tickN(dataN);
+          k += dataN - 1;
+          off = ((n + dataN - 1) % UNC_PAGES) * PAGE_SIZE;
+          target = rs.writeNext();
+          drainZeroFills(L, fault, n + dataN - 1);
+          if (!target) break outer;
+          continue;
+        }
+      } else if (target.kind === 'direct' && !match && k + 1 < pages && loaderRuns.direct) {
         // A run of in-place pages (the next orig_bm pfns, consecutive, all "forbidden AND free"):
         // stored in one call, then snapshot_write_next() advanced over them at once. The last
         // page of the run goes on below like any page; a fault inside it leaves the loader's
@@ -457,7 +495,33 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
         } else if (w) throw new FaultSignal(loaderOops(m, L.trigger, w.vaddr, w, fault('copy', n)));
       }
       progress.tick();
-      if (target.kind === 'pbe' && !match && k + 1 < pages && loaderRuns.pbe) {
+      if (target.kind === 'pbe' && !match && k + 1 < pages && loaderRuns.pbe && loaderRuns.image) {
+        // The same run in image order: the next orig_bm pfns, gaps allowed, 6.6+ zero pages
+        // among them, and the next safe frames, any pfns (rs.runPfns, runFlags, runCopies), cut
+        // after the last data page whose safe frame and those before it the direct map takes.
+        const ip = target.imagePfn!;
+        const found = rs.peekPbeList(ip, pages - k - 1);
+        const run = found > 0 ? lastDataBefore(rs.runFlags, store.mappedList(rs.runCopies, found)) + 1 : 0;
+        if (run > 0) {
+          const dataN = dataIn(rs.runFlags, run);
+          if (rs.runPfns[run - 1]! - ip !== run || dataN !== run) loaderRuns.imageRuns++;
+          rs.takePbeList(run);
+          loaderRuns.pbeRuns++;
+          store.cpuPbeList(
+            rs.runCopies,
+            rs.runPfns,
+            rs.runFlags,
+            run,
+            chunk.data,
+            k + 1,
+            chunk.firstStreamPage + k + 1,
+          );
+          progress.tickN(dataN);
+          k += dataN;
+          n += dataN;
+          off = (n % UNC_PAGES) * PAGE_SIZE;
+        }
+      } else if (target.kind === 'pbe' && !match && k + 1 < pages && loaderRuns.pbe) {
         // A run of PBE loads after this one (consecutive image pfns, safe frames from one run of
         // safe_pages_list, room in the chain page: peekPbeRun()) whose stores the direct map
         // takes without a fault: their get_buffer()s at once, then their stores in order. No

@@ -115,6 +115,34 @@ export class PfnStack {
     this.n -= k;
   }
 
+  /**
+   * The pfns the next `k` pop()s would return (k ≤ length), in pop order, into
+   * out[0..k): the top run from its end, then the runs below it. Reads only.
+   */
+  peekInto(out: Float64Array, k: number): void {
+    let i = 0;
+    for (let t = this.r - 1; t >= 0 && i < k; t--) {
+      const ld = this.ld[t]!;
+      const len = ld & MAX_LEN;
+      const b = this.base[t]!;
+      const down = (ld & DOWN) !== 0;
+      // Pop order within a run: its last pushed pfn first.
+      for (let j = len - 1; j >= 0 && i < k; j--) out[i++] = down ? b - j : b + j;
+    }
+    if (i < k) throw new Error(`PfnStack.peekInto: ${k} pfns from a stack of ${this.n}`);
+  }
+
+  /** pop() `k` times (k ≤ length), across runs. */
+  popN(k: number): void {
+    if (k > this.n) throw new Error(`PfnStack.popN: ${k} pops from a stack of ${this.n}`);
+    while (k > 0) {
+      const top = this.topLength;
+      const take = Math.min(top, k);
+      this.popRun(take);
+      k -= take;
+    }
+  }
+
   clear(): void {
     this.r = 0;
     this.n = 0;

@@ -90,11 +90,22 @@ export class PlannedImage {
    * order is a binary search.
    */
   copyFrameOf(pfn: number): number {
+    const k = this.dataOrdinalOf(pfn);
+    return k < 0 ? -1 : this.frameOfOrdinal(k);
+  }
+
+  /** Data page number of image pfn `pfn` (its rank among the list's data entries), or -1. */
+  dataOrdinalOf(pfn: number): number {
     const L = this.list;
     const i = L.indexOf(pfn);
-    if (i < 0) return -1;
-    const k = L.dataOrdinal(i);
-    if (k < 0) return -1;
+    return i < 0 ? -1 : L.dataOrdinal(i);
+  }
+
+  /**
+   * The copy frame of data page k (0 ≤ k < data pages), through the copy runs' cursor (k
+   * ascending: O(1)); copyRunLeft() then says how many data pages after it have the next frames.
+   */
+  frameOfOrdinal(k: number): number {
     let r = this.curRun;
     if (!(r < this.runs && this.runIdx[r]! <= k)) r = 0;
     if (r + 1 < this.runs && this.runIdx[r + 1]! <= k) {
@@ -133,6 +144,16 @@ export class PlannedImage {
     const end = c + 1 < this.runs ? this.runIdx[c + 1]! : this.dataPages;
     const inCopy = end - 1 - this.lastK;
     return Math.max(0, Math.min(max, inList, inCopy));
+  }
+
+  /**
+   * After copyFrameOf() returned frame f ≥ 0: how many of the data pages after
+   * that one have frames f + 1, f + 2, … (the rest of f's copy-frame run).
+   */
+  copyRunLeft(): number {
+    const c = this.curRun;
+    const end = c + 1 < this.runs ? this.runIdx[c + 1]! : this.dataPages;
+    return end - 1 - this.lastK;
   }
 
   /**

@@ -14,6 +14,7 @@ import { isZeroPage } from '../image/page.js';
 import { ImagePageStore } from '../page-store.js';
 import { isUniformLeafSource, uniformSourceFor } from '../snapshot/bm-leaves.js';
 import { PAGE_SIZE } from '../snapshot/kernel-heap.js';
+import { RUN_ZERO } from '../snapshot/restore-runs.js';
 import type { PlannedImage } from './image.js';
 
 export class PlanPageStore extends ImagePageStore {
@@ -117,6 +118,103 @@ export class PlanPageStore extends ImagePageStore {
     }
     if (r === n) return n;
     return r + super.cpuDirectRun(end, n - r, data, first + r, stream < 0 ? -1 : stream + r);
+  }
+
+  /**
+   * cpuPbeList() (the loader's runs in image order, ../page-store.ts): entry i
+   * into frame targets[i]. A RUN_ZERO entry is put()'s memset (wrote(),
+   * discard(), no descriptor). The data entries are consecutive data pages of
+   * the image (orig_bm's next pfns; only zero pages lie between them), so
+   * their copy frames are one copyFrameOf() and then the next frames of its
+   * copy-frame run: where those hold no bytes, each target takes put()'s
+   * steps for a descriptor (wrote(), discard(), the copy frame's descriptor)
+   * without a lookup per page; a copy frame with bytes goes through put().
+   */
+  override cpuPbeList(
+    targets: Float64Array,
+    pfns: Float64Array,
+    flags: Uint8Array,
+    n: number,
+    data: Uint8Array,
+    first: number,
+  ): void {
+    const image = this.image;
+    const from = image.machine.mem;
+    const mem = this.m.mem;
+    let d = 0;
+    // Data entries from i on, the first data entry's data page number, the last data entry.
+    let dataLeft = 0;
+    let k0 = -1;
+    let lastData = -1;
+    for (let j = 0; j < n; j++) {
+      if ((flags[j]! & RUN_ZERO) !== 0) continue;
+      if (dataLeft++ === 0) k0 = image.dataOrdinalOf(pfns[j]!);
+      lastData = j;
+    }
+    // The data entries must be consecutive data pages (else page by page, where put() says why).
+    const consecutive = k0 >= 0 && image.dataOrdinalOf(pfns[lastData]!) === k0 + dataLeft - 1;
+    for (let i = 0; i < n; ) {
+      if ((flags[i]! & RUN_ZERO) !== 0) {
+        const t = targets[i]!;
+        this.wrote(t);
+        mem.discard(t);
+        this.content.clear(t);
+        i++;
+        continue;
+      }
+      const ip = pfns[i]!;
+      const src = consecutive ? image.frameOfOrdinal(k0 + d) : -1;
+      const len = src < 0 ? 0 : from.unmaterialisedRun(src, Math.min(dataLeft, 1 + image.copyRunLeft()));
+      if (len === 0) {
+        // Page by page: a copy frame with bytes (or none: put() throws).
+        const at = (first + d) * PAGE_SIZE;
+        this.put(targets[i]!, ip, data.subarray(at, at + PAGE_SIZE));
+        d++;
+        dataLeft--;
+        i++;
+        continue;
+      }
+      // `len` data entries from i on (zero entries among them memset in order).
+      for (let j = 0; j < len; i++) {
+        const t = targets[i]!;
+        this.wrote(t);
+        mem.discard(t);
+        if ((flags[i]! & RUN_ZERO) !== 0) {
+          this.content.clear(t);
+          continue;
+        }
+        if (!this.content.copyFromMap(image.content, src + j, t)) this.content.clear(t);
+        j++;
+      }
+      d += len;
+      dataLeft -= len;
+    }
+  }
+
+  /**
+   * cpuDirectList() (in-place loads in image order, frames mapped to themselves): as
+   * cpuPbeList() into their own frames, cut after each nosave frame so its silent-write record
+   * follows its store as page by page.
+   */
+  override cpuDirectList(
+    pfns: Float64Array,
+    flags: Uint8Array,
+    n: number,
+    data: Uint8Array,
+    first: number,
+  ): void {
+    const nosave = this.m.nosave;
+    let d = 0;
+    for (let i = 0; i < n; ) {
+      // Up to and including the next nosave frame, or to the end.
+      let e = i;
+      while (e < n && !nosave.contains(pfns[e]!)) e++;
+      const stop = e < n ? e + 1 : n;
+      this.cpuPbeList(pfns.subarray(i), pfns.subarray(i), flags.subarray(i), stop - i, data, first + d);
+      for (let j = i; j < stop; j++) if ((flags[j]! & RUN_ZERO) === 0) d++;
+      if (e < n) this.silent(pfns[e]!, pfns[e]!, 'cpu');
+      i = stop;
+    }
   }
 
   /**

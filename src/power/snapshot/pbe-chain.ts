@@ -171,6 +171,56 @@ export class PbeChain implements FrameSource {
     return this.pbePhys(this.count - 1);
   }
 
+  /**
+   * alloc() + set() for `n` PBEs in a row (n ≤ roomInPage): PBE i takes safe
+   * frame copies[i] and image pfn origs[i] — addRun() for a run in image
+   * order, whose frames and pfns need not be progressions. Returns the
+   * newest PBE's physical address.
+   */
+  addList(n: number, copies: Float64Array, origs: Float64Array): number {
+    if (this.allocated !== this.count || n > this.roomInPage)
+      throw new Error(`PbeChain.addList: ${n} PBEs do not fit the current chain page`);
+    const pfn = this.pagePfn[this.nPages - 1]!;
+    const mem = this.heap.phys;
+    // The page was written since it was taken: the PBEs go into its bytes too (as set()).
+    const f = mem.sourceOf(pfn) !== this ? mem.frame(pfn) : null;
+    const cur = this.cur;
+    let b0 = this.apBroken0;
+    let b1 = this.apBroken1;
+    for (let i = 0; i < n; i++) {
+      const j = this.count;
+      const k = j % PBES_PER_LINKED_PAGE;
+      const copy = copies[i]!;
+      const orig = origs[i]!;
+      cur[2 * k] = copy;
+      cur[2 * k + 1] = orig;
+      // noteRun() a PBE at a time: does entry k leave the progression of entries 0 and 1?
+      if (k === 0) {
+        b0 = false;
+        b1 = false;
+      } else if (k >= 2) {
+        if (!b0 && copy !== cur[0]! + k * (cur[2]! - cur[0]!)) b0 = true;
+        if (!b1 && orig !== cur[1]! + k * (cur[3]! - cur[1]!)) b1 = true;
+      }
+      if (f !== null) {
+        const o = 8 + k * PBE_SIZE;
+        this.putVa(f, o, copy * PAGE_SIZE);
+        this.putVa(f, o + 8, orig * PAGE_SIZE);
+        this.putVa(f, o + 16, j > 0 ? this.pbePhys(j - 1) : -1);
+      }
+      if (k === PBES_PER_LINKED_PAGE - 1) {
+        this.apBroken0 = b0;
+        this.apBroken1 = b1;
+        this.seal();
+      }
+      this.count++;
+      this.allocated++;
+    }
+    this.apBroken0 = b0;
+    this.apBroken1 = b1;
+    return this.pbePhys(this.count - 1);
+  }
+
   /** A new chain page: lp->next = ca->chain; ca->chain = lp. */
   private newPage(): void {
     const pfn = this.allocPage();

@@ -346,3 +346,80 @@ export function lastSetIn(blocks: readonly BitBlock[], lo: number, hi: number): 
   }
   return -1;
 }
+
+/** imageRunOf()'s flags per pfn: its forbidden bit is set. */
+export const RUN_FORBIDDEN = 1;
+/** imageRunOf()'s flags per pfn: a 6.6+ zero page (in zero_bm). */
+export const RUN_ZERO = 2;
+
+/**
+ * get_buffer()'s decision for the next orig_bm pfns in image order (gaps
+ * between them allowed): the set bits of `orig` from `from` on, ascending, as
+ * long as each one takes the same branch — `direct`: "forbidden AND free"
+ * (loaded in place), else NOT (forbidden AND free) (loaded through a PBE).
+ * A 6.6+ zero page (set in `zero`) takes the branch too (its buffer is
+ * memset): it joins the run, flagged RUN_ZERO. At most `max` pfns, at most
+ * `maxData` of them data pages, go to out[0..n), the run cut after its last
+ * data page; flags[i] has RUN_FORBIDDEN when the pfn's forbidden bit is set
+ * (the PBE branch tests free_pages_map only then). Returns n. The lists come
+ * from maps on the same extents (sameLayout()); 32 pfns per step.
+ */
+export function imageRunOf(
+  orig: readonly BitBlock[],
+  forbidden: readonly BitBlock[],
+  free: readonly BitBlock[],
+  zero: readonly BitBlock[] | null,
+  from: number,
+  max: number,
+  maxData: number,
+  direct: boolean,
+  out: Float64Array,
+  flags: Uint8Array,
+  hint?: BlockHint,
+): number {
+  let n = 0;
+  let data = 0;
+  // Entries up to and including the last data page.
+  let end = 0;
+  scan: for (let k = firstBlockEndingAfter(orig, from, hint); k < orig.length; k++) {
+    const blk = orig[k]!;
+    const o = blk.words;
+    if (o === null) continue; // never written: no image pfn here
+    const f = forbidden[k]!.words;
+    const r = free[k]!.words;
+    const z = zero === null ? null : zero[k]!.words;
+    const nbits = blk.end - blk.start;
+    let off = from > blk.start ? from - blk.start : 0;
+    while (off < nbits) {
+      const wi = off >>> 5;
+      const base = wi << 5;
+      // The orig_bm bits of this word from `off` to the block's end (a uniform block's marker
+      // words may hold ones beyond it).
+      let v = o[wi]! & (-1 << (off - base));
+      if (nbits - base < 32) v &= (1 << (nbits - base)) - 1;
+      off = base + 32;
+      if (v === 0) continue;
+      const fw = f === null ? 0 : f[wi]!;
+      const zw = z === null ? 0 : z[wi]!;
+      const both = fw & (r === null ? 0 : r[wi]!);
+      // The bits before the first one that takes the other branch.
+      const bad = (direct ? ~both : both) & v;
+      if (bad !== 0) v &= (bad & -bad) - 1;
+      while (v !== 0) {
+        const low = v & -v;
+        const isZero = (zw & low) !== 0;
+        if (n >= max || (!isZero && data >= maxData)) break scan;
+        out[n] = blk.start + base + 31 - Math.clz32(low);
+        flags[n] = ((fw & low) !== 0 ? RUN_FORBIDDEN : 0) | (isZero ? RUN_ZERO : 0);
+        n++;
+        if (!isZero) {
+          data++;
+          end = n;
+        }
+        v ^= low;
+      }
+      if (bad !== 0) break scan;
+    }
+  }
+  return end;
+}

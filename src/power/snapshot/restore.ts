@@ -23,9 +23,11 @@ import { PBES_PER_LINKED_PAGE, PbeChain } from './pbe-chain.js';
 import {
   assignBits,
   type BlockHint,
+  imageRunOf,
   lastSetIn,
   orBits,
   preallocateImagePages,
+  RUN_FORBIDDEN,
   runOfPbeLoads,
   runOfSetInAll,
   sameLayout,
@@ -305,6 +307,153 @@ export class SnapshotRestore {
       s.content.clearStrided(copy0, step, k);
     }
     this.pbePhys = this.chain!.addRun(k, copy0, step, pfn + 1);
+    this.pblistDirty = true;
+    this.zeroBm?.testBit(last);
+    this.cur += k;
+    this.viaPbe += k;
+  }
+
+  /**
+   * Runs in image order (the loader's runs where the image pfns have gaps):
+   * the image pfns of the run the last peek found, their RUN_* flags
+   * (restore-runs.ts imageRunOf()), and (PBE runs) the safe frames they get.
+   * Grown to the longest run asked for.
+   */
+  runPfns = new Float64Array(256);
+  runFlags = new Uint8Array(256);
+  runCopies = new Float64Array(256);
+
+  private runRoom(n: number): void {
+    if (n <= this.runPfns.length) return;
+    const c = Math.max(n, this.runPfns.length * 2);
+    this.runPfns = new Float64Array(c);
+    this.runCopies = new Float64Array(c);
+    this.runFlags = new Uint8Array(c);
+  }
+
+  /** get_buffer() calls the image has left (cur up to nr_meta + nr_copy + nr_zero). */
+  private left(): number {
+    return this.nrMetaPages + this.nrCopyPages + this.nrZeroPages - this.cur + 1;
+  }
+
+  /**
+   * peekDirectRun() in image order: after writeNext() returned the in-place
+   * target `pfn`, runPfns[0] = pfn and runPfns[1..n] the next n orig_bm pfns
+   * (gaps allowed, at most `maxData` data pages, ending with one) that
+   * get_buffer() would also load in place ("forbidden AND free"); 6.6+ zero
+   * pages among them are flagged RUN_ZERO (their buffers are memset). Returns
+   * n; reads only.
+   */
+  peekDirectList(pfn: number, maxData: number): number {
+    const lim = this.left();
+    if (lim <= 0 || maxData <= 0) return 0;
+    const b = this.runBlocks();
+    if (!b) return 0;
+    this.runRoom(Math.min(lim, 4 * maxData + 64) + 1);
+    const a = b.all;
+    const n = imageRunOf(
+      a[0]!,
+      a[1]!,
+      a[2]!,
+      b.zero,
+      pfn + 1,
+      Math.min(lim, this.runPfns.length - 1),
+      maxData,
+      true,
+      this.runPfns.subarray(1),
+      this.runFlags.subarray(1),
+      this.origHint,
+    );
+    this.runPfns[0] = pfn;
+    this.runFlags[0] = 0;
+    return n;
+  }
+
+  /**
+   * takeDirectRun() for the list peekDirectList() found: the `k` get_buffer()
+   * calls (and cur++) of runPfns[1..k], each in place. Each moves orig_bm past
+   * its pfn and test_bit()s forbidden, free and zero_bm at it: the positions
+   * end at runPfns[k] (they depend on the pfn alone). The loader does the
+   * zero pages' memsets itself (not through zeroFills).
+   */
+  takeDirectList(k: number): void {
+    if (k <= 0) return;
+    const last = this.runPfns[k]!;
+    this.origBm!.positionAfter(last);
+    this.s.forbidden!.testBit(last);
+    this.s.free!.testBit(last);
+    this.zeroBm?.testBit(last);
+    this.cur += k;
+    this.direct += k;
+  }
+
+  /**
+   * peekPbeRun() in image order: after writeNext() returned the PBE target of
+   * image pfn `pfn`, the next orig_bm pfns (gaps allowed, at most `maxData`
+   * data pages, ending with one) that get_buffer() would also load through a
+   * PBE with no step in between that differs page to page: each NOT
+   * "forbidden AND free" (6.6+ zero pages among them flagged RUN_ZERO), room
+   * for their PBEs in the current chain page, and that many frames on
+   * safe_pages_list (the next pops, any pfns). The image pfns go to runPfns,
+   * the safe frames to runCopies. Returns how many; reads only.
+   */
+  peekPbeList(pfn: number, maxData: number): number {
+    const s = this.s;
+    const lim = Math.min(this.left(), this.chain!.roomInPage, s.safePages.length);
+    if (lim <= 0 || maxData <= 0) return 0;
+    const b = this.runBlocks();
+    if (!b) return 0;
+    this.runRoom(lim);
+    const a = b.all;
+    const n = imageRunOf(
+      a[0]!,
+      a[1]!,
+      a[2]!,
+      b.zero,
+      pfn + 1,
+      lim,
+      maxData,
+      false,
+      this.runPfns,
+      this.runFlags,
+      this.origHint,
+    );
+    if (n > 0) s.safePages.peekInto(this.runCopies, n);
+    return n;
+  }
+
+  /**
+   * `k` get_buffer() calls (and cur++) for the first k PBE loads
+   * peekPbeList() found: image pfn runPfns[i] into safe frame runCopies[i].
+   * Every map's position ends where the last call left it: orig_bm after
+   * runPfns[k-1], forbidden and zero_bm at it, free at the last forbidden pfn
+   * of the run (get_buffer()'s && tests free only then).
+   */
+  takePbeList(k: number): void {
+    if (k <= 0) return;
+    const s = this.s;
+    const P = this.runPfns;
+    const last = P[k - 1]!;
+    this.origBm!.positionAfter(last);
+    s.isForbidden(last);
+    for (let i = k - 1; i >= 0; i--) {
+      if ((this.runFlags[i]! & RUN_FORBIDDEN) !== 0) {
+        s.isFree(P[i]!);
+        break;
+      }
+    }
+    // The safe frames: __get_safe_page() pops safe_pages_list and memsets the page (4.8+);
+    // 3.10 pops the list as it is.
+    s.safePages.popN(k);
+    if (this.m.profile.hibernation.safePageRecycling) {
+      const mem = this.m.mem;
+      const C = this.runCopies;
+      for (let i = 0; i < k; i++) {
+        mem.discard(C[i]!);
+        s.content.clear(C[i]!);
+      }
+    }
+    this.pbePhys = this.chain!.addList(k, this.runCopies, P);
     this.pblistDirty = true;
     this.zeroBm?.testBit(last);
     this.cur += k;
