@@ -417,7 +417,8 @@ export function takeSetRunsInBoth(
           rn = len;
         }
         total += len;
-        w = lo + len >= 32 ? 0 : (w & ~((2 ** (lo + len) - 1) >>> 0)) >>> 0;
+        // Bits below lo + len dropped (a shift, not a power per run).
+        w = lo + len >= 32 ? 0 : (w & (0xffffffff << (lo + len))) >>> 0;
       }
     }
     // A page that came out all zero (or was materialised from all ones and kept them) is uniform again.
