@@ -111,7 +111,7 @@ function sparseSlot<T>(l: Leaf<T>, i: number): number {
 }
 
 /**
- * pfn → materialised frame: a Map of 4096-pfn leaves with a one-leaf cache.
+ * pfn → materialised frame: 4096-pfn leaves (a PagedIndex) with a two-leaf cache.
  * A flat Map<pfn, frame> hashed every access; with a million frames (a 1 GiB
  * user region, its mirror and device rpages) its lookups dominated page copies.
  */
