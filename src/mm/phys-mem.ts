@@ -24,6 +24,7 @@
  * physical addresses are < 2^52, exact in a double.
  */
 
+import { PagedIndex } from '../util/paged-index.js';
 import { type HostBudget, TYPED_ARRAY_HOST_BYTES } from './host-budget.js';
 
 export const PAGE_SHIFT = 12;
@@ -110,12 +111,14 @@ function sparseSlot<T>(l: Leaf<T>, i: number): number {
 }
 
 /**
- * pfn → materialised frame: a Map of 4096-pfn leaves with a one-leaf cache.
+ * pfn → materialised frame: 4096-pfn leaves (a PagedIndex) with a two-leaf cache.
  * A flat Map<pfn, frame> hashed every access; with a million frames (a 1 GiB
  * user region, its mirror and device rpages) its lookups dominated page copies.
  */
 class FrameTable<T> {
-  private readonly leaves = new Map<number, Leaf<T>>();
+  /** Leaf number → leaf (array lookups: scattered pfns miss the cache below), and the leaf numbers made, for keys(). */
+  private readonly leaves = new PagedIndex<Leaf<T>>();
+  private readonly leafKeys: number[] = [];
   /**
    * The last two leaves looked up, misses included (undefined: no such leaf):
    * page copies alternate between a source and a destination region, and
@@ -146,6 +149,7 @@ class FrameTable<T> {
     if (!l && create) {
       l = { dense: null, bits: new Uint32Array(LEAF / 32), idx: new Uint16Array(8), frames: [], n: 0 };
       this.leaves.set(k, l);
+      this.leafKeys.push(k);
     }
     if (k === this.key1) {
       // A cached miss that is now a leaf: replace that entry.
@@ -280,7 +284,7 @@ class FrameTable<T> {
   /** Materialised pfns, ascending. */
   keys(): number[] {
     const out: number[] = [];
-    for (const k of [...this.leaves.keys()].sort((a, b) => a - b)) {
+    for (const k of [...this.leafKeys].sort((a, b) => a - b)) {
       const l = this.leaves.get(k)!;
       if (l.dense !== null) {
         for (let i = 0; i < LEAF; i++) if (l.dense[i] !== undefined) out.push(k * LEAF + i);
@@ -297,7 +301,7 @@ class FrameTable<T> {
  * once made, stays (8 bytes per frame of the 16 MiB it covers: 0.2%).
  */
 class Partners {
-  private readonly leaves = new Map<number, Float64Array>();
+  private readonly leaves = new PagedIndex<Float64Array>();
   constructor(private readonly budget: HostBudget | null) {}
   private lastKey = -1;
   private last: Float64Array | undefined;

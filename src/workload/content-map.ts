@@ -33,6 +33,7 @@
  */
 import type { HostBudget } from '../mm/host-budget.js';
 import type { PageContentProvider } from '../mm/phys-mem.js';
+import { PagedIndex } from '../util/paged-index.js';
 import { ContentKind, generatePage, isGeneratedKind, PAGE_SIZE } from './content.js';
 
 const SECTION_SHIFT = 15;
@@ -161,7 +162,9 @@ export class ContentMap implements PageContentProvider {
   /** @param budget charged for every descriptor column (host-budget.ts); null: unbounded */
   constructor(readonly budget: HostBudget | null = null) {}
 
-  private readonly sections = new Map<number, SectionDesc>();
+  /** Section number → descriptors (array lookups: scattered pfns miss the cache below), and the numbers made. */
+  private readonly sections = new PagedIndex<SectionDesc>();
+  private readonly sectionNumbers: number[] = [];
   /** The last section looked up (descriptor runs are per-page hot paths). */
   private lastSec = -1;
   private lastDesc: SectionDesc | undefined;
@@ -227,6 +230,7 @@ export class ContentMap implements PageContentProvider {
         kind32: undefined,
       };
       this.sections.set(s, d);
+      this.sectionNumbers.push(s);
     }
     if (s === this.prevSec) {
       // A cached miss that now has a section.
@@ -874,7 +878,7 @@ export class ContentMap implements PageContentProvider {
    * each run as (pfn, count, kind, seed index, first src), in pfn order.
    */
   forEachRun(fn: (pfn: number, count: number, kind: number, seed: number, src: number) => void): void {
-    const secs = [...this.sections.keys()].sort((a, b) => a - b);
+    const secs = [...this.sectionNumbers].sort((a, b) => a - b);
     let start = -1;
     let count = 0;
     let rkind = 0;

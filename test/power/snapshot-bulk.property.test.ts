@@ -21,6 +21,7 @@ import {
   forEachSetRun,
   type MemoryBitmap,
   PfnBitSetter,
+  setRange,
   takeSetRunsInBoth,
 } from '../../src/power/snapshot/bitmap.js';
 import { createImageBitmaps, freeUnnecessaryPages } from '../../src/power/snapshot/preallocate.js';
@@ -319,7 +320,8 @@ describe('hibernation page loops in bulk = page by page (fast-check)', () => {
         fc.boolean(),
         fc.array(fc.tuple(fc.nat(0x1100000), fc.nat(3000)), { maxLength: 6 }),
         fc.integer({ min: 1, max: 70000 }),
-        (v, high, frag, safe, unsafe, n) => {
+        fc.option(fc.tuple(fc.nat(1), fc.boolean()), { freq: 2 }),
+        (v, high, frag, safe, unsafe, n, onesBlock) => {
           const x = setup(v, high, frag);
           const y = setup(v, high, frag);
           for (const z of [x, y]) {
@@ -327,6 +329,12 @@ describe('hibernation page loops in bulk = page by page (fast-check)', () => {
             for (const [p, k] of unsafe) {
               const q = p % 2 === 0 ? p % 0x40000 : p;
               for (let r = q; r < q + k; r++) if (z.s.free!.pfnPresent(r)) z.s.free!.setBitQuiet(r);
+            }
+            // A whole bit page of free or forbidden bits (an all-ones page, no buffer: the other form).
+            if (onesBlock !== null) {
+              const bm = onesBlock[1] ? z.s.forbidden! : z.s.free!;
+              const bl = bm.blocks32()[onesBlock[0]];
+              if (bl) setRange(bm, bl.start, bl.end);
             }
             z.m.mem.frame(0x20000)[5] = 7;
             z.s.content.set(0x20001, 2, 1);
@@ -342,6 +350,9 @@ describe('hibernation page loops in bulk = page by page (fast-check)', () => {
           expect(Array.from(out.subarray(0, got))).toEqual(a);
           expect(y.s.allocatedUnsafePages).toBe(x.s.allocatedUnsafePages);
           expect(state(y)).toBe(state(x));
+          // Each bit page's form too (never written / all zero / all ones / words).
+          for (const k of ['forbidden', 'free'] as const)
+            expect(y.s[k]!.blocks32().map((b) => b.form)).toEqual(x.s[k]!.blocks32().map((b) => b.form));
           expect(y.m.mem.materialisedPfns()).toEqual(x.m.mem.materialisedPfns());
           expect(y.s.content.runs()).toEqual(x.s.content.runs());
         },

@@ -417,7 +417,8 @@ export function takeSetRunsInBoth(
           rn = len;
         }
         total += len;
-        w = lo + len >= 32 ? 0 : (w & ~((2 ** (lo + len) - 1) >>> 0)) >>> 0;
+        // Bits below lo + len dropped (a shift, not a power per run).
+        w = lo + len >= 32 ? 0 : (w & (0xffffffff << (lo + len))) >>> 0;
       }
     }
     // A page that came out all zero (or was materialised from all ones and kept them) is uniform again.
@@ -506,6 +507,50 @@ export function setRange(bm: MemoryBitmap, from: number, to: number): void {
     if (first >= last) continue;
     blk.setBits(first, last);
   }
+}
+
+/**
+ * memory_bm_set_bit() of each pfn of [from, to) — all inside the map — with the
+ * position left to the caller: the same bits and page forms as those calls (a
+ * page that is not all ones takes its words, materialised, at its first write;
+ * nothing settles, as set_bit() never does). With `onlyClear`, a pfn whose bit
+ * is already set gets no call (get_image_page(PG_SAFE)'s test first): each pfn
+ * whose bit was clear goes to `onlyClear`, ascending, and a page is written
+ * only when one of its bits in the range was clear. Returns how many were clear.
+ */
+export function setEachBit(
+  bm: MemoryBitmap,
+  from: number,
+  to: number,
+  onlyClear?: (pfn: number) => void,
+): number {
+  const B = bm.blocks32();
+  let clear = 0;
+  for (let k = firstBlockEndingAfter(B, from); k < B.length && B[k]!.start < to; k++) {
+    const blk = B[k]!;
+    const start = blk.start;
+    const first = Math.max(from, start) - start;
+    const last = Math.min(to, blk.end) - start; // exclusive
+    if (first >= last || blk.form === LEAF_ONES) continue;
+    if (onlyClear === undefined) {
+      // Every set_bit() writes the page (a bit set already stays set).
+      const w = blk.write();
+      for (let b = first; b < last; b++) w[b >>> 5] = w[b >>> 5]! | (1 << (b & 31));
+      continue;
+    }
+    const cur = blk.words;
+    let any = false;
+    for (let b = first; b < last; b++) {
+      if (cur !== null && (cur[b >>> 5]! & (1 << (b & 31))) !== 0) continue;
+      any = true;
+      clear++;
+      onlyClear(start + b);
+    }
+    if (!any) continue;
+    const w = blk.write();
+    for (let b = first; b < last; b++) w[b >>> 5] = w[b >>> 5]! | (1 << (b & 31));
+  }
+  return clear;
 }
 
 /**

@@ -53,7 +53,10 @@ interface Zone {
   levels: number;
   /** The root's struct rtree_node (physical address), −1 before the first block. */
   rootPhys: number;
-  /** Inner nodes in creation order: the struct's physical address and the data page's frame. */
+  /**
+   * Inner nodes in creation order: the struct's physical address and the data page's frame
+   * (sized up front: innerNodes(blocks) of them; a 12 TiB map pushed ~100k values per column).
+   */
   innerPhys: number[];
   innerData: number[];
   /** Leaves, block by block: the same two columns. */
@@ -165,20 +168,23 @@ export class RtreeBitmap implements MemoryBitmap {
    * back (same nodes, same allocations, same stores).
    */
   private createZone(ca: ChainAllocator, ext: MemExtent): Zone {
+    const nrBlocks = Math.ceil((ext.end - ext.start) / BM_BITS_PER_BLOCK);
+    const nrInner = innerNodes(nrBlocks);
     const z: Zone = {
       phys: ca.alloc(MEM_ZONE_BM_RTREE_SIZE),
       start: ext.start,
       end: ext.end,
       levels: 0,
       rootPhys: -1,
-      innerPhys: [],
-      innerData: [],
-      leafPhys: [],
-      leafData: [],
+      innerPhys: new Array<number>(nrInner).fill(0),
+      innerData: new Array<number>(nrInner).fill(0),
+      leafPhys: new Array<number>(nrBlocks).fill(0),
+      leafData: new Array<number>(nrBlocks).fill(0),
       first: this.L.length,
     };
     const w = this.va;
-    const nrBlocks = Math.ceil((ext.end - ext.start) / BM_BITS_PER_BLOCK);
+    // Inner nodes made so far (the columns' fill).
+    let ni = 0;
     // Per level j ≥ 1: the data frame of the newest inner node and the block prefix it covers
     // (blockNr >>> 9j); the root, pushed at level `levels`, covers prefix 0.
     const pathData: number[] = [0];
@@ -189,8 +195,8 @@ export class RtreeBitmap implements MemoryBitmap {
       for (let i = z.levels; i < levelsNeeded; i++) {
         const data = this.allocNode(ca);
         const phys = this.nodePhys;
-        z.innerPhys.push(phys);
-        z.innerData.push(data);
+        z.innerPhys[ni] = phys;
+        z.innerData[ni++] = data;
         // The new root's slot 0 names the old root.
         if (z.rootPhys >= 0) w.va(data * PAGE_SIZE, z.rootPhys);
         z.rootPhys = phys;
@@ -200,8 +206,8 @@ export class RtreeBitmap implements MemoryBitmap {
       }
       const leafData = this.allocNode(ca);
       const leafPhys = this.nodePhys;
-      z.leafPhys.push(leafPhys);
-      z.leafData.push(leafData);
+      z.leafPhys[blockNr] = leafPhys;
+      z.leafData[blockNr] = leafData;
       // The leaf's page is zeroed (get_image_page): its words materialise on the first write.
       this.L.add(leafData, Math.min(BM_BITS_PER_BLOCK, ext.end - ext.start - blockNr * BM_BITS_PER_BLOCK));
       if (z.levels === 0) {
@@ -216,19 +222,21 @@ export class RtreeBitmap implements MemoryBitmap {
           w.va(slot, leafPhys);
           break;
         }
-        const prefix = Math.floor(blockNr / 2 ** ((i - 1) * BM_RTREE_LEVEL_SHIFT));
+        // blockNr < 2^31 (a block is 2^15 pfns) and the shift < 32: a shift, not a power per step.
+        const prefix = blockNr >>> ((i - 1) * BM_RTREE_LEVEL_SHIFT);
         if (pathPrefix[i - 1] !== prefix) {
           // A NULL slot: a new inner node.
           const data = this.allocNode(ca);
           const phys = this.nodePhys;
-          z.innerPhys.push(phys);
-          z.innerData.push(data);
+          z.innerPhys[ni] = phys;
+          z.innerData[ni++] = data;
           w.va(slot, phys);
           pathData[i - 1] = data;
           pathPrefix[i - 1] = prefix;
         }
       }
     }
+    if (ni !== nrInner) throw new ModelError('BM_BUG', `rtree: ${ni} inner nodes made, ${nrInner} sized`);
     return z;
   }
 
@@ -236,14 +244,12 @@ export class RtreeBitmap implements MemoryBitmap {
   private writeStructs(ca: ChainAllocator): void {
     const h = this.heap;
     const w = this.va;
-    const linkList = (headPhys: number, items: readonly number[]) => {
+    const linkList = (headPhys: number, items: ArrayLike<number>) => {
       const n = items.length;
       w.va(headPhys, n ? items[0]! : headPhys);
       w.va(headPhys + 8, n ? items[n - 1]! : headPhys);
-      for (let i = 0; i < n; i++) {
-        w.va(items[i]!, i + 1 < n ? items[i + 1]! : headPhys);
-        w.va(items[i]! + 8, i > 0 ? items[i - 1]! : headPhys);
-      }
+      for (let i = 0; i < n; i++)
+        w.listHead(items[i]!, i + 1 < n ? items[i + 1]! : headPhys, i > 0 ? items[i - 1]! : headPhys);
     };
     linkList(
       this.structPhys,

@@ -83,6 +83,31 @@ export class DirectMapWriter {
     putU32(f, o + 4, (this.hi + Math.floor(phys / 0x100000000) + (lo >= 0x100000000 ? 1 : 0)) >>> 0);
   }
 
+  /**
+   * A list_head at paddr: next = __va(next), prev = __va(prev) — va(paddr, next) then
+   * va(paddr + 8, prev), with one frame lookup when both words are in one frame.
+   */
+  listHead(paddr: number, next: number, prev: number): void {
+    const pfn = Math.floor(paddr / PAGE_SIZE);
+    const o = paddr - pfn * PAGE_SIZE;
+    if (o + 16 > PAGE_SIZE) {
+      this.va(paddr, next);
+      this.va(paddr + 8, prev);
+      return;
+    }
+    const f = this.heap.phys.frame(pfn);
+    this.put(f, o, next);
+    this.put(f, o + 8, prev);
+  }
+
+  /** The u64 __va(phys) into f[o..o+8). */
+  private put(f: Uint8Array, o: number, phys: number): void {
+    // (`x >>> 0` is x mod 2^32 for integers below 2^53.)
+    const lo = this.lo + (phys >>> 0);
+    putU32(f, o, lo >>> 0);
+    putU32(f, o + 4, (this.hi + Math.floor(phys / 0x100000000) + (lo >= 0x100000000 ? 1 : 0)) >>> 0);
+  }
+
   /** *(u64 *)__va(paddr) = v for an integer 0 ≤ v < 2^53 — storeU64(heap, paddr, BigInt(v)). */
   num(paddr: number, v: number): void {
     const pfn = Math.floor(paddr / PAGE_SIZE);

@@ -198,7 +198,9 @@ export function swsuspSave(
   const flush = (): void => {
     if (pn === 0) return;
     mem.discardRange(pd, pn);
-    content.copyRange(ps, pd, pn);
+    // A run of one (most of a scattered image) is copy() itself: copyRange()'s one store without its run set-up.
+    if (pn === 1) content.copy(ps, pd);
+    else content.copyRange(ps, pd, pn);
     pn = 0;
   };
   // Pending zero_bm run [zs, zs + zn).
@@ -266,7 +268,9 @@ export function swsuspSave(
             // would take this branch too (no bytes; 6.6+: neither zero nor a zero kernel-data
             // frame): the run grows by them at once, both cursors moved past them.
             const room = regionEnd - pfn - 1;
-            const lim = cc.current === pd + pn ? Math.min(oc.runAfter(room), 1 + cc.runAfter(room - 1)) : 0;
+            // (orig_bm's run first: in a scattered image it is mostly 0, and cc's is then not asked.)
+            const oRun = cc.current === pd + pn ? oc.runAfter(room) : 0;
+            const lim = oRun > 0 ? Math.min(oRun, 1 + cc.runAfter(room - 1)) : 0;
             let len = lim > 0 ? mem.unmaterialisedRun(pfn + 1, lim) : 0;
             if (zeroMode && len > 0) len = content.nonZeroRun(pfn + 1, len);
             if (len > 0) {

@@ -20,6 +20,7 @@ import {
   type MemExtent,
   type MemoryBitmap,
   PfnBitSetter,
+  setEachBit,
   setRange,
   takeSetRunsInBoth,
 } from './bitmap.js';
@@ -191,16 +192,35 @@ export class SwsuspMem {
         for (let i = 0; i < len; i++) got0[t++] = pfn + i;
       });
       this.allocations += got;
-      for (let i = 0; i < got; i++) {
-        const pfn = got0[i]!;
-        if (this.isFree(pfn)) {
-          this.setForbidden(pfn);
-          this.allocatedUnsafePages++;
-          continue;
+      // A stretch of consecutive pfns inside both maps (but the round's last frame) as bits
+      // (setEachBit(): the tests and sets of its pages); short stretches, the last frame and a
+      // stretch outside a map page by page, so the maps' positions end where the calls leave them.
+      const f = this.forbidden;
+      const fr = this.free;
+      const clearOut = (q: number): void => {
+        out[k++] = q;
+      };
+      for (let i = 0; i < got; ) {
+        const p = got0[i]!;
+        let j = i + 1;
+        while (j < got && got0[j] === p + (j - i)) j++;
+        const e = j === got ? j - 1 : j;
+        if (f !== null && fr !== null && e - i >= BULK_STRETCH && inBothMaps(f, fr, p, p + (e - i))) {
+          setEachBit(f, p, p + (e - i));
+          this.allocatedUnsafePages += e - i - setEachBit(fr, p, p + (e - i), clearOut);
+          i = e;
         }
-        this.setForbidden(pfn);
-        this.setFree(pfn);
-        out[k++] = pfn;
+        for (; i < j; i++) {
+          const pfn = got0[i]!;
+          if (this.isFree(pfn)) {
+            this.setForbidden(pfn);
+            this.allocatedUnsafePages++;
+            continue;
+          }
+          this.setForbidden(pfn);
+          this.setFree(pfn);
+          out[k++] = pfn;
+        }
       }
       if (got < need) break;
     }
@@ -425,4 +445,17 @@ export class SwsuspMem {
     this.allocations -= n;
     return n;
   }
+}
+
+/** Shorter stretches of get_image_page(PG_SAFE) frames go page by page (a bit lookup each beats a block search). */
+const BULK_STRETCH = 32;
+
+/** Is [from, to) inside one extent of each map (set_bit() of each of its pfns cannot BUG)? */
+function inBothMaps(a: MemoryBitmap, b: MemoryBitmap, from: number, to: number): boolean {
+  return inOneExtent(a, from, to) && inOneExtent(b, from, to);
+}
+
+function inOneExtent(bm: MemoryBitmap, from: number, to: number): boolean {
+  for (const e of bm.extents) if (from >= e.start && to <= e.end) return true;
+  return false;
 }
