@@ -210,6 +210,38 @@ export class Buddy {
   }
 
   /**
+   * unlinkKeep(node[b], zone[b], order[b]) for b < n, the loop written out:
+   * each list_del() is a few random accesses into the node columns, and a
+   * small loop body lets the next ones start before the last completes.
+   */
+  private unlinkBlocks(node: Int32Array, zone: Int8Array, order: Int8Array, n: number): void {
+    const next = this.next;
+    const prev = this.prev;
+    const orderOf = this.orderOf;
+    const heads = this.heads;
+    const tails = this.tails;
+    const nrBlocks = this.nrFreeBlocks;
+    const nrPages = this.nrFreePages;
+    const per = this.maxOrder + 1;
+    for (let b = 0; b < n; b++) {
+      const id = node[b]!;
+      const z = zone[b]!;
+      const o = order[b]!;
+      const li = z * per + o;
+      const p = prev[id]!;
+      const nx = next[id]!;
+      if (p === NIL) heads[li] = nx;
+      else next[p] = nx;
+      if (nx === NIL) tails[li] = p;
+      else prev[nx] = p;
+      nrBlocks[li]!--;
+      nrPages[z]! -= POW2[o]!;
+      orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
+    }
+    this.listVersion += n;
+  }
+
+  /**
    * Put the k unlinked node ids ids[0..k) on the recycled chain so that they
    * come off it in ascending order: the newNode()s of a bulk step then write
    * the node arrays in sequence, not at random ids, and pop the chain without
@@ -519,7 +551,7 @@ export class Buddy {
       // list_del() of the chunk's blocks in a loop of their own: the random node reads of one
       // do not wait on the previous one's.
       const done = bad < 0 ? nb : bad;
-      for (let b = 0; b < done; b++) this.unlinkKeep(bNode[b]!, bZone[b]!, bOrder[b]!);
+      this.unlinkBlocks(bNode, bZone, bOrder, done);
       // rmv_page_order() (a taken block head) and set_page_refcounted(), the takes at once
       // (with the caller's claim of each taken page: its own struct page only). A chunk of
       // several blocks all taken gets them block by block, as their separate takes leave it.
@@ -550,16 +582,52 @@ export class Buddy {
     // Room for the nodes the recycled chain cannot supply (not ns more: the arrays would double
     // past what the lists ever hold).
     this.grow(this.used + Math.max(0, ns - this.recycledCount));
+    // newNode() + link(id, false) of each, written out over the columns (grown above): the
+    // recycled chain first, then fresh ids, each node at its list's head.
+    const next = this.next;
+    const prev = this.prev;
+    const pfnOf = this.pfnOf;
+    const orderOf = this.orderOf;
+    const zoneOfNode = this.zoneOfNode;
+    const heads = this.heads;
+    const tails = this.tails;
+    const nrBlocks = this.nrFreeBlocks;
+    const nrPages = this.nrFreePages;
+    const per = this.maxOrder + 1;
+    let chain = this.recycledHead;
+    let fromChain = 0;
+    let used = this.used;
     for (let x = 0; x < ns; x++) {
       // Each survivor's pfn, zone and order packed in one double (pfn · 2^12 + zone · 2^6 +
       // order: exact for pfns below 2^41, beyond x86-64's 52-bit physical addresses).
       const v = packed[x]!;
       const pfn = Math.floor(v / 4096);
       const zo = v - pfn * 4096;
-      const nid = this.newNode(pfn, zo & 63, zo >> 6);
-      sn[perm[x]!] = nid;
-      this.link(nid, false);
+      const o = zo & 63;
+      const z = zo >> 6;
+      let id = chain;
+      if (id !== NIL) {
+        chain = next[id]!;
+        fromChain++;
+      } else id = used++;
+      pfnOf[id] = pfn;
+      orderOf[id] = o;
+      zoneOfNode[id] = z;
+      sn[perm[x]!] = id;
+      const li = z * per + o;
+      const h = heads[li]!;
+      next[id] = h;
+      prev[id] = NIL;
+      if (h === NIL) tails[li] = id;
+      else prev[h] = id;
+      heads[li] = id;
+      nrBlocks[li]!++;
+      nrPages[z]! += POW2[o]!;
     }
+    this.recycledHead = chain;
+    this.recycledCount -= fromChain;
+    this.used = used;
+    this.listVersion += 2 * ns; // a newNode() and a link() each
     // The survivors' heads (PageBuddy, order, node), in pfn order.
     pages.setFreeHeads(sv.pfn, sv.order, sn, 0, ns, mark);
     this.releaseScratch();
