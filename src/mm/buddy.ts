@@ -210,6 +210,38 @@ export class Buddy {
   }
 
   /**
+   * unlinkKeep(node[b], zone[b], order[b]) for b < n, the loop written out:
+   * each list_del() is a few random accesses into the node columns, and a
+   * small loop body lets the next ones start before the last completes.
+   */
+  private unlinkBlocks(node: Int32Array, zone: Int8Array, order: Int8Array, n: number): void {
+    const next = this.next;
+    const prev = this.prev;
+    const orderOf = this.orderOf;
+    const heads = this.heads;
+    const tails = this.tails;
+    const nrBlocks = this.nrFreeBlocks;
+    const nrPages = this.nrFreePages;
+    const per = this.maxOrder + 1;
+    for (let b = 0; b < n; b++) {
+      const id = node[b]!;
+      const z = zone[b]!;
+      const o = order[b]!;
+      const li = z * per + o;
+      const p = prev[id]!;
+      const nx = next[id]!;
+      if (p === NIL) heads[li] = nx;
+      else next[p] = nx;
+      if (nx === NIL) tails[li] = p;
+      else prev[nx] = p;
+      nrBlocks[li]!--;
+      nrPages[z]! -= POW2[o]!;
+      orderOf[id] = -1; // not on a list (forEachFreeBlock skips it)
+    }
+    this.listVersion += n;
+  }
+
+  /**
    * Put the k unlinked node ids ids[0..k) on the recycled chain so that they
    * come off it in ascending order: the newNode()s of a bulk step then write
    * the node arrays in sequence, not at random ids, and pop the chain without
@@ -456,12 +488,13 @@ export class Buddy {
    * cleared with _refcount 1, and every other page of the block is the clean
    * tail it was.
    *
-   * Cost: one struct-page call per block for its takes (a wholly taken
-   * max-order block stays a compact chunk); the survivors are put in take
-   * order by a counting sort of their take numbers (sequential passes, not
-   * a chase through per-take chains), linked in that order, and their
-   * heads written in pfn order in one call; the working arrays are kept
-   * between calls.
+   * Cost: per chunk, one lookup of its takes' blocks (freeBlocksSorted()),
+   * one loop of their list_del()s and one struct-page call for its takes (a
+   * wholly taken max-order block stays a compact chunk); the survivors are
+   * put in take order by a counting sort of their take numbers (sequential
+   * passes, not a chase through per-take chains), linked in that order, and
+   * their heads written in pfn order in one call; the working arrays are
+   * kept between calls.
    *
    * `claimFlags` / `claimMapcount` (when given): each taken page is then
    * claimed, page->flags |= claimFlags and _mapcount = claimMapcount (the
@@ -482,31 +515,62 @@ export class Buddy {
     // The blocks' nodes, recycled at once in id order (recycleSorted) for the survivors' links:
     // kept in the survivors' node column, which is written only after (at most a block a take).
     let ngone = 0;
+    // A chunk (one max-order block) at a time: its takes' blocks found in one call, then each
+    // block split, then the chunk's list_del()s and struct-page stores. The three touch disjoint
+    // state (free-list nodes, the survivor columns, the taken pages' struct pages), and a block's
+    // lookup reads only its own pages, so the order among them is free.
+    const cp = pages.chunkPages;
+    const { bOrder, bNode, bFirst, bZone } = this.blockScratch(cp);
     for (let i = 0; i < n; ) {
-      const first = pfns[i]!;
-      const o = pages.sections.pfnValid(first) ? pages.freeBlockAt(first) : -1;
-      if (o < 0) {
-        throw new ModelError('BUDDY_NOT_FREE', `take of pfn 0x${first.toString(16)}: the page is not free`);
+      const cs = pfns[i]! - (pfns[i]! % cp);
+      let jc = i + 1;
+      while (jc < n && pfns[jc]! < cs + cp) jc++;
+      const nb = pages.freeBlocksSorted(pfns, i, jc, bOrder, bNode, bFirst);
+      let bad = -1;
+      for (let b = 0; b < nb; b++) {
+        const k0 = bFirst[b]!;
+        const o = bOrder[b]!;
+        if (o < 0) {
+          bad = b;
+          break;
+        }
+        const k1 = b + 1 < nb ? bFirst[b + 1]! : jc;
+        const size = POW2[o]!;
+        const head = Math.floor(pfns[k0]! / size) * size;
+        // The block's zone (its node's): page_zone() of its head.
+        const zone = this.zones.zoneIndexOf(head);
+        bZone[b] = zone;
+        sv.node[ngone++] = bNode[b]!;
+        // At most one survivor per order per take.
+        sv.reserve(sv.n + (k1 - k0) * o);
+        const s0 = sv.n;
+        splitOut(sv, pfns, when, head, o, k0, k1);
+        const sz = sv.zone;
+        for (let k = s0, e = sv.n; k < e; k++) sz[k] = zone;
       }
-      const size = POW2[o]!;
-      const head = Math.floor(first / size) * size;
-      const node = pages.foundNode; // nodeOf(head)
-      // The block's zone (its node's): page_zone() of its head.
-      const zone = this.zones.zoneIndexOf(head);
-      let j = i + 1;
-      while (j < n && pfns[j]! < head + size) j++;
-      this.unlinkKeep(node, zone, o);
-      sv.node[ngone++] = node;
-      // At most one survivor per order per take.
-      sv.reserve(sv.n + (j - i) * o);
-      const s0 = sv.n;
-      splitOut(sv, pfns, when, head, o, i, j);
-      const sz = sv.zone;
-      for (let k = s0, e = sv.n; k < e; k++) sz[k] = zone;
-      // rmv_page_order() (a taken block head) and set_page_refcounted(), the block's takes at once
-      // (with the caller's claim of each taken page: its own struct page only).
-      pages.setTakenSorted(pfns, i, j, claimFlags, claimMapcount);
-      i = j;
+      // list_del() of the chunk's blocks in a loop of their own: the random node reads of one
+      // do not wait on the previous one's.
+      const done = bad < 0 ? nb : bad;
+      this.unlinkBlocks(bNode, bZone, bOrder, done);
+      // rmv_page_order() (a taken block head) and set_page_refcounted(), the takes at once
+      // (with the caller's claim of each taken page: its own struct page only). A chunk of
+      // several blocks all taken gets them block by block, as their separate takes leave it.
+      const end = bad < 0 ? jc : bFirst[bad]!;
+      if (end - i === cp && done > 1)
+        for (let b = 0; b < done; b++)
+          pages.setTakenSorted(
+            pfns,
+            bFirst[b]!,
+            b + 1 < done ? bFirst[b + 1]! : end,
+            claimFlags,
+            claimMapcount,
+          );
+      else if (end > i) pages.setTakenSorted(pfns, i, end, claimFlags, claimMapcount);
+      if (bad >= 0) {
+        const p = pfns[bFirst[bad]!]!;
+        throw new ModelError('BUDDY_NOT_FREE', `take of pfn 0x${p.toString(16)}: the page is not free`);
+      }
+      i = jc;
     }
     this.recycleSorted(sv.node, ngone);
     // list_add() of the survivors in take order (those of one take go to different lists, so
@@ -518,16 +582,52 @@ export class Buddy {
     // Room for the nodes the recycled chain cannot supply (not ns more: the arrays would double
     // past what the lists ever hold).
     this.grow(this.used + Math.max(0, ns - this.recycledCount));
+    // newNode() + link(id, false) of each, written out over the columns (grown above): the
+    // recycled chain first, then fresh ids, each node at its list's head.
+    const next = this.next;
+    const prev = this.prev;
+    const pfnOf = this.pfnOf;
+    const orderOf = this.orderOf;
+    const zoneOfNode = this.zoneOfNode;
+    const heads = this.heads;
+    const tails = this.tails;
+    const nrBlocks = this.nrFreeBlocks;
+    const nrPages = this.nrFreePages;
+    const per = this.maxOrder + 1;
+    let chain = this.recycledHead;
+    let fromChain = 0;
+    let used = this.used;
     for (let x = 0; x < ns; x++) {
       // Each survivor's pfn, zone and order packed in one double (pfn · 2^12 + zone · 2^6 +
       // order: exact for pfns below 2^41, beyond x86-64's 52-bit physical addresses).
       const v = packed[x]!;
       const pfn = Math.floor(v / 4096);
       const zo = v - pfn * 4096;
-      const nid = this.newNode(pfn, zo & 63, zo >> 6);
-      sn[perm[x]!] = nid;
-      this.link(nid, false);
+      const o = zo & 63;
+      const z = zo >> 6;
+      let id = chain;
+      if (id !== NIL) {
+        chain = next[id]!;
+        fromChain++;
+      } else id = used++;
+      pfnOf[id] = pfn;
+      orderOf[id] = o;
+      zoneOfNode[id] = z;
+      sn[perm[x]!] = id;
+      const li = z * per + o;
+      const h = heads[li]!;
+      next[id] = h;
+      prev[id] = NIL;
+      if (h === NIL) tails[li] = id;
+      else prev[h] = id;
+      heads[li] = id;
+      nrBlocks[li]!++;
+      nrPages[z]! += POW2[o]!;
     }
+    this.recycledHead = chain;
+    this.recycledCount -= fromChain;
+    this.used = used;
+    this.listVersion += 2 * ns; // a newNode() and a link() each
     // The survivors' heads (PageBuddy, order, node), in pfn order.
     pages.setFreeHeads(sv.pfn, sv.order, sn, 0, ns, mark);
     this.releaseScratch();
@@ -536,7 +636,7 @@ export class Buddy {
   /**
    * The survivors ordered by take number (sv.time, integers below `bound`),
    * stable: a counting sort (one counting pass, one placing pass, both
-   * reading the survivors in sequence). Returns their packed (pfn, zone,
+   * reading the survivors in sequence, a run of equal take numbers at once). Returns their packed (pfn, zone,
    * order) in that order; the survivor indices are left in `sortedIdx`.
    */
   private byTime(sv: Survivors, ns: number, bound: number): Float64Array {
@@ -548,12 +648,27 @@ export class Buddy {
     const sp = sv.pfn;
     const sz = sv.zone;
     const so = sv.order;
-    for (let k = 0; k < ns; k++) count[time[k]! + 1]!++;
+    // Both passes go by runs of one take number (a take's survivors split off one sub-block are
+    // consecutive): one count update per run instead of a random access per survivor.
+    for (let k = 0; k < ns; ) {
+      const t = time[k]!;
+      let e = k + 1;
+      while (e < ns && time[e] === t) e++;
+      count[t + 1]! += e - k;
+      k = e;
+    }
     for (let t = 1; t <= bound; t++) count[t]! += count[t - 1]!;
-    for (let k = 0; k < ns; k++) {
-      const at = count[time[k]!]!++;
-      idx[at] = k;
-      out[at] = sp[k]! * 4096 + sz[k]! * 64 + so[k]!;
+    for (let k = 0; k < ns; ) {
+      const t = time[k]!;
+      let at = count[t]!;
+      let e = k;
+      do {
+        idx[at] = e;
+        out[at++] = sp[e]! * 4096 + sz[e]! * 64 + so[e]!;
+        e++;
+      } while (e < ns && time[e] === t);
+      count[t] = at;
+      k = e;
     }
     this.sortedIdx = idx;
     return out;
@@ -566,6 +681,21 @@ export class Buddy {
    * often); a bigger call gets fresh ones, dropped after it.
    */
   private sv: Survivors | undefined;
+  /** takePagesSorted()'s blocks of one chunk (at most a block a page), kept: 10 bytes a page of a chunk. */
+  private blocks: { bOrder: Int8Array; bNode: Int32Array; bFirst: Int32Array; bZone: Int8Array } | undefined;
+  private blockScratch(cp: number) {
+    if (!this.blocks) {
+      // The run's host budget (host-budget.ts) pays for them before they are made.
+      this.pages.budget?.charge('working arrays', cp * 10 + 4 * TYPED_ARRAY_HOST_BYTES);
+      this.blocks = {
+        bOrder: new Int8Array(cp),
+        bNode: new Int32Array(cp),
+        bFirst: new Int32Array(cp),
+        bZone: new Int8Array(cp),
+      };
+    }
+    return this.blocks;
+  }
   private scratch: (Int32Array | undefined)[] = [];
   private survivors(n: number): Survivors {
     // About one survivor per take on a scattered placement: one growth at most.

@@ -784,6 +784,83 @@ export class StructPages {
   }
 
   /**
+   * freeBlockAt() for the takes pfns[i..j) — ascending, distinct, all in one
+   * chunk — grouped by the free block each falls in, as take_page_off_buddy()
+   * of a run of takes looks them up: block b holds the takes from first[b]
+   * (the takes up to the next block's first), its order is order[b] (-1: the
+   * page pfns[first[b]] is not free, and the scan stops there) and its head's
+   * free-list node node[b]. Returns the number of blocks. Only reads: the
+   * answers freeBlockAt() of each block's first take gives now. In a
+   * page-by-page chunk the blocks come in pfn order, so the chunk is looked
+   * up once and its node list read with one forward cursor, not a search
+   * per block; the per-order head test is freeBlockAt()'s.
+   */
+  freeBlocksSorted(
+    pfns: Float64Array,
+    i: number,
+    j: number,
+    order: Int8Array,
+    node: Int32Array,
+    first: Int32Array,
+  ): number {
+    let nb = 0;
+    const a = this.arraysOf(pfns[i]!);
+    if (a === undefined) {
+      // A compact form (or no memmap): freeBlockAt() per block.
+      for (let k = i; k < j; ) {
+        const p = pfns[k]!;
+        const o = this.sections.pfnValid(p) ? this.freeBlockAt(p) : -1;
+        first[nb] = k;
+        order[nb] = o;
+        node[nb++] = o < 0 ? -1 : this.foundNode;
+        if (o < 0) return nb;
+        const size = 2 ** o;
+        const end = Math.floor(p / size) * size + size;
+        k++;
+        while (k < j && pfns[k]! < end) k++;
+      }
+      return nb;
+    }
+    const cs = pfns[i]! - this.off;
+    const idx = a.idx;
+    const rec = a.rec;
+    const nOff = a.nOff;
+    const nVal = a.nVal;
+    const nN = a.nN;
+    const buddy = this.buddyMapcount;
+    const max = this.maxOrder;
+    let cur = 0;
+    for (let k = i; k < j; ) {
+      const off = pfns[k]! - cs;
+      // The lowest order whose aligned head is PageBuddy with private == that order.
+      let o = -1;
+      for (let o2 = 0; o2 <= max; o2++) {
+        const r = idx[off & -(1 << o2)]! << 2;
+        if (rec[r + 2] === buddy && rec[r + 3] === o2) {
+          o = o2;
+          break;
+        }
+      }
+      first[nb] = k;
+      order[nb] = o;
+      if (o < 0) {
+        node[nb++] = -1;
+        return nb;
+      }
+      const head = off & -(1 << o);
+      // Heads ascend in a buddy state (free blocks are disjoint); the cursor restarts where a
+      // state with nested PageBuddy heads gives a lower one.
+      if (cur > 0 && nOff[cur - 1]! >= head) cur = 0;
+      while (cur < nN && nOff[cur]! < head) cur++;
+      node[nb++] = cur < nN && nOff[cur] === head ? nVal[cur]! : -1;
+      const end = cs + head + (1 << o);
+      k++;
+      while (k < j && pfns[k]! < end) k++;
+    }
+    return nb;
+  }
+
+  /**
    * PageBuddy(page) ? buddy_order(page) : -1 — read straight from the
    * chunk's arrays when it has them (the allocator's merge loop), without
    * filling peek()'s record. The pfn must have a memmap (pfn_valid).

@@ -382,4 +382,64 @@ describe('takePagesSorted(): the takes of a draw sequence, applied block by bloc
       { numRuns: 3 },
     );
   });
+
+  it('equals takePage() on page-by-page chunks that frees merged back, dense and sparse takes (fast-check)', async () => {
+    const { bootTiny } = await import('./take-page-helper.js');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        // Per chunk of the two sections: how much of it the earlier takes took, how much of
+        // that was freed again (merging into blocks of every order), how dense the batch is.
+        fc.array(fc.tuple(fc.nat(100), fc.nat(100), fc.nat(100)), { minLength: 4, maxLength: 64 }),
+        (seed, shape) => {
+          const a = bootTiny();
+          const b = bootTiny();
+          let r = seed;
+          const rnd = () => {
+            r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+            return r;
+          };
+          const batch: number[] = [];
+          shape.forEach(([took, freed, dense], c) => {
+            const cs = 0x8000 + c * 1024;
+            const taken: number[] = [];
+            for (let p = cs; p < cs + 1024; p++) {
+              if (rnd() % 100 < took && a.buddy.takePage(p)) {
+                b.buddy.takePage(p);
+                taken.push(p);
+              }
+            }
+            for (const p of taken) {
+              if (rnd() % 100 < freed) {
+                a.buddy.free(p, 0);
+                b.buddy.free(p, 0);
+              }
+            }
+            // A dense batch may take every page of a chunk (several blocks at once).
+            for (let p = cs; p < cs + 1024; p++) if (dense >= 90 || rnd() % 100 < dense) batch.push(p);
+          });
+          const seq = batch.filter((p) => a.buddy.isFree(p));
+          for (let i = seq.length - 1; i > 0; i--) {
+            const j = rnd() % (i + 1);
+            [seq[i], seq[j]] = [seq[j]!, seq[i]!];
+          }
+          for (const pfn of seq) expect(a.buddy.takePage(pfn)).toBe(true);
+          const order = seq.map((pfn, i) => [pfn, i] as const).sort((x, y) => x[0] - y[0]);
+          b.buddy.takePagesSorted(
+            Float64Array.from(order, ([p]) => p),
+            Float64Array.from(order, ([, i]) => i),
+            order.length,
+          );
+          expect(state(b, 0x8000, 0x18000)).toEqual(state(a, 0x8000, 0x18000));
+          // The same nodes in the same struct pages as the lists say (node ids are the lists' own).
+          for (let z = 0; z < b.zones.zones.length; z++)
+            for (let o = 0; o <= b.buddy.maxOrder; o++)
+              for (let id = b.buddy.listFirst(z, o); id !== -1; id = b.buddy.nodeNext(id))
+                expect(b.pages.buddyNode(b.buddy.nodePfn(id))).toBe(id);
+          expect(b.pages.materialisedChunks).toBeLessThanOrEqual(a.pages.materialisedChunks);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
 });

@@ -385,6 +385,43 @@ function checkAll(sp: StructPages, o: Oracle, profile: KernelProfile): void {
     const headNode = fho >= 0 ? o.node[p - (p % 2 ** fho)]! : -1;
     if (fb !== fho || sp.foundNode !== headNode) expect([p, fb, sp.foundNode]).toEqual([p, fho, headNode]);
   }
+  // freeBlocksSorted(): ascending takes of one chunk grouped by their free blocks, as the
+  // oracle's head search on each block's first take (and the head's node) gives them, up to
+  // the first take that is not free. Sparse and dense take sets, every chunk.
+  const bo = new Int8Array(CHUNK);
+  const bn = new Int32Array(CHUNK);
+  const bf = new Int32Array(CHUNK);
+  for (let cs = 0; cs < N; cs += CHUNK) {
+    for (const keep of [1, 5, 40, 97]) {
+      const takes: number[] = [];
+      for (let p = cs; p < cs + CHUNK; p++) if ((Math.imul(p, 2654435761) >>> 0) % 100 < keep) takes.push(p);
+      if (takes.length === 0) continue;
+      const pf = Float64Array.from(takes);
+      const want: number[][] = [];
+      for (let k = 0; k < takes.length; ) {
+        const p = takes[k]!;
+        let fho = -1;
+        if (o.present(Math.floor(p / PER)))
+          for (let ord = 0; ord <= 10; ord++) {
+            const h = p - (p % 2 ** ord);
+            if (o.map[h] === buddy && o.priv[h] === ord) {
+              fho = ord;
+              break;
+            }
+          }
+        const head = fho >= 0 ? p - (p % 2 ** fho) : -1;
+        want.push([k, fho, fho >= 0 ? o.node[head]! : -1]);
+        if (fho < 0) break;
+        k++;
+        while (k < takes.length && takes[k]! < head + 2 ** fho) k++;
+      }
+      const nb = sp.freeBlocksSorted(pf, 0, pf.length, bo, bn, bf);
+      const got: number[][] = [];
+      for (let b = 0; b < nb; b++) got.push([bf[b]!, bo[b]!, bn[b]!]);
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        expect({ cs, keep, got }).toEqual({ cs, keep, got: want });
+    }
+  }
   // flagClearEnd(): no page of [p, end) has the bit (how far it reaches is the forms' business).
   for (const bit of [3, 10]) {
     for (let p = 0; p < N; p += 97) {
