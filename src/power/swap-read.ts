@@ -49,6 +49,14 @@ export type SwapDevice = ReadSource & BlockSink;
  */
 export const loaderRuns = { pbe: true, direct: true, image: true, pbeRuns: 0, imageRuns: 0 };
 
+/**
+ * A consecutive run (image pfns pfn+1, pfn+2, …; for PBEs also safe frames one
+ * step apart) at least this long is taken in its strided form, which stores,
+ * discards and chains it as ranges; shorter ones, and runs across gaps, in
+ * image order (lists). The choice changes only the speed.
+ */
+const CONSECUTIVE_RUN = 32;
+
 /** The index of the last data entry (not RUN_ZERO) of flags[0..n), or -1. */
 function lastDataBefore(flags: Uint8Array, n: number): number {
   for (let i = n - 1; i >= 0; i--) if ((flags[i]! & RUN_ZERO) === 0) return i;
@@ -435,7 +443,20 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
       let n = progress.count;
       off = (n % UNC_PAGES) * PAGE_SIZE;
       // memcpy(data_of(*snapshot), data[thr].unc + off, PAGE_SIZE)
-      if (target.kind === 'direct' && !match && k + 1 < pages && loaderRuns.direct && loaderRuns.image) {
+      // In-place runs: the consecutive form (strided stores) when it finds a long run, else the
+      // image-order form (gaps allowed, list stores); both leave what the per-page loop would.
+      const dExtra =
+        target.kind === 'direct' && !match && k + 1 < pages && loaderRuns.direct
+          ? rs.peekDirectRun(target.pfn, pages - k - 1)
+          : 0;
+      if (
+        target.kind === 'direct' &&
+        !match &&
+        k + 1 < pages &&
+        loaderRuns.direct &&
+        loaderRuns.image &&
+        dExtra < CONSECUTIVE_RUN
+      ) {
         // The same run in image order: the next orig_bm pfns, gaps allowed, 6.6+ zero pages
         // among them (rs.runPfns, runFlags), cut after the last data page whose frame and those
         // before it the direct map takes (no store of the run faults). Their get_buffer()s at
@@ -457,32 +478,30 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
           if (!target) break outer;
           continue;
         }
-      } else if (target.kind === 'direct' && !match && k + 1 < pages && loaderRuns.direct) {
+      } else if (dExtra > 0) {
         // A run of in-place pages (the next orig_bm pfns, consecutive, all "forbidden AND free"):
         // stored in one call, then snapshot_write_next() advanced over them at once. The last
         // page of the run goes on below like any page; a fault inside it leaves the loader's
         // state as the per-page loop would: the pages before it stored, counted and advanced over.
-        const extra = rs.peekDirectRun(target.pfn, pages - k - 1);
-        if (extra > 0) {
-          const stored = store.cpuDirectRun(target.pfn, extra + 1, chunk.data, k, chunk.firstStreamPage + k);
-          const upTo = Math.min(stored, extra);
-          progress.tickN(upTo);
-          rs.takeDirectRun(target.pfn, upTo);
-          if (stored <= extra) {
-            const f = progress.count;
-            off = (f % UNC_PAGES) * PAGE_SIZE;
-            const p = target.pfn + stored;
-            const w = store.faultWalk(p);
-            throw new FaultSignal(loaderOops(m, L.trigger, w.vaddr, w, fault('copy', f)));
-          }
-          k += extra;
-          off = ((n + extra) % UNC_PAGES) * PAGE_SIZE;
-          progress.tick();
-          target = rs.writeNext();
-          drainZeroFills(L, fault, n + extra);
-          if (!target) break outer;
-          continue;
+        const extra = dExtra;
+        const stored = store.cpuDirectRun(target.pfn, extra + 1, chunk.data, k, chunk.firstStreamPage + k);
+        const upTo = Math.min(stored, extra);
+        progress.tickN(upTo);
+        rs.takeDirectRun(target.pfn, upTo);
+        if (stored <= extra) {
+          const f = progress.count;
+          off = (f % UNC_PAGES) * PAGE_SIZE;
+          const p = target.pfn + stored;
+          const w = store.faultWalk(p);
+          throw new FaultSignal(loaderOops(m, L.trigger, w.vaddr, w, fault('copy', f)));
         }
+        k += extra;
+        off = ((n + extra) % UNC_PAGES) * PAGE_SIZE;
+        progress.tick();
+        target = rs.writeNext();
+        drainZeroFills(L, fault, n + extra);
+        if (!target) break outer;
+        continue;
       }
       if (target.kind === 'buffer') {
         bytes = chunkPageBytes(chunk, k, pageScratch);
@@ -495,7 +514,20 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
         } else if (w) throw new FaultSignal(loaderOops(m, L.trigger, w.vaddr, w, fault('copy', n)));
       }
       progress.tick();
-      if (target.kind === 'pbe' && !match && k + 1 < pages && loaderRuns.pbe && loaderRuns.image) {
+      // PBE runs: the consecutive form (strided copies) when it finds a long run, else the
+      // image-order form, as for the in-place runs above.
+      const pExtra =
+        target.kind === 'pbe' && !match && k + 1 < pages && loaderRuns.pbe
+          ? rs.peekPbeRun(target.imagePfn!, pages - k - 1)
+          : 0;
+      if (
+        target.kind === 'pbe' &&
+        !match &&
+        k + 1 < pages &&
+        loaderRuns.pbe &&
+        loaderRuns.image &&
+        pExtra < CONSECUTIVE_RUN
+      ) {
         // The same run in image order: the next orig_bm pfns, gaps allowed, 6.6+ zero pages
         // among them, and the next safe frames, any pfns (rs.runPfns, runFlags, runCopies), cut
         // after the last data page whose safe frame and those before it the direct map takes.
@@ -521,15 +553,14 @@ async function loadCompressedImage(L: Loader, pool: ChunkPool | undefined, threa
           n += dataN;
           off = (n % UNC_PAGES) * PAGE_SIZE;
         }
-      } else if (target.kind === 'pbe' && !match && k + 1 < pages && loaderRuns.pbe) {
+      } else if (pExtra > 0) {
         // A run of PBE loads after this one (consecutive image pfns, safe frames from one run of
         // safe_pages_list, room in the chain page: peekPbeRun()) whose stores the direct map
         // takes without a fault: their get_buffer()s at once, then their stores in order. No
         // step of one reads or writes what another touches, so the memory, the maps' positions
         // and the chain end as the per-page loop leaves them.
         const ip = target.imagePfn!;
-        const extra = rs.peekPbeRun(ip, pages - k - 1);
-        const run = extra > 0 ? store.mappedRun(rs.pbeRunCopy, rs.pbeRunStep, extra) : 0;
+        const run = store.mappedRun(rs.pbeRunCopy, rs.pbeRunStep, pExtra);
         if (run > 0) {
           const c0 = rs.pbeRunCopy;
           const step = rs.pbeRunStep;

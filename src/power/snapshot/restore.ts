@@ -446,11 +446,18 @@ export class SnapshotRestore {
     // 3.10 pops the list as it is.
     s.safePages.popN(k);
     if (this.m.profile.hibernation.safePageRecycling) {
+      // Each frame's discard() and clear() touch that frame only: a stretch of frames one step
+      // apart (safe_pages_list pops runs) goes as one strided discard and clear.
       const mem = this.m.mem;
       const C = this.runCopies;
-      for (let i = 0; i < k; i++) {
-        mem.discard(C[i]!);
-        s.content.clear(C[i]!);
+      for (let i = 0; i < k; ) {
+        const c0 = C[i]!;
+        let j = i + 1;
+        const step = j < k && (C[j]! === c0 + 1 || C[j]! === c0 - 1) ? C[j]! - c0 : 1;
+        while (j < k && C[j]! === C[j - 1]! + step) j++;
+        mem.discardStrided(c0, step, j - i);
+        s.content.clearStrided(c0, step, j - i);
+        i = j;
       }
     }
     this.pbePhys = this.chain!.addList(k, this.runCopies, P);
