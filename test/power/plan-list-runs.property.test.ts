@@ -15,10 +15,14 @@ import { E820_TYPE } from '../../src/firmware/e820-types.js';
 import { ImagePageStore } from '../../src/power/page-store.js';
 import type { PlannedImage } from '../../src/power/plan/image.js';
 import { PlanPageStore } from '../../src/power/plan/store.js';
-import { uniformSourceFor } from '../../src/power/snapshot/bm-leaves.js';
 import { RUN_ZERO } from '../../src/power/snapshot/restore-runs.js';
-import { ContentKind } from '../../src/workload/content.js';
-import { planMachinePair } from './plan-machines.js';
+import {
+  type FrameWindow,
+  fillImageWindow,
+  planMachinePair,
+  storeState,
+  windowArb,
+} from './plan-machines.js';
 
 const t = [
   { addr: 0n, size: 0x1000n, type: E820_TYPE.RESERVED },
@@ -30,20 +34,6 @@ const t = [
   { addr: 0x2211000n, size: 0x5def000n, type: E820_TYPE.RAM },
 ];
 
-const frameArb = fc.oneof(
-  { weight: 2, arbitrary: fc.constant({ t: 'none' as const }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('gen' as const), src: fc.nat(1000) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('kdata' as const), src: fc.nat(1000) }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({ t: fc.constant('bytes' as const), b: fc.integer({ min: 1, max: 255 }) }),
-  },
-  { weight: 1, arbitrary: fc.constant({ t: 'uniform' as const }) },
-);
-const windowArb = fc.array(fc.tuple(frameArb, fc.integer({ min: 1, max: 30 })), {
-  minLength: 1,
-  maxLength: 10,
-});
 /** Gaps between the list's pfns (0: the next pfn). */
 const gapsArb = fc.array(fc.oneof(fc.constant(0), fc.nat(3), fc.nat(40)), { minLength: 1, maxLength: 120 });
 /** Zero-page flags of the list's entries (the first is a data page, as the loader's runs start). */
@@ -60,19 +50,9 @@ const flagsOf = (zero: boolean[], n: number) =>
 const IMG = 0x4000;
 
 /** The image's pfn list (zero[i]: a 6.6+ zero page); copy-frame runs of 17 frames. */
-function setup(win: [{ t: string; src?: number; b?: number }, number][], pfns: number[], zero: boolean[]) {
+function setup(win: FrameWindow, pfns: number[], zero: boolean[]) {
   const { m, img, budget, content, imgContent } = planMachinePair(t);
-  const other = { covers: () => true, fill: () => {} };
-  const ones = uniformSourceFor(new Uint8Array(4096).fill(0xff))!;
-  let f = IMG;
-  for (const [w, len] of win) {
-    for (let j = 0; j < len; j++, f++) {
-      if (w.t === 'gen') imgContent.set(f, ContentKind.TEXT, 1, w.src! + j);
-      else if (w.t === 'kdata') imgContent.set(f, ContentKind.KDATA, 0, w.src! + j, other);
-      else if (w.t === 'bytes') img.mem.frame(f).fill(w.b! + j);
-      else if (w.t === 'uniform') img.mem.synthesise(f, ones);
-    }
-  }
+  fillImageWindow(img, imgContent, win, IMG);
   // Data page k: the k-th pfn of the list that is not a zero page, in copy frame IMG + k.
   const dataPfns = pfns.filter((_, i) => !zero[i]);
   let last = 0;
@@ -91,24 +71,6 @@ function setup(win: [{ t: string; src?: number; b?: number }, number][], pfns: n
     copyRunLeft: () => 16 - (last % 17),
   } as unknown as PlannedImage;
   return { m, content, budget, store: new PlanPageStore(m, content, undefined, image) };
-}
-
-function look(x: ReturnType<typeof setup>, frames: number[]) {
-  const out: unknown[] = [];
-  const buf = new Uint8Array(4096);
-  for (const p of frames) {
-    x.m.mem.readPageInto(p, buf);
-    out.push([
-      p,
-      x.m.mem.isMaterialised(p),
-      x.m.mem.sourceOf(p),
-      buf[0],
-      buf[4095],
-      x.content.kind(p),
-      x.content.get(p)?.src,
-    ]);
-  }
-  return { out, size: x.content.size, used: x.budget.used, silent: x.store.silentWrites };
 }
 
 function listOf(first: number, gaps: number[]): number[] {
@@ -148,7 +110,7 @@ describe('PlanPageStore list runs', () => {
           a.store.cpuDirectList(list, flags, n, data, 3);
           ImagePageStore.prototype.cpuDirectList.call(b.store, list, flags, n, data, 3, 10);
           const frames = [pfns[0]! - 1, ...pfns, pfns.at(-1)! + 1];
-          expect(look(a, frames)).toEqual(look(b, frames));
+          expect(storeState(a, frames)).toEqual(storeState(b, frames));
         },
       ),
       { numRuns: 100 },
@@ -177,7 +139,7 @@ describe('PlanPageStore list runs', () => {
           const l = Float64Array.from(pfns);
           a.store.cpuPbeList(c, l, flags, n, data, 3);
           ImagePageStore.prototype.cpuPbeList.call(b.store, c, l, flags, n, data, 3, 10);
-          expect(look(a, copies)).toEqual(look(b, copies));
+          expect(storeState(a, copies)).toEqual(storeState(b, copies));
         },
       ),
       { numRuns: 100 },

@@ -231,7 +231,15 @@ export class SnapshotRestore {
    */
   takeDirectRun(pfn: number, k: number): void {
     if (k <= 0) return;
-    const last = this.advanceOrig(pfn, k, 'takeDirectRun');
+    this.directTaken(this.advanceOrig(pfn, k, 'takeDirectRun'), k);
+  }
+
+  /**
+   * The end of `k` in-place get_buffer() calls whose last pfn is `last`:
+   * memory_bm_test_bit() on forbidden, free and zero_bm leaves each map's
+   * position at that pfn (it depends on the pfn alone); cur and the counter advance.
+   */
+  private directTaken(last: number, k: number): void {
     this.s.forbidden!.testBit(last);
     this.s.free!.testBit(last);
     this.zeroBm?.testBit(last);
@@ -380,11 +388,7 @@ export class SnapshotRestore {
     if (k <= 0) return;
     const last = this.runPfns[k]!;
     this.origBm!.positionAfter(last);
-    this.s.forbidden!.testBit(last);
-    this.s.free!.testBit(last);
-    this.zeroBm?.testBit(last);
-    this.cur += k;
-    this.direct += k;
+    this.directTaken(last, k);
   }
 
   /**
