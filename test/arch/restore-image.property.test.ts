@@ -375,9 +375,10 @@ describe('restore_image without a BigInt per PBE', () => {
       }),
       { numRuns: 150 },
     );
-    // The generator does reach the run form.
-    expect(runs).toBeGreaterThan(10);
-    expect(hookRuns).toBeGreaterThan(10);
+    // The generator does reach the run form. (The seed is random per run: a threshold of 10 in
+    // 150 cases failed once on a seed that reached it 9 times; a few are enough to show it.)
+    expect(runs).toBeGreaterThan(3);
+    expect(hookRuns).toBeGreaterThan(3);
   }, 300_000);
 
   it('copies, faults and stops exactly where the per-walk loop does', () => {
